@@ -1,0 +1,10 @@
+/**
+ * Every CLI command group registers itself here. One line per module; each module exports
+ * `register(program: Command): void` and owns its commands' options and output.
+ */
+import type { Command } from "commander";
+import { register as registerNotebooks } from "./notebooks.js";
+
+export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
+  registerNotebooks,
+];

@@ -1,0 +1,13 @@
+/**
+ * core: the vocabulary every other layer speaks. Exact ns time, instrument specs with exact
+ * tick/lot conversion, `LabError`, a seeded RNG and progress events. Imports nothing else.
+ */
+export { LabError, isLabError, attempt, closestName, checkOptionKeys } from "./errors.js";
+export type { LabErrorInit, LabErrorContext } from "./errors.js";
+export { parseTime, parseIso, parseEpoch, parseDuration, guessEpochUnit, formatNs, formatEpoch, toSafeNumber, nsOfDay, midnightNs, NS_PER, NS_PER_SECOND, NS_PER_DAY } from "./time.js";
+export type { Nanos, TimeUnit, FormatTimeOptions } from "./time.js";
+export { Rng, rng, hashString } from "./rng.js";
+export { Progress, formatProgressLine, formatRate, formatDurationMs, terminalProgress } from "./progress.js";
+export type { ProgressEvent, ProgressSink, ProgressOptions } from "./progress.js";
+export { InstrumentSpec, instrument } from "./instrument.js";
+export type { InstrumentSpecInit } from "./instrument.js";

@@ -1,0 +1,223 @@
+/**
+ * `TickBatch`: the one columnar representation every reader produces and every replay consumes.
+ * Struct of arrays, one typed array per column, so hot loops index columns and never allocate an
+ * object per event. Missing numbers are NaN, never 0.
+ *
+ * Column meaning by kind (side: 1 = bid/buy, -1 = ask/sell, 0 = none/unknown):
+ * | kind      | priceTicks        | qtyLots                          | orderId       |
+ * | LevelSet  | level price       | new total size at level (0 = delete) | NaN        |
+ * | Clear     | NaN               | NaN                              | NaN           |
+ * | Trade     | trade price       | traded size; side = aggressor    | maker id or NaN |
+ * | Bbo       | bid price (side 1) / ask price (side -1), one row per side | size at best | NaN |
+ * | Add       | order price       | order size                       | order id      |
+ * | Reduce    | order price       | size removed (partial cancel)    | order id      |
+ * | Modify    | new price         | new size                         | order id      |
+ * | Delete    | order price       | size removed (may be NaN)        | order id      |
+ * | Execute   | order price       | size executed against the order  | order id      |
+ * | Halt      | NaN               | NaN (aux = halt/resume code)     | NaN           |
+ * Rows that belong to a snapshot carry `EventFlag.Snapshot`; the last row of an atomic group
+ * (a whole Binance diff, a DBN F_LAST) carries `EventFlag.Last`. `seq` is the venue sequence /
+ * update id (NaN if none); `aux` is one spare number per row whose meaning the reader documents.
+ */
+import { LabError, type InstrumentSpec } from "../core/index.js";
+
+export const EventKind = {
+  LevelSet: 1,
+  Clear: 2,
+  Trade: 4,
+  Bbo: 5,
+  Add: 10,
+  Reduce: 11,
+  Modify: 12,
+  Delete: 13,
+  Execute: 14,
+  Halt: 20,
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export const EVENT_KIND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(EventKind).map(([k, v]) => [v, k]));
+
+export const Side = { Bid: 1, Ask: -1, None: 0 } as const;
+export type Side = (typeof Side)[keyof typeof Side];
+
+/** Bit flags on each row. */
+export const EventFlag = {
+  /** Row is part of a book snapshot (replaces state rather than updating it). */
+  Snapshot: 1,
+  /** Last row of an atomic group: the book is consistent after applying it. */
+  Last: 2,
+  /** The source marked the receive timestamp as unreliable (DBN F_BAD_TS_RECV). */
+  BadTimestamp: 4,
+  /** Execution of hidden liquidity (LOBSTER type 5): does not touch the visible book. */
+  Hidden: 8,
+  /** Cross/auction trade (LOBSTER type 6). */
+  Cross: 16,
+  /** Row follows a detected sequence gap: the book was resynchronized here. */
+  AfterGap: 32,
+  /** Top-of-book only (DBN F_TOB / MBP-1): level set refers to the best level. */
+  TopOfBook: 64,
+  /** The source did not say which side was the aggressor. */
+  AggressorUnknown: 128,
+  /** Venue-specific flag bit the source set that has no meaning here (kept, not guessed). */
+  SourceSpecific: 256,
+} as const;
+
+export const TICK_COLUMNS = {
+  exchTs: BigInt64Array,
+  localTs: BigInt64Array,
+  kind: Uint8Array,
+  side: Int8Array,
+  flags: Uint16Array,
+  instrument: Uint16Array,
+  priceTicks: Float64Array,
+  qtyLots: Float64Array,
+  orderId: Float64Array,
+  seq: Float64Array,
+  aux: Float64Array,
+} as const;
+
+export type TickColumnName = keyof typeof TICK_COLUMNS;
+export type TickColumns = { [K in TickColumnName]: InstanceType<(typeof TICK_COLUMNS)[K]> };
+export const TICK_COLUMN_NAMES = Object.keys(TICK_COLUMNS) as TickColumnName[];
+
+export interface TickBatch extends Readonly<TickColumns> {
+  readonly length: number;
+  /** Instrument specs indexed by the `instrument` column. */
+  readonly instruments: readonly InstrumentSpec[];
+  /** Where the rows came from (file path, format), for messages. */
+  readonly source?: string;
+}
+
+const BYTES: Record<TickColumnName, number> = { exchTs: 8, localTs: 8, kind: 1, side: 1, flags: 2, instrument: 2, priceTicks: 8, qtyLots: 8, orderId: 8, seq: 8, aux: 8 };
+
+/** Allocates empty columns of `length` rows; `shared` puts them in SharedArrayBuffers for workers. */
+export function allocateColumns(length: number, shared = false): TickColumns {
+  const out = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const buffer = shared ? new SharedArrayBuffer(length * BYTES[name]) : new ArrayBuffer(length * BYTES[name]);
+    const Ctor = TICK_COLUMNS[name];
+    const column = new Ctor(buffer);
+    if (column instanceof Float64Array) column.fill(NaN);
+    out[name] = column;
+  }
+  return out as TickColumns;
+}
+
+export function tickBatch(columns: TickColumns, instruments: readonly InstrumentSpec[], source?: string): TickBatch {
+  const length = columns.exchTs.length;
+  for (const name of TICK_COLUMN_NAMES) {
+    if (columns[name].length !== length) {
+      throw new LabError({ code: "BAD_BATCH", message: `column ${name} has ${columns[name].length} rows, expected ${length}`, hint: "all TickBatch columns must have the same length", context: { column: name } });
+    }
+  }
+  const batch: TickBatch = { ...columns, length, instruments };
+  return source === undefined ? batch : { ...batch, source };
+}
+
+/** Rows [start, end) as views (no copy). */
+export function sliceBatch(batch: TickBatch, start: number, end: number = batch.length): TickBatch {
+  const cols = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) cols[name] = batch[name].subarray(start, end);
+  return tickBatch(cols as TickColumns, batch.instruments, batch.source);
+}
+
+/** Copies a batch into SharedArrayBuffer-backed columns (for worker_threads). */
+export function toShared(batch: TickBatch): TickBatch {
+  const cols = allocateColumns(batch.length, true);
+  for (const name of TICK_COLUMN_NAMES) (cols[name] as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
+  return tickBatch(cols, batch.instruments, batch.source);
+}
+
+/** Bytes held by the batch's columns. */
+export function batchBytes(batch: TickBatch): number {
+  let total = 0;
+  for (const name of TICK_COLUMN_NAMES) total += batch[name].byteLength;
+  return total;
+}
+
+/**
+ * Appends rows one at a time into growing columns (amortized doubling), for readers that do not
+ * know their row count up front. `build()` trims to the rows written.
+ */
+export class TickBatchBuilder {
+  private cols: TickColumns;
+  private capacity: number;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.capacity = Math.max(16, initialCapacity);
+    this.cols = allocateColumns(this.capacity);
+  }
+
+  private grow(): void {
+    const next = allocateColumns(this.capacity * 2);
+    for (const name of TICK_COLUMN_NAMES) (next[name] as { set(a: ArrayLike<number | bigint>): void }).set(this.cols[name] as ArrayLike<number | bigint>);
+    this.cols = next;
+    this.capacity *= 2;
+  }
+
+  /** Appends one row; returns its index. */
+  push(exchTs: bigint, localTs: bigint, kind: number, side: number, priceTicks: number, qtyLots: number, orderId = NaN, flags = 0, instrument = 0, seq = NaN, aux = NaN): number {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    const c = this.cols;
+    c.exchTs[i] = exchTs;
+    c.localTs[i] = localTs;
+    c.kind[i] = kind;
+    c.side[i] = side;
+    c.priceTicks[i] = priceTicks;
+    c.qtyLots[i] = qtyLots;
+    c.orderId[i] = orderId;
+    c.flags[i] = flags;
+    c.instrument[i] = instrument;
+    c.seq[i] = seq;
+    c.aux[i] = aux;
+    return i;
+  }
+
+  /** Sets flags on an already written row (e.g. mark the last row of a group). */
+  orFlags(row: number, flags: number): void {
+    this.cols.flags[row] = (this.cols.flags[row] ?? 0) | flags;
+  }
+
+  build(instruments: readonly InstrumentSpec[], source?: string): TickBatch {
+    const cols = {} as Record<TickColumnName, unknown>;
+    for (const name of TICK_COLUMN_NAMES) cols[name] = this.cols[name].slice(0, this.length);
+    return tickBatch(cols as TickColumns, instruments, source);
+  }
+}
+
+/**
+ * Merges batches into one stream ordered by `localTs` (what a strategy sees), ties broken by
+ * batch order then row order, so the merge is deterministic. Instrument indices are remapped.
+ */
+export function mergeBatches(batches: readonly TickBatch[], key: "localTs" | "exchTs" = "localTs"): TickBatch {
+  const total = batches.reduce((s, b) => s + b.length, 0);
+  const out = allocateColumns(total);
+  const instruments: InstrumentSpec[] = [];
+  const offsets = batches.map((b) => {
+    const base = instruments.length;
+    instruments.push(...b.instruments);
+    return base;
+  });
+  const pos = new Array<number>(batches.length).fill(0);
+  for (let i = 0; i < total; i++) {
+    let best = -1;
+    let bestTs = 0n;
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b]!;
+      const p = pos[b]!;
+      if (p >= batch.length) continue;
+      const ts = batch[key][p]!;
+      if (best < 0 || ts < bestTs) {
+        best = b;
+        bestTs = ts;
+      }
+    }
+    const src = batches[best]!;
+    const p = pos[best]!++;
+    for (const name of TICK_COLUMN_NAMES) (out[name] as unknown as ArrayLike<number | bigint> & Record<number, number | bigint>)[i] = src[name][p]!;
+    out.instrument[i] = src.instrument[p]! + offsets[best]!;
+  }
+  return tickBatch(out, instruments, batches.map((b) => b.source ?? "?").join(" + "));
+}

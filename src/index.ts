@@ -1,0 +1,8 @@
+/**
+ * Strategy Lab: `import * as lab from "strategy-lab"` in a notebook cell or a script.
+ * Layers (imports point downward only): core -> data -> book -> engine -> strategy -> optimize;
+ * stats and report sit beside them; cli and server on top. See docs/architecture.md.
+ */
+export * from "./core/index.js";
+export * as data from "./data/index.js";
+export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
