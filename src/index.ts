@@ -7,3 +7,4 @@ export * from "./core/index.js";
 export * as data from "./data/index.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
 export * as strategy from "./strategy/index.js";
+export * as stats from "./stats/index.js";
