@@ -8,3 +8,5 @@ export * as data from "./data/index.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
 export * as strategy from "./strategy/index.js";
 export * as stats from "./stats/index.js";
+export * as report from "./report/index.js";
+export { show } from "./report/index.js";

@@ -1,0 +1,89 @@
+/**
+ * Charts as HTML strings. Static charts: Observable Plot rendered server-side with jsdom into an
+ * inline <svg> (wrapped in HTML, because raw SVG outputs are dropped by some notebook exporters).
+ * Interactive charts: Plotly, with the library inlined (never fetched from a CDN) so exported
+ * pages work offline. Both libraries are loaded lazily on first use: importing the package stays
+ * fast.
+ */
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import type * as PlotModule from "@observablehq/plot";
+import { LabError } from "../core/index.js";
+import { escapeHtml } from "./html.js";
+
+const require = createRequire(import.meta.url);
+
+let plotModule: typeof PlotModule | undefined;
+let sharedDocument: Document | undefined;
+
+function plotLib(): typeof PlotModule {
+  plotModule ??= require("@observablehq/plot") as typeof PlotModule;
+  return plotModule;
+}
+
+function documentForCharts(): Document {
+  if (!sharedDocument) {
+    const { JSDOM } = require("jsdom") as typeof import("jsdom");
+    sharedDocument = new JSDOM("<!DOCTYPE html><body></body>").window.document;
+  }
+  return sharedDocument;
+}
+
+export type PlotOptions = PlotModule.PlotOptions;
+
+/** The Observable Plot module (`Plot.lineY`, `Plot.dot`, ...) for building marks. */
+export function plotMarks(): typeof PlotModule {
+  return plotLib();
+}
+
+/** Renders Observable Plot options to an HTML string containing an inline <svg> (or <figure>). */
+export function plotSvg(options: PlotOptions): string {
+  const Plot = plotLib();
+  try {
+    const element = Plot.plot({ ...options, document: documentForCharts() });
+    return element.outerHTML;
+  } catch (error) {
+    throw new LabError({ code: "CHART_FAILED", message: `chart could not be rendered: ${(error as Error).message}`, hint: "check the marks and channels passed to the chart", cause: error });
+  }
+}
+
+let plotlySource: string | undefined;
+
+/** plotly.min.js as a string, made safe to inline in a <script> element. */
+export function plotlyLibrary(): string {
+  if (plotlySource === undefined) {
+    const path = require.resolve("plotly.js-dist-min/plotly.min.js");
+    plotlySource = readFileSync(path, "utf8").replace(/<\/script/gi, "<\\/script");
+  }
+  return plotlySource;
+}
+
+/**
+ * A <script> that defines window.Plotly. `define`/`module`/`exports` are shadowed so the bundle
+ * neither registers itself with require.js (classic Jupyter) nor with a CommonJS shim.
+ */
+export function plotlyLibraryScript(): string {
+  return `<script>(function(){var define=undefined,module=undefined,exports=undefined;\n${plotlyLibrary()}\n}).call(window);</script>`;
+}
+
+export interface PlotlyHtmlOptions {
+  /** Inline the Plotly library before the chart. @default true */
+  inline?: boolean;
+  /** Element id; generated when omitted. */
+  id?: string;
+  /** Plotly config (responsive, displaylogo, ...). */
+  config?: Record<string, unknown>;
+  height?: number;
+}
+
+let plotlyCounter = 0;
+
+/** A Plotly chart as HTML: a div plus a script calling Plotly.newPlot (library optionally inlined). */
+export function plotlyHtml(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): string {
+  const id = options.id ?? `slab-plotly-${Date.now().toString(36)}-${(plotlyCounter++).toString(36)}`;
+  const config = { responsive: true, displaylogo: false, showLink: false, ...options.config };
+  const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x)).replace(/</g, "\\u003c");
+  const height = options.height ?? 360;
+  const script = `<script>(function(){var el=document.getElementById(${JSON.stringify(id)});if(window.Plotly){window.Plotly.newPlot(el,${json(data)},${json(layout)},${json(config)});}else{el.textContent="Plotly is not loaded: run lab.show.plotlyInit() in this notebook.";}})();</script>`;
+  return `${options.inline === false ? "" : plotlyLibraryScript()}<div id="${escapeHtml(id)}" class="slab-plotly" style="width:100%;height:${height}px"></div>${script}`;
+}

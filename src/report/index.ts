@@ -1,0 +1,9 @@
+/**
+ * report: everything that turns results into something to look at. Pure HTML builders (views,
+ * charts, tables) that can be tested without a kernel, the `show` helpers that display them in a
+ * notebook, and self-contained HTML export.
+ */
+export * as show from "./show.js";
+export { displayHtml, newDisplaySlot, inNotebook, setFallbackWriter, htmlToText, type DisplaySlot } from "./display.js";
+export { plotSvg, plotMarks, plotlyHtml, plotlyLibrary, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
+export { escapeHtml, panel, tableHtml, keyValueHtml, formatCell, BASE_CSS, type TableOptions, type ColumnLike, type CellValue } from "./html.js";

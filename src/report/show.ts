@@ -1,0 +1,93 @@
+/**
+ * `lab.show.*`: notebook display helpers. Each renders HTML and displays it (in a kernel) or
+ * prints a text version (elsewhere); each also returns the HTML so it can be embedded in reports.
+ */
+import { Progress, formatProgressLine, isLabError, type ProgressEvent, type ProgressOptions, type ProgressSink } from "../core/index.js";
+import { plotSvg, plotlyHtml, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
+import { displayHtml, newDisplaySlot } from "./display.js";
+import { escapeHtml, panel, tableHtml, keyValueHtml, type ColumnLike, type TableOptions, type CellValue } from "./html.js";
+
+/** Displays raw HTML (wrapped in the styled container). */
+export function html(content: string): string {
+  const out = panel(content);
+  displayHtml(out);
+  return out;
+}
+
+type Columnar = Readonly<Record<string, ColumnLike>> | { readonly length: number };
+
+function columnsOf(source: Columnar): Record<string, ColumnLike> {
+  const out: Record<string, ColumnLike> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (ArrayBuffer.isView(value) || Array.isArray(value)) out[key] = value as ColumnLike;
+  }
+  return out;
+}
+
+/**
+ * A table of columns: a record of typed arrays / arrays, or any object whose array-valued fields
+ * are columns (a TickBatch, a results table). Shows at most `limit` rows (default 20).
+ */
+export function table(source: Columnar, options: TableOptions = {}): string {
+  return html(tableHtml(columnsOf(source), options));
+}
+
+/** A two-column table of named values. */
+export function summary(entries: Readonly<Record<string, CellValue>>, caption?: string): string {
+  return html(keyValueHtml(entries, caption));
+}
+
+/** An Observable Plot chart rendered to inline SVG. */
+export function plot(options: PlotOptions): string {
+  return html(plotSvg(options));
+}
+
+let plotlyLoaded = false;
+
+/** Inlines the Plotly library into the notebook (done automatically by the first `plotly` call). */
+export function plotlyInit(): string {
+  plotlyLoaded = true;
+  const out = plotlyLibraryScript();
+  displayHtml(out);
+  return out;
+}
+
+/** An interactive Plotly chart; the library is inlined once per kernel session, never fetched. */
+export function plotly(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): string {
+  const inline = options.inline ?? !plotlyLoaded;
+  plotlyLoaded = true;
+  const out = plotlyHtml(data, layout, { ...options, inline });
+  displayHtml(out);
+  return out;
+}
+
+/** HTML for a progress event: bar, counts, rate and ETA. */
+export function progressHtml(event: ProgressEvent): string {
+  const known = Number.isFinite(event.total) && event.total > 0;
+  const pct = known ? Math.min(100, (100 * event.done) / event.total) : event.finished ? 100 : 0;
+  const line = formatProgressLine(event).replace(/\[[#-]+\]\s*/, "");
+  return panel(`<div><span class="bar"><span style="width:${pct.toFixed(1)}%"></span></span> ${escapeHtml(line)}</div>`);
+}
+
+/**
+ * A progress sink that draws a bar updated in place (one output, rewritten) in a notebook.
+ * Pass it wherever a `ProgressSink` is accepted, e.g. `new lab.Progress("replay", lab.show.progress(), { total })`.
+ */
+export function progress(): ProgressSink {
+  const slot = newDisplaySlot();
+  return (event) => slot.update(progressHtml(event));
+}
+
+/** A `Progress` already wired to a notebook bar. */
+export function progressBar(task: string, options: ProgressOptions = {}): Progress {
+  return new Progress(task, progress(), options);
+}
+
+/** Displays an error with its code and hint (a LabError) or its message (anything else). */
+export function error(err: unknown): string {
+  if (isLabError(err)) {
+    const context = Object.keys(err.context).length ? `<div class="note">${escapeHtml(JSON.stringify(err.context, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))}</div>` : "";
+    return html(`<div class="err"><b>${escapeHtml(err.code)}</b>: ${escapeHtml(err.message)}${err.hint ? `<div>hint: ${escapeHtml(err.hint)}</div>` : ""}${context}</div>`);
+  }
+  return html(`<div class="err">${escapeHtml(err instanceof Error ? err.message : String(err))}</div>`);
+}
