@@ -7,6 +7,7 @@ Cells run with allow_errors, so a failing cell is recorded and the following cel
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -75,6 +76,12 @@ def run(path, kernel, timeout, out_dir):
 
         exporter = HTMLExporter()
         body, _ = exporter.from_notebook_node(nb)
+        # The exporter links require.js and MathJax from the local system (file:// URLs): the page
+        # would break on any other machine, and nothing in it needs them. Drop them so the page is
+        # self-contained; LaTeX in markdown then shows as its source.
+        body = re.sub(r'<script src="file:///[^"]*">\s*</script>', "", body)
+        title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("#")), stem)
+        body = body.replace("<title>Notebook</title>", "<title>" + title.replace("<", "&lt;") + "</title>", 1)
         html_path = os.path.join(out_dir, stem + ".html")
         with open(html_path, "w", encoding="utf-8") as fh:
             fh.write(body)

@@ -3,7 +3,8 @@
  * an index page, and reports failing cells with their number, source and error text.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { LabError, Progress, type ProgressSink } from "../core/index.js";
 import { escapeHtml } from "../report/index.js";
@@ -34,6 +35,34 @@ export interface RunNotebooksOptions {
   progress?: ProgressSink;
   /** Called as each notebook finishes. */
   onResult?: (result: NotebookResult) => void;
+  /**
+   * Reuse the previous successful result of a notebook when neither it, the built package nor
+   * the bundled data changed since (needs `htmlDir`, where the fingerprints are kept).
+   */
+  skipUnchanged?: boolean;
+}
+
+interface RunCache {
+  [notebook: string]: { fingerprint: string; result: NotebookResult };
+}
+
+/** Fingerprint of everything a notebook's result depends on: its source, dist/ and data/. */
+function fingerprint(notebook: string, root: string): string {
+  const hash = createHash("sha256");
+  hash.update(readFileSync(notebook));
+  const walk = (dir: string, withContent: boolean): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "generated") walk(full, withContent);
+      } else if (withContent) hash.update(entry.name).update(readFileSync(full));
+      else hash.update(`${full}:${statSync(full).size}:${statSync(full).mtimeMs}`);
+    }
+  };
+  walk(join(root, "dist"), true);
+  walk(join(root, "data"), false);
+  return hash.digest("hex");
 }
 
 /** Expands folders to their *.ipynb files (sorted), keeps files, rejects missing paths. */
@@ -66,7 +95,22 @@ export async function runNotebooks(paths: readonly string[], options: RunNoteboo
   if (!kernelInstalled(root)) {
     throw new LabError({ code: "KERNEL_MISSING", message: `the ${KERNEL_NAME} kernel is not installed in ${join(root, ".jupyter")}`, hint: "run npm start or node scripts/setup.mjs once" });
   }
-  const notebooks = expandNotebookPaths(paths).map((p) => resolve(p));
+  const all = expandNotebookPaths(paths).map((p) => resolve(p));
+  const cacheFile = options.htmlDir ? join(resolve(options.htmlDir), ".runs.json") : undefined;
+  const cache: RunCache = cacheFile && existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, "utf8")) as RunCache) : {};
+  const prints = new Map(all.map((nb) => [nb, fingerprint(nb, root)]));
+  const reused: NotebookResult[] = [];
+  const notebooks = all.filter((nb) => {
+    const hit = cache[nb];
+    const fresh = options.skipUnchanged && hit && hit.fingerprint === prints.get(nb) && hit.result.ok && hit.result.html && existsSync(hit.result.html);
+    if (fresh) reused.push(hit.result);
+    return !fresh;
+  });
+  for (const r of reused) options.onResult?.(r);
+  if (notebooks.length === 0) {
+    if (options.htmlDir) writeIndex(options.htmlDir, all.map((nb) => cache[nb]!.result));
+    return reused;
+  }
   const args = [join(root, "kernels", "run_notebooks.py"), "--kernel", KERNEL_NAME, "--timeout", String(options.timeoutSeconds ?? 600)];
   if (options.htmlDir) args.push("--out", resolve(options.htmlDir));
   args.push(...notebooks);
@@ -103,8 +147,14 @@ export async function runNotebooks(paths: readonly string[], options: RunNoteboo
     });
   });
   progress.finish();
-  if (options.htmlDir) writeIndex(options.htmlDir, results);
-  return results;
+  const byNotebook = new Map([...reused, ...results].map((r) => [r.notebook, r]));
+  const ordered = all.map((nb) => byNotebook.get(nb)!).filter(Boolean);
+  if (cacheFile) {
+    for (const r of results) cache[r.notebook] = { fingerprint: prints.get(r.notebook)!, result: r };
+    writeFileSync(cacheFile, JSON.stringify(cache, null, 1));
+  }
+  if (options.htmlDir) writeIndex(options.htmlDir, ordered);
+  return ordered;
 }
 
 /** reports/index.html: one link per executed notebook with its status. */

@@ -7,6 +7,7 @@ import { cliProgress, output, parseIntegerOption, type GlobalOptions } from "../
 interface RunOptions extends GlobalOptions {
   html?: string;
   timeout?: string;
+  skipUnchanged?: boolean;
 }
 
 export function register(program: Command): void {
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .argument("[paths...]", "notebooks or folders", ["notebooks"])
     .option("--html <dir>", "write executed notebooks, HTML pages and index.html here")
     .option("--timeout <seconds>", "per-cell timeout", "600")
+    .option("--skip-unchanged", "reuse earlier results of notebooks whose source, the package and data are unchanged (needs --html)")
     .option("--json", "print results as JSON")
     .option("-q, --quiet", "no progress output")
     .action(async (paths: string[], options: RunOptions) => {
@@ -24,6 +26,7 @@ export function register(program: Command): void {
       const progress = options.json ? undefined : cliProgress(options);
       const results = await runNotebooks(paths, {
         timeoutSeconds,
+        skipUnchanged: Boolean(options.skipUnchanged),
         ...(options.html ? { htmlDir: options.html } : {}),
         ...(progress ? { progress } : {}),
         onResult: (r) => {
