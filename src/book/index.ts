@@ -1,0 +1,9 @@
+/**
+ * book: order books rebuilt from `TickBatch` rows. Prices are integer ticks, sizes lots, NaN
+ * means "none". The L3 book keeps every order in exact FIFO queues (queue position, priority);
+ * the L2 book keeps aggregated price levels. Both are typed-array structures that allocate
+ * nothing per event, so a replay loop can call `apply(batch, i)` millions of times per second.
+ * Venue conventions (priority on modify, unknown ids, DBN F_LAST groups) are options, not forks.
+ */
+export { L3Book, VENUE_RULES } from "./l3-book.js";
+export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, L3OrderView } from "./l3-book.js";
