@@ -6,6 +6,7 @@
 export * from "./core/index.js";
 export * as data from "./data/index.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
+export * as book from "./book/index.js";
 export * as strategy from "./strategy/index.js";
 export * as stats from "./stats/index.js";
 export * as report from "./report/index.js";
