@@ -3,3 +3,4 @@
  * data-quality report, the partitioned Parquet catalog and the seeded generator.
  */
 export * from "./tick-batch.js";
+export * from "./generator.js";
