@@ -60,6 +60,11 @@ export const EventFlag = {
   AggressorUnknown: 128,
   /** Venue-specific flag bit the source set that has no meaning here (kept, not guessed). */
   SourceSpecific: 256,
+  /**
+   * The row reports an event whose effect on the book arrives in separate rows, so books must not
+   * apply it again (DBN MBO fills `F`: the resting order is reduced by the `C`/`M` that follows).
+   */
+  NoBookEffect: 512,
 } as const;
 
 export const TICK_COLUMNS = {
