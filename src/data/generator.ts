@@ -100,10 +100,13 @@ class Clock {
     const r = this.random;
     // Regime switch: calm -> burst rarely, bursts end quickly.
     if (this.burst ? r.float() < 0.01 : r.float() < 0.0005) this.burst = !this.burst;
-    const decayPerSecond = 200; // δ: excitation half-life ≈ 3.5 ms
-    const lambda = this.baseRate * (this.burst ? 8 : 1) + this.excitation;
+    // δ = 5000/s (excitation half-life ≈ 140 µs), branching ratio n = 0.7; the baseline is
+    // μ = rate·(1 − n) so the long-run calm rate is the requested one.
+    const decayPerSecond = 5000;
+    const branching = 0.7;
+    const lambda = this.baseRate * (1 - branching) * (this.burst ? 8 : 1) + this.excitation;
     const dtSeconds = r.exponential(1 / lambda);
-    this.excitation = this.excitation * Math.exp(-decayPerSecond * dtSeconds) + 0.6 * decayPerSecond;
+    this.excitation = this.excitation * Math.exp(-decayPerSecond * dtSeconds) + branching * decayPerSecond;
     const dt = Math.max(1, Math.round(dtSeconds * 1e9));
     this.exchOffset += dt;
     this.exchLo += dt;
