@@ -7,3 +7,5 @@
  */
 export { L3Book, VENUE_RULES } from "./l3-book.js";
 export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, L3OrderView } from "./l3-book.js";
+export { DatabentoMboBook, checkMboBook } from "./databento-mbo.js";
+export type { PublishedTop, MboCheckOptions, MboCheckReport, CrossedRun } from "./databento-mbo.js";

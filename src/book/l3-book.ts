@@ -228,11 +228,16 @@ export class L3Book {
 
   // ---------------------------------------------------------------- batch replay
 
-  /** Applies row `i` of `batch`. Trade, Bbo, LevelSet and Halt rows do not change L3 state. */
+  /**
+   * Applies row `i` of `batch`. Trade, Bbo, LevelSet and Halt rows, and rows flagged
+   * `EventFlag.NoBookEffect`, do not change L3 state.
+   */
   apply(batch: TickBatch, i: number): void {
     this.row = i;
     this.stats.events++;
-    const kind = batch.kind[i]!;
+    const flags = batch.flags[i]!;
+    // NoBookEffect rows (DBN fills) report an execution whose book change comes in later rows.
+    const kind = (flags & EventFlag.NoBookEffect) !== 0 ? 0 : batch.kind[i]!;
     switch (kind) {
       case EventKind.Add:
         this.add(batch.orderId[i]!, batch.side[i]! as 1 | -1, batch.priceTicks[i]!, batch.qtyLots[i]!);
@@ -255,7 +260,7 @@ export class L3Book {
       default:
         break;
     }
-    if ((batch.flags[i]! & EventFlag.Last) !== 0) this.checkCrossed();
+    if ((flags & EventFlag.Last) !== 0) this.checkCrossed();
     this.row = -1;
   }
 
