@@ -4,7 +4,9 @@
  */
 import type { Command } from "commander";
 import { register as registerNotebooks } from "./notebooks.js";
+import { register as registerDbn } from "./dbn.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
+  registerDbn,
 ];
