@@ -16,7 +16,7 @@
  * is kept (`onCorrupt: "keep"` returns them with `corruption` set; with the default `"throw"`
  * they are reachable through `partialDbn(error)`).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Decompress } from "fzstd";
 import { LabError, checkOptionKeys, formatNs } from "../core/index.js";
 
@@ -832,35 +832,81 @@ export function isZstd(bytes: Uint8Array): boolean {
 /** Decodes DBN bytes (plain or zstd) into record columns. */
 export function decodeDbn(bytes: Uint8Array, options: DbnDecodeOptions = {}): DbnFile {
   checkOptionKeys(options as Record<string, unknown>, DECODE_OPTION_KEYS, "decodeDbn options");
-  const source = options.source ?? "<bytes>";
-  const onCorrupt = options.onCorrupt ?? "throw";
   const chunk = Math.max(4096, options.chunkBytes ?? 1 << 20);
+  let offset = 0;
+  const next = (): Uint8Array | undefined => {
+    if (offset >= bytes.length) return undefined;
+    const part = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
+    offset += part.length;
+    return part;
+  };
+  return decodeChunks(next, bytes.length, options.source ?? "<bytes>", options.onCorrupt ?? "throw");
+}
+
+/**
+ * Reads and decodes a `.dbn` or `.dbn.zst` file (compression is detected from the bytes). The
+ * file is read in `chunkBytes` pieces, so neither the compressed nor the uncompressed file is
+ * ever held whole in memory; only the decoded columns are.
+ */
+export function readDbnFile(path: string, options: Omit<DbnDecodeOptions, "source"> = {}): DbnFile {
+  checkOptionKeys(options as Record<string, unknown>, DECODE_OPTION_KEYS, "readDbnFile options");
+  const chunk = Math.max(4096, options.chunkBytes ?? 1 << 20);
+  let fd: number;
+  let total: number;
+  try {
+    fd = openSync(path, "r");
+    total = fstatSync(fd).size;
+  } catch (error) {
+    throw new LabError({ code: "FILE_NOT_FOUND", message: `cannot read DBN file ${path}: ${(error as Error).message}`, hint: "check the path (relative paths start at the current directory)", context: { file: path }, cause: error });
+  }
+  try {
+    const next = (): Uint8Array | undefined => {
+      // A fresh buffer per chunk: the zstd decoder may keep a reference to unfinished input.
+      const buf = new Uint8Array(chunk);
+      const n = readSync(fd, buf, 0, chunk, null);
+      return n === 0 ? undefined : buf.subarray(0, n);
+    };
+    return decodeChunks(next, total, path, options.onCorrupt ?? "throw");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function decodeChunks(next: () => Uint8Array | undefined, total: number, source: string, onCorrupt: "throw" | "keep"): DbnFile {
   const decoder = new DbnStreamDecoder(source);
-  const compressed = isZstd(bytes);
   let failure: LabError | undefined;
   let compressedOffset = 0;
+  let compressed = false;
   try {
+    let part = next();
+    compressed = part !== undefined && isZstd(part);
     if (compressed) {
       const zstd = new Decompress((data) => decoder.push(data));
-      for (let o = 0; o < bytes.length; o += chunk) {
+      let o = 0;
+      while (part !== undefined) {
         compressedOffset = o;
-        const end = Math.min(bytes.length, o + chunk);
+        const end = o + part.length;
         try {
-          zstd.push(bytes.subarray(o, end), end === bytes.length);
+          zstd.push(part, end >= total);
         } catch (error) {
           if (error instanceof LabError) throw error;
           const eof = (error as { code?: number }).code === 5;
           throw new LabError({
             code: eof ? "DBN_TRUNCATED" : "DBN_CORRUPT",
-            message: `${source}: ${eof ? "zstd stream ends early (file truncated)" : `corrupt zstd data (${(error as Error).message})`} in compressed bytes ${o}-${end} of ${bytes.length}; ${decoder.recordsDecoded} records decoded before it (uncompressed byte ${decoder.bytesConsumed})`,
+            message: `${source}: ${eof ? "zstd stream ends early (file truncated)" : `corrupt zstd data (${(error as Error).message})`} in compressed bytes ${o}-${end} of ${total}; ${decoder.recordsDecoded} records decoded before it (uncompressed byte ${decoder.bytesConsumed})`,
             hint: eof ? "the file was cut short (interrupted download or copy); the records before it are intact" : "the file is damaged; download it again. The records before the damage are intact",
             context: { file: source, compressedOffset: o, byteOffset: decoder.bytesConsumed, recordIndex: decoder.recordsDecoded },
             cause: error,
           });
         }
+        o = end;
+        part = next();
       }
     } else {
-      for (let o = 0; o < bytes.length; o += chunk) decoder.push(bytes.subarray(o, Math.min(bytes.length, o + chunk)));
+      while (part !== undefined) {
+        decoder.push(part);
+        part = next();
+      }
     }
     decoder.finish();
   } catch (error) {
@@ -878,17 +924,6 @@ export function decodeDbn(bytes: Uint8Array, options: DbnDecodeOptions = {}): Db
     throw failure;
   }
   return file;
-}
-
-/** Reads and decodes a `.dbn` or `.dbn.zst` file (compression is detected from the bytes). */
-export function readDbnFile(path: string, options: Omit<DbnDecodeOptions, "source"> = {}): DbnFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new LabError({ code: "FILE_NOT_FOUND", message: `cannot read DBN file ${path}: ${(error as Error).message}`, hint: "check the path (relative paths start at the current directory)", context: { file: path }, cause: error });
-  }
-  return decodeDbn(bytes, { ...options, source: path });
 }
 
 /** A one-line description of the metadata, for logs and CLI output. */

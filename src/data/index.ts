@@ -8,3 +8,8 @@ export { DbnFlag, DbnRType, DBN_RTYPE_NAMES, DBN_SCHEMAS, DBN_STYPES, DBN_PRICE_
 export type { DbnSchema, DbnMetadata, DbnSymbolMapping, DbnMappingInterval, DbnColumn, DbnMboColumns, DbnMbpColumns, DbnInstrumentDef, DbnCounts, DbnFile, DbnDecodeOptions } from "./dbn.js";
 export { readDbn, readDbnBytes, dbnToTickBatch, DBN_FLAG_TO_EVENT_FLAG } from "./dbn-tick.js";
 export type { DbnReadOptions, DbnBatchInfo, DbnTickBatch } from "./dbn-tick.js";
+export * from "./quality.js";
+export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameOptions } from "./arrow.js";
+export { readTable, readParquet, readArrowFile, writeParquet, writeCsv, writeArrowFile, writeTable, formatFromPath, type TableFormat, type ColumnMapping, type ReadTableOptions, type WriteOptions } from "./table-io.js";
+export { gridStep, toGridExact, type GridStep } from "./exact.js";
+export type { BadRowPolicy } from "./staging.js";

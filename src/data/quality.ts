@@ -1,0 +1,125 @@
+/**
+ * The vocabulary of data quality shared by readers and `validate()`: issue classes, severities,
+ * what to do with offending rows (policy), and where a batch's read-time issues are kept.
+ *
+ * Policies: "reject" throws a LabError naming file, row and column; "quarantine" keeps offending
+ * rows aside in a separate TickBatch and keeps every good row; "warn" keeps the rows and reports.
+ * Nothing is ever dropped silently.
+ */
+import type { TickBatch } from "./tick-batch.js";
+
+export type IssuePolicy = "reject" | "quarantine" | "warn";
+export type IssueSeverity = "error" | "warning" | "info";
+
+/** Every issue class, its default severity and policy, and what it means. */
+export const ISSUE_CLASSES = {
+  "missing-column": { severity: "error", policy: "reject", title: "Required column missing" },
+  "type-error": { severity: "error", policy: "reject", title: "Value cannot be parsed" },
+  "off-grid": { severity: "error", policy: "reject", title: "Price/size not on the tick/lot grid" },
+  "missing-value": { severity: "error", policy: "quarantine", title: "Required value missing" },
+  "exch-ts-order": { severity: "error", policy: "quarantine", title: "Exchange time goes backwards" },
+  "local-ts-order": { severity: "warning", policy: "warn", title: "Local time goes backwards" },
+  "local-before-exch": { severity: "warning", policy: "warn", title: "Local time before exchange time" },
+  duplicate: { severity: "warning", policy: "quarantine", title: "Exact duplicate row" },
+  "non-positive-price": { severity: "error", policy: "quarantine", title: "Zero or negative price" },
+  "bad-size": { severity: "error", policy: "quarantine", title: "Negative size, or zero where it must be positive" },
+  "sequence-gap": { severity: "warning", policy: "warn", title: "Sequence gap" },
+  "sequence-order": { severity: "error", policy: "warn", title: "Sequence goes backwards" },
+  "crossed-book": { severity: "warning", policy: "warn", title: "Crossed book (bid > ask) after a complete message" },
+  "locked-book": { severity: "info", policy: "warn", title: "Locked book (bid = ask) after a complete message" },
+  halt: { severity: "info", policy: "warn", title: "Trading halt / resume" },
+} as const satisfies Record<string, { severity: IssueSeverity; policy: IssuePolicy; title: string }>;
+
+export type IssueClass = keyof typeof ISSUE_CLASSES;
+export const ISSUE_CLASS_NAMES = Object.keys(ISSUE_CLASSES) as IssueClass[];
+
+/** One offending row: index (0-based data row of the file for reader issues, batch row otherwise). */
+export interface IssueSample {
+  row: number;
+  column: string;
+  /** The offending value as text, when there is one. */
+  value?: string;
+  /** 1-based line in a CSV file (header = line 1). */
+  line?: number;
+}
+
+export interface QualityIssue {
+  class: IssueClass;
+  severity: IssueSeverity;
+  policy: IssuePolicy;
+  count: number;
+  message: string;
+  /** File (or batch source) the rows come from. */
+  file?: string;
+  /** The first offending rows (up to `maxSamples`). */
+  samples: IssueSample[];
+}
+
+/** Rows a reader or validator set aside, with where each came from and why. */
+export interface Quarantine {
+  batch: TickBatch;
+  /** Row index in the source (file data row for readers, input batch row for validate). */
+  sourceRows: Float64Array;
+  /** Issue class of each quarantined row (its first problem). */
+  reasons: IssueClass[];
+}
+
+export interface ReadReport {
+  file: string;
+  format: string;
+  rowsRead: number;
+  issues: QualityIssue[];
+  quarantine?: Quarantine;
+}
+
+const readReports = new WeakMap<TickBatch, ReadReport>();
+
+/** Attaches what a reader found to the batch it produced (`validate()` includes it). */
+export function attachReadReport(batch: TickBatch, report: ReadReport): void {
+  readReports.set(batch, report);
+}
+
+/** What the reader found while producing `batch`, if it came from a reader. */
+export function readReportOf(batch: TickBatch): ReadReport | undefined {
+  return readReports.get(batch);
+}
+
+/** Collects samples and counts for one issue class without allocating per row beyond the samples. */
+export class IssueCollector {
+  readonly counts = new Map<IssueClass, number>();
+  readonly samples = new Map<IssueClass, IssueSample[]>();
+  constructor(readonly maxSamples = 5) {}
+
+  add(cls: IssueClass, row: number, column: string, value?: string, line?: number): void {
+    this.counts.set(cls, (this.counts.get(cls) ?? 0) + 1);
+    let list = this.samples.get(cls);
+    if (!list) this.samples.set(cls, (list = []));
+    if (list.length < this.maxSamples) {
+      const sample: IssueSample = { row, column };
+      if (value !== undefined) sample.value = value;
+      if (line !== undefined) sample.line = line;
+      list.push(sample);
+    }
+  }
+
+  /** Adds `count` occurrences found by a fast loop, with samples already collected. */
+  addCount(cls: IssueClass, count: number, samples: IssueSample[]): void {
+    if (count === 0) return;
+    this.counts.set(cls, (this.counts.get(cls) ?? 0) + count);
+    let list = this.samples.get(cls);
+    if (!list) this.samples.set(cls, (list = []));
+    for (const s of samples) if (list.length < this.maxSamples) list.push(s);
+  }
+
+  issues(file: string | undefined, policies: Partial<Record<IssueClass, IssuePolicy>>, describe: (cls: IssueClass, count: number) => string): QualityIssue[] {
+    const out: QualityIssue[] = [];
+    for (const cls of ISSUE_CLASS_NAMES) {
+      const count = this.counts.get(cls) ?? 0;
+      if (count === 0) continue;
+      const issue: QualityIssue = { class: cls, severity: ISSUE_CLASSES[cls].severity, policy: policies[cls] ?? ISSUE_CLASSES[cls].policy, count, message: describe(cls, count), samples: this.samples.get(cls) ?? [] };
+      if (file !== undefined) issue.file = file;
+      out.push(issue);
+    }
+    return out;
+  }
+}
