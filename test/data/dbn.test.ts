@@ -3,8 +3,10 @@
  * and the shared data set's SOURCE.md files), and cross-checks that need no trusted decoder:
  * the same records in v2/v3/zstd, trades == the T rows of MBP-1, v1/v2/v3 definitions equal.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_OUTPUT } from "../helpers/paths.js";
 import { describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
 import { DbnStreamDecoder, EventFlag, EventKind, decodeDbn, partialDbn, readDbn, readDbnBytes, readDbnFile, type DbnFile } from "../../src/data/index.js";
@@ -343,6 +345,16 @@ describe("corrupt and truncated input", () => {
     const kept = decodeDbn(bytes, { source: "esm4-cut.dbn.zst", onCorrupt: "keep" });
     expect(kept.corruption?.code).toBe("DBN_TRUNCATED");
     sameRecords(kept);
+    // Same through the chunked file reader.
+    mkdirSync(TEST_OUTPUT, { recursive: true });
+    const path = join(TEST_OUTPUT, "esm4-cut.dbn.zst");
+    writeFileSync(path, bytes);
+    const fromFile = catchError(() => readDbnFile(path, { chunkBytes: 16_384 }));
+    expect(fromFile.code).toBe("DBN_TRUNCATED");
+    expect(fromFile.context.file).toBe(path);
+    expect(fromFile.context.compressedOffset).toBe(81_920);
+    expect(fromFile.context.recordIndex).toBe(err.context.recordIndex);
+    sameRecords(partialDbn(fromFile)!);
   });
 
   it("corrupt .zst bytes stop decoding with DBN_CORRUPT; earlier records survive", () => {
