@@ -1,0 +1,56 @@
+/**
+ * `backtest(ticks, strategy, options)`: one synchronous, deterministic run.
+ *
+ *   const run = lab.backtest(ticks, lab.strategies.imbalance({ threshold: 0.3 }), { latencyNs: 50_000, queue: "riskAverse", seed: 1 });
+ *   run            // compact summary
+ *   run.fills      // FillTable columns
+ *
+ * `strategy` is a `StrategyLike` (from `defineStrategy` / `lab.strategies.*`), which gives every run
+ * fresh state, or a plain object of callbacks (its state then carries over between runs).
+ */
+import { LabError } from "../core/index.js";
+import type { TickBatch } from "../data/index.js";
+import { runLoop } from "./loop.js";
+import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
+import { BacktestResult } from "./result.js";
+import { prepareStreams, timeBaseOf } from "./streams.js";
+import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
+
+const HANDLER_NAMES = ["onStart", "onBook", "onTrade", "onTimer", "onOrderUpdate", "onFill", "onEnd"] as const;
+
+function isStrategyLike(value: unknown): value is StrategyLike {
+  return typeof value === "object" && value !== null && typeof (value as StrategyLike).create === "function";
+}
+
+function resolveStrategy(strategy: StrategyLike | StrategyHandlers): { name: string; params: Readonly<Record<string, number | boolean | string>>; handlers: StrategyHandlers } {
+  if (typeof strategy === "function") {
+    throw new LabError({ code: "BAD_STRATEGY", message: "backtest got a strategy factory, not a strategy", hint: "call it with parameters first, e.g. lab.strategies.imbalance({ threshold: 0.3 })" });
+  }
+  if (isStrategyLike(strategy)) {
+    const handlers = strategy.create();
+    return { name: strategy.name, params: strategy.params, handlers };
+  }
+  if (typeof strategy !== "object" || strategy === null || !HANDLER_NAMES.some((h) => typeof (strategy as Record<string, unknown>)[h] === "function")) {
+    throw new LabError({ code: "BAD_STRATEGY", message: "backtest needs a strategy: an object with at least one of " + HANDLER_NAMES.join(", "), hint: "use lab.strategies.imbalance(...) or lab.defineStrategy({ ... })" });
+  }
+  const ctorName = (strategy as object).constructor?.name;
+  return { name: ctorName && ctorName !== "Object" ? ctorName : "custom", params: {}, handlers: strategy };
+}
+
+export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: StrategyLike | StrategyHandlers, options: BacktestOptions = {}): BacktestResult {
+  const opts = normalizeBacktestOptions(options);
+  const { name, params, handlers } = resolveStrategy(strategy);
+  const { streams, instruments } = prepareStreams(ticks);
+  const time = timeBaseOf(streams);
+  const raw = runLoop(streams, instruments, time, handlers, params, opts);
+  return new BacktestResult(raw, name, params, {
+    latency: opts.latency.name,
+    feedLatency: opts.feed === "data" ? "data" : opts.feed.name,
+    queue: raw.queue.name,
+    fees: opts.fees.name,
+    seed: opts.seed,
+    equityIntervalNs: opts.equityIntervalNs,
+    initialCash: opts.initialCash,
+    book: raw.l3 ? "l3" : "l2",
+  });
+}

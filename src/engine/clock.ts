@@ -1,0 +1,41 @@
+/**
+ * Engine time. At the API edges time is exact `bigint` ns since the epoch; inside the loop it is a
+ * `number` of ns since the run's time base (exact up to 2^53 ns ≈ 104 days). Timestamps are read
+ * straight from a `BigInt64Array`'s bytes as two 32-bit words, because reading a BigInt element
+ * allocates a heap BigInt per event and subtracting bigints allocates again.
+ */
+import { LabError } from "../core/index.js";
+
+export class TimeBase {
+  readonly base: bigint;
+  private readonly hi: number;
+  private readonly lo: number;
+
+  constructor(base: bigint) {
+    this.base = base;
+    this.hi = Number(BigInt.asIntN(32, base >> 32n));
+    this.lo = Number(BigInt.asUintN(32, base));
+  }
+
+  /** ns since the base of element `i` of the column viewed as `words` (see `wordsOf`). */
+  at(words: Int32Array, i: number): number {
+    return (words[2 * i + 1]! - this.hi) * 4294967296 + ((words[2 * i]! >>> 0) - this.lo);
+  }
+
+  toBigInt(offset: number): bigint {
+    return this.base + BigInt(offset);
+  }
+
+  fromBigInt(ns: bigint, what = "time"): number {
+    const d = ns - this.base;
+    if (d > 9007199254740991n || d < -9007199254740991n) {
+      throw new LabError({ code: "TIME_RANGE", message: `${what} is ${d} ns from the start of the run, beyond the 2^53 ns (~104 days) a run can span`, hint: "split the data into shorter runs" });
+    }
+    return Number(d);
+  }
+}
+
+/** The 64-bit column as little-endian 32-bit word pairs (no copy). */
+export function wordsOf(column: BigInt64Array): Int32Array {
+  return new Int32Array(column.buffer, column.byteOffset, column.length * 2);
+}

@@ -1,0 +1,2 @@
+/** `lab.fees.*`: fee models (negative fee = rebate). */
+export { makerTaker, fromInstrument, perUnit, none } from "./fees.js";

@@ -1,0 +1,160 @@
+/**
+ * Latency models. Three latencies shape what a strategy can do (as in hftbacktest's model):
+ * - feed latency: exchange event -> strategy sees it. From the data (`localTs - exchTs`), or
+ *   `exchTs` + a constant or a seeded distribution (`FeedLatencyModel`).
+ * - entry latency: strategy sends a request -> the exchange processes it.
+ * - response latency: the exchange acts (ack, fill, cancel) -> the strategy learns of it.
+ *
+ * `LatencyModel` is two methods, `entryNs(tsNs, order)` and `responseNs(tsNs, order)`, where `tsNs`
+ * is the time of the request (local clock) or of the exchange action (exchange clock), in exact ns
+ * since the first event of the run. A negative entry latency means the exchange dropped the request:
+ * the strategy receives a rejection (`ExchangeRejected`) after |latency| ns (hftbacktest's
+ * convention for overloaded venues).
+ *
+ * Requests travel over one session and are processed in the order sent (as on one TCP connection):
+ * an arrival time earlier than the previous request's is moved up to it. Responses likewise.
+ */
+import { LabError, type Rng } from "../core/index.js";
+
+/** What a latency model may look at. The object is reused between calls: read, do not keep. */
+export interface LatencyOrderInfo {
+  readonly id: number;
+  readonly instrument: number;
+  /** 1 = buy, -1 = sell. */
+  readonly side: number;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  /** `OrderType` value. */
+  readonly type: number;
+  /** 1 = new order, 2 = cancel, 3 = modify (`RequestKind`). */
+  readonly request: number;
+}
+
+export interface LatencyModel {
+  readonly name: string;
+  /** Request sent at local `tsNs` reaches the exchange `entryNs` later (negative = dropped). */
+  entryNs(tsNs: number, order: LatencyOrderInfo): number;
+  /** Exchange acted at `tsNs`; the strategy learns of it `responseNs` later (≥ 0). */
+  responseNs(tsNs: number, order: LatencyOrderInfo): number;
+  /** Called once at the start of every run with a stream derived from the run seed. */
+  start?(rng: Rng): void;
+  /** Called with each feed latency the strategy observes (for models built on feed latency). */
+  observeFeed?(feedLatencyNs: number): void;
+}
+
+/** Market-data latency: a row stamped `exchTsNs` at the exchange is seen `feedNs` later. */
+export interface FeedLatencyModel {
+  readonly name: string;
+  feedNs(exchTsNs: number): number;
+  start?(rng: Rng): void;
+}
+
+function nonNegative(value: number, name: string, where: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new LabError({ code: "BAD_OPTION", message: `${where}: ${name} must be a finite number of ns ≥ 0, got ${String(value)}`, hint: `e.g. ${name}: 50_000 (50 µs)`, context: { option: name } });
+  }
+  return value;
+}
+
+/** Same entry and response latency for every request. `responseNs` defaults to `entryNs`. */
+export function constant(options: { entryNs: number; responseNs?: number }): LatencyModel {
+  const entry = Math.round(nonNegative(options.entryNs, "entryNs", "latency.constant"));
+  const response = Math.round(nonNegative(options.responseNs ?? options.entryNs, "responseNs", "latency.constant"));
+  return {
+    name: `constant(${entry}, ${response})`,
+    entryNs: () => entry,
+    responseNs: () => response,
+  };
+}
+
+/**
+ * Order latency derived from the latest feed latency the strategy has seen (the data's own
+ * `localTs - exchTs`): entry = entryMultiplier·feed + entryOffsetNs, response = responseMultiplier·feed
+ * + responseOffsetNs. Useful when no order-latency log exists (hftbacktest's backward feed latency).
+ * Before the first row the feed latency is taken as 0.
+ */
+export function fromFeed(options: { entryMultiplier?: number; responseMultiplier?: number; entryOffsetNs?: number; responseOffsetNs?: number } = {}): LatencyModel {
+  const em = nonNegative(options.entryMultiplier ?? 1, "entryMultiplier", "latency.fromFeed");
+  const rm = nonNegative(options.responseMultiplier ?? 1, "responseMultiplier", "latency.fromFeed");
+  const eo = nonNegative(options.entryOffsetNs ?? 0, "entryOffsetNs", "latency.fromFeed");
+  const ro = nonNegative(options.responseOffsetNs ?? 0, "responseOffsetNs", "latency.fromFeed");
+  let feed = 0;
+  return {
+    name: `fromFeed(×${em}+${eo}, ×${rm}+${ro})`,
+    start: () => {
+      feed = 0;
+    },
+    observeFeed: (ns) => {
+      feed = ns;
+    },
+    entryNs: () => Math.round(em * feed + eo),
+    responseNs: () => Math.round(rm * feed + ro),
+  };
+}
+
+export interface LognormalLatencyOptions {
+  /** Median entry latency in ns. */
+  entryMedianNs: number;
+  /** Median response latency in ns. @default entryMedianNs */
+  responseMedianNs?: number;
+  /** Standard deviation of log-latency. @default 0.5 */
+  sigma?: number;
+  /** Floor in ns. @default 0 */
+  minNs?: number;
+}
+
+/**
+ * Seeded lognormal latency: latency = max(minNs, median·e^(σ·Z)), Z ~ N(0, 1), drawn from a stream
+ * derived from the run seed, so a rerun with the same seed draws the same latencies.
+ */
+export function lognormal(options: LognormalLatencyOptions): LatencyModel {
+  const em = nonNegative(options.entryMedianNs, "entryMedianNs", "latency.lognormal");
+  const rmed = nonNegative(options.responseMedianNs ?? options.entryMedianNs, "responseMedianNs", "latency.lognormal");
+  const sigma = nonNegative(options.sigma ?? 0.5, "sigma", "latency.lognormal");
+  const floor = nonNegative(options.minNs ?? 0, "minNs", "latency.lognormal");
+  let random: Rng | undefined;
+  const draw = (median: number): number => {
+    if (!random) throw new LabError({ code: "LATENCY_NOT_STARTED", message: "latency.lognormal used outside a backtest run", hint: "pass the model to backtest(); the run seeds it" });
+    return Math.max(floor, Math.round(median * Math.exp(sigma * random.normal())));
+  };
+  return {
+    name: `lognormal(${em}, ${rmed}, σ=${sigma})`,
+    start: (rng) => {
+      random = rng;
+    },
+    entryNs: () => draw(em),
+    responseNs: () => draw(rmed),
+  };
+}
+
+/** Feed latency of a constant number of ns after the exchange timestamp. */
+export function feedConstant(ns: number): FeedLatencyModel {
+  const value = Math.round(nonNegative(ns, "feedLatencyNs", "latency.feedConstant"));
+  return { name: `feedConstant(${value})`, feedNs: () => value };
+}
+
+/** Seeded lognormal feed latency: max(minNs, median·e^(σ·Z)). */
+export function feedLognormal(options: { medianNs: number; sigma?: number; minNs?: number }): FeedLatencyModel {
+  const median = nonNegative(options.medianNs, "medianNs", "latency.feedLognormal");
+  const sigma = nonNegative(options.sigma ?? 0.5, "sigma", "latency.feedLognormal");
+  const floor = nonNegative(options.minNs ?? 0, "minNs", "latency.feedLognormal");
+  let random: Rng | undefined;
+  return {
+    name: `feedLognormal(${median}, σ=${sigma})`,
+    start: (rng) => {
+      random = rng;
+    },
+    feedNs: () => {
+      if (!random) throw new LabError({ code: "LATENCY_NOT_STARTED", message: "latency.feedLognormal used outside a backtest run", hint: "pass the model to backtest(); the run seeds it" });
+      return Math.max(floor, Math.round(median * Math.exp(sigma * random.normal())));
+    },
+  };
+}
+
+export function isLatencyModel(value: unknown): value is LatencyModel {
+  return typeof value === "object" && value !== null && typeof (value as LatencyModel).entryNs === "function" && typeof (value as LatencyModel).responseNs === "function";
+}
+
+export function isFeedLatencyModel(value: unknown): value is FeedLatencyModel {
+  return typeof value === "object" && value !== null && typeof (value as FeedLatencyModel).feedNs === "function";
+}

@@ -1,0 +1,625 @@
+/**
+ * `LocalView`: the strategy's side of the wire, running on the local clock. It replays the feed
+ * into its own books when each row is *received* (exchange time + feed latency), learns about its
+ * orders only from responses that have arrived, keeps its own position and cash from fill reports,
+ * applies pre-trade risk checks and owns the timers. The strategy gets a `Context` bound to this
+ * object and nothing else: there is no path from a strategy to exchange-side state or to rows it
+ * has not received yet.
+ *
+ * Risk limits (checked when the strategy sends, like a gateway; rejected orders never leave):
+ * - `maxPosition` (lots, per instrument): position + open orders on that side + the new size.
+ * - `maxOrderQty` (lots), `allowShort` (false: no sell beyond the long position).
+ * - `maxOrdersPerSecond`: new orders within any 1 s window of the local clock.
+ * - `maxDrawdown` (currency): when local equity falls this far below its running peak, all open
+ *   orders are cancelled, positions are flattened with market orders, and the strategy is halted
+ *   (no more callbacks; further orders are rejected with `RiskHalted`).
+ */
+import { LabError, type InstrumentSpec } from "../core/index.js";
+import { EventKind, type TickBatch } from "../data/index.js";
+import { Liquidity } from "../stats/index.js";
+import type { SimBook } from "./book-types.js";
+import { RequestKind, ResponseKind, type RequestQueue, type ResponseQueue, type TimerHeap } from "./channels.js";
+import type { TimeBase } from "./clock.js";
+import type { LatencyModel, LatencyOrderInfo } from "./latency.js";
+import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, OrderReason, OrderStatus, OrderType, TIME_IN_FORCE_NAMES, TimeInForce } from "./orders.js";
+import type { BookView, Context, FillEvent, OrderEvent, OrderOptions, OrderUpdate, StrategyHandlers, TradeView } from "./strategy-types.js";
+import type { OrderTickets } from "./tickets.js";
+
+export interface RiskLimits {
+  /** Max |position| in lots per instrument, counting open orders on the side that would grow it. */
+  maxPosition?: number;
+  /** Max size of one order, lots. */
+  maxOrderQty?: number;
+  /** Max new orders within any 1 s of local time. */
+  maxOrdersPerSecond?: number;
+  /** Drawdown (currency, from the running peak of local equity) that flattens and halts. */
+  maxDrawdown?: number;
+  /** Allow selling below zero position. @default true */
+  allowShort?: boolean;
+}
+
+class LocalBookView implements BookView {
+  constructor(
+    readonly instrument: number,
+    readonly spec: InstrumentSpec,
+    private readonly book: SimBook,
+  ) {}
+  bestBid(): number {
+    return this.book.bestBid();
+  }
+  bestAsk(): number {
+    return this.book.bestAsk();
+  }
+  bestBidQty(): number {
+    return this.book.bestBidQty();
+  }
+  bestAskQty(): number {
+    return this.book.bestAskQty();
+  }
+  mid(): number {
+    return (this.book.bestBid() + this.book.bestAsk()) / 2;
+  }
+  spread(): number {
+    return this.book.bestAsk() - this.book.bestBid();
+  }
+  qtyAt(side: 1 | -1, priceTicks: number): number {
+    return this.book.qtyAt(side, priceTicks);
+  }
+  levelCount(side: 1 | -1): number {
+    return this.book.levelCount(side);
+  }
+  priceAt(side: 1 | -1, k: number): number {
+    return this.book.priceAt(side, k);
+  }
+  qtyAtLevel(side: 1 | -1, k: number): number {
+    return this.book.qtyAtLevel(side, k);
+  }
+  imbalance(levels = 1): number {
+    let b = 0;
+    let a = 0;
+    if (levels <= 1) {
+      b = this.book.bestBidQty();
+      a = this.book.bestAskQty();
+      if (b !== b) b = 0;
+      if (a !== a) a = 0;
+    } else {
+      for (let k = 0, n = Math.min(levels, this.book.levelCount(1)); k < n; k++) b += this.book.qtyAtLevel(1, k);
+      for (let k = 0, n = Math.min(levels, this.book.levelCount(-1)); k < n; k++) a += this.book.qtyAtLevel(-1, k);
+    }
+    return b + a > 0 ? (b - a) / (b + a) : NaN;
+  }
+  microprice(): number {
+    const bq = this.book.bestBidQty();
+    const aq = this.book.bestAskQty();
+    return (this.book.bestBid() * aq + this.book.bestAsk() * bq) / (bq + aq);
+  }
+}
+
+class TradeFlyweight implements TradeView {
+  instrument = 0;
+  priceTicks = NaN;
+  qtyLots = NaN;
+  side = 0;
+}
+
+class RequestInfo implements LatencyOrderInfo {
+  id = 0;
+  instrument = 0;
+  side = 0;
+  priceTicks = NaN;
+  qtyLots = 0;
+  type = 0;
+  request = 0;
+}
+
+const TIF_BY_NAME: Readonly<Record<string, number>> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK, PostOnly: TimeInForce.PostOnly };
+const EVENT_BY_RESPONSE: Readonly<Record<number, OrderEvent>> = {
+  [ResponseKind.Ack]: "ack",
+  [ResponseKind.Fill]: "fill",
+  [ResponseKind.Cancelled]: "cancelled",
+  [ResponseKind.Rejected]: "rejected",
+  [ResponseKind.Modified]: "modified",
+  [ResponseKind.CancelRejected]: "cancelRejected",
+  [ResponseKind.ModifyRejected]: "modifyRejected",
+};
+
+export class LocalView {
+  readonly views: LocalBookView[];
+  /** Current local time (ns since the time base). */
+  now = 0;
+  readonly ctx: Context;
+
+  // Local order state, indexed by order slot.
+  private cap = 0;
+  status = new Uint8Array(0);
+  reason = new Uint8Array(0);
+  price = new Float64Array(0);
+  qty = new Float64Array(0);
+  leaves = new Float64Array(0);
+  filled = new Float64Array(0);
+  ackT = new Float64Array(0);
+  doneT = new Float64Array(0);
+  private readonly open: Int32Array[];
+  private readonly openCount: Int32Array;
+  private readonly openBuy: Float64Array;
+  private readonly openSell: Float64Array;
+
+  readonly position: Float64Array;
+  cash: number;
+  private readonly lotUnits: Float64Array;
+  private readonly tickValue: Float64Array;
+  private readonly multiplier: Float64Array;
+
+  // Risk state.
+  private readonly maxPosition: number;
+  private readonly maxOrderQty: number;
+  private readonly allowShort: boolean;
+  private readonly rateLimit: number;
+  private readonly sendTimes: Float64Array;
+  private sendCount = 0;
+  private readonly maxDrawdown: number;
+  private peakEquity = -Infinity;
+  isHalted = false;
+  haltT = NaN;
+
+  // Timers.
+  private timerTags: (string | number)[] = [];
+  private timerCancelled = new Uint8Array(16);
+
+  private readonly trade = new TradeFlyweight();
+  private readonly reqInfo = new RequestInfo();
+  private readonly handlers: StrategyHandlers;
+  private readonly onBook: StrategyHandlers["onBook"];
+  private readonly onTrade: StrategyHandlers["onTrade"];
+  private readonly observeFeed: ((ns: number) => void) | undefined;
+  /** Count of strategy callbacks made (diagnostics). */
+  callbacks = 0;
+
+  constructor(
+    readonly books: SimBook[],
+    readonly instruments: readonly InstrumentSpec[],
+    handlers: StrategyHandlers,
+    params: Readonly<Record<string, number | boolean | string>>,
+    private readonly time: TimeBase,
+    private readonly latency: LatencyModel,
+    private readonly tickets: OrderTickets,
+    private readonly requests: RequestQueue,
+    private readonly responses: ResponseQueue,
+    private readonly notices: ResponseQueue,
+    private readonly timers: TimerHeap,
+    risk: RiskLimits,
+    initialCash: number,
+  ) {
+    const n = books.length;
+    this.views = books.map((b, k) => new LocalBookView(k, instruments[k]!, b));
+    this.open = Array.from({ length: n }, () => new Int32Array(16));
+    this.openCount = new Int32Array(n);
+    this.openBuy = new Float64Array(n);
+    this.openSell = new Float64Array(n);
+    this.position = new Float64Array(n);
+    this.cash = initialCash;
+    this.lotUnits = Float64Array.from(instruments, (s) => s.lot);
+    this.tickValue = Float64Array.from(instruments, (s) => s.tick);
+    this.multiplier = Float64Array.from(instruments, (s) => s.multiplier);
+    this.maxPosition = risk.maxPosition ?? Infinity;
+    this.maxOrderQty = risk.maxOrderQty ?? Infinity;
+    this.allowShort = risk.allowShort ?? true;
+    this.rateLimit = risk.maxOrdersPerSecond ?? Infinity;
+    this.sendTimes = new Float64Array(Number.isFinite(this.rateLimit) ? Math.max(1, Math.floor(this.rateLimit)) : 1);
+    this.maxDrawdown = risk.maxDrawdown ?? Infinity;
+    this.handlers = handlers;
+    this.onBook = handlers.onBook;
+    this.onTrade = handlers.onTrade;
+    this.observeFeed = latency.observeFeed ? latency.observeFeed.bind(latency) : undefined;
+    this.ensure(64);
+    this.ctx = this.makeContext(params);
+  }
+
+  /** True when the strategy wants trade callbacks (the loop skips the branch otherwise). */
+  get wantsTrades(): boolean {
+    return this.onTrade !== undefined;
+  }
+
+  // ------------------------------------------------------------------ feed
+
+  /** Row `i` of instrument `k` received at local time `t`; `groupEnd` = the book is consistent now. */
+  processRow(k: number, batch: TickBatch, i: number, t: number, feedLatency: number, groupEnd: boolean): void {
+    this.now = t;
+    this.books[k]!.apply(batch, i);
+    if (this.observeFeed) this.observeFeed(feedLatency);
+    if (this.isHalted) return;
+    if (this.onTrade !== undefined && batch.kind[i] === EventKind.Trade) {
+      const tr = this.trade;
+      tr.instrument = k;
+      tr.priceTicks = batch.priceTicks[i]!;
+      tr.qtyLots = batch.qtyLots[i]!;
+      tr.side = batch.side[i]!;
+      this.callbacks++;
+      this.onTrade.call(this.handlers, this.ctx, tr);
+    }
+    if (groupEnd) {
+      if (this.maxDrawdown !== Infinity) this.checkDrawdown();
+      if (this.onBook !== undefined && !this.isHalted) {
+        this.callbacks++;
+        this.onBook.call(this.handlers, this.ctx, this.views[k]!);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ responses
+
+  /** Applies the head of `queue` (a response from the exchange or a local notice) at time `t`. */
+  processResponse(queue: ResponseQueue, t: number): void {
+    this.now = t;
+    const j = queue.peek();
+    const kind = queue.kind[j]!;
+    const o = queue.slot[j]!;
+    const qty = queue.qty[j]!;
+    const price = queue.price[j]!;
+    const fee = queue.fee[j]!;
+    const liquidity = queue.liquidity[j]!;
+    const reason = queue.reason[j]!;
+    const exchT = queue.exchT[j]!;
+    queue.pop();
+    const k = this.tickets.instrument[o]!;
+    const side = this.tickets.side[o]!;
+    let fill: FillEvent | undefined;
+    switch (kind) {
+      case ResponseKind.Ack:
+        if (this.status[o] === OrderStatus.New) this.status[o] = OrderStatus.Acked;
+        this.ackT[o] = t;
+        break;
+      case ResponseKind.Fill: {
+        this.leaves[o] = Math.max(0, this.leaves[o]! - qty);
+        this.filled[o] = this.filled[o]! + qty;
+        if (side === 1) this.openBuy[k] = this.openBuy[k]! - qty;
+        else this.openSell[k] = this.openSell[k]! - qty;
+        this.position[k] = this.position[k]! + side * qty;
+        const spec = this.instruments[k]!;
+        this.cash -= side * spec.toPrice(price) * spec.toSize(qty) * spec.multiplier + fee;
+        if (this.leaves[o] === 0) {
+          this.status[o] = OrderStatus.Filled;
+          this.close(k, o, t);
+        } else {
+          this.status[o] = OrderStatus.PartiallyFilled;
+        }
+        fill = { orderId: o, instrument: k, side, priceTicks: price, qtyLots: qty, fee, maker: liquidity === Liquidity.Maker, exchangeTs: this.time.toBigInt(exchT), ts: this.time.toBigInt(t) };
+        break;
+      }
+      case ResponseKind.Cancelled:
+      case ResponseKind.Rejected:
+        this.status[o] = kind === ResponseKind.Cancelled ? OrderStatus.Cancelled : OrderStatus.Rejected;
+        this.reason[o] = reason;
+        if (this.ackT[o] !== this.ackT[o]) this.ackT[o] = t;
+        this.close(k, o, t);
+        break;
+      case ResponseKind.Modified: {
+        const before = this.leaves[o]!;
+        this.price[o] = price;
+        this.qty[o] = qty;
+        this.leaves[o] = Math.max(0, qty - this.filled[o]!);
+        const d = this.leaves[o]! - before;
+        if (side === 1) this.openBuy[k] = this.openBuy[k]! + d;
+        else this.openSell[k] = this.openSell[k]! + d;
+        break;
+      }
+      default:
+        // CancelRejected / ModifyRejected: the order's state is unchanged.
+        break;
+    }
+    if (fill !== undefined && this.maxDrawdown !== Infinity) this.checkDrawdown();
+    if (this.isHalted) return;
+    const h = this.handlers;
+    if (fill !== undefined && h.onFill) {
+      this.callbacks++;
+      h.onFill(this.ctx, fill);
+    }
+    if (h.onOrderUpdate) {
+      this.callbacks++;
+      h.onOrderUpdate(this.ctx, this.orderUpdate(o, EVENT_BY_RESPONSE[kind] ?? "ack", reason));
+    }
+  }
+
+  fireTimer(t: number): void {
+    this.now = t;
+    const id = this.timers.peekId();
+    this.timers.pop();
+    if (this.timerCancelled[id] === 1 || this.isHalted) return;
+    this.timerCancelled[id] = 1;
+    if (this.handlers.onTimer) {
+      this.callbacks++;
+      this.handlers.onTimer(this.ctx, this.timerTags[id]!);
+    }
+  }
+
+  start(t: number): void {
+    this.now = t;
+    if (this.handlers.onStart) this.handlers.onStart(this.ctx);
+  }
+
+  end(t: number): void {
+    this.now = t;
+    if (this.handlers.onEnd) this.handlers.onEnd(this.ctx);
+  }
+
+  // ------------------------------------------------------------------ orders
+
+  private send(k: number, side: number, type: number, tif: number, price: number, qty: number, internal: boolean): number {
+    const t = this.now;
+    const o = this.tickets.add(k, side, type, tif, price, qty, t);
+    this.ensure(o + 1);
+    this.price[o] = price;
+    this.qty[o] = qty;
+    this.leaves[o] = qty;
+    this.filled[o] = 0;
+    this.status[o] = OrderStatus.New;
+    const reject = internal ? OrderReason.None : this.preTradeCheck(k, side, type, price, qty);
+    if (reject !== OrderReason.None) {
+      this.status[o] = OrderStatus.Rejected;
+      this.reason[o] = reject;
+      this.leaves[o] = 0;
+      this.notices.push(t, NaN, ResponseKind.Rejected, o, 0, NaN, 0, 0, reject);
+      return o;
+    }
+    if (!internal && this.rateLimit !== Infinity) this.noteSend(t);
+    this.addOpen(k, o);
+    if (side === 1) this.openBuy[k] = this.openBuy[k]! + qty;
+    else this.openSell[k] = this.openSell[k]! + qty;
+    const entry = this.entryLatency(o, RequestKind.New, price, qty);
+    if (entry < 0) {
+      this.responses.push(t - entry, NaN, ResponseKind.Rejected, o, 0, NaN, 0, 0, OrderReason.ExchangeRejected);
+    } else {
+      this.requests.push(t + entry, RequestKind.New, o, price, qty);
+    }
+    return o;
+  }
+
+  private entryLatency(o: number, request: number, price: number, qty: number): number {
+    const info = this.reqInfo;
+    const tk = this.tickets;
+    info.id = o;
+    info.instrument = tk.instrument[o]!;
+    info.side = tk.side[o]!;
+    info.priceTicks = price;
+    info.qtyLots = qty;
+    info.type = tk.type[o]!;
+    info.request = request;
+    const e = this.latency.entryNs(this.now, info);
+    if (e !== e) throw new LabError({ code: "BAD_LATENCY", message: `latency model ${this.latency.name} returned NaN entry latency`, hint: "a latency model must return a number of ns (negative = request dropped)" });
+    return Math.round(e);
+  }
+
+  private preTradeCheck(k: number, side: number, type: number, price: number, qty: number): number {
+    if (this.isHalted) return OrderReason.RiskHalted;
+    if (!(qty > 0) || !Number.isInteger(qty)) return OrderReason.BadSizeLot;
+    if (type === OrderType.Limit && (!Number.isInteger(price) || !(price > 0))) return OrderReason.BadPriceTick;
+    if (qty > this.maxOrderQty) return OrderReason.RiskMaxOrderQty;
+    const pos = this.position[k]!;
+    if (side === 1) {
+      if (pos + this.openBuy[k]! + qty > this.maxPosition) return OrderReason.RiskMaxPosition;
+    } else {
+      if (!this.allowShort && pos - this.openSell[k]! - qty < 0) return OrderReason.InsufficientPosition;
+      if (pos - this.openSell[k]! - qty < -this.maxPosition) return OrderReason.RiskMaxPosition;
+    }
+    if (this.rateLimit !== Infinity) {
+      const n = this.sendTimes.length;
+      if (this.sendCount >= n && this.now - this.sendTimes[this.sendCount % n]! < 1e9) return OrderReason.RiskOrderRate;
+    }
+    return OrderReason.None;
+  }
+
+  private noteSend(t: number): void {
+    this.sendTimes[this.sendCount % this.sendTimes.length] = t;
+    this.sendCount++;
+  }
+
+  private addOpen(k: number, o: number): void {
+    let list = this.open[k]!;
+    const n = this.openCount[k]!;
+    if (n === list.length) {
+      const next = new Int32Array(n * 2);
+      next.set(list);
+      this.open[k] = list = next;
+    }
+    list[n] = o;
+    this.openCount[k] = n + 1;
+  }
+
+  private close(k: number, o: number, t: number): void {
+    this.doneT[o] = t;
+    const list = this.open[k]!;
+    const n = this.openCount[k]!;
+    for (let j = 0; j < n; j++) {
+      if (list[j] !== o) continue;
+      list.copyWithin(j, j + 1, n);
+      this.openCount[k] = n - 1;
+      const rest = this.leaves[o]!;
+      if (rest > 0) {
+        if (this.tickets.side[o] === 1) this.openBuy[k] = this.openBuy[k]! - rest;
+        else this.openSell[k] = this.openSell[k]! - rest;
+      }
+      return;
+    }
+  }
+
+  private isOpen(o: number): boolean {
+    if (!(o >= 0 && o < this.tickets.length)) return false;
+    const s = this.status[o];
+    return s === OrderStatus.New || s === OrderStatus.Acked || s === OrderStatus.PartiallyFilled;
+  }
+
+  private cancelOrder(o: number): boolean {
+    if (!this.isOpen(o)) return false;
+    const e = this.entryLatency(o, RequestKind.Cancel, NaN, NaN);
+    if (e >= 0) this.requests.push(this.now + e, RequestKind.Cancel, o, NaN, NaN);
+    return true;
+  }
+
+  private modifyOrder(o: number, priceTicks: number, qtyLots: number): boolean {
+    if (!this.isOpen(o)) return false;
+    if (this.isHalted) return false;
+    const e = this.entryLatency(o, RequestKind.Modify, priceTicks, qtyLots);
+    if (e >= 0) this.requests.push(this.now + e, RequestKind.Modify, o, priceTicks, qtyLots);
+    return true;
+  }
+
+  localEquity(): number {
+    let e = this.cash;
+    for (let k = 0; k < this.position.length; k++) {
+      const pos = this.position[k]!;
+      if (pos === 0) continue;
+      const mid = this.views[k]!.mid();
+      if (mid === mid) e += pos * this.lotUnits[k]! * mid * this.tickValue[k]! * this.multiplier[k]!;
+    }
+    return e;
+  }
+
+  private checkDrawdown(): void {
+    if (this.isHalted) return;
+    const e = this.localEquity();
+    if (e > this.peakEquity) this.peakEquity = e;
+    if (this.peakEquity - e <= this.maxDrawdown) return;
+    this.isHalted = true;
+    this.haltT = this.now;
+    for (let k = 0; k < this.openCount.length; k++) {
+      const list = this.open[k]!.slice(0, this.openCount[k]!);
+      for (const o of list) this.cancelOrder(o);
+      const pos = this.position[k]!;
+      if (pos !== 0) this.send(k, pos > 0 ? -1 : 1, OrderType.Market, TimeInForce.IOC, NaN, Math.abs(pos), true);
+    }
+  }
+
+  private orderUpdate(o: number, event: OrderEvent, reason: number): OrderUpdate {
+    const tk = this.tickets;
+    return {
+      id: o,
+      event,
+      instrument: tk.instrument[o]!,
+      side: tk.side[o]!,
+      type: tk.type[o] === OrderType.Market ? "market" : "limit",
+      tif: TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC",
+      priceTicks: this.price[o]!,
+      qtyLots: this.qty[o]!,
+      filledLots: this.filled[o]!,
+      leavesLots: this.leaves[o]!,
+      status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
+      reason: ORDER_REASON_NAMES[reason] ?? "None",
+      ts: this.time.toBigInt(this.now),
+    };
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.cap) return;
+    let cap = Math.max(64, this.cap);
+    while (cap < n) cap *= 2;
+    const f = (a: Float64Array, fill: number): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      if (fill !== 0) b.fill(fill, a.length);
+      return b;
+    };
+    const u = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.status = u(this.status);
+    this.reason = u(this.reason);
+    this.price = f(this.price, NaN);
+    this.qty = f(this.qty, 0);
+    this.leaves = f(this.leaves, 0);
+    this.filled = f(this.filled, 0);
+    this.ackT = f(this.ackT, NaN);
+    this.doneT = f(this.doneT, NaN);
+    this.cap = cap;
+  }
+
+  private instrumentIndex(value: number | undefined, where: string): number {
+    const k = value ?? 0;
+    if (!Number.isInteger(k) || k < 0 || k >= this.books.length) {
+      throw new LabError({ code: "BAD_INSTRUMENT", message: `${where}: instrument ${String(value)} is not in this run (0..${this.books.length - 1})`, hint: "pass the index of the instrument in the run's instruments list", context: { instrument: value } });
+    }
+    return k;
+  }
+
+  private makeContext(params: Readonly<Record<string, number | boolean | string>>): Context {
+    const self = this;
+    const tifOf = (options: OrderOptions | undefined): number => {
+      if (options?.postOnly) return TimeInForce.PostOnly;
+      const name = options?.tif ?? "GTC";
+      const tif = TIF_BY_NAME[name];
+      if (tif === undefined) throw new LabError({ code: "BAD_OPTION", message: `unknown time in force "${String(name)}"`, hint: 'use "GTC", "IOC", "FOK" or "PostOnly"', context: { tif: name } });
+      return tif;
+    };
+    const limit = (side: 1 | -1, priceTicks: number, qtyLots: number, options?: OrderOptions): number => {
+      if (side !== 1 && side !== -1) throw new LabError({ code: "BAD_SIDE", message: `side must be 1 (buy) or -1 (sell), got ${String(side)}`, hint: "use ctx.buy / ctx.sell, or pass 1 / -1" });
+      return self.send(self.instrumentIndex(options?.instrument, "order"), side, OrderType.Limit, tifOf(options), priceTicks, qtyLots, false);
+    };
+    const market = (side: 1 | -1, qtyLots: number, options?: { instrument?: number }): number => {
+      if (side !== 1 && side !== -1) throw new LabError({ code: "BAD_SIDE", message: `side must be 1 (buy) or -1 (sell), got ${String(side)}`, hint: "use ctx.buy / ctx.sell, or pass 1 / -1" });
+      return self.send(self.instrumentIndex(options?.instrument, "order"), side, OrderType.Market, TimeInForce.IOC, NaN, qtyLots, false);
+    };
+    return {
+      params,
+      instruments: this.instruments,
+      now: () => self.time.toBigInt(self.now),
+      elapsedNs: () => self.now,
+      book: (instrument?: number) => self.views[self.instrumentIndex(instrument, "book")]!,
+      position: (instrument?: number) => self.position[self.instrumentIndex(instrument, "position")]!,
+      cash: () => self.cash,
+      equity: () => self.localEquity(),
+      buy: (qtyLots, priceTicks, options) => (priceTicks === undefined ? market(1, qtyLots, options) : limit(1, priceTicks, qtyLots, options)),
+      sell: (qtyLots, priceTicks, options) => (priceTicks === undefined ? market(-1, qtyLots, options) : limit(-1, priceTicks, qtyLots, options)),
+      limit,
+      market,
+      cancel: (orderId) => self.cancelOrder(orderId),
+      cancelAll: (instrument?: number) => {
+        let sent = 0;
+        for (let k = 0; k < self.books.length; k++) {
+          if (instrument !== undefined && k !== instrument) continue;
+          const list = self.open[k]!.slice(0, self.openCount[k]!);
+          for (const o of list) if (self.cancelOrder(o)) sent++;
+        }
+        return sent;
+      },
+      modify: (orderId, change) => self.modifyOrder(orderId, change.priceTicks ?? NaN, change.qtyLots ?? NaN),
+      setTimer: (delayNs, tag = 0) => self.addTimer(self.now + Math.max(0, Math.round(delayNs)), tag),
+      setTimerAt: (atNs, tag = 0) => self.addTimer(Math.max(self.now, self.time.fromBigInt(atNs, "timer time")), tag),
+      clearTimer: (timerId) => {
+        if (timerId >= 0 && timerId < self.timerTags.length) self.timerCancelled[timerId] = 1;
+      },
+      order: (orderId) => (orderId >= 0 && orderId < self.tickets.length ? self.orderUpdate(orderId, "ack", self.reason[orderId]!) : undefined),
+      openOrderCount: (instrument?: number) => {
+        if (instrument !== undefined) return self.openCount[self.instrumentIndex(instrument, "openOrderCount")]!;
+        let n = 0;
+        for (let k = 0; k < self.openCount.length; k++) n += self.openCount[k]!;
+        return n;
+      },
+      openOrderIds: (instrument?: number) => {
+        const out: number[] = [];
+        for (let k = 0; k < self.books.length; k++) {
+          if (instrument !== undefined && k !== instrument) continue;
+          for (let j = 0; j < self.openCount[k]!; j++) out.push(self.open[k]![j]!);
+        }
+        return out;
+      },
+      openQty: (side, instrument?: number) => {
+        const k = self.instrumentIndex(instrument, "openQty");
+        return side === 1 ? self.openBuy[k]! : self.openSell[k]!;
+      },
+      halted: () => self.isHalted,
+    };
+  }
+
+  private addTimer(t: number, tag: string | number): number {
+    const id = this.timerTags.length;
+    this.timerTags.push(tag);
+    if (id >= this.timerCancelled.length) {
+      const next = new Uint8Array(this.timerCancelled.length * 2);
+      next.set(this.timerCancelled);
+      this.timerCancelled = next;
+    }
+    this.timers.push(t, id);
+    return id;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The event loop. Five kinds of sources, each already in time order:
+ *   per instrument: the exchange's feed cursor (exchange time) and the local feed cursor
+ *   (receive time); the request channel (arrival at the exchange); the response channel and
+ *   local notices (arrival at the strategy); the timer heap (local time).
+ * Each step takes the earliest; equal times go in this order: exchange feed (by instrument),
+ * request arrivals, responses, local notices, local feed (by instrument), timers. So an order
+ * arriving at t sees every exchange event stamped ≤ t, and a strategy at local time t has seen
+ * every row received ≤ t. Exchange and local each keep their own books (the exchange's without
+ * feed latency), as hftbacktest's two processors do.
+ *
+ * Equity is sampled on a fixed grid (multiples of the interval since the epoch) and after every
+ * fill. A grid sample at s reflects exactly the events with time ≤ s.
+ */
+import { LabError, Progress, rng, type InstrumentSpec } from "../core/index.js";
+import * as bookLayer from "../book/index.js";
+import { L3Book } from "../book/index.js";
+import { EventFlag } from "../data/index.js";
+import type { SimBook, SimL3Book } from "./book-types.js";
+import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
+import type { TimeBase } from "./clock.js";
+import { ExchangeSim } from "./exchange.js";
+import { LocalView } from "./local.js";
+import type { NormalizedOptions } from "./options.js";
+import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
+import { l3Fifo, riskAverse, type QueueModel } from "./queue/index.js";
+import type { Stream } from "./streams.js";
+import type { StrategyHandlers } from "./strategy-types.js";
+import { OrderTickets } from "./tickets.js";
+
+export interface RawRun {
+  time: TimeBase;
+  instruments: InstrumentSpec[];
+  l3: boolean;
+  queue: QueueModel;
+  tickets: OrderTickets;
+  exchange: ExchangeSim;
+  local: LocalView;
+  portfolio: Portfolio;
+  fills: FillRecorder;
+  equity: EquityRecorder;
+  events: number;
+  feedClamped: number;
+  startT: number;
+  endT: number;
+  wallMs: number;
+}
+
+export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions): RawRun {
+  const wallStart = performance.now();
+  const n = streams.length;
+  const anyL3 = streams.some((s) => s.l3);
+  const l3 = opts.book === "l3" || (opts.book === "auto" && anyL3);
+  if (opts.book === "auto" && anyL3 && streams.some((s) => !s.l3)) {
+    throw new LabError({ code: "MIXED_BOOKS", message: "some instruments have order-by-order (L3) rows and others only price levels", hint: 'backtest them separately, or force book: "l2" for all', context: {} });
+  }
+  const queue = opts.queue ?? (l3 ? l3Fifo() : riskAverse());
+  if (queue.kind === "l3" && !l3) throw new LabError({ code: "QUEUE_NEEDS_L3", message: `queue model ${queue.name} needs order-by-order (L3) data`, hint: 'use queue: "riskAverse", "prob" or "log" on L2 data', context: {} });
+  if (queue.kind === "l2" && l3) throw new LabError({ code: "QUEUE_NEEDS_L2", message: `queue model ${queue.name} estimates queue position from price levels, but the data is order-by-order`, hint: 'use queue: "l3Fifo" (exact FIFO) on L3 data, or book: "l2"', context: {} });
+
+  const L2 = (bookLayer as unknown as { L2Book?: new (o: { maxLevels?: number }) => SimBook }).L2Book;
+  if (!l3 && L2 === undefined) throw new LabError({ code: "NO_L2_BOOK", message: "the L2 book is not available in this build", hint: "rebuild strategy-lab" });
+  const makeBook = (): SimBook => (l3 ? (new L3Book({ venueRules: opts.venueRules }) as unknown as SimL3Book) : new L2!(opts.maxLevels === undefined ? {} : { maxLevels: opts.maxLevels }));
+  const exchBooks = streams.map(makeBook);
+  const localBooks = streams.map(makeBook);
+
+  const random = rng(opts.seed);
+  opts.latency.start?.(random.fork(1));
+  if (opts.feed !== "data") opts.feed.start?.(random.fork(2));
+
+  const tickets = new OrderTickets();
+  const requests = new RequestQueue();
+  const responses = new ResponseQueue();
+  const notices = new ResponseQueue();
+  const timers = new TimerHeap();
+  const portfolio = new Portfolio(instruments, opts.fees, opts.initialCash);
+  const fills = new FillRecorder();
+  const equity = new EquityRecorder(n);
+  const marks = new Float64Array(n).fill(NaN);
+
+  const updateMarks = (): void => {
+    for (let k = 0; k < n; k++) {
+      const b = exchBooks[k]!;
+      const mid = (b.bestBid() + b.bestAsk()) / 2;
+      if (mid === mid) marks[k] = mid;
+    }
+  };
+  const sample = (t: number, fillIndex: number): void => {
+    updateMarks();
+    equity.push(t, portfolio.equity(marks), fillIndex, portfolio.positionLots, marks);
+  };
+
+  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, { afterFill: (t, fi) => sample(t, fi) });
+  const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
+
+  // Cursor state per instrument.
+  const exPos = new Int32Array(n);
+  const exRow = new Int32Array(n);
+  const exT = new Float64Array(n);
+  const loPos = new Int32Array(n);
+  const loRow = new Int32Array(n);
+  const loT = new Float64Array(n);
+  const loFeed = new Float64Array(n);
+  const feedModel = opts.feed === "data" ? null : opts.feed;
+  let feedClamped = 0;
+
+  const advanceExch = (k: number): void => {
+    const s = streams[k]!;
+    const p = exPos[k]!;
+    if (p >= s.length) {
+      exT[k] = Infinity;
+      return;
+    }
+    exPos[k] = p + 1;
+    const r = s.exchRows === null ? p : s.exchRows[p]!;
+    exRow[k] = r;
+    const t = time.at(s.exchWords, r);
+    exT[k] = t > exT[k]! ? t : exT[k]!;
+  };
+  const advanceLocal = (k: number): void => {
+    const s = streams[k]!;
+    const p = loPos[k]!;
+    if (p >= s.length) {
+      loT[k] = Infinity;
+      return;
+    }
+    loPos[k] = p + 1;
+    let r: number;
+    let t: number;
+    let et: number;
+    if (feedModel === null) {
+      r = s.localRows === null ? p : s.localRows[p]!;
+      et = time.at(s.exchWords, r);
+      t = time.at(s.localWords, r);
+      if (t < et) {
+        t = et;
+        feedClamped++;
+      }
+    } else {
+      r = s.exchRows === null ? p : s.exchRows[p]!;
+      et = time.at(s.exchWords, r);
+      t = et + Math.max(0, Math.round(feedModel.feedNs(et)));
+    }
+    loRow[k] = r;
+    if (t < loT[k]!) t = loT[k]!;
+    loT[k] = t;
+    loFeed[k] = t - et;
+  };
+
+  let startT = Infinity;
+  for (let k = 0; k < n; k++) {
+    exT[k] = -Infinity;
+    loT[k] = -Infinity;
+    advanceExch(k);
+    advanceLocal(k);
+    startT = Math.min(startT, exT[k]!, loT[k]!);
+  }
+  // The run ends with the last feed row (exchange or local); later requests, responses and
+  // timers are not processed.
+  let endT = startT;
+  let cursorsLeft = 2 * n;
+  // Grid samples on multiples of the interval since the epoch.
+  const interval = opts.equityIntervalNs;
+  const intervalBig = BigInt(interval);
+  const firstGrid = ((time.base + BigInt(Math.max(0, startT)) + intervalBig - 1n) / intervalBig) * intervalBig;
+  let nextSample = Number(firstGrid - time.base);
+  if (nextSample < startT) nextSample += interval;
+
+  const totalEvents = streams.reduce((a, s) => a + s.length, 0);
+  const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
+  let steps = 0;
+
+  sample(startT, -2);
+  local.start(startT);
+  const hasLast = streams.map((s) => s.hasLast);
+
+  for (;;) {
+    let t = Infinity;
+    let src = 0;
+    let which = -1;
+    for (let k = 0; k < n; k++) {
+      const x = exT[k]!;
+      if (x < t) {
+        t = x;
+        src = 1;
+        which = k;
+      }
+    }
+    const rq = requests.nextT();
+    if (rq < t) {
+      t = rq;
+      src = 2;
+    }
+    const rs = responses.nextT();
+    if (rs < t) {
+      t = rs;
+      src = 3;
+    }
+    const nt = notices.nextT();
+    if (nt < t) {
+      t = nt;
+      src = 4;
+    }
+    for (let k = 0; k < n; k++) {
+      const x = loT[k]!;
+      if (x < t) {
+        t = x;
+        src = 5;
+        which = k;
+      }
+    }
+    const tm = timers.nextT();
+    if (tm < t) {
+      t = tm;
+      src = 6;
+    }
+    if (src === 1 || src === 5) endT = t;
+    else if (cursorsLeft === 0 && t > endT) break;
+    if (t === Infinity) break;
+    while (nextSample < t) {
+      sample(nextSample, -1);
+      nextSample += interval;
+    }
+    switch (src) {
+      case 1: {
+        const r = exRow[which]!;
+        advanceExch(which);
+        if (exT[which] === Infinity) cursorsLeft--;
+        exchange.processRow(which, streams[which]!.batch, r, t);
+        break;
+      }
+      case 2:
+        exchange.processRequest(t);
+        break;
+      case 3:
+        local.processResponse(responses, t);
+        break;
+      case 4:
+        local.processResponse(notices, t);
+        break;
+      case 5: {
+        const r = loRow[which]!;
+        const feed = loFeed[which]!;
+        advanceLocal(which);
+        if (loT[which] === Infinity) cursorsLeft--;
+        const s = streams[which]!;
+        const groupEnd = hasLast[which] ? (s.batch.flags[r]! & EventFlag.Last) !== 0 : loT[which] !== t;
+        local.processRow(which, s.batch, r, t, feed, groupEnd);
+        break;
+      }
+      default:
+        local.fireTimer(t);
+    }
+    if (progress !== undefined && (++steps & 0xfffff) === 0) progress.update(sumPositions(exPos, loPos));
+  }
+  while (nextSample <= endT) {
+    sample(nextSample, -1);
+    nextSample += interval;
+  }
+  if (equity.t[equity.length - 1] !== endT) sample(endT, -2);
+  local.end(endT);
+  progress?.finish();
+  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+}
+
+function sumPositions(a: Int32Array, b: Int32Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k]! + b[k]!;
+  return s;
+}

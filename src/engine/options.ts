@@ -1,0 +1,160 @@
+/**
+ * Backtest options, normalized once: every key is checked (with "did you mean"), shorthands are
+ * expanded (a number of ns means constant latency; a queue name means that model) and defaults
+ * come from the one `DEFAULTS` object below.
+ */
+import { LabError, checkOptionKeys, type ProgressSink } from "../core/index.js";
+import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
+import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
+import type { RiskLimits } from "./local.js";
+import { l3Fifo, log, prob, riskAverse, type QueueModel } from "./queue/index.js";
+
+export type QueueName = "riskAverse" | "prob" | "log" | "l3Fifo";
+export type BookKind = "auto" | "l2" | "l3";
+
+export interface BacktestOptions {
+  /** Order latency: a number = the same entry and response latency in ns; or a `LatencyModel`. @default 0 */
+  latencyNs?: number | LatencyModel;
+  /** Feed latency: "data" (each row's localTs − exchTs), a constant ns added to exchTs, or a `FeedLatencyModel`. @default "data" */
+  feedLatencyNs?: "data" | number | FeedLatencyModel;
+  /** Queue model: "riskAverse", "prob" (power, n = 3), "log", "l3Fifo", or a model. @default "riskAverse" on L2 data, "l3Fifo" on L3 data */
+  queue?: QueueName | QueueModel;
+  /** Fees: a `FeeModel`, or `{ maker, taker }` fractions of notional for every instrument (negative = rebate). @default each instrument's makerFee / takerFee */
+  fees?: FeeModel | { maker: number; taker: number };
+  /** Seed for every random draw of the run (latency distributions). @default 0 */
+  seed?: number;
+  /** Equity (and mid) sampling interval in ns, on multiples of the interval since the epoch; samples are also taken at every fill. @default 1_000_000_000 */
+  equityIntervalNs?: number;
+  /** Starting cash. @default 0 (equity is then the PnL) */
+  initialCash?: number;
+  /** Pre-trade risk limits and the drawdown stop. @default {} (none) */
+  risk?: RiskLimits;
+  /** Book kind: "auto" detects L3 data by its order rows. @default "auto" */
+  book?: BookKind;
+  /** L2 book depth kept. @default unlimited */
+  maxLevels?: number;
+  /** L3 venue rules (priority on modify, unknown ids). @default "fifo" */
+  venueRules?: "fifo" | "lobster" | "databento";
+  progress?: ProgressSink;
+}
+
+export interface NormalizedOptions {
+  latency: LatencyModel;
+  feed: "data" | FeedLatencyModel;
+  queue: QueueModel | undefined;
+  fees: FeeModel;
+  seed: number;
+  equityIntervalNs: number;
+  initialCash: number;
+  risk: RiskLimits;
+  book: BookKind;
+  maxLevels: number | undefined;
+  venueRules: "fifo" | "lobster" | "databento";
+  progress: ProgressSink | undefined;
+}
+
+export const DEFAULTS = {
+  latencyNs: 0,
+  feedLatencyNs: "data",
+  queue: undefined,
+  fees: undefined,
+  seed: 0,
+  equityIntervalNs: 1_000_000_000,
+  initialCash: 0,
+  risk: {},
+  book: "auto",
+  maxLevels: undefined,
+  venueRules: "fifo",
+  progress: undefined,
+} as const satisfies Record<keyof BacktestOptions, unknown>;
+
+export const OPTION_KEYS = Object.keys(DEFAULTS) as (keyof BacktestOptions)[];
+const RISK_KEYS = ["maxPosition", "maxOrderQty", "maxOrdersPerSecond", "maxDrawdown", "allowShort"] as const;
+const QUEUE_NAMES: readonly QueueName[] = ["riskAverse", "prob", "log", "l3Fifo"];
+
+function bad(option: string, message: string, hint: string): LabError {
+  return new LabError({ code: "BAD_OPTION", message: `backtest option ${option}: ${message}`, hint, context: { option } });
+}
+
+export function queueByName(name: string): QueueModel {
+  switch (name) {
+    case "riskAverse":
+      return riskAverse();
+    case "prob":
+      return prob({ n: 3 });
+    case "log":
+      return log();
+    case "l3Fifo":
+      return l3Fifo();
+    default: {
+      throw bad("queue", `unknown queue model "${name}"`, `use one of ${QUEUE_NAMES.join(", ")}, or a model from lab.queue`);
+    }
+  }
+}
+
+export function normalizeBacktestOptions(options: BacktestOptions = {}): NormalizedOptions {
+  if (typeof options !== "object" || options === null) throw bad("options", "must be an object", "e.g. { latencyNs: 50_000 }");
+  checkOptionKeys(options, OPTION_KEYS, "backtest");
+  const o = { ...DEFAULTS, ...options };
+
+  let latency: LatencyModel;
+  if (typeof o.latencyNs === "number") {
+    if (!Number.isFinite(o.latencyNs) || o.latencyNs < 0) throw bad("latencyNs", `must be ≥ 0 ns, got ${o.latencyNs}`, "e.g. latencyNs: 50_000 for 50 µs each way");
+    latency = constant({ entryNs: o.latencyNs, responseNs: o.latencyNs });
+  } else if (isLatencyModel(o.latencyNs)) {
+    latency = o.latencyNs;
+  } else {
+    throw bad("latencyNs", "must be a number of ns or a latency model", "e.g. 50_000, or lab.latency.constant({ entryNs: 30_000, responseNs: 20_000 })");
+  }
+
+  let feed: "data" | FeedLatencyModel;
+  if (o.feedLatencyNs === "data") feed = "data";
+  else if (typeof o.feedLatencyNs === "number") feed = feedConstant(o.feedLatencyNs);
+  else if (isFeedLatencyModel(o.feedLatencyNs)) feed = o.feedLatencyNs;
+  else throw bad("feedLatencyNs", `must be "data", a number of ns or a feed latency model`, 'e.g. "data", 20_000, or lab.latency.feedLognormal({ medianNs: 20_000 })');
+
+  let queue: QueueModel | undefined;
+  if (o.queue === undefined) queue = undefined;
+  else if (typeof o.queue === "string") queue = queueByName(o.queue);
+  else if (typeof o.queue === "object" && o.queue !== null && (o.queue.kind === "l2" || o.queue.kind === "l3")) queue = o.queue;
+  else throw bad("queue", "must be a queue model name or model", `use one of ${QUEUE_NAMES.join(", ")}`);
+
+  let fees: FeeModel;
+  if (o.fees === undefined) fees = fromInstrument();
+  else if (isFeeModel(o.fees)) fees = o.fees;
+  else if (typeof o.fees === "object" && o.fees !== null && "maker" in o.fees && "taker" in o.fees) fees = makerTaker(o.fees);
+  else throw bad("fees", "must be a fee model or { maker, taker }", "e.g. { maker: -0.0001, taker: 0.0004 } (negative = rebate)");
+
+  if (!Number.isInteger(o.seed)) throw bad("seed", `must be an integer, got ${String(o.seed)}`, "e.g. seed: 1");
+  if (!(typeof o.equityIntervalNs === "number" && Number.isInteger(o.equityIntervalNs) && o.equityIntervalNs > 0)) {
+    throw bad("equityIntervalNs", `must be a positive integer number of ns, got ${String(o.equityIntervalNs)}`, "e.g. 1_000_000_000 for one sample per second");
+  }
+  if (!Number.isFinite(o.initialCash)) throw bad("initialCash", `must be a finite number, got ${String(o.initialCash)}`, "e.g. initialCash: 100_000");
+
+  const risk = (o.risk ?? {}) as RiskLimits;
+  checkOptionKeys(risk, RISK_KEYS, "backtest risk limits");
+  for (const key of ["maxPosition", "maxOrderQty", "maxOrdersPerSecond", "maxDrawdown"] as const) {
+    const v = risk[key];
+    if (v !== undefined && !(typeof v === "number" && v >= 0)) throw bad(`risk.${key}`, `must be a number ≥ 0, got ${String(v)}`, `e.g. risk: { ${key}: 10 }`);
+  }
+  if (risk.allowShort !== undefined && typeof risk.allowShort !== "boolean") throw bad("risk.allowShort", "must be true or false", "e.g. risk: { allowShort: false }");
+
+  if (o.book !== "auto" && o.book !== "l2" && o.book !== "l3") throw bad("book", `must be "auto", "l2" or "l3", got ${String(o.book)}`, 'e.g. book: "l2"');
+  if (o.maxLevels !== undefined && !(Number.isInteger(o.maxLevels) && o.maxLevels > 0)) throw bad("maxLevels", `must be a positive integer, got ${String(o.maxLevels)}`, "e.g. maxLevels: 50");
+  if (!["fifo", "lobster", "databento"].includes(o.venueRules)) throw bad("venueRules", `unknown venue rules "${String(o.venueRules)}"`, 'use "fifo", "lobster" or "databento"');
+
+  return {
+    latency,
+    feed,
+    queue,
+    fees,
+    seed: o.seed,
+    equityIntervalNs: o.equityIntervalNs,
+    initialCash: o.initialCash,
+    risk,
+    book: o.book,
+    maxLevels: o.maxLevels,
+    venueRules: o.venueRules,
+    progress: o.progress,
+  };
+}

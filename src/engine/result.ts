@@ -1,0 +1,346 @@
+/**
+ * `BacktestResult`: the columns a run produced (orders, fills, equity, positions, mid) in the
+ * shared result-table shapes of src/stats/types.ts, a few summary figures, and a compact text form
+ * for notebooks. `toJSON()` writes the input of `strategy-lab report`: timestamps as exact ns
+ * strings, numbers as numbers.
+ */
+import { inspect } from "node:util";
+import { formatNs, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
+import { Liquidity, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
+import type { RawRun } from "./loop.js";
+import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, ORDER_TYPE_NAMES, OrderStatus, TIME_IN_FORCE_NAMES, type OrderTable } from "./orders.js";
+
+export interface BacktestSummary {
+  strategy: string;
+  params: Readonly<Record<string, number | boolean | string>>;
+  /** Final equity − initial cash (fees included). */
+  pnl: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  /** Fees paid; negative = net rebates received. */
+  fees: number;
+  /** Number of fills. */
+  trades: number;
+  orders: number;
+  /** Filled size in lots (all instruments). */
+  filledLots: number;
+  /** Share of filled lots that provided liquidity (maker); NaN without fills. */
+  makerShare: number;
+  /** Traded notional. */
+  volume: number;
+  /** Largest fall of equity from a running peak (currency, ≥ 0), over all samples. */
+  maxDrawdown: number;
+  /**
+   * Sharpe ratio of equity changes between grid samples, annualized on calendar time:
+   * mean/sd · √(365·86400 s / interval). NaN with fewer than 3 grid samples or zero variance.
+   */
+  sharpe: number;
+  /** Final position in lots per instrument. */
+  finalPosition: number[];
+  startTs: bigint;
+  endTs: bigint;
+  events: number;
+  /** Feed rows processed per wall-clock second (both processors count a row once). */
+  eventsPerSecond: number;
+  /** The drawdown stop halted trading. */
+  halted: boolean;
+}
+
+export interface BacktestSettings {
+  latency: string;
+  feedLatency: string;
+  queue: string;
+  fees: string;
+  seed: number;
+  equityIntervalNs: number;
+  initialCash: number;
+  book: "l2" | "l3";
+}
+
+export interface RunDiagnostics {
+  /** Rows whose receive time was before their exchange time (raised to the exchange time). */
+  feedTimestampsRaised: number;
+  /** Strategy callbacks made. */
+  callbacks: number;
+  wallMs: number;
+}
+
+const SECONDS_PER_YEAR = 365 * 86400;
+
+export class BacktestResult {
+  readonly instruments: readonly InstrumentSpec[];
+  readonly orders: OrderTable;
+  readonly fills: FillTable;
+  readonly equity: EquityCurve;
+  /** Position in lots per instrument at each equity sample. */
+  readonly positions: Float64Array[];
+  /** Mid (currency) of instrument 0 at each equity sample (the exchange-side book). */
+  readonly mid: MidSeries;
+  /** Mid series per instrument. */
+  readonly mids: MidSeries[];
+  readonly summary: BacktestSummary;
+  readonly settings: BacktestSettings;
+  readonly diagnostics: RunDiagnostics;
+
+  constructor(raw: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings) {
+    const { time, tickets, exchange: ex, local, portfolio, fills: fr, equity: eq } = raw;
+    this.instruments = raw.instruments;
+    this.settings = settings;
+    const big = (t: number): bigint => (t === t ? time.toBigInt(t) : 0n);
+
+    // Orders.
+    const n = tickets.length;
+    ex.reserve(n);
+    const orders: OrderTable = {
+      id: new Float64Array(n),
+      instrument: tickets.instrument.slice(0, n),
+      side: tickets.side.slice(0, n),
+      type: tickets.type.slice(0, n),
+      tif: tickets.tif.slice(0, n),
+      priceTicks: new Float64Array(n),
+      qtyLots: new Float64Array(n),
+      filledLots: new Float64Array(n),
+      avgPriceTicks: new Float64Array(n),
+      status: new Uint8Array(n),
+      reason: new Uint8Array(n),
+      sentTs: new BigInt64Array(n),
+      arrivedTs: new BigInt64Array(n),
+      ackTs: new BigInt64Array(n),
+      doneTs: new BigInt64Array(n),
+      slippageTicks: new Float64Array(n),
+    };
+    for (let o = 0; o < n; o++) {
+      const arrived = ex.arrivedT[o] === ex.arrivedT[o];
+      orders.id[o] = o;
+      orders.priceTicks[o] = arrived ? ex.price[o]! : tickets.price[o]!;
+      orders.qtyLots[o] = arrived ? ex.qty[o]! : tickets.qty[o]!;
+      orders.filledLots[o] = ex.filled[o]!;
+      orders.avgPriceTicks[o] = ex.filled[o]! > 0 ? ex.pxSum[o]! / ex.filled[o]! : NaN;
+      orders.status[o] = arrived ? ex.status[o]! : local.status[o]!;
+      orders.reason[o] = arrived ? ex.reason[o]! : local.reason[o]!;
+      orders.sentTs[o] = big(tickets.sentT[o]!);
+      orders.arrivedTs[o] = big(ex.arrivedT[o]!);
+      orders.ackTs[o] = big(local.ackT[o]!);
+      orders.doneTs[o] = big(arrived ? ex.doneT[o]! : local.doneT[o]!);
+      orders.slippageTicks[o] = ex.takerQty[o]! > 0 ? tickets.side[o]! * (ex.takerPxSum[o]! / ex.takerQty[o]! - ex.touch[o]!) : NaN;
+    }
+    this.orders = orders;
+
+    // Fills.
+    const m = fr.length;
+    const fills: FillTable = {
+      ts: new BigInt64Array(m),
+      side: fr.side.slice(0, m),
+      price: new Float64Array(m),
+      qty: new Float64Array(m),
+      fee: fr.fee.slice(0, m),
+      liquidity: fr.liquidity.slice(0, m),
+      instrument: fr.instrument.slice(0, m),
+      orderId: fr.orderId.slice(0, m),
+    };
+    for (let j = 0; j < m; j++) {
+      const spec = raw.instruments[fr.instrument[j]!]!;
+      fills.ts[j] = time.toBigInt(fr.t[j]!);
+      fills.price[j] = spec.toPrice(fr.priceTicks[j]!);
+      fills.qty[j] = spec.toSize(fr.qtyLots[j]!);
+    }
+    this.fills = fills;
+
+    // Equity, positions, mids.
+    const s = eq.length;
+    const ts = new BigInt64Array(s);
+    for (let j = 0; j < s; j++) ts[j] = time.toBigInt(eq.t[j]!);
+    this.positions = eq.positions.map((p) => p.slice(0, s));
+    this.equity = { ts, equity: eq.equity.slice(0, s), position: this.positions[0]!.slice() };
+    this.mids = raw.instruments.map((spec, k) => {
+      const marks = eq.marks[k]!;
+      const mid = new Float64Array(s);
+      for (let j = 0; j < s; j++) mid[j] = marks[j]! * spec.tick;
+      return { ts: ts.slice(), mid };
+    });
+    this.mid = this.mids[0]!;
+
+    // Summary.
+    const finalEquity = s > 0 ? eq.equity[s - 1]! : portfolio.cash;
+    let fees = 0;
+    let realized = 0;
+    let volume = 0;
+    let lots = 0;
+    let makerLots = 0;
+    let unrealized = 0;
+    for (let k = 0; k < raw.instruments.length; k++) {
+      fees += portfolio.fees[k]!;
+      realized += portfolio.realized[k]!;
+      volume += portfolio.volume[k]!;
+      lots += portfolio.tradedQty[k]!;
+      makerLots += portfolio.makerQty[k]!;
+      const lastMark = s > 0 ? eq.marks[k]![s - 1]! : NaN;
+      unrealized += portfolio.unrealized(k, lastMark);
+    }
+    let peak = -Infinity;
+    let maxDd = 0;
+    for (let j = 0; j < s; j++) {
+      const e = eq.equity[j]!;
+      if (e > peak) peak = e;
+      if (peak - e > maxDd) maxDd = peak - e;
+    }
+    this.summary = {
+      strategy,
+      params,
+      pnl: finalEquity - portfolio.initialCash,
+      realizedPnl: realized,
+      unrealizedPnl: unrealized,
+      fees,
+      trades: m,
+      orders: n,
+      filledLots: lots,
+      makerShare: lots > 0 ? makerLots / lots : NaN,
+      volume,
+      maxDrawdown: maxDd,
+      sharpe: gridSharpe(eq.equity, eq.fill, s, settings.equityIntervalNs),
+      finalPosition: Array.from(portfolio.positionLots),
+      startTs: time.toBigInt(raw.startT),
+      endTs: time.toBigInt(raw.endT),
+      events: raw.events,
+      eventsPerSecond: raw.wallMs > 0 ? (raw.events * 1000) / raw.wallMs : NaN,
+      halted: local.isHalted,
+    };
+    this.diagnostics = { feedTimestampsRaised: raw.feedClamped, callbacks: local.callbacks, wallMs: raw.wallMs };
+  }
+
+  /** Orders with readable names (status, reason, type, tif) for tables. */
+  ordersReadable(): Record<string, ArrayLike<unknown>> {
+    const o = this.orders;
+    const names = (a: Uint8Array, table: Readonly<Record<number, string>>): string[] => Array.from(a, (v) => table[v] ?? String(v));
+    return {
+      id: o.id,
+      instrument: o.instrument,
+      side: o.side,
+      type: names(o.type, ORDER_TYPE_NAMES),
+      tif: names(o.tif, TIME_IN_FORCE_NAMES),
+      priceTicks: o.priceTicks,
+      qtyLots: o.qtyLots,
+      filledLots: o.filledLots,
+      avgPriceTicks: o.avgPriceTicks,
+      status: names(o.status, ORDER_STATUS_NAMES),
+      reason: names(o.reason, ORDER_REASON_NAMES),
+      sentTs: o.sentTs,
+      arrivedTs: o.arrivedTs,
+      ackTs: o.ackTs,
+      doneTs: o.doneTs,
+      slippageTicks: o.slippageTicks,
+    };
+  }
+
+  /** Count of orders per final status name. */
+  statusCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.orders.status) {
+      const name = ORDER_STATUS_NAMES[s] ?? "Unknown";
+      out[name] = (out[name] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  toString(): string {
+    const s = this.summary;
+    const sym = this.instruments.map((i) => i.symbol).join("+");
+    const params = Object.entries(s.params)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
+    const fmt = (x: number, d = 2): string => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "n/a");
+    const counts = this.statusCounts();
+    const statuses = Object.entries(counts)
+      .map(([k, v]) => `${k.toLowerCase()} ${v}`)
+      .join(", ");
+    const start = formatNs(s.startTs);
+    const end = formatNs(s.endTs);
+    return [
+      `BacktestResult ${s.strategy}(${params}) on ${sym} · ${s.events.toLocaleString("en-US")} events · ${start} → ${end}`,
+      `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades}  maker ${Number.isFinite(s.makerShare) ? Math.round(s.makerShare * 100) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  sharpe ${fmt(s.sharpe)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
+      `  orders ${s.orders}${statuses ? ` (${statuses})` : ""} · latency ${this.settings.latency} · feed ${this.settings.feedLatency} · queue ${this.settings.queue} · fees ${this.settings.fees}`,
+    ].join("\n");
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** The report input: `{ summary, settings, instruments, equity, fills, mid, orders }`, timestamps as ns strings. */
+  toJSON(): BacktestJson {
+    const str = (a: BigInt64Array): string[] => Array.from(a, (v) => v.toString());
+    const num = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+    const s = this.summary;
+    return {
+      summary: { ...s, startTs: s.startTs.toString(), endTs: s.endTs.toString() },
+      settings: this.settings,
+      instruments: this.instruments.map((i) => i.toJSON()),
+      equity: { ts: str(this.equity.ts), equity: num(this.equity.equity), position: num(this.equity.position ?? new Float64Array(0)) },
+      fills: {
+        ts: str(this.fills.ts),
+        side: Array.from(this.fills.side),
+        price: num(this.fills.price),
+        qty: num(this.fills.qty),
+        fee: num(this.fills.fee),
+        liquidity: Array.from(this.fills.liquidity, (v) => (v === Liquidity.Maker ? "maker" : "taker")),
+        instrument: Array.from(this.fills.instrument ?? new Uint16Array(0)),
+        orderId: Array.from(this.fills.orderId ?? new Float64Array(0)),
+      },
+      mid: { ts: str(this.mid.ts), mid: num(this.mid.mid) },
+      orders: {
+        id: Array.from(this.orders.id),
+        instrument: Array.from(this.orders.instrument),
+        side: Array.from(this.orders.side),
+        type: Array.from(this.orders.type, (v) => ORDER_TYPE_NAMES[v] ?? String(v)),
+        tif: Array.from(this.orders.tif, (v) => TIME_IN_FORCE_NAMES[v] ?? String(v)),
+        priceTicks: num(this.orders.priceTicks),
+        qtyLots: num(this.orders.qtyLots),
+        filledLots: num(this.orders.filledLots),
+        status: Array.from(this.orders.status, (v) => ORDER_STATUS_NAMES[v] ?? String(v)),
+        reason: Array.from(this.orders.reason, (v) => ORDER_REASON_NAMES[v] ?? String(v)),
+        sentTs: str(this.orders.sentTs),
+        doneTs: str(this.orders.doneTs),
+      },
+    };
+  }
+
+  /** Number of orders that ended in `status`. */
+  countStatus(status: OrderStatus): number {
+    let c = 0;
+    for (const s of this.orders.status) if (s === status) c++;
+    return c;
+  }
+}
+
+export interface BacktestJson {
+  summary: Omit<BacktestSummary, "startTs" | "endTs"> & { startTs: string; endTs: string };
+  settings: BacktestSettings;
+  instruments: InstrumentSpecInit[];
+  equity: { ts: string[]; equity: (number | null)[]; position: (number | null)[] };
+  fills: { ts: string[]; side: number[]; price: (number | null)[]; qty: (number | null)[]; fee: (number | null)[]; liquidity: string[]; instrument: number[]; orderId: number[] };
+  mid: { ts: string[]; mid: (number | null)[] };
+  orders: Record<string, unknown[]>;
+}
+
+function gridSharpe(equity: Float64Array, fill: Int32Array, length: number, intervalNs: number): number {
+  let prev = NaN;
+  let count = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (let j = 0; j < length; j++) {
+    if (fill[j] !== -1) continue;
+    const e = equity[j]!;
+    if (prev === prev) {
+      const d = e - prev;
+      count++;
+      const delta = d - mean;
+      mean += delta / count;
+      m2 += delta * (d - mean);
+    }
+    prev = e;
+  }
+  if (count < 2) return NaN;
+  const sd = Math.sqrt(m2 / (count - 1));
+  if (!(sd > 0)) return NaN;
+  return (mean / sd) * Math.sqrt(SECONDS_PER_YEAR / (intervalNs / 1e9));
+}

@@ -1,0 +1,155 @@
+/**
+ * What the engine drives: strategy callbacks and the context they act through. Everything here is
+ * the *local* view — the book as the strategy received it (after feed latency), its own orders as
+ * acknowledged so far, its position from fill reports that have arrived. Nothing on `Context`
+ * reaches exchange-side state, so a strategy cannot look ahead.
+ *
+ * Units: prices in integer ticks, sizes in integer lots, times in ns. `side` is 1 (buy/bid) or −1
+ * (sell/ask).
+ */
+import type { InstrumentSpec } from "../core/index.js";
+
+export interface OrderOptions {
+  /** Index of the instrument in the run. @default 0 */
+  instrument?: number;
+  /** "GTC" (default), "IOC", "FOK" or "PostOnly" (limit orders only). */
+  tif?: "GTC" | "IOC" | "FOK" | "PostOnly";
+  /** Shorthand for `tif: "PostOnly"`. */
+  postOnly?: boolean;
+}
+
+/** Read-only book at local time, with the usual microstructure features. */
+export interface BookView {
+  readonly instrument: number;
+  readonly spec: InstrumentSpec;
+  /** Best bid in ticks; NaN if the side is empty. */
+  bestBid(): number;
+  bestAsk(): number;
+  bestBidQty(): number;
+  bestAskQty(): number;
+  /** (bid + ask) / 2 in ticks (may end in .5); NaN if a side is empty. */
+  mid(): number;
+  /** ask − bid in ticks. */
+  spread(): number;
+  qtyAt(side: 1 | -1, priceTicks: number): number;
+  levelCount(side: 1 | -1): number;
+  /** Price of the k-th level from the best (k = 0 is the touch); NaN past the last. */
+  priceAt(side: 1 | -1, k: number): number;
+  qtyAtLevel(side: 1 | -1, k: number): number;
+  /** (B − A) / (B + A) over the top `levels` levels per side, in [−1, 1]; NaN if both are empty. */
+  imbalance(levels?: number): number;
+  /** Size-weighted mid: (bid·askQty + ask·bidQty) / (bidQty + askQty), ticks. */
+  microprice(): number;
+}
+
+/** A trade print seen locally. The object is reused between calls: copy what you keep. */
+export interface TradeView {
+  readonly instrument: number;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  /** Aggressor side: 1 = buyer lifted the ask, −1 = seller hit the bid, 0 = unknown. */
+  readonly side: number;
+}
+
+export type OrderEvent = "ack" | "fill" | "cancelled" | "rejected" | "modified" | "cancelRejected" | "modifyRejected";
+
+/** The strategy's knowledge of one order after an update reached it. */
+export interface OrderUpdate {
+  readonly id: number;
+  readonly event: OrderEvent;
+  readonly instrument: number;
+  readonly side: number;
+  /** "limit" or "market". */
+  readonly type: string;
+  readonly tif: string;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  readonly filledLots: number;
+  readonly leavesLots: number;
+  /** "New", "Acked", "PartiallyFilled", "Filled", "Cancelled", "Rejected". */
+  readonly status: string;
+  /** Reason name for rejects/cancels ("None" otherwise). */
+  readonly reason: string;
+  /** Local time of this update, ns since the epoch. */
+  readonly ts: bigint;
+}
+
+export interface FillEvent {
+  readonly orderId: number;
+  readonly instrument: number;
+  readonly side: number;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  /** Fee in currency; negative = rebate. */
+  readonly fee: number;
+  readonly maker: boolean;
+  /** Exchange time of the fill. */
+  readonly exchangeTs: bigint;
+  /** Local time the fill report arrived. */
+  readonly ts: bigint;
+}
+
+export interface Context {
+  readonly params: Readonly<Record<string, number | boolean | string>>;
+  readonly instruments: readonly InstrumentSpec[];
+  /** Local time, ns since the epoch. */
+  now(): bigint;
+  /** Local time in ns since the run's first event (a cheap number for arithmetic). */
+  elapsedNs(): number;
+  /** The local book of an instrument. */
+  book(instrument?: number): BookView;
+  /** Position in lots, from fill reports received so far. */
+  position(instrument?: number): number;
+  /** Cash in account currency, from fill reports received so far (fees included). */
+  cash(): number;
+  /** cash + Σ position × local mid. */
+  equity(): number;
+  /** Sends a buy: a limit order if `priceTicks` is given, else a market order. Returns the order id. */
+  buy(qtyLots: number, priceTicks?: number, options?: OrderOptions): number;
+  sell(qtyLots: number, priceTicks?: number, options?: OrderOptions): number;
+  limit(side: 1 | -1, priceTicks: number, qtyLots: number, options?: OrderOptions): number;
+  market(side: 1 | -1, qtyLots: number, options?: { instrument?: number }): number;
+  /** Requests a cancel; false if the order is not open as far as the strategy knows. */
+  cancel(orderId: number): boolean;
+  /** Cancels every open order (of one instrument, or all); returns how many cancels were sent. */
+  cancelAll(instrument?: number): number;
+  /** Requests a new price and/or total size; false if the order is not open. */
+  modify(orderId: number, change: { priceTicks?: number; qtyLots?: number }): boolean;
+  /** Calls `onTimer(ctx, tag)` after `delayNs` (local clock). Returns a timer id. */
+  setTimer(delayNs: number, tag?: string | number): number;
+  /** Calls `onTimer(ctx, tag)` at local time `atNs` (ns since the epoch). */
+  setTimerAt(atNs: bigint, tag?: string | number): number;
+  clearTimer(timerId: number): void;
+  /** The latest known state of an order. */
+  order(orderId: number): OrderUpdate | undefined;
+  /** Number of orders open as far as the strategy knows. */
+  openOrderCount(instrument?: number): number;
+  /** Ids of open orders. */
+  openOrderIds(instrument?: number): number[];
+  /** Open (unfilled) lots on one side. */
+  openQty(side: 1 | -1, instrument?: number): number;
+  /** True once the drawdown stop has halted trading. */
+  halted(): boolean;
+}
+
+/** Callbacks; all optional. `this` is the handlers object. */
+export interface StrategyHandlers {
+  onStart?(ctx: Context): void;
+  /** After each book update seen locally (once per atomic group of rows). */
+  onBook?(ctx: Context, book: BookView): void;
+  onTrade?(ctx: Context, trade: TradeView): void;
+  onTimer?(ctx: Context, tag: string | number): void;
+  onOrderUpdate?(ctx: Context, order: OrderUpdate): void;
+  onFill?(ctx: Context, fill: FillEvent): void;
+  onEnd?(ctx: Context): void;
+}
+
+/**
+ * A strategy the engine can run: a name, resolved parameters and a factory for fresh handlers
+ * (each run gets its own state). `defineStrategy` in the strategy layer builds these.
+ */
+export interface StrategyLike {
+  readonly name: string;
+  readonly params: Readonly<Record<string, number | boolean | string>>;
+  create(): StrategyHandlers;
+}

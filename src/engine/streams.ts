@@ -1,0 +1,113 @@
+/**
+ * Input preparation: one row stream per instrument, without copying the columns. A batch holding
+ * one instrument is used as is; a merged batch is split into per-instrument row-index arrays. The
+ * exchange processes a stream in exchange-time order and the local view in the order the rows
+ * were received (the data's row order), so when a feed's exchange timestamps are not sorted
+ * (several venue streams interleaved by receive time) a stable exchange-time permutation is built.
+ */
+import { LabError, type InstrumentSpec } from "../core/index.js";
+import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
+import { TimeBase, wordsOf } from "./clock.js";
+
+export interface Stream {
+  readonly batch: TickBatch;
+  readonly spec: InstrumentSpec;
+  /** Row order for the exchange (null = rows 0..n−1). */
+  readonly exchRows: Int32Array | null;
+  /** Row order for the local view (null = rows 0..n−1). */
+  readonly localRows: Int32Array | null;
+  readonly length: number;
+  readonly exchWords: Int32Array;
+  readonly localWords: Int32Array;
+  /** The feed marks atomic groups with `EventFlag.Last`. */
+  readonly hasLast: boolean;
+  /** The stream has order-by-order rows. */
+  readonly l3: boolean;
+}
+
+const L3_KINDS = new Set<number>([EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]);
+
+export function prepareStreams(input: TickBatch | readonly TickBatch[]): { streams: Stream[]; instruments: InstrumentSpec[] } {
+  const batches = Array.isArray(input) ? (input as readonly TickBatch[]) : [input as TickBatch];
+  if (batches.length === 0) throw new LabError({ code: "NO_DATA", message: "backtest needs at least one TickBatch", hint: "pass the ticks returned by a reader or lab.data.generateTicks(...)" });
+  const streams: Stream[] = [];
+  const instruments: InstrumentSpec[] = [];
+  batches.forEach((batch, b) => {
+    if (batch === null || typeof batch !== "object" || !(batch.exchTs instanceof BigInt64Array)) {
+      throw new LabError({ code: "NOT_A_BATCH", message: `input ${b} is not a TickBatch`, hint: "pass the ticks returned by a reader or lab.data.generateTicks(...)", context: { input: b } });
+    }
+    if (batch.instruments.length === 0) {
+      throw new LabError({ code: "NO_INSTRUMENT", message: `batch ${batch.source ?? b} has no instrument spec`, hint: "readers attach an InstrumentSpec; build one with lab.instrument({ symbol, venue, tickSize })", context: { input: b } });
+    }
+    if (batch.length === 0) throw new LabError({ code: "NO_DATA", message: `batch ${batch.source ?? b} has no rows`, hint: "check the reader's time range and filters", context: { input: b } });
+    const m = batch.instruments.length;
+    let rowsByInstrument: (Int32Array | null)[];
+    if (m === 1) {
+      rowsByInstrument = [null];
+    } else {
+      const counts = new Int32Array(m);
+      const col = batch.instrument;
+      for (let i = 0; i < batch.length; i++) {
+        const k = col[i]!;
+        if (k >= m) throw new LabError({ code: "BAD_BATCH", message: `row ${i} of ${batch.source ?? `batch ${b}`} names instrument ${k}, but the batch has ${m}`, hint: "the instrument column indexes batch.instruments", context: { row: i } });
+        counts[k] = counts[k]! + 1;
+      }
+      rowsByInstrument = Array.from(counts, (c) => new Int32Array(c));
+      const fill = new Int32Array(m);
+      for (let i = 0; i < batch.length; i++) {
+        const k = col[i]!;
+        rowsByInstrument[k]![fill[k]!] = i;
+        fill[k] = fill[k]! + 1;
+      }
+    }
+    rowsByInstrument.forEach((rows, k) => {
+      const length = rows === null ? batch.length : rows.length;
+      if (length === 0) return;
+      const spec = batch.instruments[k]!;
+      const exchWords = wordsOf(batch.exchTs);
+      const localWords = wordsOf(batch.localTs);
+      let hasLast = false;
+      let l3 = false;
+      for (let j = 0; j < length; j++) {
+        const i = rows === null ? j : rows[j]!;
+        if ((batch.flags[i]! & EventFlag.Last) !== 0) hasLast = true;
+        if (!l3 && L3_KINDS.has(batch.kind[i]!)) l3 = true;
+        if (hasLast && l3) break;
+      }
+      streams.push({ batch, spec, exchRows: exchangeOrder(batch, rows, length), localRows: rows, length, exchWords, localWords, hasLast, l3 });
+      instruments.push(spec);
+    });
+  });
+  return { streams, instruments };
+}
+
+/** Rows in exchange-time order: `rows` itself when already sorted, else a stable sorted copy. */
+function exchangeOrder(batch: TickBatch, rows: Int32Array | null, length: number): Int32Array | null {
+  const ts = batch.exchTs;
+  let sorted = true;
+  let prev = ts[rows === null ? 0 : rows[0]!]!;
+  for (let j = 1; j < length; j++) {
+    const cur = ts[rows === null ? j : rows[j]!]!;
+    if (cur < prev) {
+      sorted = false;
+      break;
+    }
+    prev = cur;
+  }
+  if (sorted) return rows;
+  const order = rows === null ? Int32Array.from({ length }, (_, j) => j) : rows.slice();
+  // TypedArray#sort with a comparator is stable, so rows with equal exchange time keep feed order.
+  order.sort((a, b) => (ts[a]! < ts[b]! ? -1 : ts[a]! > ts[b]! ? 1 : a - b));
+  return order;
+}
+
+/** Earliest timestamp in the input: the run's time base. */
+export function timeBaseOf(streams: readonly Stream[]): TimeBase {
+  let base: bigint | undefined;
+  for (const s of streams) {
+    const first = s.exchRows === null ? 0 : s.exchRows[0]!;
+    const firstLocal = s.localRows === null ? 0 : s.localRows[0]!;
+    for (const v of [s.batch.exchTs[first]!, s.batch.localTs[firstLocal]!]) if (base === undefined || v < base) base = v;
+  }
+  return new TimeBase(base ?? 0n);
+}
