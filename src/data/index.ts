@@ -13,3 +13,6 @@ export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameO
 export { readTable, readParquet, readArrowFile, writeParquet, writeCsv, writeArrowFile, writeTable, formatFromPath, type TableFormat, type ColumnMapping, type ReadTableOptions, type WriteOptions } from "./table-io.js";
 export { gridStep, toGridExact, type GridStep } from "./exact.js";
 export type { BadRowPolicy } from "./staging.js";
+export { readTardisCsv, tardisDataType, type TardisReadOptions, type TardisDataType } from "./tardis.js";
+export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
+export { registerFormat, getFormat, formatNames, guessFormat, readFile, type FormatReader, type FormatReadOptions } from "./formats.js";

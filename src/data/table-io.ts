@@ -207,7 +207,7 @@ export async function writeTable(batch: TickBatch, path: string, options: WriteO
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-interface SourceColumn {
+export interface SourceColumn {
   name: string;
   type: string;
 }
@@ -555,3 +555,66 @@ export async function readArrowFile(path: string, options: ReadTableOptions = {}
   if (options.shared) fromOptions.shared = true;
   return fromArrow(table, fromOptions);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the format readers built on SQL (Tardis, Binance CSV, ...)
+
+export type DuckConnection = Awaited<ReturnType<typeof duckConnection>>;
+
+export interface SqlReadPlan {
+  path: string;
+  format: string;
+  /** SELECT returning the TickBatch columns in order (prices/sizes as decimal DOUBLEs) plus `bad`. */
+  sql: string;
+  instruments: readonly InstrumentSpec[];
+  shared?: boolean;
+  progress?: ProgressSink;
+}
+
+/** Runs a reader's SQL into staged columns (count first, then stream into exact-size arrays). */
+export async function stageSql(connection: DuckConnection, plan: SqlReadPlan): Promise<Staged> {
+  const total = await countRows(connection, `(${plan.sql})`, plan.path, plan.format);
+  const columns = allocateColumns(total, plan.shared ?? false);
+  const bad = new Uint32Array(total);
+  const progress = new Progress(`read ${basename(plan.path)}`, plan.progress, { total, unit: "rows" });
+  const specs = [...TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { name: "bad", type: "UINTEGER" as const }];
+  try {
+    await streamColumns(connection, plan.sql, specs, { expectedRows: total, progress, into: { ...(columns as unknown as Record<string, RawArray>), bad } });
+  } catch (error) {
+    if (error instanceof LabError) throw error;
+    throw badFileError(error, plan.path, plan.format);
+  }
+  progress.finish();
+  return { columns, bad, length: total };
+}
+
+/** Header columns of a CSV file (all as text). */
+export async function csvHeader(connection: DuckConnection, path: string): Promise<SourceColumn[]> {
+  await requireReadable(path);
+  return describe(connection, relationSql(path, "csv"), path, "csv");
+}
+
+export function csvRelation(path: string): string {
+  return relationSql(path, "csv");
+}
+
+/**
+ * Instruments for the symbols in `symbolSql` of a relation: the ones given (by symbol), else a
+ * grid inferred per symbol from the finest decimals seen in its price and size text.
+ */
+export async function instrumentsFor(connection: DuckConnection, relation: string, symbolSql: string, venueSql: string, priceSqls: readonly string[], qtySqls: readonly string[], given: { instrument?: InstrumentSpec | InstrumentSpecInit; instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[] }): Promise<InstrumentSpec[]> {
+  if (given.instruments?.length) return given.instruments.map(toSpec);
+  if (given.instrument) return [toSpec(given.instrument)];
+  const decimals = (exprs: readonly string[]): string =>
+    exprs.length === 0 ? "0" : `greatest(${exprs.map((e) => `max(CASE WHEN strpos(${e}, '.') > 0 THEN length(rtrim(split_part(${e}, '.', 2), '0')) ELSE 0 END)`).join(", ")}, 0)`;
+  const reader = await connection.runAndReadAll(`SELECT ${symbolSql} AS symbol, any_value(${venueSql}) AS venue, ${decimals(priceSqls)}::INTEGER AS p, ${decimals(qtySqls)}::INTEGER AS q FROM ${relation} GROUP BY 1 ORDER BY 1`);
+  return reader.getRowObjectsJS().map((r) => new InstrumentSpec({ symbol: String(r["symbol"] ?? "?"), venue: String(r["venue"] ?? "?"), tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
+}
+
+export function symbolCaseSql(symbolSql: string, instruments: readonly InstrumentSpec[]): string {
+  // One instrument applies to every row (the caller named it; the file's spelling may differ).
+  if (instruments.length === 1) return "0";
+  return caseSql(symbolSql, Object.fromEntries(instruments.map((spec, i) => [spec.symbol, i])));
+}
+
+export { finishStaged } from "./staging.js";

@@ -1,0 +1,117 @@
+/**
+ * Binance historical order-book depth CSV (data.binance.vision "bookDepth"-style snap/set files):
+ * `symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu`, timestamp in
+ * ms, qty 0 = delete level, `pu` = previous final update id (-1 in snapshot rows).
+ *
+ * Mapping: one LevelSet row per CSV row (side b = 1, a = -1); `update_type` "snap" rows carry
+ * EventFlag.Snapshot and each run of them is preceded by a Clear row; `seq` = last_update_id (u),
+ * `aux` = pu (NaN when -1), so `validate(batch, { sequence: "linked" })` checks that every update
+ * group's pu equals the previous group's u. Rows with the same last_update_id form one message
+ * (the last carries EventFlag.Last). The file has one timestamp only: localTs = exchTs and every
+ * row carries EventFlag.BadTimestamp (no real receive time).
+ */
+import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
+import { duckConnection, sqlIdent } from "./duck.js";
+import { BAD, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
+import { csvHeader, csvRelation, finishStaged, instrumentsFor, stageSql, symbolCaseSql } from "./table-io.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumns } from "./tick-batch.js";
+
+export interface BinanceCsvReadOptions {
+  instrument?: InstrumentSpec | InstrumentSpecInit;
+  instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[];
+  onBadRows?: BadRowPolicy;
+  shared?: boolean;
+  progress?: ProgressSink;
+}
+
+const REQUIRED = ["timestamp", "first_update_id", "last_update_id", "side", "update_type", "price", "qty"] as const;
+
+export async function readBinanceDepthCsv(path: string, options: BinanceCsvReadOptions = {}): Promise<TickBatch> {
+  checkOptionKeys(options, ["instrument", "instruments", "onBadRows", "shared", "progress"], "readBinanceDepthCsv");
+  const connection = await duckConnection();
+  try {
+    const header = (await csvHeader(connection, path)).map((c) => c.name);
+    for (const column of REQUIRED) {
+      if (!header.includes(column)) {
+        throw new LabError({ code: "MISSING_COLUMN", message: `${path}: column "${column}" is missing from the header (row 0, line 1); expected ${["symbol", ...REQUIRED, "pu"].join(",")}`, hint: "this reader expects Binance historical depth CSV (snap/set rows)", context: { file: path, row: 0, line: 1, column } });
+      }
+    }
+    const relation = csvRelation(path);
+    const t = (c: string): string => `NULLIF(trim(${sqlIdent(c)}), '')`;
+    const symbolSql = header.includes("symbol") ? t("symbol") : "'?'";
+    const instruments = await instrumentsFor(connection, relation, symbolSql, "'binance'", [t("price")], [t("qty")], options);
+    const pu = header.includes("pu") ? `CASE WHEN TRY_CAST(${t("pu")} AS DOUBLE) = -1 THEN NULL ELSE TRY_CAST(${t("pu")} AS DOUBLE) END` : "NULL::DOUBLE";
+    const inner = `SELECT TRY_CAST(${t("timestamp")} AS BIGINT) * 1000000 AS exchTs, ${t("timestamp")} AS src_ts, ${EventKind.LevelSet} AS kind,
+      CASE lower(${t("side")}) WHEN 'b' THEN 1 WHEN 'bid' THEN 1 WHEN 'a' THEN -1 WHEN 'ask' THEN -1 END AS side,
+      (CASE WHEN lower(${t("update_type")}) = 'snap' THEN ${EventFlag.Snapshot} ELSE 0 END) | ${EventFlag.BadTimestamp} AS flags,
+      lower(${t("update_type")}) AS update_type,
+      ${symbolCaseSql(symbolSql, instruments)} AS instrument,
+      TRY_CAST(${t("price")} AS DOUBLE) AS priceTicks, ${t("price")} AS src_price,
+      TRY_CAST(${t("qty")} AS DOUBLE) AS qtyLots, ${t("qty")} AS src_qty,
+      NULL::DOUBLE AS orderId, TRY_CAST(${t("last_update_id")} AS DOUBLE) AS seq, ${t("last_update_id")} AS src_seq, ${pu} AS aux
+      FROM ${relation}`;
+    const bits = [
+      `CASE WHEN src_ts IS NULL THEN ${BAD.missingExchTs} WHEN exchTs IS NULL THEN ${BAD.exchTs} ELSE 0 END`,
+      `CASE WHEN side IS NULL THEN ${BAD.side} ELSE 0 END`,
+      `CASE WHEN update_type IS NULL OR update_type NOT IN ('snap', 'set') THEN ${BAD.flags} ELSE 0 END`,
+      `CASE WHEN instrument IS NULL THEN ${BAD.instrument} ELSE 0 END`,
+      `CASE WHEN src_price IS NOT NULL AND priceTicks IS NULL THEN ${BAD.priceTicks} ELSE 0 END`,
+      `CASE WHEN src_qty IS NOT NULL AND qtyLots IS NULL THEN ${BAD.qtyLots} ELSE 0 END`,
+      `CASE WHEN src_seq IS NOT NULL AND seq IS NULL THEN ${BAD.seq} ELSE 0 END`,
+    ];
+    const types: Record<string, string> = { exchTs: "BIGINT", localTs: "BIGINT", kind: "UTINYINT", side: "TINYINT", flags: "USMALLINT", instrument: "USMALLINT", priceTicks: "DOUBLE", qtyLots: "DOUBLE", orderId: "DOUBLE", seq: "DOUBLE", aux: "DOUBLE" };
+    const outer = TICK_COLUMN_NAMES.map((n) => (n === "localTs" ? "CAST(exchTs AS BIGINT) AS localTs" : `CAST(${n} AS ${types[n]}) AS ${n}`)).join(", ");
+    const sql = `SELECT ${outer}, CAST(${bits.join(" | ")} AS UINTEGER) AS bad FROM (${inner})`;
+    const staged = await stageSql(connection, { path, format: "binance-csv", sql, instruments, ...(options.shared ? { shared: true } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+    const withClears = insertClears(staged);
+    const c = withClears.staged.columns;
+    markGroupEnds(c, withClears.staged.length, (a, b) => c.kind[a] !== EventKind.Clear && c.seq[a] === c.seq[b] && (c.flags[a]! & EventFlag.Snapshot) === (c.flags[b]! & EventFlag.Snapshot));
+    return await finishStaged(withClears.staged, {
+      file: path,
+      format: "binance-csv",
+      instruments,
+      onBadRows: options.onBadRows ?? "reject",
+      csv: true,
+      sourceColumns: { exchTs: "timestamp", side: "side", flags: "update_type", instrument: "symbol", priceTicks: "price", qtyLots: "qty", seq: "last_update_id", aux: "pu" },
+      sourceRow: (i) => withClears.origin?.[i] ?? i,
+    });
+  } finally {
+    connection.closeSync();
+  }
+}
+
+function insertClears(staged: Staged): { staged: Staged; origin?: Int32Array } {
+  const { columns, length } = staged;
+  const starts: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const snap = (columns.flags[i]! & EventFlag.Snapshot) !== 0;
+    if (snap && (i === 0 || (columns.flags[i - 1]! & EventFlag.Snapshot) === 0 || columns.seq[i - 1] !== columns.seq[i])) starts.push(i);
+  }
+  if (starts.length === 0) return { staged };
+  const n = length + starts.length;
+  const out: TickColumns = allocateColumns(n, columns.exchTs.buffer instanceof SharedArrayBuffer);
+  const bad = new Uint32Array(n);
+  const origin = new Int32Array(n);
+  const src = columns as unknown as Record<string, { [i: number]: number | bigint }>;
+  const dst = out as unknown as Record<string, { [i: number]: number | bigint }>;
+  let w = 0;
+  let next = 0;
+  for (let i = 0; i < length; i++) {
+    if (starts[next] === i) {
+      next++;
+      out.exchTs[w] = columns.exchTs[i]!;
+      out.localTs[w] = columns.localTs[i]!;
+      out.kind[w] = EventKind.Clear;
+      out.flags[w] = EventFlag.Snapshot | EventFlag.BadTimestamp | EventFlag.Last;
+      out.instrument[w] = columns.instrument[i]!;
+      out.seq[w] = columns.seq[i]!;
+      origin[w] = i;
+      w++;
+    }
+    for (const name of TICK_COLUMN_NAMES) dst[name]![w] = src[name]![i]!;
+    bad[w] = staged.bad[i]!;
+    origin[w] = i;
+    w++;
+  }
+  return { staged: { columns: out, bad, length: n }, origin };
+}

@@ -1,0 +1,88 @@
+/**
+ * The format registry: one name -> one reader, so the CLI (`strategy-lab ingest --format X`),
+ * `readFile()` and notebooks reach every reader the same way. A reader added elsewhere plugs in
+ * with one line:
+ *
+ *   registerFormat("lobster", { description: "LOBSTER message file", read: (path, o) => readLobster(path, o) });
+ *
+ * Common options (`FormatReadOptions`) are what the CLI can pass; a reader uses what applies
+ * and ignores the rest. `instrument` is built from --symbol/--venue/--tick-size/--lot-size.
+ */
+import { LabError, closestName, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
+import { readBinanceDepthCsv } from "./binance-csv.js";
+import type { BadRowPolicy } from "./staging.js";
+import { readTardisCsv } from "./tardis.js";
+import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
+import type { TickBatch } from "./tick-batch.js";
+
+export interface FormatReadOptions {
+  instrument?: InstrumentSpec;
+  columns?: ColumnMapping;
+  timeUnit?: TimeUnit;
+  onBadRows?: BadRowPolicy;
+  shared?: boolean;
+  progress?: ProgressSink;
+}
+
+export interface FormatReader {
+  /** One line for `--help` and error hints. */
+  description: string;
+  /** File name endings this format usually has (for guessing when --format is omitted). */
+  extensions?: readonly string[];
+  read(path: string, options: FormatReadOptions): Promise<TickBatch>;
+}
+
+const registry = new Map<string, FormatReader>();
+
+/** Adds (or replaces) a reader under `name`. */
+export function registerFormat(name: string, reader: FormatReader): void {
+  registry.set(name, reader);
+}
+
+export function formatNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function getFormat(name: string): FormatReader {
+  const reader = registry.get(name);
+  if (!reader) {
+    const guess = closestName(name, formatNames());
+    throw new LabError({ code: "UNKNOWN_FORMAT", message: `unknown format "${name}"`, hint: `${guess ? `did you mean "${guess}"? ` : ""}known formats: ${formatNames().join(", ")}`, context: { format: name } });
+  }
+  return reader;
+}
+
+/** Guesses a format from the file name (registered extensions first, then table formats). */
+export function guessFormat(path: string): string | undefined {
+  const lower = path.toLowerCase();
+  for (const [name, reader] of registry) if (reader.extensions?.some((e) => lower.endsWith(e))) return name;
+  return formatFromPath(path);
+}
+
+/** Reads a file with the named (or guessed) format. */
+export async function readFile(path: string, options: FormatReadOptions & { format?: string } = {}): Promise<TickBatch> {
+  const { format, ...rest } = options;
+  const name = format ?? guessFormat(path);
+  if (!name) {
+    throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path}`, hint: `pass a format: ${formatNames().join(", ")}`, context: { file: path } });
+  }
+  return getFormat(name).read(path, rest);
+}
+
+const tableReader = (format: "parquet" | "csv" | "arrow", description: string, extensions: string[]): FormatReader => ({
+  description,
+  extensions,
+  read: (path, o) => readTable(path, { format, ...o }),
+});
+
+registerFormat("parquet", tableReader("parquet", "Parquet: normalized TickBatch files, or any table with --columns mapping", [".parquet", ".pq"]));
+registerFormat("csv", tableReader("csv", "CSV with a header: normalized columns, or any table with --columns mapping", [".csv"]));
+registerFormat("arrow", tableReader("arrow", "Arrow IPC file (.arrow/.feather)", [".arrow", ".feather", ".ipc"]));
+registerFormat("tardis", {
+  description: "Tardis.dev CSV: incremental_book_L2, book_snapshot_N, trades, quotes (type from the header)",
+  read: (path, o) => readTardisCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
+});
+registerFormat("binance-csv", {
+  description: "Binance historical depth CSV (snap/set rows with update ids)",
+  read: (path, o) => readBinanceDepthCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
+});

@@ -1,0 +1,192 @@
+/**
+ * Tardis.dev downloadable CSV: incremental_book_L2, book_snapshot_N, trades and quotes.
+ * The file type is recognized from the header. Timestamps are integer µs (exchange `timestamp`,
+ * receive `local_timestamp`) and become exact ns. Prices and sizes are converted exactly to the
+ * instrument's ticks and lots; without an instrument the grid is the finest decimal in the file.
+ *
+ * Mapping (one TickBatch row per level / trade / quote side):
+ * - incremental_book_L2: LevelSet (qty = new total, 0 = delete). `is_snapshot` rows carry
+ *   EventFlag.Snapshot; each run of snapshot rows is preceded by a Clear row (Snapshot flag),
+ *   because Tardis re-sends a snapshot after a reconnect and the book must be rebuilt from it.
+ *   Rows sharing (local_timestamp, is_snapshot) are one message: the last carries EventFlag.Last.
+ * - book_snapshot_N: per CSV row, a Clear then bids[0..N-1] and asks[0..N-1] as LevelSet rows,
+ *   all flagged Snapshot; empty levels are skipped; the last row carries Last.
+ * - trades: Trade rows, side = aggressor (buy 1 / sell -1; "unknown" -> 0 with
+ *   EventFlag.AggressorUnknown); a numeric trade id goes to `aux` (UUIDs cannot, aux = NaN).
+ * - quotes: two Bbo rows per CSV row (bid, then ask, which carries Last); an empty side has NaN
+ *   price and size (no quote on that side).
+ */
+import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
+import { duckConnection, sqlIdent } from "./duck.js";
+import { BAD, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
+import { csvHeader, csvRelation, finishStaged, instrumentsFor, stageSql, symbolCaseSql } from "./table-io.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumns } from "./tick-batch.js";
+
+export type TardisDataType = "incremental_book_L2" | "book_snapshot" | "trades" | "quotes";
+
+export interface TardisReadOptions {
+  instrument?: InstrumentSpec | InstrumentSpecInit;
+  instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[];
+  onBadRows?: BadRowPolicy;
+  shared?: boolean;
+  progress?: ProgressSink;
+}
+
+const KEYS = ["instrument", "instruments", "onBadRows", "shared", "progress"] as const;
+
+export function tardisDataType(header: readonly string[]): TardisDataType | undefined {
+  const has = (n: string): boolean => header.includes(n);
+  if (!has("timestamp") || !has("local_timestamp")) return undefined;
+  if (has("is_snapshot") && has("side") && has("price") && has("amount")) return "incremental_book_L2";
+  if (has("asks[0].price") || has("bids[0].price")) return "book_snapshot";
+  if (has("ask_price") && has("bid_price")) return "quotes";
+  if (has("side") && has("price") && has("amount")) return "trades";
+  return undefined;
+}
+
+const us = (column: string): string => `TRY_CAST(${sqlIdent(column)} AS BIGINT) * 1000`;
+const txt = (column: string): string => `NULLIF(trim(${sqlIdent(column)}), '')`;
+
+function timeBits(): string {
+  return `(CASE WHEN src_ts IS NULL THEN ${BAD.missingExchTs} WHEN exchTs IS NULL THEN ${BAD.exchTs} ELSE 0 END) | (CASE WHEN src_lts IS NULL THEN ${BAD.missingLocalTs} WHEN localTs IS NULL THEN ${BAD.localTs} ELSE 0 END)`;
+}
+
+function numBits(srcAlias: string, valueAlias: string, bit: number): string {
+  return `(CASE WHEN ${srcAlias} IS NOT NULL AND ${valueAlias} IS NULL THEN ${bit} ELSE 0 END)`;
+}
+
+function outerColumns(): string {
+  const types: Record<string, string> = { exchTs: "BIGINT", localTs: "BIGINT", kind: "UTINYINT", side: "TINYINT", flags: "USMALLINT", instrument: "USMALLINT", priceTicks: "DOUBLE", qtyLots: "DOUBLE", orderId: "DOUBLE", seq: "DOUBLE", aux: "DOUBLE" };
+  return TICK_COLUMN_NAMES.map((n) => `CAST(${n} AS ${types[n]}) AS ${n}`).join(", ");
+}
+
+/** Reads one Tardis CSV file (any of the four data types) into a TickBatch. */
+export async function readTardisCsv(path: string, options: TardisReadOptions = {}): Promise<TickBatch> {
+  checkOptionKeys(options, KEYS, "readTardisCsv");
+  const connection = await duckConnection();
+  try {
+    const header = await csvHeader(connection, path);
+    const names = header.map((c) => c.name);
+    const type = tardisDataType(names);
+    if (!type) {
+      throw new LabError({ code: "NOT_TARDIS", message: `${path} does not look like a Tardis CSV (header: ${names.slice(0, 8).join(",")}${names.length > 8 ? ",..." : ""})`, hint: "expected exchange,symbol,timestamp,local_timestamp,... (incremental_book_L2, book_snapshot_N, trades or quotes)", context: { file: path, row: 0, column: "timestamp" } });
+    }
+    const relation = csvRelation(path);
+    const hasSymbol = names.includes("symbol");
+    const symbolSql = hasSymbol ? txt("symbol") : "'?'";
+    const venueSql = names.includes("exchange") ? txt("exchange") : "'tardis'";
+    const levels = type === "book_snapshot" ? names.filter((n) => /^asks\[\d+\]\.price$/.test(n)).length : 0;
+    const priceCols = type === "book_snapshot" ? names.filter((n) => n.endsWith(".price")) : type === "quotes" ? ["bid_price", "ask_price"] : ["price"];
+    const qtyCols = type === "book_snapshot" ? names.filter((n) => n.endsWith(".amount")) : type === "quotes" ? ["bid_amount", "ask_amount"] : ["amount"];
+    const instruments = await instrumentsFor(connection, relation, symbolSql, venueSql, priceCols.map(txt), qtyCols.map(txt), options);
+    const instrumentSql = symbolCaseSql(symbolSql, instruments);
+    const sql = tardisSql(type, relation, instrumentSql, levels);
+    const staged = await stageSql(connection, { path, format: `tardis ${type}`, sql, instruments, ...(options.shared ? { shared: true } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+    const finalStaged = type === "incremental_book_L2" ? insertSnapshotClears(staged) : staged;
+    markTardisGroups(finalStaged, type);
+    return await finishStaged(finalStaged, {
+      file: path,
+      format: `tardis ${type}`,
+      instruments,
+      onBadRows: options.onBadRows ?? "reject",
+      csv: type === "incremental_book_L2" || type === "trades",
+      sourceColumns: { exchTs: "timestamp", localTs: "local_timestamp", priceTicks: "price", qtyLots: "amount", side: "side", instrument: "symbol" },
+      ...(type === "incremental_book_L2" ? { sourceRow: sourceRowMapper(finalStaged) } : {}),
+    });
+  } finally {
+    connection.closeSync();
+  }
+}
+
+function tardisSql(type: TardisDataType, relation: string, instrumentSql: string, levels: number): string {
+  const common = `${us("timestamp")} AS exchTs, ${us("local_timestamp")} AS localTs, ${txt("timestamp")} AS src_ts, ${txt("local_timestamp")} AS src_lts, ${instrumentSql} AS instrument`;
+  const instrumentBit = `(CASE WHEN instrument IS NULL THEN ${BAD.instrument} ELSE 0 END)`;
+  if (type === "incremental_book_L2" || type === "trades") {
+    const sideSql = `CASE lower(${txt("side")}) WHEN 'bid' THEN 1 WHEN 'buy' THEN 1 WHEN 'ask' THEN -1 WHEN 'sell' THEN -1 WHEN 'unknown' THEN 0 END`;
+    const kind = type === "trades" ? EventKind.Trade : EventKind.LevelSet;
+    const flags = type === "trades" ? `CASE WHEN lower(${txt("side")}) = 'unknown' OR ${txt("side")} IS NULL THEN ${EventFlag.AggressorUnknown} ELSE 0 END` : `CASE WHEN lower(${txt("is_snapshot")}) = 'true' THEN ${EventFlag.Snapshot} ELSE 0 END`;
+    const aux = type === "trades" ? `TRY_CAST(${txt("id")} AS DOUBLE)` : "NULL::DOUBLE";
+    const inner = `SELECT ${common}, ${kind} AS kind, ${sideSql} AS side, ${txt("side")} AS src_side, ${flags} AS flags, TRY_CAST(${txt("price")} AS DOUBLE) AS priceTicks, ${txt("price")} AS src_price, TRY_CAST(${txt("amount")} AS DOUBLE) AS qtyLots, ${txt("amount")} AS src_qty, NULL::DOUBLE AS orderId, NULL::DOUBLE AS seq, ${aux} AS aux FROM ${relation}`;
+    const sideBit = type === "trades" ? `(CASE WHEN side IS NULL THEN ${BAD.side} ELSE 0 END)` : `(CASE WHEN side IS NULL OR side = 0 THEN ${BAD.side} ELSE 0 END)`;
+    return `SELECT ${outerColumns()}, CAST(${timeBits()} | ${sideBit} | ${instrumentBit} | ${numBits("src_price", "priceTicks", BAD.priceTicks)} | ${numBits("src_qty", "qtyLots", BAD.qtyLots)} AS UINTEGER) AS bad FROM (${inner})`;
+  }
+  // Wide rows become several TickBatch rows through UNNEST of a list of level structs (order kept).
+  const entry = (kind: number, side: number, price: string | null, qty: string | null): string =>
+    `{'k': ${kind}, 's': ${side}, 'p': ${price ? txt(price) : "NULL::VARCHAR"}, 'q': ${qty ? txt(qty) : "NULL::VARCHAR"}}`;
+  const entries: string[] = [];
+  if (type === "book_snapshot") {
+    entries.push(entry(EventKind.Clear, 0, null, null));
+    for (let i = 0; i < levels; i++) entries.push(entry(EventKind.LevelSet, 1, `bids[${i}].price`, `bids[${i}].amount`));
+    for (let i = 0; i < levels; i++) entries.push(entry(EventKind.LevelSet, -1, `asks[${i}].price`, `asks[${i}].amount`));
+  } else {
+    entries.push(entry(EventKind.Bbo, 1, "bid_price", "bid_amount"), entry(EventKind.Bbo, -1, "ask_price", "ask_amount"));
+  }
+  const flags = type === "book_snapshot" ? EventFlag.Snapshot : 0;
+  const expanded = `SELECT ${common}, unnest([${entries.join(", ")}]) AS lv FROM ${relation}`;
+  const inner = `SELECT exchTs, localTs, src_ts, src_lts, instrument, lv.k AS kind, lv.s AS side, ${flags} AS flags, TRY_CAST(lv.p AS DOUBLE) AS priceTicks, lv.p AS src_price, TRY_CAST(lv.q AS DOUBLE) AS qtyLots, lv.q AS src_qty, NULL::DOUBLE AS orderId, NULL::DOUBLE AS seq, NULL::DOUBLE AS aux FROM (${expanded})${type === "book_snapshot" ? ` WHERE lv.k = ${EventKind.Clear} OR lv.p IS NOT NULL` : ""}`;
+  return `SELECT ${outerColumns()}, CAST(${timeBits()} | ${instrumentBit} | ${numBits("src_price", "priceTicks", BAD.priceTicks)} | ${numBits("src_qty", "qtyLots", BAD.qtyLots)} AS UINTEGER) AS bad FROM (${inner})`;
+}
+
+const insertedRows = new WeakMap<Staged, Int32Array>();
+
+/** Inserts a Clear row (Snapshot flag) before every run of snapshot rows. */
+function insertSnapshotClears(staged: Staged): Staged {
+  const { columns, length } = staged;
+  const starts: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const snap = (columns.flags[i]! & EventFlag.Snapshot) !== 0;
+    if (snap && (i === 0 || (columns.flags[i - 1]! & EventFlag.Snapshot) === 0)) starts.push(i);
+  }
+  if (starts.length === 0) return staged;
+  const n = length + starts.length;
+  const out: TickColumns = allocateColumns(n, columns.exchTs.buffer instanceof SharedArrayBuffer);
+  const bad = new Uint32Array(n);
+  const origin = new Int32Array(n); // source row of each output row (-1 for inserted Clear rows)
+  let w = 0;
+  let next = 0;
+  const src = columns as unknown as Record<string, { [i: number]: number | bigint }>;
+  const dst = out as unknown as Record<string, { [i: number]: number | bigint }>;
+  for (let i = 0; i < length; i++) {
+    if (starts[next] === i) {
+      next++;
+      out.exchTs[w] = columns.exchTs[i]!;
+      out.localTs[w] = columns.localTs[i]!;
+      out.kind[w] = EventKind.Clear;
+      out.flags[w] = EventFlag.Snapshot | EventFlag.Last;
+      out.instrument[w] = columns.instrument[i]!;
+      origin[w] = -1;
+      w++;
+    }
+    for (const name of TICK_COLUMN_NAMES) dst[name]![w] = src[name]![i]!;
+    bad[w] = staged.bad[i]!;
+    origin[w] = i;
+    w++;
+  }
+  const result: Staged = { columns: out, bad, length: n };
+  insertedRows.set(result, origin);
+  return result;
+}
+
+function sourceRowMapper(staged: Staged): (i: number) => number {
+  const origin = insertedRows.get(staged);
+  return origin ? (i: number) => origin[i]! : (i: number) => i;
+}
+
+function markTardisGroups(staged: Staged, type: TardisDataType): void {
+  const c = staged.columns;
+  if (type === "trades") {
+    for (let i = 0; i < staged.length; i++) c.flags[i] = c.flags[i]! | EventFlag.Last;
+    return;
+  }
+  if (type === "incremental_book_L2") {
+    // The inserted Clear is its own message; then rows with the same receive time and snapshot-ness.
+    markGroupEnds(c, staged.length, (a, b) => c.kind[a] !== EventKind.Clear && c.kind[b] !== EventKind.Clear && c.localTs[a] === c.localTs[b] && (c.flags[a]! & EventFlag.Snapshot) === (c.flags[b]! & EventFlag.Snapshot) && c.exchTs[a] === c.exchTs[b]);
+    return;
+  }
+  if (type === "book_snapshot") {
+    markGroupEnds(c, staged.length, (_a, b) => c.kind[b] !== EventKind.Clear);
+    return;
+  }
+  markGroupEnds(c, staged.length, (a) => c.side[a] === 1);
+}
+
