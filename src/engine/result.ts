@@ -74,6 +74,8 @@ export class BacktestResult {
   readonly equity: EquityCurve;
   /** Position in lots per instrument at each equity sample. */
   readonly positions: Float64Array[];
+  /** Per equity sample: index of the fill that triggered it; −1 for grid samples, −2 for the start and end of the run. */
+  readonly equitySampleFill: Int32Array;
   /** Mid (currency) of instrument 0 at each equity sample (the exchange-side book). */
   readonly mid: MidSeries;
   /** Mid series per instrument. */
@@ -151,6 +153,7 @@ export class BacktestResult {
     const ts = new BigInt64Array(s);
     for (let j = 0; j < s; j++) ts[j] = time.toBigInt(eq.t[j]!);
     this.positions = eq.positions.map((p) => p.slice(0, s));
+    this.equitySampleFill = eq.fill.slice(0, s);
     this.equity = { ts, equity: eq.equity.slice(0, s), position: this.positions[0]!.slice() };
     this.mids = raw.instruments.map((spec, k) => {
       const marks = eq.marks[k]!;

@@ -78,17 +78,15 @@ export const MarketMaker = defineStrategy({
         if (bid !== bid || ask !== ask || ask <= bid) return;
         const mid = (bid + ask) / 2;
         const now = ctx.elapsedNs();
-        if (lastMid === lastMid && now > lastMidNs) {
+        if (lastMid === lastMid) {
           const dt = now - lastMidNs;
           const w = Math.exp((-dt * Math.LN2) / halfLifeNs);
           const dm = mid - lastMid;
           sumSq = sumSq * w + dm * dm;
           sumDt = sumDt * w + dt / 1e9;
         }
-        if (mid !== lastMid || lastMid !== lastMid) {
-          lastMid = mid;
-          lastMidNs = now;
-        }
+        lastMid = mid;
+        lastMidNs = now;
         const variance = sumDt > 0 ? sumSq / sumDt : 0;
         const q = ctx.position(book.instrument);
         const r = mid - q * gamma * variance * tau;

@@ -41,8 +41,9 @@ export const OrderBookImbalance = defineStrategy({
     let target = 0;
     return {
       onBook(ctx: Context, book: BookView): void {
+        // A one-sided book (a side emptied or not yet rebuilt) carries no imbalance signal.
+        if (book.bestBid() !== book.bestBid() || book.bestAsk() !== book.bestAsk()) return;
         const imbalance = book.imbalance(levels);
-        if (imbalance !== imbalance) return;
         if (imbalance >= threshold) target = maxPosition;
         else if (imbalance <= -threshold) target = -maxPosition;
         else if (exitThreshold > 0 && Math.abs(imbalance) < exitThreshold) target = 0;
