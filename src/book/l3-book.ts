@@ -44,6 +44,11 @@ export interface VenueRuleSet {
   sizeDecreaseLosesPriority: boolean;
   /** A modify for an unknown id that carries a side is applied as an add (and still counted). */
   modifyUnknownAddsOrder: boolean;
+  /**
+   * A reduce/delete/execute row for an unknown id takes its size from the anonymous orders
+   * (`addAnonymous`: liquidity that rested before the data starts) at the row's side and price.
+   */
+  unknownIdTakesAnonymous: boolean;
 }
 
 /**
@@ -54,12 +59,13 @@ export interface VenueRuleSet {
  *   book example does (orders can predate the start of a file without a snapshot).
  * - `lobster`: NASDAQ via LOBSTER: there are no in-place modifies in the data (a replace is a
  *   delete plus a new order), so any modify loses priority; cancels/executions of orders
- *   submitted before the file window are unknown ids and are counted, not fatal.
+ *   submitted before the file window are unknown ids: counted, not fatal, and their size is
+ *   taken from anonymous liquidity seeded from the first order book row (`addAnonymous`).
  */
 export const VENUE_RULES: Readonly<Record<L3VenueRules, VenueRuleSet>> = {
-  fifo: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: false },
-  databento: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: true },
-  lobster: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: true, modifyUnknownAddsOrder: false },
+  fifo: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: false, unknownIdTakesAnonymous: false },
+  databento: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: true, unknownIdTakesAnonymous: false },
+  lobster: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: true, modifyUnknownAddsOrder: false, unknownIdTakesAnonymous: true },
 };
 
 /** Counters of everything the book had to tolerate; `first*Row` are batch rows (-1 = none / direct call). */
@@ -81,6 +87,14 @@ export interface L3BookStats {
   firstInvalidRow: number;
   /** Modifies for unknown ids applied as adds (venue rule `databento`). */
   modifyAsAddEvents: number;
+  /** Unknown-id rows whose size was taken from anonymous orders (venue rule `lobster`). */
+  anonymousTakeEvents: number;
+  /**
+   * ... of which found less anonymous size at their price than they removed (the rest is not
+   * taken: LOBSTER also names ids it never added, e.g. after an order replace that kept price and
+   * size, and guessing which order they meant would corrupt queue positions).
+   */
+  anonymousShortfallEvents: number;
   /** Rows flagged `EventFlag.Last` after which best bid >= best ask. */
   crossedAfterLast: number;
   firstCrossedRow: number;
@@ -102,6 +116,8 @@ function emptyStats(): L3BookStats {
     invalidEvents: 0,
     firstInvalidRow: -1,
     modifyAsAddEvents: 0,
+    anonymousTakeEvents: 0,
+    anonymousShortfallEvents: 0,
     crossedAfterLast: 0,
     firstCrossedRow: -1,
     lastRowsChecked: 0,
@@ -166,6 +182,8 @@ export class L3Book {
   private ordPrev: Int32Array;
   private ordNext: Int32Array;
   private ordLevel: Int32Array;
+  private ordAnon: Uint8Array;
+  private anonymousIds = 0;
   private ordFree = NONE;
   private ordUsed = 0;
   private live = 0;
@@ -216,6 +234,7 @@ export class L3Book {
     this.ordPrev = new Int32Array(cap);
     this.ordNext = new Int32Array(cap);
     this.ordLevel = new Int32Array(cap);
+    this.ordAnon = new Uint8Array(cap);
     this.hashKeys = new Float64Array(cap * 2);
     this.hashSlots = new Int32Array(cap * 2).fill(NONE);
     this.hashMask = cap * 2 - 1;
@@ -243,16 +262,19 @@ export class L3Book {
         this.add(batch.orderId[i]!, batch.side[i]! as 1 | -1, batch.priceTicks[i]!, batch.qtyLots[i]!);
         break;
       case EventKind.Reduce:
-        this.reduce(batch.orderId[i]!, batch.qtyLots[i]!);
-        break;
       case EventKind.Delete:
-        this.delete(batch.orderId[i]!);
+      case EventKind.Execute: {
+        const id = batch.orderId[i]!;
+        const slot = this.lookup(id);
+        if (slot === NONE) {
+          this.unknown(id);
+          if (this.rules.unknownIdTakesAnonymous) this.takeAnonymous(batch.side[i]!, batch.priceTicks[i]!, batch.qtyLots[i]!);
+        } else if (kind === EventKind.Delete) this.remove(slot);
+        else this.take(slot, batch.qtyLots[i]!);
         break;
+      }
       case EventKind.Modify:
         this.modify(batch.orderId[i]!, batch.priceTicks[i]!, batch.qtyLots[i]!, batch.side[i]!);
-        break;
-      case EventKind.Execute:
-        this.execute(batch.orderId[i]!, batch.qtyLots[i]!);
         break;
       case EventKind.Clear:
         this.clear();
@@ -376,6 +398,31 @@ export class L3Book {
       return;
     }
     this.take(slot, qtyLots);
+  }
+
+  /**
+   * Adds size that rested before the data starts (e.g. LOBSTER's first order book row), as an
+   * anonymous order with a reserved negative id, at the front of its level by default (it is older
+   * than anything the data shows). Returns the id. Unknown-id cancels/executions take from it
+   * under the `lobster` rules.
+   */
+  addAnonymous(side: 1 | -1, priceTicks: number, qtyLots: number, atFront = true): number {
+    const id = --this.anonymousIds;
+    this.add(id, side, priceTicks, qtyLots);
+    const slot = this.lookup(id);
+    if (slot === NONE) return NaN;
+    this.ordAnon[slot] = 1;
+    if (atFront) this.moveToFront(slot);
+    return id;
+  }
+
+  /** Total anonymous size at a level. */
+  anonymousQtyAt(side: 1 | -1, priceTicks: number): number {
+    const lv = this.levelSlot(side === 1 ? this.bids : this.asks, priceTicks);
+    let q = 0;
+    if (lv === NONE) return 0;
+    for (let s = this.lvlHead[lv]!; s !== NONE; s = this.ordNext[s]!) if (this.ordAnon[s] === 1) q += this.ordQty[s]!;
+    return q;
   }
 
   /** Empties the book (keeps the counters in `stats`). */
@@ -601,13 +648,66 @@ export class L3Book {
   // ---------------------------------------------------------------- internals: orders and hash
 
   private allocOrder(): number {
+    let s: number;
     if (this.ordFree !== NONE) {
-      const s = this.ordFree;
+      s = this.ordFree;
       this.ordFree = this.ordNext[s]!;
-      return s;
+    } else {
+      if (this.ordUsed === this.ordCap) this.growOrders();
+      s = this.ordUsed++;
     }
-    if (this.ordUsed === this.ordCap) this.growOrders();
-    return this.ordUsed++;
+    this.ordAnon[s] = 0;
+    return s;
+  }
+
+  /**
+   * Removes up to `qty` of anonymous size at a level, front first, as an unknown-id cancel or
+   * execution does under the `lobster` rules. Counted in `stats.anonymousTakeEvents` and
+   * `anonymousShortfallEvents`.
+   */
+  takeUnattributed(side: number, price: number, qty: number): void {
+    this.takeAnonymous(side, price, qty);
+  }
+
+  private takeAnonymous(side: number, price: number, qty: number): void {
+    if ((side !== 1 && side !== -1) || !(qty > 0)) return;
+    let lv = this.levelSlot(side === 1 ? this.bids : this.asks, price);
+    let left = qty;
+    let s = lv === NONE ? NONE : this.lvlHead[lv]!;
+    while (s !== NONE && left > 0) {
+      const next = this.ordNext[s]!;
+      if (this.ordAnon[s] === 1) {
+        const q = this.ordQty[s]!;
+        if (q > left) {
+          this.ordQty[s] = q - left;
+          this.lvlQty[lv] -= left;
+          left = 0;
+        } else {
+          left -= q;
+          this.remove(s);
+        }
+      }
+      s = next;
+    }
+    this.stats.anonymousTakeEvents++;
+    if (left > 0) this.stats.anonymousShortfallEvents++;
+  }
+
+  /** Moves an order to the front of its level's queue, keeping its priority value below all others there. */
+  private moveToFront(slot: number): void {
+    const lv = this.ordLevel[slot]!;
+    if (this.lvlHead[lv] === slot) return;
+    const prev = this.ordPrev[slot]!;
+    const next = this.ordNext[slot]!;
+    this.ordNext[prev] = next;
+    if (next === NONE) this.lvlTail[lv] = prev;
+    else this.ordPrev[next] = prev;
+    const head = this.lvlHead[lv]!;
+    this.ordPrev[slot] = NONE;
+    this.ordNext[slot] = head;
+    this.ordPrev[head] = slot;
+    this.lvlHead[lv] = slot;
+    this.ordPriority[slot] = Math.min(this.ordPriority[slot]!, this.ordPriority[head]! - 0.5);
   }
 
   private growOrders(): void {
@@ -625,6 +725,9 @@ export class L3Book {
     this.ordPrev = grow(this.ordPrev, Int32Array);
     this.ordNext = grow(this.ordNext, Int32Array);
     this.ordLevel = grow(this.ordLevel, Int32Array);
+    const anon = new Uint8Array(cap);
+    anon.set(this.ordAnon);
+    this.ordAnon = anon;
     this.ordCap = cap;
     this.rehash(cap * 2);
   }
