@@ -10,10 +10,11 @@
  */
 import { LabError, closestName, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { readBinanceDepthCsv } from "./binance-csv.js";
+import { readDbn } from "./dbn-tick.js";
 import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
-import type { TickBatch } from "./tick-batch.js";
+import { toShared, type TickBatch } from "./tick-batch.js";
 
 export interface FormatReadOptions {
   instrument?: InstrumentSpec;
@@ -85,4 +86,12 @@ registerFormat("tardis", {
 registerFormat("binance-csv", {
   description: "Binance historical depth CSV (snap/set rows with update ids)",
   read: (path, o) => readBinanceDepthCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
+});
+registerFormat("dbn", {
+  description: "Databento DBN v1-v3 (.dbn/.dbn.zst): MBO, MBP-1/10, TBBO, trades; tick size from the file's definitions or --tick-size",
+  extensions: [".dbn", ".dbn.zst"],
+  read: async (path, o) => {
+    const batch = readDbn(path, o.instrument ? { instrument: o.instrument } : {});
+    return o.shared ? toShared(batch) : batch;
+  },
 });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 import { describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
-import { DbnStreamDecoder, EventFlag, EventKind, decodeDbn, partialDbn, readDbn, readDbnBytes, readDbnFile, type DbnFile } from "../../src/data/index.js";
+import { DbnStreamDecoder, EventFlag, EventKind, decodeDbn, guessFormat, partialDbn, readDbn, readDbnBytes, readDbnFile, readFile, type DbnFile } from "../../src/data/index.js";
 
 const DIR = fileURLToPath(new URL("../../data/databento/", import.meta.url));
 const ESH4 = `${DIR}esh4-glbx-mdp3-20231225.mbo.dbn.zst`;
@@ -255,6 +255,15 @@ describe("DBN -> TickBatch mapping", () => {
     expect(err.message).toContain("instrument 5602 (ESM4)");
     expect(err.hint).toContain("definitions");
     expect(catchError(() => readDbn(ESM4, { instrument: ES, defintions: ESM4_DEF } as never)).hint).toContain('did you mean "definitions"');
+  });
+
+  it("is registered as format dbn: guessed from .dbn/.dbn.zst, same rows as readDbn", async () => {
+    expect(guessFormat(ESM4)).toBe("dbn");
+    expect(guessFormat(`${DIR}test_data.mbo.dbn`)).toBe("dbn");
+    const viaRegistry = await readFile(ESM4, { instrument: ES });
+    const direct = readDbn(ESM4, { instrument: ES });
+    expect(viaRegistry.length).toBe(13_796);
+    expect(Array.from(viaRegistry.orderId)).toEqual(Array.from(direct.orderId));
   });
 
   it("MBP-1 -> Trade + Bbo rows with order counts in aux; trades -> Trade rows", () => {
