@@ -5,8 +5,10 @@
 import type { Command } from "commander";
 import { register as registerNotebooks } from "./notebooks.js";
 import { register as registerDbn } from "./dbn.js";
+import { register as registerBacktest } from "./backtest.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
   registerDbn,
+  registerBacktest,
 ];

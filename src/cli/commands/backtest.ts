@@ -1,0 +1,135 @@
+/**
+ * `strategy-lab backtest`: one backtest from the shell.
+ *   strategy-lab backtest --strategy imbalance --data ticks.parquet --params '{"threshold":0.3}' --latency 50us --queue prob --json
+ *   strategy-lab backtest --strategy marketMaker --data generated --events 200000 --out run.json
+ * `--out` writes the full result (the input of `strategy-lab report`).
+ *
+ * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
+ */
+import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import type { Command } from "commander";
+import { LabError, instrument, parseDuration, type InstrumentSpec } from "../../core/index.js";
+import { generateTicks, readDbn, readFile, type TickBatch } from "../../data/index.js";
+import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
+import { strategies } from "../../strategy/index.js";
+import { scaffoldStrategy } from "../scaffold.js";
+import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
+
+interface BacktestCliOptions extends GlobalOptions {
+  strategy: string;
+  data: string;
+  format?: string;
+  params?: string;
+  latency?: string;
+  feedLatency?: string;
+  queue?: string;
+  fees?: string;
+  risk?: string;
+  seed?: string;
+  interval?: string;
+  cash?: string;
+  events?: string;
+  mode?: string;
+  symbol?: string;
+  venue?: string;
+  tickSize?: string;
+  lotSize?: string;
+  out?: string;
+}
+
+/** A duration option: plain digits are ns, or a number with a unit ("50us", "1.5ms"). */
+function durationNs(value: string, name: string): number {
+  if (/^\s*\d+\s*$/.test(value)) return parseIntegerOption(value, name);
+  try {
+    return Number(parseDuration(value));
+  } catch (error) {
+    throw new LabError({ code: "BAD_OPTION", message: `option ${name} expects a duration, got "${value}"`, hint: `ns as digits or with a unit, e.g. ${name} 50us`, context: { option: name }, cause: error });
+  }
+}
+
+async function loadData(o: BacktestCliOptions): Promise<TickBatch> {
+  if (o.data === "generated") {
+    const mode = (o.mode ?? "l2") as "l2" | "l3";
+    if (mode !== "l2" && mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${String(o.mode)}"`, hint: "e.g. --mode l3" });
+    return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.seed ?? "1", "--seed"), mode });
+  }
+  requireFile(o.data, "data file");
+  let spec: InstrumentSpec | undefined;
+  if (o.tickSize !== undefined || o.symbol !== undefined) {
+    spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
+  }
+  const lower = o.data.toLowerCase();
+  // DBN files are read directly when the format registry has no entry for them.
+  if (o.format === undefined && (lower.endsWith(".dbn") || lower.endsWith(".dbn.zst"))) {
+    try {
+      return await readFile(o.data, spec ? { instrument: spec } : {});
+    } catch {
+      return readDbn(o.data);
+    }
+  }
+  return readFile(o.data, { ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
+}
+
+export function register(program: Command): void {
+  program
+    .command("backtest")
+    .description("run one event-driven backtest of a registered strategy on a data file (or generated data)")
+    .requiredOption("--strategy <name>", `strategy name (${strategies.names().join(", ")})`)
+    .requiredOption("--data <path>", 'tick data file, or "generated" for seeded synthetic data')
+    .option("--format <name>", "data format (guessed from the file name when omitted)")
+    .option("--params <json>", "strategy parameters as JSON, e.g. '{\"threshold\":0.3}'")
+    .option("--latency <duration>", "order latency each way (ns, or 50us, 1ms ...)", "0")
+    .option("--feed-latency <duration>", 'feed latency: "data" (receive timestamps) or a constant', "data")
+    .option("--queue <model>", "queue model: riskAverse, prob, log, l3Fifo (default by data)")
+    .option("--fees <json>", "fee schedule for every instrument, e.g. '{\"maker\":-0.0001,\"taker\":0.0004}' (default: the instrument's)")
+    .option("--risk <json>", "risk limits, e.g. '{\"maxPosition\":10,\"maxDrawdown\":500}'")
+    .option("--seed <n>", "seed for random latency and generated data", "1")
+    .option("--interval <duration>", "equity sampling interval", "1s")
+    .option("--cash <amount>", "initial cash", "0")
+    .option("--events <n>", "rows of generated data", "200000")
+    .option("--mode <l2|l3>", "generated data kind", "l2")
+    .option("--symbol <symbol>", "instrument symbol (for formats that need one)")
+    .option("--venue <venue>", "instrument venue")
+    .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
+    .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001")
+    .option("--out <file>", "write the full result as JSON (report input)")
+    .option("--json", "print the summary as JSON")
+    .option("-q, --quiet", "no progress output")
+    .action(async (o: BacktestCliOptions) => {
+      const factory = strategies.get(o.strategy);
+      const params = o.params === undefined ? {} : parseJsonOption(o.params, "--params");
+      if (typeof params !== "object" || params === null || Array.isArray(params)) throw new LabError({ code: "BAD_OPTION", message: "--params must be a JSON object", hint: `e.g. --params '{"threshold":0.3}'` });
+      const strategy = factory(params as Record<string, unknown>);
+      const ticks = await loadData(o);
+      const options: BacktestOptions = {
+        latencyNs: durationNs(o.latency ?? "0", "--latency"),
+        feedLatencyNs: o.feedLatency === undefined || o.feedLatency === "data" ? "data" : durationNs(o.feedLatency, "--feed-latency"),
+        seed: parseIntegerOption(o.seed ?? "1", "--seed"),
+        equityIntervalNs: durationNs(o.interval ?? "1s", "--interval"),
+        initialCash: parseNumberOption(o.cash ?? "0", "--cash"),
+      };
+      if (o.queue !== undefined) options.queue = o.queue as QueueName;
+      if (o.fees !== undefined) options.fees = parseJsonOption(o.fees, "--fees") as { maker: number; taker: number };
+      if (o.risk !== undefined) options.risk = parseJsonOption(o.risk, "--risk") as BacktestOptions["risk"];
+      const progress = o.json || o.quiet ? undefined : cliProgress(o);
+      if (progress) options.progress = progress;
+      const run = backtest(ticks, strategy, options);
+      if (o.out) writeFileSync(o.out, JSON.stringify(run.toJSON()) + "\n");
+      const json = run.toJSON();
+      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
+    });
+
+  const create = program.command("new").description("scaffold new project files");
+  create
+    .command("strategy")
+    .description("write <name>.ts (a strategy), <name>.test.ts and <name>.ipynb (a notebook that backtests it)")
+    .argument("<Name>", "strategy name, e.g. MyMomentum")
+    .option("--dir <folder>", "where to write the files", "strategies")
+    .option("--force", "overwrite existing files")
+    .option("--json", "print the written files as JSON")
+    .action((name: string, o: { dir: string; force?: boolean; json?: boolean }) => {
+      const result = scaffoldStrategy(name, o.dir, { force: Boolean(o.force) });
+      output(result, o.json, () => [`created strategy ${result.name} (registry name "${result.registryName}"):`, ...result.files.map((f) => `  ${relative(process.cwd(), f)}`)].join("\n"));
+    });
+}
