@@ -1,0 +1,35 @@
+import { JSDOM } from "jsdom";
+import { describe, expect, it } from "vitest";
+import { generateTicks } from "../../src/data/index.js";
+import { backtest } from "../../src/engine/index.js";
+import { backtestHtml, backtestSummaryHtml, fillsChartHtml, fillsTableHtml, inventoryChartHtml, pnlChartHtml } from "../../src/report/index.js";
+import { strategies } from "../../src/strategy/index.js";
+
+const run = backtest(generateTicks({ events: 20_000, seed: 3, mode: "l3" }), strategies.imbalance({ threshold: 0.3, cooldownMs: 20, maxPosition: 3 }), { latencyNs: 10_000, equityIntervalNs: 100_000_000 });
+const dom = (html: string) => new JSDOM(html).window.document;
+
+describe("backtest views", () => {
+  it("draws one marker per fill on the price chart, colored by side", () => {
+    expect(run.fills.ts.length).toBeGreaterThan(3);
+    const doc = dom(fillsChartHtml(run));
+    const dots = doc.querySelectorAll('g[aria-label="dot"] > *');
+    expect(dots.length).toBe(run.fills.ts.length);
+    const buys = Array.from(run.fills.side).filter((s) => s === 1).length;
+    expect(Array.from(dots).filter((d) => d.getAttribute("stroke") === "#1a7f37").length).toBe(buys);
+    expect(doc.querySelector('g[aria-label="line"] path')).not.toBeNull();
+  });
+
+  it("inventory and PnL charts are lines over the equity samples", () => {
+    expect(dom(inventoryChartHtml(run)).querySelector('g[aria-label="line"] path')).not.toBeNull();
+    expect(dom(pnlChartHtml(run)).querySelector('g[aria-label="area"] path')).not.toBeNull();
+  });
+
+  it("the summary shows the run's figures and the fills table its rows", () => {
+    const summary = dom(backtestSummaryHtml(run));
+    const rows = Object.fromEntries(Array.from(summary.querySelectorAll("tr"), (tr) => [tr.querySelector("th")!.textContent, tr.querySelector("td")!.textContent]));
+    expect(rows.trades).toBe(String(run.summary.trades));
+    expect(Number(rows.pnl)).toBeCloseTo(run.summary.pnl, 4);
+    expect(dom(fillsTableHtml(run, 5)).querySelectorAll("tbody tr").length).toBe(Math.min(5, run.fills.ts.length));
+    expect(backtestHtml(run)).toContain("<svg");
+  });
+});
