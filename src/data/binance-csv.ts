@@ -74,6 +74,7 @@ export async function readBinanceDepthCsv(path: string, options: BinanceCsvReadO
       csv: true,
       sourceColumns: { exchTs: "timestamp", side: "side", flags: "update_type", instrument: "symbol", priceTicks: "price", qtyLots: "qty", seq: "last_update_id", aux: "pu" },
       sourceRow: (i) => withClears.origin?.[i] ?? i,
+      sequence: "linked",
     });
   } finally {
     connection.closeSync();

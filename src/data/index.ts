@@ -16,3 +16,4 @@ export type { BadRowPolicy } from "./staging.js";
 export { readTardisCsv, tardisDataType, type TardisReadOptions, type TardisDataType } from "./tardis.js";
 export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
 export { registerFormat, getFormat, formatNames, guessFormat, readFile, type FormatReader, type FormatReadOptions } from "./formats.js";
+export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";

@@ -20,7 +20,9 @@ export const ISSUE_CLASSES = {
   "exch-ts-order": { severity: "error", policy: "quarantine", title: "Exchange time goes backwards" },
   "local-ts-order": { severity: "warning", policy: "warn", title: "Local time goes backwards" },
   "local-before-exch": { severity: "warning", policy: "warn", title: "Local time before exchange time" },
-  duplicate: { severity: "warning", policy: "quarantine", title: "Exact duplicate row" },
+  // Warn by default: equal-size fills at one timestamp are legitimate and look identical once a
+  // venue's trade id (e.g. a UUID) cannot be kept.
+  duplicate: { severity: "warning", policy: "warn", title: "Exact duplicate row" },
   "non-positive-price": { severity: "error", policy: "quarantine", title: "Zero or negative price" },
   "bad-size": { severity: "error", policy: "quarantine", title: "Negative size, or zero where it must be positive" },
   "sequence-gap": { severity: "warning", policy: "warn", title: "Sequence gap" },
@@ -64,9 +66,14 @@ export interface Quarantine {
   reasons: IssueClass[];
 }
 
+/** How `seq` advances in a source: see `validate()`'s `sequence` option. */
+export type SequenceMode = "consecutive" | "increasing" | "linked" | "none";
+
 export interface ReadReport {
   file: string;
   format: string;
+  /** How the reader filled `seq` (and `aux`), so `validate()` checks sequence gaps the right way. */
+  sequence?: SequenceMode;
   rowsRead: number;
   issues: QualityIssue[];
   quarantine?: Quarantine;

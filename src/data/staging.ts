@@ -7,7 +7,7 @@
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
 import { convertColumnExact, gridStep } from "./exact.js";
-import { ISSUE_CLASSES, IssueCollector, attachReadReport, type IssueClass, type ReadReport } from "./quality.js";
+import { ISSUE_CLASSES, IssueCollector, attachReadReport, type IssueClass, type ReadReport, type SequenceMode } from "./quality.js";
 import { EVENT_KIND_NAMES, EventFlag, TICK_COLUMN_NAMES, TickBatchBuilder, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 
 /** Bits of the per-row `bad` mask. Parse failures use one bit per column. */
@@ -73,6 +73,8 @@ export interface FinishOptions {
   sourceRow?: (i: number) => number;
   /** Convert price/size columns to ticks/lots (false when already in ticks). @default true */
   convert?: boolean;
+  /** How this source fills `seq`, recorded in the read report for `validate()`. */
+  sequence?: SequenceMode;
 }
 
 /** Converts price/size decimals to ticks/lots in place (once), marking off-grid rows. */
@@ -130,6 +132,7 @@ export function finishStagedSync(staged: Staged, options: FinishOptions, raw: Ma
   for (let i = 0; i < length; i++) if (bad[i] !== 0) badRows++;
   const sourceRow = options.sourceRow ?? ((i: number) => i);
   const report: ReadReport = { file: options.file, format: options.format, rowsRead: length, issues: [] };
+  if (options.sequence) report.sequence = options.sequence;
   if (badRows === 0) {
     const batch = tickBatch(columns, options.instruments, options.file);
     attachReadReport(batch, report);

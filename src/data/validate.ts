@@ -1,0 +1,478 @@
+/**
+ * `validate(batch)`: one pass over the columns that finds what would make a backtest lie, and a
+ * `QualityReport` that says what, how often and where (row, column), with a policy per issue
+ * class: "reject" throws a LabError naming file, row and column; "quarantine" moves the rows to
+ * `report.quarantine.batch` and keeps every other row in `report.clean`; "warn" only reports.
+ * Issues a reader found (unparseable values, off-grid prices) are included.
+ *
+ * Checks (per instrument stream — rows whose instruments have the same venue and symbol — unless
+ * said otherwise):
+ * - exchange time going backwards (a row earlier than the latest earlier row: quarantining these
+ *   leaves a monotonic stream), local time going backwards, local time before exchange time
+ *   (skipped on rows flagged BadTimestamp);
+ * - exact duplicates of one of the 8 previous rows with the same exchange time (NaN = NaN);
+ * - prices that must be positive (every priced kind except Bbo/Clear/Halt) and sizes: negative
+ *   anywhere, zero for Trade/Add/Reduce/Execute/Modify; a missing price on a priced kind;
+ * - sequence (`seq`, NaN = none): "consecutive" (rows of one message share seq, the next message
+ *   has seq + 1: a larger step is a gap of step − 1), "increasing" (never decreases), "linked"
+ *   (the first row of a message has aux = seq of the previous message: Binance pu/u), "none";
+ *   "auto" takes the mode a reader recorded, else "consecutive" if ≥ 90 % of steps are 1,
+ *   else "increasing";
+ * - crossed / locked top of book after each complete message (rows flagged Last; every row if
+ *   the source has no Last flags), from LevelSet rows (a price ladder per side; Clear and the
+ *   start of a snapshot reset it) and, separately, from Bbo rows. L3 books are checked by the
+ *   book layer's replay, not here;
+ * - halts (EventKind.Halt rows);
+ * - a summary: rows per kind and instrument, time span, events per second, feed latency.
+ *
+ * Timestamps are compared through 32-bit word views of the BigInt64 columns, so the hot loop
+ * never creates a BigInt.
+ */
+import { LabError, checkOptionKeys, type Nanos } from "../core/index.js";
+import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
+import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
+
+export interface ValidateOptions {
+  /** Policy per issue class (defaults in ISSUE_CLASSES). */
+  policy?: Partial<Record<IssueClass, IssuePolicy>>;
+  /** How `seq` advances. @default "auto" */
+  sequence?: SequenceMode | "auto";
+  /** Rows quoted per issue. @default 5 */
+  maxSamples?: number;
+  /** Zero/negative prices are legitimate (spreads, some futures). @default false */
+  allowNonPositivePrices?: boolean;
+  /** Name used in messages. @default batch.source */
+  file?: string;
+}
+
+const OPTION_KEYS = ["policy", "sequence", "maxSamples", "allowNonPositivePrices", "file"] as const;
+
+export interface QualitySummary {
+  rows: number;
+  byKind: Record<string, number>;
+  byInstrument: { symbol: string; venue: string; rows: number }[];
+  firstExchTs: Nanos | null;
+  lastExchTs: Nanos | null;
+  spanNs: Nanos;
+  /** Rows per second of exchange time (NaN for a zero span). */
+  ratePerSecond: number;
+  /** Complete messages (rows flagged Last). */
+  messages: number;
+  snapshotRows: number;
+  /** localTs − exchTs over rows with a real receive time, in ns (NaN when none). */
+  latencyNs: { min: number; mean: number; max: number };
+  sequenceMode: SequenceMode;
+}
+
+export interface QualityReport {
+  source: string;
+  summary: QualitySummary;
+  issues: QualityIssue[];
+  /** The rows kept: all rows unless some were quarantined. */
+  clean: TickBatch;
+  /** Rows set aside by a "quarantine" policy (validation), with their input row and reason. */
+  quarantine?: Quarantine;
+  /** What the reader reported (its own issues are also in `issues`). */
+  read?: ReadReport;
+  /** No issue of severity "error". */
+  ok: boolean;
+}
+
+/** Kinds whose price must be present and positive. */
+const PRICED = new Uint8Array(256);
+for (const k of [EventKind.LevelSet, EventKind.Trade, EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) PRICED[k] = 1;
+/** Kinds whose size must be strictly positive. */
+const SIZED = new Uint8Array(256);
+for (const k of [EventKind.Trade, EventKind.Add, EventKind.Reduce, EventKind.Execute, EventKind.Modify]) SIZED[k] = 1;
+
+const CLASS_CODES = Object.keys(ISSUE_CLASSES) as IssueClass[];
+const code = (cls: IssueClass): number => CLASS_CODES.indexOf(cls) + 1;
+
+/** One side of a top-of-book tracker over a price ladder (ticks relative to `base`). */
+class Ladder {
+  private qty = new Float64Array(0);
+  private base = 0;
+  private count = 0;
+  best = NaN;
+  constructor(private readonly isBid: boolean) {}
+
+  reset(): void {
+    if (this.count > 0) this.qty.fill(0);
+    this.count = 0;
+    this.best = NaN;
+  }
+
+  set(price: number, size: number): void {
+    let idx = price - this.base;
+    if (idx < 0 || idx >= this.qty.length) {
+      if (size <= 0) return;
+      this.recenter(price);
+      idx = price - this.base;
+      if (idx < 0 || idx >= this.qty.length) return; // beyond the window: cannot become the best here
+    }
+    const before = this.qty[idx]!;
+    this.qty[idx] = size > 0 ? size : 0;
+    if (before === 0 && size > 0) this.count++;
+    else if (before > 0 && size <= 0) this.count--;
+    if (size > 0) {
+      if (this.best !== this.best || (this.isBid ? price > this.best : price < this.best)) this.best = price;
+    } else if (price === this.best) {
+      this.best = NaN;
+      if (this.count > 0) {
+        const q = this.qty;
+        if (this.isBid) {
+          for (let j = idx - 1; j >= 0; j--) if (q[j]! > 0) { this.best = j + this.base; break; }
+        } else {
+          for (let j = idx + 1; j < q.length; j++) if (q[j]! > 0) { this.best = j + this.base; break; }
+        }
+      }
+    }
+  }
+
+  /** Moves the window so `price` fits, keeping the levels that still fit (rare: prices drift). */
+  private recenter(price: number): void {
+    const size = Math.min(1 << 22, Math.max(1 << 12, this.qty.length * 2));
+    const next = new Float64Array(size);
+    const base = price - (size >> 1);
+    let count = 0;
+    for (let j = 0; j < this.qty.length; j++) {
+      const q = this.qty[j]!;
+      if (q <= 0) continue;
+      const k = j + this.base - base;
+      if (k >= 0 && k < size) {
+        next[k] = q;
+        count++;
+      }
+    }
+    this.qty = next;
+    this.base = base;
+    this.count = count;
+    if (this.best === this.best && (this.best - base < 0 || this.best - base >= size)) this.best = NaN;
+  }
+}
+
+/** Validates a batch; see the module comment for the checks and policies. */
+export function validate(batch: TickBatch, options: ValidateOptions = {}): QualityReport {
+  checkOptionKeys(options, OPTION_KEYS, "validate");
+  if (options.policy) checkOptionKeys(options.policy, CLASS_CODES, "validate policy");
+  const file = options.file ?? batch.source ?? "batch";
+  const policy = (cls: IssueClass): IssuePolicy => options.policy?.[cls] ?? ISSUE_CLASSES[cls].policy;
+  const read = readReportOf(batch);
+  const collector = new IssueCollector(options.maxSamples ?? 5);
+  const n = batch.length;
+  const nInst = Math.max(1, batch.instruments.length);
+  // One stream per venue+symbol, even when a merge listed the same instrument twice.
+  const streamOf = new Uint16Array(nInst);
+  const firstIndex = new Map<string, number>();
+  batch.instruments.forEach((s, k) => {
+    const key = `${s.venue}\u0000${s.symbol}`;
+    if (!firstIndex.has(key)) firstIndex.set(key, k);
+    streamOf[k] = firstIndex.get(key)!;
+  });
+  const { kind, side, flags, instrument, priceTicks: price, qtyLots: qty, orderId, seq, aux } = batch;
+  const exchHi = new Int32Array(batch.exchTs.buffer, batch.exchTs.byteOffset, n * 2);
+  const exchLo = new Uint32Array(batch.exchTs.buffer, batch.exchTs.byteOffset, n * 2);
+  const localHi = new Int32Array(batch.localTs.buffer, batch.localTs.byteOffset, n * 2);
+  const localLo = new Uint32Array(batch.localTs.buffer, batch.localTs.byteOffset, n * 2);
+
+  // Sequence mode.
+  let sequenceMode: SequenceMode = options.sequence === undefined || options.sequence === "auto" ? read?.sequence ?? "none" : options.sequence;
+  if ((options.sequence === undefined || options.sequence === "auto") && !read?.sequence) sequenceMode = guessSequenceMode(seq, instrument, streamOf);
+
+  const rowIssue = new Uint8Array(n); // first quarantine-class code per row (0 = keep)
+  const quarantineWanted = CLASS_CODES.some((c) => policy(c) === "quarantine");
+  const flag = (cls: IssueClass, row: number, column: TickColumnName, value?: string): void => {
+    const p = policy(cls);
+    if (p === "reject") {
+      throw new LabError({
+        code: "DATA_" + cls.toUpperCase().replace(/-/g, "_"),
+        message: `${file}: row ${row}, column ${column}: ${ISSUE_CLASSES[cls].title.toLowerCase()}${value !== undefined ? ` (${value})` : ""}`,
+        hint: `fix the source, or validate with { policy: { "${cls}": "quarantine" } } to keep the good rows and set these aside`,
+        context: { file, row, column, ...(value !== undefined ? { value } : {}) },
+      });
+    }
+    collector.add(cls, row, column, value);
+    if (p === "quarantine" && rowIssue[row] === 0) rowIssue[row] = code(cls);
+  };
+
+  const maxHi = new Int32Array(nInst);
+  const maxLo = new Uint32Array(nInst);
+  const maxLocalHi = new Int32Array(nInst);
+  const maxLocalLo = new Uint32Array(nInst);
+  const seen = new Uint8Array(nInst);
+  const lastSeq = new Float64Array(nInst).fill(NaN);
+  const groupOpen = new Uint8Array(nInst); // 1 while inside a message (previous row of the instrument had no Last)
+  const lastWasSnapshot = new Uint8Array(nInst);
+  const bids = Array.from({ length: nInst }, () => new Ladder(true));
+  const asks = Array.from({ length: nInst }, () => new Ladder(false));
+  const bboBid = new Float64Array(nInst).fill(NaN);
+  const bboAsk = new Float64Array(nInst).fill(NaN);
+  const hasBbo = new Uint8Array(nInst);
+  const hasLevels = new Uint8Array(nInst);
+  const kindCounts = new Float64Array(256);
+  const instCounts = new Float64Array(nInst);
+  let anyLast = false;
+  for (let i = 0; i < n; i++) if ((flags[i]! & EventFlag.Last) !== 0) { anyLast = true; break; }
+  let messages = 0;
+  let snapshotRows = 0;
+  let latMin = Infinity;
+  let latMax = -Infinity;
+  let latSum = 0;
+  let latCount = 0;
+  const allowNonPositive = options.allowNonPositivePrices ?? false;
+  let minRow = 0;
+
+  for (let i = 0; i < n; i++) {
+    const k = kind[i]!;
+    const inst = instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0;
+    const f = flags[i]!;
+    kindCounts[k]!++;
+    instCounts[instrument[i]! < nInst ? instrument[i]! : 0]!++;
+    if ((f & EventFlag.Snapshot) !== 0) snapshotRows++;
+    const eh = exchHi[2 * i + 1]!;
+    const el = exchLo[2 * i]!;
+    const lh = localHi[2 * i + 1]!;
+    const ll = localLo[2 * i]!;
+
+    // Time order and local vs exchange.
+    if (eh < exchHi[2 * minRow + 1]! || (eh === exchHi[2 * minRow + 1]! && el < exchLo[2 * minRow]!)) minRow = i;
+    if (seen[inst] === 0) {
+      seen[inst] = 1;
+      maxHi[inst] = eh;
+      maxLo[inst] = el;
+      maxLocalHi[inst] = lh;
+      maxLocalLo[inst] = ll;
+    } else {
+      if (eh < maxHi[inst]! || (eh === maxHi[inst]! && el < maxLo[inst]!)) flag("exch-ts-order", i, "exchTs", String(batch.exchTs[i]));
+      else {
+        maxHi[inst] = eh;
+        maxLo[inst] = el;
+      }
+      if (lh < maxLocalHi[inst]! || (lh === maxLocalHi[inst]! && ll < maxLocalLo[inst]!)) flag("local-ts-order", i, "localTs", String(batch.localTs[i]));
+      else {
+        maxLocalHi[inst] = lh;
+        maxLocalLo[inst] = ll;
+      }
+    }
+    if ((f & EventFlag.BadTimestamp) === 0) {
+      if (lh < eh || (lh === eh && ll < el)) flag("local-before-exch", i, "localTs", `${batch.localTs[i]} < ${batch.exchTs[i]}`);
+      const latency = (lh - eh) * 4294967296 + (ll - el);
+      if (latency < latMin) latMin = latency;
+      if (latency > latMax) latMax = latency;
+      latSum += latency;
+      latCount++;
+    }
+
+    // Exact duplicates among the previous rows with the same exchange time.
+    for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+      if (exchLo[2 * j] !== el || exchHi[2 * j + 1] !== eh) break;
+      if (kind[j] === k && side[j] === side[i] && flags[j] === f && instrument[j] === instrument[i] && localLo[2 * j] === ll && localHi[2 * j + 1] === lh && same(price[j]!, price[i]!) && same(qty[j]!, qty[i]!) && same(orderId[j]!, orderId[i]!) && same(seq[j]!, seq[i]!) && same(aux[j]!, aux[i]!)) {
+        flag("duplicate", i, "exchTs", `same as row ${j}`);
+        break;
+      }
+    }
+
+    // Prices and sizes.
+    const p = price[i]!;
+    const q = qty[i]!;
+    if (PRICED[k] === 1) {
+      if (p !== p) flag("missing-value", i, "priceTicks");
+      else if (p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));
+    } else if (k === EventKind.Bbo && p === p && p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));
+    if (q < 0 || (q === 0 && SIZED[k] === 1)) flag("bad-size", i, "qtyLots", String(q));
+    else if (q !== q && (SIZED[k] === 1 || k === EventKind.LevelSet)) flag("missing-value", i, "qtyLots");
+    if (k === EventKind.Halt) collector.add("halt", i, "kind", aux[i] === aux[i] ? `code ${aux[i]}` : undefined);
+
+    // Sequence.
+    const s = seq[i]!;
+    if (sequenceMode !== "none" && s === s) {
+      const prev = lastSeq[inst]!;
+      if (prev === prev) {
+        if (s < prev) flag("sequence-order", i, "seq", `${s} after ${prev}`);
+        else if (sequenceMode === "consecutive" && s > prev + 1) flag("sequence-gap", i, "seq", `${s - prev - 1} missing after ${prev}`);
+        else if (sequenceMode === "linked" && s !== prev && groupOpen[inst] === 0) {
+          const link = aux[i]!;
+          if (link === link && link !== prev) flag("sequence-gap", i, "aux", `previous id ${link}, expected ${prev}`);
+        }
+      }
+      lastSeq[inst] = s;
+    }
+
+    // Top of book from LevelSet and Bbo rows.
+    if (k === EventKind.Clear) {
+      bids[inst]!.reset();
+      asks[inst]!.reset();
+      bboBid[inst] = NaN;
+      bboAsk[inst] = NaN;
+    } else if (k === EventKind.LevelSet && p === p) {
+      if ((f & EventFlag.Snapshot) !== 0 && lastWasSnapshot[inst] === 0 && groupOpen[inst] === 0) {
+        bids[inst]!.reset();
+        asks[inst]!.reset();
+      }
+      hasLevels[inst] = 1;
+      const size = q === q ? q : 0;
+      if (side[i] === 1) bids[inst]!.set(p, size);
+      else if (side[i] === -1) asks[inst]!.set(p, size);
+    } else if (k === EventKind.Bbo) {
+      hasBbo[inst] = 1;
+      if (side[i] === 1) bboBid[inst] = q > 0 ? p : NaN;
+      else if (side[i] === -1) bboAsk[inst] = q > 0 ? p : NaN;
+    }
+    lastWasSnapshot[inst] = (f & EventFlag.Snapshot) !== 0 ? 1 : 0;
+
+    const endOfMessage = !anyLast || (f & EventFlag.Last) !== 0;
+    groupOpen[inst] = endOfMessage ? 0 : 1;
+    if (endOfMessage) {
+      if (anyLast) messages++;
+      if (hasLevels[inst] === 1 && (k === EventKind.LevelSet || k === EventKind.Clear)) checkCross(bids[inst]!.best, asks[inst]!.best, i, flag);
+      if (hasBbo[inst] === 1 && k === EventKind.Bbo) checkCross(bboBid[inst]!, bboAsk[inst]!, i, flag);
+    }
+  }
+
+  // Reader issues first, then ours.
+  const issues: QualityIssue[] = [...(read?.issues ?? [])];
+  issues.push(...collector.issues(file, options.policy ?? {}, (cls, count) => describe(cls, count)));
+
+  // Quarantine.
+  let clean = batch;
+  let quarantine: Quarantine | undefined;
+  if (quarantineWanted) {
+    let bad = 0;
+    for (let i = 0; i < n; i++) if (rowIssue[i] !== 0) bad++;
+    if (bad > 0) {
+      const good = allocateColumns(n - bad, batch.exchTs.buffer instanceof SharedArrayBuffer);
+      const aside = allocateColumns(bad);
+      const sourceRows = new Float64Array(bad);
+      const reasons: IssueClass[] = [];
+      let g = 0;
+      let b = 0;
+      for (const name of TICK_COLUMN_NAMES) {
+        const src = batch[name] as unknown as { [i: number]: number | bigint };
+        const dstGood = good[name] as unknown as { [i: number]: number | bigint };
+        const dstBad = aside[name] as unknown as { [i: number]: number | bigint };
+        g = 0;
+        b = 0;
+        for (let i = 0; i < n; i++) {
+          if (rowIssue[i] === 0) dstGood[g++] = src[i]!;
+          else dstBad[b++] = src[i]!;
+        }
+      }
+      b = 0;
+      for (let i = 0; i < n; i++) {
+        if (rowIssue[i] === 0) continue;
+        sourceRows[b++] = i;
+        reasons.push(CLASS_CODES[rowIssue[i]! - 1]!);
+      }
+      clean = tickBatch(good, batch.instruments, batch.source);
+      quarantine = { batch: tickBatch(aside, batch.instruments, `${file} (quarantined)`), sourceRows, reasons };
+    }
+  }
+
+  const first = n > 0 ? batch.exchTs[0]! : null;
+  let hi: bigint | null = null;
+  for (let k = 0; k < nInst; k++) {
+    if (seen[k] === 0) continue;
+    const m = (BigInt(maxHi[k]!) << 32n) | BigInt(maxLo[k]!);
+    hi = hi === null || m > hi ? m : hi;
+  }
+  const last = hi;
+  const lo: bigint | null = n > 0 ? batch.exchTs[minRow]! : null;
+  const spanNs = lo !== null && hi !== null ? hi - lo : 0n;
+  const byKind: Record<string, number> = {};
+  for (let k = 0; k < 256; k++) if (kindCounts[k]! > 0) byKind[EVENT_KIND_NAMES[k] ?? `kind ${k}`] = kindCounts[k]!;
+  const summary: QualitySummary = {
+    rows: n,
+    byKind,
+    byInstrument: batch.instruments.map((s, k) => ({ symbol: s.symbol, venue: s.venue, rows: instCounts[k] ?? 0 })),
+    firstExchTs: lo ?? first,
+    lastExchTs: last,
+    spanNs,
+    ratePerSecond: spanNs > 0n ? n / (Number(spanNs) / 1e9) : NaN,
+    messages,
+    snapshotRows,
+    latencyNs: latCount > 0 ? { min: latMin, mean: latSum / latCount, max: latMax } : { min: NaN, mean: NaN, max: NaN },
+    sequenceMode,
+  };
+  const report: QualityReport = { source: file, summary, issues, clean, ok: !issues.some((x) => x.severity === "error") };
+  if (quarantine) report.quarantine = quarantine;
+  if (read) report.read = read;
+  return report;
+}
+
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+function checkCross(bid: number, ask: number, row: number, flag: (cls: IssueClass, row: number, column: TickColumnName, value?: string) => void): void {
+  if (bid !== bid || ask !== ask) return;
+  if (bid > ask) flag("crossed-book", row, "priceTicks", `bid ${bid} > ask ${ask}`);
+  else if (bid === ask) flag("locked-book", row, "priceTicks", `bid = ask = ${bid}`);
+}
+
+function guessSequenceMode(seq: Float64Array, instrument: Uint16Array, streamOf: Uint16Array): SequenceMode {
+  const nInst = streamOf.length;
+  const last = new Float64Array(nInst).fill(NaN);
+  let steps = 0;
+  let ones = 0;
+  let any = false;
+  for (let i = 0; i < seq.length; i++) {
+    const s = seq[i]!;
+    if (s !== s) continue;
+    any = true;
+    const k = instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0;
+    const p = last[k]!;
+    if (p === p && s !== p) {
+      steps++;
+      if (s === p + 1) ones++;
+    }
+    last[k] = s;
+  }
+  if (!any) return "none";
+  return steps > 0 && ones >= 0.9 * steps ? "consecutive" : "increasing";
+}
+
+function describe(cls: IssueClass, count: number): string {
+  const rows = `${count.toLocaleString("en-US")} row${count === 1 ? "" : "s"}`;
+  switch (cls) {
+    case "exch-ts-order":
+      return `${rows} with an exchange time earlier than an earlier row of the same instrument`;
+    case "local-ts-order":
+      return `${rows} with a receive time earlier than an earlier row of the same instrument`;
+    case "local-before-exch":
+      return `${rows} received before the exchange sent them (clock skew or swapped columns)`;
+    case "duplicate":
+      return `${rows} identical to an earlier row with the same exchange time`;
+    case "non-positive-price":
+      return `${rows} with a zero or negative price`;
+    case "bad-size":
+      return `${rows} with a negative size, or zero where a size must be positive`;
+    case "missing-value":
+      return `${rows} missing a price or size their kind needs`;
+    case "sequence-gap":
+      return `${count.toLocaleString("en-US")} sequence gap${count === 1 ? "" : "s"} (messages missing before these rows)`;
+    case "sequence-order":
+      return `${rows} whose sequence number goes backwards`;
+    case "crossed-book":
+      return `${count.toLocaleString("en-US")} message${count === 1 ? "" : "s"} leaving the book crossed (best bid above best ask)`;
+    case "locked-book":
+      return `${count.toLocaleString("en-US")} message${count === 1 ? "" : "s"} leaving the book locked (best bid = best ask)`;
+    case "halt":
+      return `${rows}: trading halt or resume`;
+    default:
+      return `${rows}: ${ISSUE_CLASSES[cls].title.toLowerCase()}`;
+  }
+}
+
+/** The report as plain JSON (bigints as decimal strings, the batches as row counts). */
+export function qualityReportJson(report: QualityReport): Record<string, unknown> {
+  const s = report.summary;
+  return {
+    source: report.source,
+    ok: report.ok,
+    summary: { ...s, firstExchTs: s.firstExchTs?.toString() ?? null, lastExchTs: s.lastExchTs?.toString() ?? null, spanNs: s.spanNs.toString() },
+    issues: report.issues,
+    cleanRows: report.clean.length,
+    quarantinedRows: report.quarantine?.batch.length ?? 0,
+    readerQuarantinedRows: report.read?.quarantine?.batch.length ?? 0,
+  };
+}
