@@ -5,10 +5,10 @@
  * millions of events without a download.
  *
  * Model (all draws from one seeded `Rng`, so the same options give the same bytes):
- * - Arrival times: Hawkes-like. Intensity λ = μ·r + S, where r is a two-state regime (calm / burst,
- *   Markov switching) and S decays as S·e^(−δ·Δt) and jumps by α after every message
- *   (branching ratio α/δ < 1, so it stays stationary). Inter-arrival Δt ~ Exp(λ) with λ frozen over
- *   the wait — an approximation of Ogata thinning that keeps one draw per message.
+ * - Arrival times: a Hawkes process with exponential kernel, λ(t) = μ·r + S(t), where r is a
+ *   two-state regime (calm ×1 / burst ×8, Markov switching) and S decays as S·e^(−δ·Δt) and jumps
+ *   by α after every message (branching ratio α/δ = 0.7 < 1, so it stays stationary), simulated
+ *   exactly with two exponential draws per message (Dassios & Zhao 2013).
  * - Price: a latent fair value does a Gaussian random walk in ticks; the book is pulled toward it
  *   by tilting which side trades, improves and cancels. The book mid therefore drifts in whole
  *   ticks, as on a real venue, instead of being set directly.
@@ -100,12 +100,17 @@ class Clock {
     const r = this.random;
     // Regime switch: calm -> burst rarely, bursts end quickly.
     if (this.burst ? r.float() < 0.01 : r.float() < 0.0005) this.burst = !this.burst;
-    // δ = 5000/s (excitation half-life ≈ 140 µs), branching ratio n = 0.7; the baseline is
-    // μ = rate·(1 − n) so the long-run calm rate is the requested one.
+    // Exact simulation of λ(t) = μ + S·e^(−δt) (Dassios & Zhao 2013): the self-excited and the
+    // baseline waiting times are drawn separately and the first one wins. δ = 5000/s (excitation
+    // half-life ≈ 140 µs), jump α = n·δ with branching ratio n = 0.7, baseline μ = rate·(1 − n),
+    // so the long-run calm rate μ/(1 − n) is the requested one.
     const decayPerSecond = 5000;
     const branching = 0.7;
-    const lambda = this.baseRate * (1 - branching) * (this.burst ? 8 : 1) + this.excitation;
-    const dtSeconds = r.exponential(1 / lambda);
+    const mu = this.baseRate * (1 - branching) * (this.burst ? 8 : 1);
+    const d = this.excitation > 0 ? 1 + (decayPerSecond * Math.log(1 - r.float())) / this.excitation : 0;
+    const selfExcited = d > 0 ? -Math.log(d) / decayPerSecond : Infinity;
+    const baseline = r.exponential(1 / mu);
+    const dtSeconds = Math.min(selfExcited, baseline);
     this.excitation = this.excitation * Math.exp(-decayPerSecond * dtSeconds) + branching * decayPerSecond;
     const dt = Math.max(1, Math.round(dtSeconds * 1e9));
     this.exchOffset += dt;

@@ -17,3 +17,4 @@ export { readTardisCsv, tardisDataType, type TardisReadOptions, type TardisDataT
 export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
 export { registerFormat, getFormat, formatNames, guessFormat, readFile, type FormatReader, type FormatReadOptions } from "./formats.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
+export { writeCatalog, readCatalog, listPartitions, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
