@@ -229,7 +229,7 @@ async function describe(connection: Awaited<ReturnType<typeof duckConnection>>, 
 
 function badFileError(error: unknown, path: string, format: string): LabError {
   const message = error instanceof Error ? error.message : String(error);
-  const line = /line:?\s*(\d+)/i.exec(message)?.[1];
+  const line = format === "csv" ? /line:?\s*(\d+)/i.exec(message)?.[1] : undefined;
   const truncated = /too small|magic|footer|truncated|invalid input|no magic bytes|metadata/i.test(message);
   const what = format === "parquet" ? (truncated ? "is not a complete Parquet file (truncated or corrupt)" : "cannot be read as Parquet") : `cannot be read as ${format.toUpperCase()}`;
   return new LabError({
