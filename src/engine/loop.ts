@@ -112,7 +112,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
       return;
     }
     exPos[k] = p + 1;
-    const r = s.exchRows === null ? p : s.exchRows[p]!;
+    const r = s.rows === null ? p : s.rows[p]!;
     exRow[k] = r;
     const t = time.at(s.exchWords, r);
     exT[k] = t > exT[k]! ? t : exT[k]!;
@@ -125,20 +125,16 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
       return;
     }
     loPos[k] = p + 1;
-    let r: number;
+    const r = s.rows === null ? p : s.rows[p]!;
+    const et = time.at(s.exchWords, r);
     let t: number;
-    let et: number;
     if (feedModel === null) {
-      r = s.localRows === null ? p : s.localRows[p]!;
-      et = time.at(s.exchWords, r);
       t = time.at(s.localWords, r);
       if (t < et) {
         t = et;
         feedClamped++;
       }
     } else {
-      r = s.exchRows === null ? p : s.exchRows[p]!;
-      et = time.at(s.exchWords, r);
       t = et + Math.max(0, Math.round(feedModel.feedNs(et)));
     }
     loRow[k] = r;
@@ -147,13 +143,14 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
     loFeed[k] = t - et;
   };
 
+  // The run starts when the strategy first sees data: nothing can trade before that.
   let startT = Infinity;
   for (let k = 0; k < n; k++) {
     exT[k] = -Infinity;
     loT[k] = -Infinity;
     advanceExch(k);
     advanceLocal(k);
-    startT = Math.min(startT, exT[k]!, loT[k]!);
+    startT = Math.min(startT, loT[k]!);
   }
   // The run ends with the last feed row (exchange or local); later requests, responses and
   // timers are not processed.

@@ -1,9 +1,10 @@
 /**
  * Input preparation: one row stream per instrument, without copying the columns. A batch holding
- * one instrument is used as is; a merged batch is split into per-instrument row-index arrays. The
- * exchange processes a stream in exchange-time order and the local view in the order the rows
- * were received (the data's row order), so when a feed's exchange timestamps are not sorted
- * (several venue streams interleaved by receive time) a stable exchange-time permutation is built.
+ * one instrument is used as is; a merged batch is split into per-instrument row-index arrays.
+ * Both processors take the rows in the data's order (the order they were received): exchange
+ * timestamps are not a reliable sort key — snapshot rows carry the original time of each resting
+ * order (Databento MBO), and venues stamp depth and trade streams differently — so the exchange
+ * clock is the running maximum of `exchTs` instead.
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
 import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
@@ -12,10 +13,8 @@ import { TimeBase, wordsOf } from "./clock.js";
 export interface Stream {
   readonly batch: TickBatch;
   readonly spec: InstrumentSpec;
-  /** Row order for the exchange (null = rows 0..n−1). */
-  readonly exchRows: Int32Array | null;
-  /** Row order for the local view (null = rows 0..n−1). */
-  readonly localRows: Int32Array | null;
+  /** Rows of this instrument in feed order (null = rows 0..n−1 of the batch). */
+  readonly rows: Int32Array | null;
   readonly length: number;
   readonly exchWords: Int32Array;
   readonly localWords: Int32Array;
@@ -74,40 +73,19 @@ export function prepareStreams(input: TickBatch | readonly TickBatch[]): { strea
         if (!l3 && L3_KINDS.has(batch.kind[i]!)) l3 = true;
         if (hasLast && l3) break;
       }
-      streams.push({ batch, spec, exchRows: exchangeOrder(batch, rows, length), localRows: rows, length, exchWords, localWords, hasLast, l3 });
+      streams.push({ batch, spec, rows, length, exchWords, localWords, hasLast, l3 });
       instruments.push(spec);
     });
   });
   return { streams, instruments };
 }
 
-/** Rows in exchange-time order: `rows` itself when already sorted, else a stable sorted copy. */
-function exchangeOrder(batch: TickBatch, rows: Int32Array | null, length: number): Int32Array | null {
-  const ts = batch.exchTs;
-  let sorted = true;
-  let prev = ts[rows === null ? 0 : rows[0]!]!;
-  for (let j = 1; j < length; j++) {
-    const cur = ts[rows === null ? j : rows[j]!]!;
-    if (cur < prev) {
-      sorted = false;
-      break;
-    }
-    prev = cur;
-  }
-  if (sorted) return rows;
-  const order = rows === null ? Int32Array.from({ length }, (_, j) => j) : rows.slice();
-  // TypedArray#sort with a comparator is stable, so rows with equal exchange time keep feed order.
-  order.sort((a, b) => (ts[a]! < ts[b]! ? -1 : ts[a]! > ts[b]! ? 1 : a - b));
-  return order;
-}
-
-/** Earliest timestamp in the input: the run's time base. */
+/** The run's time base: the earliest first-row timestamp (times before it are negative offsets). */
 export function timeBaseOf(streams: readonly Stream[]): TimeBase {
   let base: bigint | undefined;
   for (const s of streams) {
-    const first = s.exchRows === null ? 0 : s.exchRows[0]!;
-    const firstLocal = s.localRows === null ? 0 : s.localRows[0]!;
-    for (const v of [s.batch.exchTs[first]!, s.batch.localTs[firstLocal]!]) if (base === undefined || v < base) base = v;
+    const first = s.rows === null ? 0 : s.rows[0]!;
+    for (const v of [s.batch.exchTs[first]!, s.batch.localTs[first]!]) if (v > 0n && (base === undefined || v < base)) base = v;
   }
   return new TimeBase(base ?? 0n);
 }

@@ -23,9 +23,9 @@ export const MarketMaker = defineStrategy({
   description: "Avellaneda–Stoikov-style inventory-skewed two-sided quotes",
   params: [
     { name: "gamma", type: "number", default: 0.1, min: 0.001, max: 10, step: 0.05, description: "risk aversion γ" },
-    { name: "kappa", type: "number", default: 1.5, min: 0.01, max: 100, step: 0.25, description: "order arrival decay κ (per tick)" },
-    { name: "horizonSec", type: "number", default: 1, min: 0, max: 86_400, step: 0.5, description: "horizon τ in seconds" },
-    { name: "minHalfSpreadTicks", type: "number", default: 1, min: 0, max: 1000, step: 0.5, description: "floor on the half spread" },
+    { name: "kappa", type: "number", default: 5, min: 0.01, max: 100, step: 0.25, description: "order arrival decay κ (per tick)" },
+    { name: "horizonSec", type: "number", default: 0.1, min: 0, max: 86_400, step: 0.5, description: "horizon τ in seconds" },
+    { name: "minHalfSpreadTicks", type: "number", default: 0.5, min: 0, max: 1000, step: 0.5, description: "floor on the half spread" },
     { name: "size", type: "integer", default: 1, min: 1, max: 1_000_000, description: "lots per quote" },
     { name: "maxPosition", type: "integer", default: 10, min: 1, max: 1_000_000, step: 1, description: "stop quoting the side that grows |position| beyond this" },
     { name: "requoteMs", type: "number", default: 50, min: 0, max: 60_000, step: 10, description: "minimum time between re-pricing a quote" },
