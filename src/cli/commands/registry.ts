@@ -6,9 +6,11 @@ import type { Command } from "commander";
 import { register as registerNotebooks } from "./notebooks.js";
 import { register as registerDbn } from "./dbn.js";
 import { register as registerBacktest } from "./backtest.js";
+import { register as registerData } from "./data.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
   registerDbn,
   registerBacktest,
+  registerData,
 ];
