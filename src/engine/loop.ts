@@ -20,6 +20,7 @@ import type { SimBook, SimL3Book } from "./book-types.js";
 import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
 import { ExchangeSim } from "./exchange.js";
+import { FallbackL2Book } from "./fallback-l2-book.js";
 import { LocalView } from "./local.js";
 import type { NormalizedOptions } from "./options.js";
 import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
@@ -58,9 +59,10 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   if (queue.kind === "l3" && !l3) throw new LabError({ code: "QUEUE_NEEDS_L3", message: `queue model ${queue.name} needs order-by-order (L3) data`, hint: 'use queue: "riskAverse", "prob" or "log" on L2 data', context: {} });
   if (queue.kind === "l2" && l3) throw new LabError({ code: "QUEUE_NEEDS_L2", message: `queue model ${queue.name} estimates queue position from price levels, but the data is order-by-order`, hint: 'use queue: "l3Fifo" (exact FIFO) on L3 data, or book: "l2"', context: {} });
 
+  // The book layer's L2Book when it has one; the engine's minimal fallback otherwise.
   const L2 = (bookLayer as unknown as { L2Book?: new (o: { maxLevels?: number }) => SimBook }).L2Book;
-  if (!l3 && L2 === undefined) throw new LabError({ code: "NO_L2_BOOK", message: "the L2 book is not available in this build", hint: "rebuild strategy-lab" });
-  const makeBook = (): SimBook => (l3 ? (new L3Book({ venueRules: opts.venueRules }) as unknown as SimL3Book) : new L2!(opts.maxLevels === undefined ? {} : { maxLevels: opts.maxLevels }));
+  const makeL2 = (): SimBook => (L2 === undefined ? new FallbackL2Book() : new L2(opts.maxLevels === undefined ? {} : { maxLevels: opts.maxLevels }));
+  const makeBook = (): SimBook => (l3 ? (new L3Book({ venueRules: opts.venueRules }) as unknown as SimL3Book) : makeL2());
   const exchBooks = streams.map(makeBook);
   const localBooks = streams.map(makeBook);
 

@@ -231,8 +231,9 @@ describe("rejects", () => {
   });
 
   it("drawdown stop: flattens at market and halts", () => {
-    // Buy 5 at 101 (no fees). Equity = −5.05 + 5·mid. Mid falls to 96.5 → equity −0.225,
-    // 0.225 below the peak of 0 (> 0.2): sell 5 at the bid 96, cancel the working order, halt.
+    // Buy 5 at market: 3 at 101 + 2 at 102 = 5.07 (no fees). Equity = −5.07 + 5·mid; the peak is
+    // 0 (before the buy). Mid 97.5 → −0.195 (kept); mid 96.5 → −0.245, more than 0.2 below the
+    // peak: cancel the working order, sell 5 at the bid 96, halt.
     const { strategy, rec } = scripted([
       [10, (ctx) => ctx.market(1, 5)],
       [15, (ctx) => ctx.limit(1, 90, 1)],
@@ -245,11 +246,12 @@ describe("rejects", () => {
     const run = backtest(feed.build(noFees), strategy, { risk: { maxDrawdown: 0.2 } });
     expect(run.summary.halted).toBe(true);
     expect(run.summary.finalPosition).toEqual([0]);
-    expect(Array.from(run.fills.price)).toEqual([1.01, 0.96]);
+    expect(Array.from(run.fills.price)).toEqual([1.01, 1.02, 0.96]);
+    expect(Array.from(run.fills.qty)).toEqual([3, 2, 5]);
     expect(run.orders.status[1]).toBe(OrderStatus.Cancelled);
     expect(run.orders.reason[1]).toBe(OrderReason.UserCancel);
     expect(run.orders.id.length).toBe(3);
-    close(run.summary.pnl, -5.05 + 4.8);
+    close(run.summary.pnl, -5.07 + 4.8);
     // After the halt the strategy hears nothing more.
     expect(rec.updates.every((u) => u.atUs <= 30)).toBe(true);
   });

@@ -22,12 +22,13 @@ export interface RowOptions {
   orderId?: number;
 }
 
+/** Rows are kept in time order on `build()` (stable: rows of one instant keep the order written). */
 export class Feed {
-  private readonly b = new TickBatchBuilder(64);
+  private readonly rows: { t: number; args: Parameters<TickBatchBuilder["push"]> }[] = [];
   constructor(private readonly feedUs = 0) {}
 
   private push(tUs: number, kind: number, side: number, price: number, qty: number, o: RowOptions = {}): this {
-    this.b.push(us(tUs), us(o.localUs ?? tUs + this.feedUs), kind, side, price, qty, o.orderId ?? NaN, o.flags ?? EventFlag.Last);
+    this.rows.push({ t: tUs, args: [us(tUs), us(o.localUs ?? tUs + this.feedUs), kind, side, price, qty, o.orderId ?? NaN, o.flags ?? EventFlag.Last] });
     return this;
   }
 
@@ -61,7 +62,9 @@ export class Feed {
   }
 
   build(spec: InstrumentSpec = testSpec()): TickBatch {
-    return this.b.build([spec], "scenario");
+    const b = new TickBatchBuilder(this.rows.length);
+    for (const row of [...this.rows].sort((x, y) => x.t - y.t)) b.push(...row.args);
+    return b.build([spec], "scenario");
   }
 }
 
