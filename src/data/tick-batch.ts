@@ -65,6 +65,8 @@ export const EventFlag = {
    * apply it again (DBN MBO fills `F`: the resting order is reduced by the `C`/`M` that follows).
    */
   NoBookEffect: 512,
+  /** The source gave no exchange timestamp for this row: exchTs repeats localTs (Binance spot bookTicker). */
+  NoExchangeTime: 1024,
 } as const;
 
 export const TICK_COLUMNS = {
