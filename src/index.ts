@@ -13,3 +13,5 @@ export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrate
 export * as stats from "./stats/index.js";
 export * as report from "./report/index.js";
 export { show } from "./report/index.js";
+export { optimize, range, optimizer, OptimizationResult, type OptimizeOptions } from "./optimize/index.js";
+export * as store from "./store/index.js";

@@ -1,0 +1,257 @@
+/**
+ * A pool of worker threads that run trials over market data held once in shared memory.
+ *
+ * - Data: the batch's column buffers (SharedArrayBuffers; copied into shared memory once if they
+ *   are not) are handed to each worker at start, never per trial; workers build typed-array views
+ *   over them, so memory does not grow with the worker count beyond each worker's own state.
+ * - Work: one task per message to whichever worker is idle (trials take milliseconds to minutes, so
+ *   per-message overhead is negligible and load stays balanced); outcomes stream back as they
+ *   finish and are returned in task order.
+ * - Failures: an evaluator that throws gives a failed outcome with its message. A worker that dies
+ *   (out of memory, `process.exit`) fails its in-flight trial with the exit reason and is replaced.
+ * - `workers: 0` runs trials in the calling thread (and accepts a plain evaluator function): handy
+ *   for debugging and for evaluators defined in a notebook cell.
+ *
+ * The worker script is compiled JavaScript: it is located at `new URL("./worker.js",
+ * import.meta.url)`, i.e. dist/optimize/worker.js next to this module. When this module is run
+ * from TypeScript sources (tests), the same path under dist/ is used, so build first
+ * (`npx tsc -p tsconfig.json`).
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { LabError } from "../core/index.js";
+import type { TickBatch } from "../data/index.js";
+import { loadEvaluator, normalizeEvaluatorRef, runTrial, shareBatch, type SharedBatchHandle } from "./evaluator.js";
+import type { EvaluatorRef, TrialEvaluator, TrialOutcome, TrialTask } from "./types.js";
+
+export type WorkerRequest = { type: "run"; task: TrialTask } | { type: "close" };
+export type WorkerReply = { type: "ready" } | { type: "init-failed"; message: string } | { type: "done"; outcome: TrialOutcome };
+
+export interface PoolOptions {
+  /** The market data every trial reads. */
+  data: TickBatch;
+  /** A module reference (any worker count) or a function (only with `workers: 0`). */
+  evaluator: EvaluatorRef | TrialEvaluator;
+  /** Worker threads; 0 = run in the calling thread. @default os.availableParallelism() */
+  workers?: number;
+}
+
+/** Default worker count: the cores Node may use. */
+export function defaultWorkers(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * URL of a compiled module of this folder (e.g. "worker.js"): next to this file when running from
+ * dist/, else the same path under dist/ when running from TypeScript sources.
+ */
+export function compiledModuleUrl(file: string): URL {
+  const here = new URL(`./${file}`, import.meta.url);
+  const path = fileURLToPath(here);
+  if (existsSync(path)) return here;
+  const fromSources = path.replace(/([\\/])src([\\/])optimize([\\/])([^\\/]+)$/, "$1dist$2optimize$3$4");
+  if (fromSources !== path && existsSync(fromSources)) return pathToFileURL(fromSources);
+  throw new LabError({ code: "WORKER_NOT_BUILT", message: `the optimizer's compiled module is missing: ${path}`, hint: "build the package first: npx tsc -p tsconfig.json (workers run compiled JavaScript from dist/)", context: { file: path } });
+}
+
+/** The worker script (see the module comment). */
+export function workerScriptUrl(): URL {
+  return compiledModuleUrl("worker.js");
+}
+
+interface Slot {
+  worker: Worker;
+  busy: TrialTask | undefined;
+  ready: boolean;
+}
+
+export class TrialPool {
+  readonly size: number;
+  /** True when the data had to be copied into shared memory (it was not shared already). */
+  readonly copiedData: boolean;
+  private readonly data: TickBatch;
+  private readonly handle: SharedBatchHandle | undefined;
+  private readonly ref: EvaluatorRef | undefined;
+  private local: TrialEvaluator | undefined;
+  private slots: Slot[] = [];
+  private closed = false;
+  private restarts = 0;
+
+  private constructor(data: TickBatch, handle: SharedBatchHandle | undefined, copied: boolean, ref: EvaluatorRef | undefined, local: TrialEvaluator | undefined, size: number) {
+    this.data = data;
+    this.handle = handle;
+    this.copiedData = copied;
+    this.ref = ref;
+    this.local = local;
+    this.size = size;
+  }
+
+  static async open(options: PoolOptions): Promise<TrialPool> {
+    const workers = options.workers ?? defaultWorkers();
+    if (!Number.isInteger(workers) || workers < 0) throw new LabError({ code: "BAD_OPTION", message: `workers must be an integer ≥ 0, got ${String(workers)}`, hint: `e.g. workers: ${defaultWorkers()} (0 runs trials in this thread)`, context: { option: "workers" } });
+    if (typeof options.evaluator === "function") {
+      if (workers > 0) throw new LabError({ code: "BAD_EVALUATOR", message: "worker threads cannot receive a function evaluator", hint: "pass { module, export } naming a compiled module that exports it, or use workers: 0 to run in this thread", context: { option: "evaluator" } });
+      return new TrialPool(options.data, undefined, false, undefined, options.evaluator, 0);
+    }
+    const ref = normalizeEvaluatorRef(options.evaluator);
+    if (workers === 0) return new TrialPool(options.data, undefined, false, ref, await loadEvaluator(ref), 0);
+    const { batch, handle, copied } = shareBatch(options.data);
+    const pool = new TrialPool(batch, handle, copied, ref, undefined, workers);
+    try {
+      await Promise.all(Array.from({ length: workers }, () => pool.spawn()));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  private spawn(): Promise<Slot> {
+    const script = workerScriptUrl();
+    return new Promise<Slot>((resolve, reject) => {
+      // execArgv: [] so workers never inherit a TypeScript loader or test-runner flags.
+      const worker = new Worker(script, { workerData: { data: this.handle, evaluator: this.ref }, execArgv: [] });
+      const slot: Slot = { worker, busy: undefined, ready: false };
+      const onInit = (message: WorkerReply): void => {
+        if (message.type === "ready") {
+          slot.ready = true;
+          worker.off("message", onInit);
+          worker.off("error", onInitError);
+          worker.off("exit", onInitExit);
+          this.slots.push(slot);
+          resolve(slot);
+        } else if (message.type === "init-failed") {
+          void worker.terminate();
+          reject(new LabError({ code: "EVALUATOR_FAILED", message: `worker could not start the evaluator: ${message.message}`, hint: "check the evaluator module and export (it is imported inside each worker)" }));
+        }
+      };
+      const onInitError = (error: Error): void => reject(new LabError({ code: "WORKER_FAILED", message: `worker failed to start: ${error.message}`, hint: "rebuild with npx tsc -p tsconfig.json; run with workers: 0 to see the error in this thread", cause: error }));
+      const onInitExit = (code: number): void => reject(new LabError({ code: "WORKER_FAILED", message: `worker exited during start with code ${code}`, hint: "run with workers: 0 to see the error in this thread" }));
+      worker.on("message", onInit);
+      worker.once("error", onInitError);
+      worker.once("exit", onInitExit);
+    });
+  }
+
+  /**
+   * Runs the tasks; `onOutcome` is called as each finishes (in finishing order; a returned promise
+   * is awaited before `run` resolves). Resolves with all outcomes in task order.
+   */
+  async run(tasks: readonly TrialTask[], onOutcome?: (outcome: TrialOutcome) => void | Promise<void>): Promise<TrialOutcome[]> {
+    if (this.closed) throw new LabError({ code: "POOL_CLOSED", message: "the trial pool is closed", hint: "open a new pool" });
+    const pendingCallbacks: Promise<void>[] = [];
+    const deliver = (o: TrialOutcome): void => {
+      const r = onOutcome?.(o);
+      if (r instanceof Promise) pendingCallbacks.push(r);
+    };
+    let outcomes: TrialOutcome[];
+    if (this.size === 0) outcomes = await this.runLocal(tasks, deliver);
+    else outcomes = await this.runWorkers(tasks, deliver);
+    await Promise.all(pendingCallbacks);
+    const byId = new Map(outcomes.map((o) => [o.id, o]));
+    return tasks.map((t) => byId.get(t.id)!);
+  }
+
+  private async runLocal(tasks: readonly TrialTask[], deliver: (o: TrialOutcome) => void): Promise<TrialOutcome[]> {
+    const out: TrialOutcome[] = [];
+    for (const task of tasks) {
+      const outcome = runTrial(this.local!, this.data, task);
+      out.push(outcome);
+      deliver(outcome);
+      // Yield so progress sinks, store writes and timers run between trials.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return out;
+  }
+
+  private runWorkers(tasks: readonly TrialTask[], deliver: (o: TrialOutcome) => void): Promise<TrialOutcome[]> {
+    return new Promise<TrialOutcome[]>((resolve, reject) => {
+      const queue = [...tasks];
+      const out: TrialOutcome[] = [];
+      let failed = false;
+      const finish = (): void => {
+        if (out.length === tasks.length) {
+          for (const s of this.slots) detach(s);
+          resolve(out);
+        }
+      };
+      const handlers = new Map<Slot, { message: (m: WorkerReply) => void; exit: (code: number) => void; error: (e: Error) => void }>();
+      const detach = (s: Slot): void => {
+        const h = handlers.get(s);
+        if (!h) return;
+        s.worker.off("message", h.message);
+        s.worker.off("exit", h.exit);
+        s.worker.off("error", h.error);
+        handlers.delete(s);
+      };
+      const feed = (s: Slot): void => {
+        const task = queue.shift();
+        s.busy = task;
+        if (task !== undefined) s.worker.postMessage({ type: "run", task } satisfies WorkerRequest);
+      };
+      const attach = (s: Slot): void => {
+        let lastError: Error | undefined;
+        const h = {
+          message: (m: WorkerReply): void => {
+            if (m.type !== "done") return;
+            s.busy = undefined;
+            out.push(m.outcome);
+            deliver(m.outcome);
+            feed(s);
+            finish();
+          },
+          error: (e: Error): void => {
+            lastError = e;
+          },
+          exit: (code: number): void => {
+            detach(s);
+            this.slots = this.slots.filter((x) => x !== s);
+            const task = s.busy;
+            s.busy = undefined;
+            if (task !== undefined) {
+              const reason = lastError ? `worker died: ${lastError.message}` : `worker exited with code ${code}`;
+              const o: TrialOutcome = { id: task.id, ok: false, metrics: {}, events: 0, durationMs: 0, error: reason };
+              out.push(o);
+              deliver(o);
+            }
+            if (failed || this.closed) return;
+            if (out.length === tasks.length) return finish();
+            if (++this.restarts > Math.max(8, 2 * this.size)) {
+              failed = true;
+              reject(new LabError({ code: "WORKER_FAILED", message: `workers keep dying (${this.restarts} restarts)`, hint: "run with workers: 0 to see the failure in this thread" }));
+              return;
+            }
+            this.spawn().then(
+              (fresh) => {
+                attach(fresh);
+                feed(fresh);
+              },
+              (error: unknown) => {
+                failed = true;
+                reject(error);
+              },
+            );
+          },
+        };
+        handlers.set(s, h);
+        s.worker.on("message", h.message);
+        s.worker.on("error", h.error);
+        s.worker.on("exit", h.exit);
+      };
+      if (tasks.length === 0) return resolve([]);
+      for (const s of [...this.slots]) {
+        attach(s);
+        feed(s);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

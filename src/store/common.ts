@@ -1,0 +1,56 @@
+/** Helpers shared by store back ends: run ids, JSON that keeps NaN and ±Infinity, byte packing. */
+import { LabError } from "../core/index.js";
+import type { BeginRunOptions, RunInfo } from "./types.js";
+
+/** A readable, sortable run id: `run-20240102-143000-1a2b`. */
+export function newRunId(now = new Date()): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `run-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
+}
+
+/** JSON with non-finite numbers kept as the strings "NaN", "Infinity", "-Infinity". */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? v.toString() : v));
+}
+
+/** Metrics back from `encodeJson`: the three special strings become numbers again. */
+export function decodeMetrics(text: string): Record<string, number> {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = typeof v === "number" ? v : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : NaN;
+  return out;
+}
+
+/** Float64 values as little-endian bytes (exact round trip). */
+export function packFloat64(values: Float64Array): Uint8Array {
+  const out = new Uint8Array(values.length * 8);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
+  return out;
+}
+
+export function unpackFloat64(bytes: Uint8Array): Float64Array {
+  const out = new Float64Array(Math.floor(bytes.length / 8));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
+}
+
+/** Picks the run to resume, or says to start a new one; checks the fingerprint. */
+export function chooseRun(runs: readonly RunInfo[], options: BeginRunOptions, location: string): RunInfo | undefined {
+  if (options.runId !== undefined) {
+    const found = runs.find((r) => r.runId === options.runId);
+    if (found === undefined) return undefined;
+    if (!options.resume) {
+      throw new LabError({ code: "RUN_EXISTS", message: `run "${options.runId}" already exists in ${location}`, hint: "pass resume: true (--resume) to continue it, or choose another run id", context: { file: location } });
+    }
+    if (found.fingerprint !== options.fingerprint) {
+      throw new LabError({ code: "RESUME_MISMATCH", message: `run "${options.runId}" in ${location} was started with a different configuration (data, space, method, objective, constraints, walk-forward or seed)`, hint: "resume with exactly the same settings, or start a new run (no resume / another run id)", context: { file: location } });
+    }
+    return found;
+  }
+  if (!options.resume) return undefined;
+  const same = runs.filter((r) => r.fingerprint === options.fingerprint).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  return same.find((r) => r.status === "running") ?? same[0];
+}

@@ -1,0 +1,207 @@
+/**
+ * The DuckDB store: one file holding every run and trial, readable with plain SQL
+ * (`SELECT params, objective FROM optimize_trials WHERE run_id = ...`).
+ *
+ * Durability: each `record` call is one transaction, committed before it resolves; DuckDB writes
+ * the commit to its write-ahead log, which is replayed when the file is opened again, so trials
+ * committed before a crash or `kill -9` are there on resume. Writes are serialized through one
+ * connection. Parameters and metrics are JSON text (non-finite numbers as "NaN"/"Infinity");
+ * per-period returns are a BLOB of little-endian float64 (exact, and compact for long series).
+ */
+import { LabError } from "../core/index.js";
+import { chooseRun, decodeMetrics, encodeJson, newRunId, packFloat64, unpackFloat64 } from "./common.js";
+import type { BeginRunOptions, BegunRun, RunInfo, StoredValue, TrialPhase, TrialRecord, TrialStatus, TrialStore } from "./types.js";
+import type * as DuckApi from "@duckdb/node-api";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS optimize_runs (
+    run_id VARCHAR PRIMARY KEY, created_at VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+    config VARCHAR NOT NULL, status VARCHAR NOT NULL, summary VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS optimize_trials (
+    run_id VARCHAR NOT NULL, win INTEGER NOT NULL, phase VARCHAR NOT NULL, idx INTEGER NOT NULL,
+    generation INTEGER NOT NULL, params VARCHAR NOT NULL, status VARCHAR NOT NULL, objective DOUBLE,
+    metrics VARCHAR NOT NULL, error VARCHAR, seed DOUBLE NOT NULL, duration_ms DOUBLE NOT NULL,
+    events DOUBLE NOT NULL, range_start BIGINT NOT NULL, range_end BIGINT NOT NULL,
+    n_periods INTEGER, period_returns BLOB, finished_at VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, win, phase, idx))`,
+];
+
+const INSERT_TRIAL = `INSERT OR REPLACE INTO optimize_trials VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
+
+export interface DuckDbStoreOptions {
+  /** Open without writing (for reading results while nothing else writes). @default false */
+  readOnly?: boolean;
+}
+
+export class DuckDbStore implements TrialStore {
+  readonly kind = "duckdb";
+  readonly location: string;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    location: string,
+    private readonly api: typeof DuckApi,
+    private readonly instance: DuckApi.DuckDBInstance,
+    private readonly connection: DuckApi.DuckDBConnection,
+  ) {
+    this.location = location;
+  }
+
+  static async open(path: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
+    const api = await import("@duckdb/node-api");
+    let instance: DuckApi.DuckDBInstance;
+    try {
+      instance = await api.DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY", threads: "1" } : { threads: "1" });
+    } catch (error) {
+      const message = (error as Error).message;
+      const locked = /lock/i.test(message);
+      throw new LabError({
+        code: locked ? "STORE_LOCKED" : "STORE_OPEN_FAILED",
+        message: `cannot open the store ${path}: ${message.split("\n")[0]}`,
+        hint: locked ? "another process has this store open (a sweep still running?); wait for it or use another file" : "check the path and that it is a DuckDB file",
+        context: { file: path },
+        cause: error,
+      });
+    }
+    const connection = await instance.connect();
+    const store = new DuckDbStore(path, api, instance, connection);
+    if (!options.readOnly) for (const sql of SCHEMA) await connection.run(sql);
+    return store;
+  }
+
+  /** Runs `fn` after every earlier write, so writes never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new LabError({ code: "STORE_CLOSED", message: `the store ${this.location} is closed`, hint: "open it again" }));
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async beginRun(options: BeginRunOptions): Promise<BegunRun> {
+    return this.serial(async () => {
+      const found = chooseRun(await this.listRunsNow(), options, this.location);
+      if (found !== undefined) {
+        await this.connection.run(`UPDATE optimize_runs SET status = 'running' WHERE run_id = $1`, [found.runId]);
+        return { runId: found.runId, resumed: true, trials: await this.loadTrialsNow(found.runId) };
+      }
+      const runId = options.runId ?? newRunId();
+      await this.connection.run(`INSERT INTO optimize_runs VALUES ($1, $2, $3, $4, 'running', NULL)`, [runId, new Date().toISOString(), options.fingerprint, encodeJson(options.config)]);
+      return { runId, resumed: false, trials: [] };
+    });
+  }
+
+  async record(runId: string, trials: readonly TrialRecord[]): Promise<void> {
+    if (trials.length === 0) return;
+    return this.serial(async () => {
+      const c = this.connection;
+      await c.run("BEGIN TRANSACTION");
+      try {
+        const stmt = await c.prepare(INSERT_TRIAL);
+        const now = new Date().toISOString();
+        for (const t of trials) {
+          stmt.bindVarchar(1, runId);
+          stmt.bindInteger(2, t.window);
+          stmt.bindVarchar(3, t.phase);
+          stmt.bindInteger(4, t.index);
+          stmt.bindInteger(5, t.generation);
+          stmt.bindVarchar(6, encodeJson(t.params));
+          stmt.bindVarchar(7, t.status);
+          stmt.bindDouble(8, t.objective);
+          stmt.bindVarchar(9, encodeJson(t.metrics));
+          if (t.error === undefined) stmt.bindNull(10);
+          else stmt.bindVarchar(10, t.error);
+          stmt.bindDouble(11, t.seed);
+          stmt.bindDouble(12, t.durationMs);
+          stmt.bindDouble(13, t.events);
+          stmt.bindBigInt(14, BigInt(t.range.start));
+          stmt.bindBigInt(15, BigInt(t.range.end));
+          if (t.periodReturns === undefined) {
+            stmt.bindNull(16);
+            stmt.bindNull(17);
+          } else {
+            stmt.bindInteger(16, t.periodReturns.length);
+            stmt.bindBlob(17, packFloat64(t.periodReturns));
+          }
+          stmt.bindVarchar(18, now);
+          await stmt.run();
+        }
+        stmt.destroySync();
+        await c.run("COMMIT");
+      } catch (error) {
+        await c.run("ROLLBACK").catch(() => undefined);
+        throw new LabError({ code: "STORE_WRITE_FAILED", message: `could not write trials to ${this.location}: ${(error as Error).message}`, hint: "check free disk space and that the file is writable", context: { file: this.location }, cause: error });
+      }
+    });
+  }
+
+  async finishRun(runId: string, summary: unknown): Promise<void> {
+    return this.serial(async () => {
+      await this.connection.run(`UPDATE optimize_runs SET status = 'finished', summary = $2 WHERE run_id = $1`, [runId, encodeJson(summary ?? null)]);
+    });
+  }
+
+  async loadTrials(runId: string): Promise<TrialRecord[]> {
+    return this.serial(() => this.loadTrialsNow(runId));
+  }
+
+  private async loadTrialsNow(runId: string): Promise<TrialRecord[]> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT win, phase, idx, generation, params, status, objective, metrics, error, seed, duration_ms, events, range_start, range_end, period_returns
+       FROM optimize_trials WHERE run_id = $1 ORDER BY win, phase DESC, idx`,
+      [runId],
+    );
+    return reader.getRows().map((row) => {
+      const [win, phase, idx, generation, params, status, objective, metrics, error, seed, durationMs, events, start, end, returns] = row;
+      const t: TrialRecord = {
+        index: Number(idx),
+        window: Number(win),
+        phase: String(phase) as TrialPhase,
+        generation: Number(generation),
+        params: JSON.parse(String(params)) as Record<string, StoredValue>,
+        status: String(status) as TrialStatus,
+        metrics: decodeMetrics(String(metrics)),
+        objective: objective === null ? NaN : Number(objective),
+        seed: Number(seed),
+        durationMs: Number(durationMs),
+        events: Number(events),
+        range: { start: Number(start), end: Number(end) },
+      };
+      if (error !== null && error !== undefined) t.error = String(error);
+      if (returns instanceof this.api.DuckDBBlobValue) t.periodReturns = unpackFloat64(returns.bytes);
+      return t;
+    });
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    return this.serial(() => this.listRunsNow());
+  }
+
+  private async listRunsNow(): Promise<RunInfo[]> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT r.run_id, r.created_at, r.fingerprint, r.config, r.status, (SELECT count(*) FROM optimize_trials t WHERE t.run_id = r.run_id)
+       FROM optimize_runs r ORDER BY r.created_at`,
+    );
+    return reader.getRows().map(([runId, createdAt, fingerprint, config, status, trials]) => ({
+      runId: String(runId),
+      createdAt: String(createdAt),
+      fingerprint: String(fingerprint),
+      config: String(config),
+      status: String(status) === "finished" ? "finished" : "running",
+      trials: Number(trials),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.chain;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens (creating if needed) a DuckDB store file. */
+export function duckdbStore(path: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
+  return DuckDbStore.open(path, options);
+}

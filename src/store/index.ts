@@ -1,0 +1,10 @@
+/**
+ * store: persistence of optimization runs and their trials. A `TrialStore` commits each trial as
+ * it finishes, so a sweep killed midway resumes without repeating finished trials. Back ends:
+ * DuckDB file (the default for a path; plain SQL can read it) and memory (no path). PostgreSQL is
+ * not implemented yet; it would be another `TrialStore`. Depends only on core.
+ */
+export type { TrialStore, TrialRecord, TrialStatus, TrialPhase, RowRange, RunInfo, BeginRunOptions, BegunRun, StoredValue } from "./types.js";
+export { MemoryStore, memoryStore } from "./memory.js";
+export { DuckDbStore, duckdbStore, type DuckDbStoreOptions } from "./duckdb.js";
+export { openStore, type StoreSpec } from "./open.js";
