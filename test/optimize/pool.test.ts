@@ -1,0 +1,121 @@
+/**
+ * Worker pool and determinism across worker counts. Workers run the compiled package, so dist/ is
+ * built first (see helpers.ts). Expected values come from the fixture formulas
+ * (test/optimize/fixtures/evaluators.mjs) and from sums computed here over the same rows.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { isLabError } from "../../src/core/index.js";
+import { generateTicks } from "../../src/data/index.js";
+import { TrialPool, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { FIXTURES, buildDist, scratch } from "./helpers.js";
+
+const shared = generateTicks({ events: 30_000, seed: 21, mode: "l2", shared: true });
+
+function comparable(trials: readonly TrialRecord[]): unknown[] {
+  return trials.map(({ durationMs: _d, periodReturns, ...rest }) => ({ ...rest, periodReturns: periodReturns ? Array.from(periodReturns) : null }));
+}
+
+function priceSum(start: number, end: number): number {
+  let s = 0;
+  for (let i = start; i < end; i++) {
+    const v = shared.priceTicks[i]!;
+    if (v === v) s += v;
+  }
+  return s;
+}
+
+beforeAll(() => buildDist(), 300_000);
+
+describe("determinism across worker counts", () => {
+  it("a genetic search gives the same trials and results in this thread, with 1 worker and with 2", async () => {
+    const run = (workers: number) =>
+      optimize({
+        data: shared,
+        evaluator: { module: FIXTURES, export: "quadratic" },
+        space: { x: range(0, 10, 0.5), y: range(0, 2, 0.1) },
+        method: "genetic",
+        genetic: { population: 10, generations: 6 },
+        objective: "score",
+        seed: 42,
+        workers,
+      });
+    const [w0, w1, w2] = [await run(0), await run(1), await run(2)];
+    expect(w1.workers).toBe(1);
+    expect(w2.workers).toBe(2);
+    expect(w0.trialCount).toBeGreaterThan(20);
+    expect(comparable(w1.trials)).toEqual(comparable(w0.trials));
+    expect(comparable(w2.trials)).toEqual(comparable(w0.trials));
+    expect(w2.bestParams).toEqual(w0.bestParams);
+    // Trial indices are 0..n−1 in proposal order; each trial's seed depends only on the point.
+    expect(w2.trials.map((t) => t.index)).toEqual(w2.trials.map((_, i) => i));
+    const another = await optimize({ data: shared, evaluator: { module: FIXTURES, export: "quadratic" }, space: { x: range(0, 10, 0.5), y: range(0, 2, 0.1) }, method: "genetic", genetic: { population: 10, generations: 6 }, objective: "score", seed: 43, workers: 2 });
+    expect(comparable(another.trials)).not.toEqual(comparable(w0.trials));
+  });
+
+  it("workers read the shared rows without a copy, and see exactly the rows of their range", async () => {
+    const pool = await TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "quadratic" }, workers: 2 });
+    try {
+      expect(pool.copiedData).toBe(false);
+      const tasks = [
+        { id: 0, params: { x: 1 }, range: { start: 0, end: 30_000 }, seed: 1 },
+        { id: 1, params: { x: 2 }, range: { start: 1_000, end: 2_500 }, seed: 2 },
+        { id: 2, params: { x: 3 }, range: { start: 29_999, end: 30_000 }, seed: 3 },
+      ];
+      const out = await pool.run(tasks);
+      expect(out.map((o) => o.id)).toEqual([0, 1, 2]);
+      expect(out.map((o) => o.metrics.priceSum)).toEqual([priceSum(0, 30_000), priceSum(1_000, 2_500), priceSum(29_999, 30_000)]);
+      expect(out.map((o) => o.metrics.seedEcho)).toEqual([1, 2, 3]);
+    } finally {
+      await pool.close();
+    }
+    const local = generateTicks({ events: 1_000, seed: 21, mode: "l2" });
+    const copying = await TrialPool.open({ data: local, evaluator: { module: FIXTURES, export: "quadratic" }, workers: 1 });
+    expect(copying.copiedData).toBe(true);
+    await copying.close();
+  });
+});
+
+describe("failures", () => {
+  it("a throwing trial is recorded as failed with its message and the sweep continues", async () => {
+    const r = await optimize({ data: shared, evaluator: { module: FIXTURES, export: "flaky" }, space: { x: range(0, 6, 1) }, objective: "score", workers: 2 });
+    expect(r.trials.map((t) => t.status)).toEqual(["ok", "ok", "failed", "ok", "infeasible", "ok", "ok"]);
+    expect(r.trials[2]!.error).toBe("x = 2 is not allowed (row 0)");
+    expect(r.trials[4]!.error).toBe("objective score is NaN");
+    expect(r.bestParams).toEqual({ x: 3 });
+  });
+
+  it("a worker that dies fails only its trial; a fresh worker takes the rest", async () => {
+    const r = await optimize({ data: shared, evaluator: { module: FIXTURES, export: "crashing" }, space: { x: range(0, 8, 1) }, objective: "score", workers: 2 });
+    expect(r.trialCount).toBe(9);
+    const failed = r.trials.filter((t) => t.status === "failed");
+    expect(failed.map((t) => t.params.x)).toEqual([5]);
+    expect(failed[0]!.error).toBe("worker exited with code 3");
+    // Every other trial has the fixture's value −(x−3)² − 0.25 (y = 0).
+    for (const t of r.trials) if (t.params.x !== 5) expect(t.metrics.score).toBe(-((Number(t.params.x) - 3) ** 2) - 0.25);
+  });
+
+  it("a missing export fails the start with the module's exports in the hint", async () => {
+    try {
+      await TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "quadratik" }, workers: 1 });
+      expect.unreachable();
+    } catch (e) {
+      expect(isLabError(e) && e.code).toBe("EVALUATOR_FAILED");
+      expect((e as Error).message).toContain('has no function export "quadratik"');
+    }
+    await expect(TrialPool.open({ data: shared, evaluator: () => ({ metrics: {}, events: 0 }), workers: 2 })).rejects.toThrow(/worker threads cannot receive a function evaluator/);
+  });
+});
+
+describe("side channel", () => {
+  it("each trial runs exactly once across workers", async () => {
+    const dir = scratch("once");
+    const log = join(dir, "evaluations.jsonl");
+    const r = await optimize({ data: shared, evaluator: { module: FIXTURES, export: "recording", options: { log } }, space: { x: range(0, 9, 1), y: [0, 1] }, objective: "score", workers: 2 });
+    const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { params: { x: number; y: number }; pid: number });
+    expect(lines).toHaveLength(20);
+    expect(new Set(lines.map((l) => `${l.params.x}/${l.params.y}`)).size).toBe(20);
+    expect(r.trialCount).toBe(20);
+  });
+});
