@@ -26,6 +26,29 @@ export class TimeBase {
     return this.base + BigInt(offset);
   }
 
+  /**
+   * Writes base + offset into element `j` of a BigInt64Array seen as `words` (see `wordsOf`),
+   * with 32-bit arithmetic: no BigInt is created (results tables hold many timestamps).
+   */
+  writeAt(words: Int32Array, j: number, offset: number): void {
+    const offHi = Math.floor(offset / 4294967296);
+    const lo = this.lo + (offset - offHi * 4294967296);
+    const carry = lo >= 4294967296 ? 1 : 0;
+    words[2 * j] = (lo - carry * 4294967296) | 0;
+    words[2 * j + 1] = (this.hi + offHi + carry) | 0;
+  }
+
+  /** A BigInt64Array of base + offsets (NaN offsets become 0n). */
+  toBigInt64Array(offsets: ArrayLike<number>, length = offsets.length): BigInt64Array {
+    const out = new BigInt64Array(length);
+    const words = wordsOf(out);
+    for (let j = 0; j < length; j++) {
+      const t = offsets[j]!;
+      if (t === t) this.writeAt(words, j, t);
+    }
+    return out;
+  }
+
   fromBigInt(ns: bigint, what = "time"): number {
     const d = ns - this.base;
     if (d > 9007199254740991n || d < -9007199254740991n) {

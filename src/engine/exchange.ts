@@ -378,6 +378,8 @@ export class ExchangeSim {
     this.filled[o] = 0;
     this.pxSum[o] = 0;
     this.arrivedT[o] = t;
+    this.doneT[o] = NaN;
+    this.reason[o] = 0;
     this.takerPxSum[o] = 0;
     this.takerQty[o] = 0;
     const touch = side === 1 ? book.bestAsk() : book.bestBid();
@@ -574,22 +576,18 @@ export class ExchangeSim {
     this.responses.push(t + lat, t, kind, o, qty, price, fee, liquidity, reason);
   }
 
-  /** Drops a request the latency model rejected (negative entry latency): the strategy hears after |latency|. */
-  rejectDropped(o: number, sentT: number, latencyNs: number): void {
-    this.ensure(o + 1);
-    this.status[o] = OrderStatus.Rejected;
-    this.reason[o] = OrderReason.ExchangeRejected;
-    this.responses.push(sentT - latencyNs, NaN, ResponseKind.Rejected, o, 0, NO_PRICE, 0, 0, OrderReason.ExchangeRejected);
-  }
-
+  /**
+   * Grows the order columns ×4 (fresh memory is the expensive part, so few, large steps) and
+   * never pre-fills them: a slot's fields are written when its order arrives (status 0 = never
+   * arrived), so pages past the last order are never touched.
+   */
   private ensure(n: number): void {
     if (n <= this.cap) return;
-    let cap = Math.max(64, this.cap);
-    while (cap < n) cap *= 2;
-    const f = (a: Float64Array, fill: number): Float64Array => {
+    let cap = Math.max(256, this.cap);
+    while (cap < n) cap *= 4;
+    const f = (a: Float64Array): Float64Array => {
       const b = new Float64Array(cap);
       b.set(a);
-      if (fill !== 0) b.fill(fill, a.length);
       return b;
     };
     const u = (a: Uint8Array): Uint8Array => {
@@ -597,21 +595,21 @@ export class ExchangeSim {
       b.set(a);
       return b;
     };
-    this.price = f(this.price, NaN);
-    this.qty = f(this.qty, 0);
-    this.leaves = f(this.leaves, 0);
-    this.filled = f(this.filled, 0);
-    this.pxSum = f(this.pxSum, 0);
+    this.price = f(this.price);
+    this.qty = f(this.qty);
+    this.leaves = f(this.leaves);
+    this.filled = f(this.filled);
+    this.pxSum = f(this.pxSum);
     this.status = u(this.status);
     this.reason = u(this.reason);
-    this.arrivedT = f(this.arrivedT, NaN);
-    this.doneT = f(this.doneT, NaN);
-    this.touch = f(this.touch, NaN);
-    this.takerPxSum = f(this.takerPxSum, 0);
-    this.takerQty = f(this.takerQty, 0);
-    this.queueState.front = f(this.queueState.front, 0);
-    this.queueState.traded = f(this.queueState.traded, 0);
-    this.queueState.priority = f(this.queueState.priority, 0);
+    this.arrivedT = f(this.arrivedT);
+    this.doneT = f(this.doneT);
+    this.touch = f(this.touch);
+    this.takerPxSum = f(this.takerPxSum);
+    this.takerQty = f(this.takerQty);
+    this.queueState.front = f(this.queueState.front);
+    this.queueState.traded = f(this.queueState.traded);
+    this.queueState.priority = f(this.queueState.priority);
     this.cap = cap;
   }
 

@@ -24,6 +24,7 @@ import type { LatencyModel, LatencyOrderInfo } from "./latency.js";
 import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, OrderReason, OrderStatus, OrderType, TIME_IN_FORCE_NAMES, TimeInForce } from "./orders.js";
 import type { BookView, Context, FillEvent, OrderEvent, OrderOptions, OrderUpdate, StrategyHandlers, TradeView } from "./strategy-types.js";
 import type { OrderTickets } from "./tickets.js";
+import { UnitConverter } from "./units.js";
 
 export interface RiskLimits {
   /** Max |position| in lots per instrument, counting open orders on the side that would grow it. */
@@ -149,6 +150,7 @@ export class LocalView {
   private readonly lotUnits: Float64Array;
   private readonly tickValue: Float64Array;
   private readonly multiplier: Float64Array;
+  private readonly units: UnitConverter[];
 
   // Risk state.
   private readonly maxPosition: number;
@@ -201,6 +203,7 @@ export class LocalView {
     this.lotUnits = Float64Array.from(instruments, (s) => s.lot);
     this.tickValue = Float64Array.from(instruments, (s) => s.tick);
     this.multiplier = Float64Array.from(instruments, (s) => s.multiplier);
+    this.units = instruments.map((s) => new UnitConverter(s));
     this.maxPosition = risk.maxPosition ?? Infinity;
     this.maxOrderQty = risk.maxOrderQty ?? Infinity;
     this.allowShort = risk.allowShort ?? true;
@@ -275,15 +278,17 @@ export class LocalView {
         if (side === 1) this.openBuy[k] = this.openBuy[k]! - qty;
         else this.openSell[k] = this.openSell[k]! - qty;
         this.position[k] = this.position[k]! + side * qty;
-        const spec = this.instruments[k]!;
-        this.cash -= side * spec.toPrice(price) * spec.toSize(qty) * spec.multiplier + fee;
+        const u = this.units[k]!;
+        this.cash -= side * u.price(price) * u.size(qty) * this.multiplier[k]! + fee;
         if (this.leaves[o] === 0) {
           this.status[o] = OrderStatus.Filled;
           this.close(k, o, t);
         } else {
           this.status[o] = OrderStatus.PartiallyFilled;
         }
-        fill = { orderId: o, instrument: k, side, priceTicks: price, qtyLots: qty, fee, maker: liquidity === Liquidity.Maker, exchangeTs: this.time.toBigInt(exchT), ts: this.time.toBigInt(t) };
+        if (this.handlers.onFill !== undefined) {
+          fill = { orderId: o, instrument: k, side, priceTicks: price, qtyLots: qty, fee, maker: liquidity === Liquidity.Maker, exchangeTs: this.time.toBigInt(exchT), ts: this.time.toBigInt(t) };
+        }
         break;
       }
       case ResponseKind.Cancelled:
@@ -307,7 +312,7 @@ export class LocalView {
         // CancelRejected / ModifyRejected: the order's state is unchanged.
         break;
     }
-    if (fill !== undefined && this.maxDrawdown !== Infinity) this.checkDrawdown();
+    if (kind === ResponseKind.Fill && this.maxDrawdown !== Infinity) this.checkDrawdown();
     if (this.isHalted) return;
     const h = this.handlers;
     if (fill !== undefined && h.onFill) {
@@ -353,6 +358,9 @@ export class LocalView {
     this.leaves[o] = qty;
     this.filled[o] = 0;
     this.status[o] = OrderStatus.New;
+    this.reason[o] = 0;
+    this.ackT[o] = NaN;
+    this.doneT[o] = NaN;
     const reject = internal ? OrderReason.None : this.preTradeCheck(k, side, type, price, qty);
     if (reject !== OrderReason.None) {
       this.status[o] = OrderStatus.Rejected;
@@ -508,14 +516,14 @@ export class LocalView {
     };
   }
 
+  /** Grows the order columns ×4 without pre-filling (see ExchangeSim.ensure); `send` writes each slot. */
   private ensure(n: number): void {
     if (n <= this.cap) return;
-    let cap = Math.max(64, this.cap);
-    while (cap < n) cap *= 2;
-    const f = (a: Float64Array, fill: number): Float64Array => {
+    let cap = Math.max(256, this.cap);
+    while (cap < n) cap *= 4;
+    const f = (a: Float64Array): Float64Array => {
       const b = new Float64Array(cap);
       b.set(a);
-      if (fill !== 0) b.fill(fill, a.length);
       return b;
     };
     const u = (a: Uint8Array): Uint8Array => {
@@ -525,12 +533,12 @@ export class LocalView {
     };
     this.status = u(this.status);
     this.reason = u(this.reason);
-    this.price = f(this.price, NaN);
-    this.qty = f(this.qty, 0);
-    this.leaves = f(this.leaves, 0);
-    this.filled = f(this.filled, 0);
-    this.ackT = f(this.ackT, NaN);
-    this.doneT = f(this.doneT, NaN);
+    this.price = f(this.price);
+    this.qty = f(this.qty);
+    this.leaves = f(this.leaves);
+    this.filled = f(this.filled);
+    this.ackT = f(this.ackT);
+    this.doneT = f(this.doneT);
     this.cap = cap;
   }
 

@@ -11,6 +11,7 @@
 import type { InstrumentSpec } from "../core/index.js";
 import { Liquidity } from "../stats/index.js";
 import type { FeeModel } from "./fees.js";
+import { UnitConverter } from "./units.js";
 
 export class Portfolio {
   cash: number;
@@ -30,6 +31,7 @@ export class Portfolio {
   private readonly lotUnits: Float64Array;
   private readonly tickValue: Float64Array;
   private readonly multiplier: Float64Array;
+  private readonly units: UnitConverter[];
 
   constructor(
     readonly instruments: readonly InstrumentSpec[],
@@ -51,16 +53,17 @@ export class Portfolio {
     this.lotUnits = Float64Array.from(instruments, (s) => s.lot);
     this.tickValue = Float64Array.from(instruments, (s) => s.tick);
     this.multiplier = Float64Array.from(instruments, (s) => s.multiplier);
+    this.units = instruments.map((s) => new UnitConverter(s));
   }
 
-  /** Exact currency price of a tick count (decimal conversion, not tick·tickSize in floats). */
+  /** Exact currency price of a tick count (the decimal value, not tick·tickSize in floats). */
   priceOf(k: number, priceTicks: number): number {
-    return this.instruments[k]!.toPrice(priceTicks);
+    return this.units[k]!.price(priceTicks);
   }
 
   /** Size in instrument units of a lot count. */
   sizeOf(k: number, lots: number): number {
-    return this.instruments[k]!.toSize(lots);
+    return this.units[k]!.size(lots);
   }
 
   /** Books a fill; returns the fee charged (negative = rebate). */
@@ -149,7 +152,7 @@ export class EquityRecorder {
   }
 
   private grow(): void {
-    const n = this.t.length * 2;
+    const n = this.t.length * 4;
     const g = (a: Float64Array): Float64Array => {
       const b = new Float64Array(n);
       b.set(a);
@@ -192,7 +195,7 @@ export class FillRecorder {
   }
 
   private grow(): void {
-    const n = this.t.length * 2;
+    const n = this.t.length * 4;
     const g = <T extends Float64Array | Uint16Array | Int8Array | Uint8Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       b.set(a as unknown as ArrayLike<number>);

@@ -67,103 +67,45 @@ export interface RunDiagnostics {
 
 const SECONDS_PER_YEAR = 365 * 86400;
 
+/** The arrays a run leaves behind (no books, no strategy): what the result tables are built from. */
+interface RawTables {
+  time: RawRun["time"];
+  tickets: RawRun["tickets"];
+  ex: Pick<RawRun["exchange"], "arrivedT" | "price" | "qty" | "filled" | "pxSum" | "status" | "reason" | "doneT" | "takerQty" | "takerPxSum" | "touch">;
+  local: Pick<RawRun["local"], "status" | "reason" | "ackT" | "doneT">;
+  portfolio: RawRun["portfolio"];
+  fills: RawRun["fills"];
+  equity: RawRun["equity"];
+}
+
+/**
+ * Result tables are built on first access and cached, so a run whose caller only needs the
+ * summary (an optimizer trial) never pays for them.
+ */
 export class BacktestResult {
   readonly instruments: readonly InstrumentSpec[];
-  readonly orders: OrderTable;
-  readonly fills: FillTable;
-  readonly equity: EquityCurve;
-  /** Position in lots per instrument at each equity sample. */
-  readonly positions: Float64Array[];
-  /** Per equity sample: index of the fill that triggered it; −1 for grid samples, −2 for the start and end of the run. */
-  readonly equitySampleFill: Int32Array;
-  /** Mid (currency) of instrument 0 at each equity sample (the exchange-side book). */
-  readonly mid: MidSeries;
-  /** Mid series per instrument. */
-  readonly mids: MidSeries[];
   readonly summary: BacktestSummary;
   readonly settings: BacktestSettings;
   readonly diagnostics: RunDiagnostics;
+  private readonly raw: RawTables;
+  private cache: { orders?: OrderTable; fills?: FillTable; equity?: EquityCurve; positions?: Float64Array[]; mids?: MidSeries[]; equitySampleFill?: Int32Array } = {};
 
-  constructor(raw: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings) {
-    const { time, tickets, exchange: ex, local, portfolio, fills: fr, equity: eq } = raw;
-    this.instruments = raw.instruments;
+  constructor(run: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings) {
+    const { exchange: ex, local, portfolio, equity: eq } = run;
+    this.instruments = run.instruments;
     this.settings = settings;
-    const big = (t: number): bigint => (t === t ? time.toBigInt(t) : 0n);
-
-    // Orders.
-    const n = tickets.length;
-    ex.reserve(n);
-    const orders: OrderTable = {
-      id: new Float64Array(n),
-      instrument: tickets.instrument.slice(0, n),
-      side: tickets.side.slice(0, n),
-      type: tickets.type.slice(0, n),
-      tif: tickets.tif.slice(0, n),
-      priceTicks: new Float64Array(n),
-      qtyLots: new Float64Array(n),
-      filledLots: new Float64Array(n),
-      avgPriceTicks: new Float64Array(n),
-      status: new Uint8Array(n),
-      reason: new Uint8Array(n),
-      sentTs: new BigInt64Array(n),
-      arrivedTs: new BigInt64Array(n),
-      ackTs: new BigInt64Array(n),
-      doneTs: new BigInt64Array(n),
-      slippageTicks: new Float64Array(n),
+    ex.reserve(run.tickets.length);
+    this.raw = {
+      time: run.time,
+      tickets: run.tickets,
+      ex: { arrivedT: ex.arrivedT, price: ex.price, qty: ex.qty, filled: ex.filled, pxSum: ex.pxSum, status: ex.status, reason: ex.reason, doneT: ex.doneT, takerQty: ex.takerQty, takerPxSum: ex.takerPxSum, touch: ex.touch },
+      local: { status: local.status, reason: local.reason, ackT: local.ackT, doneT: local.doneT },
+      portfolio,
+      fills: run.fills,
+      equity: eq,
     };
-    for (let o = 0; o < n; o++) {
-      const arrived = ex.arrivedT[o] === ex.arrivedT[o];
-      orders.id[o] = o;
-      orders.priceTicks[o] = arrived ? ex.price[o]! : tickets.price[o]!;
-      orders.qtyLots[o] = arrived ? ex.qty[o]! : tickets.qty[o]!;
-      orders.filledLots[o] = ex.filled[o]!;
-      orders.avgPriceTicks[o] = ex.filled[o]! > 0 ? ex.pxSum[o]! / ex.filled[o]! : NaN;
-      orders.status[o] = arrived ? ex.status[o]! : local.status[o]!;
-      orders.reason[o] = arrived ? ex.reason[o]! : local.reason[o]!;
-      orders.sentTs[o] = big(tickets.sentT[o]!);
-      orders.arrivedTs[o] = big(ex.arrivedT[o]!);
-      orders.ackTs[o] = big(local.ackT[o]!);
-      orders.doneTs[o] = big(arrived ? ex.doneT[o]! : local.doneT[o]!);
-      orders.slippageTicks[o] = ex.takerQty[o]! > 0 ? tickets.side[o]! * (ex.takerPxSum[o]! / ex.takerQty[o]! - ex.touch[o]!) : NaN;
-    }
-    this.orders = orders;
 
-    // Fills.
-    const m = fr.length;
-    const fills: FillTable = {
-      ts: new BigInt64Array(m),
-      side: fr.side.slice(0, m),
-      price: new Float64Array(m),
-      qty: new Float64Array(m),
-      fee: fr.fee.slice(0, m),
-      liquidity: fr.liquidity.slice(0, m),
-      instrument: fr.instrument.slice(0, m),
-      orderId: fr.orderId.slice(0, m),
-    };
-    for (let j = 0; j < m; j++) {
-      const spec = raw.instruments[fr.instrument[j]!]!;
-      fills.ts[j] = time.toBigInt(fr.t[j]!);
-      fills.price[j] = spec.toPrice(fr.priceTicks[j]!);
-      fills.qty[j] = spec.toSize(fr.qtyLots[j]!);
-    }
-    this.fills = fills;
-
-    // Equity, positions, mids.
     const s = eq.length;
-    const ts = new BigInt64Array(s);
-    for (let j = 0; j < s; j++) ts[j] = time.toBigInt(eq.t[j]!);
-    this.positions = eq.positions.map((p) => p.slice(0, s));
-    this.equitySampleFill = eq.fill.slice(0, s);
-    this.equity = { ts, equity: eq.equity.slice(0, s), position: this.positions[0]!.slice() };
-    this.mids = raw.instruments.map((spec, k) => {
-      const marks = eq.marks[k]!;
-      const mid = new Float64Array(s);
-      for (let j = 0; j < s; j++) mid[j] = marks[j]! * spec.tick;
-      return { ts: ts.slice(), mid };
-    });
-    this.mid = this.mids[0]!;
-
-    // Summary.
     const finalEquity = s > 0 ? eq.equity[s - 1]! : portfolio.cash;
     let fees = 0;
     let realized = 0;
@@ -171,7 +113,7 @@ export class BacktestResult {
     let lots = 0;
     let makerLots = 0;
     let unrealized = 0;
-    for (let k = 0; k < raw.instruments.length; k++) {
+    for (let k = 0; k < run.instruments.length; k++) {
       fees += portfolio.fees[k]!;
       realized += portfolio.realized[k]!;
       volume += portfolio.volume[k]!;
@@ -194,21 +136,126 @@ export class BacktestResult {
       realizedPnl: realized,
       unrealizedPnl: unrealized,
       fees,
-      trades: m,
-      orders: n,
+      trades: run.fills.length,
+      orders: run.tickets.length,
       filledLots: lots,
       makerShare: lots > 0 ? makerLots / lots : NaN,
       volume,
       maxDrawdown: maxDd,
       sharpe: gridSharpe(eq.equity, eq.fill, s, settings.equityIntervalNs),
       finalPosition: Array.from(portfolio.positionLots),
-      startTs: time.toBigInt(raw.startT),
-      endTs: time.toBigInt(raw.endT),
-      events: raw.events,
-      eventsPerSecond: raw.wallMs > 0 ? (raw.events * 1000) / raw.wallMs : NaN,
+      startTs: run.time.toBigInt(run.startT),
+      endTs: run.time.toBigInt(run.endT),
+      events: run.events,
+      eventsPerSecond: run.wallMs > 0 ? (run.events * 1000) / run.wallMs : NaN,
       halted: local.isHalted,
     };
-    this.diagnostics = { feedTimestampsRaised: raw.feedClamped, callbacks: local.callbacks, wallMs: raw.wallMs };
+    this.diagnostics = { feedTimestampsRaised: run.feedClamped, callbacks: local.callbacks, wallMs: run.wallMs };
+  }
+
+  /** One row per order (id = row index). */
+  get orders(): OrderTable {
+    if (this.cache.orders) return this.cache.orders;
+    const { time, tickets, ex, local } = this.raw;
+    const n = tickets.length;
+    const orders: OrderTable = {
+      id: new Float64Array(n),
+      instrument: tickets.instrument.slice(0, n),
+      side: tickets.side.slice(0, n),
+      type: tickets.type.slice(0, n),
+      tif: tickets.tif.slice(0, n),
+      priceTicks: new Float64Array(n),
+      qtyLots: new Float64Array(n),
+      filledLots: new Float64Array(n),
+      avgPriceTicks: new Float64Array(n),
+      status: new Uint8Array(n),
+      reason: new Uint8Array(n),
+      sentTs: time.toBigInt64Array(tickets.sentT, n),
+      arrivedTs: new BigInt64Array(0),
+      ackTs: time.toBigInt64Array(local.ackT, n),
+      doneTs: new BigInt64Array(0),
+      slippageTicks: new Float64Array(n),
+    };
+    const doneT = new Float64Array(n);
+    const arrivedT = new Float64Array(n);
+    for (let o = 0; o < n; o++) {
+      const arrived = ex.status[o] !== 0;
+      orders.id[o] = o;
+      orders.priceTicks[o] = arrived ? ex.price[o]! : tickets.price[o]!;
+      orders.qtyLots[o] = arrived ? ex.qty[o]! : tickets.qty[o]!;
+      orders.filledLots[o] = arrived ? ex.filled[o]! : 0;
+      orders.avgPriceTicks[o] = arrived && ex.filled[o]! > 0 ? ex.pxSum[o]! / ex.filled[o]! : NaN;
+      orders.status[o] = arrived ? ex.status[o]! : local.status[o]!;
+      orders.reason[o] = arrived ? ex.reason[o]! : local.reason[o]!;
+      doneT[o] = arrived ? ex.doneT[o]! : local.doneT[o]!;
+      arrivedT[o] = arrived ? ex.arrivedT[o]! : NaN;
+      orders.slippageTicks[o] = arrived && ex.takerQty[o]! > 0 ? tickets.side[o]! * (ex.takerPxSum[o]! / ex.takerQty[o]! - ex.touch[o]!) : NaN;
+    }
+    orders.doneTs = time.toBigInt64Array(doneT);
+    orders.arrivedTs = time.toBigInt64Array(arrivedT);
+    return (this.cache.orders = orders);
+  }
+
+  /** One row per fill, at exchange time; prices and sizes in currency and instrument units. */
+  get fills(): FillTable {
+    if (this.cache.fills) return this.cache.fills;
+    const { time, portfolio, fills: fr } = this.raw;
+    const m = fr.length;
+    const fills: FillTable = {
+      ts: time.toBigInt64Array(fr.t, m),
+      side: fr.side.slice(0, m),
+      price: new Float64Array(m),
+      qty: new Float64Array(m),
+      fee: fr.fee.slice(0, m),
+      liquidity: fr.liquidity.slice(0, m),
+      instrument: fr.instrument.slice(0, m),
+      orderId: fr.orderId.slice(0, m),
+    };
+    for (let j = 0; j < m; j++) {
+      const k = fr.instrument[j]!;
+      fills.price[j] = portfolio.priceOf(k, fr.priceTicks[j]!);
+      fills.qty[j] = portfolio.sizeOf(k, fr.qtyLots[j]!);
+    }
+    return (this.cache.fills = fills);
+  }
+
+  /** Equity at each sample (grid and fills); `position` = instrument 0 in lots. */
+  get equity(): EquityCurve {
+    if (this.cache.equity) return this.cache.equity;
+    const eq = this.raw.equity;
+    const s = eq.length;
+    return (this.cache.equity = { ts: this.raw.time.toBigInt64Array(eq.t, s), equity: eq.equity.slice(0, s), position: this.positions[0]!.slice() });
+  }
+
+  /** Position in lots per instrument at each equity sample. */
+  get positions(): Float64Array[] {
+    if (this.cache.positions) return this.cache.positions;
+    const eq = this.raw.equity;
+    return (this.cache.positions = eq.positions.map((p) => p.slice(0, eq.length)));
+  }
+
+  /** Per equity sample: index of the fill that triggered it; −1 for grid samples, −2 for the start and end of the run. */
+  get equitySampleFill(): Int32Array {
+    return (this.cache.equitySampleFill ??= this.raw.equity.fill.slice(0, this.raw.equity.length));
+  }
+
+  /** Mid (currency) of instrument 0 at each equity sample (the exchange-side book). */
+  get mid(): MidSeries {
+    return this.mids[0]!;
+  }
+
+  /** Mid series per instrument, at the equity samples. */
+  get mids(): MidSeries[] {
+    if (this.cache.mids) return this.cache.mids;
+    const eq = this.raw.equity;
+    const s = eq.length;
+    const ts = this.equity.ts;
+    return (this.cache.mids = this.instruments.map((spec, k) => {
+      const marks = eq.marks[k]!;
+      const mid = new Float64Array(s);
+      for (let j = 0; j < s; j++) mid[j] = marks[j]! * spec.tick;
+      return { ts: ts.slice(), mid };
+    }));
   }
 
   /** Orders with readable names (status, reason, type, tif) for tables. */
@@ -238,7 +285,9 @@ export class BacktestResult {
   /** Count of orders per final status name. */
   statusCounts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const s of this.orders.status) {
+    const { tickets, ex, local } = this.raw;
+    for (let o = 0; o < tickets.length; o++) {
+      const s = ex.status[o] !== 0 ? ex.status[o]! : local.status[o]!;
       const name = ORDER_STATUS_NAMES[s] ?? "Unknown";
       out[name] = (out[name] ?? 0) + 1;
     }

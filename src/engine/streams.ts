@@ -24,7 +24,9 @@ export interface Stream {
   readonly l3: boolean;
 }
 
-const L3_KINDS = new Set<number>([EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]);
+/** kind → 1 for order-by-order kinds (a lookup table: this scan touches every row). */
+const L3_KIND = new Uint8Array(256);
+for (const k of [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) L3_KIND[k] = 1;
 
 export function prepareStreams(input: TickBatch | readonly TickBatch[]): { streams: Stream[]; instruments: InstrumentSpec[] } {
   const batches = Array.isArray(input) ? (input as readonly TickBatch[]) : [input as TickBatch];
@@ -67,12 +69,10 @@ export function prepareStreams(input: TickBatch | readonly TickBatch[]): { strea
       const localWords = wordsOf(batch.localTs);
       let hasLast = false;
       let l3 = false;
-      for (let j = 0; j < length; j++) {
-        const i = rows === null ? j : rows[j]!;
-        if ((batch.flags[i]! & EventFlag.Last) !== 0) hasLast = true;
-        if (!l3 && L3_KINDS.has(batch.kind[i]!)) l3 = true;
-        if (hasLast && l3) break;
-      }
+      const flags = batch.flags;
+      const kinds = batch.kind;
+      for (let j = 0; j < length && !hasLast; j++) if ((flags[rows === null ? j : rows[j]!]! & EventFlag.Last) !== 0) hasLast = true;
+      for (let j = 0; j < length && !l3; j++) if (L3_KIND[kinds[rows === null ? j : rows[j]!]!] === 1) l3 = true;
       streams.push({ batch, spec, rows, length, exchWords, localWords, hasLast, l3 });
       instruments.push(spec);
     });

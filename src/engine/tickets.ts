@@ -28,7 +28,7 @@ export class OrderTickets {
   }
 
   private grow(): void {
-    const n = this.side.length * 2;
+    const n = this.side.length * 4;
     const g = <T extends Float64Array | Uint16Array | Int8Array | Uint8Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       b.set(a as unknown as ArrayLike<number>);

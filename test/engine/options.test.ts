@@ -54,3 +54,15 @@ describe("backtest options", () => {
     expect(e.hint).toContain(hint);
   });
 });
+
+describe("time base", () => {
+  it("writes base + offset into a BigInt64Array exactly, without BigInt arithmetic", async () => {
+    const { TimeBase } = await import("../../src/engine/clock.js");
+    const base = 1_704_205_800_123_456_789n;
+    const tb = new TimeBase(base);
+    const offsets = [0, 1, -1, 4294967295, 4294967296, -4294967297, 86_400_000_000_000, -3_600_000_000_123, 9_007_199_254_740_991, 123_456_789_012_345];
+    const out = tb.toBigInt64Array(offsets);
+    offsets.forEach((o, j) => expect(out[j]).toBe(base + BigInt(o)));
+    expect(tb.toBigInt64Array([NaN])[0]).toBe(0n);
+  });
+});
