@@ -11,3 +11,4 @@ export { DatabentoMboBook, checkMboBook } from "./databento-mbo.js";
 export type { PublishedTop, MboCheckOptions, MboCheckReport, CrossedRun } from "./databento-mbo.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
 export { syncBinanceDepth, binanceSyncedBatch, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
+export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterMismatch } from "./lobster-verify.js";

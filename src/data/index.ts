@@ -19,3 +19,4 @@ export { registerFormat, getFormat, formatNames, guessFormat, readFile, type For
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { writeCatalog, readCatalog, listPartitions, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";
+export { readLobster, timeZoneOffsetMinutes, type LobsterData, type LobsterOrderbook, type LobsterReadOptions } from "./lobster.js";

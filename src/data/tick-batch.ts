@@ -67,6 +67,8 @@ export const EventFlag = {
   NoBookEffect: 512,
   /** The source gave no exchange timestamp for this row: exchTs repeats localTs (Binance spot bookTicker). */
   NoExchangeTime: 1024,
+  /** The price is not on the instrument's tick grid (e.g. a midpoint execution of hidden size); priceTicks holds the exact fractional tick count. */
+  OffGrid: 2048,
 } as const;
 
 export const TICK_COLUMNS = {
