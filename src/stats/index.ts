@@ -3,3 +3,5 @@
  * by CSCV. Depends only on core.
  */
 export * from "./types.js";
+export { erf, erfc, normalCdf, normalPdf, normalInv } from "./distributions.js";
+export { mean, variance, std, skewness, kurtosisRaw, kurtosisExcess, centralMoments, quantile, quantileSorted, hasNonFinite } from "./moments.js";
