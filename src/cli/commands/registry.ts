@@ -7,10 +7,12 @@ import { register as registerNotebooks } from "./notebooks.js";
 import { register as registerDbn } from "./dbn.js";
 import { register as registerBacktest } from "./backtest.js";
 import { register as registerData } from "./data.js";
+import { register as registerBook } from "./book.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
   registerDbn,
   registerBacktest,
   registerData,
+  registerBook,
 ];
