@@ -310,6 +310,7 @@ export class L2Book {
       } else this.inSnapshot = false;
       const side = batch.side[i]!;
       const price = batch.priceTicks[i]!;
+      if (Number.isNaN(price)) return; // a row without a price cannot name a level
       if (side === 1) this.bids.set(price, batch.qtyLots[i]!);
       else if (side === -1) this.asks.set(-price, batch.qtyLots[i]!);
     } else if (kind === EventKind.Clear) {

@@ -385,7 +385,7 @@ export class L3Book {
       this.ordQty[slot] = qtyLots;
       this.linkTail(slot);
     } else {
-      this.lvlQty[this.ordLevel[slot]!] += qtyLots - oldQty;
+      { const lv = this.ordLevel[slot]!; this.lvlQty[lv] = this.lvlQty[lv]! + qtyLots - oldQty; }
       this.ordQty[slot] = qtyLots;
     }
   }
@@ -638,7 +638,7 @@ export class L3Book {
     const rest = this.ordQty[slot]! - qty;
     if (rest > 0) {
       this.ordQty[slot] = rest;
-      this.lvlQty[this.ordLevel[slot]!] -= qty;
+      { const lv = this.ordLevel[slot]!; this.lvlQty[lv] = this.lvlQty[lv]! - qty; }
       return;
     }
     if (rest < 0) this.negative();
@@ -680,7 +680,7 @@ export class L3Book {
         const q = this.ordQty[s]!;
         if (q > left) {
           this.ordQty[s] = q - left;
-          this.lvlQty[lv] -= left;
+          this.lvlQty[lv] = this.lvlQty[lv]! - left;
           left = 0;
         } else {
           left -= q;
@@ -824,7 +824,7 @@ export class L3Book {
     else this.ordNext[tail] = slot;
     this.lvlTail[lv] = slot;
     this.lvlCount[lv]!++;
-    this.lvlQty[lv] += this.ordQty[slot]!;
+    this.lvlQty[lv] = this.lvlQty[lv]! + this.ordQty[slot]!;
     this.ordLevel[slot] = lv;
     this.ordPriority[slot] = ++this.priorityCounter;
   }
@@ -838,7 +838,7 @@ export class L3Book {
     else this.ordNext[prev] = next;
     if (next === NONE) this.lvlTail[lv] = prev;
     else this.ordPrev[next] = prev;
-    this.lvlQty[lv] -= this.ordQty[slot]!;
+    this.lvlQty[lv] = this.lvlQty[lv]! - this.ordQty[slot]!;
     if (--this.lvlCount[lv]! === 0) this.closeLevel(this.ordSide[slot]! === 1 ? this.bids : this.asks, this.ordPrice[slot]!, lv);
   }
 

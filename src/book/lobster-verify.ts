@@ -103,7 +103,9 @@ export function verifyLobster(data: LobsterData, options: LobsterVerifyOptions =
         const es = refSize[r * W + k]!;
         const ap = mine[k]!;
         const as = mineSize[k]!;
-        if (k === L - 1 && !prev.includes(ep) && !Number.isNaN(ep)) {
+        // Level L is knowable when it was already in view, or when this very message created it.
+        const createdHere = type === 1 && batch.side[r] === side && batch.priceTicks[r] === ep && !prev.includes(ep);
+        if (k === L - 1 && !Number.isNaN(ep) && !prev.includes(ep) && !(createdHere && es === batch.qtyLots[r])) {
           notComparable++;
           continue;
         }

@@ -11,6 +11,7 @@
 import { LabError, closestName, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
+import { readLobster } from "./lobster.js";
 import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
@@ -92,6 +93,14 @@ registerFormat("dbn", {
   extensions: [".dbn", ".dbn.zst"],
   read: async (path, o) => {
     const batch = readDbn(path, o.instrument ? { instrument: o.instrument } : {});
+    return o.shared ? toShared(batch) : batch;
+  },
+});
+registerFormat("lobster", {
+  description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",
+  extensions: ["_message_1.csv", "_message_5.csv", "_message_10.csv"],
+  read: async (path, o) => {
+    const { batch } = readLobster({ messages: path, orderbook: false, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}) });
     return o.shared ? toShared(batch) : batch;
   },
 });
