@@ -85,6 +85,8 @@ export type RawType = "BIGINT" | "DOUBLE" | "UTINYINT" | "TINYINT" | "USMALLINT"
 
 const RAW_BYTES: Record<RawType, number> = { BIGINT: 8, DOUBLE: 8, UTINYINT: 1, TINYINT: 1, USMALLINT: 2, UINTEGER: 4 };
 
+const VECTOR_ROWS = 2048;
+
 export type RawArray = BigInt64Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Uint32Array;
 
 function makeArray(type: RawType, length: number): RawArray {
@@ -135,8 +137,9 @@ export interface RawColumns {
 
 /**
  * Streams a query whose result columns are exactly `specs` (in order, already CAST to the
- * listed types) into typed arrays. `expectedRows` presizes the arrays (grown by doubling when
- * unknown or exceeded); `into` lets the caller supply final arrays (e.g. SharedArrayBuffers).
+ * listed types) into typed arrays. `expectedRows` presizes the arrays (grown by 1.5x when
+ * exceeded); `into` lets the caller supply the arrays (e.g. SharedArrayBuffers). The returned
+ * columns are exactly `length` long (views of `into` arrays when those were big enough).
  */
 export async function streamColumns(
   connection: DuckApi.DuckDBConnection,
@@ -149,6 +152,7 @@ export async function streamColumns(
   const columns: Record<string, RawArray> = {};
   for (const spec of specs) columns[spec.name] = options.into?.[spec.name] ?? makeArray(spec.type, capacity);
   if (options.into) capacity = columns[specs[0]!.name]!.length;
+  if (process.env.STRATEGY_LAB_DEBUG_SQL) process.stderr.write(`${sql}\n`);
   const result = await connection.stream(sql);
   let length = 0;
   let chunks = 0;
@@ -162,12 +166,12 @@ export async function streamColumns(
     pending = result.fetchChunk();
     if (++chunks % 64 === 0) releaseChunks();
     if (length + n > capacity) {
-      if (options.into) {
-        throw new LabError({ code: "READ_OVERFLOW", message: `query returned more than the ${capacity} rows expected`, hint: "the file changed while it was read; read it again" });
-      }
-      while (length + n > capacity) capacity *= 2;
+      // An estimate was too small: grow (same kind of buffer as given) and keep going.
+      while (length + n > capacity) capacity = Math.ceil(capacity * 1.5) + VECTOR_ROWS;
       for (const spec of specs) {
-        const grown = makeArray(spec.type, capacity);
+        const old = columns[spec.name]!;
+        const grown = old.buffer instanceof SharedArrayBuffer ? viewOf(spec.type, new SharedArrayBuffer(capacity * RAW_BYTES[spec.type]), 0, capacity) : makeArray(spec.type, capacity);
+        if (grown instanceof Float64Array) grown.fill(NaN);
         (grown as { set(a: ArrayLike<number | bigint>): void }).set(columns[spec.name] as ArrayLike<number | bigint>);
         columns[spec.name] = grown;
       }
@@ -185,8 +189,9 @@ export async function streamColumns(
     length += n;
     options.progress?.tick(n);
   }
-  if (!options.into && length < capacity) {
-    for (const spec of specs) columns[spec.name] = columns[spec.name]!.slice(0, length);
+  if (length < capacity) {
+    // Caller-supplied (possibly shared) arrays are trimmed as views; our own are copied to size.
+    for (const spec of specs) columns[spec.name] = options.into ? columns[spec.name]!.subarray(0, length) : columns[spec.name]!.slice(0, length);
   }
   return { length, columns };
 }
@@ -216,7 +221,6 @@ export const TICK_SQL_TYPES: Record<TickColumnName, RawType> = {
   aux: "DOUBLE",
 };
 
-const VECTOR_ROWS = 2048;
 
 /**
  * Loads a TickBatch into a DuckDB table (created, or replaced) by copying column memory into

@@ -207,15 +207,54 @@ export async function writeTable(batch: TickBatch, path: string, options: WriteO
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/** Rows in a CSV estimated from its size and the mean length of the first lines (+5 %). */
+async function estimateCsvRows(path: string): Promise<number> {
+  const { open } = await import("node:fs/promises");
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    const sample = Buffer.alloc(Math.min(size, 1 << 20));
+    await handle.read(sample, 0, sample.length, 0);
+    let lines = 0;
+    for (let i = 0; i < sample.length; i++) if (sample[i] === 10) lines++;
+    if (lines <= 1 || sample.length === size) return Math.max(lines + 1, 16);
+    return Math.ceil((size / (sample.length / lines)) * 1.05) + 1024;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Streams reader SQL (TickBatch columns + bad) into staged columns sized by `expected`. */
+async function streamStaged(connection: DuckConnection, sql: string, expected: number, path: string, format: string, shared: boolean, progress: Progress): Promise<Staged> {
+  const columns = allocateColumns(expected, shared);
+  const bad = new Uint32Array(shared ? new SharedArrayBuffer(expected * 4) : new ArrayBuffer(expected * 4));
+  const specs = [...TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { name: "bad", type: "UINTEGER" as const }];
+  let result;
+  try {
+    result = await streamColumns(connection, sql, specs, { expectedRows: expected, progress, into: { ...(columns as unknown as Record<string, RawArray>), bad } });
+  } catch (error) {
+    if (error instanceof LabError) throw error;
+    throw badFileError(error, path, format);
+  }
+  const out = {} as Record<string, unknown>;
+  for (const name of TICK_COLUMN_NAMES) out[name] = result.columns[name];
+  return { columns: out as unknown as Staged["columns"], bad: result.columns["bad"] as Uint32Array, length: result.length };
+}
+
 export interface SourceColumn {
   name: string;
   type: string;
 }
 
-function relationSql(path: string, format: "parquet" | "csv", delimiter?: string): string {
+/**
+ * DuckDB relation for a file. CSV is read as text (every cell parsed by our SQL, so a bad cell is
+ * a bad-row bit); `lenient` pads short rows with NULLs, which makes DuckDB parse on one thread, so
+ * it is only the retry after a strict read failed on a malformed row.
+ */
+function relationSql(path: string, format: "parquet" | "csv", delimiter?: string, lenient = false): string {
   if (format === "parquet") return `read_parquet(${sqlString(path)})`;
   const delim = delimiter !== undefined ? `, delim=${sqlString(delimiter)}` : "";
-  return `read_csv(${sqlString(path)}, header=true, all_varchar=true, null_padding=true${delim})`;
+  return `read_csv(${sqlString(path)}, header=true, all_varchar=true${lenient ? ", null_padding=true, ignore_errors=false" : ""}${delim})`;
 }
 
 async function describe(connection: Awaited<ReturnType<typeof duckConnection>>, relation: string, path: string, format: string): Promise<SourceColumn[]> {
@@ -271,7 +310,13 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
       const instruments = (await readMetadata(connection, path)) ?? (options.instrument ? [toSpec(options.instrument)] : undefined);
       if (instruments) return await readNormalized(connection, relation, path, instruments, options);
     }
-    return await readMapped(connection, relation, path, format, schema, options);
+    try {
+      return await readMapped(connection, relation, path, format, schema, options);
+    } catch (error) {
+      if (format !== "csv" || !(error instanceof LabError) || error.code !== "BAD_FILE") throw error;
+      const lenient = relationSql(path, format, options.delimiter, true);
+      return await readMapped(connection, lenient, path, format, await describe(connection, lenient, path, format), options);
+    }
   } finally {
     connection.closeSync();
   }
@@ -391,19 +436,34 @@ async function inferInstrument(connection: Awaited<ReturnType<typeof duckConnect
   return new InstrumentSpec({ symbol, venue, tickSize: stepForDecimals(Number(row["p"] ?? 0)), lotSize: stepForDecimals(Number(row["q"] ?? 0)) });
 }
 
+const UNIT_DIGITS: Record<TimeUnit, number> = { s: 9, ms: 6, us: 3, ns: 0 };
+
+/**
+ * SQL turning an epoch (integer or decimal text, any unit), a TIMESTAMP or ISO text into exact ns.
+ * Decimal epochs are split into integer and fraction digits and combined with BIGINT arithmetic:
+ * exact, and ~1000x faster here than parsing into a 38-digit DECIMAL. Out-of-range values become
+ * NULL (a bad-row bit), never an overflow error halfway through the file.
+ */
 function timeSql(column: SourceColumn, unit: TimeUnit): string {
   const id = sqlIdent(column.name);
   if (isTimestampType(column.type)) return `epoch_ns(${id})`;
-  if (isIntegerType(column.type)) return `TRY_CAST(${id} AS BIGINT) * ${NS_PER[unit]}`;
-  const text = isTextType(column.type) ? `NULLIF(trim(${id}), '')` : `CAST(${id} AS VARCHAR)`;
-  // Decimal arithmetic keeps fractional epochs ("1667346579.146" s) exact.
-  const numeric = `TRY_CAST(TRY_CAST(${text} AS DECIMAL(38,9)) * ${NS_PER[unit]} AS BIGINT)`;
-  return isTextType(column.type) ? `COALESCE(${numeric}, epoch_ns(TRY_CAST(${text} AS TIMESTAMP_NS)))` : numeric;
+  const mult = NS_PER[unit];
+  const limit = 9_223_372_036_854_775_807n / mult;
+  const scaled = (int: string): string => `CASE WHEN abs(${int}) <= ${limit} THEN ${int} * ${mult} END`;
+  if (isIntegerType(column.type)) return scaled(`TRY_CAST(${id} AS BIGINT)`);
+  const t = isTextType(column.type) ? id : `CAST(${id} AS VARCHAR)`;
+  const digits = UNIT_DIGITS[unit];
+  const integerPart = `TRY_CAST(split_part(${t}, '.', 1) AS BIGINT)`;
+  const fraction = digits === 0 ? "0" : `TRY_CAST(rpad(left(split_part(${t}, '.', 2), ${digits}), ${digits}, '0') AS BIGINT)`;
+  const decimal = `${scaled(integerPart)} + (CASE WHEN starts_with(trim(${t}), '-') THEN -1 ELSE 1 END) * ${fraction}`;
+  const iso = isTextType(column.type) ? `epoch_ns(TRY_CAST(${t} AS TIMESTAMP_NS))` : "NULL::BIGINT";
+  // COALESCE evaluates later arguments only for rows still NULL: plain integers take one cast.
+  return `COALESCE(${scaled(`TRY_CAST(${t} AS BIGINT)`)}, CASE WHEN contains(${t}, '.') AND NOT contains(${t}, ':') THEN ${decimal} ELSE ${iso} END)`;
 }
 
+/** Source value; text is used as is (CSV empty fields are already NULL; casts ignore spaces). */
 function textSql(column: SourceColumn): string {
-  const id = sqlIdent(column.name);
-  return isTextType(column.type) ? `NULLIF(trim(${id}), '')` : id;
+  return sqlIdent(column.name);
 }
 
 function caseSql(expr: string, table: Record<string, number>, otherwise = "NULL"): string {
@@ -443,14 +503,15 @@ async function readMapped(connection: Awaited<ReturnType<typeof duckConnection>>
   }
   if (m.kind) {
     const s = src("kind", "src_kind");
-    inner.push(`CASE WHEN TRY_CAST(${s} AS INTEGER) IN (${Object.keys(EVENT_KIND_NAMES).join(",")}) THEN TRY_CAST(${s} AS UTINYINT) ELSE ${caseSql(`lower(CAST(${s} AS VARCHAR))`, Object.fromEntries([...Object.entries(EventKind).map(([k, v]) => [k.toLowerCase(), v]), ...Object.entries(KIND_ALIASES)]))} END AS kind`);
-    bits.push(`CASE WHEN src_kind IS NULL THEN ${BAD.missingKind} WHEN kind IS NULL THEN ${BAD.kind} ELSE 0 END`);
+    // Names first; a code is cast only when no name matched (failed casts are the slow path).
+    inner.push(`${caseSql(`lower(trim(CAST(${s} AS VARCHAR)))`, Object.fromEntries([...Object.entries(EventKind).map(([k, v]) => [k.toLowerCase(), v]), ...Object.entries(KIND_ALIASES)]), `TRY_CAST(${s} AS UTINYINT)`)} AS kind`);
+    bits.push(`CASE WHEN src_kind IS NULL THEN ${BAD.missingKind} WHEN kind IS NULL OR kind NOT IN (${Object.keys(EVENT_KIND_NAMES).join(",")}) THEN ${BAD.kind} ELSE 0 END`);
   } else {
     inner.push(`${defaultKind}::UTINYINT AS kind`);
   }
   if (m.side) {
     const s = src("side", "src_side");
-    inner.push(`CASE WHEN ${s} IS NULL THEN 0 ELSE ${caseSql(`lower(CAST(${s} AS VARCHAR))`, SIDE_ALIASES)} END AS side`);
+    inner.push(`CASE WHEN ${s} IS NULL THEN 0 ELSE ${caseSql(`lower(trim(CAST(${s} AS VARCHAR)))`, SIDE_ALIASES)} END AS side`);
     bits.push(`CASE WHEN side IS NULL THEN ${BAD.side} ELSE 0 END`);
   } else {
     inner.push(`0::TINYINT AS side`);
@@ -487,19 +548,11 @@ async function readMapped(connection: Awaited<ReturnType<typeof duckConnection>>
   const outer = TICK_COLUMN_NAMES.map((n) => (n === "localTs" && !m.localTs ? `exchTs AS localTs` : `CAST(${n} AS ${TICK_SQL_TYPES[n]}) AS ${n}`));
   const sql = `SELECT ${outer.join(", ")}, CAST(${bits.length > 0 ? bits.join(" | ") : "0"} AS UINTEGER) AS bad FROM (SELECT ${inner.join(", ")} FROM ${relation})`;
 
-  const total = await countRows(connection, relation, path, format);
-  const columns = allocateColumns(total, options.shared ?? false);
-  const bad = new Uint32Array(total);
-  const progress = new Progress(`read ${basename(path)}`, options.progress, { total, unit: "rows" });
-  const specs = [...TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { name: "bad", type: "UINTEGER" as const }];
-  try {
-    await streamColumns(connection, sql, specs, { expectedRows: total, progress, into: { ...(columns as unknown as Record<string, RawArray>), bad } });
-  } catch (error) {
-    if (error instanceof LabError) throw error;
-    throw badFileError(error, path, format);
-  }
+  // Parquet knows its row count (metadata); a CSV is estimated rather than parsed twice.
+  const total = format === "parquet" ? await countRows(connection, relation, path, format) : await estimateCsvRows(path);
+  const progress = new Progress(`read ${basename(path)}`, options.progress, { total: format === "parquet" ? total : NaN, unit: "rows" });
+  const staged = await streamStaged(connection, sql, total, path, format, options.shared ?? false, progress);
   progress.finish();
-  const staged: Staged = { columns, bad, length: total };
   const sourceColumns: Partial<Record<TickColumnName, string>> = {};
   const pairs: [TickColumnName, MappingKey][] = [["exchTs", "exchTs"], ["localTs", "localTs"], ["kind", "kind"], ["side", "side"], ["flags", "flags"], ["instrument", "symbol"], ["priceTicks", "price"], ["qtyLots", "qty"], ["orderId", "orderId"], ["seq", "seq"], ["aux", "aux"]];
   for (const [target, key] of pairs) if (m[key]) sourceColumns[target] = m[key]!.name;
@@ -572,20 +625,12 @@ export interface SqlReadPlan {
 }
 
 /** Runs a reader's SQL into staged columns (count first, then stream into exact-size arrays). */
-export async function stageSql(connection: DuckConnection, plan: SqlReadPlan): Promise<Staged> {
-  const total = await countRows(connection, `(${plan.sql})`, plan.path, plan.format);
-  const columns = allocateColumns(total, plan.shared ?? false);
-  const bad = new Uint32Array(total);
-  const progress = new Progress(`read ${basename(plan.path)}`, plan.progress, { total, unit: "rows" });
-  const specs = [...TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { name: "bad", type: "UINTEGER" as const }];
-  try {
-    await streamColumns(connection, plan.sql, specs, { expectedRows: total, progress, into: { ...(columns as unknown as Record<string, RawArray>), bad } });
-  } catch (error) {
-    if (error instanceof LabError) throw error;
-    throw badFileError(error, plan.path, plan.format);
-  }
+export async function stageSql(connection: DuckConnection, plan: SqlReadPlan, rowsPerLine = 1): Promise<Staged> {
+  const expected = Math.ceil((await estimateCsvRows(plan.path)) * rowsPerLine);
+  const progress = new Progress(`read ${basename(plan.path)}`, plan.progress, { unit: "rows" });
+  const staged = await streamStaged(connection, plan.sql, expected, plan.path, plan.format, plan.shared ?? false, progress);
   progress.finish();
-  return { columns, bad, length: total };
+  return staged;
 }
 
 /** Header columns of a CSV file (all as text). */

@@ -81,7 +81,8 @@ export async function readTardisCsv(path: string, options: TardisReadOptions = {
     const instruments = await instrumentsFor(connection, relation, symbolSql, venueSql, priceCols.map(txt), qtyCols.map(txt), options);
     const instrumentSql = symbolCaseSql(symbolSql, instruments);
     const sql = tardisSql(type, relation, instrumentSql, levels);
-    const staged = await stageSql(connection, { path, format: `tardis ${type}`, sql, instruments, ...(options.shared ? { shared: true } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+    const rowsPerLine = type === "book_snapshot" ? 2 * levels + 1 : type === "quotes" ? 2 : 1;
+    const staged = await stageSql(connection, { path, format: `tardis ${type}`, sql, instruments, ...(options.shared ? { shared: true } : {}), ...(options.progress ? { progress: options.progress } : {}) }, rowsPerLine);
     const finalStaged = type === "incremental_book_L2" ? insertSnapshotClears(staged) : staged;
     markTardisGroups(finalStaged, type);
     return await finishStaged(finalStaged, {
