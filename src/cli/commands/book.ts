@@ -8,9 +8,9 @@
  * command's options are shared and each handler reads the ones that apply.
  */
 import type { Command } from "commander";
-import { verifyLobster } from "../../book/index.js";
+import { syncBinanceDepth, verifyLobster } from "../../book/index.js";
 import { LabError, closestName } from "../../core/index.js";
-import { readLobster } from "../../data/index.js";
+import { readBinanceRaw, readLobster } from "../../data/index.js";
 import { cliProgress, output, parseIntegerOption, requireFile, type GlobalOptions } from "../util.js";
 
 /** Options `book verify` accepts; a format handler uses the ones that apply to it. */
@@ -21,6 +21,8 @@ export interface BookVerifyOptions extends GlobalOptions {
   levels?: string;
   date?: string;
   symbol?: string;
+  /** Positional file (binance-raw: the capture). */
+  capture?: string;
 }
 
 /** What every format handler returns (extra fields are printed too). */
@@ -64,6 +66,29 @@ registerBookVerifyFormat("lobster", "LOBSTER message + orderbook files (CSV or z
   return { rows: r.rows, compared: r.compared, mismatches: r.mismatches, firstMismatch: r.firstMismatch, notComparable: r.notComparable, levels: r.levels };
 });
 
+registerBookVerifyFormat("binance-raw", "Binance raw websocket capture (.gz): snapshot + depth diffs synced per Binance's rules vs every bookTicker with the same update id", (o) => {
+  const file = requireFile(need(o.capture, "<capture.gz>", "binance-raw"), "Binance capture");
+  const progress = cliProgress(o);
+  const capture = readBinanceRaw(file, progress ? { progress } : {});
+  const { report } = syncBinanceDepth(capture);
+  // A cell here is one bookTicker; "not comparable" = bookTickers whose update id ends no applied diff.
+  return {
+    rows: capture.messages,
+    compared: report.tickersComparable,
+    mismatches: report.tickersMismatched,
+    firstMismatch: report.firstTickerMismatch,
+    notComparable: report.bookTickers - report.tickersComparable,
+    market: report.market,
+    equal: report.tickersEqual,
+    diffsApplied: report.diffsApplied,
+    diffsSuperseded: report.diffsSuperseded,
+    gaps: report.gaps,
+    resyncs: report.resyncs,
+    inSyncAtEnd: report.inSyncAtEnd,
+    readProblems: capture.problems,
+  };
+});
+
 function human(format: string, r: BookVerifyResult): string {
   const lines = [
     `book verify (${format}): ${r.mismatches === 0 ? "OK" : "MISMATCH"}`,
@@ -83,6 +108,7 @@ export function register(program: Command): void {
   book
     .command("verify")
     .description("rebuild the book from a source's messages and compare it with the source's reference book after every message")
+    .argument("[capture]", "binance-raw: the capture file")
     .requiredOption("--format <name>", `source format (${bookVerifyFormats().join(", ")})`)
     .option("--messages <file>", "message file (LOBSTER: *_message_L.csv or the zip)")
     .option("--orderbook <file>", "reference book file (LOBSTER: *_orderbook_L.csv; default: inside the messages zip)")
@@ -91,7 +117,8 @@ export function register(program: Command): void {
     .option("--symbol <symbol>", "instrument symbol when the file name does not carry it")
     .option("--json", "print as JSON")
     .option("--quiet", "no progress bar")
-    .action(async (options: BookVerifyOptions) => {
+    .action(async (capture: string | undefined, options: BookVerifyOptions) => {
+      if (capture !== undefined) options.capture = capture;
       const entry = handlers.get(options.format);
       if (!entry) {
         const guess = closestName(options.format, bookVerifyFormats());
@@ -99,5 +126,6 @@ export function register(program: Command): void {
       }
       const r = await entry.handler(options);
       output(r, options.json, () => human(options.format, r));
+      if (r.mismatches > 0) process.exitCode = 1;
     });
 }

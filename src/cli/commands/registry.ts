@@ -8,7 +8,6 @@ import { register as registerDbn } from "./dbn.js";
 import { register as registerBacktest } from "./backtest.js";
 import { register as registerData } from "./data.js";
 import { register as registerBook } from "./book.js";
-import { register as registerBook } from "./book.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
