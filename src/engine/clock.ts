@@ -8,8 +8,9 @@ import { LabError } from "../core/index.js";
 
 export class TimeBase {
   readonly base: bigint;
-  private readonly hi: number;
-  private readonly lo: number;
+  /** The base as signed high and unsigned low 32-bit words (for inlined conversions in hot loops). */
+  readonly hi: number;
+  readonly lo: number;
 
   constructor(base: bigint) {
     this.base = base;

@@ -13,14 +13,12 @@
  * fill. A grid sample at s reflects exactly the events with time ≤ s.
  */
 import { LabError, Progress, rng, type InstrumentSpec } from "../core/index.js";
-import * as bookLayer from "../book/index.js";
-import { L3Book } from "../book/index.js";
+import { L2Book, L3Book } from "../book/index.js";
 import { EventFlag } from "../data/index.js";
 import type { SimBook, SimL3Book } from "./book-types.js";
 import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
 import { ExchangeSim } from "./exchange.js";
-import { FallbackL2Book } from "./fallback-l2-book.js";
 import { LocalView } from "./local.js";
 import type { NormalizedOptions } from "./options.js";
 import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
@@ -59,10 +57,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   if (queue.kind === "l3" && !l3) throw new LabError({ code: "QUEUE_NEEDS_L3", message: `queue model ${queue.name} needs order-by-order (L3) data`, hint: 'use queue: "riskAverse", "prob" or "log" on L2 data', context: {} });
   if (queue.kind === "l2" && l3) throw new LabError({ code: "QUEUE_NEEDS_L2", message: `queue model ${queue.name} estimates queue position from price levels, but the data is order-by-order`, hint: 'use queue: "l3Fifo" (exact FIFO) on L3 data, or book: "l2"', context: {} });
 
-  // The book layer's L2Book when it has one; the engine's minimal fallback otherwise.
-  const L2 = (bookLayer as unknown as { L2Book?: new (o: { maxLevels?: number }) => SimBook }).L2Book;
-  const makeL2 = (): SimBook => (L2 === undefined ? new FallbackL2Book() : new L2(opts.maxLevels === undefined ? {} : { maxLevels: opts.maxLevels }));
-  const makeBook = (): SimBook => (l3 ? (new L3Book({ venueRules: opts.venueRules }) as unknown as SimL3Book) : makeL2());
+  const makeBook = (): SimBook => (l3 ? (new L3Book({ venueRules: opts.venueRules }) as SimL3Book) : new L2Book());
   const exchBooks = streams.map(makeBook);
   const localBooks = streams.map(makeBook);
 
@@ -173,86 +168,180 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   local.start(startT);
   const hasLast = streams.map((s) => s.hasLast);
 
-  for (;;) {
-    let t = Infinity;
-    let src = 0;
-    let which = -1;
-    for (let k = 0; k < n; k++) {
-      const x = exT[k]!;
-      if (x < t) {
-        t = x;
-        src = 1;
-        which = k;
+  if (n === 1 && progress === undefined) {
+    // One instrument: the same loop with every cursor in local variables (the common case, and
+    // the hot one: this runs once per feed row per processor).
+    const st = streams[0]!;
+    const batch = st.batch;
+    const rows = st.rows;
+    const len = st.length;
+    const ew = st.exchWords;
+    const lw = st.localWords;
+    const flags = batch.flags;
+    const last = st.hasLast;
+    const bhi = time.hi;
+    const blo = time.lo;
+    let ep = exPos[0]!;
+    let er = exRow[0]!;
+    let et = exT[0]!;
+    let lp = loPos[0]!;
+    let lr = loRow[0]!;
+    let lt = loT[0]!;
+    let lf = loFeed[0]!;
+    for (;;) {
+      let t = et;
+      let src = 1;
+      const rq = requests.nextT();
+      if (rq < t) {
+        t = rq;
+        src = 2;
       }
-    }
-    const rq = requests.nextT();
-    if (rq < t) {
-      t = rq;
-      src = 2;
-    }
-    const rs = responses.nextT();
-    if (rs < t) {
-      t = rs;
-      src = 3;
-    }
-    const nt = notices.nextT();
-    if (nt < t) {
-      t = nt;
-      src = 4;
-    }
-    for (let k = 0; k < n; k++) {
-      const x = loT[k]!;
-      if (x < t) {
-        t = x;
+      const rs = responses.nextT();
+      if (rs < t) {
+        t = rs;
+        src = 3;
+      }
+      const nt = notices.nextT();
+      if (nt < t) {
+        t = nt;
+        src = 4;
+      }
+      if (lt < t) {
+        t = lt;
         src = 5;
-        which = k;
       }
-    }
-    const tm = timers.nextT();
-    if (tm < t) {
-      t = tm;
-      src = 6;
-    }
-    if (src === 1 || src === 5) endT = t;
-    else if (cursorsLeft === 0 && t > endT) break;
-    if (t === Infinity) break;
-    while (nextSample < t) {
-      sample(nextSample, -1);
-      nextSample += interval;
-    }
-    switch (src) {
-      case 1: {
-        const r = exRow[which]!;
-        advanceExch(which);
-        if (exT[which] === Infinity) cursorsLeft--;
-        exchange.processRow(which, streams[which]!.batch, r, t);
-        break;
+      const tm = timers.nextT();
+      if (tm < t) {
+        t = tm;
+        src = 6;
       }
-      case 2:
-        exchange.processRequest(t);
-        break;
-      case 3:
-        local.processResponse(responses, t);
-        break;
-      case 4:
-        local.processResponse(notices, t);
-        break;
-      case 5: {
-        const r = loRow[which]!;
-        const feed = loFeed[which]!;
-        advanceLocal(which);
-        if (loT[which] === Infinity) cursorsLeft--;
-        const s = streams[which]!;
-        const groupEnd = hasLast[which] ? (s.batch.flags[r]! & EventFlag.Last) !== 0 : loT[which] !== t;
-        local.processRow(which, s.batch, r, t, feed, groupEnd);
-        break;
+      if (t === Infinity) break;
+      if (src === 1 || src === 5) endT = t;
+      else if (et === Infinity && lt === Infinity && t > endT) break;
+      while (nextSample < t) {
+        sample(nextSample, -1);
+        nextSample += interval;
       }
-      default:
-        local.fireTimer(t);
+      if (src === 1) {
+        const r = er;
+        if (ep >= len) et = Infinity;
+        else {
+          er = rows === null ? ep : rows[ep]!;
+          ep++;
+          const x = (ew[2 * er + 1]! - bhi) * 4294967296 + ((ew[2 * er]! >>> 0) - blo);
+          if (x > et) et = x;
+        }
+        exchange.processRow(0, batch, r, t);
+      } else if (src === 5) {
+        const r = lr;
+        const feed = lf;
+        if (lp >= len) lt = Infinity;
+        else {
+          lr = rows === null ? lp : rows[lp]!;
+          lp++;
+          const x = (ew[2 * lr + 1]! - bhi) * 4294967296 + ((ew[2 * lr]! >>> 0) - blo);
+          let y: number;
+          if (feedModel === null) {
+            y = (lw[2 * lr + 1]! - bhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - blo);
+            if (y < x) {
+              y = x;
+              feedClamped++;
+            }
+          } else {
+            y = x + Math.max(0, Math.round(feedModel.feedNs(x)));
+          }
+          if (y < lt) y = lt;
+          lt = y;
+          lf = y - x;
+        }
+        local.processRow(0, batch, r, t, feed, last ? (flags[r]! & EventFlag.Last) !== 0 : lt !== t);
+      } else if (src === 2) exchange.processRequest(t);
+      else if (src === 3) local.processResponse(responses, t);
+      else if (src === 4) local.processResponse(notices, t);
+      else local.fireTimer(t);
     }
-    if (progress !== undefined && (++steps & 0xfffff) === 0) progress.update(sumPositions(exPos, loPos));
+  } else {
+    for (;;) {
+      let t = Infinity;
+      let src = 0;
+      let which = -1;
+      for (let k = 0; k < n; k++) {
+        const x = exT[k]!;
+        if (x < t) {
+          t = x;
+          src = 1;
+          which = k;
+        }
+      }
+      const rq = requests.nextT();
+      if (rq < t) {
+        t = rq;
+        src = 2;
+      }
+      const rs = responses.nextT();
+      if (rs < t) {
+        t = rs;
+        src = 3;
+      }
+      const nt = notices.nextT();
+      if (nt < t) {
+        t = nt;
+        src = 4;
+      }
+      for (let k = 0; k < n; k++) {
+        const x = loT[k]!;
+        if (x < t) {
+          t = x;
+          src = 5;
+          which = k;
+        }
+      }
+      const tm = timers.nextT();
+      if (tm < t) {
+        t = tm;
+        src = 6;
+      }
+      if (src === 1 || src === 5) endT = t;
+      else if (cursorsLeft === 0 && t > endT) break;
+      if (t === Infinity) break;
+      while (nextSample < t) {
+        sample(nextSample, -1);
+        nextSample += interval;
+      }
+      switch (src) {
+        case 1: {
+          const r = exRow[which]!;
+          advanceExch(which);
+          if (exT[which] === Infinity) cursorsLeft--;
+          exchange.processRow(which, streams[which]!.batch, r, t);
+          break;
+        }
+        case 2:
+          exchange.processRequest(t);
+          break;
+        case 3:
+          local.processResponse(responses, t);
+          break;
+        case 4:
+          local.processResponse(notices, t);
+          break;
+        case 5: {
+          const r = loRow[which]!;
+          const feed = loFeed[which]!;
+          advanceLocal(which);
+          if (loT[which] === Infinity) cursorsLeft--;
+          const s = streams[which]!;
+          const groupEnd = hasLast[which] ? (s.batch.flags[r]! & EventFlag.Last) !== 0 : loT[which] !== t;
+          local.processRow(which, s.batch, r, t, feed, groupEnd);
+          break;
+        }
+        default:
+          local.fireTimer(t);
+      }
+      if (progress !== undefined && (++steps & 0xfffff) === 0) progress.update(sumPositions(exPos, loPos));
+    }
   }
-  while (nextSample <= endT) {
+  while (nextSample <= endT && endT !== Infinity) {
     sample(nextSample, -1);
     nextSample += interval;
   }

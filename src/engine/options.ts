@@ -31,8 +31,6 @@ export interface BacktestOptions {
   risk?: RiskLimits;
   /** Book kind: "auto" detects L3 data by its order rows. @default "auto" */
   book?: BookKind;
-  /** L2 book depth kept. @default unlimited */
-  maxLevels?: number;
   /** L3 venue rules (priority on modify, unknown ids). @default "fifo" */
   venueRules?: "fifo" | "lobster" | "databento";
   progress?: ProgressSink;
@@ -48,7 +46,6 @@ export interface NormalizedOptions {
   initialCash: number;
   risk: RiskLimits;
   book: BookKind;
-  maxLevels: number | undefined;
   venueRules: "fifo" | "lobster" | "databento";
   progress: ProgressSink | undefined;
 }
@@ -63,7 +60,6 @@ export const DEFAULTS = {
   initialCash: 0,
   risk: {},
   book: "auto",
-  maxLevels: undefined,
   venueRules: "fifo",
   progress: undefined,
 } as const satisfies Record<keyof BacktestOptions, unknown>;
@@ -140,7 +136,6 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
   if (risk.allowShort !== undefined && typeof risk.allowShort !== "boolean") throw bad("risk.allowShort", "must be true or false", "e.g. risk: { allowShort: false }");
 
   if (o.book !== "auto" && o.book !== "l2" && o.book !== "l3") throw bad("book", `must be "auto", "l2" or "l3", got ${String(o.book)}`, 'e.g. book: "l2"');
-  if (o.maxLevels !== undefined && !(Number.isInteger(o.maxLevels) && o.maxLevels > 0)) throw bad("maxLevels", `must be a positive integer, got ${String(o.maxLevels)}`, "e.g. maxLevels: 50");
   if (!["fifo", "lobster", "databento"].includes(o.venueRules)) throw bad("venueRules", `unknown venue rules "${String(o.venueRules)}"`, 'use "fifo", "lobster" or "databento"');
 
   return {
@@ -153,7 +148,6 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     initialCash: o.initialCash,
     risk,
     book: o.book,
-    maxLevels: o.maxLevels,
     venueRules: o.venueRules,
     progress: o.progress,
   };

@@ -42,7 +42,9 @@ export const OrderBookImbalance = defineStrategy({
     return {
       onBook(ctx: Context, book: BookView): void {
         // A one-sided book (a side emptied or not yet rebuilt) carries no imbalance signal.
-        if (book.bestBid() !== book.bestBid() || book.bestAsk() !== book.bestAsk()) return;
+        const bid = book.bestBid();
+        const ask = book.bestAsk();
+        if (bid !== bid || ask !== ask) return;
         const imbalance = book.imbalance(levels);
         if (imbalance >= threshold) target = maxPosition;
         else if (imbalance <= -threshold) target = -maxPosition;
@@ -60,8 +62,7 @@ export const OrderBookImbalance = defineStrategy({
         const qty = Math.min(size, Math.abs(gap));
         const options = { instrument: book.instrument };
         if (maker) {
-          const price = side === 1 ? book.bestBid() : book.bestAsk();
-          if (price !== price) return;
+          const price = side === 1 ? bid : ask;
           working = ctx.limit(side, price, qty, { ...options, postOnly: true });
         } else {
           working = ctx.market(side, qty, options);
