@@ -66,12 +66,21 @@ function excess(returns: ArrayLike<number>, rate: number): Float64Array {
   return out;
 }
 
-/** Per-period (not annualized) Sharpe: mean(r − rf) / std(r − rf, ddof = 1). */
+/** Per-period (not annualized) Sharpe: mean(r − rf) / std(r − rf, ddof = 1). Allocation-free (used per bootstrap resample). */
 export function sharpePerPeriod(returns: ArrayLike<number>, riskFree = 0): number {
-  const x = excess(returns, riskFree);
-  const sd = std(x);
-  if (!(sd > 0) || sd <= 1e-14 * Math.abs(mean(x))) return NaN;
-  return mean(x) / sd;
+  const n = returns.length;
+  if (n < 2) return NaN;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += returns[i]! - riskFree;
+  const mu = sum / n;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = returns[i]! - riskFree - mu;
+    s2 += d * d;
+  }
+  const sd = Math.sqrt(s2 / (n - 1));
+  if (!(sd > 1e-14 * Math.abs(mu))) return NaN;
+  return mu / sd;
 }
 
 /** Annualized Sharpe: mean(r − rf) / std(r − rf, ddof = 1) · √periodsPerYear. */
