@@ -383,7 +383,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   const summary: QualitySummary = {
     rows: n,
     byKind,
-    byInstrument: batch.instruments.map((s, k) => ({ symbol: s.symbol, venue: s.venue, rows: instCounts[k] ?? 0 })),
+    byInstrument: byStream(batch, streamOf, instCounts),
     firstExchTs: lo ?? first,
     lastExchTs: last,
     spanNs,
@@ -397,6 +397,18 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   if (quarantine) report.quarantine = quarantine;
   if (read) report.read = read;
   return report;
+}
+
+/** Rows per venue+symbol (instruments listed twice by a merge are counted once). */
+function byStream(batch: TickBatch, streamOf: Uint16Array, counts: Float64Array): { symbol: string; venue: string; rows: number }[] {
+  const out = new Map<number, { symbol: string; venue: string; rows: number }>();
+  batch.instruments.forEach((s, k) => {
+    const key = streamOf[k]!;
+    const entry = out.get(key) ?? { symbol: s.symbol, venue: s.venue, rows: 0 };
+    entry.rows += counts[k] ?? 0;
+    out.set(key, entry);
+  });
+  return [...out.values()];
 }
 
 function same(a: number, b: number): boolean {
