@@ -3,74 +3,91 @@
  * of trials really run (Bailey & López de Prado, "The Deflated Sharpe Ratio", 2014) and the
  * probability of backtest overfitting by combinatorially symmetric cross-validation over the
  * trials x periods returns matrix (Bailey, Borwein, López de Prado & Zhu, "The Probability of
- * Backtest Overfitting", 2017). The formulas live in the stats layer; this module only gathers
- * their inputs from an `OptimizationResult`.
+ * Backtest Overfitting", 2017). The formulas live in the stats layer (src/stats: deflatedSharpe,
+ * expectedMaxSharpe, probabilityOfOverfittingColumns); this module gathers their inputs from an
+ * `OptimizationResult`: N = every search trial of the window, the Sharpe variance across the
+ * trials' per-period Sharpe ratios, and the trials' per-period returns as matrix columns.
  */
+import { deflatedSharpe, expectedMaxSharpe, probabilityOfOverfittingColumns, sharpePerPeriod, trialSharpeVariance } from "../stats/index.js";
 import type { OptimizationResult } from "./result.js";
 
 export interface OverfittingReport {
-  /** Search trials of the window (N of the DSR). */
+  /** Window analysed. */
+  window: number;
+  /** Search trials of the window (the N of the DSR): every parameter set evaluated, feasible or not. */
   trialCount: number;
   /** Trials whose returns entered the matrix, and the number of periods. */
   matrixTrials: number;
   periods: number;
-  /** Per-period (not annualized) Sharpe ratio of the best trial, and the variance of the trials' per-period Sharpe ratios. */
+  /** Per-period (not annualized) Sharpe ratio of the best trial, and the variance of the matrix trials' per-period Sharpe ratios. */
   bestSharpe: number;
   sharpeVariance: number;
-  /** Deflated Sharpe ratio (probability that the best true Sharpe is > 0 after N trials); NaN when not computed. */
+  /** Expected maximum per-period Sharpe of `trialCount` unskilled trials (SR₀ of the DSR). */
+  expectedMaxSharpe: number;
+  /** Deflated Sharpe ratio of the best trial: P(true Sharpe > SR₀). NaN when undefined (see `notes`). */
   dsr: number;
-  /** Probability of backtest overfitting; NaN when not computed. */
+  /** Probability of backtest overfitting (CSCV); NaN when undefined (see `notes`). */
   pbo: number;
-  /** What was computed, or why not. */
-  note: string;
+  /** CSCV blocks used for PBO. */
+  partitions: number;
+  /** Walk-forward: DSR of the stitched out-of-sample returns with N = all search trials of all windows. */
+  stitchedDsr: number;
+  /** Why a figure is NaN, if it is. */
+  notes: string[];
 }
 
 export interface OverfittingOptions {
   /** Window to analyse. @default the last */
   window?: number;
-  /** CSCV partitions (even). @default 16 */
+  /** CSCV blocks (even). @default 16, lowered to fit the periods */
   partitions?: number;
 }
 
-function perPeriodSharpe(r: Float64Array): number {
-  const n = r.length;
-  if (n < 2) return NaN;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += r[i]!;
-  mean /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (r[i]! - mean) ** 2;
-  const sd = Math.sqrt(v / (n - 1));
-  return sd > 0 ? mean / sd : NaN;
-}
-
-/**
- * STATS HOOK: the stats layer's `deflatedSharpe` and `pbo` are not available in this build, so
- * DSR and PBO are reported as NaN with a note. When src/stats exports them, compute them here from
- * `best` (its per-period returns), `trialCount`, `sharpeVariance` and the `rows` matrix.
- */
-function statsHook(_input: { best: Float64Array | undefined; trialCount: number; sharpeVariance: number; rows: readonly Float64Array[]; partitions: number }): { dsr: number; pbo: number; note: string } {
-  return { dsr: NaN, pbo: NaN, note: "DSR and PBO not computed: the stats layer (deflatedSharpe, pbo) is not available in this build" };
-}
-
+/** DSR of the best trial, PBO of the window's trials, and (walk-forward) DSR of the stitched OOS returns. */
 export function overfitting(result: OptimizationResult, options: OverfittingOptions = {}): OverfittingReport {
   const window = options.window ?? result.windows.length - 1;
   const matrix = result.returnsMatrix(window);
-  const trials = result.windowTrials(window);
+  const trialCount = result.windowTrials(window).length;
   const best = result.windows[window]?.best;
-  const sharpes = matrix.rows.map(perPeriodSharpe).filter((s) => Number.isFinite(s));
-  const mean = sharpes.reduce((a, b) => a + b, 0) / Math.max(1, sharpes.length);
-  const sharpeVariance = sharpes.length > 1 ? sharpes.reduce((a, s) => a + (s - mean) ** 2, 0) / (sharpes.length - 1) : NaN;
+  const notes: string[] = [];
+  const sharpes = matrix.rows.map((r) => sharpePerPeriod(r)).filter((x) => Number.isFinite(x));
+  const sharpeVariance = sharpes.length > 1 ? trialSharpeVariance(sharpes) : NaN;
+  if (!(sharpeVariance >= 0)) notes.push("fewer than 2 trials with a defined Sharpe ratio: the variance across trials is undefined");
+  const attempt = (what: string, f: () => number): number => {
+    try {
+      const v = f();
+      if (Number.isNaN(v)) notes.push(`${what} is undefined for these returns (constant or too short)`);
+      return v;
+    } catch (error) {
+      notes.push(`${what}: ${(error as Error).message}`);
+      return NaN;
+    }
+  };
+  const sr0 = sharpeVariance >= 0 && trialCount >= 1 ? expectedMaxSharpe(trialCount, sharpeVariance) : NaN;
   const bestReturns = best?.periodReturns;
-  const { dsr, pbo, note } = statsHook({ best: bestReturns, trialCount: trials.length, sharpeVariance, rows: matrix.rows, partitions: options.partitions ?? 16 });
+  if (bestReturns === undefined) notes.push(best ? "the best trial has no per-period returns" : "no feasible trial");
+  const dsr = bestReturns !== undefined && sharpeVariance >= 0 ? attempt("DSR", () => deflatedSharpe(bestReturns, { count: trialCount, sharpeVariance })) : NaN;
+  const T = matrix.periods;
+  const partitions = options.partitions ?? Math.max(2, Math.min(16, T - (T % 2)));
+  const pbo = matrix.rows.length >= 2 ? attempt("PBO", () => probabilityOfOverfittingColumns(matrix.rows, { partitions }).pbo) : NaN;
+  if (matrix.rows.length < 2) notes.push("PBO needs at least 2 trials with per-period returns");
+  let stitchedDsr = NaN;
+  if (result.walkForward) {
+    const stitched = result.stitchedOutOfSample();
+    if (stitched.returns.length > 1 && sharpeVariance >= 0) stitchedDsr = attempt("stitched DSR", () => deflatedSharpe(stitched.returns, { count: Math.max(1, result.trialCount), sharpeVariance }));
+  }
   return {
-    trialCount: trials.length,
+    window,
+    trialCount,
     matrixTrials: matrix.rows.length,
-    periods: matrix.periods,
-    bestSharpe: bestReturns ? perPeriodSharpe(bestReturns) : NaN,
+    periods: T,
+    bestSharpe: bestReturns ? sharpePerPeriod(bestReturns) : NaN,
     sharpeVariance,
+    expectedMaxSharpe: sr0,
     dsr,
     pbo,
-    note,
+    partitions,
+    stitchedDsr,
+    notes,
   };
 }

@@ -8,6 +8,6 @@ export { walkForwardWindows, parseWalkForward, type WalkForwardSpec, type WalkFo
 export { TrialPool, defaultWorkers, workerScriptUrl, compiledModuleUrl, type PoolOptions } from "./pool.js";
 export { loadEvaluator, runTrial, shareBatch, batchFromHandle, isSharedBatch, type SharedBatchHandle } from "./evaluator.js";
 export { evaluatorFor, strategyEvaluator, startingAt, rangeFigures, type StrategyBacktestOptions, type StrategyEvaluatorOptions } from "./strategy-evaluator.js";
-export { overfitting, type OverfittingReport } from "./overfitting.js";
+export { overfitting, type OverfittingReport, type OverfittingOptions } from "./overfitting.js";
 export { dataFingerprint } from "./fingerprint.js";
 export type { TrialEvaluator, EvaluatorRef, EvaluatorFactory, TrialContext, TrialOutput, TrialTask, TrialOutcome, TrialRecord, TrialStatus, TrialPhase, RowRange, Params, ParamValue } from "./types.js";
