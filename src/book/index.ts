@@ -14,3 +14,4 @@ export { syncBinanceDepth, binanceSyncedBatch, type BinanceSyncReport, type Bina
 export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterMismatch } from "./lobster-verify.js";
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
 import "./formats.js";
+export { lobsterL2Batch, lobsterStartBook, type LobsterL2Options, type LobsterL2Result } from "./lobster-book.js";

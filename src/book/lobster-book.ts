@@ -1,0 +1,156 @@
+/**
+ * LOBSTER as an L2 market-data stream: the messages replayed as price levels, turned into
+ * `TickBatch` rows any L2 consumer understands (L2Book, BookTimeline, featureSeries, the engine).
+ *
+ * What the files allow: the messages only report events inside the top-L window, and the starting
+ * state is only the first orderbook row. A price-level replay therefore knows levels 1..L-1
+ * exactly (verified against the orderbook file by `verifyLobster`), but when a deletion or an
+ * execution empties a level inside the window, the level that moves up into place L was never
+ * described by any message. Its size is copied from the orderbook row (a "seed" row, `aux` = -1),
+ * and levels the replay still holds inside the window that the orderbook no longer lists
+ * (stale knowledge of depth beyond the window) are removed (`aux` = -2). Rows that come from a
+ * message carry `aux` = the LOBSTER type (1-7).
+ *
+ * Rows per message, all at the message's time, the last flagged `EventFlag.Last`:
+ * - types 1-4: LevelSet (side, price, new total at that price), then any seed/removal rows;
+ * - types 4 and 5: a Trade row first (price, size, side = the aggressor = −direction; type 5 is
+ *   flagged Hidden and leaves the levels alone);
+ * - type 6: Trade + Cross; type 7: Halt (qty = LOBSTER's price field).
+ * The stream starts with Snapshot rows: the book before message 1 (orderbook row 1 with message
+ * 1's effect undone), at message 1's time.
+ */
+import { LabError } from "../core/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, type LobsterData, type TickBatch } from "../data/index.js";
+import { L2Book } from "./l2-book.js";
+
+export interface LobsterL2Options {
+  /** Window size used to decide what the messages can know. @default the orderbook's L */
+  levels?: number;
+}
+
+export interface LobsterL2Result {
+  /** The L2 stream (see the module comment). */
+  batch: TickBatch;
+  /** Batch rows after message i's group: rows [messageEnd[i-1], messageEnd[i]) belong to message i. */
+  messageEnd: Int32Array;
+  /** Level-L sizes copied from the orderbook because they entered the window from beyond it. */
+  seeded: number;
+  /** Levels dropped because the orderbook no longer lists them inside the window. */
+  removed: number;
+  /** Corrections the orderbook forced on levels 1..L-1 (0 when the messages explain every row). */
+  corrections: number;
+}
+
+/** The book before the first message: orderbook row 0 with message 0's effect undone. */
+export function lobsterStartBook(data: LobsterData, levels?: number): L2Book {
+  const ob = requireOrderbook(data);
+  const L = levels ?? ob.levels;
+  const book = new L2Book();
+  for (let k = 0; k < L; k++) {
+    if (ob.bidSize[k]! > 0) book.setLevel(1, ob.bidPrice[k]!, ob.bidSize[k]!);
+    if (ob.askSize[k]! > 0) book.setLevel(-1, ob.askPrice[k]!, ob.askSize[k]!);
+  }
+  const b = data.batch;
+  if (b.length > 0) {
+    const type = b.aux[0]!;
+    const side = b.side[0]!;
+    if (type >= 1 && type <= 4 && (side === 1 || side === -1)) {
+      const p = b.priceTicks[0]!;
+      const q = b.qtyLots[0]!;
+      book.setLevel(side, p, book.qtyAt(side, p) + (type === 1 ? -q : q));
+    }
+  }
+  return book;
+}
+
+function requireOrderbook(data: LobsterData): NonNullable<LobsterData["orderbook"]> {
+  if (!data.orderbook) throw new LabError({ code: "NO_ORDERBOOK", message: "the LOBSTER orderbook file is needed to seed levels entering the window", hint: "read the LOBSTER zip (it holds both files) or pass { orderbook: <file> } to readLobster" });
+  return data.orderbook;
+}
+
+/** Builds the L2 stream; see the module comment. */
+export function lobsterL2Batch(data: LobsterData, options: LobsterL2Options = {}): LobsterL2Result {
+  const ob = requireOrderbook(data);
+  const L = options.levels ?? ob.levels;
+  if (!Number.isInteger(L) || L < 1 || L > ob.levels) throw new LabError({ code: "BAD_OPTION", message: `levels must be an integer in 1..${ob.levels}, got ${L}`, hint: `the orderbook file has ${ob.levels} levels` });
+  const m = data.batch;
+  const W = ob.levels;
+  const out = new TickBatchBuilder(m.length * 2 + 4 * L);
+  const messageEnd = new Int32Array(m.length);
+  const book = lobsterStartBook(data, L);
+  const t0 = m.length > 0 ? m.exchTs[0]! : 0n;
+  // Starting snapshot, best levels first.
+  const snapRows: number[] = [];
+  for (const side of [1, -1] as const) {
+    for (let k = 0; k < book.levelCount(side); k++) snapRows.push(out.push(t0, t0, EventKind.LevelSet, side, book.priceAt(side, k), book.qtyAtLevel(side, k), NaN, EventFlag.Snapshot, 0, NaN, 0));
+  }
+  if (snapRows.length > 0) out.orFlags(snapRows[snapRows.length - 1]!, EventFlag.Last);
+
+  let seeded = 0, removed = 0, corrections = 0;
+  let mine = new Float64Array(2 * L + 2);
+  let mineQty = new Float64Array(2 * L + 2);
+  for (let i = 0; i < m.length; i++) {
+    const ts = m.exchTs[i]!;
+    const local = m.localTs[i]!;
+    const type = m.aux[i]!;
+    const side = m.side[i]!;
+    const price = m.priceTicks[i]!;
+    const size = m.qtyLots[i]!;
+    const groupStart = out.length;
+    if (type === 4 || type === 5) {
+      out.push(ts, local, EventKind.Trade, -side, price, size, m.orderId[i]!, type === 5 ? EventFlag.Hidden : 0, 0, NaN, type);
+    } else if (type === 6) {
+      out.push(ts, local, EventKind.Trade, side, price, size, NaN, EventFlag.Cross | (side === 0 ? EventFlag.AggressorUnknown : 0), 0, NaN, type);
+    } else if (type === 7) {
+      out.push(ts, local, EventKind.Halt, 0, NaN, size, NaN, 0, 0, NaN, type);
+    }
+    if (type >= 1 && type <= 4 && (side === 1 || side === -1)) {
+      const q = book.qtyAt(side, price) + (type === 1 ? size : -size);
+      book.setLevel(side, price, q);
+      out.push(ts, local, EventKind.LevelSet, side, price, q > 0 ? q : 0, NaN, 0, 0, NaN, type);
+    }
+    // Reconcile the window with the orderbook row: seeds at level L, stale levels out.
+    for (const s of [1, -1] as const) {
+      const refP = s === 1 ? ob.bidPrice : ob.askPrice;
+      const refQ = s === 1 ? ob.bidSize : ob.askSize;
+      const base = i * W;
+      let refCount = 0;
+      while (refCount < L && !Number.isNaN(refP[base + refCount]!)) refCount++;
+      // With fewer than L levels listed the orderbook shows the whole side.
+      const edge = refCount === L ? refP[base + L - 1]! : s === 1 ? -Infinity : Infinity;
+      // Every level the replay holds at or inside the edge (stale ones can be many ranks deep).
+      let n = 0;
+      for (;;) {
+        n = book.levels(s, mine.length, mine, mineQty);
+        const last = mine[n - 1]!;
+        if (n < mine.length || (s === 1 ? last < edge : last > edge)) break;
+        mine = new Float64Array(mine.length * 2);
+        mineQty = new Float64Array(mine.length);
+      }
+      for (let k = 0; k < n; k++) {
+        const p = mine[k]!;
+        if (s === 1 ? p < edge : p > edge) break;
+        let listed = false;
+        for (let j = 0; j < refCount; j++) if (refP[base + j] === p) listed = true;
+        if (!listed) {
+          book.setLevel(s, p, 0);
+          out.push(ts, local, EventKind.LevelSet, s, p, 0, NaN, 0, 0, NaN, -2);
+          removed++;
+        }
+      }
+      for (let j = 0; j < refCount; j++) {
+        const p = refP[base + j]!;
+        const q = refQ[base + j]!;
+        if (book.qtyAt(s, p) === q) continue;
+        book.setLevel(s, p, q);
+        out.push(ts, local, EventKind.LevelSet, s, p, q, NaN, 0, 0, NaN, -1);
+        if (j === L - 1) seeded++;
+        else corrections++;
+      }
+    }
+    if (out.length > groupStart) out.orFlags(out.length - 1, EventFlag.Last);
+    messageEnd[i] = out.length;
+  }
+  const batch = out.build(m.instruments, `${m.source ?? "LOBSTER"} (L2, ${L} levels)`);
+  return { batch, messageEnd, seeded, removed, corrections };
+}
