@@ -10,4 +10,4 @@ export { escapeHtml, panel, tableHtml, keyValueHtml, formatCell, BASE_CSS, type 
 export { l3LevelHtml, l3LadderHtml, showL3Level, showL3Ladder, type L3ViewOptions } from "./views/l3.js";
 export { qualityReportHtml, ticksHtml, showQualityReport, showTicks, type TicksViewOptions } from "./views/data.js";
 export { backtestHtml, backtestSummaryHtml, fillsChartHtml, inventoryChartHtml, pnlChartHtml, fillsTableHtml, showBacktest, showFills, showInventory, showPnl, type BacktestViewOptions } from "./views/engine.js";
-export { depthLadderHtml, depthChartHtml, micropriceChartHtml, imbalanceChartHtml, bookAtTimeHtml, bookVerifyHtml, showDepthLadder, showDepthChart, showMicroprice, showImbalance, showBookAt, showBookVerify, type BookViewOptions } from "./views/book.js";
+export { depthLadderHtml, depthChartHtml, micropriceChartHtml, imbalanceChartHtml, bookAtTimeHtml, bookVerifyHtml, showDepthLadder, showDepthChart, showMicroprice, showImbalance, showBookAt, showBookVerify, type BookViewOptions, type FeatureColumns } from "./views/book.js";

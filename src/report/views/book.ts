@@ -8,11 +8,31 @@
  * otherwise as ticks. Long series are thinned to at most `maxPoints` samples (every k-th, keeping
  * the last), so a day of features renders instantly.
  */
-import type { BookLevelsView, BookTimeline, FeatureSeries } from "../../book/index.js";
+import type { BookTimeline } from "../../book/index.js";
 import { formatNs, type InstrumentSpec } from "../../core/index.js";
 import { plotMarks, plotSvg } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { escapeHtml, formatCell, keyValueHtml, panel } from "../html.js";
+
+/** What the ladder and depth chart read from a book (L2Book and L3Book both answer it). */
+export interface BookLevelsView {
+  bestBid(): number;
+  bestAsk(): number;
+  levelCount(side: 1 | -1): number;
+  priceAt(side: 1 | -1, k: number): number;
+  qtyAtLevel(side: 1 | -1, k: number): number;
+}
+
+/** The columns the time-series charts read (a `featureSeries` result has them). */
+export interface FeatureColumns {
+  length: number;
+  levels: number;
+  timeNs: BigInt64Array;
+  bestBid: Float64Array;
+  bestAsk: Float64Array;
+  microprice: Float64Array;
+  imbalance: Float64Array;
+}
 
 export interface BookViewOptions {
   /** Prices shown as decimals with this spec (otherwise ticks). */
@@ -140,7 +160,7 @@ function sampleIndexes(n: number, maxPoints: number): number[] {
 }
 
 /** Best bid, best ask, mid and microprice over time (prices), from `featureSeries`. */
-export function micropriceChartHtml(series: FeatureSeries, options: BookViewOptions = {}): string {
+export function micropriceChartHtml(series: FeatureColumns, options: BookViewOptions = {}): string {
   const Plot = plotMarks();
   const spec = options.instrument;
   const data: { t: Date; value: number; series: string }[] = [];
@@ -163,7 +183,7 @@ export function micropriceChartHtml(series: FeatureSeries, options: BookViewOpti
 }
 
 /** Order-book imbalance over `series.levels` levels, in [−1, 1], over time. */
-export function imbalanceChartHtml(series: FeatureSeries, options: BookViewOptions = {}): string {
+export function imbalanceChartHtml(series: FeatureColumns, options: BookViewOptions = {}): string {
   const Plot = plotMarks();
   const data: { t: Date; imbalance: number }[] = [];
   for (const j of sampleIndexes(series.length, options.maxPoints ?? 3000)) {
@@ -219,11 +239,11 @@ export function showDepthChart(book: BookLevelsView, options: BookViewOptions = 
   displayHtml(panel(depthChartHtml(book, options)));
 }
 
-export function showMicroprice(series: FeatureSeries, options: BookViewOptions = {}): void {
+export function showMicroprice(series: FeatureColumns, options: BookViewOptions = {}): void {
   displayHtml(panel(micropriceChartHtml(series, options)));
 }
 
-export function showImbalance(series: FeatureSeries, options: BookViewOptions = {}): void {
+export function showImbalance(series: FeatureColumns, options: BookViewOptions = {}): void {
   displayHtml(panel(imbalanceChartHtml(series, options)));
 }
 
