@@ -8,6 +8,7 @@ import { Progress, formatProgressLine, isLabError, type ProgressEvent, type Prog
 import { plotSvg, plotlyHtml, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
 import { displayHtml, newDisplaySlot } from "./display.js";
 import { escapeHtml, panel, tableHtml, keyValueHtml, type ColumnLike, type TableOptions, type CellValue } from "./html.js";
+import { tearSheet as buildTearSheet, type TearSheet, type TearSheetHtmlOptions, type TearSheetInput } from "./tearsheet.js";
 
 /** Displays raw HTML (wrapped in the styled container). */
 export function html(content: string): void {
@@ -87,4 +88,15 @@ export function error(err: unknown): void {
     return;
   }
   html(`<div class="err">${escapeHtml(err instanceof Error ? err.message : String(err))}</div>`);
+}
+
+/**
+ * Displays a tear sheet: pass the input (`{ equity, fills, mid, trials, ... }`) or a sheet built
+ * with `lab.report.tearSheet(...)`. Plotly is inlined only if no earlier cell did it.
+ */
+export function tearSheet(source: TearSheet | TearSheetInput, options: TearSheetHtmlOptions = {}): void {
+  const sheet = "html" in source && typeof source.html === "function" ? source : buildTearSheet(source as TearSheetInput);
+  const inline = options.inlinePlotly ?? !plotlyLoaded;
+  plotlyLoaded = true;
+  displayHtml(sheet.html({ ...options, inlinePlotly: inline }));
 }
