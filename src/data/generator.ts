@@ -9,7 +9,8 @@
  *   two-state regime (calm ×1 / burst ×8, Markov switching) and S decays as S·e^(−δ·Δt) and jumps
  *   by α after every message (branching ratio α/δ = 0.7 < 1, so it stays stationary), simulated
  *   exactly with two exponential draws per message (Dassios & Zhao 2013).
- * - Price: a latent fair value does a Gaussian random walk in ticks; the book is pulled toward it
+ * - Price: a latent fair value does a random walk in ticks (uniform steps, sd 0.05 tick per message,
+ *   so Gaussian over many messages); the book is pulled toward it
  *   by tilting which side trades, improves and cancels. The book mid therefore drifts in whole
  *   ticks, as on a real venue, instead of being set directly.
  * - Feed latency: local = max(previous local, exch + L), L = 30 µs + Exp(40 µs), with a 1 % chance
@@ -61,6 +62,22 @@ export function defaultSyntheticInstrument(): InstrumentSpec {
   return instrument({ symbol: "SYN", venue: "SIM", tickSize: "0.01", lotSize: "1" });
 }
 
+/**
+ * Uniforms from one 32-bit draw (not `Rng.float()`'s two): 2^-32 resolution is plenty for event
+ * choices and waiting times, and halves the generator's random-number cost.
+ */
+function uni(r: Rng): number {
+  return r.uint32() * 2.3283064365386963e-10;
+}
+
+/** Exponential with the given mean (1 − u is in (0, 1], so the log is finite). */
+function expo(r: Rng, mean: number): number {
+  return -mean * Math.log(1 - uni(r));
+}
+
+/** Latent fair-value step: uniform on ±FAIR_STEP/2, i.e. standard deviation 0.05 ticks per message. */
+const FAIR_STEP = 0.05 * Math.sqrt(12);
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const TWO_32 = 4294967296;
 
@@ -99,7 +116,7 @@ class Clock {
   next(): void {
     const r = this.random;
     // Regime switch: calm -> burst rarely, bursts end quickly.
-    if (this.burst ? r.float() < 0.01 : r.float() < 0.0005) this.burst = !this.burst;
+    if (this.burst ? uni(r) < 0.01 : uni(r) < 0.0005) this.burst = !this.burst;
     // Exact simulation of λ(t) = μ + S·e^(−δt) (Dassios & Zhao 2013): the self-excited and the
     // baseline waiting times are drawn separately and the first one wins. δ = 5000/s (excitation
     // half-life ≈ 140 µs), jump α = n·δ with branching ratio n = 0.7, baseline μ = rate·(1 − n),
@@ -107,9 +124,9 @@ class Clock {
     const decayPerSecond = 5000;
     const branching = 0.7;
     const mu = this.baseRate * (1 - branching) * (this.burst ? 8 : 1);
-    const d = this.excitation > 0 ? 1 + (decayPerSecond * Math.log(1 - r.float())) / this.excitation : 0;
+    const d = this.excitation > 0 ? 1 + (decayPerSecond * Math.log(1 - uni(r))) / this.excitation : 0;
     const selfExcited = d > 0 ? -Math.log(d) / decayPerSecond : Infinity;
-    const baseline = r.exponential(1 / mu);
+    const baseline = expo(r, 1 / mu);
     const dtSeconds = Math.min(selfExcited, baseline);
     this.excitation = this.excitation * Math.exp(-decayPerSecond * dtSeconds) + branching * decayPerSecond;
     const dt = Math.max(1, Math.round(dtSeconds * 1e9));
@@ -127,8 +144,8 @@ class Clock {
 
   private drawLatency(): void {
     const r = this.random;
-    let latency = 30_000 + Math.round(r.exponential(40_000));
-    if (r.float() < 0.01) latency *= 10;
+    let latency = 30_000 + Math.round(expo(r, 40_000));
+    if (uni(r) < 0.01) latency *= 10;
     const local = this.exchOffset + latency;
     if (local > this.localOffset) {
       this.localOffset = local;
@@ -247,7 +264,7 @@ export function generateTicks(options: GenerateOptions): TickBatch {
 const PROGRESS_EVERY = 1 << 16;
 
 function levelSize(r: Rng, level: number): number {
-  return 1 + Math.floor(r.exponential(8 * (1 + 0.25 * level)));
+  return 1 + Math.floor(expo(r, 8 * (1 + 0.25 * level)));
 }
 
 function generateL2(r: Rng, clock: Clock, out: RowWriter, depth: number, startPrice: number, progress: Progress): void {
@@ -284,17 +301,17 @@ function generateL2(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
   while (out.remaining > 0) {
     clock.next();
     out.begin();
-    fair += r.normal(0, 0.05);
+    fair += (uni(r) - 0.5) * FAIR_STEP;
     const tilt = Math.max(-1, Math.min(1, (fair - (bestBid + bestAsk) / 2) / 3));
     const spread = bestAsk - bestBid;
-    const u = r.float();
+    const u = uni(r);
     const room = out.remaining;
     if (room >= 3 && u < 0.12) {
       // Market order consuming (part of) the touch.
-      const side = r.float() < 0.5 + 0.4 * tilt ? 1 : -1;
+      const side = uni(r) < 0.5 + 0.4 * tilt ? 1 : -1;
       const touch = side > 0 ? asks : bids;
       const touchPrice = side > 0 ? bestAsk : bestBid;
-      const size = Math.min(touch[0]!, 1 + Math.floor(r.exponential(3 * (1 + 2 * Math.abs(tilt)))));
+      const size = Math.min(touch[0]!, 1 + Math.floor(expo(r, 3 * (1 + 2 * Math.abs(tilt)))));
       out.put(Trade, side, touchPrice, size, NaN, 0);
       const left = touch[0]! - size;
       touch[0] = left;
@@ -302,9 +319,9 @@ function generateL2(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
       if (left === 0) popTouch(-side);
     } else if (room >= 2 && spread > 1 && (u < 0.22 || spread > 4)) {
       // A new level inside the spread; the deepest level drops out of the window.
-      const side = r.float() < 0.5 + 0.4 * tilt ? 1 : -1;
+      const side = uni(r) < 0.5 + 0.4 * tilt ? 1 : -1;
       const levels = side > 0 ? bids : asks;
-      const size = 1 + Math.floor(r.exponential(3));
+      const size = 1 + Math.floor(expo(r, 3));
       if (side > 0) {
         out.put(LevelSet, 1, bestBid - (depth - 1), 0, NaN, 0);
         bestBid += 1;
@@ -318,11 +335,11 @@ function generateL2(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
       levels[0] = size;
     } else if (u < 0.45 || depth === 1) {
       // Touch add or cancel; a cancel of the whole touch moves the price.
-      const cancel = r.float() < 0.5;
-      const side = cancel ? (r.float() < 0.5 + 0.4 * tilt ? -1 : 1) : r.float() < 0.5 ? 1 : -1;
+      const cancel = uni(r) < 0.5;
+      const side = cancel ? (uni(r) < 0.5 + 0.4 * tilt ? -1 : 1) : uni(r) < 0.5 ? 1 : -1;
       const levels = side > 0 ? bids : asks;
       const price = side > 0 ? bestBid : bestAsk;
-      const amount = 1 + Math.floor(r.exponential(3));
+      const amount = 1 + Math.floor(expo(r, 3));
       if (cancel && room >= 2) {
         const left = Math.max(0, levels[0]! - amount);
         levels[0] = left;
@@ -334,12 +351,12 @@ function generateL2(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
       }
     } else {
       // Size change deeper in the book (levels stay non-empty).
-      const side = r.float() < 0.5 ? 1 : -1;
+      const side = uni(r) < 0.5 ? 1 : -1;
       const levels = side > 0 ? bids : asks;
       const k = 1 + r.int(depth - 1);
-      const amount = 1 + Math.floor(r.exponential(4));
+      const amount = 1 + Math.floor(expo(r, 4));
       const before = levels[k]!;
-      const after = r.float() < 0.5 && before > 1 ? Math.max(1, before - amount) : before + amount;
+      const after = uni(r) < 0.5 && before > 1 ? Math.max(1, before - amount) : before + amount;
       levels[k] = after;
       out.put(LevelSet, side, side > 0 ? bestBid - k : bestAsk + k, after, NaN, 0);
     }
@@ -560,19 +577,19 @@ function generateL3(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
   while (out.remaining > 0) {
     clock.next();
     out.begin();
-    fair += r.normal(0, 0.05);
+    fair += (uni(r) - 0.5) * FAIR_STEP;
     const bestBid = book.bestBid;
     const bestAsk = book.bestAsk;
     const tilt = Math.max(-1, Math.min(1, (fair - (bestBid + bestAsk) / 2) / 3));
     const spread = bestAsk - bestBid;
     const cancelProbability = Math.max(0.02, Math.min(0.8, (0.3 * book.nLive) / targetLive));
-    const u = r.float();
+    const u = uni(r);
     const room = out.remaining;
     if (room >= 2 && u < 0.08) {
       // Market order: walk the opposite side FIFO from the best price.
-      const aggressor = r.float() < 0.5 + 0.4 * tilt ? 1 : -1;
+      const aggressor = uni(r) < 0.5 + 0.4 * tilt ? 1 : -1;
       const resting = -aggressor;
-      let remaining = 1 + Math.floor(r.exponential(6 * (1 + 2 * Math.abs(tilt))));
+      let remaining = 1 + Math.floor(expo(r, 6 * (1 + 2 * Math.abs(tilt))));
       while (remaining > 0 && out.remaining >= 2) {
         const price = resting > 0 ? book.bestBid : book.bestAsk;
         const tradeRow = out.put(Trade, aggressor, price, 0, NaN, 0);
@@ -607,15 +624,15 @@ function generateL3(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
     } else if (room >= 1 && book.nLive > 2 && u < 0.08 + cancelProbability) {
       // Cancel: often the newest order at the touch on the side the price moves away from.
       let s: number;
-      if (r.float() < 0.3) {
-        const side = r.float() < 0.5 + 0.4 * tilt ? -1 : 1;
+      if (uni(r) < 0.3) {
+        const side = uni(r) < 0.5 + 0.4 * tilt ? -1 : 1;
         s = book.tailAt(side, side > 0 ? bestBid : bestAsk);
       } else {
         s = book.live[r.int(book.nLive)]!;
       }
       const side = book.side[s]!;
       const size = book.qty[s]!;
-      if (size > 1 && r.float() < 0.25) {
+      if (size > 1 && uni(r) < 0.25) {
         const cut = 1 + r.int(size - 1);
         book.qty[s] = size - cut;
         out.put(Reduce, side, book.price[s]!, cut, book.id[s]!, 0);
@@ -635,11 +652,11 @@ function generateL3(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
       const side = book.side[s]!;
       const size = book.qty[s]!;
       const price = book.price[s]!;
-      if (size > 1 && r.float() < 0.5) {
+      if (size > 1 && uni(r) < 0.5) {
         book.qty[s] = size - 1 - r.int(size - 1);
         out.put(Modify, side, price, book.qty[s]!, book.id[s]!, 0);
       } else {
-        let newPrice = price + (r.float() < 0.5 ? 1 : -1);
+        let newPrice = price + (uni(r) < 0.5 ? 1 : -1);
         if (side > 0 ? newPrice >= book.bestAsk : newPrice <= book.bestBid) newPrice = price;
         if (!book.canQueue(side, newPrice)) newPrice = price;
         const newSize = size + 1 + r.int(3);
@@ -649,17 +666,17 @@ function generateL3(r: Rng, clock: Clock, out: RowWriter, depth: number, startPr
       }
     } else {
       // New limit order: improve the spread, or join a level near the touch.
-      const side = r.float() < 0.5 + 0.3 * tilt ? 1 : -1;
+      const side = uni(r) < 0.5 + 0.3 * tilt ? 1 : -1;
       let price: number;
-      if (spread > 1 && (r.float() < 0.25 || spread > 4)) {
+      if (spread > 1 && (uni(r) < 0.25 || spread > 4)) {
         price = side > 0 ? bestBid + 1 : bestAsk - 1;
       } else {
         let k = 0;
-        while (k < 2 * depth && r.float() < 0.7) k++;
+        while (k < 2 * depth && uni(r) < 0.7) k++;
         price = side > 0 ? bestBid - k : bestAsk + k;
       }
       if (!book.canQueue(side, price)) price = side > 0 ? bestBid : bestAsk;
-      const qty = 1 + Math.floor(r.exponential(6));
+      const qty = 1 + Math.floor(expo(r, 6));
       const id = nextId++;
       book.add(side, price, qty, id);
       out.put(Add, side, price, qty, id, 0);

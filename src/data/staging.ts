@@ -51,7 +51,7 @@ const BAD_INFO: readonly { bit: number; cls: IssueClass; column: TickColumnName;
 
 export interface Staged {
   columns: TickColumns;
-  /** One mask per row (bits of `BAD`). */
+  /** One mask per row (bits of `BAD`); empty when the source cannot have bad rows. */
   bad: Uint32Array;
   length: number;
 }
@@ -113,7 +113,7 @@ export async function finishStaged(staged: Staged, options: FinishOptions): Prom
   convertStaged(staged, options);
   let raw = new Map<number, Record<string, string | null>>();
   const sourceRow = options.sourceRow ?? ((i: number) => i);
-  if (options.rawValues && staged.bad.some((b) => b !== 0)) {
+  if (options.rawValues && staged.bad.length > 0 && staged.bad.some((b) => b !== 0)) {
     try {
       const names = [...new Set(Object.values(options.sourceColumns ?? {}).filter((x): x is string => typeof x === "string"))];
       raw = await options.rawValues(sampleRows(staged, sourceRow), names);
@@ -129,7 +129,8 @@ export function finishStagedSync(staged: Staged, options: FinishOptions, raw: Ma
   convertStaged(staged, options);
   const { columns, bad, length } = staged;
   let badRows = 0;
-  for (let i = 0; i < length; i++) if (bad[i] !== 0) badRows++;
+  // An empty mask means the source cannot have bad rows (normalized files): skip the scan.
+  if (bad.length > 0) for (let i = 0; i < length; i++) if (bad[i] !== 0) badRows++;
   const sourceRow = options.sourceRow ?? ((i: number) => i);
   const report: ReadReport = { file: options.file, format: options.format, rowsRead: length, issues: [] };
   if (options.sequence) report.sequence = options.sequence;

@@ -349,7 +349,7 @@ async function readNormalized(connection: Awaited<ReturnType<typeof duckConnecti
     throw badFileError(error, path, "parquet");
   }
   progress.finish();
-  return finishStaged({ columns, bad: new Uint32Array(total), length: total }, { file: path, format: "parquet", instruments, onBadRows: options.onBadRows ?? "reject", convert: false });
+  return finishStaged({ columns, bad: new Uint32Array(0), length: total }, { file: path, format: "parquet", instruments, onBadRows: options.onBadRows ?? "reject", convert: false });
 }
 
 const KIND_ALIASES: Record<string, number> = {
