@@ -69,8 +69,18 @@ if (!jupyterReady() || (!chromiumReady() && !process.env.STRATEGY_LAB_NO_CHROMIU
   }
 }
 
-// 3. Build (incremental: fast when nothing changed).
-run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
+// 3. Build (incremental: fast when nothing changed). The project's own TypeScript, not `npx tsc`
+// (that name resolves to the notebook kernel's bundled TypeScript 5.0). Type errors do not stop
+// setup when JavaScript was emitted: `npm test` has a test that fails on them with the full list,
+// so one type error cannot hide every other result.
+const build = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { stdio: "inherit", cwd: root });
+if (build.status !== 0) {
+  if (!existsSync(join(root, "dist", "index.js"))) {
+    process.stderr.write("setup: the TypeScript build failed and produced no output\n");
+    process.exit(1);
+  }
+  step("TypeScript reported type errors (listed above); continuing with the emitted JavaScript. npm test fails until they are fixed.");
+}
 if (existsSync(join(root, "dist", "cli", "main.js"))) chmodSync(join(root, "dist", "cli", "main.js"), 0o755);
 
 // 4. Kernel: patch tslab's headless behaviour and install the project-local kernelspec.
