@@ -8,6 +8,7 @@ import { register as registerDbn } from "./dbn.js";
 import { register as registerBacktest } from "./backtest.js";
 import { register as registerData } from "./data.js";
 import { register as registerBook } from "./book.js";
+import { register as registerOptimize } from "./optimize.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -15,4 +16,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerBacktest,
   registerData,
   registerBook,
+  registerOptimize,
 ];

@@ -1,0 +1,185 @@
+/**
+ * `strategy-lab optimize`: a parameter sweep from the shell, persisted trial by trial.
+ *   strategy-lab optimize --strategy imbalance --data ticks.parquet --space '{"threshold":[0.2,0.3,0.4]}' --json
+ *   strategy-lab optimize --strategy imbalance --data generated --events 1000000 \
+ *     --space '{"threshold":{"min":0.1,"max":0.6,"step":0.05},"cooldownMs":[10,50,100]}' \
+ *     --method genetic --walk-forward rolling:windows=4,ratio=3,embargo=1s --workers 2 --store sweeps.duckdb
+ *   ... same command with --resume after a crash or kill: finished trials are not run again.
+ * A custom evaluator replaces the strategy: --evaluator ./my-evaluator.js#evaluate.
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Command } from "commander";
+import { LabError, instrument, parseDuration, type InstrumentSpec } from "../../core/index.js";
+import { generateTicks, readFile, type TickBatch } from "../../data/index.js";
+import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
+import { strategies } from "../../strategy/index.js";
+import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
+
+interface OptimizeCliOptions extends GlobalOptions {
+  strategy?: string;
+  evaluator?: string;
+  data: string;
+  format?: string;
+  events?: string;
+  mode?: string;
+  dataSeed?: string;
+  symbol?: string;
+  venue?: string;
+  tickSize?: string;
+  lotSize?: string;
+  space?: string;
+  method?: string;
+  trials?: string;
+  genetic?: string;
+  objective?: string;
+  minimize?: boolean;
+  constraints?: string;
+  walkForward?: string;
+  workers?: string;
+  store?: string;
+  runId?: string;
+  resume?: boolean;
+  seed?: string;
+  latency?: string;
+  queue?: string;
+  fees?: string;
+  interval?: string;
+  backtest?: string;
+  top?: string;
+}
+
+function durationNs(value: string, name: string): number {
+  if (/^\s*\d+\s*$/.test(value)) return parseIntegerOption(value, name);
+  try {
+    return Number(parseDuration(value));
+  } catch (error) {
+    throw new LabError({ code: "BAD_OPTION", message: `option ${name} expects a duration, got "${value}"`, hint: `ns as digits or with a unit, e.g. ${name} 50us`, context: { option: name }, cause: error });
+  }
+}
+
+async function loadData(o: OptimizeCliOptions): Promise<TickBatch> {
+  if (o.data === "generated") {
+    const mode = o.mode ?? "l2";
+    if (mode !== "l2" && mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${mode}"`, hint: "e.g. --mode l3", context: { option: "--mode" } });
+    return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.dataSeed ?? "1", "--data-seed"), mode, shared: true });
+  }
+  requireFile(o.data, "data file");
+  let spec: InstrumentSpec | undefined;
+  if (o.tickSize !== undefined || o.symbol !== undefined) {
+    spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
+  }
+  return readFile(o.data, { shared: true, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
+}
+
+function jsonObject(value: string, name: string, example: string): Record<string, unknown> {
+  const v = parseJsonOption(value, name);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new LabError({ code: "BAD_OPTION", message: `${name} must be a JSON object`, hint: `e.g. ${name} '${example}'`, context: { option: name } });
+  return v as Record<string, unknown>;
+}
+
+/** `{"threshold":{"min":0.1,"max":0.5,"step":0.05},"side":["buy","sell"],"size":1}` as a search space. */
+function parseSpace(value: string): SpaceSpec {
+  return jsonObject(value, "--space", '{"threshold":{"min":0.1,"max":0.5,"step":0.05}}') as SpaceSpec;
+}
+
+/** "module#export": a relative path is resolved from the current directory. */
+function parseEvaluator(value: string): { module: string; export: string } {
+  const hash = value.lastIndexOf("#");
+  if (hash <= 0 || hash === value.length - 1) throw new LabError({ code: "BAD_OPTION", message: `--evaluator expects module#export, got "${value}"`, hint: "e.g. --evaluator ./my-evaluator.js#evaluate", context: { option: "--evaluator" } });
+  const module = value.slice(0, hash);
+  const isPath = module.startsWith(".") || module.startsWith("/");
+  return { module: isPath ? pathToFileURL(resolve(module)).href : module, export: value.slice(hash + 1) };
+}
+
+function backtestOptions(o: OptimizeCliOptions): StrategyBacktestOptions {
+  const b: StrategyBacktestOptions = o.backtest === undefined ? {} : (jsonObject(o.backtest, "--backtest", '{"latencyNs":50000}') as StrategyBacktestOptions);
+  if (o.latency !== undefined) b.latencyNs = durationNs(o.latency, "--latency");
+  if (o.queue !== undefined) b.queue = o.queue as StrategyBacktestOptions["queue"];
+  if (o.fees !== undefined) b.fees = jsonObject(o.fees, "--fees", '{"maker":-0.0001,"taker":0.0004}') as { maker: number; taker: number };
+  if (o.interval !== undefined) b.equityIntervalNs = durationNs(o.interval, "--interval");
+  return b;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+}
+
+export function register(program: Command): void {
+  program
+    .command("optimize")
+    .description("parameter sweep (grid, random, genetic) with optional walk-forward, parallel workers and a resumable trial store")
+    .option("--strategy <name>", `strategy to optimize (${strategies.names().join(", ")})`)
+    .option("--evaluator <module#export>", "custom trial evaluator instead of a strategy (compiled JavaScript)")
+    .requiredOption("--data <path>", 'tick data file, or "generated" for seeded synthetic data')
+    .option("--format <name>", "data format (guessed from the file name when omitted)")
+    .option("--events <n>", "rows of generated data", "200000")
+    .option("--mode <l2|l3>", "generated data kind", "l2")
+    .option("--data-seed <n>", "seed of generated data", "1")
+    .option("--symbol <symbol>", "instrument symbol (for formats that need one)")
+    .option("--venue <venue>", "instrument venue")
+    .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
+    .option("--lot-size <decimal>", "instrument lot size")
+    .option("--space <json>", 'search space, e.g. \'{"threshold":{"min":0.1,"max":0.5,"step":0.05},"mode":["taker","maker"]}\' (default: the strategy\'s stepped parameters)')
+    .option("--method <name>", "grid, random or genetic", "grid")
+    .option("--trials <n>", "random: number of trials; grid: subsample to at most n points")
+    .option("--genetic <json>", 'genetic settings, e.g. \'{"population":24,"generations":20,"patience":5}\'')
+    .option("--objective <metric>", "metric to optimize (pnl, sharpe, ...)", "sharpe")
+    .option("--minimize", "minimize the objective instead of maximizing it")
+    .option("--constraints <json>", 'feasibility bounds on metrics, e.g. \'{"trades":{"min":20}}\'')
+    .option("--walk-forward <spec>", "walk-forward windows, e.g. rolling:windows=4,ratio=3,purge=1s,embargo=1s (or JSON)")
+    .option("--workers <n>", "worker threads (0 = this thread; default: available cores)")
+    .option("--store <file>", "DuckDB file recording every trial as it finishes (default: memory only)")
+    .option("--run-id <id>", "run name in the store")
+    .option("--resume", "continue the newest run with the same settings in --store, without repeating finished trials")
+    .option("--seed <n>", "seed of the search and of each trial's randomness", "0")
+    .option("--latency <duration>", "backtest order latency each way (ns, or 50us, 1ms ...)")
+    .option("--queue <model>", "backtest queue model: riskAverse, prob, log, l3Fifo")
+    .option("--fees <json>", 'backtest fees, e.g. \'{"maker":-0.0001,"taker":0.0004}\'')
+    .option("--interval <duration>", "equity sampling interval (the period of per-period returns)")
+    .option("--backtest <json>", "other backtest options as JSON")
+    .option("--top <n>", "trials listed in the text output", "10")
+    .option("--json", "print the result as JSON")
+    .option("-q, --quiet", "no progress output")
+    .action(async (o: OptimizeCliOptions) => {
+      if ((o.strategy === undefined) === (o.evaluator === undefined)) throw new LabError({ code: "BAD_OPTION", message: "give exactly one of --strategy and --evaluator", hint: `e.g. --strategy ${strategies.names()[0] ?? "imbalance"}` });
+      const method = (o.method ?? "grid") as SearchMethod;
+      if (!["grid", "random", "genetic"].includes(method)) throw new LabError({ code: "BAD_OPTION", message: `--method must be grid, random or genetic, got "${method}"`, hint: "e.g. --method genetic", context: { option: "--method" } });
+      if (o.resume && o.store === undefined) throw new LabError({ code: "BAD_OPTION", message: "--resume needs --store", hint: "e.g. --store sweeps.duckdb --resume", context: { option: "--resume" } });
+      const data = await loadData(o);
+      const options: OptimizeOptions = {
+        data,
+        method,
+        objective: o.minimize ? { metric: o.objective ?? "sharpe", direction: "minimize" } : o.objective ?? "sharpe",
+        seed: parseIntegerOption(o.seed ?? "0", "--seed"),
+        resume: o.resume === true,
+        onWarning: (m) => process.stderr.write(`note: ${m}\n`),
+      };
+      if (o.strategy !== undefined) {
+        options.strategy = o.strategy;
+        options.backtest = backtestOptions(o);
+      } else options.evaluator = parseEvaluator(o.evaluator!);
+      if (o.space !== undefined) options.space = parseSpace(o.space);
+      if (o.trials !== undefined) options.trials = parseIntegerOption(o.trials, "--trials");
+      if (o.genetic !== undefined) options.genetic = jsonObject(o.genetic, "--genetic", '{"population":24}') as Omit<GeneticOptions, "seed" | "filter">;
+      if (o.constraints !== undefined) options.constraints = jsonObject(o.constraints, "--constraints", '{"trades":{"min":20}}') as ConstraintSpec;
+      if (o.walkForward !== undefined) options.walkForward = o.walkForward;
+      if (o.workers !== undefined) options.workers = parseIntegerOption(o.workers, "--workers");
+      if (o.store !== undefined) options.store = o.store;
+      if (o.runId !== undefined) options.runId = o.runId;
+      const progress = cliProgress(o);
+      if (progress) options.progress = progress;
+      const result = await optimize(options);
+      const stats = overfitting(result);
+      const top = Math.max(0, Math.floor(parseNumberOption(o.top ?? "10", "--top")));
+      output({ ...result.toJSON(), overfitting: stats }, o.json, () => {
+        const lines = [result.toString()];
+        const sign = result.objective.direction === "maximize" ? -1 : 1;
+        const ranked = result.windowTrials().filter((t) => t.status === "ok").sort((a, b) => sign * (a.objective - b.objective) || a.index - b.index).slice(0, top);
+        if (ranked.length) lines.push(`top ${ranked.length}${result.walkForward ? " (last window, in-sample)" : ""}:`);
+        for (const t of ranked) lines.push(`  #${t.index}  ${result.objective.name} ${fmt(t.objective)}  ${result.paramNames.map((n) => `${n}=${String(t.params[n])}`).join(" ")}`);
+        lines.push(`overfitting: ${stats.trialCount} trials · DSR ${fmt(stats.dsr)} · PBO ${fmt(stats.pbo)}${stats.notes.length ? ` (${stats.notes.join("; ")})` : ""}`);
+        return lines.join("\n");
+      });
+    });
+}
