@@ -9,6 +9,7 @@ import { register as registerBacktest } from "./backtest.js";
 import { register as registerData } from "./data.js";
 import { register as registerBook } from "./book.js";
 import { register as registerOptimize } from "./optimize.js";
+import { register as registerStats } from "./stats.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -17,4 +18,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerData,
   registerBook,
   registerOptimize,
+  registerStats,
 ];
