@@ -179,7 +179,9 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   let sequenceMode: SequenceMode = options.sequence === undefined || options.sequence === "auto" ? read?.sequence ?? "none" : options.sequence;
   if ((options.sequence === undefined || options.sequence === "auto") && !read?.sequence) sequenceMode = guessSequenceMode(seq, instrument, streamOf);
 
-  const rowIssue = new Uint8Array(n); // first quarantine-class code per row (0 = keep)
+  // First quarantine-class code per row (0 = keep); allocated on the first quarantined row.
+  let rowIssue = new Uint8Array(0);
+  let quarantinedRows = 0;
   const quarantineWanted = CLASS_CODES.some((c) => policy(c) === "quarantine");
   const flag = (cls: IssueClass, row: number, column: TickColumnName, value?: string): void => {
     const p = policy(cls);
@@ -192,7 +194,11 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
       });
     }
     collector.add(cls, row, column, value);
-    if (p === "quarantine" && rowIssue[row] === 0) rowIssue[row] = code(cls);
+    if (p === "quarantine" && rowIssue.length === 0) rowIssue = new Uint8Array(n);
+    if (p === "quarantine" && rowIssue[row] === 0) {
+      rowIssue[row] = code(cls);
+      quarantinedRows++;
+    }
   };
 
   const maxHi = new Int32Array(nInst);
@@ -222,13 +228,16 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   const allowNonPositive = options.allowNonPositivePrices ?? false;
   let minRow = 0;
 
+  // Constants in locals: the loop below runs once per row.
+  const SNAPSHOT = EventFlag.Snapshot, LAST = EventFlag.Last, BAD_TS = EventFlag.BadTimestamp;
+  const HALT = EventKind.Halt, CLEAR = EventKind.Clear, LEVEL_SET = EventKind.LevelSet, BBO = EventKind.Bbo;
   for (let i = 0; i < n; i++) {
     const k = kind[i]!;
     const inst = instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0;
     const f = flags[i]!;
     kindCounts[k]!++;
     instCounts[instrument[i]! < nInst ? instrument[i]! : 0]!++;
-    if ((f & EventFlag.Snapshot) !== 0) snapshotRows++;
+    if ((f & SNAPSHOT) !== 0) snapshotRows++;
     const eh = exchHi[2 * i + 1]!;
     const el = exchLo[2 * i]!;
     const lh = localHi[2 * i + 1]!;
@@ -254,7 +263,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
         maxLocalLo[inst] = ll;
       }
     }
-    if ((f & EventFlag.BadTimestamp) === 0) {
+    if ((f & BAD_TS) === 0) {
       if (lh < eh || (lh === eh && ll < el)) flag("local-before-exch", i, "localTs", `${batch.localTs[i]} < ${batch.exchTs[i]}`);
       const latency = (lh - eh) * 4294967296 + (ll - el);
       if (latency < latMin) latMin = latency;
@@ -278,10 +287,10 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     if (PRICED[k] === 1) {
       if (p !== p) flag("missing-value", i, "priceTicks");
       else if (p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));
-    } else if (k === EventKind.Bbo && p === p && p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));
+    } else if (k === BBO && p === p && p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));
     if (q < 0 || (q === 0 && SIZED[k] === 1)) flag("bad-size", i, "qtyLots", String(q));
-    else if (q !== q && (SIZED[k] === 1 || k === EventKind.LevelSet)) flag("missing-value", i, "qtyLots");
-    if (k === EventKind.Halt) collector.add("halt", i, "kind", aux[i] === aux[i] ? `code ${aux[i]}` : undefined);
+    else if (q !== q && (SIZED[k] === 1 || k === LEVEL_SET)) flag("missing-value", i, "qtyLots");
+    if (k === HALT) collector.add("halt", i, "kind", aux[i] === aux[i] ? `code ${aux[i]}` : undefined);
 
     // Sequence.
     const s = seq[i]!;
@@ -299,13 +308,13 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     }
 
     // Top of book from LevelSet and Bbo rows.
-    if (k === EventKind.Clear) {
+    if (k === CLEAR) {
       bids[inst]!.reset();
       asks[inst]!.reset();
       bboBid[inst] = NaN;
       bboAsk[inst] = NaN;
-    } else if (k === EventKind.LevelSet && p === p) {
-      if ((f & EventFlag.Snapshot) !== 0 && lastWasSnapshot[inst] === 0 && groupOpen[inst] === 0) {
+    } else if (k === LEVEL_SET && p === p) {
+      if ((f & SNAPSHOT) !== 0 && lastWasSnapshot[inst] === 0 && groupOpen[inst] === 0) {
         bids[inst]!.reset();
         asks[inst]!.reset();
       }
@@ -313,19 +322,19 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
       const size = q === q ? q : 0;
       if (side[i] === 1) bids[inst]!.set(p, size);
       else if (side[i] === -1) asks[inst]!.set(p, size);
-    } else if (k === EventKind.Bbo) {
+    } else if (k === BBO) {
       hasBbo[inst] = 1;
       if (side[i] === 1) bboBid[inst] = q > 0 ? p : NaN;
       else if (side[i] === -1) bboAsk[inst] = q > 0 ? p : NaN;
     }
-    lastWasSnapshot[inst] = (f & EventFlag.Snapshot) !== 0 ? 1 : 0;
+    lastWasSnapshot[inst] = (f & SNAPSHOT) !== 0 ? 1 : 0;
 
-    const endOfMessage = !anyLast || (f & EventFlag.Last) !== 0;
+    const endOfMessage = !anyLast || (f & LAST) !== 0;
     groupOpen[inst] = endOfMessage ? 0 : 1;
     if (endOfMessage) {
       if (anyLast) messages++;
-      if (hasLevels[inst] === 1 && (k === EventKind.LevelSet || k === EventKind.Clear)) checkCross(bids[inst]!.best, asks[inst]!.best, i, flag);
-      if (hasBbo[inst] === 1 && k === EventKind.Bbo) checkCross(bboBid[inst]!, bboAsk[inst]!, i, flag);
+      if (hasLevels[inst] === 1 && (k === LEVEL_SET || k === CLEAR)) checkCross(bids[inst]!.best, asks[inst]!.best, i, flag);
+      if (hasBbo[inst] === 1 && k === BBO) checkCross(bboBid[inst]!, bboAsk[inst]!, i, flag);
     }
   }
 
@@ -337,8 +346,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   let clean = batch;
   let quarantine: Quarantine | undefined;
   if (quarantineWanted) {
-    let bad = 0;
-    for (let i = 0; i < n; i++) if (rowIssue[i] !== 0) bad++;
+    const bad = quarantinedRows;
     if (bad > 0) {
       const good = allocateColumns(n - bad, batch.exchTs.buffer instanceof SharedArrayBuffer);
       const aside = allocateColumns(bad);
