@@ -1,0 +1,97 @@
+// Optimizer benchmark: a grid sweep of the imbalance strategy (real backtest engine) over
+// 7,000,000 generated L2 events held once in shared memory, with 1 and 2 worker threads.
+// Each worker count runs in its own process so its peak RSS is its own. Reported: trials/s and
+// aggregate events/s per worker count, the speedup 2 vs 1 worker (target 1.8), peak RSS, and how
+// much RSS one extra worker adds (it must be the worker's own state, far below the data size:
+// the data is shared, never copied per worker).
+// The machine may be shared: the bench also measures how much two threads of a plain CPU loop
+// speed up right now ("parallel-capacity"), so the sweep's speedup can be read against what the
+// machine offered at that moment, and records the load average.
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { machine, result, rssTracker, writeResults } from "./lib.mjs";
+
+const EVENTS = 7_000_000;
+const SEED = 7;
+const SPACE = { threshold: { min: 0.3, max: 0.6, step: 0.1 } }; // 4 trials
+const here = fileURLToPath(import.meta.url);
+
+async function child(workers) {
+  const lab = await import("../dist/index.js");
+  const rss = rssTracker();
+  const t0 = performance.now();
+  const data = lab.data.generateTicks({ events: EVENTS, seed: SEED, mode: "l2", shared: true });
+  const generateSeconds = (performance.now() - t0) / 1000;
+  globalThis.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const dataBytes = lab.data.batchBytes(data);
+  const t1 = performance.now();
+  const res = await lab.optimize({ data, strategy: "imbalance", space: SPACE, backtest: { latencyNs: 50_000 }, objective: "pnl", workers, seed: SEED });
+  const seconds = (performance.now() - t1) / 1000;
+  const peak = rss.peakBytes();
+  rss.stop();
+  const events = res.trials.reduce((a, t) => a + t.events, 0);
+  const failed = res.trials.filter((t) => t.status === "failed").map((t) => t.error);
+  if (failed.length) throw new Error(`failed trials: ${failed.join("; ")}`);
+  process.stdout.write(JSON.stringify({ workers, trials: res.trialCount, seconds, events, peak, baseline, dataBytes, generateSeconds, best: res.bestParams, pnl: res.trials.map((t) => t.metrics.pnl) }) + "\n");
+}
+
+/** Wall-clock speedup of 2 threads over 1 on a fixed CPU loop: the parallelism the machine offers now. */
+async function parallelCapacity() {
+  const code = `let s = 0; for (let i = 0; i < 2e8; i++) s += i % 7; require("node:worker_threads").parentPort.postMessage(s);`;
+  const wall = async (n) => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once("message", () => resolve(w.terminate()));
+      w.once("error", reject);
+    })));
+    return performance.now() - t;
+  };
+  let best1 = Infinity;
+  let best2 = Infinity;
+  for (let r = 0; r < 2; r++) {
+    best1 = Math.min(best1, await wall(1));
+    best2 = Math.min(best2, await wall(2));
+  }
+  return (2 * best1) / best2;
+}
+
+function runChild(workers) {
+  const r = spawnSync(process.execPath, ["--expose-gc", here, "--child", String(workers)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`child with ${workers} workers failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+if (process.argv[2] === "--child") {
+  await child(Number(process.argv[3]));
+} else {
+  console.log(`machine: ${JSON.stringify(machine())}`);
+  const capacityBefore = await parallelCapacity();
+  const load = [os.loadavg()[0]];
+  const one = runChild(1);
+  load.push(os.loadavg()[0]);
+  const two = runChild(2);
+  load.push(os.loadavg()[0]);
+  const capacity = Math.min(capacityBefore, await parallelCapacity());
+  if (JSON.stringify(one.pnl) !== JSON.stringify(two.pnl)) throw new Error(`1 and 2 workers disagree: ${one.pnl} vs ${two.pnl}`);
+  const MB = 2 ** 20;
+  const results = [
+    result("trials-per-second-1-worker", one.trials / one.seconds, "trials/s", "higher"),
+    result("trials-per-second-2-workers", two.trials / two.seconds, "trials/s", "higher"),
+    result("events-per-second-1-worker", one.events / one.seconds, "events/s", "higher"),
+    result("events-per-second-2-workers", two.events / two.seconds, "events/s", "higher"),
+    result("speedup", one.seconds / two.seconds, "x", "higher", 1.8),
+    result("peak-rss-1-worker", one.peak / MB, "MB", "lower"),
+    result("peak-rss-2-workers", two.peak / MB, "MB", "lower"),
+    result("rss-growth-per-extra-worker", (two.peak - one.peak) / MB, "MB", "lower", one.dataBytes / MB / 4),
+    result("shared-data-size", one.dataBytes / MB, "MB", "lower"),
+    result("parallel-capacity", capacity, "x", "higher"),
+    result("speedup-vs-capacity", one.seconds / two.seconds / capacity, "ratio", "higher"),
+    result("load-average-1min", Math.max(...load), "runnable", "lower"),
+  ];
+  console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events: 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
+  writeResults("optimize", results);
+}
