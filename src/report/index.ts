@@ -11,6 +11,7 @@ export { l3LevelHtml, l3LadderHtml, showL3Level, showL3Ladder, type L3ViewOption
 export { qualityReportHtml, ticksHtml, showQualityReport, showTicks, type TicksViewOptions } from "./views/data.js";
 export { backtestHtml, backtestSummaryHtml, fillsChartHtml, inventoryChartHtml, pnlChartHtml, fillsTableHtml, showBacktest, showFills, showInventory, showPnl, type BacktestViewOptions } from "./views/engine.js";
 export { depthLadderHtml, depthChartHtml, micropriceChartHtml, imbalanceChartHtml, bookAtTimeHtml, bookVerifyHtml, showDepthLadder, showDepthChart, showMicroprice, showImbalance, showBookAt, showBookVerify, type BookViewOptions, type FeatureColumns } from "./views/book.js";
+export { optimizationHtml, optimizeHeatmapHtml, optimizeParallelHtml, optimizeParallelSpec, optimizeScatterHtml, bestTrialHtml, walkForwardHtml, showOptimization, type OptimizeViewOptions } from "./views/optimize.js";
 export { tearSheet, tearSheetSummaryHtml, verdictOf, gridReturns, samplingIntervalNs, rollingSharpe, type TearSheet, type TearSheetInput, type TearSheetHtmlOptions, type Verdict, type VerdictLevel } from "./tearsheet.js";
 export { exportHtml, htmlDocument, externalReferences, type Exportable, type ExportResult } from "./export.js";
 export { metricsHtml, sharpeInferenceHtml, tradesHtml, pboHtml, showMetrics, showSharpeInference, showTrades, showPbo } from "./views/stats.js";

@@ -142,7 +142,7 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no progress output")
     .action(async (o: OptimizeCliOptions) => {
-      if ((o.strategy === undefined) === (o.evaluator === undefined)) throw new LabError({ code: "BAD_OPTION", message: "give exactly one of --strategy and --evaluator", hint: `e.g. --strategy ${strategies.names()[0] ?? "imbalance"}` });
+      if ((o.strategy === undefined) === (o.evaluator === undefined)) throw new LabError({ code: "BAD_OPTION", message: "give exactly one of --strategy and --evaluator", hint: "e.g. --strategy imbalance, or --evaluator ./my-evaluator.js#evaluate" });
       const method = (o.method ?? "grid") as SearchMethod;
       if (!["grid", "random", "genetic"].includes(method)) throw new LabError({ code: "BAD_OPTION", message: `--method must be grid, random or genetic, got "${method}"`, hint: "e.g. --method genetic", context: { option: "--method" } });
       if (o.resume && o.store === undefined) throw new LabError({ code: "BAD_OPTION", message: "--resume needs --store", hint: "e.g. --store sweeps.duckdb --resume", context: { option: "--resume" } });
