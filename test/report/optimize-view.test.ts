@@ -29,7 +29,8 @@ describe("optimization views", () => {
     expect(titles).toContain("x=2 y=0\nobjective -2 (trial 6)");
     expect(titles).toContain("x=4 y=2\nobjective -2 (trial 22)");
     expect(html).toContain("<svg");
-    expect(optimizeHeatmapHtml(r, "x", "nope")).toContain("no feasible trial has a finite objective");
+    expect(optimizeHeatmapHtml(r, "x", "nope")).toContain("&quot;nope&quot; is not a searched parameter (searched: x, y, z)");
+    expect(optimizeHeatmapHtml(r, "x", "y", { metric: "nope" })).toContain("no feasible trial has a finite nope");
   });
 
   it("parallel coordinates carry every parameter and the metric; choices become tick labels", async () => {

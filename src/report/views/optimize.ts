@@ -55,6 +55,7 @@ function axisValues(trials: readonly TrialRecord[], name: string): (string | num
 export function optimizeHeatmapHtml(result: OptimizationResult, x?: string, y?: string, options: OptimizeViewOptions = {}): string {
   const [px, py] = [x ?? result.paramNames[0], y ?? result.paramNames[1]];
   if (px === undefined || py === undefined) return note("a heatmap needs two searched parameters");
+  for (const p of [px, py]) if (!result.paramNames.includes(p)) return note(`"${p}" is not a searched parameter (searched: ${result.paramNames.join(", ")})`);
   const metric = options.metric ?? "objective";
   const trials = result.windowTrials(windowOf(result, options));
   const better = result.objective.direction === "maximize" || metric !== "objective" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
