@@ -15,3 +15,4 @@ export { optimizationHtml, optimizeHeatmapHtml, optimizeParallelHtml, optimizePa
 export { tearSheet, tearSheetSummaryHtml, verdictOf, gridReturns, samplingIntervalNs, rollingSharpe, type TearSheet, type TearSheetInput, type TearSheetHtmlOptions, type Verdict, type VerdictLevel } from "./tearsheet.js";
 export { exportHtml, htmlDocument, externalReferences, type Exportable, type ExportResult } from "./export.js";
 export { metricsHtml, sharpeInferenceHtml, tradesHtml, pboHtml, showMetrics, showSharpeInference, showTrades, showPbo } from "./views/stats.js";
+export { tearSheet as showTearSheet } from "./show.js";
