@@ -41,21 +41,21 @@ describe("stationary block bootstrap", () => {
     expect(a.maxDrawdown.upper).toBeLessThanOrEqual(0);
   });
 
-  it("90% intervals cover the true Sharpe of iid normal returns in 80–97% of 150 replications", () => {
+  it("90% intervals cover the true Sharpe of iid normal returns in 85–95% of 200 replications", () => {
     const mu = 0.05;
     const sigma = 1;
     const ppy = 252;
     const trueSharpe = (mu / sigma) * Math.sqrt(ppy);
     let covered = 0;
-    const reps = 150;
+    const reps = 200;
     for (let k = 0; k < reps; k++) {
       const r = normalReturns(1000 + k, 250, mu, sigma);
       const b = bootstrap(r, { seed: k, resamples: 400, confidence: 0.9, periodsPerYear: ppy });
       if (b.sharpe.lower <= trueSharpe && trueSharpe <= b.sharpe.upper) covered++;
     }
     const coverage = covered / reps;
-    expect(coverage).toBeGreaterThanOrEqual(0.8);
-    expect(coverage).toBeLessThanOrEqual(0.97);
+    expect(coverage).toBeGreaterThanOrEqual(0.85);
+    expect(coverage).toBeLessThanOrEqual(0.95);
   });
 
   it("rejects unusable options", () => {
