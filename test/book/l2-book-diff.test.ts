@@ -30,21 +30,28 @@ class RefSide {
     return this.side === 1 ? a > b : a < b;
   }
 
+  /** First index whose price is not better than `price` (binary search over the sorted array). */
+  private position(price: number): number {
+    let lo = 0, hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.better(this.sorted[mid]!, price)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   set(price: number, q: number): void {
     const had = this.qty.has(price);
     if (!(q > 0)) {
       if (had) {
         this.qty.delete(price);
-        this.sorted.splice(this.sorted.indexOf(price), 1);
+        this.sorted.splice(this.position(price), 1);
       }
       return;
     }
     this.qty.set(price, q);
-    if (!had) {
-      let at = 0;
-      while (at < this.sorted.length && this.better(this.sorted[at]!, price)) at++;
-      this.sorted.splice(at, 0, price);
-    }
+    if (!had) this.sorted.splice(this.position(price), 0, price);
   }
 
   clear(): void {

@@ -14,9 +14,15 @@ import { EventFlag, EventKind, readLobster } from "../../src/data/index.js";
 
 const zip = (level: number) => fileURLToPath(new URL(`../../data/lobster/LOBSTER_SampleFile_GOOG_2012-06-21_${level}.zip`, import.meta.url));
 
+const cache = new Map<number, ReturnType<typeof readLobster>>();
+const read = (level: number) => {
+  if (!cache.has(level)) cache.set(level, readLobster({ messages: zip(level) }));
+  return cache.get(level)!;
+};
+
 describe("LOBSTER as an L2 stream", () => {
   it("starts from orderbook row 1 with message 1 undone", () => {
-    const data = readLobster({ messages: zip(5) });
+    const data = read(5);
     const start = lobsterStartBook(data);
     expect([start.bestBid(), start.bestBidQty(), start.bestAsk(), start.bestAskQty()]).toEqual([57940, 500, 58023, 100]);
     expect([start.levelCount(1), start.levelCount(-1)]).toEqual([5, 5]);
@@ -24,7 +30,7 @@ describe("LOBSTER as an L2 stream", () => {
 
   for (const [level, messages] of [[5, 112_673], [10, 147_916]] as const) {
     it(`replayed by an L2Book, equals every orderbook row on all ${level} levels (L = ${level})`, () => {
-      const data = readLobster({ messages: zip(level) });
+      const data = read(level);
       const ob = data.orderbook!;
       const r = lobsterL2Batch(data);
       expect(r.messageEnd.length).toBe(messages);
@@ -65,7 +71,7 @@ describe("LOBSTER as an L2 stream", () => {
   }
 
   it("BookTimeline over the stream answers the book after any message", () => {
-    const data = readLobster({ messages: zip(10) });
+    const data = read(10);
     const ob = data.orderbook!;
     const r = lobsterL2Batch(data);
     const timeline = new BookTimeline(r.batch, { every: 2048 });
