@@ -176,13 +176,13 @@ export function verdictOf(inference: SharpeInference, boot: BootstrapResult | un
       headline = `Deflated Sharpe ${dsr.toFixed(2)}: not significant ${given}; it could be luck.`;
     } else {
       level = "err";
-      headline = `Deflated Sharpe ${dsr.toFixed(2)}: likely luck ${given}.`;
+      headline = v.sharpePerPeriod > 0 ? `Deflated Sharpe ${dsr.toFixed(2)}: likely luck ${given}.` : `Deflated Sharpe ${dsr.toFixed(2)}: no edge, the Sharpe ratio is negative.`;
     }
     details.push(`The best of ${trials.count.toLocaleString("en-US")} unskilled trials would be expected to show a per-period Sharpe of ${fmtNumber(v.expectedMaxSharpe)}; this run shows ${fmtNumber(v.sharpePerPeriod)}.`);
   } else if (Number.isFinite(v.probabilisticSharpe)) {
     const psr = v.probabilisticSharpe;
     level = psr >= 0.95 ? "ok" : psr >= 0.5 ? "warn" : "err";
-    const word = psr >= 0.95 ? "the Sharpe ratio is significantly above 0" : psr >= 0.5 ? "not significant; it could be luck" : "likely luck";
+    const word = psr >= 0.95 ? "the Sharpe ratio is significantly above 0" : psr >= 0.5 ? "not significant; it could be luck" : v.sharpePerPeriod > 0 ? "likely luck" : "no edge, the Sharpe ratio is negative";
     headline = `Probabilistic Sharpe ${psr.toFixed(2)}: ${word}.`;
     details.push("No trial count was given, so this assumes the run was the only one tried; pass trials (count and Sharpe variance) from the optimizer to deflate it.");
   } else {
@@ -197,7 +197,7 @@ export function verdictOf(inference: SharpeInference, boot: BootstrapResult | un
   } else if (inference.reasons.minTrackRecordLength) details.push(`Minimum track record: ${inference.reasons.minTrackRecordLength}.`);
   if (boot && Number.isFinite(boot.sharpe.lower)) {
     const pct = Math.round(boot.confidence * 100);
-    details.push(`${pct}% bootstrap interval of the annualized Sharpe: ${fmtNumber(boot.sharpe.lower)} to ${fmtNumber(boot.sharpe.upper)}${boot.sharpe.lower > 0 ? " (above 0)" : " (includes 0)"}.`);
+    details.push(`${pct}% bootstrap interval of the annualized Sharpe: ${fmtNumber(boot.sharpe.lower)} to ${fmtNumber(boot.sharpe.upper)}${boot.sharpe.lower > 0 ? " (above 0)" : boot.sharpe.upper < 0 ? " (below 0)" : " (includes 0)"}.`);
   }
   return { level, headline, details };
 }

@@ -89,6 +89,8 @@ describe("tear sheet", () => {
     expect(good.headline).toBe("Deflated Sharpe 0.97: unlikely to be luck given 3 trials.");
     const single = verdictOf({ values: { ...base, deflatedSharpe: NaN }, reasons: { deflatedSharpe: "number of trials not given" }, n: 800 }, undefined, 800, 1e9);
     expect(single.headline).toBe("Probabilistic Sharpe 0.90: not significant; it could be luck.");
+    const losing = verdictOf({ values: { ...base, sharpePerPeriod: -0.02, probabilisticSharpe: 0.01, deflatedSharpe: 0.0 }, reasons: {}, n: 800, trials: { count: 20, sharpeVariance: 0.01 } }, undefined, 800, 1e9);
+    expect(losing.headline).toBe("Deflated Sharpe 0.00: no edge, the Sharpe ratio is negative.");
     const none = verdictOf({ values: { ...base, probabilisticSharpe: NaN, deflatedSharpe: NaN }, reasons: { probabilisticSharpe: "returns are constant (zero variance)" }, n: 800 }, undefined, 800, 1e9);
     expect(none.headline).toBe("The Sharpe ratio cannot be tested: returns are constant (zero variance).");
   });
