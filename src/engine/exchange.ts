@@ -27,6 +27,8 @@
  * - On L3 data the queue is exact (see queue/l3-fifo.ts); executions reported apart from their
  *   book change (`EventFlag.NoBookEffect`) are counted once.
  * - Clear rows keep our orders and their queue estimate; snapshot rows only cap it at the new size.
+ * - Rows flagged `EventFlag.Hidden` (hidden-liquidity executions) do not change the book; they fill
+ *   a resting order only by printing through its price.
  */
 import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 import { Liquidity } from "../stats/index.js";
@@ -125,6 +127,17 @@ export class ExchangeSim {
 
   /** Applies feed row `i` (instrument `k`) at exchange time `t` and runs fills it causes. */
   processRow(k: number, batch: TickBatch, i: number, t: number): void {
+    if ((batch.flags[i]! & EventFlag.Hidden) !== 0) {
+      // Hidden-liquidity executions print on the tape but leave the visible book as it is; they
+      // only matter to us when they trade through a resting order's price. The row's side is the
+      // hidden order's (for Execute rows), so the aggressor is the other side.
+      if (this.restingCount[k]! > 0) {
+        const kind = batch.kind[i]!;
+        const side = batch.side[i]!;
+        this.onTradeThrough(k, kind === EventKind.Execute ? -side : side, batch.priceTicks[i]!, t);
+      }
+      return;
+    }
     if (this.l3Books[k] !== null) {
       this.processRowL3(k, batch, i, t);
       return;

@@ -15,7 +15,7 @@
  *   (no more callbacks; further orders are rejected with `RiskHalted`).
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { EventKind, type TickBatch } from "../data/index.js";
+import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 import { Liquidity } from "../stats/index.js";
 import type { SimBook } from "./book-types.js";
 import { RequestKind, ResponseKind, type RequestQueue, type ResponseQueue, type TimerHeap } from "./channels.js";
@@ -176,6 +176,12 @@ export class LocalView {
   private readonly observeFeed: ((ns: number) => void) | undefined;
   /** Count of strategy callbacks made (diagnostics). */
   callbacks = 0;
+  /**
+   * Per instrument: 1 when its feed has no Trade rows but has executions (LOBSTER): each visible
+   * or hidden execution is then reported to `onTrade`, with the aggressor on the other side of the
+   * executed order.
+   */
+  readonly executionsAreTrades: Uint8Array;
 
   constructor(
     readonly books: SimBook[],
@@ -194,6 +200,7 @@ export class LocalView {
   ) {
     const n = books.length;
     this.views = books.map((b, k) => new LocalBookView(k, instruments[k]!, b));
+    this.executionsAreTrades = new Uint8Array(n);
     this.open = Array.from({ length: n }, () => new Int32Array(16));
     this.openCount = new Int32Array(n);
     this.openBuy = new Float64Array(n);
@@ -228,17 +235,22 @@ export class LocalView {
   /** Row `i` of instrument `k` received at local time `t`; `groupEnd` = the book is consistent now. */
   processRow(k: number, batch: TickBatch, i: number, t: number, feedLatency: number, groupEnd: boolean): void {
     this.now = t;
-    this.books[k]!.apply(batch, i);
+    const hidden = (batch.flags[i]! & EventFlag.Hidden) !== 0;
+    // Hidden-liquidity executions leave the visible book unchanged (they are shown as trades).
+    if (!hidden) this.books[k]!.apply(batch, i);
     if (this.observeFeed) this.observeFeed(feedLatency);
     if (this.isHalted) return;
-    if (this.onTrade !== undefined && batch.kind[i] === EventKind.Trade) {
-      const tr = this.trade;
-      tr.instrument = k;
-      tr.priceTicks = batch.priceTicks[i]!;
-      tr.qtyLots = batch.qtyLots[i]!;
-      tr.side = batch.side[i]!;
-      this.callbacks++;
-      this.onTrade.call(this.handlers, this.ctx, tr);
+    if (this.onTrade !== undefined) {
+      const kind = batch.kind[i]!;
+      if (kind === EventKind.Trade || (kind === EventKind.Execute && (hidden || this.executionsAreTrades[k] === 1) && (batch.flags[i]! & EventFlag.NoBookEffect) === 0)) {
+        const tr = this.trade;
+        tr.instrument = k;
+        tr.priceTicks = batch.priceTicks[i]!;
+        tr.qtyLots = batch.qtyLots[i]!;
+        tr.side = kind === EventKind.Trade ? batch.side[i]! : -batch.side[i]!;
+        this.callbacks++;
+        this.onTrade.call(this.handlers, this.ctx, tr);
+      }
     }
     if (groupEnd) {
       if (this.maxDrawdown !== Infinity) this.checkDrawdown();

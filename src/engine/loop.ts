@@ -89,6 +89,9 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
 
   const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, { afterFill: (t, fi) => sample(t, fi) });
   const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
+  streams.forEach((s, k) => {
+    if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
+  });
 
   // Cursor state per instrument.
   const exPos = new Int32Array(n);

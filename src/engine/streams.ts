@@ -22,6 +22,8 @@ export interface Stream {
   readonly hasLast: boolean;
   /** The stream has order-by-order rows. */
   readonly l3: boolean;
+  /** The stream has Trade rows (when an L3 stream has none, its executions are the trades). */
+  readonly hasTrades: boolean;
 }
 
 /** kind → 1 for order-by-order kinds (a lookup table: this scan touches every row). */
@@ -73,7 +75,9 @@ export function prepareStreams(input: TickBatch | readonly TickBatch[]): { strea
       const kinds = batch.kind;
       for (let j = 0; j < length && !hasLast; j++) if ((flags[rows === null ? j : rows[j]!]! & EventFlag.Last) !== 0) hasLast = true;
       for (let j = 0; j < length && !l3; j++) if (L3_KIND[kinds[rows === null ? j : rows[j]!]!] === 1) l3 = true;
-      streams.push({ batch, spec, rows, length, exchWords, localWords, hasLast, l3 });
+      let hasTrades = false;
+      for (let j = 0; j < length && !hasTrades; j++) if (kinds[rows === null ? j : rows[j]!] === EventKind.Trade) hasTrades = true;
+      streams.push({ batch, spec, rows, length, exchWords, localWords, hasLast, l3, hasTrades });
       instruments.push(spec);
     });
   });

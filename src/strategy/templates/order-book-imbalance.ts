@@ -7,7 +7,7 @@
  * Each book update moves the position toward the target by at most `size` lots, no more often
  * than every `cooldownMs`, with one order in flight at a time. `mode: "taker"` sends market orders;
  * `mode: "maker"` joins the touch with post-only limits (cancelled when the signal flips or after
- * `cooldownMs`). Imbalance predicts the next mid move over short horizons (Cont, Kukanov & Stoikov,
+ * `cooldownMs`). One-sided, locked and crossed books are skipped. Imbalance predicts the next mid move over short horizons (Cont, Kukanov & Stoikov,
  * "The price impact of order book events", 2014; Cartea, Donnelly & Jaimungal, 2018).
  */
 import type { BookView, Context, StrategyHandlers } from "../../engine/index.js";
@@ -41,10 +41,11 @@ export const OrderBookImbalance = defineStrategy({
     let target = 0;
     return {
       onBook(ctx: Context, book: BookView): void {
-        // A one-sided book (a side emptied or not yet rebuilt) carries no imbalance signal.
+        // A one-sided, locked or crossed book (a side emptied, a snapshot half rebuilt, a locked
+        // market in the data) carries no usable signal.
         const bid = book.bestBid();
         const ask = book.bestAsk();
-        if (bid !== bid || ask !== ask) return;
+        if (!(ask > bid)) return;
         const imbalance = book.imbalance(levels);
         if (imbalance >= threshold) target = maxPosition;
         else if (imbalance <= -threshold) target = -maxPosition;
