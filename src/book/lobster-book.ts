@@ -9,13 +9,14 @@
  * described by any message. Its size is copied from the orderbook row (a "seed" row, `aux` = -1),
  * and levels the replay still holds inside the window that the orderbook no longer lists
  * (stale knowledge of depth beyond the window) are removed (`aux` = -2). Rows that come from a
- * message carry `aux` = the LOBSTER type (1-7).
+ * message carry `aux` = the LOBSTER type (1-6; a Halt row carries its halt/resume code).
  *
  * Rows per message, all at the message's time, the last flagged `EventFlag.Last`:
  * - types 1-4: LevelSet (side, price, new total at that price), then any seed/removal rows;
  * - types 4 and 5: a Trade row first (price, size, side = the aggressor = −direction; type 5 is
  *   flagged Hidden and leaves the levels alone);
- * - type 6: Trade + Cross; type 7: Halt (qty = LOBSTER's price field).
+ * - type 6: Trade + Cross; type 7: Halt (aux = the halt/resume code: -1 halt, 0 quoting, 1 trading).
+ * Hidden executions at a midpoint keep their fractional tick price and the OffGrid flag.
  * The stream starts with Snapshot rows: the book before message 1 (orderbook row 1 with message
  * 1's effect undone), at message 1's time.
  */
@@ -92,17 +93,17 @@ export function lobsterL2Batch(data: LobsterData, options: LobsterL2Options = {}
   for (let i = 0; i < m.length; i++) {
     const ts = m.exchTs[i]!;
     const local = m.localTs[i]!;
-    const type = m.aux[i]!;
+    const type = m.kind[i] === EventKind.Halt ? 7 : m.aux[i]!; // a Halt row's aux is its code
     const side = m.side[i]!;
     const price = m.priceTicks[i]!;
     const size = m.qtyLots[i]!;
     const groupStart = out.length;
     if (type === 4 || type === 5) {
-      out.push(ts, local, EventKind.Trade, -side, price, size, m.orderId[i]!, type === 5 ? EventFlag.Hidden : 0, 0, NaN, type);
+      out.push(ts, local, EventKind.Trade, -side, price, size, m.orderId[i]!, m.flags[i]! & (EventFlag.Hidden | EventFlag.OffGrid), 0, NaN, type);
     } else if (type === 6) {
       out.push(ts, local, EventKind.Trade, side, price, size, NaN, EventFlag.Cross | (side === 0 ? EventFlag.AggressorUnknown : 0), 0, NaN, type);
     } else if (type === 7) {
-      out.push(ts, local, EventKind.Halt, 0, NaN, size, NaN, 0, 0, NaN, type);
+      out.push(ts, local, EventKind.Halt, 0, NaN, NaN, NaN, 0, 0, NaN, m.aux[i]!);
     }
     if (type >= 1 && type <= 4 && (side === 1 || side === -1)) {
       const q = book.qtyAt(side, price) + (type === 1 ? size : -size);

@@ -16,7 +16,7 @@
  * of the hidden depth put there) and counts that cell as "not comparable". Levels 1..L-1 never
  * need this: at most one level changes per message, so a level entering the window lands at L.
  */
-import type { LobsterData } from "../data/index.js";
+import { EventKind, type LobsterData } from "../data/index.js";
 import { LabError } from "../core/index.js";
 import { L2Book } from "./l2-book.js";
 
@@ -85,7 +85,8 @@ export function verifyLobster(data: LobsterData, options: LobsterVerifyOptions =
       prevBid[k] = ob.bidPrice[(r - 1) * W + k]!;
       prevAsk[k] = ob.askPrice[(r - 1) * W + k]!;
     }
-    const type = batch.aux[r]!;
+    // aux holds the LOBSTER type (1-6); a Halt row's aux is its halt/resume code instead.
+    const type = batch.kind[r] === EventKind.Halt ? 7 : batch.aux[r]!;
     if (type >= 1 && type <= 4) {
       const side = batch.side[r] as 1 | -1;
       const price = batch.priceTicks[r]!;

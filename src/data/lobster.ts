@@ -3,7 +3,7 @@
  * price, direction) and an orderbook file (the top L levels after every message), as CSVs or in
  * LOBSTER's zip.
  *
- * Mapping into TickBatch rows (aux = the LOBSTER event type, 1-7):
+ * Mapping into TickBatch rows (aux = the LOBSTER event type 1-6; for halts the halt/resume code):
  * | type | meaning | kind | notes |
  * | 1 | new limit order | Add | |
  * | 2 | partial cancel | Reduce | qty = size removed |
@@ -11,7 +11,7 @@
  * | 4 | visible execution | Execute | side = the RESTING order's side (the aggressor is the other side) |
  * | 5 | hidden execution | Execute + Hidden | order id 0 -> NaN; the visible book is unchanged; a midpoint price between ticks keeps its exact fractional tick count and gets OffGrid |
  * | 6 | cross trade | Trade + Cross | auction print |
- * | 7 | trading halt | Halt | qtyLots = LOBSTER's price field: -1 halt, 0 quoting resumes, 1 trading resumes |
+ * | 7 | trading halt | Halt | aux = LOBSTER's price field (the halt/resume code, as TickBatch defines aux for Halt): -1 halt, 0 quoting resumes, 1 trading resumes; qtyLots NaN |
  *
  * Times are seconds after midnight, New York time, with up to 9 decimals: the fraction is read as
  * text and right-padded to 9 digits (never through a float of seconds), then the session date's
@@ -173,7 +173,7 @@ export function readLobster(options: LobsterReadOptions): LobsterData {
     cols.side[r] = direction === 1 ? 1 : direction === -1 ? -1 : 0;
     if (type === 7) {
       cols.kind[r] = EventKind.Halt;
-      cols.qtyLots[r] = price; // -1 halt, 0 quoting resumes, 1 trading resumes
+      cols.aux[r] = price; // -1 halt, 0 quoting resumes, 1 trading resumes
       cols.side[r] = 0;
     } else {
       const ticks = price / tickUnits;
