@@ -348,7 +348,7 @@ function distributionChart(returns: Float64Array, width: number): string {
     marginLeft: 60,
     x: { label: "return per period (bp)" },
     y: { label: "periods", grid: true },
-    marks: [Plot.rectY(data, Plot.binX({ y: "count" }, { x: "r", fill: "#0969da", thresholds: 50 })), Plot.ruleX([0], { stroke: "#1f2328" })],
+    marks: [Plot.rectY(data, { ...Plot.binX({ y: "count" }, { x: "r", thresholds: 50 }), fill: "#0969da" }), Plot.ruleX([0], { stroke: "#1f2328" })],
   });
 }
 

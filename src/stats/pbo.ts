@@ -78,7 +78,7 @@ export function probabilityOfOverfitting(rows: Matrix, options: PboOptions = {})
   // Per block and trial: count, sum and sum of squares of values centred on the trial's overall
   // mean (centring keeps the one-pass variance from cancelling).
   const centre = new Float64Array(N);
-  for (let t = 0; t < T; t++) for (let j = 0; j < N; j++) centre[j] += rows[t]![j]! / T;
+  for (let t = 0; t < T; t++) for (let j = 0; j < N; j++) centre[j]! += rows[t]![j]! / T;
   const blockCount = new Float64Array(S);
   const blockSum = new Float64Array(S * N);
   const blockSq = new Float64Array(S * N);
@@ -90,8 +90,8 @@ export function probabilityOfOverfitting(rows: Matrix, options: PboOptions = {})
       const row = rows[t]!;
       for (let j = 0; j < N; j++) {
         const d = row[j]! - centre[j]!;
-        blockSum[b * N + j] += d;
-        blockSq[b * N + j] += d * d;
+        blockSum[b * N + j]! += d;
+        blockSq[b * N + j]! += d * d;
       }
     }
   }

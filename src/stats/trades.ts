@@ -278,22 +278,22 @@ export function markouts(fills: FillTable, mid: MidSeries, horizonsMs: readonly 
       if (!Number.isFinite(m1)) continue;
       const bp = (s * (m1 - m0) * 1e4) / m0;
       perFill[i * H + h] = bp;
-      sums.all[h] += bp;
-      counts.all[h]++;
-      sums.edge[h] += (s * (m1 - fills.price[i]!) * 1e4) / m0;
+      sums.all[h]! += bp;
+      counts.all[h]!++;
+      sums.edge[h]! += (s * (m1 - fills.price[i]!) * 1e4) / m0;
       if (s > 0) {
-        sums.buy[h] += bp;
-        counts.buy[h]++;
+        sums.buy[h]! += bp;
+        counts.buy[h]!++;
       } else {
-        sums.sell[h] += bp;
-        counts.sell[h]++;
+        sums.sell[h]! += bp;
+        counts.sell[h]!++;
       }
       if (maker) {
-        sums.maker[h] += bp;
-        counts.maker[h]++;
+        sums.maker[h]! += bp;
+        counts.maker[h]!++;
       } else {
-        sums.taker[h] += bp;
-        counts.taker[h]++;
+        sums.taker[h]! += bp;
+        counts.taker[h]!++;
       }
     }
   }

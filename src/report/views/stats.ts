@@ -108,7 +108,7 @@ export function pboHtml(result: PboResult, options: { width?: number } = {}): st
     height: 180,
     x: { label: "logit λ of the in-sample winner's out-of-sample rank" },
     y: { label: "splits", grid: true },
-    marks: [Plot.rectY(data, Plot.binX({ y: "count" }, { x: "logit", fill: "#8250df", thresholds: 30 })), Plot.ruleX([0], { stroke: "#cf222e" })],
+    marks: [Plot.rectY(data, { ...Plot.binX({ y: "count" }, { x: "logit", thresholds: 30 }), fill: "#8250df" }), Plot.ruleX([0], { stroke: "#cf222e" })],
   });
   return `<div class="${level}"><b>PBO ${result.pbo.toFixed(2)}</b>: ${escapeHtml(words)} (${result.logits.length.toLocaleString("en-US")} splits, ${result.trials} trials).</div>${chart}`;
 }
