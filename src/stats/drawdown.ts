@@ -41,28 +41,33 @@ export function drawdownSeries(returns: ArrayLike<number>): Float64Array {
   return dd;
 }
 
-/** Maximum drawdown with its peak, trough and recovery indices and the longest time under water. */
+/**
+ * Maximum drawdown with its peak, trough and recovery indices and the longest time under water.
+ * Wealth is recomputed on the fly (a second pass finds the recovery) rather than stored: the
+ * result is identical and a long series needs no extra buffer.
+ */
 export function drawdownInfo(returns: ArrayLike<number>): DrawdownInfo {
-  const w = cumulativeWealth(returns);
-  let peak = w[0]!;
+  const n = returns.length;
+  let w = 1;
+  let peak = 1;
   let peakAt = 0;
   let best = 0;
   let bestPeak = 0;
   let bestTrough = 0;
   let longest = 0;
   let longestStart = 0;
-  for (let k = 1; k < w.length; k++) {
-    const v = w[k]!;
-    if (v >= peak) {
+  for (let k = 1; k <= n; k++) {
+    w *= 1 + returns[k - 1]!;
+    if (w >= peak) {
       if (k - 1 - peakAt > longest) {
         longest = k - 1 - peakAt;
         longestStart = peakAt;
       }
-      peak = v;
+      peak = w;
       peakAt = k;
       continue;
     }
-    const dd = v / peak - 1;
+    const dd = w / peak - 1;
     if (dd < best) {
       best = dd;
       bestPeak = peakAt;
@@ -70,15 +75,18 @@ export function drawdownInfo(returns: ArrayLike<number>): DrawdownInfo {
     }
   }
   // A drawdown still open at the end counts with its length so far.
-  if (w.length - 1 - peakAt > longest) {
-    longest = w.length - 1 - peakAt;
+  if (n - peakAt > longest) {
+    longest = n - peakAt;
     longestStart = peakAt;
   }
   let recovery = -1;
   if (best < 0) {
-    const level = w[bestPeak]!;
-    for (let k = bestTrough + 1; k < w.length; k++) {
-      if (w[k]! >= level) {
+    let level = NaN;
+    w = 1;
+    for (let k = 1; k <= n; k++) {
+      w *= 1 + returns[k - 1]!;
+      if (k === bestPeak) level = w;
+      else if (k > bestTrough && w >= (bestPeak === 0 ? 1 : level)) {
         recovery = k;
         break;
       }

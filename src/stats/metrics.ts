@@ -10,7 +10,7 @@
  */
 import { LabError } from "../core/index.js";
 import type { EquityCurve } from "./types.js";
-import { mean, std, quantile, quantileSorted } from "./moments.js";
+import { mean, std, quantile } from "./moments.js";
 import { drawdownInfo } from "./drawdown.js";
 
 export const DEFAULT_PERIODS_PER_YEAR = 252;
@@ -60,12 +60,6 @@ export function annualVolatility(returns: ArrayLike<number>, periodsPerYear = DE
   return std(returns) * Math.sqrt(periodsPerYear);
 }
 
-function excess(returns: ArrayLike<number>, rate: number): Float64Array {
-  const out = new Float64Array(returns.length);
-  for (let i = 0; i < returns.length; i++) out[i] = returns[i]! - rate;
-  return out;
-}
-
 /** Per-period (not annualized) Sharpe: mean(r − rf) / std(r − rf, ddof = 1). Allocation-free (used per bootstrap resample). */
 export function sharpePerPeriod(returns: ArrayLike<number>, riskFree = 0): number {
   const n = returns.length;
@@ -105,7 +99,7 @@ export function sortinoRatio(returns: ArrayLike<number>, options: { periodsPerYe
   const mar = options.minimumAcceptableReturn ?? 0;
   const dd = downsideDeviation(returns, mar);
   if (!(dd > 0)) return NaN;
-  return (mean(excess(returns, mar)) / dd) * Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
+  return ((mean(returns) - mar) / dd) * Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
 }
 
 /** Maximum drawdown of cumulative wealth, as a fraction ≤ 0. */
@@ -151,15 +145,17 @@ export function valueAtRisk(returns: ArrayLike<number>, level = 0.05): number {
  * falls on an observation.)
  */
 export function conditionalValueAtRisk(returns: ArrayLike<number>, level = 0.05): number {
-  const n = returns.length;
-  if (n === 0) return NaN;
-  const sorted = Float64Array.from(returns).sort();
-  const v = quantileSorted(sorted, level);
+  if (returns.length === 0) return NaN;
+  return conditionalValueAtRiskAt(returns, quantile(returns, level));
+}
+
+/** Mean of the returns ≤ `var` (a VaR computed elsewhere). */
+export function conditionalValueAtRiskAt(returns: ArrayLike<number>, valueAtRisk: number): number {
   let s = 0;
   let c = 0;
-  for (let i = 0; i < n && sorted[i]! <= v; i++) {
-    s += sorted[i]!;
-    c++;
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i]!;
+    if (r <= valueAtRisk) (s += r), c++;
   }
   return c > 0 ? s / c : NaN;
 }

@@ -5,11 +5,11 @@
  * the common checks once (NaN input, too few returns, constant returns) and collects the reasons
  * for every NaN.
  */
-import { mean, std, skewness, kurtosisRaw, kurtosisExcess, hasNonFinite } from "./moments.js";
+import { mean, std, skewness, kurtosisRaw, kurtosisExcess, hasNonFinite, quantileInPlace } from "./moments.js";
 import { drawdownInfo, type DrawdownInfo } from "./drawdown.js";
 import {
   DEFAULT_PERIODS_PER_YEAR, cumulativeReturn, annualReturn, annualVolatility, sharpeRatio, sortinoRatio, downsideDeviation,
-  calmarRatio, omegaRatio, tailRatio, valueAtRisk, conditionalValueAtRisk, hitRate, profitFactor, averageWin, averageLoss,
+  omegaRatio, conditionalValueAtRiskAt, hitRate, profitFactor, averageWin, averageLoss,
 } from "./metrics.js";
 
 export interface MetricOptions {
@@ -34,6 +34,8 @@ export interface MetricContext {
   readonly varLevel: number;
   /** Computed once and shared by the drawdown metrics. */
   readonly drawdown: DrawdownInfo;
+  /** Quantile of the returns (linear interpolation) on one shared scratch copy. */
+  quantile(q: number): number;
 }
 
 export interface UndefinedMetric {
@@ -73,11 +75,11 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   { key: "maxDrawdown", title: "Max drawdown", format: pct(), compute: (c) => c.drawdown.maxDrawdown },
   { key: "longestDrawdown", title: "Longest drawdown (periods)", format: count, compute: (c) => c.drawdown.longestDuration },
-  { key: "calmar", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? calmarRatio(c.returns, c.periodsPerYear) : undefinedMetric("no drawdown")) },
+  { key: "calmar", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown : undefinedMetric("no drawdown")) },
   { key: "omega", title: "Omega ratio (threshold 0)", format: ratio, compute: (c) => { const v = omegaRatio(c.returns, c.omegaThreshold); return Number.isNaN(v) ? undefinedMetric("no return below the threshold") : v; } },
-  { key: "tailRatio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const v = tailRatio(c.returns); return Number.isNaN(v) ? undefinedMetric("5th percentile return is 0") : v; } },
-  { key: "valueAtRisk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => valueAtRisk(c.returns, c.varLevel) },
-  { key: "conditionalValueAtRisk", title: "CVaR (5%, historical, per period)", format: pct(3), compute: (c) => conditionalValueAtRisk(c.returns, c.varLevel) },
+  { key: "tailRatio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const lo = Math.abs(c.quantile(0.05)); return lo > 0 ? Math.abs(c.quantile(0.95)) / lo : undefinedMetric("5th percentile return is 0"); } },
+  { key: "valueAtRisk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => c.quantile(c.varLevel) },
+  { key: "conditionalValueAtRisk", title: "CVaR (5%, historical, per period)", format: pct(3), compute: (c) => conditionalValueAtRiskAt(c.returns, c.quantile(c.varLevel)) },
   { key: "skewness", title: "Skewness", format: ratio, compute: (c) => needsVariance(c) ?? skewness(c.returns) },
   { key: "kurtosis", title: "Kurtosis (raw, normal = 3)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisRaw(c.returns) },
   { key: "excessKurtosis", title: "Excess kurtosis (normal = 0)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisExcess(c.returns) },
@@ -104,6 +106,7 @@ export interface MetricsReport {
 
 /** Builds the shared context (options resolved once). */
 export function metricContext(returns: Float64Array, options: MetricOptions = {}): MetricContext {
+  let scratch: Float64Array | undefined;
   return {
     returns,
     periodsPerYear: options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR,
@@ -112,6 +115,13 @@ export function metricContext(returns: Float64Array, options: MetricOptions = {}
     omegaThreshold: options.omegaThreshold ?? 0,
     varLevel: options.varLevel ?? 0.05,
     drawdown: drawdownInfo(returns),
+    quantile(q: number): number {
+      if (scratch === undefined) {
+        scratch = returns.slice();
+        for (let i = 0; i < scratch.length; i++) if (Number.isNaN(scratch[i]!)) return NaN;
+      }
+      return quantileInPlace(scratch, q);
+    },
   };
 }
 

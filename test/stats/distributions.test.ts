@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalCdf, normalInv, erfc, erf, mean, std, variance, skewness, kurtosisRaw, kurtosisExcess, quantile } from "../../src/stats/index.js";
+import { normalCdf, normalInv, erfc, erf, mean, std, variance, skewness, kurtosisRaw, kurtosisExcess, quantile, selectInPlace } from "../../src/stats/index.js";
+import { rng } from "../../src/core/index.js";
 
 describe("normal distribution", () => {
   // Reference values: scipy.stats.norm.cdf / .ppf and scipy.special.erfc, printed to 16 digits.
@@ -74,6 +75,26 @@ describe("moments", () => {
     expect(quantile(x, 0.95)).toBeCloseTo(8.8, 14);
     // q=0.05 -> h = 0.2 -> 1 + 0.2·1 = 1.2
     expect(quantile(x, 0.05)).toBeCloseTo(1.2, 14);
+  });
+
+  it("selection-based quantiles equal sorting and interpolating, also with many ties", () => {
+    const random = rng(3);
+    for (const n of [1, 2, 7, 100, 1001]) {
+      // a third of the values are exactly 0 (idle periods), the rest spread out
+      const x = Float64Array.from({ length: n }, () => (random.float() < 0.33 ? 0 : Math.round(random.normal(0, 5)) / 1000 + 0)); // + 0 turns −0 into 0
+      const sorted = Float64Array.from(x).sort();
+      for (const q of [0, 0.01, 0.05, 0.25, 0.5, 0.9, 0.95, 1]) {
+        const h = (n - 1) * q;
+        const lo = Math.floor(h);
+        const expected = sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, n - 1)]! - sorted[lo]!);
+        expect(quantile(x, q)).toBeCloseTo(expected, 15);
+      }
+      const k = Math.floor(n / 3);
+      const copy = Float64Array.from(x);
+      expect(selectInPlace(copy, k)).toBe(sorted[k]);
+      for (let i = 0; i < n; i++) expect(i < k ? copy[i]! <= copy[k]! : copy[i]! >= copy[k]!).toBe(true);
+    }
+    expect(quantile([1, NaN, 2], 0.5)).toBeNaN();
   });
 
   it("gives NaN for constant, too short or NaN input", () => {

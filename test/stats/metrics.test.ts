@@ -52,6 +52,10 @@ describe("metrics against a hand-worked 5-return series", () => {
     const info = drawdownInfo(new Float64Array([-0.1, 0.1, 0.1]));
     expect(info.maxDrawdown).toBeCloseTo(-0.1, 14);
     expect([info.peakIndex, info.troughIndex, info.recoveryIndex, info.longestDuration]).toEqual([0, 1, 3, 2]);
+    // W = 1, 1.1, 0.88, 1.144: peak W1, trough W2 (0.88/1.1 − 1 = −20 %), recovered at W3 (1.144 ≥ 1.1)
+    const later = drawdownInfo(new Float64Array([0.1, -0.2, 0.3]));
+    expect(later.maxDrawdown).toBeCloseTo(-0.2, 14);
+    expect([later.peakIndex, later.troughIndex, later.recoveryIndex, later.longestDuration, later.longestStartIndex]).toEqual([1, 2, 3, 1, 1]);
   });
 
   it("distribution and trade metrics", () => {
