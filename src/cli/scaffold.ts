@@ -14,11 +14,12 @@ export interface ScaffoldResult {
   files: string[];
 }
 
-/** Bundled order-by-order sample (2 s of CME ES MBO, with snapshot) used by scaffolded notebooks. */
-export function bundledSamplePath(): string | undefined {
+/** Bundled order-by-order sample (2 s of CME ES MBO, with snapshot, and its definitions) used by scaffolded notebooks. */
+export function bundledSample(): { data: string; definitions: string } | undefined {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const path = join(root, "data", "databento", "esm4-orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst");
-  return existsSync(path) ? path : undefined;
+  const data = join(root, "data", "databento", "esm4-orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst");
+  const definitions = join(root, "data", "databento", "esm4-orderbooks_definition.dbn.zst");
+  return existsSync(data) && existsSync(definitions) ? { data, definitions } : undefined;
 }
 
 function words(name: string): string[] {
@@ -45,8 +46,8 @@ export function scaffoldStrategy(name: string, dir: string, options: { force?: b
   mkdirSync(folder, { recursive: true });
   writeFileSync(files[0]!, strategySource(pascal, camel));
   writeFileSync(files[1]!, testSource(pascal, kebab));
-  const sample = bundledSamplePath();
-  writeFileSync(files[2]!, notebookSource(pascal, kebab, sample === undefined ? undefined : relative(folder, sample)));
+  const sample = bundledSample();
+  writeFileSync(files[2]!, notebookSource(pascal, kebab, sample === undefined ? undefined : { data: relative(folder, sample.data), definitions: relative(folder, sample.definitions) }));
   return { name: pascal, registryName: camel, files };
 }
 
@@ -112,13 +113,14 @@ describe("${pascal}", () => {
 `;
 }
 
-function notebookSource(pascal: string, kebab: string, samplePath: string | undefined): string {
+function notebookSource(pascal: string, kebab: string, sample: { data: string; definitions: string } | undefined): string {
   const cell = (cell_type: "markdown" | "code", text: string) => {
     const source = text.split("\n").map((line, j, all) => (j < all.length - 1 ? line + "\n" : line));
     return cell_type === "code" ? { cell_type, execution_count: null, metadata: {}, outputs: [], source } : { cell_type, metadata: {}, source };
   };
-  const load = samplePath
-    ? `// Bundled sample: 2 s of CME ES futures, order by order (Databento MBO, with the snapshot).\nconst ticks = lab.data.readDbn(${JSON.stringify(samplePath.split("\\").join("/"))});\nticks.length`
+  const posix = (p: string): string => p.split("\\").join("/");
+  const load = sample
+    ? `// Bundled sample: 2 s of CME ES futures, order by order (Databento MBO, with the snapshot);\n// the definitions file gives the tick size and multiplier.\nconst ticks = lab.data.readDbn(${JSON.stringify(posix(sample.data))}, { definitions: ${JSON.stringify(posix(sample.definitions))} });\nticks.length`
     : `// No bundled sample found next to the package: use seeded synthetic data.\nconst ticks = lab.data.generateTicks({ events: 200_000, seed: 1, mode: "l2" });\nticks.length`;
   const nb = {
     cells: [
