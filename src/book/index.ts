@@ -11,7 +11,7 @@ export { DatabentoMboBook, checkMboBook } from "./databento-mbo.js";
 export type { PublishedTop, MboCheckOptions, MboCheckReport, CrossedRun } from "./databento-mbo.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
 export { syncBinanceDepth, binanceSyncedBatch, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
-export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterMismatch } from "./lobster-verify.js";
+export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterVerifyInput, type LobsterMismatch } from "./lobster-verify.js";
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
 import "./formats.js";
 export { lobsterL2Batch, lobsterStartBook, type LobsterL2Options, type LobsterL2Result } from "./lobster-book.js";

@@ -16,7 +16,7 @@
  * of the hidden depth put there) and counts that cell as "not comparable". Levels 1..L-1 never
  * need this: at most one level changes per message, so a level entering the window lands at L.
  */
-import { EventKind, type LobsterData } from "../data/index.js";
+import { EventKind, readLobster, type LobsterData, type LobsterOrderbook, type TickBatch } from "../data/index.js";
 import { LabError } from "../core/index.js";
 import { L2Book } from "./l2-book.js";
 
@@ -53,7 +53,36 @@ function sideLevels(book: L2Book, side: 1 | -1, n: number, prices: Float64Array,
   return book.levels(side, n, prices, sizes);
 }
 
-export function verifyLobster(data: LobsterData, options: LobsterVerifyOptions = {}): LobsterVerifyReport {
+/** The files (or already-read parts) to verify, for `verifyLobster({ messages, orderbook, levels })`. */
+export interface LobsterVerifyInput extends LobsterVerifyOptions {
+  /** Message CSV or LOBSTER zip, or the message batch `readLobster` returned. */
+  messages: string | TickBatch;
+  /** Orderbook CSV or zip (default: inside the messages zip), or the orderbook `readLobster` returned. */
+  orderbook?: string | LobsterOrderbook;
+  /** Session date when the file name does not carry it. */
+  date?: string;
+}
+
+function isLobsterData(x: LobsterData | LobsterVerifyInput): x is LobsterData {
+  return "batch" in x;
+}
+
+/**
+ * Replays the messages as price levels and compares levels 1..L-1 with the orderbook after every
+ * message. Takes what `readLobster` returned, or `{ messages, orderbook, levels }` as file paths
+ * (read here) or as the parts already read.
+ */
+export function verifyLobster(input: LobsterData | LobsterVerifyInput, options: LobsterVerifyOptions = {}): LobsterVerifyReport {
+  let data: LobsterData;
+  if (isLobsterData(input)) data = input;
+  else {
+    if (typeof input.messages === "string") {
+      const orderbookFile = typeof input.orderbook === "string" ? input.orderbook : undefined;
+      data = readLobster({ messages: input.messages, ...(orderbookFile ? { orderbook: orderbookFile } : typeof input.orderbook === "object" ? { orderbook: false } : {}), ...(input.date ? { date: input.date } : {}) });
+    } else data = { batch: input.messages, date: "", symbol: "", counts: { add: 0, partialCancel: 0, delete: 0, execute: 0, hiddenExecute: 0, cross: 0, halt: 0 } };
+    if (typeof input.orderbook === "object") data = { ...data, orderbook: input.orderbook };
+    if (input.levels !== undefined && options.levels === undefined) options = { levels: input.levels };
+  }
   const ob = data.orderbook;
   if (!ob) {
     throw new LabError({ code: "NO_ORDERBOOK", message: "LOBSTER verification needs the orderbook file", hint: "read the LOBSTER zip (it holds both files) or pass { orderbook: <file> } to readLobster" });

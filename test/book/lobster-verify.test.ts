@@ -33,4 +33,11 @@ describe("L2 reconstruction against LOBSTER's reference order book (GOOG 2012-06
     expect(report.firstMismatch!.row).toBe(row);
     expect(report.firstMismatch!.side).toBe("bid");
   });
+
+  it("takes file paths too: the level-5 file, all 112,672 rows after the first, zero mismatches", () => {
+    const five = join(dir, "LOBSTER_SampleFile_GOOG_2012-06-21_5.zip");
+    const fromFiles = verifyLobster({ messages: five, levels: 5 });
+    expect(fromFiles).toEqual(verifyLobster(readLobster({ messages: five }), { levels: 5 }));
+    expect([fromFiles.rows, fromFiles.mismatches, fromFiles.compared + fromFiles.notComparable]).toEqual([112_672, 0, 112_672 * 2 * 5]);
+  });
 });
