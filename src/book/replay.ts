@@ -9,7 +9,8 @@
  *   book (LOBSTER): Add adds its size at (side, price); Reduce, Delete and Execute remove theirs;
  *   Execute flagged Hidden does not touch the visible book; Trade and Halt rows change nothing.
  *   L2 rows in the same stream are applied as in "l2". Modify cannot be folded without order
- *   state (its old price/size are not in the row): it is counted in `unfoldableRows`, never guessed.
+ *   state (its old price/size are not in the row), nor can a row without a price or size: such
+ *   rows are counted in `unfoldableRows`, never guessed.
  * `"auto"` (default) picks "levels" when the batch has L3 rows and no LevelSet row.
  *
  * Checkpoints copy every level of both sides (`L2Book.levels`) into flat Float64Arrays; a query
