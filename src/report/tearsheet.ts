@@ -280,12 +280,12 @@ export function tearSheet(input: TearSheetInput): TearSheet {
 
 function metricsTableHtml(sheet: TearSheet): string {
   const rows: string[] = [];
-  const cell = (title: string, value: string, reason?: string): string =>
-    `<tr><th class="txt">${escapeHtml(title)}</th><td>${escapeHtml(value)}</td><td class="txt note">${reason ? escapeHtml(reason) : ""}</td></tr>`;
+  const cell = (title: string, value: string, reason: string | undefined, source: string): string =>
+    `<tr><th class="txt" title="${escapeHtml(source)}">${escapeHtml(title)}</th><td>${escapeHtml(value)}</td><td class="txt note">${reason ? escapeHtml(reason) : ""}</td></tr>`;
   for (const m of METRICS) {
     const v = sheet.metrics.values[m.key];
     if (v === undefined) continue;
-    rows.push(cell(m.title, m.format(v), sheet.metrics.reasons[m.key]));
+    rows.push(cell(m.title, m.format(v), sheet.metrics.reasons[m.key], m.source));
   }
   return `<table><caption>Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${fmtNumber(sheet.periodsPerYear, 4)} per year)</caption><tbody>${rows.join("")}</tbody></table>`;
 }

@@ -50,6 +50,8 @@ export interface MetricDefinition {
   title: string;
   compute(ctx: MetricContext): MetricOutcome;
   format(value: number): string;
+  /** Where the definition comes from (paper or library function it follows). */
+  source: string;
 }
 
 /** A NaN result with the reason it is undefined. */
@@ -65,28 +67,28 @@ const needsTwo = (ctx: MetricContext): UndefinedMetric | undefined => (ctx.retur
 const needsVariance = (ctx: MetricContext): UndefinedMetric | undefined => needsTwo(ctx) ?? (!(std(ctx.returns) > 1e-14 * Math.abs(mean(ctx.returns))) ? undefinedMetric("returns are constant (zero variance)") : undefined);
 
 export const METRICS: readonly MetricDefinition[] = [
-  { key: "totalReturn", title: "Total return", format: pct(), compute: (c) => cumulativeReturn(c.returns) },
-  { key: "annualReturn", title: "Annual return (CAGR)", format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : annualReturn(c.returns, c.periodsPerYear)) },
-  { key: "annualVolatility", title: "Annual volatility", format: pct(), compute: (c) => needsTwo(c) ?? annualVolatility(c.returns, c.periodsPerYear) },
-  { key: "sharpe", title: "Sharpe ratio (annualized)", format: ratio, compute: (c) => needsVariance(c) ?? sharpeRatio(c.returns, c) },
+  { key: "totalReturn", source: "empyrical cum_returns_final", title: "Total return", format: pct(), compute: (c) => cumulativeReturn(c.returns) },
+  { key: "annualReturn", source: "empyrical annual_return / cagr", title: "Annual return (CAGR)", format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : annualReturn(c.returns, c.periodsPerYear)) },
+  { key: "annualVolatility", source: "empyrical annual_volatility (ddof = 1)", title: "Annual volatility", format: pct(), compute: (c) => needsTwo(c) ?? annualVolatility(c.returns, c.periodsPerYear) },
+  { key: "sharpe", source: "Sharpe (1966); empyrical sharpe_ratio", title: "Sharpe ratio (annualized)", format: ratio, compute: (c) => needsVariance(c) ?? sharpeRatio(c.returns, c) },
   {
-    key: "sortino", title: "Sortino ratio (annualized)", format: ratio,
+    key: "sortino", source: "Sortino & Price (1994); empyrical sortino_ratio / downside_risk", title: "Sortino ratio (annualized)", format: ratio,
     compute: (c) => (downsideDeviation(c.returns, c.minimumAcceptableReturn) > 0 ? sortinoRatio(c.returns, c) : undefinedMetric("no return below the minimum acceptable return: downside deviation is 0")),
   },
-  { key: "maxDrawdown", title: "Max drawdown", format: pct(), compute: (c) => c.drawdown.maxDrawdown },
-  { key: "longestDrawdown", title: "Longest drawdown (periods)", format: count, compute: (c) => c.drawdown.longestDuration },
-  { key: "calmar", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown : undefinedMetric("no drawdown")) },
-  { key: "omega", title: "Omega ratio (threshold 0)", format: ratio, compute: (c) => { const v = omegaRatio(c.returns, c.omegaThreshold); return Number.isNaN(v) ? undefinedMetric("no return below the threshold") : v; } },
-  { key: "tailRatio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const lo = Math.abs(c.quantile(0.05)); return lo > 0 ? Math.abs(c.quantile(0.95)) / lo : undefinedMetric("5th percentile return is 0"); } },
-  { key: "valueAtRisk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => c.quantile(c.varLevel) },
-  { key: "conditionalValueAtRisk", title: "CVaR (5%, historical, per period)", format: pct(3), compute: (c) => conditionalValueAtRiskAt(c.returns, c.quantile(c.varLevel)) },
-  { key: "skewness", title: "Skewness", format: ratio, compute: (c) => needsVariance(c) ?? skewness(c.returns) },
-  { key: "kurtosis", title: "Kurtosis (raw, normal = 3)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisRaw(c.returns) },
-  { key: "excessKurtosis", title: "Excess kurtosis (normal = 0)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisExcess(c.returns) },
-  { key: "hitRate", title: "Hit rate", format: pct(1), compute: (c) => { const v = hitRate(c.returns); return Number.isNaN(v) ? undefinedMetric("every return is 0") : v; } },
-  { key: "profitFactor", title: "Profit factor", format: ratio, compute: (c) => { const v = profitFactor(c.returns); return Number.isNaN(v) ? undefinedMetric("no losing period") : v; } },
-  { key: "averageWin", title: "Average win", format: pct(3), compute: (c) => { const v = averageWin(c.returns); return Number.isNaN(v) ? undefinedMetric("no winning period") : v; } },
-  { key: "averageLoss", title: "Average loss", format: pct(3), compute: (c) => { const v = averageLoss(c.returns); return Number.isNaN(v) ? undefinedMetric("no losing period") : v; } },
+  { key: "maxDrawdown", source: "empyrical max_drawdown", title: "Max drawdown", format: pct(), compute: (c) => c.drawdown.maxDrawdown },
+  { key: "longestDrawdown", source: "pyfolio drawdown periods (duration under water)", title: "Longest drawdown (periods)", format: count, compute: (c) => c.drawdown.longestDuration },
+  { key: "calmar", source: "Young (1991); empyrical calmar_ratio", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown : undefinedMetric("no drawdown")) },
+  { key: "omega", source: "Keating & Shadwick (2002); empyrical omega_ratio", title: "Omega ratio (threshold 0)", format: ratio, compute: (c) => { const v = omegaRatio(c.returns, c.omegaThreshold); return Number.isNaN(v) ? undefinedMetric("no return below the threshold") : v; } },
+  { key: "tailRatio", source: "empyrical tail_ratio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const lo = Math.abs(c.quantile(0.05)); return lo > 0 ? Math.abs(c.quantile(0.95)) / lo : undefinedMetric("5th percentile return is 0"); } },
+  { key: "valueAtRisk", source: "historical VaR; empyrical value_at_risk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => c.quantile(c.varLevel) },
+  { key: "conditionalValueAtRisk", source: "historical expected shortfall (Acerbi & Tasche 2002)", title: "CVaR (5%, historical, per period)", format: pct(3), compute: (c) => conditionalValueAtRiskAt(c.returns, c.quantile(c.varLevel)) },
+  { key: "skewness", source: "scipy.stats.skew (bias = True)", title: "Skewness", format: ratio, compute: (c) => needsVariance(c) ?? skewness(c.returns) },
+  { key: "kurtosis", source: "Pearson raw kurtosis m4/m2² (the γ4 of Bailey & López de Prado)", title: "Kurtosis (raw, normal = 3)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisRaw(c.returns) },
+  { key: "excessKurtosis", source: "scipy.stats.kurtosis (Fisher, bias = True)", title: "Excess kurtosis (normal = 0)", format: ratio, compute: (c) => needsVariance(c) ?? kurtosisExcess(c.returns) },
+  { key: "hitRate", source: "quantstats win_rate", title: "Hit rate", format: pct(1), compute: (c) => { const v = hitRate(c.returns); return Number.isNaN(v) ? undefinedMetric("every return is 0") : v; } },
+  { key: "profitFactor", source: "quantstats profit_factor", title: "Profit factor", format: ratio, compute: (c) => { const v = profitFactor(c.returns); return Number.isNaN(v) ? undefinedMetric("no losing period") : v; } },
+  { key: "averageWin", source: "quantstats avg_win", title: "Average win", format: pct(3), compute: (c) => { const v = averageWin(c.returns); return Number.isNaN(v) ? undefinedMetric("no winning period") : v; } },
+  { key: "averageLoss", source: "quantstats avg_loss", title: "Average loss", format: pct(3), compute: (c) => { const v = averageLoss(c.returns); return Number.isNaN(v) ? undefinedMetric("no losing period") : v; } },
 ];
 
 /** Metric titles by key, for tables. */

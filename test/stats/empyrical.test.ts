@@ -5,7 +5,7 @@
  * (mean/std/downside based figures and drawdowns). Periods per year: daily 252, weekly 52, monthly 12.
  */
 import { describe, expect, it } from "vitest";
-import { annualReturn, annualVolatility, calmarRatio, maxDrawdown, omegaRatio, sharpeRatio, sortinoRatio, tailRatio } from "../../src/stats/index.js";
+import { METRICS, annualReturn, annualVolatility, calmarRatio, maxDrawdown, omegaRatio, sharpeRatio, sortinoRatio, tailRatio } from "../../src/stats/index.js";
 
 const pct = (xs: number[]): Float64Array => Float64Array.from(xs, (x) => x / 100);
 const mixed = pct([1, 10, -4, 2, 3, 2, 1, -10]); // mixed_returns without the NaN
@@ -68,5 +68,12 @@ describe("empyrical's test expectations", () => {
 
   it("tail_ratio (empyrical asserts one decimal)", () => {
     expect(tailRatio(mixed)).toBeCloseTo(0.9473684210526313, 1);
+  });
+});
+
+describe("metric registry", () => {
+  it("names the source of every definition", () => {
+    for (const m of METRICS) expect(m.source.length, m.key).toBeGreaterThan(5);
+    expect(METRICS.find((m) => m.key === "sharpe")!.source).toMatch(/empyrical sharpe_ratio/);
   });
 });
