@@ -136,6 +136,9 @@ export function rangeFigures(ts: BigInt64Array, equity: Float64Array, startNs: b
 export function evaluatorFor(factory: StrategyFactory, backtestOptions: StrategyBacktestOptions = {}): TrialEvaluator {
   const interval = backtestOptions.equityIntervalNs ?? 1_000_000_000;
   return (params: Params, data: TickBatch, range: RowRange, ctx: TrialContext): TrialOutput => {
+    if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start < range.end && range.end <= data.length)) {
+      throw new LabError({ code: "BAD_RANGE", message: `row range [${range.start}, ${range.end}) is not inside the data's ${data.length} rows`, hint: "ranges are [start, end) with 0 ≤ start < end ≤ data.length" });
+    }
     const configured = factory(params);
     const view = range.end === data.length ? data : sliceBatch(data, 0, range.end);
     const startNs = data.localTs[range.start]!;

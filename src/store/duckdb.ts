@@ -8,6 +8,8 @@
  * connection. Parameters and metrics are JSON text (non-finite numbers as "NaN"/"Infinity");
  * per-period returns are a BLOB of little-endian float64 (exact, and compact for long series).
  */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { LabError } from "../core/index.js";
 import { chooseRun, decodeMetrics, encodeJson, newRunId, packFloat64, unpackFloat64 } from "./common.js";
 import type { BeginRunOptions, BegunRun, RunInfo, StoredValue, TrialPhase, TrialRecord, TrialStatus, TrialStore } from "./types.js";
@@ -50,6 +52,7 @@ export class DuckDbStore implements TrialStore {
 
   static async open(path: string, options: DuckDbStoreOptions = {}): Promise<DuckDbStore> {
     const api = await import("@duckdb/node-api");
+    if (!options.readOnly && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
     let instance: DuckApi.DuckDBInstance;
     try {
       instance = await api.DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY", threads: "1" } : { threads: "1" });
