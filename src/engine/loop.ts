@@ -226,15 +226,31 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
         nextSample += interval;
       }
       if (src === 1) {
-        const r = er;
-        if (ep >= len) et = Infinity;
-        else {
-          er = rows === null ? ep : rows[ep]!;
-          ep++;
-          const x = (ew[2 * er + 1]! - bhi) * 4294967296 + ((ew[2 * er]! >>> 0) - blo);
-          if (x > et) et = x;
+        let now = t;
+        // With no order resting, exchange rows cannot produce a response, so a run of them up to
+        // the next other event (ties go to the exchange, as in the scheduler) needs no scheduling.
+        let stop = now;
+        if (exchange.restingOrders(0) === 0) {
+          stop = lt < tm ? lt : tm;
+          if (rq < stop) stop = rq;
+          if (rs < stop) stop = rs;
+          if (nt < stop) stop = nt;
+          if (nextSample < stop) stop = nextSample;
         }
-        exchange.processRow(0, batch, r, t);
+        for (;;) {
+          const r = er;
+          if (ep >= len) et = Infinity;
+          else {
+            er = rows === null ? ep : rows[ep]!;
+            ep++;
+            const x = (ew[2 * er + 1]! - bhi) * 4294967296 + ((ew[2 * er]! >>> 0) - blo);
+            if (x > et) et = x;
+          }
+          exchange.processRow(0, batch, r, now);
+          endT = now;
+          if (et > stop || exchange.restingOrders(0) !== 0) break;
+          now = et;
+        }
       } else if (src === 5) {
         const r = lr;
         const feed = lf;
