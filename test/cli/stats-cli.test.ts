@@ -3,6 +3,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, ROOT, TEST_OUTPUT } from "../helpers/paths.js";
+import { generateTicks } from "../../src/data/index.js";
+import { backtest } from "../../src/engine/index.js";
+import { strategies } from "../../src/strategy/index.js";
 
 const DIR = join(TEST_OUTPUT, "stats-cli");
 mkdirSync(DIR, { recursive: true });
@@ -147,9 +150,11 @@ describe("strategy-lab pbo", () => {
 
 describe("strategy-lab report", () => {
   it("writes one self-contained HTML file from a backtest results file", () => {
+    // The results file is what `strategy-lab backtest --out` writes: BacktestResult.toJSON().
     const runFile = join(DIR, "run.json");
-    const bt = cli("backtest", "--strategy", "marketMaker", "--data", "generated", "--events", "20000", "--seed", "3", "--interval", "1s", "--cash", "100000", "--out", runFile, "--json");
-    expect(bt.code, bt.stderr).toBe(0);
+    const ticks = generateTicks({ events: 20000, seed: 3, mode: "l2" });
+    const run = backtest(ticks, strategies.get("marketMaker")({}), { seed: 3, equityIntervalNs: 1e9, initialCash: 100_000 });
+    writeFileSync(runFile, JSON.stringify(run.toJSON()));
     const results = JSON.parse(readFileSync(runFile, "utf8")) as { summary: { trades: number }; equity: { ts: string[] } };
     const out = join(DIR, "report.html");
     const r = cli("report", runFile, "--out", out, "--trials", "24", "--trial-sharpe-variance", "0.0001", "--json");
