@@ -305,7 +305,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizationRe
       previous,
       getPool: async () => {
         if (pool === undefined) {
-          pool = await TrialPool.open(options.workers === undefined ? { data, evaluator } : { data, evaluator, workers: options.workers });
+          // A function evaluator (a notebook cell's, or a strategy only this process knows) runs in
+          // this thread unless a worker count was asked for (which then fails with a hint).
+          const workers = options.workers ?? (typeof evaluator === "function" ? 0 : undefined);
+          if (options.workers === undefined && workers === 0) warn("trials run in this thread: workers cannot load a function; pass a module reference (or strategyModule) to use worker threads");
+          pool = await TrialPool.open(workers === undefined ? { data, evaluator } : { data, evaluator, workers });
           workersUsed = pool.size;
           if (pool.copiedData) warn("the data was copied into shared memory for the workers; pass data generated or read with shared: true (or lab.data.toShared) to avoid the copy");
         }

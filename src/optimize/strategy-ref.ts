@@ -39,6 +39,8 @@ export async function strategyEvaluatorRef(
   const fingerprint = { strategy: name, backtest, strategyModule: strategyModule ?? null };
   if (workers === 0) return { evaluator: evaluatorFor(factory, backtest), schema: factory.schema, fingerprint };
   const builtIn = BUILT_IN().includes(factory);
+  // Not given a worker count: a strategy only this process knows runs here (the caller notes it).
+  if (!builtIn && strategyModule === undefined && workers === undefined) return { evaluator: evaluatorFor(factory, backtest), schema: factory.schema, fingerprint };
   if (!builtIn && strategyModule === undefined) {
     throw new LabError({
       code: "STRATEGY_NOT_IN_WORKERS",

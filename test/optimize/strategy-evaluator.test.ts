@@ -108,7 +108,16 @@ describe("optimize with a registered strategy", () => {
     expect(a.fixed).toEqual({ exitThreshold: 0, levels: 1, size: 1, maxPosition: 5, mode: "taker" });
   });
 
-  it("refuses a strategy defined only in this process when workers are used", async () => {
+  it("runs a strategy defined only in this process in this thread, and refuses it when workers are asked for", async () => {
     await expect(optimize({ data, strategy: probe([]), space: { k: range(1, 3, 1) }, workers: 2 })).rejects.toThrow(/defined in this process only/);
+    const notes: string[] = [];
+    const seen: Seen[] = [];
+    const r = await optimize({ data, strategy: probe(seen), space: { k: range(1, 3, 1) }, objective: "trades", onWarning: (m) => notes.push(m) });
+    expect(r.workers).toBe(0);
+    expect(r.trialCount).toBe(3);
+    expect(notes).toEqual(["trials run in this thread: workers cannot load a function; pass a module reference (or strategyModule) to use worker threads"]);
+    // The probe ran in this process: three full replays of its books.
+    expect(seen.length % 3).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
   });
 });
