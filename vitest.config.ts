@@ -7,8 +7,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
-    // Two cores: notebook and e2e tests spawn their own processes.
-    maxWorkers: 2,
+    // One test worker: notebook, CLI and browser tests start their own processes (kernels, Chromium,
+    // optimizer workers), and long CPU-bound differential tests must not starve the worker's RPC
+    // heartbeat (vitest reports "Timeout calling onTaskUpdate" when a worker is blocked for 60 s).
+    maxWorkers: 1,
     minWorkers: 1,
   },
 });
