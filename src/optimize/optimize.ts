@@ -226,8 +226,15 @@ function windowReport(index: number, w: WalkForwardWindow | undefined, range: Ro
   };
 }
 
-/** Runs an optimization; see `OptimizeOptions`. */
-export async function optimize(options: OptimizeOptions): Promise<OptimizationResult> {
+/**
+ * Runs an optimization; see `OptimizeOptions`. Also callable as
+ * `optimize(data, strategy, space, options?)`, like `backtest(ticks, strategy, options)`.
+ */
+export async function optimize(options: OptimizeOptions): Promise<OptimizationResult>;
+export async function optimize(data: TickBatch, strategy: string | StrategyFactory, space: SpaceSpec, options?: Omit<OptimizeOptions, "data" | "strategy" | "space">): Promise<OptimizationResult>;
+export async function optimize(first: OptimizeOptions | TickBatch, strategy?: string | StrategyFactory, spaceSpec?: SpaceSpec, rest: Omit<OptimizeOptions, "data" | "strategy" | "space"> = {}): Promise<OptimizationResult> {
+  const positional = typeof first === "object" && first !== null && (first as TickBatch).exchTs instanceof BigInt64Array;
+  const options: OptimizeOptions = positional ? { ...rest, data: first as TickBatch, ...(strategy === undefined ? {} : { strategy }), ...(spaceSpec === undefined ? {} : { space: spaceSpec }) } : (first as OptimizeOptions);
   if (typeof options !== "object" || options === null) throw bad("options", "must be an object", "e.g. lab.optimize({ data, strategy: \"imbalance\", space: { threshold: lab.range(0.1, 0.5, 0.05) } })");
   checkOptionKeys(options, OPTION_KEYS, "optimize");
   const startedAt = performance.now();

@@ -211,3 +211,13 @@ describe("optimize in this thread", () => {
     expect(Array.from(t.columns.trades as Float64Array)).toEqual([0, 0, 10, 10, 20, 20]);
   });
 });
+
+describe("positional form", () => {
+  it("optimize(data, strategy, space, options) equals the options form", async () => {
+    const space = { threshold: range(0.2, 0.4, 0.1) };
+    const a = await optimize({ data, strategy: "imbalance", space, objective: "pnl", workers: 0 });
+    const b = await optimize(data, "imbalance", space, { objective: "pnl", workers: 0 });
+    expect(a.trialCount).toBe(3);
+    expect(b.trials.map((t) => [t.params, t.metrics])).toEqual(a.trials.map((t) => [t.params, t.metrics]));
+  });
+});
