@@ -69,15 +69,11 @@ export class ExchangeSim {
   price = new Float64Array(0);
   qty = new Float64Array(0);
   leaves = new Float64Array(0);
-  filled = new Float64Array(0);
-  pxSum = new Float64Array(0);
   status = new Uint8Array(0);
   reason = new Uint8Array(0);
   arrivedT = new Float64Array(0);
   doneT = new Float64Array(0);
   touch = new Float64Array(0);
-  takerPxSum = new Float64Array(0);
-  takerQty = new Float64Array(0);
   readonly queueState: QueueState = { front: new Float64Array(0), traded: new Float64Array(0), priority: new Float64Array(0) };
 
   // Resting orders per instrument, in arrival order.
@@ -388,13 +384,9 @@ export class ExchangeSim {
     this.price[o] = tk.price[o]!;
     this.qty[o] = tk.qty[o]!;
     this.leaves[o] = tk.qty[o]!;
-    this.filled[o] = 0;
-    this.pxSum[o] = 0;
     this.arrivedT[o] = t;
     this.doneT[o] = NaN;
     this.reason[o] = 0;
-    this.takerPxSum[o] = 0;
-    this.takerQty[o] = 0;
     const touch = side === 1 ? book.bestAsk() : book.bestBid();
     this.touch[o] = touch;
     const type = tk.type[o]!;
@@ -496,8 +488,6 @@ export class ExchangeSim {
       const q = book.qtyAtLevel(opp, lv);
       if (!(q > 0)) continue;
       const lots = Math.min(q, this.leaves[o]!);
-      this.takerPxSum[o] = this.takerPxSum[o]! + lots * px;
-      this.takerQty[o] = this.takerQty[o]! + lots;
       this.fill(k, o, lots, px, Liquidity.Taker, t);
     }
   }
@@ -520,7 +510,8 @@ export class ExchangeSim {
     }
     const price = newPrice === newPrice ? newPrice : this.price[o]!;
     const qty = newQty === newQty ? newQty : this.qty[o]!;
-    if (qty <= this.filled[o]!) {
+    const filled = this.qty[o]! - this.leaves[o]!;
+    if (qty <= filled) {
       this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, OrderReason.BadModify);
       return;
     }
@@ -528,7 +519,7 @@ export class ExchangeSim {
     const book = this.books[k]!;
     if (price === this.price[o] && qty <= this.qty[o]!) {
       this.qty[o] = qty;
-      this.leaves[o] = qty - this.filled[o]!;
+      this.leaves[o] = qty - filled;
       this.respond(t, ResponseKind.Modified, o, qty, price, 0, 0, 0);
       return;
     }
@@ -540,7 +531,7 @@ export class ExchangeSim {
     this.unrest(k, o);
     this.price[o] = price;
     this.qty[o] = qty;
-    this.leaves[o] = qty - this.filled[o]!;
+    this.leaves[o] = qty - filled;
     this.respond(t, ResponseKind.Modified, o, qty, price, 0, 0, 0);
     if (crosses) this.take(k, o, side, price, t);
     if (this.leaves[o]! > 0) this.rest(k, o);
@@ -551,8 +542,6 @@ export class ExchangeSim {
   private fill(k: number, o: number, lots: number, priceTicks: number, liquidity: number, t: number): void {
     const side = this.tickets.side[o]!;
     this.leaves[o] = this.leaves[o]! - lots;
-    this.filled[o] = this.filled[o]! + lots;
-    this.pxSum[o] = this.pxSum[o]! + lots * priceTicks;
     const fee = this.portfolio.applyFill(k, side, priceTicks, lots, liquidity);
     const fi = this.fills.push(t, k, o, side, priceTicks, lots, fee, liquidity);
     if (this.leaves[o]! <= 0) {
@@ -611,15 +600,11 @@ export class ExchangeSim {
     this.price = f(this.price);
     this.qty = f(this.qty);
     this.leaves = f(this.leaves);
-    this.filled = f(this.filled);
-    this.pxSum = f(this.pxSum);
     this.status = u(this.status);
     this.reason = u(this.reason);
     this.arrivedT = f(this.arrivedT);
     this.doneT = f(this.doneT);
     this.touch = f(this.touch);
-    this.takerPxSum = f(this.takerPxSum);
-    this.takerQty = f(this.takerQty);
     this.queueState.front = f(this.queueState.front);
     this.queueState.traded = f(this.queueState.traded);
     this.queueState.priority = f(this.queueState.priority);

@@ -137,7 +137,6 @@ export class LocalView {
   price = new Float64Array(0);
   qty = new Float64Array(0);
   leaves = new Float64Array(0);
-  filled = new Float64Array(0);
   ackT = new Float64Array(0);
   doneT = new Float64Array(0);
   private readonly open: Int32Array[];
@@ -286,7 +285,6 @@ export class LocalView {
         break;
       case ResponseKind.Fill: {
         this.leaves[o] = Math.max(0, this.leaves[o]! - qty);
-        this.filled[o] = this.filled[o]! + qty;
         if (side === 1) this.openBuy[k] = this.openBuy[k]! - qty;
         else this.openSell[k] = this.openSell[k]! - qty;
         this.position[k] = this.position[k]! + side * qty;
@@ -312,9 +310,10 @@ export class LocalView {
         break;
       case ResponseKind.Modified: {
         const before = this.leaves[o]!;
+        const filled = this.qty[o]! - before;
         this.price[o] = price;
         this.qty[o] = qty;
-        this.leaves[o] = Math.max(0, qty - this.filled[o]!);
+        this.leaves[o] = Math.max(0, qty - filled);
         const d = this.leaves[o]! - before;
         if (side === 1) this.openBuy[k] = this.openBuy[k]! + d;
         else this.openSell[k] = this.openSell[k]! + d;
@@ -368,7 +367,6 @@ export class LocalView {
     this.price[o] = price;
     this.qty[o] = qty;
     this.leaves[o] = qty;
-    this.filled[o] = 0;
     this.status[o] = OrderStatus.New;
     this.reason[o] = 0;
     this.ackT[o] = NaN;
@@ -377,7 +375,6 @@ export class LocalView {
     if (reject !== OrderReason.None) {
       this.status[o] = OrderStatus.Rejected;
       this.reason[o] = reject;
-      this.leaves[o] = 0;
       this.notices.push(t, NaN, ResponseKind.Rejected, o, 0, NaN, 0, 0, reject);
       return o;
     }
@@ -520,8 +517,9 @@ export class LocalView {
       tif: TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC",
       priceTicks: this.price[o]!,
       qtyLots: this.qty[o]!,
-      filledLots: this.filled[o]!,
-      leavesLots: this.leaves[o]!,
+      // Unfilled lots stay in `leaves` after an order ends (cancel, reject); an ended order has none open.
+      filledLots: this.qty[o]! - this.leaves[o]!,
+      leavesLots: this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0,
       status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
       reason: ORDER_REASON_NAMES[reason] ?? "None",
       ts: this.time.toBigInt(this.now),
@@ -548,7 +546,6 @@ export class LocalView {
     this.price = f(this.price);
     this.qty = f(this.qty);
     this.leaves = f(this.leaves);
-    this.filled = f(this.filled);
     this.ackT = f(this.ackT);
     this.doneT = f(this.doneT);
     this.cap = cap;

@@ -20,6 +20,7 @@ import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
 import { ExchangeSim } from "./exchange.js";
 import { LocalView } from "./local.js";
+import type { FeedLatencyModel } from "./latency.js";
 import type { NormalizedOptions } from "./options.js";
 import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
 import { l3Fifo, riskAverse, type QueueModel } from "./queue/index.js";
@@ -93,88 +94,152 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
   });
 
-  // Cursor state per instrument.
-  const exPos = new Int32Array(n);
-  const exRow = new Int32Array(n);
-  const exT = new Float64Array(n);
-  const loPos = new Int32Array(n);
-  const loRow = new Int32Array(n);
-  const loT = new Float64Array(n);
-  const loFeed = new Float64Array(n);
   const feedModel = opts.feed === "data" ? null : opts.feed;
-  let feedClamped = 0;
-
-  const advanceExch = (k: number): void => {
-    const s = streams[k]!;
-    const p = exPos[k]!;
-    if (p >= s.length) {
-      exT[k] = Infinity;
-      return;
-    }
-    exPos[k] = p + 1;
-    const r = s.rows === null ? p : s.rows[p]!;
-    exRow[k] = r;
-    const t = time.at(s.exchWords, r);
-    exT[k] = t > exT[k]! ? t : exT[k]!;
-  };
-  const advanceLocal = (k: number): void => {
-    const s = streams[k]!;
-    const p = loPos[k]!;
-    if (p >= s.length) {
-      loT[k] = Infinity;
-      return;
-    }
-    loPos[k] = p + 1;
-    const r = s.rows === null ? p : s.rows[p]!;
-    const et = time.at(s.exchWords, r);
-    let t: number;
-    if (feedModel === null) {
-      t = time.at(s.localWords, r);
-      if (t < et) {
-        t = et;
-        feedClamped++;
-      }
-    } else {
-      t = et + Math.max(0, Math.round(feedModel.feedNs(et)));
-    }
-    loRow[k] = r;
-    if (t < loT[k]!) t = loT[k]!;
-    loT[k] = t;
-    loFeed[k] = t - et;
-  };
-
-  // The run starts when the strategy first sees data: nothing can trade before that.
-  let startT = Infinity;
-  for (let k = 0; k < n; k++) {
-    exT[k] = -Infinity;
-    loT[k] = -Infinity;
-    advanceExch(k);
-    advanceLocal(k);
-    startT = Math.min(startT, loT[k]!);
-  }
-  // The run ends with the last feed row (exchange or local); later requests, responses and
-  // timers are not processed.
-  let endT = startT;
-  let cursorsLeft = 2 * n;
-  // Grid samples on multiples of the interval since the epoch.
-  const interval = opts.equityIntervalNs;
-  const intervalBig = BigInt(interval);
-  const firstGrid = ((time.base + BigInt(Math.max(0, startT)) + intervalBig - 1n) / intervalBig) * intervalBig;
-  let nextSample = Number(firstGrid - time.base);
-  if (nextSample < startT) nextSample += interval;
-
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample);
+  const startT = loop.startT;
   const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
-  let steps = 0;
 
   sample(startT, -2);
   local.start(startT);
-  const hasLast = streams.map((s) => s.hasLast);
+  // Chunks of events per call: the hot loop lives in a method that is called many times, so an
+  // engine deoptimization (the first order, the first fill) is followed by a re-optimization
+  // instead of leaving one long-running loop in slow code.
+  while (loop.run(65536)) progress?.update(loop.position());
+  const endT = loop.endT;
+  let nextSample = loop.nextSample;
+  const interval = opts.equityIntervalNs;
+  const feedClamped = loop.feedClamped;
+  while (nextSample <= endT && endT !== Infinity) {
+    sample(nextSample, -1);
+    nextSample += interval;
+  }
+  if (equity.t[equity.length - 1] !== endT) sample(endT, -2);
+  local.end(endT);
+  progress?.finish();
+  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+}
 
-  if (n === 1 && progress === undefined) {
-    // One instrument: the same loop with every cursor in local variables (the common case, and
-    // the hot one: this runs once per feed row per processor).
-    const st = streams[0]!;
+/**
+ * The scheduler: cursors over the feeds plus the channels and timers, advanced in time order (see
+ * the module comment for the order at equal times). State lives in fields so `run` can return
+ * after a chunk and be called again.
+ */
+class FeedLoop {
+  readonly n: number;
+  readonly startT: number;
+  endT: number;
+  nextSample: number;
+  feedClamped = 0;
+  private cursorsLeft: number;
+  // Per-instrument cursors (generic path).
+  private readonly exPos: Int32Array;
+  private readonly exRow: Int32Array;
+  private readonly exT: Float64Array;
+  private readonly loPos: Int32Array;
+  private readonly loRow: Int32Array;
+  private readonly loT: Float64Array;
+  private readonly loFeed: Float64Array;
+  private readonly hasLast: boolean[];
+
+  constructor(
+    private readonly streams: readonly Stream[],
+    private readonly time: TimeBase,
+    private readonly feedModel: FeedLatencyModel | null,
+    private readonly exchange: ExchangeSim,
+    private readonly local: LocalView,
+    private readonly requests: RequestQueue,
+    private readonly responses: ResponseQueue,
+    private readonly notices: ResponseQueue,
+    private readonly timers: TimerHeap,
+    private readonly interval: number,
+    private readonly sample: (t: number, fillIndex: number) => void,
+  ) {
+    const n = streams.length;
+    this.n = n;
+    this.exPos = new Int32Array(n);
+    this.exRow = new Int32Array(n);
+    this.exT = new Float64Array(n).fill(-Infinity);
+    this.loPos = new Int32Array(n);
+    this.loRow = new Int32Array(n);
+    this.loT = new Float64Array(n).fill(-Infinity);
+    this.loFeed = new Float64Array(n);
+    this.hasLast = streams.map((s) => s.hasLast);
+    // The run starts when the strategy first sees data: nothing can trade before that.
+    let startT = Infinity;
+    for (let k = 0; k < n; k++) {
+      this.advanceExch(k);
+      this.advanceLocal(k);
+      startT = Math.min(startT, this.loT[k]!);
+    }
+    this.startT = startT;
+    // The run ends with the last feed row (exchange or local); later requests, responses and
+    // timers are not processed.
+    this.endT = startT;
+    this.cursorsLeft = 2 * n;
+    // Grid samples on multiples of the interval since the epoch.
+    const intervalBig = BigInt(interval);
+    const firstGrid = ((time.base + BigInt(Math.max(0, startT)) + intervalBig - 1n) / intervalBig) * intervalBig;
+    let next = Number(firstGrid - time.base);
+    if (next < startT) next += interval;
+    this.nextSample = next;
+  }
+
+  /** Rows consumed by both processors so far (for progress). */
+  position(): number {
+    let s = 0;
+    for (let k = 0; k < this.n; k++) s += this.exPos[k]! + this.loPos[k]!;
+    return s;
+  }
+
+  private advanceExch(k: number): void {
+    const s = this.streams[k]!;
+    const p = this.exPos[k]!;
+    if (p >= s.length) {
+      this.exT[k] = Infinity;
+      return;
+    }
+    this.exPos[k] = p + 1;
+    const r = s.rows === null ? p : s.rows[p]!;
+    this.exRow[k] = r;
+    const t = this.time.at(s.exchWords, r);
+    if (t > this.exT[k]!) this.exT[k] = t;
+  }
+
+  private advanceLocal(k: number): void {
+    const s = this.streams[k]!;
+    const p = this.loPos[k]!;
+    if (p >= s.length) {
+      this.loT[k] = Infinity;
+      return;
+    }
+    this.loPos[k] = p + 1;
+    const r = s.rows === null ? p : s.rows[p]!;
+    const et = this.time.at(s.exchWords, r);
+    let t: number;
+    if (this.feedModel === null) {
+      t = this.time.at(s.localWords, r);
+      if (t < et) {
+        t = et;
+        this.feedClamped++;
+      }
+    } else {
+      t = et + Math.max(0, Math.round(this.feedModel.feedNs(et)));
+    }
+    this.loRow[k] = r;
+    if (t < this.loT[k]!) t = this.loT[k]!;
+    this.loT[k] = t;
+    this.loFeed[k] = t - et;
+  }
+
+  /** Processes up to `budget` events; false when the run is over. */
+  run(budget: number): boolean {
+    return this.n === 1 ? this.runSingle(budget) : this.runMulti(budget);
+  }
+
+  /** One instrument: the same scheduling with the cursors in local variables (the hot path). */
+  private runSingle(budget: number): boolean {
+    const st = this.streams[0]!;
     const batch = st.batch;
     const rows = st.rows;
     const len = st.length;
@@ -182,16 +247,21 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
     const lw = st.localWords;
     const flags = batch.flags;
     const last = st.hasLast;
-    const bhi = time.hi;
-    const blo = time.lo;
-    let ep = exPos[0]!;
-    let er = exRow[0]!;
-    let et = exT[0]!;
-    let lp = loPos[0]!;
-    let lr = loRow[0]!;
-    let lt = loT[0]!;
-    let lf = loFeed[0]!;
-    for (;;) {
+    const bhi = this.time.hi;
+    const blo = this.time.lo;
+    const { exchange, local, requests, responses, notices, timers, feedModel, interval } = this;
+    let ep = this.exPos[0]!;
+    let er = this.exRow[0]!;
+    let et = this.exT[0]!;
+    let lp = this.loPos[0]!;
+    let lr = this.loRow[0]!;
+    let lt = this.loT[0]!;
+    let lf = this.loFeed[0]!;
+    let endT = this.endT;
+    let nextSample = this.nextSample;
+    let clamped = this.feedClamped;
+    let more = true;
+    for (let steps = 0; steps < budget; steps++) {
       let t = et;
       let src = 1;
       const rq = requests.nextT();
@@ -218,11 +288,13 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
         t = tm;
         src = 6;
       }
-      if (t === Infinity) break;
+      if (t === Infinity || (src !== 1 && src !== 5 && et === Infinity && lt === Infinity && t > endT)) {
+        more = false;
+        break;
+      }
       if (src === 1 || src === 5) endT = t;
-      else if (et === Infinity && lt === Infinity && t > endT) break;
       while (nextSample < t) {
-        sample(nextSample, -1);
+        this.sample(nextSample, -1);
         nextSample += interval;
       }
       if (src === 1) {
@@ -264,7 +336,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
             y = (lw[2 * lr + 1]! - bhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - blo);
             if (y < x) {
               y = x;
-              feedClamped++;
+              clamped++;
             }
           } else {
             y = x + Math.max(0, Math.round(feedModel.feedNs(x)));
@@ -279,8 +351,22 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
       else if (src === 4) local.processResponse(notices, t);
       else local.fireTimer(t);
     }
-  } else {
-    for (;;) {
+    this.exPos[0] = ep;
+    this.exRow[0] = er;
+    this.exT[0] = et;
+    this.loPos[0] = lp;
+    this.loRow[0] = lr;
+    this.loT[0] = lt;
+    this.loFeed[0] = lf;
+    this.endT = endT;
+    this.nextSample = nextSample;
+    this.feedClamped = clamped;
+    return more;
+  }
+
+  private runMulti(budget: number): boolean {
+    const { n, exT, loT, exRow, loRow, loFeed, requests, responses, notices, timers, exchange, local, streams, hasLast, interval } = this;
+    for (let steps = 0; steps < budget; steps++) {
       let t = Infinity;
       let src = 0;
       let which = -1;
@@ -320,18 +406,17 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
         t = tm;
         src = 6;
       }
-      if (src === 1 || src === 5) endT = t;
-      else if (cursorsLeft === 0 && t > endT) break;
-      if (t === Infinity) break;
-      while (nextSample < t) {
-        sample(nextSample, -1);
-        nextSample += interval;
+      if (t === Infinity || (src !== 1 && src !== 5 && this.cursorsLeft === 0 && t > this.endT)) return false;
+      if (src === 1 || src === 5) this.endT = t;
+      while (this.nextSample < t) {
+        this.sample(this.nextSample, -1);
+        this.nextSample += interval;
       }
       switch (src) {
         case 1: {
           const r = exRow[which]!;
-          advanceExch(which);
-          if (exT[which] === Infinity) cursorsLeft--;
+          this.advanceExch(which);
+          if (exT[which] === Infinity) this.cursorsLeft--;
           exchange.processRow(which, streams[which]!.batch, r, t);
           break;
         }
@@ -347,8 +432,8 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
         case 5: {
           const r = loRow[which]!;
           const feed = loFeed[which]!;
-          advanceLocal(which);
-          if (loT[which] === Infinity) cursorsLeft--;
+          this.advanceLocal(which);
+          if (loT[which] === Infinity) this.cursorsLeft--;
           const s = streams[which]!;
           const groupEnd = hasLast[which] ? (s.batch.flags[r]! & EventFlag.Last) !== 0 : loT[which] !== t;
           local.processRow(which, s.batch, r, t, feed, groupEnd);
@@ -357,21 +442,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
         default:
           local.fireTimer(t);
       }
-      if (progress !== undefined && (++steps & 0xfffff) === 0) progress.update(sumPositions(exPos, loPos));
     }
+    return true;
   }
-  while (nextSample <= endT && endT !== Infinity) {
-    sample(nextSample, -1);
-    nextSample += interval;
-  }
-  if (equity.t[equity.length - 1] !== endT) sample(endT, -2);
-  local.end(endT);
-  progress?.finish();
-  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
-}
-
-function sumPositions(a: Int32Array, b: Int32Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k]! + b[k]!;
-  return s;
 }

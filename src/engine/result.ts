@@ -71,7 +71,7 @@ const SECONDS_PER_YEAR = 365 * 86400;
 interface RawTables {
   time: RawRun["time"];
   tickets: RawRun["tickets"];
-  ex: Pick<RawRun["exchange"], "arrivedT" | "price" | "qty" | "filled" | "pxSum" | "status" | "reason" | "doneT" | "takerQty" | "takerPxSum" | "touch">;
+  ex: Pick<RawRun["exchange"], "arrivedT" | "price" | "qty" | "status" | "reason" | "doneT" | "touch">;
   local: Pick<RawRun["local"], "status" | "reason" | "ackT" | "doneT">;
   portfolio: RawRun["portfolio"];
   fills: RawRun["fills"];
@@ -98,7 +98,7 @@ export class BacktestResult {
     this.raw = {
       time: run.time,
       tickets: run.tickets,
-      ex: { arrivedT: ex.arrivedT, price: ex.price, qty: ex.qty, filled: ex.filled, pxSum: ex.pxSum, status: ex.status, reason: ex.reason, doneT: ex.doneT, takerQty: ex.takerQty, takerPxSum: ex.takerPxSum, touch: ex.touch },
+      ex: { arrivedT: ex.arrivedT, price: ex.price, qty: ex.qty, status: ex.status, reason: ex.reason, doneT: ex.doneT, touch: ex.touch },
       local: { status: local.status, reason: local.reason, ackT: local.ackT, doneT: local.doneT },
       portfolio,
       fills: run.fills,
@@ -156,8 +156,24 @@ export class BacktestResult {
   /** One row per order (id = row index). */
   get orders(): OrderTable {
     if (this.cache.orders) return this.cache.orders;
-    const { time, tickets, ex, local } = this.raw;
+    const { time, tickets, ex, local, fills: fr } = this.raw;
     const n = tickets.length;
+    // Filled size, average price and taker price per order, from the fills.
+    const filled = new Float64Array(n);
+    const pxSum = new Float64Array(n);
+    const takerQty = new Float64Array(n);
+    const takerPxSum = new Float64Array(n);
+    for (let j = 0; j < fr.length; j++) {
+      const o = fr.orderId[j]!;
+      const q = fr.qtyLots[j]!;
+      const px = fr.priceTicks[j]!;
+      filled[o] = filled[o]! + q;
+      pxSum[o] = pxSum[o]! + q * px;
+      if (fr.liquidity[j] === Liquidity.Taker) {
+        takerQty[o] = takerQty[o]! + q;
+        takerPxSum[o] = takerPxSum[o]! + q * px;
+      }
+    }
     const orders: OrderTable = {
       id: new Float64Array(n),
       instrument: tickets.instrument.slice(0, n),
@@ -183,13 +199,13 @@ export class BacktestResult {
       orders.id[o] = o;
       orders.priceTicks[o] = arrived ? ex.price[o]! : tickets.price[o]!;
       orders.qtyLots[o] = arrived ? ex.qty[o]! : tickets.qty[o]!;
-      orders.filledLots[o] = arrived ? ex.filled[o]! : 0;
-      orders.avgPriceTicks[o] = arrived && ex.filled[o]! > 0 ? ex.pxSum[o]! / ex.filled[o]! : NaN;
+      orders.filledLots[o] = filled[o]!;
+      orders.avgPriceTicks[o] = filled[o]! > 0 ? pxSum[o]! / filled[o]! : NaN;
       orders.status[o] = arrived ? ex.status[o]! : local.status[o]!;
       orders.reason[o] = arrived ? ex.reason[o]! : local.reason[o]!;
       doneT[o] = arrived ? ex.doneT[o]! : local.doneT[o]!;
       arrivedT[o] = arrived ? ex.arrivedT[o]! : NaN;
-      orders.slippageTicks[o] = arrived && ex.takerQty[o]! > 0 ? tickets.side[o]! * (ex.takerPxSum[o]! / ex.takerQty[o]! - ex.touch[o]!) : NaN;
+      orders.slippageTicks[o] = takerQty[o]! > 0 ? tickets.side[o]! * (takerPxSum[o]! / takerQty[o]! - ex.touch[o]!) : NaN;
     }
     orders.doneTs = time.toBigInt64Array(doneT);
     orders.arrivedTs = time.toBigInt64Array(arrivedT);
