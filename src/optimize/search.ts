@@ -130,7 +130,7 @@ export function expandGrid(space: SearchSpace, options: GridOptions = {}): { poi
   const axes = space.dims.map((d) => dimGrid(d));
   const total = axes.reduce((n, a) => n * a.length, 1);
   const warnings: string[] = [];
-  if (total > 50_000_000) {
+  if (total > 5_000_000) {
     throw new LabError({ code: "GRID_TOO_LARGE", message: `the grid has ${total.toLocaleString("en-US")} points`, hint: 'use coarser steps, method "random" with trials, or method "genetic"' });
   }
   let points: Params[] = [];
