@@ -334,16 +334,27 @@ export class BacktestResult {
     return this.toString();
   }
 
-  /** The report input: `{ summary, settings, instruments, equity, fills, mid, orders }`, timestamps as ns strings. */
+  /**
+   * The report input: `{ summary, settings, instruments, equity, fills, mid, orders }`, timestamps
+   * as ns strings. `equity` and `mid` hold the regular samples only (every `equity.intervalNs`,
+   * plus the start and end of the run), the series a tear sheet turns into period returns; the
+   * in-memory `run.equity` also has a sample at every fill.
+   */
   toJSON(): BacktestJson {
     const str = (a: BigInt64Array): string[] => Array.from(a, (v) => v.toString());
     const num = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
     const s = this.summary;
+    const keep: number[] = [];
+    this.equitySampleFill.forEach((f, j) => {
+      if (f < 0) keep.push(j);
+    });
+    const pick = <T>(a: ArrayLike<T>): T[] => keep.map((j) => a[j]!);
+    const position = this.equity.position ?? new Float64Array(this.equity.ts.length);
     return {
       summary: { ...s, startTs: s.startTs.toString(), endTs: s.endTs.toString() },
       settings: this.settings,
       instruments: this.instruments.map((i) => i.toJSON()),
-      equity: { ts: str(this.equity.ts), equity: num(this.equity.equity), position: num(this.equity.position ?? new Float64Array(0)) },
+      equity: { ts: pick(this.equity.ts).map(String), equity: num(pick(this.equity.equity)), position: num(pick(position)), intervalNs: this.settings.equityIntervalNs },
       fills: {
         ts: str(this.fills.ts),
         side: Array.from(this.fills.side),
@@ -354,7 +365,7 @@ export class BacktestResult {
         instrument: Array.from(this.fills.instrument ?? new Uint16Array(0)),
         orderId: Array.from(this.fills.orderId ?? new Float64Array(0)),
       },
-      mid: { ts: str(this.mid.ts), mid: num(this.mid.mid) },
+      mid: { ts: pick(this.mid.ts).map(String), mid: num(pick(this.mid.mid)) },
       orders: {
         id: Array.from(this.orders.id),
         instrument: Array.from(this.orders.instrument),
@@ -384,7 +395,7 @@ export interface BacktestJson {
   summary: Omit<BacktestSummary, "startTs" | "endTs"> & { startTs: string; endTs: string };
   settings: BacktestSettings;
   instruments: InstrumentSpecInit[];
-  equity: { ts: string[]; equity: (number | null)[]; position: (number | null)[] };
+  equity: { ts: string[]; equity: (number | null)[]; position: (number | null)[]; intervalNs: number };
   fills: { ts: string[]; side: number[]; price: (number | null)[]; qty: (number | null)[]; fee: (number | null)[]; liquidity: string[]; instrument: number[]; orderId: number[] };
   mid: { ts: string[]; mid: (number | null)[] };
   orders: Record<string, unknown[]>;

@@ -44,6 +44,14 @@ describe("strategy-lab backtest", () => {
     expect(json.equity.ts.every((t) => /^\d{19}$/.test(t))).toBe(true);
     expect(json.fills.ts.length).toBe(json.fills.price.length);
     expect(json.mid.ts).toEqual(json.equity.ts);
+    // Regular samples only: every inner step is the 1 s interval (the first and last are the run's ends).
+    const steps = json.equity.ts.slice(1).map((t, j) => BigInt(t) - BigInt(json.equity.ts[j]!));
+    expect(steps.slice(1, -1).every((d) => d === 1_000_000_000n)).toBe(true);
+    // ... which `strategy-lab report` turns into a tear sheet.
+    const html = join(TEST_OUTPUT, "eng-cli-report.html");
+    const report = cli("report", file, "--out", html);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(html, "utf8")).toMatch(/<html/i);
   });
 
   it("rejects an unknown strategy with a did-you-mean hint, on one line", () => {
