@@ -57,4 +57,20 @@ describe("strategy registry", () => {
     expect(backtest(feed, configured).orders.id.length).toBe(1);
     expect(backtest(feed, configured).orders.id.length).toBe(1);
   });
+
+  it("a class instance works as a strategy (methods keep their this)", () => {
+    class CountAndBuy {
+      books = 0;
+      onBook(ctx: import("../../src/engine/index.js").Context): void {
+        this.books++;
+        if (this.books === 3) ctx.buy(1);
+      }
+    }
+    const feed = new Feed().add(0, 1, 1, 100, 5).add(0, 2, -1, 101, 5).add(10, 3, 1, 99, 1).add(20, 4, 1, 98, 1).build(testSpec());
+    const instance = new CountAndBuy();
+    const run = backtest(feed, instance);
+    expect(instance.books).toBe(4);
+    expect(run.summary.strategy).toBe("CountAndBuy");
+    expect(run.summary.finalPosition).toEqual([1]);
+  });
 });
