@@ -54,6 +54,21 @@ describe("strategy-lab backtest", () => {
     expect(readFileSync(html, "utf8")).toMatch(/<html/i);
   });
 
+  it("reads a partitioned catalog folder", async () => {
+    const { writeCatalog } = await import("../../src/data/index.js");
+    const root = join(TEST_OUTPUT, "eng-cli-catalog");
+    rmSync(root, { recursive: true, force: true });
+    const ticks = generateTicks({ events: 20_000, seed: 9, mode: "l2" });
+    await writeCatalog(root, ticks);
+    const r = cli("backtest", "--strategy", "imbalance", "--data", root, "--symbol", "SYN", "--latency", "20us", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { summary: { pnl: number; trades: number; events: number } };
+    const direct = backtest(ticks, strategies.imbalance(), { latencyNs: 20_000, seed: 1 });
+    expect(out.summary.events).toBe(20_000);
+    expect(out.summary.trades).toBe(direct.summary.trades);
+    expect(out.summary.pnl).toBeCloseTo(direct.summary.pnl, 9);
+  });
+
   it("rejects an unknown strategy with a did-you-mean hint, on one line", () => {
     const r = cli("backtest", "--strategy", "imbalanse", "--data", "generated");
     expect(r.code).toBe(2);

@@ -2,15 +2,16 @@
  * `strategy-lab backtest`: one backtest from the shell.
  *   strategy-lab backtest --strategy imbalance --data ticks.parquet --params '{"threshold":0.3}' --latency 50us --queue prob --json
  *   strategy-lab backtest --strategy marketMaker --data generated --events 200000 --out run.json
+ *   strategy-lab backtest --strategy imbalance --data catalog/ --venue SIM --symbol SYN --start 2024-01-02T14:30:00Z
  * `--out` writes the full result (the input of `strategy-lab report`).
  *
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { Command } from "commander";
 import { LabError, instrument, parseDuration, type InstrumentSpec } from "../../core/index.js";
-import { generateTicks, readDbn, readFile, type TickBatch } from "../../data/index.js";
+import { generateTicks, readCatalog, readDbn, readFile, type TickBatch } from "../../data/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { strategies } from "../../strategy/index.js";
 import { scaffoldStrategy } from "../scaffold.js";
@@ -35,6 +36,8 @@ interface BacktestCliOptions extends GlobalOptions {
   venue?: string;
   tickSize?: string;
   lotSize?: string;
+  start?: string;
+  end?: string;
   out?: string;
 }
 
@@ -55,6 +58,10 @@ async function loadData(o: BacktestCliOptions): Promise<TickBatch> {
     return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.seed ?? "1", "--seed"), mode });
   }
   requireFile(o.data, "data file");
+  if (statSync(o.data).isDirectory()) {
+    // A partitioned catalog (venue=/symbol=/date=): --symbol / --venue / --start / --end select from it.
+    return readCatalog(o.data, { ...(o.symbol ? { symbols: [o.symbol] } : {}), ...(o.venue ? { venues: [o.venue] } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}) });
+  }
   let spec: InstrumentSpec | undefined;
   if (o.tickSize !== undefined || o.symbol !== undefined) {
     spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
@@ -76,7 +83,7 @@ export function register(program: Command): void {
     .command("backtest")
     .description("run one event-driven backtest of a registered strategy on a data file (or generated data)")
     .requiredOption("--strategy <name>", `strategy name (${strategies.names().join(", ")})`)
-    .requiredOption("--data <path>", 'tick data file, or "generated" for seeded synthetic data')
+    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
     .option("--format <name>", "data format (guessed from the file name when omitted)")
     .option("--params <json>", "strategy parameters as JSON, e.g. '{\"threshold\":0.3}'")
     .option("--latency <duration>", "order latency each way (ns, or 50us, 1ms ...)", "0")
@@ -89,8 +96,10 @@ export function register(program: Command): void {
     .option("--cash <amount>", "initial cash", "0")
     .option("--events <n>", "rows of generated data", "200000")
     .option("--mode <l2|l3>", "generated data kind", "l2")
-    .option("--symbol <symbol>", "instrument symbol (for formats that need one)")
-    .option("--venue <venue>", "instrument venue")
+    .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")
+    .option("--venue <venue>", "instrument venue (the venue to read from a catalog)")
+    .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
+    .option("--end <time>", "catalog: end of the range to read (exclusive)")
     .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
     .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001")
     .option("--out <file>", "write the full result as JSON (report input)")
