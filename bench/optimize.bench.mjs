@@ -15,6 +15,7 @@ import { machine, result, rssTracker, writeResults } from "./lib.mjs";
 
 const EVENTS = 7_000_000;
 const SEED = 7;
+const REPEAT = 3;
 const SPACE = { threshold: { min: 0.2, max: 0.9, step: 0.1 } }; // 8 trials: enough to amortize worker start-up
 const here = fileURLToPath(import.meta.url);
 
@@ -27,9 +28,14 @@ async function child(workers) {
   globalThis.gc?.();
   const baseline = process.memoryUsage().rss;
   const dataBytes = lab.data.batchBytes(data);
-  const t1 = performance.now();
-  const res = await lab.optimize({ data, strategy: "imbalance", space: SPACE, backtest: { latencyNs: 50_000 }, objective: "pnl", workers, seed: SEED });
-  const seconds = (performance.now() - t1) / 1000;
+  // Best of REPEAT sweeps: the machine may be shared, and the least disturbed run is the measure.
+  let seconds = Infinity;
+  let res;
+  for (let r = 0; r < REPEAT; r++) {
+    const t1 = performance.now();
+    res = await lab.optimize({ data, strategy: "imbalance", space: SPACE, backtest: { latencyNs: 50_000 }, objective: "pnl", workers, seed: SEED });
+    seconds = Math.min(seconds, (performance.now() - t1) / 1000);
+  }
   const peak = rss.peakBytes();
   rss.stop();
   const events = res.trials.reduce((a, t) => a + t.events, 0);
@@ -52,7 +58,7 @@ async function parallelCapacity() {
   };
   let best1 = Infinity;
   let best2 = Infinity;
-  for (let r = 0; r < 2; r++) {
+  for (let r = 0; r < 3; r++) {
     best1 = Math.min(best1, await wall(1));
     best2 = Math.min(best2, await wall(2));
   }
@@ -75,7 +81,7 @@ if (process.argv[2] === "--child") {
   load.push(os.loadavg()[0]);
   const two = runChild(2);
   load.push(os.loadavg()[0]);
-  const capacity = Math.min(capacityBefore, await parallelCapacity());
+  const capacity = Math.max(capacityBefore, await parallelCapacity());
   if (JSON.stringify(one.pnl) !== JSON.stringify(two.pnl)) throw new Error(`1 and 2 workers disagree: ${one.pnl} vs ${two.pnl}`);
   const MB = 2 ** 20;
   const results = [
@@ -93,6 +99,6 @@ if (process.argv[2] === "--child") {
     result("speedup-vs-capacity", one.seconds / two.seconds / capacity, "ratio", "higher"),
     result("load-average-1min", Math.max(...load), "runnable", "lower"),
   ];
-  console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events: 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
+  console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events (best of ${REPEAT}): 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
   writeResults("optimize", results);
 }
