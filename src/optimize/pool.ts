@@ -148,7 +148,11 @@ export class TrialPool {
     };
     let outcomes: TrialOutcome[];
     if (this.size === 0) outcomes = await this.runLocal(tasks, deliver);
-    else outcomes = await this.runWorkers(tasks, deliver);
+    else {
+      // Replace workers that died between runs.
+      while (this.slots.length < this.size) await this.spawn();
+      outcomes = await this.runWorkers(tasks, deliver);
+    }
     await Promise.all(pendingCallbacks);
     const byId = new Map(outcomes.map((o) => [o.id, o]));
     return tasks.map((t) => byId.get(t.id)!);

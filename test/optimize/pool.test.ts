@@ -119,3 +119,19 @@ describe("side channel", () => {
     expect(r.trialCount).toBe(20);
   });
 });
+
+describe("pool reuse", () => {
+  it("a pool keeps its size across runs even when a worker died in an earlier run", async () => {
+    const pool = await TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "crashing" }, workers: 2 });
+    try {
+      const first = await pool.run([0, 1, 5, 3].map((x, id) => ({ id, params: { x }, range: { start: 0, end: 10 }, seed: id })));
+      expect(first.map((o) => o.ok)).toEqual([true, true, false, true]);
+      const second = await pool.run([5, 5, 2].map((x, id) => ({ id, params: { x }, range: { start: 0, end: 10 }, seed: id })));
+      expect(second.map((o) => o.error ?? "ok")).toEqual(["worker exited with code 3", "worker exited with code 3", "ok"]);
+      const third = await pool.run([1, 2].map((x, id) => ({ id, params: { x }, range: { start: 0, end: 10 }, seed: id })));
+      expect(third.map((o) => o.metrics.score)).toEqual([-4.25, -1.25]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
