@@ -14,7 +14,7 @@ interface Logged {
   lines: string[];
 }
 
-/** Wraps a strategy so every context call it makes and every callback it gets is logged with the local time. */
+/** Wraps a strategy so every context call it makes, every callback it gets and the book it sees are logged with the local time. */
 function logging(inner: StrategyLike, log: Logged): StrategyLike {
   return {
     name: inner.name,
@@ -44,8 +44,15 @@ function logging(inner: StrategyLike, log: Logged): StrategyLike {
       };
       const out: StrategyHandlers = {};
       if (h.onStart) out.onStart = (ctx) => h.onStart!.call(h, wrap(ctx));
-      if (h.onBook) out.onBook = (ctx, book) => h.onBook!.call(h, wrap(ctx), book);
-      if (h.onTrade) out.onTrade = (ctx, trade) => h.onTrade!.call(h, wrap(ctx), trade);
+      // What the strategy observes is logged too: a leak shows up as a different observation.
+      out.onBook = (ctx, book) => {
+        log.lines.push(`${ctx.now()}|book|${book.bestBid()}|${book.bestAsk()}|${book.bestBidQty()}|${book.bestAskQty()}`);
+        h.onBook?.call(h, wrap(ctx), book);
+      };
+      out.onTrade = (ctx, trade) => {
+        log.lines.push(`${ctx.now()}|trade|${trade.priceTicks}|${trade.qtyLots}|${trade.side}`);
+        h.onTrade?.call(h, wrap(ctx), trade);
+      };
       if (h.onTimer) out.onTimer = (ctx, tag) => h.onTimer!.call(h, wrap(ctx), tag);
       out.onOrderUpdate = (ctx, u) => {
         log.lines.push(`${ctx.now()}|update|${u.id}|${u.event}|${u.status}|${u.filledLots}|${u.priceTicks}`);
