@@ -257,6 +257,13 @@ export class L3Book {
     const flags = batch.flags[i]!;
     // NoBookEffect rows (DBN fills) report an execution whose book change comes in later rows.
     const kind = (flags & EventFlag.NoBookEffect) !== 0 ? 0 : batch.kind[i]!;
+    // A row with no order id (LOBSTER hidden execution, id 0 -> NaN) names no resting order: a
+    // hidden one leaves the visible book alone, any other is counted as an unknown id. NaN must
+    // never reach the id hash (NaN equals no key, so a probe would not end).
+    if (kind >= EventKind.Add && kind <= EventKind.Execute && Number.isNaN(batch.orderId[i]!)) {
+      if ((flags & EventFlag.Hidden) === 0) this.unknown(NaN);
+      return;
+    }
     switch (kind) {
       case EventKind.Add:
         this.add(batch.orderId[i]!, batch.side[i]! as 1 | -1, batch.priceTicks[i]!, batch.qtyLots[i]!);
