@@ -15,7 +15,9 @@ import { machine, result, rssTracker, writeResults } from "./lib.mjs";
 
 const EVENTS = 7_000_000;
 const SEED = 7;
-const REPEAT = 3;
+const REPEAT = 2;
+/** Worker counts run alternately in ROUNDS rounds, so both see the same conditions; the best run of each counts. */
+const ROUNDS = 2;
 const SPACE = { threshold: { min: 0.2, max: 0.9, step: 0.1 } }; // 8 trials: enough to amortize worker start-up
 const here = fileURLToPath(import.meta.url);
 
@@ -77,10 +79,15 @@ if (process.argv[2] === "--child") {
   console.log(`machine: ${JSON.stringify(machine())}`);
   const capacityBefore = await parallelCapacity();
   const load = [os.loadavg()[0]];
-  const one = runChild(1);
-  load.push(os.loadavg()[0]);
-  const two = runChild(2);
-  load.push(os.loadavg()[0]);
+  const best = (a, b) => (a === undefined || b.seconds < a.seconds ? { ...b, peak: Math.max(b.peak, a?.peak ?? 0) } : { ...a, peak: Math.max(a.peak, b.peak) });
+  let one;
+  let two;
+  for (let round = 0; round < ROUNDS; round++) {
+    one = best(one, runChild(1));
+    load.push(os.loadavg()[0]);
+    two = best(two, runChild(2));
+    load.push(os.loadavg()[0]);
+  }
   const capacity = Math.max(capacityBefore, await parallelCapacity());
   if (JSON.stringify(one.pnl) !== JSON.stringify(two.pnl)) throw new Error(`1 and 2 workers disagree: ${one.pnl} vs ${two.pnl}`);
   const MB = 2 ** 20;
@@ -99,6 +106,6 @@ if (process.argv[2] === "--child") {
     result("speedup-vs-capacity", one.seconds / two.seconds / capacity, "ratio", "higher"),
     result("load-average-1min", Math.max(...load), "runnable", "lower"),
   ];
-  console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events (best of ${REPEAT}): 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
+  console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events (best of ${REPEAT * ROUNDS}, worker counts alternating): 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
   writeResults("optimize", results);
 }
