@@ -204,7 +204,7 @@ export function optimizationHtml(result: OptimizationResult, options: OptimizeVi
 
 /**
  * Displays the optimization in a notebook: summary, main chart, best trial, walk-forward. The
- * parallel-coordinates chart goes through `show.plotly`, so Plotly is inlined once per session.
+ * parallel-coordinates chart goes through `show.plotly`, so Plotly is inlined once per kernel.
  */
 export function showOptimization(result: OptimizationResult, options: OptimizeViewOptions = {}): void {
   if (result.paramNames.length <= 2) {
