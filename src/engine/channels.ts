@@ -11,35 +11,27 @@ export type RequestKind = (typeof RequestKind)[keyof typeof RequestKind];
 export const ResponseKind = { Ack: 1, Fill: 2, Cancelled: 3, Rejected: 4, Modified: 5, CancelRejected: 6, ModifyRejected: 7 } as const;
 export type ResponseKind = (typeof ResponseKind)[keyof typeof ResponseKind];
 
-export class RequestQueue {
+type Column = Float64Array | Uint8Array | Int32Array;
+
+/**
+ * The FIFO mechanics both wires share: head/tail over growable columns, arrival times clamped
+ * non-decreasing, compaction before growth. Subclasses name their columns and write one row.
+ */
+abstract class ColumnFifo {
   t = new Float64Array(64);
-  kind = new Uint8Array(64);
-  slot = new Int32Array(64);
-  price = new Float64Array(64);
-  qty = new Float64Array(64);
   private head = 0;
   private tail = 0;
   private last = -Infinity;
+  /** Names of the per-message columns besides `t`, all of the same length. */
+  protected abstract readonly columns: readonly string[];
 
   get length(): number {
     return this.tail - this.head;
   }
 
-  /** Arrival time of the next request (Infinity when empty). */
+  /** Arrival time of the next message (Infinity when empty). */
   nextT(): number {
     return this.head < this.tail ? this.t[this.head]! : Infinity;
-  }
-
-  push(t: number, kind: number, slot: number, price: number, qty: number): void {
-    if (t < this.last) t = this.last;
-    this.last = t;
-    if (this.tail === this.t.length) this.compactOrGrow();
-    const j = this.tail++;
-    this.t[j] = t;
-    this.kind[j] = kind;
-    this.slot[j] = slot;
-    this.price[j] = price;
-    this.qty[j] = qty;
   }
 
   /** Index of the head message (read its columns, then `pop()`). */
@@ -52,26 +44,49 @@ export class RequestQueue {
     if (this.head === this.tail) this.head = this.tail = 0;
   }
 
+  /** Appends a row at time `t` (clamped so no message overtakes an earlier one); returns its index. */
+  protected append(t: number): number {
+    if (t < this.last) t = this.last;
+    this.last = t;
+    if (this.tail === this.t.length) this.compactOrGrow();
+    const j = this.tail++;
+    this.t[j] = t;
+    return j;
+  }
+
   private compactOrGrow(): void {
     const n = this.tail - this.head;
     const cap = n * 2 > this.t.length ? this.t.length * 2 : this.t.length;
-    const move = <T extends Float64Array | Uint8Array | Int32Array>(a: T): T => {
+    const move = <T extends Column>(a: T): T => {
       const b = (cap === a.length ? a : new (a.constructor as new (n: number) => T)(cap)) as T;
       b.set(a.subarray(this.head, this.tail) as unknown as ArrayLike<number>, 0);
       return b;
     };
     this.t = move(this.t);
-    this.kind = move(this.kind);
-    this.slot = move(this.slot);
-    this.price = move(this.price);
-    this.qty = move(this.qty);
+    const self = this as unknown as Record<string, Column>;
+    for (const name of this.columns) self[name] = move(self[name]!);
     this.head = 0;
     this.tail = n;
   }
 }
 
-export class ResponseQueue {
-  t = new Float64Array(64);
+export class RequestQueue extends ColumnFifo {
+  kind = new Uint8Array(64);
+  slot = new Int32Array(64);
+  price = new Float64Array(64);
+  qty = new Float64Array(64);
+  protected readonly columns = ["kind", "slot", "price", "qty"] as const;
+
+  push(t: number, kind: number, slot: number, price: number, qty: number): void {
+    const j = this.append(t);
+    this.kind[j] = kind;
+    this.slot[j] = slot;
+    this.price[j] = price;
+    this.qty[j] = qty;
+  }
+}
+
+export class ResponseQueue extends ColumnFifo {
   /** Exchange time of the action being reported. */
   exchT = new Float64Array(64);
   kind = new Uint8Array(64);
@@ -81,24 +96,10 @@ export class ResponseQueue {
   fee = new Float64Array(64);
   liquidity = new Uint8Array(64);
   reason = new Uint8Array(64);
-  private head = 0;
-  private tail = 0;
-  private last = -Infinity;
-
-  get length(): number {
-    return this.tail - this.head;
-  }
-
-  nextT(): number {
-    return this.head < this.tail ? this.t[this.head]! : Infinity;
-  }
+  protected readonly columns = ["exchT", "kind", "slot", "qty", "price", "fee", "liquidity", "reason"] as const;
 
   push(t: number, exchT: number, kind: number, slot: number, qty: number, price: number, fee: number, liquidity: number, reason: number): void {
-    if (t < this.last) t = this.last;
-    this.last = t;
-    if (this.tail === this.t.length) this.compactOrGrow();
-    const j = this.tail++;
-    this.t[j] = t;
+    const j = this.append(t);
     this.exchT[j] = exchT;
     this.kind[j] = kind;
     this.slot[j] = slot;
@@ -107,36 +108,6 @@ export class ResponseQueue {
     this.fee[j] = fee;
     this.liquidity[j] = liquidity;
     this.reason[j] = reason;
-  }
-
-  peek(): number {
-    return this.head;
-  }
-
-  pop(): void {
-    this.head++;
-    if (this.head === this.tail) this.head = this.tail = 0;
-  }
-
-  private compactOrGrow(): void {
-    const n = this.tail - this.head;
-    const cap = n * 2 > this.t.length ? this.t.length * 2 : this.t.length;
-    const move = <T extends Float64Array | Uint8Array | Int32Array>(a: T): T => {
-      const b = (cap === a.length ? a : new (a.constructor as new (n: number) => T)(cap)) as T;
-      b.set(a.subarray(this.head, this.tail) as unknown as ArrayLike<number>, 0);
-      return b;
-    };
-    this.t = move(this.t);
-    this.exchT = move(this.exchT);
-    this.kind = move(this.kind);
-    this.slot = move(this.slot);
-    this.qty = move(this.qty);
-    this.price = move(this.price);
-    this.fee = move(this.fee);
-    this.liquidity = move(this.liquidity);
-    this.reason = move(this.reason);
-    this.head = 0;
-    this.tail = n;
   }
 }
 
