@@ -1,11 +1,19 @@
 // Shared helpers for benchmarks: machine facts, peak RSS sampling, timing, and the results file
 // format {"machine": {...}, "results": [{name, value, unit, better, target}]}.
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+function readThp() {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync("/sys/kernel/mm/transparent_hugepage/enabled", "utf8"))?.[1] ?? "unknown";
+  } catch {
+    return "unavailable";
+  }
+}
 
 export function machine() {
   return {
@@ -15,6 +23,9 @@ export function machine() {
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     date: new Date().toISOString(),
+    // Page-fault cost dominates first reads of large columns on VMs; see scripts/large-pages.mjs.
+    transparentHugePages: readThp(),
+    glibcTunables: process.env.GLIBC_TUNABLES ?? "",
   };
 }
 

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { largePageEnv } from "./large-pages.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wanted = process.argv.slice(2);
@@ -11,7 +12,7 @@ const files = readdirSync(join(root, "bench")).filter((f) => f.endsWith(".bench.
 let failed = 0;
 for (const file of files) {
   console.log(`\n== bench ${file}`);
-  const r = spawnSync(process.execPath, ["--expose-gc", join(root, "bench", file)], { stdio: "inherit", cwd: root });
+  const r = spawnSync(process.execPath, ["--expose-gc", join(root, "bench", file)], { stdio: "inherit", cwd: root, env: largePageEnv(process.env) });
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${file} failed with exit code ${r.status}`);

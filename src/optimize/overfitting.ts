@@ -69,8 +69,13 @@ export function overfitting(result: OptimizationResult, options: OverfittingOpti
   const dsr = bestReturns !== undefined && sharpeVariance >= 0 ? attempt("DSR", () => deflatedSharpe(bestReturns, { count: trialCount, sharpeVariance })) : NaN;
   const T = matrix.periods;
   const partitions = options.partitions ?? Math.max(2, Math.min(16, T - (T % 2)));
-  const pbo = matrix.rows.length >= 2 ? attempt("PBO", () => probabilityOfOverfittingColumns(matrix.rows, { partitions }).pbo) : NaN;
+  let pbo = NaN;
   if (matrix.rows.length < 2) notes.push("PBO needs at least 2 trials with per-period returns");
+  else {
+    const result = probabilityOfOverfittingColumns(matrix.rows, { partitions });
+    pbo = result.pbo;
+    if (result.reason !== undefined) notes.push(`PBO: ${result.reason}`);
+  }
   let stitchedDsr = NaN;
   if (result.walkForward) {
     const stitched = result.stitchedOutOfSample();

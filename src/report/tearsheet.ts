@@ -239,6 +239,10 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   else {
     const b = input.bootstrap ?? {};
     boot = bootstrap(returns, { periodsPerYear: ppy, riskFree, resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) });
+    if (boot.reason !== undefined) {
+      bootstrapReason = boot.reason;
+      boot = undefined;
+    }
   }
   const trades = input.fills ? tradeAnalytics(input.fills, input.mid, input.orders !== undefined ? { orders: input.orders } : {}) : undefined;
   const verdict = verdictOf(inference, boot, returns.length, intervalNs);

@@ -6,6 +6,10 @@
  * percentile intervals of the statistic over the resamples (linear-interpolated quantiles).
  * Seeded through core `rng(seed)`: the same seed gives the same intervals.
  *
+ * Returns that cannot be resampled (fewer than 2, or any NaN/infinite value) give NaN intervals
+ * and a `reason`; a constant series gives a NaN Sharpe interval with its reason. Bad options
+ * (e.g. `confidence: 2`) throw a LabError.
+ *
  * The inner loop reuses one buffer and computes Sharpe and max drawdown in place: no
  * allocation per resample.
  */
@@ -35,6 +39,8 @@ export interface ConfidenceInterval {
   upper: number;
   /** The statistic on every resample (NaN where undefined, e.g. a constant resample). */
   samples: Float64Array;
+  /** Why the estimate or the interval is NaN, when it is. */
+  reason?: string;
 }
 
 export interface BootstrapResult {
@@ -46,6 +52,8 @@ export interface BootstrapResult {
   blockLength: number;
   confidence: number;
   seed: number | string;
+  /** Why nothing was resampled (too few returns, a NaN), when that is so. */
+  reason?: string;
 }
 
 /**
@@ -88,10 +96,17 @@ function percentileInterval(samples: Float64Array, confidence: number): [number,
   return [quantileSorted(finite, a), quantileSorted(finite, 1 - a)];
 }
 
+function unusableReason(returns: ArrayLike<number>): string | undefined {
+  if (returns.length < 2) return `the bootstrap needs at least 2 returns, got ${returns.length}`;
+  for (let i = 0; i < returns.length; i++) {
+    if (!Number.isFinite(returns[i]!)) return `return ${i} is ${returns[i]}; remove or fill undefined periods first`;
+  }
+  return undefined;
+}
+
 /** Percentile confidence intervals for the annualized Sharpe ratio and the max drawdown. */
 export function bootstrap(returns: ArrayLike<number>, options: BootstrapOptions = {}): BootstrapResult {
   const n = returns.length;
-  if (n < 2) throw new LabError({ code: "TOO_FEW_RETURNS", message: `bootstrap needs at least 2 returns, got ${n}`, hint: "run over a longer period or sample equity more often" });
   const resamples = options.resamples ?? 1000;
   const blockLength = options.blockLength ?? Math.cbrt(n);
   const confidence = options.confidence ?? 0.9;
@@ -101,6 +116,11 @@ export function bootstrap(returns: ArrayLike<number>, options: BootstrapOptions 
   if (!(confidence > 0 && confidence < 1)) throw new LabError({ code: "BAD_OPTION", message: `confidence must be in (0, 1), got ${confidence}`, hint: "e.g. { confidence: 0.9 }" });
   const annualize = Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
   const rf = options.riskFree ?? 0;
+  const unusable = unusableReason(returns);
+  if (unusable !== undefined) {
+    const none = (): ConfidenceInterval => ({ estimate: NaN, lower: NaN, upper: NaN, samples: new Float64Array(0), reason: unusable });
+    return { sharpe: none(), maxDrawdown: none(), resamples: 0, blockLength, confidence, seed, reason: unusable };
+  }
   const random = rng(seed);
   const buffer = new Float64Array(n);
   const sharpes = new Float64Array(resamples);
@@ -112,8 +132,11 @@ export function bootstrap(returns: ArrayLike<number>, options: BootstrapOptions 
   }
   const [sl, su] = percentileInterval(sharpes, confidence);
   const [dl, du] = percentileInterval(drawdowns, confidence);
+  const sharpe: ConfidenceInterval = { estimate: sharpePerPeriod(returns, rf) * annualize, lower: sl, upper: su, samples: sharpes };
+  if (Number.isNaN(sharpe.estimate)) sharpe.reason = "returns are constant (zero variance): the Sharpe ratio is undefined";
+  else if (Number.isNaN(sl)) sharpe.reason = "every resample is constant: the Sharpe interval is undefined";
   return {
-    sharpe: { estimate: sharpePerPeriod(returns, rf) * annualize, lower: sl, upper: su, samples: sharpes },
+    sharpe,
     maxDrawdown: { estimate: drawdownInfo(returns).maxDrawdown, lower: dl, upper: du, samples: drawdowns },
     resamples,
     blockLength,

@@ -11,6 +11,10 @@
  * rank 1 = worst and ties sharing the average rank; λ = ln(ω/(1 − ω)). PBO = share of λ ≤ 0,
  * i.e. how often the in-sample winner lands at or below the OOS median.
  * A zero-variance column has an undefined Sharpe and ranks below every defined one.
+ *
+ * Data that cannot give a PBO (fewer than 2 trials, a NaN or infinite value, too few periods for
+ * the partitions) gives `pbo: NaN` and a `reason`, never a number made up from the rest. A
+ * malformed call (ragged rows, an odd or non-integer partition count) throws a LabError.
  */
 import { LabError } from "../core/index.js";
 
@@ -36,6 +40,24 @@ export interface PboResult {
   partitions: number;
   periods: number;
   trials: number;
+  /** Why `pbo` is NaN, when it is. */
+  reason?: string;
+}
+
+function undefinedPbo(reason: string, partitions: number, periods: number, trials: number): PboResult {
+  return {
+    pbo: NaN,
+    logits: new Float64Array(0),
+    combinations: [],
+    bestTrial: new Int32Array(0),
+    inSampleSharpe: new Float64Array(0),
+    outOfSampleSharpe: new Float64Array(0),
+    probabilityOfLoss: NaN,
+    partitions,
+    periods,
+    trials,
+    reason,
+  };
 }
 
 /** All k-subsets of {0..n−1} in lexicographic order. */
@@ -63,17 +85,20 @@ type Matrix = ReadonlyArray<ArrayLike<number>>;
 export function probabilityOfOverfitting(rows: Matrix, options: PboOptions = {}): PboResult {
   const T = rows.length;
   const N = T > 0 ? rows[0]!.length : 0;
-  if (N < 2) throw new LabError({ code: "PBO_TOO_FEW_TRIALS", message: `PBO needs at least 2 trials (columns), got ${N}`, hint: "pass one column per parameter set, one row per period" });
   for (let t = 0; t < T; t++) {
     const row = rows[t]!;
     if (row.length !== N) throw new LabError({ code: "PBO_RAGGED", message: `row ${t} has ${row.length} values, expected ${N}`, hint: "every period needs a value for every trial", context: { row: t } });
+  }
+  const S = options.partitions ?? Math.max(2, Math.min(16, T - (T % 2)));
+  if (!Number.isInteger(S) || S < 2 || S % 2 !== 0) throw new LabError({ code: "PBO_BAD_PARTITIONS", message: `partitions must be an even integer ≥ 2, got ${S}`, hint: "e.g. 8 or 16" });
+  if (N < 2) return undefinedPbo(`PBO needs at least 2 trials (columns), got ${N}`, S, T, N);
+  for (let t = 0; t < T; t++) {
+    const row = rows[t]!;
     for (let j = 0; j < N; j++) {
-      if (!Number.isFinite(row[j]!)) throw new LabError({ code: "PBO_NOT_FINITE", message: `value at row ${t}, trial ${j} is ${row[j]}`, hint: "fill periods without activity with 0 and remove undefined ones", context: { row: t, column: String(j) } });
+      if (!Number.isFinite(row[j]!)) return undefinedPbo(`value at row ${t} (period), column ${j} (trial) is ${row[j]}; fill periods without activity with 0 and drop undefined ones`, S, T, N);
     }
   }
-  const S = options.partitions ?? Math.min(16, T - (T % 2));
-  if (!Number.isInteger(S) || S < 2 || S % 2 !== 0) throw new LabError({ code: "PBO_BAD_PARTITIONS", message: `partitions must be an even integer ≥ 2, got ${S}`, hint: "e.g. 8 or 16" });
-  if (S > T || Math.floor(T / S) * (S / 2) < 2) throw new LabError({ code: "PBO_BAD_PARTITIONS", message: `${S} partitions of ${T} periods leave fewer than 2 periods in sample`, hint: `use more periods or fewer partitions (at most ${Math.max(2, T - (T % 2))})` });
+  if (S > T || Math.floor(T / S) * (S / 2) < 2) return undefinedPbo(`${S} partitions of ${T} periods leave fewer than 2 periods in sample; use more periods or fewer partitions`, S, T, N);
 
   // Per block and trial: count, sum and sum of squares of values centred on the trial's overall
   // mean (centring keeps the one-pass variance from cancelling).

@@ -66,9 +66,19 @@ const count = (v: number): string => (Number.isFinite(v) ? String(Math.round(v))
 const needsTwo = (ctx: MetricContext): UndefinedMetric | undefined => (ctx.returns.length < 2 ? undefinedMetric(`needs at least 2 returns, got ${ctx.returns.length}`) : undefined);
 const needsVariance = (ctx: MetricContext): UndefinedMetric | undefined => needsTwo(ctx) ?? (!(std(ctx.returns) > 1e-14 * Math.abs(mean(ctx.returns))) ? undefinedMetric("returns are constant (zero variance)") : undefined);
 
+/** Compounding a short run to a year can overflow (e.g. +1% over one minute); say so. */
+const finiteAnnualized = (ctx: MetricContext, value: number): MetricOutcome =>
+  Number.isFinite(value) || Number.isNaN(value)
+    ? value
+    : undefinedMetric(`compounding ${ctx.returns.length} periods to a year (${formatPeriods(ctx.periodsPerYear)} per year) overflows; the run is too short to annualize`);
+
+function formatPeriods(n: number): string {
+  return n >= 1e6 ? n.toExponential(2) : String(Math.round(n));
+}
+
 export const METRICS: readonly MetricDefinition[] = [
   { key: "totalReturn", source: "empyrical cum_returns_final", title: "Total return", format: pct(), compute: (c) => cumulativeReturn(c.returns) },
-  { key: "annualReturn", source: "empyrical annual_return / cagr", title: "Annual return (CAGR)", format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : annualReturn(c.returns, c.periodsPerYear)) },
+  { key: "annualReturn", source: "empyrical annual_return / cagr", title: "Annual return (CAGR)", format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear))) },
   { key: "annualVolatility", source: "empyrical annual_volatility (ddof = 1)", title: "Annual volatility", format: pct(), compute: (c) => needsTwo(c) ?? annualVolatility(c.returns, c.periodsPerYear) },
   { key: "sharpe", source: "Sharpe (1966); empyrical sharpe_ratio", title: "Sharpe ratio (annualized)", format: ratio, compute: (c) => needsVariance(c) ?? sharpeRatio(c.returns, c) },
   {
@@ -77,7 +87,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   { key: "maxDrawdown", source: "empyrical max_drawdown", title: "Max drawdown", format: pct(), compute: (c) => c.drawdown.maxDrawdown },
   { key: "longestDrawdown", source: "pyfolio drawdown periods (duration under water)", title: "Longest drawdown (periods)", format: count, compute: (c) => c.drawdown.longestDuration },
-  { key: "calmar", source: "Young (1991); empyrical calmar_ratio", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown : undefinedMetric("no drawdown")) },
+  { key: "calmar", source: "Young (1991); empyrical calmar_ratio", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown) : undefinedMetric("no drawdown")) },
   { key: "omega", source: "Keating & Shadwick (2002); empyrical omega_ratio", title: "Omega ratio (threshold 0)", format: ratio, compute: (c) => { const v = omegaRatio(c.returns, c.omegaThreshold); return Number.isNaN(v) ? undefinedMetric("no return below the threshold") : v; } },
   { key: "tailRatio", source: "empyrical tail_ratio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const lo = Math.abs(c.quantile(0.05)); return lo > 0 ? Math.abs(c.quantile(0.95)) / lo : undefinedMetric("5th percentile return is 0"); } },
   { key: "valueAtRisk", source: "historical VaR; empyrical value_at_risk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => c.quantile(c.varLevel) },
@@ -154,6 +164,7 @@ export function metricsReport(returns: ArrayLike<number>, options: MetricOptions
     if (typeof out === "number") {
       values[m.key] = out;
       if (Number.isNaN(out)) reasons[m.key] = "undefined for these returns";
+      else if (!Number.isFinite(out)) reasons[m.key] = `${out > 0 ? "+" : "−"}infinite for these returns`;
     } else {
       values[m.key] = out.value;
       if (Number.isNaN(out.value)) reasons[m.key] = out.reason;

@@ -146,6 +146,15 @@ describe("strategy-lab pbo", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/partitions/);
   });
+
+  it("prints a null PBO with the reason when the matrix is too short for the partitions", () => {
+    const file = join(DIR, "matrix4.csv");
+    writeFileSync(file, "0.01,0.02\n0.03,0.01\n0.01,0.0\n0.02,0.01\n");
+    const out = json("pbo", file, "--partitions", "8", "--json");
+    expect(out.pbo).toBeNull();
+    expect(out.logits).toEqual([]);
+    expect(out.reason).toMatch(/8 partitions of 4 periods/);
+  });
 });
 
 describe("strategy-lab report", () => {

@@ -58,8 +58,28 @@ describe("stationary block bootstrap", () => {
     expect(coverage).toBeLessThanOrEqual(0.95);
   });
 
+  it("gives NaN with a reason for data it cannot resample, instead of throwing", () => {
+    const short = bootstrap([0.01]);
+    expect(short.sharpe.estimate).toBeNaN();
+    expect(short.sharpe.lower).toBeNaN();
+    expect(short.maxDrawdown.upper).toBeNaN();
+    expect(short.reason).toMatch(/at least 2 returns, got 1/);
+    const withNaN = bootstrap([0.01, NaN, -0.02, 0.03]);
+    expect(withNaN.sharpe.lower).toBeNaN();
+    expect(withNaN.reason).toMatch(/return 1 is NaN/);
+    expect(withNaN.sharpe.reason).toBe(withNaN.reason);
+    const constant = bootstrap(new Array(50).fill(0.001), { seed: 3 });
+    expect(constant.sharpe.estimate).toBeNaN();
+    expect(constant.sharpe.lower).toBeNaN();
+    expect(constant.sharpe.reason).toMatch(/constant/);
+    // The drawdown of a constant positive series is defined: no drawdown at all.
+    expect(constant.maxDrawdown.estimate).toBe(0);
+    expect(constant.maxDrawdown.upper).toBe(0);
+    expect(constant.maxDrawdown.reason).toBeUndefined();
+    expect(constant.reason).toBeUndefined();
+  });
+
   it("rejects unusable options", () => {
-    expect(() => bootstrap([0.01])).toThrow(/at least 2 returns/);
     expect(() => bootstrap([0.01, 0.02], { confidence: 1.5 })).toThrow(/confidence/);
     expect(() => bootstrap([0.01, 0.02], { blockLength: 0.5 })).toThrow(/blockLength/);
   });

@@ -105,6 +105,18 @@ describe("edge cases give NaN with a reason", () => {
     expect(metricsReport([]).reasons.totalReturn).toBe("no returns");
   });
 
+  it("a run too short to annualize says so instead of printing infinity", () => {
+    // +1% per minute for 60 minutes, compounded over 525,600 minutes a year: (1.01)^525600 = inf.
+    const rep = metricsReport(new Float64Array(60).fill(0.01).map((v, i) => (i % 7 === 0 ? -0.002 : v)), { periodsPerYear: 525_600 });
+    expect(rep.values.totalReturn).toBeGreaterThan(0.5);
+    expect(rep.values.annualReturn).toBeNaN();
+    expect(rep.reasons.annualReturn).toMatch(/60 periods to a year \(525600 per year\) overflows/);
+    expect(rep.values.calmar).toBeNaN();
+    expect(rep.reasons.calmar).toMatch(/too short to annualize/);
+    // A finite annualization keeps its value.
+    expect(Number.isFinite(metricsReport(new Float64Array([0.01, -0.005, 0.002])).values.annualReturn)).toBe(true);
+  });
+
   it("NaN input poisons every metric and names the position", () => {
     const rep = metricsReport(new Float64Array([0.01, NaN, 0.02]));
     for (const m of METRICS) {

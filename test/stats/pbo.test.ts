@@ -83,11 +83,24 @@ describe("PBO by CSCV", () => {
     expect(Array.from(e.bestTrial).every((j) => j === 5)).toBe(true);
   });
 
-  it("rejects bad shapes with a clear error", () => {
+  it("rejects malformed calls with a clear error", () => {
     expect(() => probabilityOfOverfitting(rows, { partitions: 3 })).toThrow(/even integer/);
-    expect(() => probabilityOfOverfitting([[1], [2]])).toThrow(/at least 2 trials/);
     expect(() => probabilityOfOverfitting([[0.1, 0.2], [0.3]], { partitions: 2 })).toThrow(LabError);
-    expect(() => probabilityOfOverfitting([[0.1, NaN], [0.3, 0.1]], { partitions: 2 })).toThrow(/row 0, trial 1 is NaN/);
-    expect(() => probabilityOfOverfitting(rows, { partitions: 6 })).toThrow(/partitions/);
+  });
+
+  it("gives NaN with a reason for data that cannot give a PBO", () => {
+    const oneTrial = probabilityOfOverfitting([[1], [2]]);
+    expect(oneTrial.pbo).toBeNaN();
+    expect(oneTrial.reason).toMatch(/at least 2 trials/);
+    const withNaN = probabilityOfOverfitting([[0.1, NaN], [0.3, 0.1]], { partitions: 2 });
+    expect(withNaN.pbo).toBeNaN();
+    expect(withNaN.logits.length).toBe(0);
+    expect(withNaN.reason).toMatch(/row 0 \(period\), column 1 \(trial\) is NaN/);
+    const short = probabilityOfOverfitting(rows, { partitions: 6 });
+    expect(short.pbo).toBeNaN();
+    expect(short.reason).toMatch(/6 partitions of 4 periods/);
+    const fine = probabilityOfOverfitting(rows, { partitions: 2 });
+    expect(fine.reason).toBeUndefined();
+    expect(Number.isFinite(fine.pbo)).toBe(true);
   });
 });

@@ -274,8 +274,8 @@ export function register(program: Command): void {
       const partitions = parseIntegerOption(o.partitions, "--partitions");
       const rows = readMatrix(file);
       const result = probabilityOfOverfitting(rows, { partitions });
-      output({ pbo: result.pbo, logits: Array.from(result.logits) }, o.json, () =>
-        [`PBO ${fmt(result.pbo)} over ${result.logits.length} splits (${result.trials} trials, ${result.periods} periods, ${result.partitions} partitions)`, `probability of an out-of-sample loss ${fmt(result.probabilityOfLoss)}`].join("\n"),
+      output({ pbo: result.pbo, logits: Array.from(result.logits), ...(result.reason !== undefined ? { reason: result.reason } : {}) }, o.json, () =>
+        result.reason !== undefined ? `PBO n/a: ${result.reason}` : [`PBO ${fmt(result.pbo)} over ${result.logits.length} splits (${result.trials} trials, ${result.periods} periods, ${result.partitions} partitions)`, `probability of an out-of-sample loss ${fmt(result.probabilityOfLoss)}`].join("\n"),
       );
     });
 
