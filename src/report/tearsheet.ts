@@ -12,8 +12,9 @@
  * calendar time, 365·86400 s / interval (markets that trade around the clock), like the engine's
  * own summary Sharpe.
  *
- * Static charts are Observable Plot rendered to inline SVG; the two charts worth zooming (fills
- * on price, markouts) are Plotly, with the library inlined once per page or notebook.
+ * Static charts (return distribution, rolling Sharpe, inventory) are Observable Plot rendered to
+ * inline SVG; the charts worth zooming (equity over drawdown, markouts, fills on price) are
+ * Plotly, with the library inlined once per page or notebook.
  */
 import { LabError, formatNs } from "../core/index.js";
 import {
@@ -322,25 +323,48 @@ interface GridSeries {
   values: Float64Array;
 }
 
-function equityChart(grid: GridSeries, width: number): string {
-  const Plot = plotMarks();
-  const step = stride(grid.times.length, 3000);
-  const data: { t: Date; equity: number }[] = [];
-  for (let k = 0; k < grid.times.length; k += step) data.push({ t: nsToDate(grid.times[k]!), equity: grid.values[k]! });
-  return plotSvg({ width, height: 240, marginLeft: 70, x: { type: "utc", label: null }, y: { label: "equity", grid: true }, marks: [Plot.line(data, { x: "t", y: "equity", stroke: "#1f2328" })] });
-}
-
-function drawdownChart(grid: GridSeries, width: number): string {
-  const Plot = plotMarks();
-  const step = stride(grid.times.length, 3000);
-  const data: { t: Date; drawdown: number }[] = [];
+/**
+ * Equity over drawdown, one interactive Plotly figure with a shared time axis: zooming into a
+ * drawdown shows the equity path that made it. At most ~3,000 points per trace (every k-th
+ * sample, plus the last and the deepest drawdown point so neither is lost to the stride).
+ */
+function equityDrawdownChart(grid: GridSeries, inline: boolean): string {
+  const n = grid.times.length;
+  const step = stride(n, 3000);
+  const iso = (k: number): string => formatNs(grid.times[k]!);
+  const x: string[] = [];
+  const equity: number[] = [];
+  const drawdown: number[] = [];
   let peak = -Infinity;
-  for (let k = 0; k < grid.times.length; k++) {
+  let worst = 0;
+  let worstAt = -1;
+  const dd = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
     const e = grid.values[k]!;
     if (e > peak) peak = e;
-    if (k % step === 0 || k === grid.times.length - 1) data.push({ t: nsToDate(grid.times[k]!), drawdown: (e / peak - 1) * 100 });
+    dd[k] = peak > 0 ? (e / peak - 1) * 100 : 0;
+    if (dd[k]! < worst) (worst = dd[k]!), (worstAt = k);
   }
-  return plotSvg({ width, height: 160, marginLeft: 70, x: { type: "utc", label: null }, y: { label: "drawdown (%)", grid: true }, marks: [Plot.areaY(data, { x: "t", y: "drawdown", fill: "#cf222e", fillOpacity: 0.3 }), Plot.ruleY([0], { stroke: "#8c959f" })] });
+  for (let k = 0; k < n; k++) {
+    if (k % step !== 0 && k !== n - 1 && k !== worstAt) continue;
+    x.push(iso(k));
+    equity.push(grid.values[k]!);
+    drawdown.push(dd[k]!);
+  }
+  const traces = [
+    { type: "scatter", mode: "lines", name: "equity", x, y: equity, line: { color: "#1f2328", width: 1.5 }, hovertemplate: "%{x}<br>equity %{y:,.2f}<extra></extra>" },
+    { type: "scatter", mode: "lines", name: "drawdown", x, y: drawdown, xaxis: "x", yaxis: "y2", fill: "tozeroy", line: { color: "#cf222e", width: 1 }, fillcolor: "rgba(207,34,46,0.25)", hovertemplate: "%{x}<br>drawdown %{y:.2f}%<extra></extra>" },
+  ];
+  const layout = {
+    margin: { l: 70, r: 20, t: 10, b: 40 },
+    showlegend: false,
+    hovermode: "x unified",
+    grid: { rows: 2, columns: 1, roworder: "top to bottom" },
+    xaxis: { anchor: "y2" },
+    yaxis: { domain: [0.36, 1], title: { text: "equity" } },
+    yaxis2: { domain: [0, 0.3], title: { text: "drawdown (%)" }, rangemode: "tozero" },
+  };
+  return plotlyHtml(traces, layout, { inline, height: 400 });
 }
 
 function distributionChart(returns: Float64Array, width: number): string {
@@ -458,8 +482,8 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
   const parts: string[] = [header, verdictHtml(sheet.verdict)];
   parts.push(`<div class="slab-cols"><div>${metricsTableHtml(sheet)}</div><div>${inferenceTableHtml(sheet)}</div></div>`);
   if (grid.times.length >= 2) {
-    parts.push(section("Equity", equityChart(grid, width)));
-    parts.push(section("Drawdown", drawdownChart(grid, width), `max ${Number.isFinite(sheet.metrics.values.maxDrawdown ?? NaN) ? ((sheet.metrics.values.maxDrawdown ?? 0) * 100).toFixed(2) : "n/a"}%`));
+    const maxDd = sheet.metrics.values.maxDrawdown ?? NaN;
+    parts.push(section("Equity and drawdown", equityDrawdownChart(grid, takeInline()), `max drawdown ${Number.isFinite(maxDd) ? (maxDd * 100).toFixed(2) : "n/a"}% · drag to zoom, double-click to reset`));
   }
   if (sheet.returns.length >= 2) {
     parts.push(section("Return distribution", distributionChart(sheet.returns, width)));

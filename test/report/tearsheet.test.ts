@@ -128,11 +128,11 @@ describe("tear sheet", () => {
     expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
     expect(html).toContain("Synthetic &lt;run&gt;");
     expect(html).toContain(sheet.verdict.headline.replace(/'/g, "&#39;"));
-    // Plotly library exactly once, two Plotly charts (markouts, fills on price)
+    // Plotly library exactly once, three Plotly charts (equity over drawdown, markouts, fills on price)
     expect(html.match(/var define=undefined,module=undefined/g)).toHaveLength(1);
-    expect(html.match(/class="slab-plotly"/g)).toHaveLength(2);
-    // Observable Plot SVG charts: equity, drawdown, distribution, rolling Sharpe, inventory
-    expect((html.match(/<svg[^>]*class="plot[^"]*"/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    expect(html.match(/class="slab-plotly"/g)).toHaveLength(3);
+    // Observable Plot SVG charts: distribution, rolling Sharpe, inventory
+    expect((html.match(/<svg[^>]*class="plot[^"]*"/g) ?? []).length).toBeGreaterThanOrEqual(3);
     const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, "");
     expect(externalReferences(markup)).toEqual([]);
     expect(markup).not.toMatch(/\s(src|href)\s*=\s*["']https?:/i);
