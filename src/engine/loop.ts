@@ -20,6 +20,7 @@ import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
 import { ExchangeSim } from "./exchange.js";
 import { LocalView } from "./local.js";
+import { MarkoutSampler } from "./markouts.js";
 import type { FeedLatencyModel } from "./latency.js";
 import type { NormalizedOptions } from "./options.js";
 import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
@@ -39,6 +40,7 @@ export interface RawRun {
   portfolio: Portfolio;
   fills: FillRecorder;
   equity: EquityRecorder;
+  markouts: MarkoutSampler;
   events: number;
   feedClamped: number;
   startT: number;
@@ -88,14 +90,19 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
     equity.push(t, portfolio.equity(marks), fillIndex, portfolio.positionLots, marks);
   };
 
-  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, { afterFill: (t, fi) => sample(t, fi) });
+  const markouts = new MarkoutSampler(opts.markoutHorizonsMs, fills, exchBooks);
+  const afterFill = (t: number, fi: number): void => {
+    sample(t, fi);
+    markouts.onFill(fi);
+  };
+  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, { afterFill });
   const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
   });
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
-  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample);
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample, markouts);
   const startT = loop.startT;
   const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
@@ -115,9 +122,10 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
     nextSample += interval;
   }
   if (equity.t[equity.length - 1] !== endT) sample(endT, -2);
+  markouts.finish(endT);
   local.end(endT);
   progress?.finish();
-  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
 }
 
 /**
@@ -154,6 +162,7 @@ class FeedLoop {
     private readonly timers: TimerHeap,
     private readonly interval: number,
     private readonly sample: (t: number, fillIndex: number) => void,
+    private readonly markouts: MarkoutSampler,
   ) {
     const n = streams.length;
     this.n = n;
@@ -249,7 +258,7 @@ class FeedLoop {
     const last = st.hasLast;
     const bhi = this.time.hi;
     const blo = this.time.lo;
-    const { exchange, local, requests, responses, notices, timers, feedModel, interval } = this;
+    const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts } = this;
     let ep = this.exPos[0]!;
     let er = this.exRow[0]!;
     let et = this.exT[0]!;
@@ -297,6 +306,7 @@ class FeedLoop {
         this.sample(nextSample, -1);
         nextSample += interval;
       }
+      if (markouts.nextT < t) markouts.sampleBefore(t);
       if (src === 1) {
         let now = t;
         // With no order resting, exchange rows cannot produce a response, so a run of them up to
@@ -308,6 +318,7 @@ class FeedLoop {
           if (rs < stop) stop = rs;
           if (nt < stop) stop = nt;
           if (nextSample < stop) stop = nextSample;
+          if (markouts.nextT < stop) stop = markouts.nextT;
         }
         for (;;) {
           const r = er;
@@ -365,7 +376,7 @@ class FeedLoop {
   }
 
   private runMulti(budget: number): boolean {
-    const { n, exT, loT, exRow, loRow, loFeed, requests, responses, notices, timers, exchange, local, streams, hasLast, interval } = this;
+    const { n, exT, loT, exRow, loRow, loFeed, requests, responses, notices, timers, exchange, local, streams, hasLast, interval, markouts } = this;
     for (let steps = 0; steps < budget; steps++) {
       let t = Infinity;
       let src = 0;
@@ -412,6 +423,7 @@ class FeedLoop {
         this.sample(this.nextSample, -1);
         this.nextSample += interval;
       }
+      if (markouts.nextT < t) markouts.sampleBefore(t);
       switch (src) {
         case 1: {
           const r = exRow[which]!;

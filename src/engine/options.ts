@@ -4,6 +4,7 @@
  * come from the one `DEFAULTS` object below.
  */
 import { LabError, checkOptionKeys, type ProgressSink } from "../core/index.js";
+import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
 import type { RiskLimits } from "./local.js";
@@ -27,6 +28,8 @@ export interface BacktestOptions {
   equityIntervalNs?: number;
   /** Starting cash. @default 0 (equity is then the PnL) */
   initialCash?: number;
+  /** Horizons (ms after each fill) at which the exact mid is sampled for markouts. @default [100, 1000, 10000] */
+  markoutHorizonsMs?: readonly number[];
   /** Pre-trade risk limits and the drawdown stop. @default {} (none) */
   risk?: RiskLimits;
   /** Book kind: "auto" detects L3 data by its order rows. @default "auto" */
@@ -44,6 +47,7 @@ export interface NormalizedOptions {
   seed: number;
   equityIntervalNs: number;
   initialCash: number;
+  markoutHorizonsMs: readonly number[];
   risk: RiskLimits;
   book: BookKind;
   venueRules: "fifo" | "lobster" | "databento";
@@ -58,6 +62,7 @@ export const DEFAULTS = {
   seed: 0,
   equityIntervalNs: 1_000_000_000,
   initialCash: 0,
+  markoutHorizonsMs: DEFAULT_MARKOUT_HORIZONS_MS,
   risk: {},
   book: "auto",
   venueRules: "fifo",
@@ -126,6 +131,10 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     throw bad("equityIntervalNs", `must be a positive integer number of ns, got ${String(o.equityIntervalNs)}`, "e.g. 1_000_000_000 for one sample per second");
   }
   if (!Number.isFinite(o.initialCash)) throw bad("initialCash", `must be a finite number, got ${String(o.initialCash)}`, "e.g. initialCash: 100_000");
+  const horizons = o.markoutHorizonsMs as readonly unknown[];
+  if (!Array.isArray(horizons) || horizons.some((h) => !(typeof h === "number" && Number.isFinite(h) && h > 0)) || horizons.some((h, i) => i > 0 && (h as number) <= (horizons[i - 1] as number))) {
+    throw bad("markoutHorizonsMs", `must be increasing positive numbers of ms, got ${JSON.stringify(horizons)}`, "e.g. markoutHorizonsMs: [100, 1000, 10000]");
+  }
 
   const risk = (o.risk ?? {}) as RiskLimits;
   checkOptionKeys(risk, RISK_KEYS, "backtest risk limits");
@@ -146,6 +155,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     seed: o.seed,
     equityIntervalNs: o.equityIntervalNs,
     initialCash: o.initialCash,
+    markoutHorizonsMs: [...o.markoutHorizonsMs],
     risk,
     book: o.book,
     venueRules: o.venueRules,

@@ -76,6 +76,8 @@ interface RawTables {
   portfolio: RawRun["portfolio"];
   fills: RawRun["fills"];
   equity: RawRun["equity"];
+  markouts: RawRun["markouts"];
+  endT: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export class BacktestResult {
   readonly settings: BacktestSettings;
   readonly diagnostics: RunDiagnostics;
   private readonly raw: RawTables;
-  private cache: { orders?: OrderTable; fills?: FillTable; equity?: EquityCurve; positions?: Float64Array[]; mids?: MidSeries[]; equitySampleFill?: Int32Array } = {};
+  private cache: { orders?: OrderTable; fills?: FillTable; equity?: EquityCurve; positions?: Float64Array[]; mids?: MidSeries[]; equityMarks?: Float64Array[]; equitySampleFill?: Int32Array } = {};
 
   constructor(run: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings) {
     const { exchange: ex, local, portfolio, equity: eq } = run;
@@ -103,6 +105,8 @@ export class BacktestResult {
       portfolio,
       fills: run.fills,
       equity: eq,
+      markouts: run.markouts,
+      endT: run.endT,
     };
 
     const s = eq.length;
@@ -255,23 +259,67 @@ export class BacktestResult {
     return (this.cache.equitySampleFill ??= this.raw.equity.fill.slice(0, this.raw.equity.length));
   }
 
-  /** Mid (currency) of instrument 0 at each equity sample (the exchange-side book). */
+  /**
+   * Mid (currency) of instrument 0 from the exchange-side book: at each equity sample, and at
+   * exactly fill time + each markout horizon (`markoutHorizonsMs`), so `markouts()` and the tear
+   * sheet read the true mid at +100 ms rather than the last equity sample before it.
+   */
   get mid(): MidSeries {
     return this.mids[0]!;
   }
 
-  /** Mid series per instrument, at the equity samples. */
+  /** Mid series per instrument: equity samples merged with the markout samples, in time order. */
   get mids(): MidSeries[] {
-    if (this.cache.mids) return this.cache.mids;
+    return (this.cache.mids ??= this.instruments.map((_, k) => this.midSeries(k, null)));
+  }
+
+  /** Mark (exchange-side mid, currency) of each instrument at each equity sample, aligned with `equity.ts`. */
+  get equityMarks(): Float64Array[] {
     const eq = this.raw.equity;
-    const s = eq.length;
-    const ts = this.equity.ts;
-    return (this.cache.mids = this.instruments.map((spec, k) => {
-      const marks = eq.marks[k]!;
-      const mid = new Float64Array(s);
-      for (let j = 0; j < s; j++) mid[j] = marks[j]! * spec.tick;
-      return { ts: ts.slice(), mid };
-    }));
+    return (this.cache.equityMarks ??= this.instruments.map((spec, k) => eq.marks[k]!.slice(0, eq.length).map((m) => m * spec.tick)));
+  }
+
+  /** Equity samples (all, or the listed indices) of instrument k merged with its markout samples. */
+  private midSeries(k: number, samples: readonly number[] | null): MidSeries {
+    const eq = this.raw.equity;
+    const tick = this.instruments[k]!.tick;
+    const fills = this.raw.fills;
+    const mk = this.raw.markouts;
+    const H = mk.horizonsNs.length;
+    // Markout samples of this instrument that were taken (targets after the run are not).
+    const at: number[] = [];
+    const value: number[] = [];
+    for (let p = 0; p < fills.length; p++) {
+      if (fills.instrument[p] !== k) continue;
+      for (let h = 0; h < H; h++) {
+        const t = fills.t[p]! + mk.horizonsNs[h]!;
+        if (t > this.raw.endT) continue;
+        at.push(t);
+        value.push(mk.midTicks[p * H + h]!);
+      }
+    }
+    const order = Array.from(at.keys()).sort((a, b) => at[a]! - at[b]! || a - b);
+    const s = samples === null ? eq.length : samples.length;
+    const sampleAt = (i: number): number => (samples === null ? i : samples[i]!);
+    const m = order.length;
+    const times = new Float64Array(s + m);
+    const mid = new Float64Array(s + m);
+    // Merge; at equal times the equity sample goes first, so a lookup "last at or before t"
+    // lands on the markout sample, which reflects every event stamped ≤ t.
+    let i = 0;
+    let j = 0;
+    for (let o = 0; o < s + m; o++) {
+      if (j >= m || (i < s && eq.t[sampleAt(i)]! <= at[order[j]!]!)) {
+        times[o] = eq.t[sampleAt(i)]!;
+        mid[o] = eq.marks[k]![sampleAt(i)]! * tick;
+        i++;
+      } else {
+        times[o] = at[order[j]!]!;
+        mid[o] = value[order[j]!]! * tick;
+        j++;
+      }
+    }
+    return { ts: this.raw.time.toBigInt64Array(times, s + m), mid };
   }
 
   /** Orders with readable names (status, reason, type, tif) for tables. */
@@ -365,7 +413,7 @@ export class BacktestResult {
         instrument: Array.from(this.fills.instrument ?? new Uint16Array(0)),
         orderId: Array.from(this.fills.orderId ?? new Float64Array(0)),
       },
-      mid: { ts: pick(this.mid.ts).map(String), mid: num(pick(this.mid.mid)) },
+      mid: ((m: MidSeries) => ({ ts: str(m.ts), mid: num(m.mid) }))(this.midSeries(0, keep)),
       orders: {
         id: Array.from(this.orders.id),
         instrument: Array.from(this.orders.instrument),

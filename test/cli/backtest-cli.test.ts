@@ -43,7 +43,11 @@ describe("strategy-lab backtest", () => {
     expect(json.equity.ts.length).toBe(json.equity.equity.length);
     expect(json.equity.ts.every((t) => /^\d{19}$/.test(t))).toBe(true);
     expect(json.fills.ts.length).toBe(json.fills.price.length);
-    expect(json.mid.ts).toEqual(json.equity.ts);
+    // The mid series holds every grid sample plus the exact markout instants, in time order.
+    const midTs = new Set(json.mid.ts);
+    expect(json.equity.ts.every((t) => midTs.has(t))).toBe(true);
+    expect(json.mid.ts.length).toBeGreaterThan(json.equity.ts.length);
+    expect(json.mid.ts.every((t, j) => j === 0 || BigInt(t) >= BigInt(json.mid.ts[j - 1]!))).toBe(true);
     // Regular samples only: every inner step is the 1 s interval (the first and last are the run's ends).
     const steps = json.equity.ts.slice(1).map((t, j) => BigInt(t) - BigInt(json.equity.ts[j]!));
     expect(steps.slice(1, -1).every((d) => d === 1_000_000_000n)).toBe(true);

@@ -28,7 +28,8 @@ describe("backtest options", () => {
     expect(o.risk).toEqual({});
     expect(o.book).toBe("auto");
     expect(o.venueRules).toBe("fifo");
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "progress", "queue", "risk", "seed", "venueRules"]);
+    expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "venueRules"]);
   });
 
   it("expands shorthands: a number is constant latency both ways, a name is a queue model, {maker, taker} a fee schedule", () => {

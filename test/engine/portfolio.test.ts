@@ -26,7 +26,7 @@ function checkInvariant(run: BacktestResult, initialCash = 0): number {
       position += side * run.fills.qty[fillIndex]!;
       fillIndex++;
     }
-    const mid = run.mid.mid[j]!;
+    const mid = run.equityMarks[0]![j]!;
     const expected = cash + (position === 0 ? 0 : position * mid * multiplier);
     expect(Math.abs(run.equity.equity[j]! - expected)).toBeLessThan(1e-9 * Math.max(1, Math.abs(expected)));
     expect(run.equity.position![j]).toBeCloseTo(position / run.instruments[0]!.lot, 9);
