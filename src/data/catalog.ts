@@ -1,7 +1,7 @@
 /**
  * The Parquet catalog: normalized TickBatch files partitioned Hive-style as
- * `<root>/venue=<venue>/symbol=<symbol>/date=<YYYY-MM-DD>/part-<uuid>.parquet` (date = UTC day of
- * the exchange time), readable as is by DuckDB, Spark, Trino or ClickHouse. Each
+ * `<root>/venue=<venue>/symbol=<symbol>/date=<YYYY-MM-DD>/part-<first exchTs>-<uuid>.parquet` (date =
+ * UTC day of the exchange time; files sort in time order), readable as is by DuckDB, Spark, Trino or ClickHouse. Each
  * `venue=/symbol=` folder holds `instrument.json` (tick/lot sizes, fees) so prices read back
  * exactly. Columns in the files are the TickBatch columns; `instrument` is rebuilt at read time
  * from the partition (the files' own index is not trusted across writes).
@@ -17,11 +17,12 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
-import { duckConnection, scanBatch, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, scanBatch, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
 import { parquetOptions } from "./table-io.js";
-import { TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch } from "./tick-batch.js";
+import { TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
 
 export interface CatalogWriteOptions {
   /** "append" adds files to existing partitions; "replace" swaps the partitions written. @default "append" */
@@ -74,18 +75,31 @@ export async function writeCatalog(root: string, batch: TickBatch, options: Cata
   }
   const temp = join(root, `.tmp-${process.pid}-${Date.now()}-${++counter}`);
   await mkdir(temp, { recursive: true });
+  // Each partition is written as its own plain Parquet COPY of its rows in batch order.
+  // DuckDB's PARTITION_BY writer does not keep row order within a partition (rows of a chunk
+  // that straddles a day boundary came out behind the next chunk's), so partitioning is done here.
   const connection = await duckConnection();
-  const scan = await scanBatch(connection, batch, options.progress, `catalog ${root}`);
   try {
-    const venueCase = `CASE instrument ${batch.instruments.map((s, i) => `WHEN ${i} THEN ${sqlString(s.venue)}`).join(" ")} END`;
-    const symbolCase = `CASE instrument ${batch.instruments.map((s, i) => `WHEN ${i} THEN ${sqlString(s.symbol)}`).join(" ")} END`;
-    const select = `SELECT ${TICK_COLUMN_NAMES.map((n) => `"${n}"`).join(", ")}, ${venueCase} AS venue, ${symbolCase} AS symbol, strftime(make_timestamp(exchTs // 1000), '%Y-%m-%d') AS date FROM ${scan.from}`;
-    await connection.run(`COPY (${select}) TO ${sqlString(temp)} (FORMAT parquet, ${parquetOptions({})}, PARTITION_BY (venue, symbol, date), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE true)`);
+    for (const part of partitionRows(batch)) {
+      const spec = batch.instruments[part.instrument]!;
+      const dir = join(temp, `venue=${spec.venue}`, `symbol=${spec.symbol}`, `date=${part.date}`);
+      await mkdir(dir, { recursive: true });
+      const rows = part.indices === null ? sliceBatch(batch, part.start, part.end) : gatherRows(batch, part.indices);
+      // File names sort by the first exchange time (zero-padded ns), so a partition appended to
+      // several times reads back in time order.
+      const first = rows.exchTs[0]!;
+      const name = `part-${first < 0n ? "0" : first.toString().padStart(20, "0")}-${randomUUID()}.parquet`;
+      const scan = await scanBatch(connection, rows, options.progress, `catalog ${spec.venue}/${spec.symbol}/${part.date}`);
+      try {
+        await connection.run(`COPY (SELECT ${normalizedSelectSql()} FROM ${scan.from}) TO ${sqlString(join(dir, name))} (FORMAT parquet, ${parquetOptions({})})`);
+      } finally {
+        scan.release();
+      }
+    }
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw new LabError({ code: "CATALOG_WRITE_FAILED", message: `cannot write into catalog ${root}: ${(error as Error).message.split("\n")[0]}`, hint: "nothing was changed in the catalog; check disk space and permissions", context: { file: root }, cause: error });
   } finally {
-    scan.release();
     connection.closeSync();
   }
 
@@ -116,6 +130,81 @@ export async function writeCatalog(root: string, batch: TickBatch, options: Cata
     await rm(temp, { recursive: true, force: true });
   }
   return { partitions: written.map((p) => p.path), rows: batch.length };
+}
+
+const NS_PER_DAY = 86_400_000_000_000n;
+
+interface RowPartition {
+  instrument: number;
+  /** UTC day of the exchange time, YYYY-MM-DD. */
+  date: string;
+  start: number;
+  end: number;
+  /** Row indices when the partition's rows are not one contiguous range; null when they are. */
+  indices: Int32Array | null;
+}
+
+/**
+ * Groups rows by (instrument, UTC day of exchTs), keeping batch order within each group. The day
+ * test compares the timestamp's 32-bit words with the current day's bounds (exact, and no BigInt
+ * per row); the day is recomputed with BigInt only when a row leaves its instrument's current day.
+ */
+function partitionRows(batch: TickBatch): RowPartition[] {
+  const n = batch.length;
+  const words = new Int32Array(batch.exchTs.buffer, batch.exchTs.byteOffset, n * 2);
+  const instruments = batch.instruments.length;
+  // Per instrument: current day's [lo, hi) bounds as (high word, unsigned low word), and its group.
+  const loHi = new Int32Array(instruments).fill(2147483647);
+  const loLo = new Float64Array(instruments);
+  const hiHi = new Int32Array(instruments).fill(-2147483648);
+  const hiLo = new Float64Array(instruments);
+  const current = new Int32Array(instruments).fill(-1);
+  const groupOf = new Int32Array(n);
+  const groups: { instrument: number; day: bigint; start: number; end: number; count: number }[] = [];
+  const byKey = new Map<string, number>();
+  const below = (h: number, l: number, bh: number, bl: number): boolean => h < bh || (h === bh && l < bl);
+  for (let i = 0; i < n; i++) {
+    const k = batch.instrument[i]!;
+    const h = words[2 * i + 1]!;
+    const l = words[2 * i]! >>> 0;
+    let g = current[k]!;
+    if (g < 0 || below(h, l, loHi[k]!, loLo[k]!) || !below(h, l, hiHi[k]!, hiLo[k]!)) {
+      const ts = batch.exchTs[i]!;
+      const day = ts >= 0n ? ts / NS_PER_DAY : -((-ts + NS_PER_DAY - 1n) / NS_PER_DAY);
+      const key = `${k}:${day}`;
+      let found = byKey.get(key);
+      if (found === undefined) {
+        found = groups.length;
+        byKey.set(key, found);
+        groups.push({ instrument: k, day, start: i, end: i, count: 0 });
+      }
+      g = found;
+      current[k] = g;
+      const lo = day * NS_PER_DAY;
+      const hi = lo + NS_PER_DAY;
+      loHi[k] = Number(BigInt.asIntN(32, lo >> 32n));
+      loLo[k] = Number(BigInt.asUintN(32, lo));
+      hiHi[k] = Number(BigInt.asIntN(32, hi >> 32n));
+      hiLo[k] = Number(BigInt.asUintN(32, hi));
+    }
+    groupOf[i] = g;
+    const group = groups[g]!;
+    group.end = i + 1;
+    group.count++;
+  }
+  const out: RowPartition[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    const date = new Date(Number(group.day * 86_400_000n)).toISOString().slice(0, 10);
+    let indices: Int32Array | null = null;
+    if (group.end - group.start !== group.count) {
+      indices = new Int32Array(group.count);
+      let j = 0;
+      for (let i = group.start; i < group.end; i++) if (groupOf[i] === g) indices[j++] = i;
+    }
+    out.push({ instrument: group.instrument, date, start: group.start, end: group.end, indices });
+  }
+  return out;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -223,14 +312,21 @@ export async function readCatalog(root: string, options: CatalogReadOptions = {}
         if (start !== undefined) where.push(`exchTs >= ${start}`);
         if (end !== undefined) where.push(`exchTs < ${end}`);
         const instrumentSql = `CASE ${instruments.map((s, i) => `WHEN venue = ${sqlString(s.venue)} AND symbol = ${sqlString(s.symbol)} THEN ${i}`).join(" ")} END`;
-        const columns = TICK_COLUMN_NAMES.map((n) => (n === "instrument" ? `CAST(${instrumentSql} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
+        // Columns the footers fix are filled in memory, not streamed; the instrument index comes
+        // from the partition, so it is constant exactly when one instrument is read.
+        const constant = await constantColumns(connection, files);
+        constant.delete("instrument");
+        if (instruments.length === 1) constant.set("instrument", 0);
+        const streamed = TICK_COLUMN_NAMES.filter((n) => !constant.has(n));
+        const columns = streamed.map((n) => (n === "instrument" ? `CAST(${instrumentSql} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
         const orderBy = order === "file" ? "" : ` ORDER BY "${order}", ${order === "localTs" ? "exchTs" : "localTs"}, venue, symbol`;
         const sql = `SELECT ${columns} FROM ${relation}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}${orderBy}`;
         const countReader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${relation}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`);
         const total = Number(countReader.getRowObjectsJS()[0]?.["n"] ?? 0);
         const cols = allocateColumns(total, options.shared ?? false);
         const progress = new Progress(`read catalog`, options.progress, { total, unit: "rows" });
-        await streamColumns(connection, sql, TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { expectedRows: total, progress, into: cols as unknown as Record<string, RawArray> });
+        if (streamed.length > 0) await streamColumns(connection, sql, streamed.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), { expectedRows: total, progress, into: cols as unknown as Record<string, RawArray> });
+        for (const [name, value] of constant) fillConstant(cols[name], value, total);
         progress.finish();
         const batch = tickBatch(cols, instruments, root);
         attachReadReport(batch, { file: root, format: "catalog", rowsRead: total, issues });

@@ -223,6 +223,63 @@ export const TICK_SQL_TYPES: Record<TickColumnName, RawType> = {
 
 
 /**
+ * SELECT list of the normalized columns for writing Parquet: NaN in a DOUBLE column (no order id,
+ * no sequence number) is written as NULL, which reads back as NaN. NULLs are counted in the
+ * row-group statistics, so a reader can tell an all-NaN column from the file footer alone
+ * (`constantColumns`); NaN is left out of min/max statistics and would not be.
+ */
+export function normalizedSelectSql(): string {
+  return TICK_COLUMN_NAMES.map((n) => (TICK_SQL_TYPES[n] === "DOUBLE" ? `CASE WHEN isnan(${sqlIdent(n)}) THEN NULL ELSE ${sqlIdent(n)} END AS ${sqlIdent(n)}` : sqlIdent(n))).join(", ");
+}
+
+/**
+ * Normalized columns whose every value the Parquet footers of `files` already fix: NULL in every
+ * row group (the reader's null value), or, for integer columns, one min = max and no NULLs in
+ * every row group. Readers fill those in memory instead of streaming them through DuckDB (a
+ * single-instrument file never needs its instrument column read; L2 data has no order ids).
+ * DOUBLE min/max are not trusted: writers leave NaN out of them.
+ */
+export async function constantColumns(connection: DuckApi.DuckDBConnection, files: readonly string[]): Promise<Map<TickColumnName, number | bigint>> {
+  const out = new Map<TickColumnName, number | bigint>();
+  if (files.length === 0) return out;
+  let rows: Record<string, unknown>[];
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT path_in_schema AS c, count(*)::DOUBLE AS groups, sum(num_values)::DOUBLE AS n, count(stats_null_count)::DOUBLE AS counted, sum(stats_null_count)::DOUBLE AS nulls,
+        count(stats_min_value)::DOUBLE AS withMin, count(DISTINCT stats_min_value)::DOUBLE AS mins, count(DISTINCT stats_max_value)::DOUBLE AS maxs, any_value(stats_min_value) AS lo, any_value(stats_max_value) AS hi
+       FROM parquet_metadata([${files.map(sqlString).join(", ")}]) GROUP BY path_in_schema`,
+    );
+    rows = reader.getRowObjectsJS();
+  } catch {
+    return out;
+  }
+  for (const r of rows) {
+    const name = String(r["c"]) as TickColumnName;
+    const type = TICK_SQL_TYPES[name];
+    if (type === undefined) continue;
+    const groups = Number(r["groups"]);
+    const n = Number(r["n"]);
+    if (Number(r["counted"]) !== groups) continue;
+    const nulls = Number(r["nulls"]);
+    if (nulls === n) {
+      out.set(name, type === "DOUBLE" ? NaN : type === "BIGINT" ? 0n : 0);
+      continue;
+    }
+    if (type === "DOUBLE" || nulls !== 0 || Number(r["withMin"]) !== groups || Number(r["mins"]) !== 1 || Number(r["maxs"]) !== 1 || r["lo"] !== r["hi"]) continue;
+    const text = String(r["lo"]);
+    if (!/^-?\d+$/.test(text)) continue;
+    out.set(name, type === "BIGINT" ? BigInt(text) : Number(text));
+  }
+  return out;
+}
+
+/** Fills a column with the constant `constantColumns` found (NaN columns are allocated as NaN). */
+export function fillConstant(column: RawArray, value: number | bigint, length: number): void {
+  if (typeof value === "bigint") (column as BigInt64Array).fill(value, 0, length);
+  else if (!(column instanceof Float64Array && Number.isNaN(value))) (column as Exclude<RawArray, BigInt64Array>).fill(value, 0, length);
+}
+
+/**
  * Loads a TickBatch into a DuckDB table (created, or replaced) by copying column memory into
  * appender chunks, `VECTOR_ROWS` rows at a time.
  */

@@ -12,7 +12,7 @@
 import { rename, rm, readFile, writeFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { LabError, Progress, checkOptionKeys, closestName, guessEpochUnit, InstrumentSpec, NS_PER, type InstrumentSpecInit, type ProgressSink, type TimeUnit } from "../core/index.js";
-import { duckConnection, scanBatch, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, scanBatch, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { decimalsOf, stepForDecimals } from "./exact.js";
 import { BAD, finishStaged, type BadRowPolicy, type Staged } from "./staging.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumnName } from "./tick-batch.js";
@@ -137,7 +137,7 @@ export async function writeParquet(batch: TickBatch, path: string, options: Writ
   const temp = `${path}.tmp-${process.pid}-${++tableCounter}`;
   const scan = await scanBatch(connection, batch, options.progress, `write ${basename(path)}`);
   try {
-    await connection.run(`COPY (SELECT * FROM ${scan.from}) TO ${sqlString(temp)} (FORMAT parquet, ${parquetOptions(options)}, KV_METADATA {${METADATA_KEY}: ${sqlString(instrumentsJson(batch))}})`);
+    await connection.run(`COPY (SELECT ${normalizedSelectSql()} FROM ${scan.from}) TO ${sqlString(temp)} (FORMAT parquet, ${parquetOptions(options)}, KV_METADATA {${METADATA_KEY}: ${sqlString(instrumentsJson(batch))}})`);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
@@ -340,14 +340,18 @@ async function readNormalized(connection: Awaited<ReturnType<typeof duckConnecti
   const total = await countRows(connection, relation, path, "parquet");
   const columns = allocateColumns(total, options.shared ?? false);
   const progress = new Progress(`read ${basename(path)}`, options.progress, { total, unit: "rows" });
-  const specs = TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] }));
-  const select = TICK_COLUMN_NAMES.map((n) => `CAST(${sqlIdent(n)} AS ${TICK_SQL_TYPES[n]}) AS ${sqlIdent(n)}`).join(", ");
+  // Columns the footer fixes (all NULL, one integer value) are filled here, not streamed.
+  const constant = await constantColumns(connection, [path]);
+  const streamed = TICK_COLUMN_NAMES.filter((n) => !constant.has(n));
+  const specs = streamed.map((name) => ({ name, type: TICK_SQL_TYPES[name] }));
+  const select = streamed.map((n) => `CAST(${sqlIdent(n)} AS ${TICK_SQL_TYPES[n]}) AS ${sqlIdent(n)}`).join(", ");
   try {
-    await streamColumns(connection, `SELECT ${select} FROM ${relation}`, specs, { expectedRows: total, progress, into: columns as unknown as Record<string, RawArray> });
+    if (streamed.length > 0) await streamColumns(connection, `SELECT ${select} FROM ${relation}`, specs, { expectedRows: total, progress, into: columns as unknown as Record<string, RawArray> });
   } catch (error) {
     if (error instanceof LabError) throw error;
     throw badFileError(error, path, "parquet");
   }
+  for (const [name, value] of constant) fillConstant(columns[name], value, total);
   progress.finish();
   return finishStaged({ columns, bad: new Uint32Array(0), length: total }, { file: path, format: "parquet", instruments, onBadRows: options.onBadRows ?? "reject", convert: false });
 }

@@ -130,6 +130,18 @@ export function sliceBatch(batch: TickBatch, start: number, end: number = batch.
   return tickBatch(cols as TickColumns, batch.instruments, batch.source);
 }
 
+/** Rows at `indices` (in that order), copied into new columns. */
+export function gatherRows(batch: TickBatch, indices: Int32Array): TickBatch {
+  const cols = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const from = batch[name] as unknown as { [i: number]: number | bigint };
+    const to = new TICK_COLUMNS[name](indices.length) as unknown as { [i: number]: number | bigint };
+    for (let j = 0; j < indices.length; j++) to[j] = from[indices[j]!]!;
+    cols[name] = to;
+  }
+  return tickBatch(cols as TickColumns, batch.instruments, batch.source);
+}
+
 /** Copies a batch into SharedArrayBuffer-backed columns (for worker_threads). */
 export function toShared(batch: TickBatch): TickBatch {
   const cols = allocateColumns(batch.length, true);

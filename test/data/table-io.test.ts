@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, fromArrow, generateTicks, readTable, readParquet, toArrow, toGridExact, gridStep, writeArrowFile, writeCsv, writeParquet, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, fromArrow, generateTicks, readCatalog, readTable, readParquet, tickBatch, toArrow, toGridExact, gridStep, writeArrowFile, writeCatalog, writeCsv, writeParquet, type TickBatch } from "../../src/data/index.js";
+import { constantColumns, duckConnection } from "../../src/data/duck.js";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 
 const dir = join(TEST_OUTPUT, "data-io");
@@ -133,5 +134,53 @@ describe("user column mapping", () => {
     expect(batch.instruments[0]!.tickSize).toBe("0.1");
     expect(batch.instruments[0]!.lotSize).toBe("0.001");
     expect([...batch.priceTicks]).toEqual([203770, 203769]);
+  });
+});
+
+describe("columns fixed by the Parquet footer", () => {
+  it("are filled in memory instead of streamed, and every column still reads back bit for bit", async () => {
+    const base = generateTicks({ events: 3000, seed: 8, mode: "l2" });
+    const cols = Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, base[n].slice()])) as unknown as Parameters<typeof tickBatch>[0];
+    cols.flags.fill(3);
+    cols.orderId.fill(NaN);
+    // A DOUBLE column that is NaN except one value: its min = max statistics must not be trusted.
+    cols.aux.fill(NaN);
+    cols.aux[1234] = 7.5;
+    cols.seq.fill(NaN);
+    const batch = tickBatch(cols, base.instruments, "constants");
+    const pq = join(dir, "constants.parquet");
+    await writeParquet(batch, pq);
+    const connection = await duckConnection();
+    try {
+      const fixed = await constantColumns(connection, [pq]);
+      expect(Object.fromEntries(fixed)).toEqual({ flags: 3, instrument: 0, orderId: NaN, seq: NaN });
+    } finally {
+      connection.closeSync();
+    }
+    const back = await readParquet(pq);
+    expect(hashBatch(back)).toBe(hashBatch(batch));
+    expect(back.aux[1234]).toBe(7.5);
+    expect(Number.isNaN(back.aux[1233]!)).toBe(true);
+  });
+
+  it("per-file constants that differ between catalog files are streamed", async () => {
+    const base = generateTicks({ events: 4000, seed: 9, mode: "l2" });
+    const cols = Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, base[n].slice()])) as unknown as Parameters<typeof tickBatch>[0];
+    // Two days: the second half is moved forward by one day and carries another flag value.
+    const day = 86_400_000_000_000n;
+    for (let i = 0; i < 4000; i++) {
+      cols.flags[i] = i < 2000 ? 1 : 2;
+      if (i >= 2000) {
+        cols.exchTs[i] = cols.exchTs[i]! + day;
+        cols.localTs[i] = cols.localTs[i]! + day;
+      }
+    }
+    const batch = tickBatch(cols, base.instruments, "two-days");
+    const root = join(dir, "constants-catalog");
+    rmSync(root, { recursive: true, force: true });
+    await writeCatalog(root, batch);
+    const back = await readCatalog(root);
+    expect(back.length).toBe(4000);
+    expect(hashBatch(back)).toBe(hashBatch(batch));
   });
 });
