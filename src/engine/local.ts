@@ -181,6 +181,11 @@ export class LocalView {
    * executed order.
    */
   readonly executionsAreTrades: Uint8Array;
+  /** Per instrument: event groups after which the strategy's book had best bid > best ask, and the first such row. */
+  readonly crossedGroups: Float64Array;
+  readonly firstCrossedRow: Float64Array;
+  /** Per instrument: event groups seen. */
+  readonly groups: Float64Array;
 
   constructor(
     readonly books: SimBook[],
@@ -200,6 +205,9 @@ export class LocalView {
     const n = books.length;
     this.views = books.map((b, k) => new LocalBookView(k, instruments[k]!, b));
     this.executionsAreTrades = new Uint8Array(n);
+    this.crossedGroups = new Float64Array(n);
+    this.firstCrossedRow = new Float64Array(n).fill(-1);
+    this.groups = new Float64Array(n);
     this.open = Array.from({ length: n }, () => new Int32Array(16));
     this.openCount = new Int32Array(n);
     this.openBuy = new Float64Array(n);
@@ -252,6 +260,13 @@ export class LocalView {
       }
     }
     if (groupEnd) {
+      // A crossed book is not the venue's book (inconsistent data, a missed event): counted so
+      // the result can say so instead of silently simulating fills against it.
+      const book = this.books[k]!;
+      this.groups[k]!++;
+      if (book.bestBid() > book.bestAsk()) {
+        if (this.crossedGroups[k]!++ === 0) this.firstCrossedRow[k] = i;
+      }
       if (this.maxDrawdown !== Infinity) this.checkDrawdown();
       if (this.onBook !== undefined && !this.isHalted) {
         this.callbacks++;

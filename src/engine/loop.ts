@@ -41,6 +41,8 @@ export interface RawRun {
   fills: FillRecorder;
   equity: EquityRecorder;
   markouts: MarkoutSampler;
+  /** The exchange-side books at the end of the run (their counters feed the diagnostics). */
+  exchangeBooks: readonly SimBook[];
   events: number;
   feedClamped: number;
   startT: number;
@@ -125,7 +127,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   markouts.finish(endT);
   local.end(endT);
   progress?.finish();
-  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
 }
 
 /**

@@ -7,6 +7,7 @@
 import { inspect } from "node:util";
 import { formatNs, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
 import { Liquidity, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
+import type { L3Book } from "../book/index.js";
 import type { RawRun } from "./loop.js";
 import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, ORDER_TYPE_NAMES, OrderStatus, TIME_IN_FORCE_NAMES, type OrderTable } from "./orders.js";
 
@@ -63,9 +64,48 @@ export interface RunDiagnostics {
   /** Strategy callbacks made. */
   callbacks: number;
   wallMs: number;
+  /**
+   * Health of each instrument's book: one that crossed (best bid > best ask) or, on order-by-order
+   * data, saw events for orders it never held is not the venue's book, and fills simulated
+   * against it are not to be trusted there.
+   */
+  books: BookHealth[];
+  /** Plain-words warnings drawn from the counters above (empty when nothing looks wrong). */
+  warnings: string[];
+}
+
+export interface BookHealth {
+  instrument: number;
+  /** Event groups (the points where the strategy is called) seen. */
+  groups: number;
+  /** Event groups after which the book had best bid > best ask. */
+  crossedGroups: number;
+  /** Row of the first crossed top of book, −1 if never. */
+  firstCrossedRow: number;
+  /** Cancels, executions or modifies of order ids the book did not hold (order-by-order data; 0 on price levels). */
+  unknownIdEvents: number;
 }
 
 const SECONDS_PER_YEAR = 365 * 86400;
+
+function bookHealth(run: RawRun, instrument: number): BookHealth {
+  const local = run.local;
+  const unknownIdEvents = run.l3 ? (run.exchangeBooks[instrument] as unknown as L3Book).stats.unknownIdEvents : 0;
+  return { instrument, groups: local.groups[instrument]!, crossedGroups: local.crossedGroups[instrument]!, firstCrossedRow: local.firstCrossedRow[instrument]!, unknownIdEvents };
+}
+
+function bookWarnings(books: readonly BookHealth[], instruments: readonly InstrumentSpec[]): string[] {
+  const out: string[] = [];
+  for (const b of books) {
+    if (b.crossedGroups === 0) continue;
+    const symbol = instruments[b.instrument]?.symbol ?? String(b.instrument);
+    const share = `${((100 * b.crossedGroups) / Math.max(1, b.groups)).toFixed(b.crossedGroups < b.groups / 100 ? 2 : 0)}%`;
+    const unknown = b.unknownIdEvents > 0 ? `; ${b.unknownIdEvents.toLocaleString("en-US")} ${b.unknownIdEvents === 1 ? "event named an order" : "events named orders"} the book never held` : "";
+    const fix = b.unknownIdEvents > 0 ? 'check the data, or backtest on price levels (e.g. lab.book.lobsterL2Batch for LOBSTER)' : "check the data for gaps (a missed update leaves a stale level) or an auction period";
+    out.push(`${symbol}: the book crossed (best bid > best ask) after ${b.crossedGroups.toLocaleString("en-US")} of ${b.groups.toLocaleString("en-US")} event groups (${share}, first at row ${b.firstCrossedRow.toLocaleString("en-US")}${unknown}); there it is not the venue's book and simulated fills are unreliable: ${fix}.`);
+  }
+  return out;
+}
 
 /** The arrays a run leaves behind (no books, no strategy): what the result tables are built from. */
 interface RawTables {
@@ -154,7 +194,8 @@ export class BacktestResult {
       eventsPerSecond: run.wallMs > 0 ? (run.events * 1000) / run.wallMs : NaN,
       halted: local.isHalted,
     };
-    this.diagnostics = { feedTimestampsRaised: run.feedClamped, callbacks: local.callbacks, wallMs: run.wallMs };
+    const books = run.instruments.map((_, k) => bookHealth(run, k));
+    this.diagnostics = { feedTimestampsRaised: run.feedClamped, callbacks: local.callbacks, wallMs: run.wallMs, books, warnings: bookWarnings(books, run.instruments) };
   }
 
   /** One row per order (id = row index). */
@@ -375,6 +416,7 @@ export class BacktestResult {
       `BacktestResult ${s.strategy}(${params}) on ${sym} · ${s.events.toLocaleString("en-US")} events · ${start} → ${end}`,
       `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades}  maker ${Number.isFinite(s.makerShare) ? Math.round(s.makerShare * 100) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  sharpe ${fmt(s.sharpe)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
       `  orders ${s.orders}${statuses ? ` (${statuses})` : ""} · latency ${this.settings.latency} · feed ${this.settings.feedLatency} · queue ${this.settings.queue} · fees ${this.settings.fees}`,
+      ...this.diagnostics.warnings.map((w) => `  WARNING ${w}`),
     ].join("\n");
   }
 

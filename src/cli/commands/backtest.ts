@@ -126,7 +126,7 @@ export function register(program: Command): void {
       const run = backtest(ticks, strategy, options);
       if (o.out) writeFileSync(o.out, JSON.stringify(run.toJSON()) + "\n");
       const json = run.toJSON();
-      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
+      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
     });
 
   const create = program.command("new").description("scaffold new project files");

@@ -55,6 +55,7 @@ export function backtestSummaryHtml(run: BacktestResult): string {
       "final position": s.finalPosition.join(" / "),
       settings: `latency ${run.settings.latency} · feed ${run.settings.feedLatency} · queue ${run.settings.queue} · fees ${run.settings.fees} · seed ${run.settings.seed}`,
       halted: s.halted ? "yes (drawdown stop)" : "no",
+      ...(run.diagnostics.warnings.length > 0 ? { "⚠ warnings": run.diagnostics.warnings.join(" ") } : {}),
     },
     "Backtest",
   );
