@@ -7,13 +7,13 @@
  *
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
-import { statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { Command } from "commander";
-import { LabError, instrument, parseDuration, type InstrumentSpec } from "../../core/index.js";
-import { generateTicks, readCatalog, readDbn, readFile, type TickBatch } from "../../data/index.js";
+import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { strategies } from "../../strategy/index.js";
+import { durationNs, loadDataOption } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
 
@@ -41,42 +41,6 @@ interface BacktestCliOptions extends GlobalOptions {
   out?: string;
 }
 
-/** A duration option: plain digits are ns, or a number with a unit ("50us", "1.5ms"). */
-function durationNs(value: string, name: string): number {
-  if (/^\s*\d+\s*$/.test(value)) return parseIntegerOption(value, name);
-  try {
-    return Number(parseDuration(value));
-  } catch (error) {
-    throw new LabError({ code: "BAD_OPTION", message: `option ${name} expects a duration, got "${value}"`, hint: `ns as digits or with a unit, e.g. ${name} 50us`, context: { option: name }, cause: error });
-  }
-}
-
-async function loadData(o: BacktestCliOptions): Promise<TickBatch> {
-  if (o.data === "generated") {
-    const mode = (o.mode ?? "l2") as "l2" | "l3";
-    if (mode !== "l2" && mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${String(o.mode)}"`, hint: "e.g. --mode l3" });
-    return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.seed ?? "1", "--seed"), mode });
-  }
-  requireFile(o.data, "data file");
-  if (statSync(o.data).isDirectory()) {
-    // A partitioned catalog (venue=/symbol=/date=): --symbol / --venue / --start / --end select from it.
-    return readCatalog(o.data, { ...(o.symbol ? { symbols: [o.symbol] } : {}), ...(o.venue ? { venues: [o.venue] } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}) });
-  }
-  let spec: InstrumentSpec | undefined;
-  if (o.tickSize !== undefined || o.symbol !== undefined) {
-    spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
-  }
-  const lower = o.data.toLowerCase();
-  // DBN files are read directly when the format registry has no entry for them.
-  if (o.format === undefined && (lower.endsWith(".dbn") || lower.endsWith(".dbn.zst"))) {
-    try {
-      return await readFile(o.data, spec ? { instrument: spec } : {});
-    } catch {
-      return readDbn(o.data);
-    }
-  }
-  return readFile(o.data, { ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
-}
 
 export function register(program: Command): void {
   program
@@ -110,7 +74,7 @@ export function register(program: Command): void {
       const params = o.params === undefined ? {} : parseJsonOption(o.params, "--params");
       if (typeof params !== "object" || params === null || Array.isArray(params)) throw new LabError({ code: "BAD_OPTION", message: "--params must be a JSON object", hint: `e.g. --params '{"threshold":0.3}'` });
       const strategy = factory(params as Record<string, unknown>);
-      const ticks = await loadData(o);
+      const ticks = await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
       const options: BacktestOptions = {
         latencyNs: durationNs(o.latency ?? "0", "--latency"),
         feedLatencyNs: o.feedLatency === undefined || o.feedLatency === "data" ? "data" : durationNs(o.feedLatency, "--feed-latency"),

@@ -10,10 +10,10 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { LabError, instrument, parseDuration, type InstrumentSpec } from "../../core/index.js";
-import { generateTicks, readFile, type TickBatch } from "../../data/index.js";
+import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
+import { durationNs, loadDataOption } from "../data-option.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
 
 interface OptimizeCliOptions extends GlobalOptions {
@@ -26,6 +26,8 @@ interface OptimizeCliOptions extends GlobalOptions {
   dataSeed?: string;
   symbol?: string;
   venue?: string;
+  start?: string;
+  end?: string;
   tickSize?: string;
   lotSize?: string;
   space?: string;
@@ -49,28 +51,6 @@ interface OptimizeCliOptions extends GlobalOptions {
   top?: string;
 }
 
-function durationNs(value: string, name: string): number {
-  if (/^\s*\d+\s*$/.test(value)) return parseIntegerOption(value, name);
-  try {
-    return Number(parseDuration(value));
-  } catch (error) {
-    throw new LabError({ code: "BAD_OPTION", message: `option ${name} expects a duration, got "${value}"`, hint: `ns as digits or with a unit, e.g. ${name} 50us`, context: { option: name }, cause: error });
-  }
-}
-
-async function loadData(o: OptimizeCliOptions): Promise<TickBatch> {
-  if (o.data === "generated") {
-    const mode = o.mode ?? "l2";
-    if (mode !== "l2" && mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${mode}"`, hint: "e.g. --mode l3", context: { option: "--mode" } });
-    return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.dataSeed ?? "1", "--data-seed"), mode, shared: true });
-  }
-  requireFile(o.data, "data file");
-  let spec: InstrumentSpec | undefined;
-  if (o.tickSize !== undefined || o.symbol !== undefined) {
-    spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
-  }
-  return readFile(o.data, { shared: true, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
-}
 
 function jsonObject(value: string, name: string, example: string): Record<string, unknown> {
   const v = parseJsonOption(value, name);
@@ -111,13 +91,15 @@ export function register(program: Command): void {
     .description("parameter sweep (grid, random, genetic) with optional walk-forward, parallel workers and a resumable trial store")
     .option("--strategy <name>", `strategy to optimize (${strategies.names().join(", ")})`)
     .option("--evaluator <module#export>", "custom trial evaluator instead of a strategy (compiled JavaScript)")
-    .requiredOption("--data <path>", 'tick data file, or "generated" for seeded synthetic data')
+    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
     .option("--format <name>", "data format (guessed from the file name when omitted)")
     .option("--events <n>", "rows of generated data", "200000")
     .option("--mode <l2|l3>", "generated data kind", "l2")
     .option("--data-seed <n>", "seed of generated data", "1")
-    .option("--symbol <symbol>", "instrument symbol (for formats that need one)")
-    .option("--venue <venue>", "instrument venue")
+    .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")
+    .option("--venue <venue>", "instrument venue (the venue to read from a catalog)")
+    .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
+    .option("--end <time>", "catalog: end of the range to read (exclusive)")
     .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
     .option("--lot-size <decimal>", "instrument lot size")
     .option("--space <json>", 'search space, e.g. \'{"threshold":{"min":0.1,"max":0.5,"step":0.05},"mode":["taker","maker"]}\' (default: the strategy\'s stepped parameters)')
@@ -146,7 +128,7 @@ export function register(program: Command): void {
       const method = (o.method ?? "grid") as SearchMethod;
       if (!["grid", "random", "genetic"].includes(method)) throw new LabError({ code: "BAD_OPTION", message: `--method must be grid, random or genetic, got "${method}"`, hint: "e.g. --method genetic", context: { option: "--method" } });
       if (o.resume && o.store === undefined) throw new LabError({ code: "BAD_OPTION", message: "--resume needs --store", hint: "e.g. --store sweeps.duckdb --resume", context: { option: "--resume" } });
-      const data = await loadData(o);
+      const data = await loadDataOption(o, { seed: o.dataSeed, seedOption: "--data-seed", shared: true });
       const options: OptimizeOptions = {
         data,
         method,
