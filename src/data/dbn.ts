@@ -539,17 +539,23 @@ export class DbnStreamDecoder {
     return p - start;
   }
 
-  private readMbo(buf: Uint8Array, dv: DataView, p: number): void {
-    const c = this.mbo;
+  /** Appends a row and fills the record-header fields every market-data schema shares; returns its index. */
+  private startRow(c: Columns, dv: DataView, p: number): number {
     if (c.length === c.capacity) c.reserve(c.length + 1);
     const k = c.length++;
+    (c.arrays.recordIndex as Uint32Array)[k] = this.recordsDecoded;
+    (c.arrays.publisherId as Uint16Array)[k] = dv.getUint16(p + 2, true);
+    (c.arrays.instrumentId as Uint32Array)[k] = dv.getUint32(p + 4, true);
+    copyU64(c.words.tsEvent!, k * 2, dv, p + 8);
+    return k;
+  }
+
+  private readMbo(buf: Uint8Array, dv: DataView, p: number): void {
+    const c = this.mbo;
+    const k = this.startRow(c, dv, p);
     const a = c.arrays;
     const w = c.words;
     const k2 = k * 2;
-    (a.recordIndex as Uint32Array)[k] = this.recordsDecoded;
-    (a.publisherId as Uint16Array)[k] = dv.getUint16(p + 2, true);
-    (a.instrumentId as Uint32Array)[k] = dv.getUint32(p + 4, true);
-    copyU64(w.tsEvent!, k2, dv, p + 8);
     copyU64(w.orderId!, k2, dv, p + 16);
     copyU64(w.price!, k2, dv, p + 24);
     (a.size as Uint32Array)[k] = dv.getUint32(p + 32, true);
@@ -567,15 +573,10 @@ export class DbnStreamDecoder {
   }
 
   private readMbp(c: Columns, levels: number, buf: Uint8Array, dv: DataView, p: number): void {
-    if (c.length === c.capacity) c.reserve(c.length + 1);
-    const k = c.length++;
+    const k = this.startRow(c, dv, p);
     const a = c.arrays;
     const w = c.words;
     const k2 = k * 2;
-    (a.recordIndex as Uint32Array)[k] = this.recordsDecoded;
-    (a.publisherId as Uint16Array)[k] = dv.getUint16(p + 2, true);
-    (a.instrumentId as Uint32Array)[k] = dv.getUint32(p + 4, true);
-    copyU64(w.tsEvent!, k2, dv, p + 8);
     copyU64(w.price!, k2, dv, p + 16);
     (a.size as Uint32Array)[k] = dv.getUint32(p + 24, true);
     const action = buf[p + 28]!;
