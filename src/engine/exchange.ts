@@ -39,6 +39,7 @@ import { OrderReason, OrderStatus, OrderType, TimeInForce } from "./orders.js";
 import type { Portfolio, FillRecorder } from "./portfolio.js";
 import type { L2QueueModel, L3QueueModel, QueueModel, QueueState } from "./queue/index.js";
 import type { OrderTickets } from "./tickets.js";
+import { grownCapacity, grownColumn } from "./grow.js";
 
 const NO_PRICE = NaN;
 
@@ -585,29 +586,18 @@ export class ExchangeSim {
    */
   private ensure(n: number): void {
     if (n <= this.cap) return;
-    let cap = Math.max(256, this.cap);
-    while (cap < n) cap *= 4;
-    const f = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.price = f(this.price);
-    this.qty = f(this.qty);
-    this.leaves = f(this.leaves);
-    this.status = u(this.status);
-    this.reason = u(this.reason);
-    this.arrivedT = f(this.arrivedT);
-    this.doneT = f(this.doneT);
-    this.touch = f(this.touch);
-    this.queueState.front = f(this.queueState.front);
-    this.queueState.traded = f(this.queueState.traded);
-    this.queueState.priority = f(this.queueState.priority);
+    const cap = grownCapacity(this.cap, n);
+    this.price = grownColumn(this.price, cap);
+    this.qty = grownColumn(this.qty, cap);
+    this.leaves = grownColumn(this.leaves, cap);
+    this.status = grownColumn(this.status, cap);
+    this.reason = grownColumn(this.reason, cap);
+    this.arrivedT = grownColumn(this.arrivedT, cap);
+    this.doneT = grownColumn(this.doneT, cap);
+    this.touch = grownColumn(this.touch, cap);
+    this.queueState.front = grownColumn(this.queueState.front, cap);
+    this.queueState.traded = grownColumn(this.queueState.traded, cap);
+    this.queueState.priority = grownColumn(this.queueState.priority, cap);
     this.cap = cap;
   }
 

@@ -25,6 +25,7 @@ import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, OrderReason, OrderStatus, Order
 import type { BookView, Context, FillEvent, OrderEvent, OrderOptions, OrderUpdate, StrategyHandlers, TradeView } from "./strategy-types.js";
 import type { OrderTickets } from "./tickets.js";
 import { UnitConverter } from "./units.js";
+import { grownCapacity, grownColumn } from "./grow.js";
 
 export interface RiskLimits {
   /** Max |position| in lots per instrument, counting open orders on the side that would grow it. */
@@ -544,25 +545,14 @@ export class LocalView {
   /** Grows the order columns ×4 without pre-filling (see ExchangeSim.ensure); `send` writes each slot. */
   private ensure(n: number): void {
     if (n <= this.cap) return;
-    let cap = Math.max(256, this.cap);
-    while (cap < n) cap *= 4;
-    const f = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.status = u(this.status);
-    this.reason = u(this.reason);
-    this.price = f(this.price);
-    this.qty = f(this.qty);
-    this.leaves = f(this.leaves);
-    this.ackT = f(this.ackT);
-    this.doneT = f(this.doneT);
+    const cap = grownCapacity(this.cap, n);
+    this.status = grownColumn(this.status, cap);
+    this.reason = grownColumn(this.reason, cap);
+    this.price = grownColumn(this.price, cap);
+    this.qty = grownColumn(this.qty, cap);
+    this.leaves = grownColumn(this.leaves, cap);
+    this.ackT = grownColumn(this.ackT, cap);
+    this.doneT = grownColumn(this.doneT, cap);
     this.cap = cap;
   }
 

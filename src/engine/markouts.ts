@@ -10,6 +10,7 @@
  * over the fills; per-horizon cursors work because fills arrive in time order.
  */
 import type { SimBook } from "./book-types.js";
+import { grownColumn } from "./grow.js";
 import type { FillRecorder } from "./portfolio.js";
 
 export class MarkoutSampler {
@@ -35,9 +36,9 @@ export class MarkoutSampler {
     const H = this.horizonsNs.length;
     if (H === 0) return;
     if ((j + 1) * H > this.midTicks.length) {
-      const grown = new Float64Array(this.midTicks.length * 4).fill(NaN);
-      grown.set(this.midTicks);
-      this.midTicks = grown;
+      const old = this.midTicks.length;
+      this.midTicks = grownColumn(this.midTicks, old * 4);
+      this.midTicks.fill(NaN, old);
     }
     const t = this.fills.t[j]! + this.horizonsNs[0]!;
     if (t < this.nextT) this.nextT = t;

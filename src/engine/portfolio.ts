@@ -12,6 +12,7 @@ import type { InstrumentSpec } from "../core/index.js";
 import { Liquidity } from "../stats/index.js";
 import type { FeeModel } from "./fees.js";
 import { UnitConverter } from "./units.js";
+import { grownColumn } from "./grow.js";
 
 export class Portfolio {
   cash: number;
@@ -153,18 +154,11 @@ export class EquityRecorder {
 
   private grow(): void {
     const n = this.t.length * 4;
-    const g = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.t = g(this.t);
-    this.equity = g(this.equity);
-    const f = new Int32Array(n);
-    f.set(this.fill);
-    this.fill = f;
-    this.positions = this.positions.map(g);
-    this.marks = this.marks.map(g);
+    this.t = grownColumn(this.t, n);
+    this.equity = grownColumn(this.equity, n);
+    this.fill = grownColumn(this.fill, n);
+    this.positions = this.positions.map((a) => grownColumn(a, n));
+    this.marks = this.marks.map((a) => grownColumn(a, n));
   }
 }
 
@@ -196,18 +190,13 @@ export class FillRecorder {
 
   private grow(): void {
     const n = this.t.length * 4;
-    const g = <T extends Float64Array | Uint16Array | Int8Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a as unknown as ArrayLike<number>);
-      return b;
-    };
-    this.t = g(this.t);
-    this.instrument = g(this.instrument);
-    this.orderId = g(this.orderId);
-    this.side = g(this.side);
-    this.priceTicks = g(this.priceTicks);
-    this.qtyLots = g(this.qtyLots);
-    this.fee = g(this.fee);
-    this.liquidity = g(this.liquidity);
+    this.t = grownColumn(this.t, n);
+    this.instrument = grownColumn(this.instrument, n);
+    this.orderId = grownColumn(this.orderId, n);
+    this.side = grownColumn(this.side, n);
+    this.priceTicks = grownColumn(this.priceTicks, n);
+    this.qtyLots = grownColumn(this.qtyLots, n);
+    this.fee = grownColumn(this.fee, n);
+    this.liquidity = grownColumn(this.liquidity, n);
   }
 }
