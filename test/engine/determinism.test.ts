@@ -13,7 +13,7 @@ import { instrument } from "../../src/core/index.js";
 import { EventFlag, EventKind, generateTicks, mergeBatches, type TickBatch } from "../../src/data/index.js";
 import { backtest, latency, type BacktestResult } from "../../src/engine/index.js";
 import { defineStrategy, strategies } from "../../src/strategy/index.js";
-import { hashOf } from "./scenarios/helpers.js";
+import { callbackRecorder, hashOf } from "./scenarios/helpers.js";
 
 export function resultHash(run: BacktestResult): string {
   const o = run.orders;
@@ -79,29 +79,15 @@ describe("multi-instrument", () => {
     return out;
   }
 
-  const recorder = (seen: string[]) =>
-    defineStrategy({
-      name: "recorder",
-      register: false,
-      params: [],
-      create: () => ({
-        onBook(ctx, book) {
-          seen.push(`${ctx.now()}|${book.instrument}|book`);
-        },
-        onTrade(ctx, trade) {
-          seen.push(`${ctx.now()}|${trade.instrument}|trade`);
-        },
-      }),
-    })();
 
   it("events of two instruments arrive in exact time order, as two batches or one merged batch", () => {
     const expected = expectedCallbacks([a, b]);
     expect(expected.length).toBeGreaterThan(20_000);
     const seen: string[] = [];
-    backtest([a, b], recorder(seen));
+    backtest([a, b], callbackRecorder(seen));
     expect(seen).toEqual(expected);
     const seenMerged: string[] = [];
-    backtest(mergeBatches([a, b]), recorder(seenMerged));
+    backtest(mergeBatches([a, b]), callbackRecorder(seenMerged));
     expect(seenMerged).toEqual(expected);
   });
 

@@ -13,6 +13,7 @@ import "../../src/book/index.js";
 import { backtest } from "../../src/engine/index.js";
 import { defineStrategy } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";
+import { callbackRecorder } from "./scenarios/helpers.js";
 
 function received(batch: TickBatch): bigint[] {
   const out: bigint[] = [];
@@ -53,20 +54,7 @@ describe("two instruments: Binance futures + spot", async () => {
       expected.push(`${e.t}|${e.k}|${e.what}`);
     }
     const seen: string[] = [];
-    const recorder = defineStrategy({
-      name: "recordBoth",
-      register: false,
-      params: [],
-      create: () => ({
-        onBook(ctx, book) {
-          seen.push(`${ctx.now()}|${book.instrument}|book`);
-        },
-        onTrade(ctx, trade) {
-          seen.push(`${ctx.now()}|${trade.instrument}|trade`);
-        },
-      }),
-    })();
-    const run = backtest([futures, spot], recorder);
+    const run = backtest([futures, spot], callbackRecorder(seen));
     expect(expected.length).toBeGreaterThan(100_000);
     expect(seen.length).toBe(expected.length);
     expect(seen).toEqual(expected);

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { instrument, type InstrumentSpec } from "../../../src/core/index.js";
 import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../../../src/data/index.js";
 import type { Context, FillEvent, OrderUpdate, StrategyHandlers } from "../../../src/engine/index.js";
+import { defineStrategy } from "../../../src/strategy/index.js";
 
 /** 2024-01-02T14:30:00Z in ns. */
 export const BASE = 1_704_205_800_000_000_000n;
@@ -121,4 +122,21 @@ export function hashOf(values: readonly unknown[]): string {
     h.update("|");
   }
   return h.digest("hex");
+}
+
+/** A strategy that records every book and trade callback as "localTime|instrument|book|trade", in call order. */
+export function callbackRecorder(seen: string[]): StrategyHandlers {
+  return defineStrategy({
+    name: "callbackRecorder",
+    register: false,
+    params: [],
+    create: () => ({
+      onBook(ctx, book) {
+        seen.push(`${ctx.now()}|${book.instrument}|book`);
+      },
+      onTrade(ctx, trade) {
+        seen.push(`${ctx.now()}|${trade.instrument}|trade`);
+      },
+    }),
+  })();
 }
