@@ -13,14 +13,12 @@ import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { strategies } from "../../strategy/index.js";
-import { durationNs, loadDataOption } from "../data-option.js";
+import { durationNs, loadDataOption, type DataCliOptions } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
-import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
+import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
-interface BacktestCliOptions extends GlobalOptions {
+interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   strategy: string;
-  data: string;
-  format?: string;
   params?: string;
   latency?: string;
   feedLatency?: string;
@@ -30,14 +28,6 @@ interface BacktestCliOptions extends GlobalOptions {
   seed?: string;
   interval?: string;
   cash?: string;
-  events?: string;
-  mode?: string;
-  symbol?: string;
-  venue?: string;
-  tickSize?: string;
-  lotSize?: string;
-  start?: string;
-  end?: string;
   out?: string;
 }
 

@@ -13,23 +13,13 @@ import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
-import { durationNs, loadDataOption } from "../data-option.js";
-import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
+import { durationNs, loadDataOption, type DataCliOptions } from "../data-option.js";
+import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
-interface OptimizeCliOptions extends GlobalOptions {
+interface OptimizeCliOptions extends GlobalOptions, DataCliOptions {
   strategy?: string;
   evaluator?: string;
-  data: string;
-  format?: string;
-  events?: string;
-  mode?: string;
   dataSeed?: string;
-  symbol?: string;
-  venue?: string;
-  start?: string;
-  end?: string;
-  tickSize?: string;
-  lotSize?: string;
   space?: string;
   method?: string;
   trials?: string;
