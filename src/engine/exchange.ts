@@ -81,6 +81,8 @@ export class ExchangeSim {
   private readonly resting: Int32Array[];
   private readonly restingCount: Int32Array;
   private scratch = new Int32Array(64);
+  /** Per instrument: 1 while the data says trading is halted (Halt row with code −1 or 0 until code 1). */
+  readonly halted: Uint8Array;
   private readonly prevBestBid: Float64Array;
   private readonly prevBestAsk: Float64Array;
   private readonly lastPriority: Float64Array;
@@ -107,6 +109,7 @@ export class ExchangeSim {
     const n = books.length;
     this.resting = Array.from({ length: n }, () => new Int32Array(16));
     this.restingCount = new Int32Array(n);
+    this.halted = new Uint8Array(n);
     this.prevBestBid = new Float64Array(n).fill(NaN);
     this.prevBestAsk = new Float64Array(n).fill(NaN);
     this.lastPriority = new Float64Array(n).fill(-Infinity);
@@ -124,6 +127,11 @@ export class ExchangeSim {
 
   /** Applies feed row `i` (instrument `k`) at exchange time `t` and runs fills it causes. */
   processRow(k: number, batch: TickBatch, i: number, t: number): void {
+    if (batch.kind[i] === EventKind.Halt) {
+      // aux: −1 halted, 0 quoting resumes (still no trading), 1 trading resumes.
+      this.halted[k] = batch.aux[i] === 1 ? 0 : 1;
+      return;
+    }
     if ((batch.flags[i]! & EventFlag.Hidden) !== 0) {
       // Hidden-liquidity executions print on the tape but leave the visible book as it is; they
       // only matter to us when they trade through a resting order's price. The row's side is the
@@ -380,6 +388,15 @@ export class ExchangeSim {
     this.ensure(o + 1);
     const tk = this.tickets;
     const k = tk.instrument[o]!;
+    if (this.halted[k] === 1) {
+      this.price[o] = tk.price[o]!;
+      this.qty[o] = tk.qty[o]!;
+      this.leaves[o] = tk.qty[o]!;
+      this.arrivedT[o] = t;
+      this.touch[o] = NaN;
+      this.finish(o, OrderStatus.Rejected, OrderReason.TradingHalted, t, ResponseKind.Rejected);
+      return;
+    }
     const side = tk.side[o]!;
     const book = this.books[k]!;
     this.price[o] = tk.price[o]!;
@@ -507,6 +524,10 @@ export class ExchangeSim {
     const k = this.tickets.instrument[o]!;
     if (o >= this.cap || !this.isResting(k, o)) {
       this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, OrderReason.OrderNotOpen);
+      return;
+    }
+    if (this.halted[k] === 1) {
+      this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, OrderReason.TradingHalted);
       return;
     }
     const price = newPrice === newPrice ? newPrice : this.price[o]!;

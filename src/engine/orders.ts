@@ -55,6 +55,8 @@ export const OrderReason = {
   UserCancel: 15,
   /** A modify asked for a size not above what is already filled. */
   BadModify: 16,
+  /** A new order or modify reached the exchange while trading in the instrument was halted (a `Halt` row in the data). */
+  TradingHalted: 17,
 } as const;
 export type OrderReason = (typeof OrderReason)[keyof typeof OrderReason];
 

@@ -256,3 +256,29 @@ describe("rejects", () => {
     expect(rec.updates.every((u) => u.atUs <= 30)).toBe(true);
   });
 });
+
+describe("trading halts in the data", () => {
+  it("reject new orders and modifies while halted, allow cancels, and trade again after the resume", () => {
+    // Halt at 100, quoting resumes at 200 (still no trading), trading resumes at 300.
+    const { strategy, rec } = scripted([
+      [10, (ctx) => ctx.limit(1, 98, 1)],
+      [150, (ctx) => ctx.market(1, 1)],
+      [160, (ctx) => ctx.modify(0, { priceTicks: 97 })],
+      [250, (ctx) => ctx.limit(1, 101, 1, { tif: "IOC" })],
+      [260, (ctx) => ctx.cancel(0)],
+      [350, (ctx) => ctx.market(1, 2)],
+    ]);
+    const feed = book().halt(100, -1).halt(200, 0).halt(300, 1);
+    const run = backtest(feed.build(spec), strategy);
+    // Orders: 0 the resting limit (cancelled during the halt), 1 market (rejected), 2 IOC (rejected), 3 market after resume.
+    expect(Array.from(run.orders.status)).toEqual([OrderStatus.Cancelled, OrderStatus.Rejected, OrderStatus.Rejected, OrderStatus.Filled]);
+    expect(run.orders.reason[1]).toBe(OrderReason.TradingHalted);
+    expect(run.orders.reason[2]).toBe(OrderReason.TradingHalted);
+    expect(run.orders.reason[0]).toBe(OrderReason.UserCancel);
+    expect(rec.updates.some((u) => u.event === "modifyRejected" && u.reason === "TradingHalted")).toBe(true);
+    // Only the order after the resume traded: 2 lots at the ask 101.
+    expect(Array.from(run.fills.price)).toEqual([1.01]);
+    expect(Array.from(run.fills.qty)).toEqual([2]);
+    expect(Array.from(run.fills.ts, toUs)).toEqual([350]);
+  });
+});

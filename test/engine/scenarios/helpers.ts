@@ -62,6 +62,12 @@ export class Feed {
     return this.push(tUs, EventKind.Execute, side, price, qty, { ...o, orderId: id });
   }
 
+  /** A trading-status row: code −1 halted, 0 quoting resumes, 1 trading resumes (LOBSTER's type 7 codes). */
+  halt(tUs: number, code: -1 | 0 | 1): this {
+    this.rows.push({ t: tUs, args: [us(tUs), us(tUs + this.feedUs), EventKind.Halt, 0, NaN, NaN, NaN, EventFlag.Last, 0, NaN, code] });
+    return this;
+  }
+
   build(spec: InstrumentSpec = testSpec()): TickBatch {
     const b = new TickBatchBuilder(this.rows.length);
     for (const row of [...this.rows].sort((x, y) => x.t - y.t)) b.push(...row.args);
