@@ -17,7 +17,7 @@ const EVENTS = 7_000_000;
 const SEED = 7;
 const REPEAT = 1;
 /** Worker counts run alternately in ROUNDS rounds, so both see the same conditions; the best run of each counts. */
-const ROUNDS = 2;
+const ROUNDS = 3;
 // 16 trials (an even count, so neither worker is left with the odd one), a small sweep by research standards: each worker still pays its own start-up and JIT
 // warm-up (its first trial runs ~1.5x slower than later ones), which a handful of trials would not amortize.
 const SPACE = { threshold: { min: 0.2, max: 0.95, step: 0.05 } };
