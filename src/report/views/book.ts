@@ -8,20 +8,14 @@
  * otherwise as ticks. Long series are thinned to at most `maxPoints` samples (every k-th, keeping
  * the last), so a day of features renders instantly.
  */
-import type { BookTimeline } from "../../book/index.js";
+import type { BookLevelsView as BookLevels, BookTimeline } from "../../book/index.js";
 import { formatNs, type InstrumentSpec } from "../../core/index.js";
 import { plotMarks, plotSvg } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { escapeHtml, formatCell, keyValueHtml, panel } from "../html.js";
 
 /** What the ladder and depth chart read from a book (L2Book and L3Book both answer it). */
-export interface BookLevelsView {
-  bestBid(): number;
-  bestAsk(): number;
-  levelCount(side: 1 | -1): number;
-  priceAt(side: 1 | -1, k: number): number;
-  qtyAtLevel(side: 1 | -1, k: number): number;
-}
+export type BookLevelsView = Pick<BookLevels, "bestBid" | "bestAsk" | "levelCount" | "priceAt" | "qtyAtLevel">;
 
 /** The columns the time-series charts read (a `featureSeries` result has them). */
 export interface FeatureColumns {
