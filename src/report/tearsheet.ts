@@ -61,6 +61,12 @@ export interface TearSheetInput {
   bootstrap?: { resamples?: number; seed?: number | string; confidence?: number; blockLength?: number };
   /** Notes shown under the title (settings, data source). */
   notes?: readonly string[];
+  /**
+   * Account value added to every equity sample before returns are computed: for a PnL curve
+   * (a backtest run with `initialCash: 0` records equity = PnL, which starts at 0 and has no
+   * returns of its own). @default 0
+   */
+  capital?: number;
 }
 
 export interface TearSheetHtmlOptions {
@@ -225,8 +231,19 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       throw new LabError({ code: "BAD_EQUITY", message: `tearSheet: equity timestamps go back in time at sample ${i}`, hint: "sort the equity curve by time", context: { row: i } });
     }
   }
+  const capital = input.capital ?? 0;
+  if (!Number.isFinite(capital)) throw new LabError({ code: "BAD_OPTION", message: `tearSheet: capital must be a finite number, got ${capital}`, hint: "e.g. { capital: 100_000 }" });
+  const account: EquityCurve = capital === 0 ? equity : { ...equity, equity: equity.equity.map((e) => e + capital) };
+  if (account.equity.length > 0 && !(account.equity[0]! > 0)) {
+    throw new LabError({
+      code: "BAD_EQUITY",
+      message: `tearSheet: equity starts at ${account.equity[0]}, so it has no returns: this looks like a PnL curve (a backtest with initialCash 0 records equity = PnL)`,
+      hint: "pass the account the PnL was made on, e.g. { capital: 100_000 }, or run the backtest with { initialCash: 100_000 }",
+      context: { row: 0 },
+    });
+  }
   const intervalNs = input.intervalNs ?? samplingIntervalNs(equity.ts);
-  const grid = gridReturns(equity, intervalNs);
+  const grid = gridReturns(account, intervalNs);
   const periodsPerYear = input.periodsPerYear ?? (intervalNs > 0 ? (SECONDS_PER_YEAR * 1e9) / intervalNs : NaN);
   const riskFree = input.riskFree ?? 0;
   const returns = grid.returns;

@@ -109,6 +109,18 @@ describe("tear sheet", () => {
     expect(one.html()).toContain("no returns");
   });
 
+  it("a PnL curve (equity starting at 0) is refused with the fix, and accepted with the capital it was made on", () => {
+    const pnl = Float64Array.from({ length: 50 }, (_, k) => (k % 3) - 1 + k * 0.5);
+    pnl[0] = 0;
+    const ts = BigInt64Array.from({ length: 50 }, (_, k) => T0 + BigInt(k) * SECOND);
+    expect(() => tearSheet({ equity: { ts, equity: pnl } })).toThrow(/equity starts at 0, so it has no returns/);
+    const sheet = tearSheet({ equity: { ts, equity: pnl }, capital: 10_000 });
+    // Returns are those of the account: (10,000 + pnl[k]) / (10,000 + pnl[k−1]) − 1.
+    expect(sheet.returns[0]).toBeCloseTo((10_000 + pnl[1]!) / 10_000 - 1, 15);
+    expect(sheet.returns[10]).toBeCloseTo((10_000 + pnl[11]!) / (10_000 + pnl[10]!) - 1, 15);
+    expect(sheet.metrics.values.totalReturn).toBeCloseTo(pnl[49]! / 10_000, 12);
+  });
+
   it("rolling Sharpe equals the full-window Sharpe at the end of each window", () => {
     const x = Float64Array.from([0.01, -0.02, 0.03, 0.0, 0.01, 0.02]);
     const rs = rollingSharpe(x, 3, 1);

@@ -288,8 +288,9 @@ export function register(program: Command): void {
     .option("--trials <n>", "parameter sets tried before picking this run (deflates the Sharpe ratio)")
     .option("--trial-sharpe-variance <v>", "variance of the trials' per-period Sharpe ratios")
     .option("--periods-per-year <n>", "override the annualization (default: calendar time from the equity interval)")
+    .option("--capital <amount>", "account value the PnL was made on, for a run with no initial cash (equity = PnL)")
     .option("--json", "print what was written as JSON")
-    .action((file: string, o: { out: string; title?: string; trials?: string; trialSharpeVariance?: string; periodsPerYear?: string; json?: boolean }) => {
+    .action((file: string, o: { out: string; title?: string; trials?: string; trialSharpeVariance?: string; periodsPerYear?: string; capital?: string; json?: boolean }) => {
       const run = readResults(file);
       const trials = trialsOption(o);
       const sheet = tearSheet({
@@ -299,6 +300,7 @@ export function register(program: Command): void {
         title: o.title ?? run.title,
         ...(trials ? { trials } : {}),
         ...(o.periodsPerYear !== undefined ? { periodsPerYear: parseNumberOption(o.periodsPerYear, "--periods-per-year") } : {}),
+        ...(o.capital !== undefined ? { capital: parseNumberOption(o.capital, "--capital") } : {}),
       });
       exportHtml(sheet, o.out);
       const verdict = (sheet as { verdict?: unknown }).verdict;
