@@ -241,6 +241,12 @@ export class LocalView {
   // ------------------------------------------------------------------ feed
 
   /** Row `i` of instrument `k` received at local time `t`; `groupEnd` = the book is consistent now. */
+  /** Fast-forward (`startAt`): the row only updates the strategy's book (and the feed latency seen); no callbacks. */
+  applySilently(k: number, batch: TickBatch, i: number, feedLatency: number): void {
+    if ((batch.flags[i]! & EventFlag.Hidden) === 0) this.books[k]!.apply(batch, i);
+    if (this.observeFeed) this.observeFeed(feedLatency);
+  }
+
   processRow(k: number, batch: TickBatch, i: number, t: number, feedLatency: number, groupEnd: boolean): void {
     this.now = t;
     const hidden = (batch.flags[i]! & EventFlag.Hidden) !== 0;

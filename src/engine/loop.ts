@@ -104,7 +104,8 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   });
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
-  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample, markouts);
+  const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample, markouts, fastForwardTo);
   const startT = loop.startT;
   const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
@@ -165,6 +166,7 @@ class FeedLoop {
     private readonly interval: number,
     private readonly sample: (t: number, fillIndex: number) => void,
     private readonly markouts: MarkoutSampler,
+    fastForwardTo: number | undefined,
   ) {
     const n = streams.length;
     this.n = n;
@@ -181,19 +183,52 @@ class FeedLoop {
     for (let k = 0; k < n; k++) {
       this.advanceExch(k);
       this.advanceLocal(k);
+    }
+    if (fastForwardTo !== undefined) this.fastForward(fastForwardTo);
+    let cursorsLeft = 0;
+    for (let k = 0; k < n; k++) {
       startT = Math.min(startT, this.loT[k]!);
+      if (this.exT[k] !== Infinity) cursorsLeft++;
+      if (this.loT[k] !== Infinity) cursorsLeft++;
+    }
+    if (startT === Infinity) {
+      throw new LabError({ code: "START_AFTER_DATA", message: "backtest option startAt is after the last row of the data", hint: "pick a start time inside the data's time range", context: { option: "startAt" } });
     }
     this.startT = startT;
     // The run ends with the last feed row (exchange or local); later requests, responses and
     // timers are not processed.
     this.endT = startT;
-    this.cursorsLeft = 2 * n;
+    this.cursorsLeft = cursorsLeft;
     // Grid samples on multiples of the interval since the epoch.
     const intervalBig = BigInt(interval);
     const firstGrid = ((time.base + BigInt(Math.max(0, startT)) + intervalBig - 1n) / intervalBig) * intervalBig;
     let next = Number(firstGrid - time.base);
     if (next < startT) next += interval;
     this.nextSample = next;
+  }
+
+  /**
+   * Replays rows into the books only: the exchange's up to exchange time `t` (exclusive), the
+   * strategy's up to receive time `t`. Both cursors keep their running-maximum clocks, so the
+   * first rows after `t` are timed exactly as in a run from the first row; with no order yet,
+   * the exchange does nothing but apply rows (and note trading halts).
+   */
+  private fastForward(t: number): void {
+    for (let k = 0; k < this.n; k++) {
+      const batch = this.streams[k]!.batch;
+      while (this.exT[k]! < t) {
+        const r = this.exRow[k]!;
+        const at = this.exT[k]!;
+        this.advanceExch(k);
+        this.exchange.processRow(k, batch, r, at);
+      }
+      while (this.loT[k]! < t) {
+        const r = this.loRow[k]!;
+        const feed = this.loFeed[k]!;
+        this.advanceLocal(k);
+        this.local.applySilently(k, batch, r, feed);
+      }
+    }
   }
 
   /** Rows consumed by both processors so far (for progress). */

@@ -3,7 +3,7 @@
  * expanded (a number of ns means constant latency; a queue name means that model) and defaults
  * come from the one `DEFAULTS` object below.
  */
-import { LabError, checkOptionKeys, type ProgressSink } from "../core/index.js";
+import { LabError, checkOptionKeys, parseTime, type ProgressSink } from "../core/index.js";
 import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
@@ -30,6 +30,14 @@ export interface BacktestOptions {
   initialCash?: number;
   /** Horizons (ms after each fill) at which the exact mid is sampled for markouts. @default [100, 1000, 10000] */
   markoutHorizonsMs?: readonly number[];
+  /**
+   * Fast-forward: rows received before this local time (ns, or a time text) only build the books
+   * (the exchange's: rows stamped before it; the strategy's: rows received before it). The
+   * strategy starts at the first row received at or after it, exactly as if it had ignored every
+   * earlier event, and the run's equity starts there. Book replay alone is several times faster
+   * than the full loop, so a late window of a long day costs little. @default none (start at the first row)
+   */
+  startAt?: bigint | string;
   /** Pre-trade risk limits and the drawdown stop. @default {} (none) */
   risk?: RiskLimits;
   /** Book kind: "auto" detects L3 data by its order rows. @default "auto" */
@@ -48,6 +56,7 @@ export interface NormalizedOptions {
   equityIntervalNs: number;
   initialCash: number;
   markoutHorizonsMs: readonly number[];
+  startAt: bigint | undefined;
   risk: RiskLimits;
   book: BookKind;
   venueRules: "fifo" | "lobster" | "databento";
@@ -63,6 +72,7 @@ export const DEFAULTS = {
   equityIntervalNs: 1_000_000_000,
   initialCash: 0,
   markoutHorizonsMs: DEFAULT_MARKOUT_HORIZONS_MS,
+  startAt: undefined,
   risk: {},
   book: "auto",
   venueRules: "fifo",
@@ -136,6 +146,15 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     throw bad("markoutHorizonsMs", `must be increasing positive numbers of ms, got ${JSON.stringify(horizons)}`, "e.g. markoutHorizonsMs: [100, 1000, 10000]");
   }
 
+  let startAt: bigint | undefined;
+  if (o.startAt !== undefined) {
+    try {
+      startAt = typeof o.startAt === "bigint" ? o.startAt : parseTime(o.startAt as string);
+    } catch {
+      throw bad("startAt", `must be ns (bigint) or a time text, got ${String(o.startAt)}`, 'e.g. startAt: "2024-01-02T15:00:00Z"');
+    }
+  }
+
   const risk = (o.risk ?? {}) as RiskLimits;
   checkOptionKeys(risk, RISK_KEYS, "backtest risk limits");
   for (const key of ["maxPosition", "maxOrderQty", "maxOrdersPerSecond", "maxDrawdown"] as const) {
@@ -156,6 +175,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     equityIntervalNs: o.equityIntervalNs,
     initialCash: o.initialCash,
     markoutHorizonsMs: [...o.markoutHorizonsMs],
+    startAt,
     risk,
     book: o.book,
     venueRules: o.venueRules,

@@ -143,9 +143,10 @@ export function evaluatorFor(factory: StrategyFactory, backtestOptions: Strategy
     const view = range.end === data.length ? data : sliceBatch(data, 0, range.end);
     const startNs = data.localTs[range.start]!;
     const endNs = data.localTs[range.end - 1]!;
-    const strategy = range.start === 0 ? configured : startingAt(configured, startNs);
-    const options: BacktestOptions = { ...backtestOptions, seed: ctx.seed >>> 0 };
-    const run = backtest(view, strategy, options);
+    // A window that starts later fast-forwards the books to its start (book replay only), which
+    // is what the strategy would see had it ignored every earlier event, at a fraction of the cost.
+    const options: BacktestOptions = { ...backtestOptions, seed: ctx.seed >>> 0, ...(range.start === 0 ? {} : { startAt: startNs }) };
+    const run = backtest(view, configured, options);
     const s = run.summary;
     const initial = run.settings.initialCash;
     const fig = rangeFigures(run.equity.ts, run.equity.equity, startNs, endNs, interval, initial);

@@ -29,7 +29,14 @@ describe("backtest options", () => {
     expect(o.book).toBe("auto");
     expect(o.venueRules).toBe("fifo");
     expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "venueRules"]);
+    expect(o.startAt).toBeUndefined();
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
+  });
+
+  it("startAt takes ns or a time text, and says what is wrong with anything else", () => {
+    expect(normalizeBacktestOptions({ startAt: 1_704_205_800_000_000_123n }).startAt).toBe(1_704_205_800_000_000_123n);
+    expect(normalizeBacktestOptions({ startAt: "2024-01-02T14:30:00.000000123Z" }).startAt).toBe(1_704_205_800_000_000_123n);
+    expect(() => normalizeBacktestOptions({ startAt: "half past two" })).toThrow(/startAt: must be ns \(bigint\) or a time text/);
   });
 
   it("expands shorthands: a number is constant latency both ways, a name is a queue model, {maker, taker} a fee schedule", () => {
