@@ -34,8 +34,8 @@ export interface BacktestOptions {
    * Fast-forward: rows received before this local time (ns, or a time text) only build the books
    * (the exchange's: rows stamped before it; the strategy's: rows received before it). The
    * strategy starts at the first row received at or after it, exactly as if it had ignored every
-   * earlier event, and the run's equity starts there. Book replay alone is several times faster
-   * than the full loop, so a late window of a long day costs little. @default none (start at the first row)
+   * earlier event, and the run's equity starts there: a backtest of the afternoon trades against
+   * the book the morning built. @default none (start at the first row)
    */
   startAt?: bigint | string;
   /** Pre-trade risk limits and the drawdown stop. @default {} (none) */

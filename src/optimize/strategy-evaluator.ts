@@ -143,8 +143,8 @@ export function evaluatorFor(factory: StrategyFactory, backtestOptions: Strategy
     const view = range.end === data.length ? data : sliceBatch(data, 0, range.end);
     const startNs = data.localTs[range.start]!;
     const endNs = data.localTs[range.end - 1]!;
-    // A window that starts later fast-forwards the books to its start (book replay only), which
-    // is what the strategy would see had it ignored every earlier event, at a fraction of the cost.
+    // A window that starts later fast-forwards the books to its start (book replay only): what
+    // the strategy would see had it ignored every earlier event.
     const options: BacktestOptions = { ...backtestOptions, seed: ctx.seed >>> 0, ...(range.start === 0 ? {} : { startAt: startNs }) };
     const run = backtest(view, configured, options);
     const s = run.summary;
