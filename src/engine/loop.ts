@@ -216,6 +216,10 @@ class FeedLoop {
   private fastForward(t: number): void {
     for (let k = 0; k < this.n; k++) {
       const batch = this.streams[k]!.batch;
+      if (this.streams[k]!.rows === null && this.feedModel === null) {
+        this.fastForwardPlain(k, t);
+        continue;
+      }
       while (this.exT[k]! < t) {
         const r = this.exRow[k]!;
         const at = this.exT[k]!;
@@ -229,6 +233,67 @@ class FeedLoop {
         this.local.applySilently(k, batch, r, feed);
       }
     }
+  }
+
+  /**
+   * `fastForward` for a stream that is a whole batch with the data's own receive times: the same
+   * cursor rules with the state in local variables (the generic path costs about as much as the
+   * main loop; this one roughly halves it).
+   */
+  private fastForwardPlain(k: number, t: number): void {
+    const s = this.streams[k]!;
+    const batch = s.batch;
+    const len = s.length;
+    const ew = s.exchWords;
+    const lw = s.localWords;
+    const hi = this.time.hi;
+    const lo = this.time.lo;
+    const exchange = this.exchange;
+    let p = this.exPos[k]!;
+    let r = this.exRow[k]!;
+    let et = this.exT[k]!;
+    while (et < t) {
+      exchange.processRow(k, batch, r, et);
+      if (p >= len) {
+        et = Infinity;
+        break;
+      }
+      r = p++;
+      const x = (ew[2 * r + 1]! - hi) * 4294967296 + ((ew[2 * r]! >>> 0) - lo);
+      if (x > et) et = x;
+    }
+    this.exPos[k] = p;
+    this.exRow[k] = r;
+    this.exT[k] = et;
+
+    const local = this.local;
+    let lp = this.loPos[k]!;
+    let lr = this.loRow[k]!;
+    let lt = this.loT[k]!;
+    let lf = this.loFeed[k]!;
+    let clamped = this.feedClamped;
+    while (lt < t) {
+      local.applySilently(k, batch, lr, lf);
+      if (lp >= len) {
+        lt = Infinity;
+        break;
+      }
+      lr = lp++;
+      const x = (ew[2 * lr + 1]! - hi) * 4294967296 + ((ew[2 * lr]! >>> 0) - lo);
+      let y = (lw[2 * lr + 1]! - hi) * 4294967296 + ((lw[2 * lr]! >>> 0) - lo);
+      if (y < x) {
+        y = x;
+        clamped++;
+      }
+      if (y < lt) y = lt;
+      lt = y;
+      lf = y - x;
+    }
+    this.loPos[k] = lp;
+    this.loRow[k] = lr;
+    this.loT[k] = lt;
+    this.loFeed[k] = lf;
+    this.feedClamped = clamped;
   }
 
   /** Rows consumed by both processors so far (for progress). */

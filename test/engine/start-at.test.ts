@@ -4,6 +4,7 @@
  * time (the `startingAt` wrapper): same orders, fills and equity from the start on.
  */
 import { describe, expect, it } from "vitest";
+import { instrument } from "../../src/core/index.js";
 import { generateTicks, type TickBatch } from "../../src/data/index.js";
 import { backtest, latency, type BacktestResult } from "../../src/engine/index.js";
 import { startingAt } from "../../src/optimize/index.js";
@@ -48,5 +49,23 @@ describe.each([
 
   it("refuses a start after the last row", () => {
     expect(() => backtest(data, strategy, { startAt: data.localTs[data.length - 1]! + 1_000_000_000n })).toThrow(/after the last row/);
+  });
+});
+
+describe("startAt through the generic cursor path (a feed latency model, two instruments)", () => {
+  it("equals a full run whose strategy ignores everything before the start", () => {
+    const a = generateTicks({ events: 60_000, seed: 21, mode: "l2" });
+    const data = [a, generateTicks({ events: 50_000, seed: 22, mode: "l2", instrument: instrument({ symbol: "SYN2", venue: "SIM", tickSize: "0.01" }) })];
+    const cut = a.localTs[40_000]!;
+    const strategy = strategies.imbalance({ threshold: 0.3, cooldownMs: 5 });
+    const options = { latencyNs: 30_000, feedLatencyNs: 20_000, seed: 5, equityIntervalNs: 100_000_000 } as const;
+    const full = backtest(data, startingAt(strategy, cut), options);
+    const fast = backtest(data, strategy, { ...options, startAt: cut });
+    expect(fast.fills.ts.length).toBeGreaterThan(10);
+    const x = after(full, fast.summary.startTs);
+    const y = after(fast, fast.summary.startTs);
+    expect(y.fills).toEqual(x.fills);
+    expect(y.orders).toEqual(x.orders);
+    expect(y.equity).toEqual(x.equity);
   });
 });
