@@ -51,9 +51,14 @@ describe("strategy-lab backtest", () => {
     // Regular samples only: every inner step is the 1 s interval (the first and last are the run's ends).
     const steps = json.equity.ts.slice(1).map((t, j) => BigInt(t) - BigInt(json.equity.ts[j]!));
     expect(steps.slice(1, -1).every((d) => d === 1_000_000_000n)).toBe(true);
-    // ... which `strategy-lab report` turns into a tear sheet.
+    // ... which `strategy-lab report` turns into a tear sheet. The run had no initial cash, so its
+    // equity is PnL starting at 0: the report asks for the capital instead of printing n/a everywhere.
     const html = join(TEST_OUTPUT, "eng-cli-report.html");
-    const report = cli("report", file, "--out", html);
+    const refused = cli("report", file, "--out", html);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/BAD_EQUITY.*capital/);
+    const report = cli("report", file, "--out", html, "--capital", "100000");
     expect(report.code, report.stderr).toBe(0);
     expect(readFileSync(html, "utf8")).toMatch(/<html/i);
   });
