@@ -159,7 +159,9 @@ function fmtNumber(x: number, digits = 3): string {
 function durationText(periods: number, intervalNs: number): string {
   const seconds = (periods * intervalNs) / 1e9;
   if (!Number.isFinite(seconds)) return "n/a";
-  if (seconds < 120) return `${seconds.toFixed(0)} s`;
+  if (seconds < 1e-3) return `${Number((seconds * 1e6).toPrecision(3))} µs`;
+  if (seconds < 1) return `${Number((seconds * 1e3).toPrecision(3))} ms`;
+  if (seconds < 120) return `${Number(seconds.toPrecision(3))} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   if (seconds < 2 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} days`;
@@ -397,6 +399,16 @@ function distributionChart(returns: Float64Array, width: number): string {
   });
 }
 
+/**
+ * A UTC time axis with 24-hour labels (d3's default multi-scale format prints 12-hour "11:55"
+ * without AM/PM, which reads as the wrong time next to the Plotly charts' 23:55).
+ */
+function utcAxis(times: BigInt64Array): { type: "utc"; label: null; tickFormat: string } {
+  const span = times.length > 1 ? Number(times[times.length - 1]! - times[0]!) / 1e9 : 0;
+  const tickFormat = span > 2 * 86400 ? "%Y-%m-%d" : span > 3600 ? "%H:%M" : "%H:%M:%S";
+  return { type: "utc", label: null, tickFormat };
+}
+
 /** Rolling annualized Sharpe over `window` periods (sample std), at the window's end time. */
 export function rollingSharpe(returns: Float64Array, window: number, periodsPerYear: number): Float64Array {
   const n = returns.length;
@@ -424,7 +436,7 @@ function rollingSharpeChart(sheet: TearSheet, width: number): { html: string; wi
   const step = stride(n, 3000);
   const data: { t: Date; sharpe: number }[] = [];
   for (let i = window - 1; i < rs.length; i += step) if (Number.isFinite(rs[i]!)) data.push({ t: nsToDate(sheet.returnTimes[i]!), sharpe: rs[i]! });
-  const html = plotSvg({ width, height: 180, marginLeft: 70, x: { type: "utc", label: null }, y: { label: `rolling Sharpe (${window} periods, annualized)`, grid: true }, marks: [Plot.ruleY([0], { stroke: "#8c959f" }), Plot.line(data, { x: "t", y: "sharpe", stroke: "#8250df" })] });
+  const html = plotSvg({ width, height: 180, marginLeft: 70, x: utcAxis(sheet.returnTimes), y: { label: `rolling Sharpe (${window} periods, annualized)`, grid: true }, marks: [Plot.ruleY([0], { stroke: "#8c959f" }), Plot.line(data, { x: "t", y: "sharpe", stroke: "#8250df" })] });
   return { html, window };
 }
 
@@ -436,7 +448,7 @@ function inventoryChart(equity: EquityCurve, width: number): string {
   const data: { t: Date; position: number }[] = [];
   for (let j = 0; j < ts.length; j += step) data.push({ t: nsToDate(ts[j]!), position: pos[j]! });
   if (ts.length > 0 && (ts.length - 1) % step !== 0) data.push({ t: nsToDate(ts[ts.length - 1]!), position: pos[ts.length - 1]! });
-  return plotSvg({ width, height: 160, marginLeft: 70, x: { type: "utc", label: null }, y: { label: "position", grid: true }, marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })] });
+  return plotSvg({ width, height: 160, marginLeft: 70, x: utcAxis(ts), y: { label: "position", grid: true }, marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })] });
 }
 
 function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline: boolean): string {
