@@ -92,3 +92,13 @@ export function plotlyHtml(data: readonly Record<string, unknown>[], layout: Rec
   const script = `<script>(function(){var el=document.getElementById(${JSON.stringify(id)});if(window.Plotly){window.Plotly.newPlot(el,${json(data)},${json(layout)},${json(config)});}else{el.textContent="Plotly is not loaded: run lab.show.plotlyInit() in this notebook.";}})();</script>`;
   return `${options.inline === false ? "" : plotlyLibraryScript()}<div id="${escapeHtml(id)}" class="slab-plotly" style="width:100%;height:${height}px"></div>${script}`;
 }
+
+/**
+ * A UTC time axis with 24-hour labels (d3's default multi-scale format prints 12-hour "11:55"
+ * without AM/PM, which reads as the wrong time next to the Plotly charts' 23:55).
+ */
+export function utcAxis(times: BigInt64Array): { type: "utc"; label: null; tickFormat: string } {
+  const span = times.length > 1 ? Number(times[times.length - 1]! - times[0]!) / 1e9 : 0;
+  const tickFormat = span > 2 * 86400 ? "%Y-%m-%d" : span > 3600 ? "%H:%M" : "%H:%M:%S";
+  return { type: "utc", label: null, tickFormat };
+}

@@ -33,7 +33,7 @@ import {
   type TradeReport,
   type Markouts,
 } from "../stats/index.js";
-import { plotMarks, plotSvg, plotlyHtml } from "./charts.js";
+import { plotMarks, plotSvg, plotlyHtml, utcAxis } from "./charts.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
 import { tradesHtml } from "./views/stats.js";
 
@@ -397,16 +397,6 @@ function distributionChart(returns: Float64Array, width: number): string {
     y: { label: "periods", grid: true },
     marks: [Plot.rectY(data, { ...Plot.binX({ y: "count" }, { x: "r", thresholds: 50 }), fill: "#0969da" }), Plot.ruleX([0], { stroke: "#1f2328" })],
   });
-}
-
-/**
- * A UTC time axis with 24-hour labels (d3's default multi-scale format prints 12-hour "11:55"
- * without AM/PM, which reads as the wrong time next to the Plotly charts' 23:55).
- */
-function utcAxis(times: BigInt64Array): { type: "utc"; label: null; tickFormat: string } {
-  const span = times.length > 1 ? Number(times[times.length - 1]! - times[0]!) / 1e9 : 0;
-  const tickFormat = span > 2 * 86400 ? "%Y-%m-%d" : span > 3600 ? "%H:%M" : "%H:%M:%S";
-  return { type: "utc", label: null, tickFormat };
 }
 
 /** Rolling annualized Sharpe over `window` periods (sample std), at the window's end time. */

@@ -10,7 +10,7 @@
  */
 import type { BookLevelsView as BookLevels, BookTimeline } from "../../book/index.js";
 import { formatNs, type InstrumentSpec } from "../../core/index.js";
-import { plotMarks, plotSvg } from "../charts.js";
+import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { escapeHtml, formatCell, keyValueHtml, panel } from "../html.js";
 
@@ -169,7 +169,7 @@ export function micropriceChartHtml(series: FeatureColumns, options: BookViewOpt
     width: options.width ?? 820,
     height: options.height ?? 260,
     marginLeft: 60,
-    x: { type: "utc", label: null },
+    x: utcAxis(series.timeNs),
     y: { label: spec ? `price (${spec.symbol})` : "price (ticks)", grid: true },
     color: { domain: ["best bid", "best ask", "microprice"], range: [BID_COLOR, ASK_COLOR, "#0969da"], legend: true },
     marks: [Plot.line(data, { x: "t", y: "value", z: "series", stroke: "series", curve: "step-after", strokeWidth: 1 })],
@@ -188,7 +188,7 @@ export function imbalanceChartHtml(series: FeatureColumns, options: BookViewOpti
     width: options.width ?? 820,
     height: options.height ?? 180,
     marginLeft: 60,
-    x: { type: "utc", label: null },
+    x: utcAxis(series.timeNs),
     y: { label: `imbalance (${series.levels} level${series.levels === 1 ? "" : "s"})`, domain: [-1, 1], grid: true },
     marks: [Plot.ruleY([0], { stroke: "#8c959f" }), Plot.line(data, { x: "t", y: "imbalance", stroke: "#8250df", strokeWidth: 1 })],
   });

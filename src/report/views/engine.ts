@@ -7,7 +7,7 @@
 import { formatNs } from "../../core/index.js";
 import type { BacktestResult } from "../../engine/index.js";
 import { Liquidity } from "../../stats/index.js";
-import { plotMarks, plotSvg } from "../charts.js";
+import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { escapeHtml, keyValueHtml, panel, tableHtml } from "../html.js";
 
@@ -83,7 +83,7 @@ export function fillsChartHtml(run: BacktestResult, options: BacktestViewOptions
     width: options.width ?? 820,
     height: options.height ?? 300,
     marginLeft: 60,
-    x: { type: "utc", label: null },
+    x: utcAxis(mid.ts),
     y: { label: `${spec.symbol} price`, grid: true },
     color: { domain: ["buy", "sell"], range: ["#1a7f37", "#cf222e"], legend: true },
     marks: [
@@ -107,7 +107,7 @@ export function inventoryChartHtml(run: BacktestResult, options: BacktestViewOpt
     width: options.width ?? 820,
     height: options.height ?? 180,
     marginLeft: 60,
-    x: { type: "utc", label: null },
+    x: utcAxis(ts),
     y: { label: `${run.instruments[k]!.symbol} position (lots)`, grid: true },
     marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })],
   });
@@ -129,7 +129,7 @@ export function pnlChartHtml(run: BacktestResult, options: BacktestViewOptions =
     width: options.width ?? 820,
     height: options.height ?? 220,
     marginLeft: 60,
-    x: { type: "utc", label: null },
+    x: utcAxis(ts),
     y: { label: "equity", grid: true },
     marks: [Plot.areaY(data, { x: "t", y1: "equity", y2: "peak", fill: "#cf222e", fillOpacity: 0.12 }), Plot.line(data, { x: "t", y: "equity", stroke: "#1f2328" })],
   });
