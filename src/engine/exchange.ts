@@ -40,6 +40,7 @@ import type { Portfolio, FillRecorder } from "./portfolio.js";
 import type { L2QueueModel, L3QueueModel, QueueModel, QueueState } from "./queue/index.js";
 import type { OrderTickets } from "./tickets.js";
 import { grownCapacity, grownColumn } from "./grow.js";
+import { SlotLists } from "./slot-lists.js";
 
 const NO_PRICE = NaN;
 
@@ -78,7 +79,8 @@ export class ExchangeSim {
   readonly queueState: QueueState = { front: new Float64Array(0), traded: new Float64Array(0), priority: new Float64Array(0) };
 
   // Resting orders per instrument, in arrival order.
-  private readonly resting: Int32Array[];
+  /** Orders resting at the exchange, per instrument, in arrival order. */
+  private readonly resting: SlotLists;
   private readonly restingCount: Int32Array;
   private scratch = new Int32Array(64);
   /** Per instrument: 1 while the data says trading is halted (Halt row with code −1 or 0 until code 1). */
@@ -107,8 +109,8 @@ export class ExchangeSim {
     this.l2Queue = queue.kind === "l2" ? queue : null;
     this.l3Queue = queue.kind === "l3" ? queue : null;
     const n = books.length;
-    this.resting = Array.from({ length: n }, () => new Int32Array(16));
-    this.restingCount = new Int32Array(n);
+    this.resting = new SlotLists(n);
+    this.restingCount = this.resting.counts;
     this.halted = new Uint8Array(n);
     this.prevBestBid = new Float64Array(n).fill(NaN);
     this.prevBestAsk = new Float64Array(n).fill(NaN);
@@ -168,9 +170,9 @@ export class ExchangeSim {
       if (hit) {
         const now = book.qtyAt(side, p);
         const snapshot = (flags & EventFlag.Snapshot) !== 0;
-        const list = this.resting[k]!;
+        const list = this.resting.backing(k);
         const q = this.queueState;
-        for (let j = 0; j < this.restingCount[k]!; j++) {
+        for (let j = 0, n = this.restingCount[k]!; j < n; j++) {
           const o = list[j]!;
           if (this.tickets.side[o] !== side || this.price[o] !== p) continue;
           if (snapshot) {
@@ -281,7 +283,7 @@ export class ExchangeSim {
   }
 
   private hasRestingAt(k: number, side: number, price: number): boolean {
-    const list = this.resting[k]!;
+    const list = this.resting.backing(k);
     for (let j = 0, n = this.restingCount[k]!; j < n; j++) {
       const o = list[j]!;
       if (this.price[o] === price && this.tickets.side[o] === side) return true;
@@ -292,7 +294,7 @@ export class ExchangeSim {
   private copyResting(k: number): number {
     const n = this.restingCount[k]!;
     if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
-    this.scratch.set(this.resting[k]!.subarray(0, n));
+    this.scratch.set(this.resting.backing(k).subarray(0, n));
     return n;
   }
 
@@ -454,32 +456,15 @@ export class ExchangeSim {
     const levelQty = book.qtyAt(side, this.price[o]!);
     if (this.l3Queue) this.l3Queue.onNew(this.queueState, o, levelQty, this.lastPriority[k]!);
     else this.l2Queue!.onNew(this.queueState, o, levelQty);
-    let list = this.resting[k]!;
-    const n = this.restingCount[k]!;
-    if (n === list.length) {
-      const next = new Int32Array(n * 2);
-      next.set(list);
-      this.resting[k] = list = next;
-    }
-    list[n] = o;
-    this.restingCount[k] = n + 1;
+    this.resting.add(k, o);
   }
 
   private unrest(k: number, o: number): void {
-    const list = this.resting[k]!;
-    const n = this.restingCount[k]!;
-    for (let j = 0; j < n; j++) {
-      if (list[j] !== o) continue;
-      list.copyWithin(j, j + 1, n);
-      this.restingCount[k] = n - 1;
-      return;
-    }
+    this.resting.remove(k, o);
   }
 
   private isResting(k: number, o: number): boolean {
-    const list = this.resting[k]!;
-    for (let j = 0, n = this.restingCount[k]!; j < n; j++) if (list[j] === o) return true;
-    return false;
+    return this.resting.has(k, o);
   }
 
   /** Opposite-side size at prices within `limit`. */

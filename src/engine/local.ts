@@ -26,6 +26,7 @@ import type { BookView, Context, FillEvent, OrderEvent, OrderOptions, OrderUpdat
 import type { OrderTickets } from "./tickets.js";
 import { UnitConverter } from "./units.js";
 import { grownCapacity, grownColumn } from "./grow.js";
+import { SlotLists } from "./slot-lists.js";
 
 export interface RiskLimits {
   /** Max |position| in lots per instrument, counting open orders on the side that would grow it. */
@@ -140,7 +141,8 @@ export class LocalView {
   leaves = new Float64Array(0);
   ackT = new Float64Array(0);
   doneT = new Float64Array(0);
-  private readonly open: Int32Array[];
+  /** The strategy's open orders, per instrument, in the order they were sent. */
+  private readonly open: SlotLists;
   private readonly openCount: Int32Array;
   private readonly openBuy: Float64Array;
   private readonly openSell: Float64Array;
@@ -209,8 +211,8 @@ export class LocalView {
     this.crossedGroups = new Float64Array(n);
     this.firstCrossedRow = new Float64Array(n).fill(-1);
     this.groups = new Float64Array(n);
-    this.open = Array.from({ length: n }, () => new Int32Array(16));
-    this.openCount = new Int32Array(n);
+    this.open = new SlotLists(n);
+    this.openCount = this.open.counts;
     this.openBuy = new Float64Array(n);
     this.openSell = new Float64Array(n);
     this.position = new Float64Array(n);
@@ -401,7 +403,7 @@ export class LocalView {
       return o;
     }
     if (!internal && this.rateLimit !== Infinity) this.noteSend(t);
-    this.addOpen(k, o);
+    this.open.add(k, o);
     if (side === 1) this.openBuy[k] = this.openBuy[k]! + qty;
     else this.openSell[k] = this.openSell[k]! + qty;
     const entry = this.entryLatency(o, RequestKind.New, price, qty);
@@ -452,32 +454,13 @@ export class LocalView {
     this.sendCount++;
   }
 
-  private addOpen(k: number, o: number): void {
-    let list = this.open[k]!;
-    const n = this.openCount[k]!;
-    if (n === list.length) {
-      const next = new Int32Array(n * 2);
-      next.set(list);
-      this.open[k] = list = next;
-    }
-    list[n] = o;
-    this.openCount[k] = n + 1;
-  }
-
   private close(k: number, o: number, t: number): void {
     this.doneT[o] = t;
-    const list = this.open[k]!;
-    const n = this.openCount[k]!;
-    for (let j = 0; j < n; j++) {
-      if (list[j] !== o) continue;
-      list.copyWithin(j, j + 1, n);
-      this.openCount[k] = n - 1;
-      const rest = this.leaves[o]!;
-      if (rest > 0) {
-        if (this.tickets.side[o] === 1) this.openBuy[k] = this.openBuy[k]! - rest;
-        else this.openSell[k] = this.openSell[k]! - rest;
-      }
-      return;
+    if (!this.open.remove(k, o)) return;
+    const rest = this.leaves[o]!;
+    if (rest > 0) {
+      if (this.tickets.side[o] === 1) this.openBuy[k] = this.openBuy[k]! - rest;
+      else this.openSell[k] = this.openSell[k]! - rest;
     }
   }
 
@@ -521,7 +504,7 @@ export class LocalView {
     this.isHalted = true;
     this.haltT = this.now;
     for (let k = 0; k < this.openCount.length; k++) {
-      const list = this.open[k]!.slice(0, this.openCount[k]!);
+      const list = this.open.backing(k).slice(0, this.openCount[k]!);
       for (const o of list) this.cancelOrder(o);
       const pos = this.position[k]!;
       if (pos !== 0) this.send(k, pos > 0 ? -1 : 1, OrderType.Market, TimeInForce.IOC, NaN, Math.abs(pos), true);
@@ -605,7 +588,7 @@ export class LocalView {
         let sent = 0;
         for (let k = 0; k < self.books.length; k++) {
           if (instrument !== undefined && k !== instrument) continue;
-          const list = self.open[k]!.slice(0, self.openCount[k]!);
+          const list = self.open.backing(k).slice(0, self.openCount[k]!);
           for (const o of list) if (self.cancelOrder(o)) sent++;
         }
         return sent;
@@ -627,7 +610,8 @@ export class LocalView {
         const out: number[] = [];
         for (let k = 0; k < self.books.length; k++) {
           if (instrument !== undefined && k !== instrument) continue;
-          for (let j = 0; j < self.openCount[k]!; j++) out.push(self.open[k]![j]!);
+          const list = self.open.backing(k);
+          for (let j = 0; j < self.openCount[k]!; j++) out.push(list[j]!);
         }
         return out;
       },
