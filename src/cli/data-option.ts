@@ -5,6 +5,7 @@
  * file, or `generated` (`--events`, `--mode`) for a seeded synthetic stream.
  */
 import { statSync } from "node:fs";
+import type { Command } from "commander";
 import { LabError, instrument, parseDuration, type InstrumentSpec } from "../core/index.js";
 import { generateTicks, readCatalog, readDbn, readFile, toShared, type TickBatch } from "../data/index.js";
 import { parseIntegerOption, requireFile } from "./util.js";
@@ -20,6 +21,21 @@ export interface DataCliOptions {
   lotSize?: string;
   start?: string;
   end?: string;
+}
+
+/** Declares the `--data` family of options on a command (see the module comment). */
+export function withDataOptions(command: Command): Command {
+  return command
+    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
+    .option("--format <name>", "data format (guessed from the file name when omitted)")
+    .option("--events <n>", "rows of generated data", "200000")
+    .option("--mode <l2|l3>", "generated data kind", "l2")
+    .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")
+    .option("--venue <venue>", "instrument venue (the venue to read from a catalog)")
+    .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
+    .option("--end <time>", "catalog: end of the range to read (exclusive)")
+    .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
+    .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001");
 }
 
 export interface LoadDataOptions {

@@ -13,7 +13,7 @@ import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { strategies } from "../../strategy/index.js";
-import { durationNs, loadDataOption, type DataCliOptions } from "../data-option.js";
+import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
@@ -33,12 +33,12 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
 
 
 export function register(program: Command): void {
-  program
-    .command("backtest")
-    .description("run one event-driven backtest of a registered strategy on a data file (or generated data)")
-    .requiredOption("--strategy <name>", `strategy name (${strategies.names().join(", ")})`)
-    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
-    .option("--format <name>", "data format (guessed from the file name when omitted)")
+  withDataOptions(
+    program
+      .command("backtest")
+      .description("run one event-driven backtest of a registered strategy on a data file (or generated data)")
+      .requiredOption("--strategy <name>", `strategy name (${strategies.names().join(", ")})`),
+  )
     .option("--params <json>", "strategy parameters as JSON, e.g. '{\"threshold\":0.3}'")
     .option("--latency <duration>", "order latency each way (ns, or 50us, 1ms ...)", "0")
     .option("--feed-latency <duration>", 'feed latency: "data" (receive timestamps) or a constant', "data")
@@ -48,14 +48,6 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed for random latency and generated data", "1")
     .option("--interval <duration>", "equity sampling interval", "1s")
     .option("--cash <amount>", "initial cash", "0")
-    .option("--events <n>", "rows of generated data", "200000")
-    .option("--mode <l2|l3>", "generated data kind", "l2")
-    .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")
-    .option("--venue <venue>", "instrument venue (the venue to read from a catalog)")
-    .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
-    .option("--end <time>", "catalog: end of the range to read (exclusive)")
-    .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
-    .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001")
     .option("--out <file>", "write the full result as JSON (report input)")
     .option("--json", "print the summary as JSON")
     .option("-q, --quiet", "no progress output")

@@ -13,7 +13,7 @@ import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
-import { durationNs, loadDataOption, type DataCliOptions } from "../data-option.js";
+import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
 interface OptimizeCliOptions extends GlobalOptions, DataCliOptions {
@@ -76,22 +76,14 @@ function fmt(x: number): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command("optimize")
-    .description("parameter sweep (grid, random, genetic) with optional walk-forward, parallel workers and a resumable trial store")
-    .option("--strategy <name>", `strategy to optimize (${strategies.names().join(", ")})`)
-    .option("--evaluator <module#export>", "custom trial evaluator instead of a strategy (compiled JavaScript)")
-    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
-    .option("--format <name>", "data format (guessed from the file name when omitted)")
-    .option("--events <n>", "rows of generated data", "200000")
-    .option("--mode <l2|l3>", "generated data kind", "l2")
+  withDataOptions(
+    program
+      .command("optimize")
+      .description("parameter sweep (grid, random, genetic) with optional walk-forward, parallel workers and a resumable trial store")
+      .option("--strategy <name>", `strategy to optimize (${strategies.names().join(", ")})`)
+      .option("--evaluator <module#export>", "custom trial evaluator instead of a strategy (compiled JavaScript)"),
+  )
     .option("--data-seed <n>", "seed of generated data", "1")
-    .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")
-    .option("--venue <venue>", "instrument venue (the venue to read from a catalog)")
-    .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
-    .option("--end <time>", "catalog: end of the range to read (exclusive)")
-    .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
-    .option("--lot-size <decimal>", "instrument lot size")
     .option("--space <json>", 'search space, e.g. \'{"threshold":{"min":0.1,"max":0.5,"step":0.05},"mode":["taker","maker"]}\' (default: the strategy\'s stepped parameters)')
     .option("--method <name>", "grid, random or genetic", "grid")
     .option("--trials <n>", "random: number of trials; grid: subsample to at most n points")
