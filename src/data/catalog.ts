@@ -19,9 +19,9 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
-import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, scanBatch, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
-import { parquetOptions } from "./table-io.js";
+import { copyBatchToFile, parquetOptions } from "./table-io.js";
 import { TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
 
 export interface CatalogWriteOptions {
@@ -78,7 +78,6 @@ export async function writeCatalog(root: string, batch: TickBatch, options: Cata
   // Each partition is written as its own plain Parquet COPY of its rows in batch order.
   // DuckDB's PARTITION_BY writer does not keep row order within a partition (rows of a chunk
   // that straddles a day boundary came out behind the next chunk's), so partitioning is done here.
-  const connection = await duckConnection();
   try {
     for (const part of partitionRows(batch)) {
       const spec = batch.instruments[part.instrument]!;
@@ -89,18 +88,11 @@ export async function writeCatalog(root: string, batch: TickBatch, options: Cata
       // several times reads back in time order.
       const first = rows.exchTs[0]!;
       const name = `part-${first < 0n ? "0" : first.toString().padStart(20, "0")}-${randomUUID()}.parquet`;
-      const scan = await scanBatch(connection, rows, options.progress, `catalog ${spec.venue}/${spec.symbol}/${part.date}`);
-      try {
-        await connection.run(`COPY (SELECT ${normalizedSelectSql()} FROM ${scan.from}) TO ${sqlString(join(dir, name))} (FORMAT parquet, ${parquetOptions({})})`);
-      } finally {
-        scan.release();
-      }
+      await copyBatchToFile(rows, join(dir, name), options.progress, (from) => `SELECT ${normalizedSelectSql()} FROM ${from}`, `FORMAT parquet, ${parquetOptions({})}`, `catalog ${spec.venue}/${spec.symbol}/${part.date}`);
     }
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw new LabError({ code: "CATALOG_WRITE_FAILED", message: `cannot write into catalog ${root}: ${(error as Error).message.split("\n")[0]}`, hint: "nothing was changed in the catalog; check disk space and permissions", context: { file: root }, cause: error });
-  } finally {
-    connection.closeSync();
   }
 
   const written = await listPartitions(temp);

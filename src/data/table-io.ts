@@ -133,11 +133,19 @@ export function parquetOptions(options: WriteOptions): string {
 /** Writes a TickBatch as normalized Parquet (atomically: temp file, then rename). */
 export async function writeParquet(batch: TickBatch, path: string, options: WriteOptions = {}): Promise<void> {
   checkOptionKeys(options, ["progress", "compression"], "writeParquet");
+  await copyBatchToFile(batch, path, options.progress, (from) => `SELECT ${normalizedSelectSql()} FROM ${from}`, `FORMAT parquet, ${parquetOptions(options)}, KV_METADATA {${METADATA_KEY}: ${sqlString(instrumentsJson(batch))}}`);
+}
+
+/**
+ * Streams `select(<the batch as a table>)` into `path` with DuckDB's COPY, atomically: a temporary
+ * file renamed into place, removed on failure.
+ */
+export async function copyBatchToFile(batch: TickBatch, path: string, progress: ProgressSink | undefined, select: (from: string) => string, copyOptions: string, task = `write ${basename(path)}`): Promise<void> {
   const connection = await duckConnection();
   const temp = `${path}.tmp-${process.pid}-${++tableCounter}`;
-  const scan = await scanBatch(connection, batch, options.progress, `write ${basename(path)}`);
+  const scan = await scanBatch(connection, batch, progress, task);
   try {
-    await connection.run(`COPY (SELECT ${normalizedSelectSql()} FROM ${scan.from}) TO ${sqlString(temp)} (FORMAT parquet, ${parquetOptions(options)}, KV_METADATA {${METADATA_KEY}: ${sqlString(instrumentsJson(batch))}})`);
+    await connection.run(`COPY (${select(scan.from)}) TO ${sqlString(temp)} (${copyOptions})`);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
@@ -168,24 +176,13 @@ export function decimalSql(column: string, batch: TickBatch, which: "price" | "s
  */
 export async function writeCsv(batch: TickBatch, path: string, options: WriteOptions = {}): Promise<void> {
   checkOptionKeys(options, ["progress"], "writeCsv");
-  const connection = await duckConnection();
-  const temp = `${path}.tmp-${process.pid}-${++tableCounter}`;
   const kindCase = `CASE kind ${Object.entries(EVENT_KIND_NAMES).map(([code, name]) => `WHEN ${code} THEN '${name}'`).join(" ")} ELSE CAST(kind AS VARCHAR) END`;
   const symbolCase = `CASE instrument ${batch.instruments.map((s, i) => `WHEN ${i} THEN ${sqlString(s.symbol)}`).join(" ")} END`;
   // Whole numbers (ids, sequence numbers) print without a trailing ".0".
   const num = (c: string): string => `CASE WHEN isnan(${c}) THEN NULL WHEN ${c} = trunc(${c}) AND abs(${c}) < 9e15 THEN CAST(CAST(${c} AS BIGINT) AS VARCHAR) ELSE CAST(${c} AS VARCHAR) END`;
-  const scan = await scanBatch(connection, batch, options.progress, `write ${basename(path)}`);
-  try {
-    const select = `SELECT exchTs, localTs, ${kindCase} AS kind, side, ${decimalSql("priceTicks", batch, "price")} AS price, ${decimalSql("qtyLots", batch, "size")} AS qty, ${num("orderId")} AS orderId, flags, ${num("seq")} AS seq, ${num("aux")} AS aux, ${symbolCase} AS symbol FROM ${scan.from}`;
-    await connection.run(`COPY (${select}) TO ${sqlString(temp)} (FORMAT csv, HEADER true)`);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new LabError({ code: "WRITE_FAILED", message: `cannot write ${path}: ${(error as Error).message.split("\n")[0]}`, hint: "check that the folder exists and is writable", context: { file: path }, cause: error });
-  } finally {
-    scan.release();
-    connection.closeSync();
-  }
+  const select = (from: string): string =>
+    `SELECT exchTs, localTs, ${kindCase} AS kind, side, ${decimalSql("priceTicks", batch, "price")} AS price, ${decimalSql("qtyLots", batch, "size")} AS qty, ${num("orderId")} AS orderId, flags, ${num("seq")} AS seq, ${num("aux")} AS aux, ${symbolCase} AS symbol FROM ${from}`;
+  await copyBatchToFile(batch, path, options.progress, select, "FORMAT csv, HEADER true");
 }
 
 /** Writes a TickBatch as an Arrow IPC file (see `toArrow` for the schema). */

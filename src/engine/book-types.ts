@@ -2,18 +2,13 @@
  * The slice of the book API the engine drives. Both `L2Book` and `L3Book` satisfy it; the exchange
  * additionally asks an `L3Book` about individual orders (priority, price, size).
  */
+import type { BookLevelsView } from "../book/index.js";
 import type { TickBatch } from "../data/index.js";
 
-export interface SimBook {
+/** The book layer's level questions, plus applying a row and the size at one price. */
+export interface SimBook extends BookLevelsView {
   apply(batch: TickBatch, i: number): void;
-  bestBid(): number;
-  bestAsk(): number;
-  bestBidQty(): number;
-  bestAskQty(): number;
   qtyAt(side: 1 | -1, priceTicks: number): number;
-  levelCount(side: 1 | -1): number;
-  priceAt(side: 1 | -1, k: number): number;
-  qtyAtLevel(side: 1 | -1, k: number): number;
 }
 
 export interface SimL3Book extends SimBook {

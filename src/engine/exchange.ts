@@ -34,7 +34,7 @@ import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 import { Liquidity } from "../stats/index.js";
 import type { SimBook, SimL3Book } from "./book-types.js";
 import { RequestKind, ResponseKind, type RequestQueue, type ResponseQueue } from "./channels.js";
-import type { LatencyModel, LatencyOrderInfo } from "./latency.js";
+import { MutableLatencyOrderInfo, type LatencyModel } from "./latency.js";
 import { OrderReason, OrderStatus, OrderType, TimeInForce } from "./orders.js";
 import type { Portfolio, FillRecorder } from "./portfolio.js";
 import type { L2QueueModel, L3QueueModel, QueueModel, QueueState } from "./queue/index.js";
@@ -43,17 +43,6 @@ import { grownCapacity, grownColumn } from "./grow.js";
 import { SlotLists } from "./slot-lists.js";
 
 const NO_PRICE = NaN;
-
-/** Mutable flyweight handed to latency models. */
-class OrderInfo implements LatencyOrderInfo {
-  id = 0;
-  instrument = 0;
-  side = 0;
-  priceTicks = NaN;
-  qtyLots = 0;
-  type = 0;
-  request = 0;
-}
 
 export interface ExchangeHooks {
   /** Called after each fill is booked (for equity samples at fills). */
@@ -90,7 +79,7 @@ export class ExchangeSim {
   private readonly lastPriority: Float64Array;
   private readonly pendingExecId: Float64Array;
   private readonly pendingExecQty: Float64Array;
-  private readonly info = new OrderInfo();
+  private readonly info = new MutableLatencyOrderInfo();
 
   constructor(
     books: SimBook[],

@@ -30,6 +30,17 @@ export interface LatencyOrderInfo {
   readonly request: number;
 }
 
+/** The one mutable `LatencyOrderInfo` the exchange and the local view each fill before asking a model. */
+export class MutableLatencyOrderInfo implements LatencyOrderInfo {
+  id = 0;
+  instrument = 0;
+  side = 0;
+  priceTicks = NaN;
+  qtyLots = 0;
+  type = 0;
+  request = 0;
+}
+
 export interface LatencyModel {
   readonly name: string;
   /** Request sent at local `tsNs` reaches the exchange `entryNs` later (negative = dropped). */

@@ -20,7 +20,7 @@ import { Liquidity } from "../stats/index.js";
 import type { SimBook } from "./book-types.js";
 import { RequestKind, ResponseKind, type RequestQueue, type ResponseQueue, type TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
-import type { LatencyModel, LatencyOrderInfo } from "./latency.js";
+import { MutableLatencyOrderInfo, type LatencyModel } from "./latency.js";
 import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, OrderReason, OrderStatus, OrderType, TIME_IN_FORCE_NAMES, TimeInForce } from "./orders.js";
 import type { BookView, Context, FillEvent, OrderEvent, OrderOptions, OrderUpdate, StrategyHandlers, TradeView } from "./strategy-types.js";
 import type { OrderTickets } from "./tickets.js";
@@ -105,15 +105,6 @@ class TradeFlyweight implements TradeView {
   side = 0;
 }
 
-class RequestInfo implements LatencyOrderInfo {
-  id = 0;
-  instrument = 0;
-  side = 0;
-  priceTicks = NaN;
-  qtyLots = 0;
-  type = 0;
-  request = 0;
-}
 
 const TIF_BY_NAME: Readonly<Record<string, number>> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK, PostOnly: TimeInForce.PostOnly };
 const EVENT_BY_RESPONSE: Readonly<Record<number, OrderEvent>> = {
@@ -171,7 +162,7 @@ export class LocalView {
   private timerCancelled = new Uint8Array(16);
 
   private readonly trade = new TradeFlyweight();
-  private readonly reqInfo = new RequestInfo();
+  private readonly reqInfo = new MutableLatencyOrderInfo();
   private readonly handlers: StrategyHandlers;
   private readonly onBook: StrategyHandlers["onBook"];
   private readonly onTrade: StrategyHandlers["onTrade"];
