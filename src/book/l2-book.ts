@@ -14,6 +14,9 @@
 import { LabError } from "../core/index.js";
 import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 
+/** "None" (no level, no such order) as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */
+const ABSENT = NaN;
+
 const DEFAULT_WINDOW = 1 << 15;
 
 class SideLadder {
@@ -42,11 +45,11 @@ class SideLadder {
   }
 
   bestKey(): number {
-    return this.bestIdx >= 0 ? this.base + this.bestIdx : NaN;
+    return this.bestIdx >= 0 ? this.base + this.bestIdx : ABSENT;
   }
 
   bestQty(): number {
-    return this.bestIdx >= 0 ? this.qty[this.bestIdx]! : NaN;
+    return this.bestIdx >= 0 ? this.qty[this.bestIdx]! : ABSENT;
   }
 
   qtyAtKey(key: number): number {
@@ -105,10 +108,10 @@ class SideLadder {
           seen++;
         }
       }
-      return NaN;
+      return ABSENT;
     }
     const o = this.overCount - 1 - (k - this.count);
-    return o >= 0 ? this.overKeys[o]! : NaN;
+    return o >= 0 ? this.overKeys[o]! : ABSENT;
   }
 
   qtyAtRank(k: number): number {
@@ -121,10 +124,10 @@ class SideLadder {
           seen++;
         }
       }
-      return NaN;
+      return ABSENT;
     }
     const o = this.overCount - 1 - (k - this.count);
-    return o >= 0 ? this.overQty[o]! : NaN;
+    return o >= 0 ? this.overQty[o]! : ABSENT;
   }
 
   /** Fills keys/qtys with up to `n` best levels; returns how many were written. */
@@ -397,7 +400,7 @@ export class L2Book {
   imbalance(n = 1): number {
     const b = this.bids.depth(n);
     const a = this.asks.depth(n);
-    return b + a > 0 ? (b - a) / (b + a) : NaN;
+    return b + a > 0 ? (b - a) / (b + a) : ABSENT;
   }
 
   /** Mid in ticks (may be a half tick). */

@@ -23,6 +23,9 @@
 import { LabError, checkOptionKeys } from "../core/index.js";
 import { EventKind, EventFlag, type TickBatch } from "../data/index.js";
 
+/** "None" (no level, no such order) as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */
+const ABSENT = NaN;
+
 export type L3VenueRules = "lobster" | "databento" | "fifo";
 
 export interface L3BookOptions {
@@ -417,7 +420,7 @@ export class L3Book {
     const id = --this.anonymousIds;
     this.add(id, side, priceTicks, qtyLots);
     const slot = this.lookup(id);
-    if (slot === NONE) return NaN;
+    if (slot === NONE) return ABSENT;
     this.ordAnon[slot] = 1;
     if (atFront) this.moveToFront(slot);
     return id;
@@ -464,29 +467,29 @@ export class L3Book {
   /** Remaining size of the order, NaN if unknown. */
   orderQty(orderId: number): number {
     const slot = this.lookup(orderId);
-    return slot === NONE ? NaN : this.ordQty[slot]!;
+    return slot === NONE ? ABSENT : this.ordQty[slot]!;
   }
 
   orderPrice(orderId: number): number {
     const slot = this.lookup(orderId);
-    return slot === NONE ? NaN : this.ordPrice[slot]!;
+    return slot === NONE ? ABSENT : this.ordPrice[slot]!;
   }
 
   orderSide(orderId: number): number {
     const slot = this.lookup(orderId);
-    return slot === NONE ? NaN : this.ordSide[slot]!;
+    return slot === NONE ? ABSENT : this.ordSide[slot]!;
   }
 
   /** Monotone counter value of when the order got its current queue place; NaN if unknown. */
   orderPriority(orderId: number): number {
     const slot = this.lookup(orderId);
-    return slot === NONE ? NaN : this.ordPriority[slot]!;
+    return slot === NONE ? ABSENT : this.ordPriority[slot]!;
   }
 
   /** Quantity queued ahead of the order at its level (FIFO); NaN if unknown. */
   queueAhead(orderId: number): number {
     const slot = this.lookup(orderId);
-    if (slot === NONE) return NaN;
+    if (slot === NONE) return ABSENT;
     let ahead = 0;
     for (let s = this.ordPrev[slot]!; s !== NONE; s = this.ordPrev[s]!) ahead += this.ordQty[s]!;
     return ahead;
@@ -495,7 +498,7 @@ export class L3Book {
   /** 0-based index of the order in its level's FIFO queue; NaN if unknown. */
   queuePosition(orderId: number): number {
     const slot = this.lookup(orderId);
-    if (slot === NONE) return NaN;
+    if (slot === NONE) return ABSENT;
     let n = 0;
     for (let s = this.ordPrev[slot]!; s !== NONE; s = this.ordPrev[s]!) n++;
     return n;
@@ -510,11 +513,11 @@ export class L3Book {
   }
 
   bestBidQty(): number {
-    return this.bids.count === 0 ? NaN : this.lvlQty[this.levelSlot(this.bids, this.bids.best)]!;
+    return this.bids.count === 0 ? ABSENT : this.lvlQty[this.levelSlot(this.bids, this.bids.best)]!;
   }
 
   bestAskQty(): number {
-    return this.asks.count === 0 ? NaN : this.lvlQty[this.levelSlot(this.asks, this.asks.best)]!;
+    return this.asks.count === 0 ? ABSENT : this.lvlQty[this.levelSlot(this.asks, this.asks.best)]!;
   }
 
   /** Total size resting at a price on one side (0 if none). */
@@ -537,7 +540,7 @@ export class L3Book {
   /** Price of the k-th level from the best (k = 0 is best); NaN past the last level. */
   priceAt(side: 1 | -1, k: number): number {
     const ladder = side === 1 ? this.bids : this.asks;
-    if (k < 0 || k >= ladder.count) return NaN;
+    if (k < 0 || k >= ladder.count) return ABSENT;
     if (ladder.cacheVersion !== ladder.version) {
       ladder.cacheVersion = ladder.version;
       ladder.cacheLen = 0;
@@ -562,7 +565,7 @@ export class L3Book {
   /** Total size of the k-th level from the best; NaN past the last level. */
   qtyAtLevel(side: 1 | -1, k: number): number {
     const p = this.priceAt(side, k);
-    if (p !== p) return NaN;
+    if (p !== p) return ABSENT;
     return this.lvlQty[this.levelSlot(side === 1 ? this.bids : this.asks, p)]!;
   }
 

@@ -80,6 +80,12 @@ export class ExchangeSim {
   private readonly pendingExecId: Float64Array;
   private readonly pendingExecQty: Float64Array;
   private readonly info = new MutableLatencyOrderInfo();
+  /**
+   * Exchange time of the row handed to `processRow`, written by the loop just before the call.
+   * Passed as an argument, a ns time (beyond the small-integer range) would be boxed in a fresh
+   * heap number on every row; a Float64Array slot is not, so the feed path allocates nothing.
+   */
+  readonly rowTime = new Float64Array(1);
 
   constructor(
     books: SimBook[],
@@ -116,8 +122,8 @@ export class ExchangeSim {
 
   // ------------------------------------------------------------------ market data
 
-  /** Applies feed row `i` (instrument `k`) at exchange time `t` and runs fills it causes. */
-  processRow(k: number, batch: TickBatch, i: number, t: number): void {
+  /** Applies feed row `i` (instrument `k`) at exchange time `rowTime[0]` and runs fills it causes. */
+  processRow(k: number, batch: TickBatch, i: number): void {
     if (batch.kind[i] === EventKind.Halt) {
       // aux: −1 halted, 0 quoting resumes (still no trading), 1 trading resumes.
       this.halted[k] = batch.aux[i] === 1 ? 0 : 1;
@@ -130,12 +136,12 @@ export class ExchangeSim {
       if (this.restingCount[k]! > 0) {
         const kind = batch.kind[i]!;
         const side = batch.side[i]!;
-        this.onTradeThrough(k, kind === EventKind.Execute ? -side : side, batch.priceTicks[i]!, t);
+        this.onTradeThrough(k, kind === EventKind.Execute ? -side : side, batch.priceTicks[i]!, this.rowTime[0]!);
       }
       return;
     }
     if (this.l3Books[k] !== null) {
-      this.processRowL3(k, batch, i, t);
+      this.processRowL3(k, batch, i);
       return;
     }
     const book = this.books[k]!;
@@ -143,6 +149,7 @@ export class ExchangeSim {
       book.apply(batch, i);
       return;
     }
+    const t = this.rowTime[0]!;
     const kind = batch.kind[i]!;
     const flags = batch.flags[i]!;
     if (kind === EventKind.Trade) {
@@ -178,7 +185,7 @@ export class ExchangeSim {
     this.checkCross(k, t);
   }
 
-  private processRowL3(k: number, batch: TickBatch, i: number, t: number): void {
+  private processRowL3(k: number, batch: TickBatch, i: number): void {
     const book = this.l3Books[k]!;
     const kind = batch.kind[i]!;
     if (this.restingCount[k] === 0) {
@@ -186,6 +193,7 @@ export class ExchangeSim {
       if (kind === EventKind.Add || kind === EventKind.Modify) this.notePriority(k, book, batch.orderId[i]!);
       return;
     }
+    const t = this.rowTime[0]!;
     const flags = batch.flags[i]!;
     const id = batch.orderId[i]!;
     switch (kind) {

@@ -28,6 +28,9 @@ import { UnitConverter } from "./units.js";
 import { grownCapacity, grownColumn } from "./grow.js";
 import { SlotLists } from "./slot-lists.js";
 
+/** "None" (no level, no such order) as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */
+const ABSENT = NaN;
+
 export interface RiskLimits {
   /** Max |position| in lots per instrument, counting open orders on the side that would grow it. */
   maxPosition?: number;
@@ -89,7 +92,7 @@ class LocalBookView implements BookView {
       for (let k = 0, n = Math.min(levels, this.book.levelCount(1)); k < n; k++) b += this.book.qtyAtLevel(1, k);
       for (let k = 0, n = Math.min(levels, this.book.levelCount(-1)); k < n; k++) a += this.book.qtyAtLevel(-1, k);
     }
-    return b + a > 0 ? (b - a) / (b + a) : NaN;
+    return b + a > 0 ? (b - a) / (b + a) : ABSENT;
   }
   microprice(): number {
     const bq = this.book.bestBidQty();
@@ -119,6 +122,11 @@ const EVENT_BY_RESPONSE: Readonly<Record<number, OrderEvent>> = {
 
 export class LocalView {
   readonly views: LocalBookView[];
+  /**
+   * The receive time and feed latency of the row handed to `processRow`, written by the loop just
+   * before the call (a Float64Array slot, unlike a ns-time argument, is not boxed on the heap per row).
+   */
+  readonly rowTime = new Float64Array(2);
   /** Current local time (ns since the time base). */
   now = 0;
   readonly ctx: Context;
@@ -233,19 +241,19 @@ export class LocalView {
 
   // ------------------------------------------------------------------ feed
 
-  /** Row `i` of instrument `k` received at local time `t`; `groupEnd` = the book is consistent now. */
   /** Fast-forward (`startAt`): the row only updates the strategy's book (and the feed latency seen); no callbacks. */
   applySilently(k: number, batch: TickBatch, i: number, feedLatency: number): void {
     if ((batch.flags[i]! & EventFlag.Hidden) === 0) this.books[k]!.apply(batch, i);
     if (this.observeFeed) this.observeFeed(feedLatency);
   }
 
-  processRow(k: number, batch: TickBatch, i: number, t: number, feedLatency: number, groupEnd: boolean): void {
-    this.now = t;
+  /** Row `i` of instrument `k` received at local time `rowTime[0]` after feed latency `rowTime[1]`; `groupEnd` = the book is consistent now. */
+  processRow(k: number, batch: TickBatch, i: number, groupEnd: boolean): void {
+    this.now = this.rowTime[0]!;
     const hidden = (batch.flags[i]! & EventFlag.Hidden) !== 0;
     // Hidden-liquidity executions leave the visible book unchanged (they are shown as trades).
     if (!hidden) this.books[k]!.apply(batch, i);
-    if (this.observeFeed) this.observeFeed(feedLatency);
+    if (this.observeFeed) this.observeFeed(this.rowTime[1]!);
     if (this.isHalted) return;
     if (this.onTrade !== undefined) {
       const kind = batch.kind[i]!;

@@ -224,7 +224,8 @@ class FeedLoop {
         const r = this.exRow[k]!;
         const at = this.exT[k]!;
         this.advanceExch(k);
-        this.exchange.processRow(k, batch, r, at);
+        this.exchange.rowTime[0] = at;
+        this.exchange.processRow(k, batch, r);
       }
       while (this.loT[k]! < t) {
         const r = this.loRow[k]!;
@@ -249,11 +250,13 @@ class FeedLoop {
     const hi = this.time.hi;
     const lo = this.time.lo;
     const exchange = this.exchange;
+    const exchangeTime = exchange.rowTime;
     let p = this.exPos[k]!;
     let r = this.exRow[k]!;
     let et = this.exT[k]!;
     while (et < t) {
-      exchange.processRow(k, batch, r, et);
+      exchangeTime[0] = et;
+      exchange.processRow(k, batch, r);
       if (p >= len) {
         et = Infinity;
         break;
@@ -361,6 +364,8 @@ class FeedLoop {
     const bhi = this.time.hi;
     const blo = this.time.lo;
     const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts } = this;
+    const exchangeTime = exchange.rowTime;
+    const localTime = local.rowTime;
     let ep = this.exPos[0]!;
     let er = this.exRow[0]!;
     let et = this.exT[0]!;
@@ -431,7 +436,8 @@ class FeedLoop {
             const x = (ew[2 * er + 1]! - bhi) * 4294967296 + ((ew[2 * er]! >>> 0) - blo);
             if (x > et) et = x;
           }
-          exchange.processRow(0, batch, r, now);
+          exchangeTime[0] = now;
+          exchange.processRow(0, batch, r);
           endT = now;
           if (et > stop || exchange.restingOrders(0) !== 0) break;
           now = et;
@@ -458,7 +464,9 @@ class FeedLoop {
           lt = y;
           lf = y - x;
         }
-        local.processRow(0, batch, r, t, feed, last ? (flags[r]! & EventFlag.Last) !== 0 : lt !== t);
+        localTime[0] = t;
+        localTime[1] = feed;
+        local.processRow(0, batch, r, last ? (flags[r]! & EventFlag.Last) !== 0 : lt !== t);
       } else if (src === 2) exchange.processRequest(t);
       else if (src === 3) local.processResponse(responses, t);
       else if (src === 4) local.processResponse(notices, t);
@@ -531,7 +539,8 @@ class FeedLoop {
           const r = exRow[which]!;
           this.advanceExch(which);
           if (exT[which] === Infinity) this.cursorsLeft--;
-          exchange.processRow(which, streams[which]!.batch, r, t);
+          exchange.rowTime[0] = t;
+          exchange.processRow(which, streams[which]!.batch, r);
           break;
         }
         case 2:
@@ -550,7 +559,9 @@ class FeedLoop {
           if (loT[which] === Infinity) this.cursorsLeft--;
           const s = streams[which]!;
           const groupEnd = hasLast[which] ? (s.batch.flags[r]! & EventFlag.Last) !== 0 : loT[which] !== t;
-          local.processRow(which, s.batch, r, t, feed, groupEnd);
+          local.rowTime[0] = t;
+          local.rowTime[1] = feed;
+          local.processRow(which, s.batch, r, groupEnd);
           break;
         }
         default:
