@@ -3,7 +3,10 @@
 // Reported per run: wall time (the target: what a researcher waits for) and process CPU time (the
 // machine may be shared; CPU time is what the run itself used, including V8's garbage-collection
 // helper threads on the other core, so it can exceed wall time and is reported without a target).
-// Also a MarketMaker run (orders resting: queue model on every row).
+// Also a MarketMaker run (orders resting: queue model on every row), and the heap bytes a backtest
+// allocates per event (V8's sampling heap profiler, counting objects already collected): the event
+// loop itself should allocate nothing, which an empty strategy shows (docs/architecture.md, "Hot paths").
+import { Session } from "node:inspector/promises";
 import { machine, rssTracker, result, writeResults } from "./lib.mjs";
 import * as lab from "../dist/index.js";
 
@@ -44,6 +47,29 @@ const maker = lab.strategies.marketMaker({ requoteMs: 50 });
 const mm = timed(() => lab.backtest(ticks, maker, { ...options, queue: "prob" }));
 console.log(String(mm.value));
 
+/** Heap bytes allocated per event by one backtest (sampled every 4 KiB; includes garbage). */
+async function allocatedPerEvent(strategy) {
+  const batch = lab.data.sliceBatch(ticks, 0, Math.min(EVENTS, 2_000_000));
+  lab.backtest(batch, strategy, options);
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  lab.backtest(batch, strategy, options);
+  const { profile } = await session.post("HeapProfiler.stopSampling");
+  session.disconnect();
+  let bytes = 0;
+  const walk = (node) => {
+    bytes += node.selfSize;
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  return bytes / batch.length;
+}
+const emptyStrategy = { name: "empty", params: [], create: () => ({ onBook() {} }) };
+const emptyAlloc = await allocatedPerEvent(emptyStrategy);
+const imbalanceAlloc = await allocatedPerEvent(imbalance);
+console.log(`heap allocated per event: ${emptyAlloc.toFixed(2)} B (empty strategy), ${imbalanceAlloc.toFixed(2)} B (OrderBookImbalance)`);
+
 rss.stop();
 writeResults("engine", [
   result("backtest events/s, wall (OrderBookImbalance, L2, riskAverse, 7M events)", EVENTS / obi.wall, "events/s", "higher", 5_000_000),
@@ -51,5 +77,7 @@ writeResults("engine", [
   result("orders / fills (OrderBookImbalance run)", `${obi.value.summary.orders} / ${obi.value.summary.trades}`, "", "higher"),
   result("backtest events/s, wall (MarketMaker, L2, prob queue, 7M events)", EVENTS / mm.wall, "events/s", "higher"),
   result("backtest events/s, CPU time (MarketMaker)", EVENTS / mm.cpu, "events/s", "higher"),
+  result("heap allocated per event (empty strategy: the event loop alone)", emptyAlloc, "bytes", "lower", 1),
+  result("heap allocated per event (OrderBookImbalance)", imbalanceAlloc, "bytes", "lower"),
   result("peak RSS (7M-row batch + runs)", rss.peakBytes() / 2 ** 20, "MiB", "lower", 1024),
 ]);

@@ -18,7 +18,7 @@ import { EventFlag } from "../data/index.js";
 import type { SimBook, SimL3Book } from "./book-types.js";
 import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
 import type { TimeBase } from "./clock.js";
-import { ExchangeSim } from "./exchange.js";
+import { ExchangeSim, type ExchangeHooks } from "./exchange.js";
 import { LocalView } from "./local.js";
 import { MarkoutSampler } from "./markouts.js";
 import type { FeedLatencyModel } from "./latency.js";
@@ -78,26 +78,10 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   const portfolio = new Portfolio(instruments, opts.fees, opts.initialCash);
   const fills = new FillRecorder();
   const equity = new EquityRecorder(n);
-  const marks = new Float64Array(n).fill(NaN);
-
-  const updateMarks = (): void => {
-    for (let k = 0; k < n; k++) {
-      const b = exchBooks[k]!;
-      const mid = (b.bestBid() + b.bestAsk()) / 2;
-      if (mid === mid) marks[k] = mid;
-    }
-  };
-  const sample = (t: number, fillIndex: number): void => {
-    updateMarks();
-    equity.push(t, portfolio.equity(marks), fillIndex, portfolio.positionLots, marks);
-  };
 
   const markouts = new MarkoutSampler(opts.markoutHorizonsMs, fills, exchBooks);
-  const afterFill = (t: number, fi: number): void => {
-    sample(t, fi);
-    markouts.onFill(fi);
-  };
-  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, { afterFill });
+  const sampler = new EquitySampler(exchBooks, portfolio, equity, markouts);
+  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler);
   const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
@@ -105,12 +89,12 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
   const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
-  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sample, markouts, fastForwardTo);
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo);
   const startT = loop.startT;
   const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
 
-  sample(startT, -2);
+  sampler.sample(startT, -2);
   local.start(startT);
   // Chunks of events per call: the hot loop lives in a method that is called many times, so an
   // engine deoptimization (the first order, the first fill) is followed by a re-optimization
@@ -121,14 +105,48 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   const interval = opts.equityIntervalNs;
   const feedClamped = loop.feedClamped;
   while (nextSample <= endT && endT !== Infinity) {
-    sample(nextSample, -1);
+    sampler.sample(nextSample, -1);
     nextSample += interval;
   }
-  if (equity.t[equity.length - 1] !== endT) sample(endT, -2);
+  if (equity.t[equity.length - 1] !== endT) sampler.sample(endT, -2);
   markouts.finish(endT);
   local.end(endT);
   progress?.finish();
   return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+}
+
+/**
+ * Equity samples (on the grid and after each fill) marked at the exchange books' mids. A class
+ * rather than closures made per run: the loop's call targets are then the same functions in every
+ * run, so an optimizer worker's next trial reuses the optimized loop instead of deoptimizing on a
+ * new closure.
+ */
+class EquitySampler implements ExchangeHooks {
+  private readonly marks: Float64Array;
+
+  constructor(
+    private readonly books: readonly SimBook[],
+    private readonly portfolio: Portfolio,
+    private readonly equity: EquityRecorder,
+    private readonly markouts: MarkoutSampler,
+  ) {
+    this.marks = new Float64Array(books.length).fill(NaN);
+  }
+
+  sample(t: number, fillIndex: number): void {
+    const marks = this.marks;
+    for (let k = 0; k < marks.length; k++) {
+      const b = this.books[k]!;
+      const mid = (b.bestBid() + b.bestAsk()) / 2;
+      if (mid === mid) marks[k] = mid;
+    }
+    this.equity.push(t, this.portfolio.equity(marks), fillIndex, this.portfolio.positionLots, marks);
+  }
+
+  afterFill(t: number, fillIndex: number): void {
+    this.sample(t, fillIndex);
+    this.markouts.onFill(fillIndex);
+  }
 }
 
 /**
@@ -164,7 +182,7 @@ class FeedLoop {
     private readonly notices: ResponseQueue,
     private readonly timers: TimerHeap,
     private readonly interval: number,
-    private readonly sample: (t: number, fillIndex: number) => void,
+    private readonly sampler: EquitySampler,
     private readonly markouts: MarkoutSampler,
     fastForwardTo: number | undefined,
   ) {
@@ -410,7 +428,7 @@ class FeedLoop {
       }
       if (src === 1 || src === 5) endT = t;
       while (nextSample < t) {
-        this.sample(nextSample, -1);
+        this.sampler.sample(nextSample, -1);
         nextSample += interval;
       }
       if (markouts.nextT < t) markouts.sampleBefore(t);
@@ -530,7 +548,7 @@ class FeedLoop {
       if (t === Infinity || (src !== 1 && src !== 5 && this.cursorsLeft === 0 && t > this.endT)) return false;
       if (src === 1 || src === 5) this.endT = t;
       while (this.nextSample < t) {
-        this.sample(this.nextSample, -1);
+        this.sampler.sample(this.nextSample, -1);
         this.nextSample += interval;
       }
       if (markouts.nextT < t) markouts.sampleBefore(t);
