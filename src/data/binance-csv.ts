@@ -12,9 +12,9 @@
  */
 import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
 import { duckConnection, sqlIdent } from "./duck.js";
-import { BAD, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
+import { BAD, insertClearRows, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
 import { csvHeader, csvRelation, finishStaged, instrumentsFor, stageSql, symbolCaseSql } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumns } from "./tick-batch.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, type TickBatch } from "./tick-batch.js";
 
 export interface BinanceCsvReadOptions {
   instrument?: InstrumentSpec | InstrumentSpecInit;
@@ -89,30 +89,5 @@ function insertClears(staged: Staged): { staged: Staged; origin?: Int32Array } {
     if (snap && (i === 0 || (columns.flags[i - 1]! & EventFlag.Snapshot) === 0 || columns.seq[i - 1] !== columns.seq[i])) starts.push(i);
   }
   if (starts.length === 0) return { staged };
-  const n = length + starts.length;
-  const out: TickColumns = allocateColumns(n, columns.exchTs.buffer instanceof SharedArrayBuffer);
-  const bad = new Uint32Array(n);
-  const origin = new Int32Array(n);
-  const src = columns as unknown as Record<string, { [i: number]: number | bigint }>;
-  const dst = out as unknown as Record<string, { [i: number]: number | bigint }>;
-  let w = 0;
-  let next = 0;
-  for (let i = 0; i < length; i++) {
-    if (starts[next] === i) {
-      next++;
-      out.exchTs[w] = columns.exchTs[i]!;
-      out.localTs[w] = columns.localTs[i]!;
-      out.kind[w] = EventKind.Clear;
-      out.flags[w] = EventFlag.Snapshot | EventFlag.BadTimestamp | EventFlag.Last;
-      out.instrument[w] = columns.instrument[i]!;
-      out.seq[w] = columns.seq[i]!;
-      origin[w] = i;
-      w++;
-    }
-    for (const name of TICK_COLUMN_NAMES) dst[name]![w] = src[name]![i]!;
-    bad[w] = staged.bad[i]!;
-    origin[w] = i;
-    w++;
-  }
-  return { staged: { columns: out, bad, length: n }, origin };
+  return insertClearRows(staged, starts, EventFlag.Snapshot | EventFlag.BadTimestamp | EventFlag.Last);
 }

@@ -8,7 +8,7 @@
 import { LabError, type InstrumentSpec } from "../core/index.js";
 import { convertColumnExact, gridStep } from "./exact.js";
 import { ISSUE_CLASSES, IssueCollector, attachReadReport, type IssueClass, type ReadReport, type SequenceMode } from "./quality.js";
-import { EVENT_KIND_NAMES, EventFlag, TICK_COLUMN_NAMES, TickBatchBuilder, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
+import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, TickBatchBuilder, allocateColumns, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 
 /** Bits of the per-row `bad` mask. Parse failures use one bit per column. */
 export const BAD = {
@@ -200,6 +200,43 @@ export function finishStagedSync(staged: Staged, options: FinishOptions, raw: Ma
 }
 
 /** Sets `EventFlag.Last` on row i whenever row i+1 starts a new message (key changes) and on the final row. */
+/**
+ * `staged` with a Clear row inserted before each row of `starts` (ascending row indexes): how a
+ * reader says "the book is replaced from here" where a snapshot begins. Each Clear copies the
+ * times, instrument and sequence number of the row it precedes and carries `clearFlags`.
+ * `origin[w]` is the source row of output row w (for an inserted Clear, the row it precedes), so
+ * quality reports can name rows of the file.
+ */
+export function insertClearRows(staged: Staged, starts: readonly number[], clearFlags: number): { staged: Staged; origin: Int32Array } {
+  const { columns, length } = staged;
+  const n = length + starts.length;
+  const out: TickColumns = allocateColumns(n, columns.exchTs.buffer instanceof SharedArrayBuffer);
+  const bad = new Uint32Array(n);
+  const origin = new Int32Array(n);
+  const src = columns as unknown as Record<string, { [i: number]: number | bigint }>;
+  const dst = out as unknown as Record<string, { [i: number]: number | bigint }>;
+  let w = 0;
+  let next = 0;
+  for (let i = 0; i < length; i++) {
+    if (starts[next] === i) {
+      next++;
+      out.exchTs[w] = columns.exchTs[i]!;
+      out.localTs[w] = columns.localTs[i]!;
+      out.kind[w] = EventKind.Clear;
+      out.flags[w] = clearFlags;
+      out.instrument[w] = columns.instrument[i]!;
+      out.seq[w] = columns.seq[i]!;
+      origin[w] = i;
+      w++;
+    }
+    for (const name of TICK_COLUMN_NAMES) dst[name]![w] = src[name]![i]!;
+    bad[w] = staged.bad[i]!;
+    origin[w] = i;
+    w++;
+  }
+  return { staged: { columns: out, bad, length: n }, origin };
+}
+
 export function markGroupEnds(columns: TickColumns, length: number, sameGroup: (a: number, b: number) => boolean): void {
   for (let i = 0; i < length; i++) {
     if (i === length - 1 || !sameGroup(i, i + 1)) columns.flags[i] = columns.flags[i]! | EventFlag.Last;

@@ -18,9 +18,9 @@
  */
 import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
 import { duckConnection, sqlIdent } from "./duck.js";
-import { BAD, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
+import { BAD, insertClearRows, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
 import { csvHeader, csvRelation, finishStaged, instrumentsFor, stageSql, symbolCaseSql } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumns } from "./tick-batch.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, type TickBatch } from "./tick-batch.js";
 
 export type TardisDataType = "incremental_book_L2" | "book_snapshot" | "trades" | "quotes";
 
@@ -139,31 +139,7 @@ function insertSnapshotClears(staged: Staged): Staged {
     if (snap && (i === 0 || (columns.flags[i - 1]! & EventFlag.Snapshot) === 0)) starts.push(i);
   }
   if (starts.length === 0) return staged;
-  const n = length + starts.length;
-  const out: TickColumns = allocateColumns(n, columns.exchTs.buffer instanceof SharedArrayBuffer);
-  const bad = new Uint32Array(n);
-  const origin = new Int32Array(n); // source row of each output row (-1 for inserted Clear rows)
-  let w = 0;
-  let next = 0;
-  const src = columns as unknown as Record<string, { [i: number]: number | bigint }>;
-  const dst = out as unknown as Record<string, { [i: number]: number | bigint }>;
-  for (let i = 0; i < length; i++) {
-    if (starts[next] === i) {
-      next++;
-      out.exchTs[w] = columns.exchTs[i]!;
-      out.localTs[w] = columns.localTs[i]!;
-      out.kind[w] = EventKind.Clear;
-      out.flags[w] = EventFlag.Snapshot | EventFlag.Last;
-      out.instrument[w] = columns.instrument[i]!;
-      origin[w] = -1;
-      w++;
-    }
-    for (const name of TICK_COLUMN_NAMES) dst[name]![w] = src[name]![i]!;
-    bad[w] = staged.bad[i]!;
-    origin[w] = i;
-    w++;
-  }
-  const result: Staged = { columns: out, bad, length: n };
+  const { staged: result, origin } = insertClearRows(staged, starts, EventFlag.Snapshot | EventFlag.Last);
   insertedRows.set(result, origin);
   return result;
 }
