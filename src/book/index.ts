@@ -15,4 +15,5 @@ export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, typ
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
 import "./formats.js";
 export { lobsterL2Batch, lobsterStartBook, type LobsterL2Options, type LobsterL2Result } from "./lobster-book.js";
+export { lobsterL3Batch, type LobsterL3Options, type LobsterL3Result } from "./lobster-l3.js";
 export { spread, mid, depth, cumulativeDepth, imbalance, microprice, weightedMid, bookFeatures, bookState, BookState, BOOK_STATE_NAMES, featureSeries, detectCrossedLocked, type BookLevelsView, type BookFeatures, type FeatureSeries, type FeatureSeriesOptions, type CrossedLockedReport } from "./features.js";

@@ -64,7 +64,7 @@ export function lobsterStartBook(data: LobsterData, levels?: number): L2Book {
   return book;
 }
 
-function requireOrderbook(data: LobsterData): NonNullable<LobsterData["orderbook"]> {
+export function requireOrderbook(data: LobsterData): NonNullable<LobsterData["orderbook"]> {
   if (!data.orderbook) throw new LabError({ code: "NO_ORDERBOOK", message: "the LOBSTER orderbook file is needed to seed levels entering the window", hint: "read the LOBSTER zip (it holds both files) or pass { orderbook: <file> } to readLobster" });
   return data.orderbook;
 }
