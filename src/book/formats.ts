@@ -1,10 +1,33 @@
 /**
  * Formats whose rows only make sense after book-level processing register here, above the data
  * layer: a Binance raw capture becomes a TickBatch only once its depth diffs are synchronized
- * with a snapshot (src/book/binance-sync.ts).
+ * with a snapshot (src/book/binance-sync.ts); LOBSTER messages become a stream equal to LOBSTER's
+ * own book only with its orderbook file (src/book/lobster-book.ts, lobster-l3.ts).
  */
-import { readBinanceRaw, registerFormat, toShared } from "../data/index.js";
+import { readBinanceRaw, readLobster, registerFormat, toShared, type FormatReadOptions, type LobsterData } from "../data/index.js";
 import { binanceSyncedBatch } from "./binance-sync.js";
+import { lobsterL2Batch } from "./lobster-book.js";
+import { lobsterL3Batch } from "./lobster-l3.js";
+
+function readLobsterWithBook(path: string, o: FormatReadOptions): LobsterData {
+  return readLobster({ messages: path, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+}
+
+registerFormat("lobster-l3", {
+  description: "LOBSTER zip (messages + orderbook): order by order, reconciled with the orderbook file after every message (lab.book.lobsterL3Batch)",
+  read: async (path, o) => {
+    const batch = lobsterL3Batch(readLobsterWithBook(path, o)).batch;
+    return o.shared ? toShared(batch) : batch;
+  },
+});
+
+registerFormat("lobster-l2", {
+  description: "LOBSTER zip (messages + orderbook): price levels equal to the orderbook file (lab.book.lobsterL2Batch)",
+  read: async (path, o) => {
+    const batch = lobsterL2Batch(readLobsterWithBook(path, o)).batch;
+    return o.shared ? toShared(batch) : batch;
+  },
+});
 
 registerFormat("binance-raw", {
   description: "Binance raw websocket capture (`<local ns> <json>` lines, plain or .gz): depth synchronized with its snapshot, bookTicker, trades",

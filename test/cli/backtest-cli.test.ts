@@ -33,6 +33,22 @@ describe("strategy-lab backtest", () => {
     expect(out.settings).toMatchObject({ latency: "constant(50000, 50000)", queue: "prob(n=3)" });
   });
 
+  it("backtests LOBSTER order by order with --format lobster-l3, and warns on the raw messages with the fix", () => {
+    const zip = "data/lobster/LOBSTER_SampleFile_GOOG_2012-06-21_5.zip";
+    type Out = { summary: { trades: number; events: number }; warnings: string[]; books: { crossedGroups: number }[] };
+    const reconciled = cli("backtest", "--strategy", "marketMaker", "--data", zip, "--format", "lobster-l3", "--json");
+    expect(reconciled.code).toBe(0);
+    const ok = JSON.parse(reconciled.stdout) as Out;
+    expect(ok.warnings).toEqual([]);
+    expect(ok.books[0]!.crossedGroups).toBe(0);
+    expect(ok.summary.trades).toBeGreaterThan(0);
+    const raw = cli("backtest", "--strategy", "marketMaker", "--data", zip, "--format", "lobster", "--json");
+    expect(raw.code).toBe(0);
+    const rawOut = JSON.parse(raw.stdout) as Out;
+    expect(rawOut.books[0]!.crossedGroups).toBeGreaterThan(1000);
+    expect(rawOut.warnings.join(" ")).toMatch(/crossed.*--format lobster-l3/);
+  });
+
   it("writes the report input with --out", () => {
     mkdirSync(TEST_OUTPUT, { recursive: true });
     const file = join(TEST_OUTPUT, "eng-cli-run.json");
