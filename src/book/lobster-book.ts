@@ -69,15 +69,59 @@ export function requireOrderbook(data: LobsterData): NonNullable<LobsterData["or
   return data.orderbook;
 }
 
-/** Builds the L2 stream; see the module comment. */
-export function lobsterL2Batch(data: LobsterData, options: LobsterL2Options = {}): LobsterL2Result {
+/** What a stream rebuilt from LOBSTER messages and reconciled with the orderbook file starts from. */
+export interface LobsterStreamSetup {
+  ob: NonNullable<LobsterData["orderbook"]>;
+  /** Levels per side reconciled (1..the orderbook's L). */
+  L: number;
+  /** The messages. */
+  m: TickBatch;
+  out: TickBatchBuilder;
+  messageEnd: Int32Array;
+}
+
+/** Checks `levels` against the orderbook file and allocates the output (shared by the L2 and L3 streams). */
+export function lobsterStream(data: LobsterData, levels: number | undefined): LobsterStreamSetup {
   const ob = requireOrderbook(data);
-  const L = options.levels ?? ob.levels;
+  const L = levels ?? ob.levels;
   if (!Number.isInteger(L) || L < 1 || L > ob.levels) throw new LabError({ code: "BAD_OPTION", message: `levels must be an integer in 1..${ob.levels}, got ${L}`, hint: `the orderbook file has ${ob.levels} levels` });
   const m = data.batch;
-  const W = ob.levels;
-  const out = new TickBatchBuilder(m.length * 2 + 4 * L);
-  const messageEnd = new Int32Array(m.length);
+  return { ob, L, m, out: new TickBatchBuilder(m.length * 2 + 4 * L), messageEnd: new Int32Array(m.length) };
+}
+
+/** One side of orderbook row `row`, as far as it is reconciled: its listed levels and the window's edge. */
+export interface OrderbookSide {
+  prices: Float64Array;
+  sizes: Float64Array;
+  /** Index of the row's level 1 in `prices`/`sizes`. */
+  base: number;
+  /** Levels listed (at most L). */
+  count: number;
+  /**
+   * The deepest price the window covers: level L's price, or ±Infinity when fewer than L levels
+   * are listed (then the orderbook shows the whole side).
+   */
+  edge: number;
+}
+
+export function orderbookSide(ob: NonNullable<LobsterData["orderbook"]>, row: number, side: 1 | -1, L: number): OrderbookSide {
+  const prices = side === 1 ? ob.bidPrice : ob.askPrice;
+  const sizes = side === 1 ? ob.bidSize : ob.askSize;
+  const base = row * ob.levels;
+  let count = 0;
+  while (count < L && !Number.isNaN(prices[base + count]!)) count++;
+  const edge = count === L ? prices[base + L - 1]! : side === 1 ? -Infinity : Infinity;
+  return { prices, sizes, base, count, edge };
+}
+
+/** True when a price of `side` lies beyond the window's edge (deeper than level L). */
+export function beyondEdge(side: 1 | -1, price: number, edge: number): boolean {
+  return side === 1 ? price < edge : price > edge;
+}
+
+/** Builds the L2 stream; see the module comment. */
+export function lobsterL2Batch(data: LobsterData, options: LobsterL2Options = {}): LobsterL2Result {
+  const { ob, L, m, out, messageEnd } = lobsterStream(data, options.levels);
   const book = lobsterStartBook(data, L);
   const t0 = m.length > 0 ? m.exchTs[0]! : 0n;
   // Starting snapshot, best levels first.
@@ -112,25 +156,19 @@ export function lobsterL2Batch(data: LobsterData, options: LobsterL2Options = {}
     }
     // Reconcile the window with the orderbook row: seeds at level L, stale levels out.
     for (const s of [1, -1] as const) {
-      const refP = s === 1 ? ob.bidPrice : ob.askPrice;
-      const refQ = s === 1 ? ob.bidSize : ob.askSize;
-      const base = i * W;
-      let refCount = 0;
-      while (refCount < L && !Number.isNaN(refP[base + refCount]!)) refCount++;
-      // With fewer than L levels listed the orderbook shows the whole side.
-      const edge = refCount === L ? refP[base + L - 1]! : s === 1 ? -Infinity : Infinity;
+      const { prices: refP, sizes: refQ, base, count: refCount, edge } = orderbookSide(ob, i, s, L);
       // Every level the replay holds at or inside the edge (stale ones can be many ranks deep).
       let n = 0;
       for (;;) {
         n = book.levels(s, mine.length, mine, mineQty);
         const last = mine[n - 1]!;
-        if (n < mine.length || (s === 1 ? last < edge : last > edge)) break;
+        if (n < mine.length || beyondEdge(s, last, edge)) break;
         mine = new Float64Array(mine.length * 2);
         mineQty = new Float64Array(mine.length);
       }
       for (let k = 0; k < n; k++) {
         const p = mine[k]!;
-        if (s === 1 ? p < edge : p > edge) break;
+        if (beyondEdge(s, p, edge)) break;
         let listed = false;
         for (let j = 0; j < refCount; j++) if (refP[base + j] === p) listed = true;
         if (!listed) {

@@ -25,10 +25,9 @@
  *   window is emptied.
  * Hidden executions, cross trades and halts pass through unchanged.
  */
-import { LabError } from "../core/index.js";
-import { EventFlag, EventKind, TickBatchBuilder, type LobsterData, type TickBatch } from "../data/index.js";
+import { EventFlag, EventKind, type LobsterData, type TickBatch } from "../data/index.js";
 import { L3Book } from "./l3-book.js";
-import { lobsterStartBook, requireOrderbook } from "./lobster-book.js";
+import { beyondEdge, lobsterStartBook, lobsterStream, orderbookSide } from "./lobster-book.js";
 
 export interface LobsterL3Options {
   /** Levels per side reconciled with the orderbook file. @default the orderbook's L */
@@ -57,13 +56,7 @@ const RECONCILE_REMOVE = -2;
 
 /** Builds the reconciled L3 stream; see the module comment. */
 export function lobsterL3Batch(data: LobsterData, options: LobsterL3Options = {}): LobsterL3Result {
-  const ob = requireOrderbook(data);
-  const L = options.levels ?? ob.levels;
-  if (!Number.isInteger(L) || L < 1 || L > ob.levels) throw new LabError({ code: "BAD_OPTION", message: `levels must be an integer in 1..${ob.levels}, got ${L}`, hint: `the orderbook file has ${ob.levels} levels` });
-  const m = data.batch;
-  const W = ob.levels;
-  const out = new TickBatchBuilder(m.length * 2 + 4 * L);
-  const messageEnd = new Int32Array(m.length);
+  const { ob, L, m, out, messageEnd } = lobsterStream(data, options.levels);
   const book = new L3Book({ venueRules: "fifo", onUnknownId: "throw" });
   let nextAnonymous = -1;
   let ts = m.length > 0 ? m.exchTs[0]! : 0n;
@@ -134,19 +127,13 @@ export function lobsterL3Batch(data: LobsterData, options: LobsterL3Options = {}
 
     // Reconcile the window with orderbook row i.
     for (const s of [1, -1] as const) {
-      const refP = s === 1 ? ob.bidPrice : ob.askPrice;
-      const refQ = s === 1 ? ob.bidSize : ob.askSize;
-      const base = i * W;
-      let refCount = 0;
-      while (refCount < L && !Number.isNaN(refP[base + refCount]!)) refCount++;
-      // With fewer than L levels listed the orderbook shows the whole side.
-      const edge = refCount === L ? refP[base + L - 1]! : s === 1 ? -Infinity : Infinity;
+      const { prices: refP, sizes: refQ, base, count: refCount, edge } = orderbookSide(ob, i, s, L);
       // Every level the stream holds at or inside the edge that the row does not list (collected
       // first: removing one shifts the ranks of the rest).
       stale.length = 0;
       for (let k = 0, n = book.levelCount(s); k < n; k++) {
         const p = book.priceAt(s, k);
-        if (s === 1 ? p < edge : p > edge) break;
+        if (beyondEdge(s, p, edge)) break;
         let listed = false;
         for (let j = 0; j < refCount; j++) if (refP[base + j] === p) listed = true;
         if (!listed) stale.push(p);
