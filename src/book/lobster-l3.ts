@@ -88,6 +88,26 @@ export function lobsterL3Batch(data: LobsterData, options: LobsterL3Options = {}
     return qty;
   };
 
+  /** Removes `excess` at a level: anonymous size, then the oldest order of exactly that size, then from the back. */
+  const removeExcess = (side: 1 | -1, price: number, excess: number, message: number): void => {
+    let left = takeAnonymous(EventKind.Reduce, side, price, excess, 0, RECONCILE_REMOVE);
+    if (left <= 0) return;
+    if (counts.firstForcedRemoval < 0) counts.firstForcedRemoval = message;
+    const orders = book.ordersAt(side, price);
+    const exact = orders.find((o) => o.qtyLots === left);
+    if (exact !== undefined) {
+      take(EventKind.Reduce, exact.orderId, side, price, left, 0, RECONCILE_REMOVE);
+      counts.forcedRemovals++;
+      return;
+    }
+    for (let k = orders.length - 1; k >= 0 && left > 0; k--) {
+      const q = Math.min(left, orders[k]!.qtyLots);
+      take(EventKind.Reduce, orders[k]!.orderId, side, price, q, 0, RECONCILE_REMOVE);
+      counts.forcedRemovals++;
+      left -= q;
+    }
+  };
+
   // The start: the book before message 1, each level one anonymous order.
   const start = lobsterStartBook(data, L);
   for (const side of [1, -1] as const) {
@@ -150,26 +170,6 @@ export function lobsterL3Batch(data: LobsterData, options: LobsterL3Options = {}
     }
     if (out.length > groupStart) out.orFlags(out.length - 1, EventFlag.Last);
     messageEnd[i] = out.length;
-  }
-
-  /** Removes `excess` at a level: anonymous size, then the oldest order of exactly that size, then from the back. */
-  function removeExcess(side: 1 | -1, price: number, excess: number, message: number): void {
-    let left = takeAnonymous(EventKind.Reduce, side, price, excess, 0, RECONCILE_REMOVE);
-    if (left <= 0) return;
-    if (counts.firstForcedRemoval < 0) counts.firstForcedRemoval = message;
-    const orders = book.ordersAt(side, price);
-    const exact = orders.find((o) => o.qtyLots === left);
-    if (exact !== undefined) {
-      take(EventKind.Reduce, exact.orderId, side, price, left, 0, RECONCILE_REMOVE);
-      counts.forcedRemovals++;
-      return;
-    }
-    for (let k = orders.length - 1; k >= 0 && left > 0; k--) {
-      const q = Math.min(left, orders[k]!.qtyLots);
-      take(EventKind.Reduce, orders[k]!.orderId, side, price, q, 0, RECONCILE_REMOVE);
-      counts.forcedRemovals++;
-      left -= q;
-    }
   }
 
   const batch = out.build(m.instruments, `${m.source ?? "LOBSTER"} (L3, reconciled to ${L} levels)`);

@@ -199,7 +199,6 @@ export function finishStagedSync(staged: Staged, options: FinishOptions, raw: Ma
   return batch;
 }
 
-/** Sets `EventFlag.Last` on row i whenever row i+1 starts a new message (key changes) and on the final row. */
 /**
  * `staged` with a Clear row inserted before each row of `starts` (ascending row indexes): how a
  * reader says "the book is replaced from here" where a snapshot begins. Each Clear copies the
@@ -237,6 +236,7 @@ export function insertClearRows(staged: Staged, starts: readonly number[], clear
   return { staged: { columns: out, bad, length: n }, origin };
 }
 
+/** Sets `EventFlag.Last` on row i whenever row i+1 starts a new message (key changes) and on the final row. */
 export function markGroupEnds(columns: TickColumns, length: number, sameGroup: (a: number, b: number) => boolean): void {
   for (let i = 0; i < length; i++) {
     if (i === length - 1 || !sameGroup(i, i + 1)) columns.flags[i] = columns.flags[i]! | EventFlag.Last;

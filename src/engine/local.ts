@@ -108,7 +108,6 @@ class TradeFlyweight implements TradeView {
   side = 0;
 }
 
-
 const TIF_BY_NAME: Readonly<Record<string, number>> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK, PostOnly: TimeInForce.PostOnly };
 const EVENT_BY_RESPONSE: Readonly<Record<number, OrderEvent>> = {
   [ResponseKind.Ack]: "ack",

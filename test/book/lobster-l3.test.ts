@@ -64,6 +64,10 @@ describe("LOBSTER as a reconciled L3 stream", () => {
       if (batch.aux[r] === -2) expect(batch.orderId[r]!).toBeLessThan(0);
     }
     expect(result.batch.source).toContain("reconciled to 10 levels");
+    // The figures docs/book.md states for this file.
+    expect(batch.length).toBe(157_112);
+    expect(result.unknownIdMessages).toBe(3_472);
+    expect(result.firstForcedRemoval + 1).toBe(1_160);
   });
 
   it("gives the engine a book that never crosses, where the raw message replay does", () => {
