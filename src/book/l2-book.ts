@@ -25,8 +25,12 @@ class SideLadder {
   private readonly headroom: number;
   /** Key of window index 0; NaN until the first level arrives. */
   private base = NaN;
-  /** Window index of the best level, -1 when the window is empty. */
-  private bestIdx = -1;
+  /**
+   * Window index of the best level, -1 when the window is empty. Computed from Float64 keys, so it
+   * is a double field from the first instance (NaN first, then -1): see docs/architecture.md,
+   * "Hot paths", on field representations.
+   */
+  private bestIdx = NaN;
   /** Non-zero levels inside the window. */
   private count = 0;
   /** Overflow: keys ascending (all below `base`), with their sizes. */
@@ -38,6 +42,7 @@ class SideLadder {
     this.size = windowSize;
     this.headroom = windowSize >> 2;
     this.qty = new Float64Array(windowSize);
+    this.bestIdx = -1;
   }
 
   levels(): number {

@@ -119,8 +119,46 @@ export function tickBatch(columns: TickColumns, instruments: readonly Instrument
       throw new LabError({ code: "BAD_BATCH", message: `column ${name} has ${columns[name].length} rows, expected ${length}`, hint: "all TickBatch columns must have the same length", context: { column: name } });
     }
   }
-  const batch: TickBatch = { ...columns, length, instruments };
-  return source === undefined ? batch : { ...batch, source };
+  return new ColumnBatch(columns, length, instruments, source);
+}
+
+/**
+ * Every batch `tickBatch` makes is one of these, fields in one order and `source` always present,
+ * so batches from files, slices, the generator and worker handles share one hidden class: code the
+ * engine and the books optimized for one batch runs unchanged on the next (docs/architecture.md,
+ * "Hot paths").
+ */
+class ColumnBatch implements TickBatch {
+  readonly exchTs: BigInt64Array;
+  readonly localTs: BigInt64Array;
+  readonly kind: Uint8Array;
+  readonly side: Int8Array;
+  readonly flags: Uint16Array;
+  readonly instrument: Uint16Array;
+  readonly priceTicks: Float64Array;
+  readonly qtyLots: Float64Array;
+  readonly orderId: Float64Array;
+  readonly seq: Float64Array;
+  readonly aux: Float64Array;
+
+  constructor(
+    columns: TickColumns,
+    readonly length: number,
+    readonly instruments: readonly InstrumentSpec[],
+    readonly source: string | undefined,
+  ) {
+    this.exchTs = columns.exchTs;
+    this.localTs = columns.localTs;
+    this.kind = columns.kind;
+    this.side = columns.side;
+    this.flags = columns.flags;
+    this.instrument = columns.instrument;
+    this.priceTicks = columns.priceTicks;
+    this.qtyLots = columns.qtyLots;
+    this.orderId = columns.orderId;
+    this.seq = columns.seq;
+    this.aux = columns.aux;
+  }
 }
 
 /** Rows [start, end) as views (no copy). */

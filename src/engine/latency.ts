@@ -36,7 +36,7 @@ export class MutableLatencyOrderInfo implements LatencyOrderInfo {
   instrument = 0;
   side = 0;
   priceTicks = NaN;
-  qtyLots = 0;
+  qtyLots = NaN;
   type = 0;
   request = 0;
 }

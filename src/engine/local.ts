@@ -126,8 +126,8 @@ export class LocalView {
    * before the call (a Float64Array slot, unlike a ns-time argument, is not boxed on the heap per row).
    */
   readonly rowTime = new Float64Array(2);
-  /** Current local time (ns since the time base). */
-  now = 0;
+  /** Current local time (ns since the time base); a double field from the start (see `cash`). */
+  now = NaN;
   readonly ctx: Context;
 
   // Local order state, indexed by order slot.
@@ -146,7 +146,13 @@ export class LocalView {
   private readonly openSell: Float64Array;
 
   readonly position: Float64Array;
-  cash: number;
+  /**
+   * NaN first, then the starting cash: a double field from the first instance on. A number field
+   * first stored as a small integer changes representation the first time it holds a fraction,
+   * which deprecates the object's map and deoptimizes the code built on it (docs/architecture.md,
+   * "Hot paths").
+   */
+  cash = NaN;
   private readonly lotUnits: Float64Array;
   private readonly tickValue: Float64Array;
   private readonly multiplier: Float64Array;
@@ -214,6 +220,7 @@ export class LocalView {
     this.openBuy = new Float64Array(n);
     this.openSell = new Float64Array(n);
     this.position = new Float64Array(n);
+    this.now = 0;
     this.cash = initialCash;
     this.lotUnits = Float64Array.from(instruments, (s) => s.lot);
     this.tickValue = Float64Array.from(instruments, (s) => s.tick);

@@ -156,9 +156,10 @@ class EquitySampler implements ExchangeHooks {
  */
 class FeedLoop {
   readonly n: number;
-  readonly startT: number;
-  endT: number;
-  nextSample: number;
+  // Times are double fields from the start (NaN first; see LocalView.cash).
+  readonly startT = NaN;
+  endT = NaN;
+  nextSample = NaN;
   feedClamped = 0;
   private cursorsLeft: number;
   // Per-instrument cursors (generic path).

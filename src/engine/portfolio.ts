@@ -15,7 +15,8 @@ import { UnitConverter } from "./units.js";
 import { grownColumn } from "./grow.js";
 
 export class Portfolio {
-  cash: number;
+  /** NaN first, then the starting cash: a double field from the start (see LocalView.cash). */
+  cash = NaN;
   readonly initialCash: number;
   /** Position in lots per instrument. */
   readonly positionLots: Float64Array;
