@@ -5,11 +5,17 @@
 // glibc asks for its mmap'd allocations when this tunable is set. It must be in the environment
 // when the process starts, so it is set for child processes (benchmarks, the notebook kernel via
 // kernels/strategy-lab/kernel.json). Other platforms ignore it.
-export const LARGE_PAGE_TUNABLE = "glibc.malloc.hugetlb=1";
+// With huge pages on, glibc's per-thread malloc arenas hurt worker threads (optimizer trials): a
+// worker's engine buffers came from its own arena, faulted in again trial after trial (~4,800
+// page faults per trial against ~800 with one arena) and its trials ran 10-15 % slower than
+// without the tunable. One arena (`arena_max=1`) keeps them in the main heap, where freed memory
+// is reused: trials as fast as without huge pages, loads as fast as with them.
+export const LARGE_PAGE_TUNABLES = ["glibc.malloc.hugetlb=1", "glibc.malloc.arena_max=1"];
 
-/** `env` with the glibc huge-page tunable added (kept as is when the user set one already). */
+/** `env` with the glibc tunables above added (each one kept as is when the user set it already). */
 export function largePageEnv(env) {
-  const current = env.GLIBC_TUNABLES;
-  if (current && current.includes("glibc.malloc.hugetlb")) return { ...env };
-  return { ...env, GLIBC_TUNABLES: current ? `${current}:${LARGE_PAGE_TUNABLE}` : LARGE_PAGE_TUNABLE };
+  const current = env.GLIBC_TUNABLES ?? "";
+  const missing = LARGE_PAGE_TUNABLES.filter((t) => !current.includes(t.split("=")[0]));
+  if (missing.length === 0) return { ...env };
+  return { ...env, GLIBC_TUNABLES: [current, ...missing].filter(Boolean).join(":") };
 }
