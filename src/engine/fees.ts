@@ -21,22 +21,51 @@ function rate(value: unknown, name: string, where: string): number {
   return value;
 }
 
+// Built-in models are class instances (or one shared object when they have no parameters), not
+// literals of closures: engine code that inlined `amount` then stays valid from one run to the
+// next (new closures per run are new call targets, and that code would be thrown away).
+
+class MakerTakerFees implements FeeModel {
+  readonly name: string;
+  constructor(
+    private readonly maker: number,
+    private readonly taker: number,
+  ) {
+    this.name = `makerTaker(${maker}, ${taker})`;
+  }
+  amount(_spec: InstrumentSpec, liquidity: number, notional: number): number {
+    return (liquidity === Liquidity.Maker ? this.maker : this.taker) * notional;
+  }
+}
+
+class PerUnitFees implements FeeModel {
+  readonly name: string;
+  constructor(
+    private readonly maker: number,
+    private readonly taker: number,
+  ) {
+    this.name = `perUnit(${maker}, ${taker})`;
+  }
+  amount(_spec: InstrumentSpec, liquidity: number, _notional: number, sizeUnits: number): number {
+    return (liquidity === Liquidity.Maker ? this.maker : this.taker) * sizeUnits;
+  }
+}
+
+const INSTRUMENT_FEES: FeeModel = {
+  name: "instrument",
+  amount: (spec, liquidity, notional) => (liquidity === Liquidity.Maker ? spec.makerFee : spec.takerFee) * notional,
+};
+
+const NO_FEES: FeeModel = { name: "none", amount: () => 0 };
+
 /** Maker/taker rates as fractions of notional, the same for every instrument (rebate = negative). */
 export function makerTaker(options: { maker: number; taker: number }): FeeModel {
-  const maker = rate(options.maker, "maker", "fees.makerTaker");
-  const taker = rate(options.taker, "taker", "fees.makerTaker");
-  return {
-    name: `makerTaker(${maker}, ${taker})`,
-    amount: (_spec, liquidity, notional) => (liquidity === Liquidity.Maker ? maker : taker) * notional,
-  };
+  return new MakerTakerFees(rate(options.maker, "maker", "fees.makerTaker"), rate(options.taker, "taker", "fees.makerTaker"));
 }
 
 /** Each instrument's own `makerFee` / `takerFee` (the default). */
 export function fromInstrument(): FeeModel {
-  return {
-    name: "instrument",
-    amount: (spec, liquidity, notional) => (liquidity === Liquidity.Maker ? spec.makerFee : spec.takerFee) * notional,
-  };
+  return INSTRUMENT_FEES;
 }
 
 /** A fixed amount per unit of size (e.g. per contract or per share); negative = rebate. */
@@ -45,15 +74,12 @@ export function perUnit(options: { maker: number; taker: number }): FeeModel {
   if (!Number.isFinite(maker) || !Number.isFinite(taker)) {
     throw new LabError({ code: "BAD_OPTION", message: "fees.perUnit: maker and taker must be finite numbers", hint: "e.g. fees.perUnit({ maker: -0.002, taker: 0.003 })" });
   }
-  return {
-    name: `perUnit(${maker}, ${taker})`,
-    amount: (_spec, liquidity, _notional, size) => (liquidity === Liquidity.Maker ? maker : taker) * size,
-  };
+  return new PerUnitFees(maker, taker);
 }
 
 /** No fees. */
 export function none(): FeeModel {
-  return { name: "none", amount: () => 0 };
+  return NO_FEES;
 }
 
 export function isFeeModel(value: unknown): value is FeeModel {

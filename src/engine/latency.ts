@@ -67,15 +67,58 @@ function nonNegative(value: number, name: string, where: string): number {
   return value;
 }
 
+// Built-in models are class instances, not literals of closures: engine code that inlined their
+// methods then stays valid from one run to the next (new closures per run are new call targets,
+// and that code would be thrown away). Numeric fields start as NaN: see docs/architecture.md,
+// "Hot paths".
+
+class ConstantLatency implements LatencyModel {
+  readonly name: string;
+  constructor(
+    private readonly entry: number,
+    private readonly response: number,
+  ) {
+    this.name = `constant(${entry}, ${response})`;
+  }
+  entryNs(): number {
+    return this.entry;
+  }
+  responseNs(): number {
+    return this.response;
+  }
+}
+
 /** Same entry and response latency for every request. `responseNs` defaults to `entryNs`. */
 export function constant(options: { entryNs: number; responseNs?: number }): LatencyModel {
   const entry = Math.round(nonNegative(options.entryNs, "entryNs", "latency.constant"));
   const response = Math.round(nonNegative(options.responseNs ?? options.entryNs, "responseNs", "latency.constant"));
-  return {
-    name: `constant(${entry}, ${response})`,
-    entryNs: () => entry,
-    responseNs: () => response,
-  };
+  return new ConstantLatency(entry, response);
+}
+
+class FeedDerivedLatency implements LatencyModel {
+  readonly name: string;
+  private feed = NaN;
+  constructor(
+    private readonly entryMultiplier: number,
+    private readonly responseMultiplier: number,
+    private readonly entryOffset: number,
+    private readonly responseOffset: number,
+  ) {
+    this.name = `fromFeed(×${entryMultiplier}+${entryOffset}, ×${responseMultiplier}+${responseOffset})`;
+    this.feed = 0;
+  }
+  start(): void {
+    this.feed = 0;
+  }
+  observeFeed(ns: number): void {
+    this.feed = ns;
+  }
+  entryNs(): number {
+    return Math.round(this.entryMultiplier * this.feed + this.entryOffset);
+  }
+  responseNs(): number {
+    return Math.round(this.responseMultiplier * this.feed + this.responseOffset);
+  }
 }
 
 /**
@@ -89,18 +132,7 @@ export function fromFeed(options: { entryMultiplier?: number; responseMultiplier
   const rm = nonNegative(options.responseMultiplier ?? 1, "responseMultiplier", "latency.fromFeed");
   const eo = nonNegative(options.entryOffsetNs ?? 0, "entryOffsetNs", "latency.fromFeed");
   const ro = nonNegative(options.responseOffsetNs ?? 0, "responseOffsetNs", "latency.fromFeed");
-  let feed = 0;
-  return {
-    name: `fromFeed(×${em}+${eo}, ×${rm}+${ro})`,
-    start: () => {
-      feed = 0;
-    },
-    observeFeed: (ns) => {
-      feed = ns;
-    },
-    entryNs: () => Math.round(em * feed + eo),
-    responseNs: () => Math.round(rm * feed + ro),
-  };
+  return new FeedDerivedLatency(em, rm, eo, ro);
 }
 
 export interface LognormalLatencyOptions {
@@ -114,6 +146,34 @@ export interface LognormalLatencyOptions {
   minNs?: number;
 }
 
+/** max(floor, median·e^(σ·Z)) from the run's random stream; throws outside a run. */
+function lognormalDraw(random: Rng | undefined, median: number, sigma: number, floor: number, model: string): number {
+  if (!random) throw new LabError({ code: "LATENCY_NOT_STARTED", message: `latency.${model} used outside a backtest run`, hint: "pass the model to backtest(); the run seeds it" });
+  return Math.max(floor, Math.round(median * Math.exp(sigma * random.normal())));
+}
+
+class LognormalLatency implements LatencyModel {
+  readonly name: string;
+  private random: Rng | undefined = undefined;
+  constructor(
+    private readonly entryMedian: number,
+    private readonly responseMedian: number,
+    private readonly sigma: number,
+    private readonly floor: number,
+  ) {
+    this.name = `lognormal(${entryMedian}, ${responseMedian}, σ=${sigma})`;
+  }
+  start(rng: Rng): void {
+    this.random = rng;
+  }
+  entryNs(): number {
+    return lognormalDraw(this.random, this.entryMedian, this.sigma, this.floor, "lognormal");
+  }
+  responseNs(): number {
+    return lognormalDraw(this.random, this.responseMedian, this.sigma, this.floor, "lognormal");
+  }
+}
+
 /**
  * Seeded lognormal latency: latency = max(minNs, median·e^(σ·Z)), Z ~ N(0, 1), drawn from a stream
  * derived from the run seed, so a rerun with the same seed draws the same latencies.
@@ -123,25 +183,40 @@ export function lognormal(options: LognormalLatencyOptions): LatencyModel {
   const rmed = nonNegative(options.responseMedianNs ?? options.entryMedianNs, "responseMedianNs", "latency.lognormal");
   const sigma = nonNegative(options.sigma ?? 0.5, "sigma", "latency.lognormal");
   const floor = nonNegative(options.minNs ?? 0, "minNs", "latency.lognormal");
-  let random: Rng | undefined;
-  const draw = (median: number): number => {
-    if (!random) throw new LabError({ code: "LATENCY_NOT_STARTED", message: "latency.lognormal used outside a backtest run", hint: "pass the model to backtest(); the run seeds it" });
-    return Math.max(floor, Math.round(median * Math.exp(sigma * random.normal())));
-  };
-  return {
-    name: `lognormal(${em}, ${rmed}, σ=${sigma})`,
-    start: (rng) => {
-      random = rng;
-    },
-    entryNs: () => draw(em),
-    responseNs: () => draw(rmed),
-  };
+  return new LognormalLatency(em, rmed, sigma, floor);
+}
+
+class ConstantFeedLatency implements FeedLatencyModel {
+  readonly name: string;
+  constructor(private readonly value: number) {
+    this.name = `feedConstant(${value})`;
+  }
+  feedNs(): number {
+    return this.value;
+  }
 }
 
 /** Feed latency of a constant number of ns after the exchange timestamp. */
 export function feedConstant(ns: number): FeedLatencyModel {
-  const value = Math.round(nonNegative(ns, "feedLatencyNs", "latency.feedConstant"));
-  return { name: `feedConstant(${value})`, feedNs: () => value };
+  return new ConstantFeedLatency(Math.round(nonNegative(ns, "feedLatencyNs", "latency.feedConstant")));
+}
+
+class LognormalFeedLatency implements FeedLatencyModel {
+  readonly name: string;
+  private random: Rng | undefined = undefined;
+  constructor(
+    private readonly median: number,
+    private readonly sigma: number,
+    private readonly floor: number,
+  ) {
+    this.name = `feedLognormal(${median}, σ=${sigma})`;
+  }
+  start(rng: Rng): void {
+    this.random = rng;
+  }
+  feedNs(): number {
+    return lognormalDraw(this.random, this.median, this.sigma, this.floor, "feedLognormal");
+  }
 }
 
 /** Seeded lognormal feed latency: max(minNs, median·e^(σ·Z)). */
@@ -149,17 +224,7 @@ export function feedLognormal(options: { medianNs: number; sigma?: number; minNs
   const median = nonNegative(options.medianNs, "medianNs", "latency.feedLognormal");
   const sigma = nonNegative(options.sigma ?? 0.5, "sigma", "latency.feedLognormal");
   const floor = nonNegative(options.minNs ?? 0, "minNs", "latency.feedLognormal");
-  let random: Rng | undefined;
-  return {
-    name: `feedLognormal(${median}, σ=${sigma})`,
-    start: (rng) => {
-      random = rng;
-    },
-    feedNs: () => {
-      if (!random) throw new LabError({ code: "LATENCY_NOT_STARTED", message: "latency.feedLognormal used outside a backtest run", hint: "pass the model to backtest(); the run seeds it" });
-      return Math.max(floor, Math.round(median * Math.exp(sigma * random.normal())));
-    },
-  };
+  return new LognormalFeedLatency(median, sigma, floor);
 }
 
 export function isLatencyModel(value: unknown): value is LatencyModel {

@@ -19,33 +19,36 @@
  */
 import type { L3QueueModel, QueueState } from "./types.js";
 
-export function l3Fifo(): L3QueueModel {
-  return {
-    kind: "l3",
-    name: "l3Fifo",
-    onNew(q: QueueState, slot: number, levelQty: number, priority: number): void {
-      q.front[slot] = levelQty;
-      q.traded[slot] = 0;
-      q.priority[slot] = priority;
-    },
-    onRemovedAhead(q: QueueState, slot: number, qty: number): void {
-      const f = q.front[slot]! - qty;
-      q.front[slot] = f > 0 ? f : 0;
-    },
-    onExecution(q: QueueState, slot: number, qty: number, ahead: boolean, leavesLots: number): number {
-      if (!ahead) {
-        q.front[slot] = 0;
-        return Math.min(qty, leavesLots);
-      }
-      const f = q.front[slot]!;
-      if (qty <= f) {
-        q.front[slot] = f - qty;
-        return 0;
-      }
-      // The feed says the order ahead executed more than was ahead of us: only possible if our
-      // estimate of what is ahead was too large (hidden size); the excess would have reached us.
+/** One object for every run (stateless; see RISK_AVERSE in risk-averse.ts). */
+const L3_FIFO: L3QueueModel = {
+  kind: "l3",
+  name: "l3Fifo",
+  onNew(q: QueueState, slot: number, levelQty: number, priority: number): void {
+    q.front[slot] = levelQty;
+    q.traded[slot] = 0;
+    q.priority[slot] = priority;
+  },
+  onRemovedAhead(q: QueueState, slot: number, qty: number): void {
+    const f = q.front[slot]! - qty;
+    q.front[slot] = f > 0 ? f : 0;
+  },
+  onExecution(q: QueueState, slot: number, qty: number, ahead: boolean, leavesLots: number): number {
+    if (!ahead) {
       q.front[slot] = 0;
-      return Math.min(qty - f, leavesLots);
-    },
-  };
+      return Math.min(qty, leavesLots);
+    }
+    const f = q.front[slot]!;
+    if (qty <= f) {
+      q.front[slot] = f - qty;
+      return 0;
+    }
+    // The feed says the order ahead executed more than was ahead of us: only possible if our
+    // estimate of what is ahead was too large (hidden size); the excess would have reached us.
+    q.front[slot] = 0;
+    return Math.min(qty - f, leavesLots);
+  },
+};
+
+export function l3Fifo(): L3QueueModel {
+  return L3_FIFO;
 }

@@ -18,6 +18,9 @@ export function logProbability(front: number, back: number): number {
   return fb + ff === 0 ? 1 : fb / (fb + ff);
 }
 
+/** One object for every run (stateless; see RISK_AVERSE in risk-averse.ts). */
+const LOG: L2QueueModel = probabilisticQueue("log", logProbability);
+
 export function log(): L2QueueModel {
-  return probabilisticQueue("log", logProbability);
+  return LOG;
 }

@@ -22,10 +22,18 @@ export function powerProbability(n: number): (front: number, back: number) => nu
   };
 }
 
+/** One model per exponent, shared by every run (stateless; see RISK_AVERSE in risk-averse.ts). */
+const PROB_BY_EXPONENT = new Map<number, L2QueueModel>();
+
 export function prob(options: { n?: number } = {}): L2QueueModel {
   const n = options.n ?? 3;
   if (!Number.isFinite(n) || n <= 0) {
     throw new LabError({ code: "BAD_OPTION", message: `queue.prob: n must be a positive number, got ${String(n)}`, hint: "e.g. queue.prob({ n: 3 })", context: { option: "n" } });
   }
-  return probabilisticQueue(`prob(n=${n})`, powerProbability(n));
+  let model = PROB_BY_EXPONENT.get(n);
+  if (model === undefined) {
+    model = probabilisticQueue(`prob(n=${n})`, powerProbability(n));
+    PROB_BY_EXPONENT.set(n, model);
+  }
+  return model;
 }

@@ -13,23 +13,30 @@
  */
 import { wholeLots, type L2QueueModel, type QueueState } from "./types.js";
 
+/**
+ * One object for every run: the model holds no state (that lives in QueueState), and engine code
+ * optimized around its methods stays valid from run to run (a fresh object literal per run brings
+ * fresh method closures, and code that inlined the old ones is thrown away).
+ */
+const RISK_AVERSE: L2QueueModel = {
+  kind: "l2",
+  name: "riskAverse",
+  onNew(q: QueueState, slot: number, levelQty: number): void {
+    q.front[slot] = levelQty;
+    q.traded[slot] = 0;
+  },
+  onTrade(q: QueueState, slot: number, qty: number): void {
+    q.front[slot] = q.front[slot]! - qty;
+  },
+  onLevelChange(q: QueueState, slot: number, _prevQty: number, newQty: number): void {
+    if (newQty < q.front[slot]!) q.front[slot] = newQty;
+  },
+  filledLots(q: QueueState, slot: number): number {
+    const f = q.front[slot]!;
+    return f < 0 ? wholeLots(-f) : 0;
+  },
+};
+
 export function riskAverse(): L2QueueModel {
-  return {
-    kind: "l2",
-    name: "riskAverse",
-    onNew(q: QueueState, slot: number, levelQty: number): void {
-      q.front[slot] = levelQty;
-      q.traded[slot] = 0;
-    },
-    onTrade(q: QueueState, slot: number, qty: number): void {
-      q.front[slot] = q.front[slot]! - qty;
-    },
-    onLevelChange(q: QueueState, slot: number, _prevQty: number, newQty: number): void {
-      if (newQty < q.front[slot]!) q.front[slot] = newQty;
-    },
-    filledLots(q: QueueState, slot: number): number {
-      const f = q.front[slot]!;
-      return f < 0 ? wholeLots(-f) : 0;
-    },
-  };
+  return RISK_AVERSE;
 }
