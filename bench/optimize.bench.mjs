@@ -47,7 +47,7 @@ async function child(workers) {
   const events = res.trials.reduce((a, t) => a + t.events, 0);
   const failed = res.trials.filter((t) => t.status === "failed").map((t) => t.error);
   if (failed.length) throw new Error(`failed trials: ${failed.join("; ")}`);
-  process.stdout.write(JSON.stringify({ workers, trials: res.trialCount, seconds, events, peak, baseline, dataBytes, generateSeconds, best: res.bestParams, pnl: res.trials.map((t) => t.metrics.pnl) }) + "\n");
+  process.stdout.write(JSON.stringify({ workers, trials: res.trialCount, seconds, events, peak, baseline, dataBytes, generateSeconds, best: res.bestParams, pnl: res.trials.map((t) => t.metrics.pnl), durations: res.trials.map((t) => t.durationMs) }) + "\n");
 }
 
 /** Wall-clock speedup of 2 threads over 1 on a fixed CPU loop: the parallelism the machine offers now. */
@@ -69,6 +69,19 @@ async function parallelCapacity() {
     best2 = Math.min(best2, await wall(2));
   }
   return (2 * best1) / best2;
+}
+
+/**
+ * Where a sweep's time goes, from its trial durations (in task order): the median trial once the
+ * JIT has settled (skipping each worker's first two trials and the last two per worker, which may
+ * run alone), and the extra seconds a worker spends on its first two trials (compilation).
+ */
+function trialProfile(run) {
+  const w = run.workers;
+  const steady = run.durations.slice(2 * w, run.durations.length - 2 * w).sort((a, b) => a - b);
+  const median = steady[steady.length >> 1];
+  const warmUp = run.durations.slice(0, 2 * w).reduce((a, d) => a + (d - median), 0) / w / 1000;
+  return { median, warmUp };
 }
 
 function runChild(workers) {
@@ -95,6 +108,8 @@ if (process.argv[2] === "--child") {
   const capacity = Math.max(capacityBefore, await parallelCapacity());
   if (JSON.stringify(one.pnl) !== JSON.stringify(two.pnl)) throw new Error(`1 and 2 workers disagree: ${one.pnl} vs ${two.pnl}`);
   const MB = 2 ** 20;
+  const profile1 = trialProfile(one);
+  const profile2 = trialProfile(two);
   const results = [
     result("trials-per-second-1-worker", one.trials / one.seconds, "trials/s", "higher"),
     result("trials-per-second-2-workers", two.trials / two.seconds, "trials/s", "higher"),
@@ -108,6 +123,11 @@ if (process.argv[2] === "--child") {
     result("shared-data-size", one.dataBytes / MB, "MB", "lower"),
     result("parallel-capacity", capacity, "x", "higher"),
     result("speedup-vs-capacity", one.seconds / two.seconds / capacity, "ratio", "higher"),
+    // Read `speedup` with these: a steady-state trial with two engines running at once against one
+    // alone (1.0 = no interference), and each worker's JIT warm-up (extra seconds in its first two trials).
+    result("steady-trial-time-2-vs-1-workers", profile2.median / profile1.median, "ratio", "lower"),
+    result("warm-up-per-worker-1-worker", profile1.warmUp, "s", "lower"),
+    result("warm-up-per-worker-2-workers", profile2.warmUp, "s", "lower"),
     result("load-average-1min", Math.max(...load), "runnable", "lower"),
   ];
   console.log(`grid of ${one.trials} trials on ${EVENTS.toLocaleString("en-US")} events (best of ${REPEAT * ROUNDS}, worker counts alternating): 1 worker ${one.seconds.toFixed(1)} s, 2 workers ${two.seconds.toFixed(1)} s; data generated in ${one.generateSeconds.toFixed(1)} s`);
