@@ -25,29 +25,18 @@ function rate(value: unknown, name: string, where: string): number {
 // literals of closures: engine code that inlined `amount` then stays valid from one run to the
 // next (new closures per run are new call targets, and that code would be thrown away).
 
-class MakerTakerFees implements FeeModel {
+/** A maker and a taker rate, charged per unit of notional or per unit of size. */
+class MakerTakerRates implements FeeModel {
   readonly name: string;
   constructor(
     private readonly maker: number,
     private readonly taker: number,
+    private readonly perUnit: boolean,
   ) {
-    this.name = `makerTaker(${maker}, ${taker})`;
+    this.name = `${perUnit ? "perUnit" : "makerTaker"}(${maker}, ${taker})`;
   }
-  amount(_spec: InstrumentSpec, liquidity: number, notional: number): number {
-    return (liquidity === Liquidity.Maker ? this.maker : this.taker) * notional;
-  }
-}
-
-class PerUnitFees implements FeeModel {
-  readonly name: string;
-  constructor(
-    private readonly maker: number,
-    private readonly taker: number,
-  ) {
-    this.name = `perUnit(${maker}, ${taker})`;
-  }
-  amount(_spec: InstrumentSpec, liquidity: number, _notional: number, sizeUnits: number): number {
-    return (liquidity === Liquidity.Maker ? this.maker : this.taker) * sizeUnits;
+  amount(_spec: InstrumentSpec, liquidity: number, notional: number, sizeUnits: number): number {
+    return (liquidity === Liquidity.Maker ? this.maker : this.taker) * (this.perUnit ? sizeUnits : notional);
   }
 }
 
@@ -60,7 +49,7 @@ const NO_FEES: FeeModel = { name: "none", amount: () => 0 };
 
 /** Maker/taker rates as fractions of notional, the same for every instrument (rebate = negative). */
 export function makerTaker(options: { maker: number; taker: number }): FeeModel {
-  return new MakerTakerFees(rate(options.maker, "maker", "fees.makerTaker"), rate(options.taker, "taker", "fees.makerTaker"));
+  return new MakerTakerRates(rate(options.maker, "maker", "fees.makerTaker"), rate(options.taker, "taker", "fees.makerTaker"), false);
 }
 
 /** Each instrument's own `makerFee` / `takerFee` (the default). */
@@ -74,7 +63,7 @@ export function perUnit(options: { maker: number; taker: number }): FeeModel {
   if (!Number.isFinite(maker) || !Number.isFinite(taker)) {
     throw new LabError({ code: "BAD_OPTION", message: "fees.perUnit: maker and taker must be finite numbers", hint: "e.g. fees.perUnit({ maker: -0.002, taker: 0.003 })" });
   }
-  return new PerUnitFees(maker, taker);
+  return new MakerTakerRates(maker, taker, true);
 }
 
 /** No fees. */
