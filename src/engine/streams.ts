@@ -10,20 +10,28 @@ import { LabError, type InstrumentSpec } from "../core/index.js";
 import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 import { TimeBase, wordsOf } from "./clock.js";
 
-export interface Stream {
-  readonly batch: TickBatch;
-  readonly spec: InstrumentSpec;
-  /** Rows of this instrument in feed order (null = rows 0..n−1 of the batch). */
-  readonly rows: Int32Array | null;
-  readonly length: number;
-  readonly exchWords: Int32Array;
-  readonly localWords: Int32Array;
-  /** The feed marks atomic groups with `EventFlag.Last`. */
-  readonly hasLast: boolean;
-  /** The stream has order-by-order rows. */
-  readonly l3: boolean;
-  /** The stream has Trade rows (when an L3 stream has none, its executions are the trades). */
-  readonly hasTrades: boolean;
+/**
+ * One instrument's rows. A class, not an object literal: V8 builds a literal's boilerplate on its
+ * second evaluation with placeholder values, which generalizes the field types the first run's
+ * optimized loop was compiled against, so every optimizer worker recompiled the engine in its
+ * second trial. A constructor stores the real values from the first object on.
+ */
+export class Stream {
+  constructor(
+    readonly batch: TickBatch,
+    readonly spec: InstrumentSpec,
+    /** Rows of this instrument in feed order (null = rows 0..n−1 of the batch). */
+    readonly rows: Int32Array | null,
+    readonly length: number,
+    readonly exchWords: Int32Array,
+    readonly localWords: Int32Array,
+    /** The feed marks atomic groups with `EventFlag.Last`. */
+    readonly hasLast: boolean,
+    /** The stream has order-by-order rows. */
+    readonly l3: boolean,
+    /** The stream has Trade rows (when an L3 stream has none, its executions are the trades). */
+    readonly hasTrades: boolean,
+  ) {}
 }
 
 /** kind → 1 for order-by-order kinds (a lookup table: this scan touches every row). */
@@ -77,7 +85,7 @@ export function prepareStreams(input: TickBatch | readonly TickBatch[]): { strea
       for (let j = 0; j < length && !l3; j++) if (L3_KIND[kinds[rows === null ? j : rows[j]!]!] === 1) l3 = true;
       let hasTrades = false;
       for (let j = 0; j < length && !hasTrades; j++) if (kinds[rows === null ? j : rows[j]!] === EventKind.Trade) hasTrades = true;
-      streams.push({ batch, spec, rows, length, exchWords, localWords, hasLast, l3, hasTrades });
+      streams.push(new Stream(batch, spec, rows, length, exchWords, localWords, hasLast, l3, hasTrades));
       instruments.push(spec);
     });
   });

@@ -51,6 +51,8 @@ export interface OptimizeOptions {
   range?: RowRange;
   /** Worker threads; 0 = this thread. @default os.availableParallelism() */
   workers?: number;
+  /** How much lower than this thread's the worker threads' scheduling priority is (Linux). @default 5 (see PoolOptions.niceness) */
+  niceness?: number;
   /** A DuckDB file path, "memory", or an open store. @default memory */
   store?: StoreSpec;
   /** Run id in the store. @default generated */
@@ -65,7 +67,7 @@ export interface OptimizeOptions {
   onWarning?: (message: string) => void;
 }
 
-const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "store", "runId", "resume", "seed", "progress", "onWarning"] as const;
+const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "niceness", "store", "runId", "resume", "seed", "progress", "onWarning"] as const;
 
 function bad(option: string, message: string, hint: string): LabError {
   return new LabError({ code: "BAD_OPTION", message: `optimize option ${option}: ${message}`, hint, context: { option } });
@@ -316,7 +318,7 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
           // this thread unless a worker count was asked for (which then fails with a hint).
           const workers = options.workers ?? (typeof evaluator === "function" ? 0 : undefined);
           if (options.workers === undefined && workers === 0) warn("trials run in this thread: workers cannot load a function; pass a module reference (or strategyModule) to use worker threads");
-          pool = await TrialPool.open(workers === undefined ? { data, evaluator } : { data, evaluator, workers });
+          pool = await TrialPool.open({ data, evaluator, ...(workers === undefined ? {} : { workers }), ...(options.niceness === undefined ? {} : { niceness: options.niceness }) });
           workersUsed = pool.size;
           if (pool.copiedData) warn("the data was copied into shared memory for the workers; pass data generated or read with shared: true (or lab.data.toShared) to avoid the copy");
         }

@@ -26,6 +26,14 @@ import type { TickBatch } from "../data/index.js";
 import { loadEvaluator, normalizeEvaluatorRef, runTrial, shareBatch, type SharedBatchHandle } from "./evaluator.js";
 import type { EvaluatorRef, TrialEvaluator, TrialOutcome, TrialTask } from "./types.js";
 
+/** What a worker receives at start. */
+export interface WorkerInit {
+  data: SharedBatchHandle | undefined;
+  evaluator: EvaluatorRef | undefined;
+  /** Niceness to take on (Linux), 0 = none. */
+  niceness: number;
+}
+
 export type WorkerRequest = { type: "run"; task: TrialTask } | { type: "close" };
 export type WorkerReply = { type: "ready" } | { type: "init-failed"; message: string } | { type: "done"; outcome: TrialOutcome };
 
@@ -36,7 +44,19 @@ export interface PoolOptions {
   evaluator: EvaluatorRef | TrialEvaluator;
   /** Worker threads; 0 = run in the calling thread. @default os.availableParallelism() */
   workers?: number;
+  /**
+   * How much nicer (lower priority) than the calling thread each worker thread runs, on Linux,
+   * where niceness is per thread (ignored elsewhere); 0 = the caller's priority. When every core
+   * runs a trial, trial threads at the priority of the process's JIT-compiler and garbage-collector
+   * threads share the CPU evenly with them, so a fresh worker runs longer in unoptimized code while
+   * its compilations wait; a lower priority lets those finish first, and keeps the calling thread
+   * (a notebook kernel, the progress bar) responsive. @default 5
+   */
+  niceness?: number;
 }
+
+/** Default niceness of worker threads (see PoolOptions.niceness). */
+export const WORKER_NICENESS = 5;
 
 /** Default worker count: the cores Node may use. */
 export function defaultWorkers(): number {
@@ -78,8 +98,10 @@ export class TrialPool {
   private slots: Slot[] = [];
   private closed = false;
   private restarts = 0;
+  private readonly niceness: number;
 
-  private constructor(data: TickBatch, handle: SharedBatchHandle | undefined, copied: boolean, ref: EvaluatorRef | undefined, local: TrialEvaluator | undefined, size: number) {
+  private constructor(data: TickBatch, handle: SharedBatchHandle | undefined, copied: boolean, ref: EvaluatorRef | undefined, local: TrialEvaluator | undefined, size: number, niceness = 0) {
+    this.niceness = niceness;
     this.data = data;
     this.handle = handle;
     this.copiedData = copied;
@@ -95,10 +117,12 @@ export class TrialPool {
       if (workers > 0) throw new LabError({ code: "BAD_EVALUATOR", message: "worker threads cannot receive a function evaluator", hint: "pass { module, export } naming a compiled module that exports it, or use workers: 0 to run in this thread", context: { option: "evaluator" } });
       return new TrialPool(options.data, undefined, false, undefined, options.evaluator, 0);
     }
+    const niceness = options.niceness ?? WORKER_NICENESS;
+    if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new LabError({ code: "BAD_OPTION", message: `niceness must be an integer from 0 to 19, got ${String(niceness)}`, hint: `e.g. niceness: ${WORKER_NICENESS} (0 = the caller's priority)`, context: { option: "niceness" } });
     const ref = normalizeEvaluatorRef(options.evaluator);
     if (workers === 0) return new TrialPool(options.data, undefined, false, ref, await loadEvaluator(ref), 0);
     const { batch, handle, copied } = shareBatch(options.data);
-    const pool = new TrialPool(batch, handle, copied, ref, undefined, workers);
+    const pool = new TrialPool(batch, handle, copied, ref, undefined, workers, niceness);
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.spawn()));
     } catch (error) {
@@ -112,7 +136,7 @@ export class TrialPool {
     const script = workerScriptUrl();
     return new Promise<Slot>((resolve, reject) => {
       // execArgv: [] so workers never inherit a TypeScript loader or test-runner flags.
-      const worker = new Worker(script, { workerData: { data: this.handle, evaluator: this.ref }, execArgv: [] });
+      const worker = new Worker(script, { workerData: { data: this.handle, evaluator: this.ref, niceness: this.niceness } satisfies WorkerInit, execArgv: [] });
       const slot: Slot = { worker, busy: undefined, ready: false };
       const onInit = (message: WorkerReply): void => {
         if (message.type === "ready") {

@@ -4,15 +4,11 @@
  * module reference; then it runs one task per message and posts each outcome back. Per-period
  * returns travel back as a transferred buffer (no copy).
  */
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { batchFromHandle, loadEvaluator, runTrial, type SharedBatchHandle } from "./evaluator.js";
 import type { EvaluatorRef, TrialTask } from "./types.js";
-import type { WorkerReply, WorkerRequest } from "./pool.js";
-
-interface WorkerInit {
-  data: SharedBatchHandle;
-  evaluator: EvaluatorRef;
-}
+import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(reply, transfer);
@@ -20,10 +16,20 @@ function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
-  const data = batchFromHandle(init.data);
+  // On Linux a thread's niceness is its own: pid 0 here is this worker's thread, not the process
+  // (elsewhere it would be the whole process, so it is left alone). See PoolOptions.niceness.
+  if (init.niceness > 0 && process.platform === "linux") {
+    try {
+      // Relative to the niceness inherited from the thread that started the pool.
+      os.setPriority(0, Math.min(19, os.getPriority(0) + init.niceness));
+    } catch {
+      // A sandbox may forbid it; trials run the same, only scheduled at the caller's priority.
+    }
+  }
+  const data = batchFromHandle(init.data as SharedBatchHandle);
   let evaluate;
   try {
-    evaluate = await loadEvaluator(init.evaluator);
+    evaluate = await loadEvaluator(init.evaluator as EvaluatorRef);
   } catch (error) {
     post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
     return;

@@ -4,11 +4,12 @@
  * (test/optimize/fixtures/evaluators.mjs) and from sums computed here over the same rows.
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isLabError } from "../../src/core/index.js";
 import { generateTicks } from "../../src/data/index.js";
-import { TrialPool, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { TrialPool, WORKER_NICENESS, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
 import { FIXTURES, buildDist, scratch } from "./helpers.js";
 
 const shared = generateTicks({ events: 30_000, seed: 21, mode: "l2", shared: true });
@@ -74,6 +75,27 @@ describe("determinism across worker counts", () => {
     const copying = await TrialPool.open({ data: local, evaluator: { module: FIXTURES, export: "quadratic" }, workers: 1 });
     expect(copying.copiedData).toBe(true);
     await copying.close();
+  });
+});
+
+describe("scheduling", () => {
+  // Linux only: elsewhere a thread cannot have its own niceness and the pool leaves it alone.
+  it.runIf(process.platform === "linux")("worker threads run at the pool's niceness, the calling thread keeps its own", async () => {
+    const before = os.getPriority(0);
+    const niceOf = async (niceness: number | undefined) => {
+      const pool = await TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "niceness" }, workers: 2, ...(niceness === undefined ? {} : { niceness }) });
+      try {
+        const out = await pool.run([0, 1, 2, 3].map((id) => ({ id, params: { x: id }, range: { start: 0, end: 10 }, seed: id })));
+        return out.map((o) => o.metrics.niceness);
+      } finally {
+        await pool.close();
+      }
+    };
+    expect(await niceOf(undefined)).toEqual(Array(4).fill(Math.min(19, before + WORKER_NICENESS)));
+    expect(await niceOf(0)).toEqual(Array(4).fill(before));
+    expect(await niceOf(11)).toEqual(Array(4).fill(Math.min(19, before + 11)));
+    expect(os.getPriority(0)).toBe(before);
+    await expect(TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "niceness" }, workers: 1, niceness: 25 })).rejects.toThrow(/niceness must be an integer from 0 to 19/);
   });
 });
 
