@@ -7,7 +7,8 @@
  * instrument specs travel as JSON in the schema metadata ("strategy_lab"), so `fromArrow` gives
  * back the identical batch. `fromArrow` also takes a user's table with a column mapping.
  */
-import { Dictionary, Field, Float64, Int64, Int8, Schema, Table, Uint16, Uint8, Utf8, makeData, makeVector, vectorFromArray, type Vector, type Data } from "apache-arrow";
+import type * as ArrowModule from "apache-arrow";
+import type { Table, Vector, Data } from "apache-arrow";
 import { createRequire } from "node:module";
 import { InstrumentSpec, LabError, NS_PER, parseTime, type InstrumentSpecInit, type TimeUnit } from "../core/index.js";
 import { BAD, finishStagedSync, type BadRowPolicy } from "./staging.js";
@@ -16,8 +17,26 @@ import type { ColumnMapping } from "./table-io.js";
 
 const METADATA_KEY = "strategy_lab";
 
+let arrowModule: typeof ArrowModule | undefined;
+
+/**
+ * apache-arrow, loaded on first use: its modules are ~60 % of the package's load time, paid by
+ * every `import` of the package and by every optimizer worker thread, most of which never touch
+ * Arrow. Loaded with `require`, like notebooks (tslab) load it, so tables made here and in a
+ * notebook cell come from the same build of the library.
+ */
+export function arrowLibrary(): typeof ArrowModule {
+  return (arrowModule ??= createRequire(import.meta.url)("apache-arrow") as typeof ArrowModule);
+}
+
+/** True for an Arrow Table from either build of apache-arrow (its ESM and CommonJS classes differ). */
+export function isArrowTable(x: unknown): x is Table {
+  return typeof x === "object" && x !== null && typeof (x as Table).getChild === "function" && typeof (x as Table).numRows === "number" && typeof (x as Table).schema === "object";
+}
+
 /** The batch as an Arrow Table (zero-copy for every column). */
 export function toArrow(batch: TickBatch): Table {
+  const { Dictionary, Field, Float64, Int64, Int8, Schema, Table, Uint16, Uint8, Utf8, makeData, makeVector, vectorFromArray } = arrowLibrary();
   const symbols = vectorFromArray(batch.instruments.map((s) => s.symbol), new Utf8());
   const dictionaryType = new Dictionary(new Utf8(), new Uint16(), 0, false);
   const instrumentData = makeData({ type: dictionaryType, length: batch.length, nullCount: 0, data: batch.instrument, dictionary: symbols });
@@ -214,7 +233,7 @@ export interface DataFrameOptions {
  * first use so importing the package never loads it.
  */
 export async function toDataFrame(tableOrBatch: TickBatch | Table, options: DataFrameOptions = {}): Promise<unknown> {
-  const batch = tableOrBatch instanceof Table ? fromArrow(tableOrBatch) : tableOrBatch;
+  const batch = isArrowTable(tableOrBatch) ? fromArrow(tableOrBatch) : tableOrBatch;
   const n = Math.min(batch.length, options.limit ?? batch.length);
   const requireHere = createRequire(import.meta.url);
   const danfo = requireHere("danfojs-node") as { DataFrame: new (data: Record<string, unknown[]>) => unknown };

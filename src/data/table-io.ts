@@ -16,7 +16,7 @@ import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sca
 import { decimalsOf, stepForDecimals } from "./exact.js";
 import { BAD, finishStaged, type BadRowPolicy, type Staged } from "./staging.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumnName } from "./tick-batch.js";
-import { fromArrow, toArrow } from "./arrow.js";
+import { arrowLibrary, fromArrow, toArrow } from "./arrow.js";
 
 export type TableFormat = "parquet" | "csv" | "arrow";
 
@@ -187,7 +187,7 @@ export async function writeCsv(batch: TickBatch, path: string, options: WriteOpt
 
 /** Writes a TickBatch as an Arrow IPC file (see `toArrow` for the schema). */
 export async function writeArrowFile(batch: TickBatch, path: string): Promise<void> {
-  const { tableToIPC } = await import("apache-arrow");
+  const { tableToIPC } = arrowLibrary();
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile(temp, tableToIPC(toArrow(batch), "file"));
   await rename(temp, path);
@@ -593,7 +593,7 @@ export async function fetchRawRows(relation: string, rows: readonly number[], na
 /** Reads an Arrow IPC file: written by `writeArrowFile` (exact), or a user's with a column mapping. */
 export async function readArrowFile(path: string, options: ReadTableOptions = {}): Promise<TickBatch> {
   await requireReadable(path);
-  const { tableFromIPC } = await import("apache-arrow");
+  const { tableFromIPC } = arrowLibrary();
   let table;
   try {
     table = tableFromIPC(await readFile(path));

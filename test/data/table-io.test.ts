@@ -1,6 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, fromArrow, generateTicks, readCatalog, readTable, readParquet, tickBatch, toArrow, toGridExact, gridStep, writeArrowFile, writeCatalog, writeCsv, writeParquet, type TickBatch } from "../../src/data/index.js";
@@ -103,6 +106,37 @@ describe("round trips of generated data", () => {
     expect(table.numRows).toBe(20_000);
     expect(table.getChild("instrument")!.get(0)).toBe("SYN");
     expect(hashBatch(fromArrow(table))).toBe(h);
+  });
+});
+
+describe("apache-arrow interop", () => {
+  it("a table from toArrow works with apache-arrow as a notebook loads it (require): IPC bytes round trip", () => {
+    const arrow = createRequire(import.meta.url)("apache-arrow") as typeof import("apache-arrow");
+    const batch = generateTicks({ events: 5_000, seed: 9, mode: "l2" });
+    const bytes = arrow.tableToIPC(toArrow(batch), "file");
+    const back = fromArrow(arrow.tableFromIPC(bytes));
+    expect(hashBatch(back)).toBe(hashBatch(batch));
+    expect(back.instruments[0]!.symbol).toBe(batch.instruments[0]!.symbol);
+  });
+
+  it("importing the package does not load apache-arrow (it loads on first use)", () => {
+    // ES module loads are seen by a resolve hook (it logs to a file), require loads in require.cache.
+    const log = join(dir, "arrow-loads.txt");
+    rmSync(log, { force: true });
+    const hooks = `import { appendFileSync } from "node:fs"; export async function resolve(s, c, next) { if (s.includes("apache-arrow")) appendFileSync(${JSON.stringify(log)}, s + "\\n"); return next(s, c); }`;
+    const script = `
+      import { createRequire, register } from "node:module";
+      import { existsSync, readFileSync } from "node:fs";
+      register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}));
+      const require = createRequire(import.meta.url);
+      const loaded = () => (existsSync(${JSON.stringify(log)}) && readFileSync(${JSON.stringify(log)}, "utf8").length > 0) || Object.keys(require.cache).some((k) => k.includes("apache-arrow"));
+      const lab = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), "dist", "index.js")).href)});
+      const before = loaded();
+      lab.data.toArrow(lab.data.generateTicks({ events: 10, seed: 1, mode: "l2" }));
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ before: false, after: true });
   });
 });
 
