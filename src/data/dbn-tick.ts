@@ -26,7 +26,7 @@
  * appearance and `batch.dbn.orderIdTable[dense]` holds the original u64: never silently rounded.
  */
 import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../core/index.js";
-import { EventFlag, EventKind, allocateColumns, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
+import { EventFlag, EventKind, allocateColumns, attachDbnInfo, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
 import { DbnFlag, decodeDbn, readDbnFile, type DbnCounts, type DbnDecodeOptions, type DbnFile, type DbnInstrumentDef, type DbnMbpColumns, type DbnMetadata } from "./dbn.js";
 
 export interface DbnReadOptions {
@@ -405,7 +405,7 @@ export function dbnToTickBatch(file: DbnFile, options: DbnReadOptions = {}): Dbn
     droppedRecords: out.dropped,
     ...(file.corruption ? { corruption: file.corruption } : {}),
   };
-  return { ...batch, dbn: info };
+  return attachDbnInfo(batch, info);
 }
 
 interface MbpWords {

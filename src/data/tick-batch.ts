@@ -19,6 +19,7 @@
  * (a whole Binance diff, a DBN F_LAST) carries `EventFlag.Last`. `seq` is the venue sequence /
  * update id (NaN if none); `aux` is one spare number per row whose meaning the reader documents.
  */
+import type { DbnBatchInfo } from "./dbn-tick.js";
 import { LabError, type InstrumentSpec } from "../core/index.js";
 
 export const EventKind = {
@@ -159,6 +160,23 @@ class ColumnBatch implements TickBatch {
     this.seq = columns.seq;
     this.aux = columns.aux;
   }
+
+  /**
+   * What the DBN reader knows about the batch it made (`DbnTickBatch`), undefined for others. A
+   * getter over a side table rather than a field added to DBN batches: such batches would have a
+   * hidden class of their own.
+   */
+  get dbn(): DbnBatchInfo | undefined {
+    return DBN_INFO.get(this);
+  }
+}
+
+const DBN_INFO = new WeakMap<TickBatch, DbnBatchInfo>();
+
+/** Attaches the DBN reader's details to a batch it made (read back as `batch.dbn`). */
+export function attachDbnInfo(batch: TickBatch, info: DbnBatchInfo): TickBatch & { readonly dbn: DbnBatchInfo } {
+  DBN_INFO.set(batch, info);
+  return batch as TickBatch & { readonly dbn: DbnBatchInfo };
 }
 
 /** Rows [start, end) as views (no copy). */

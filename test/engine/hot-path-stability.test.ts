@@ -32,6 +32,8 @@ describe("hot-path stability", () => {
       const generated = lab.data.generateTicks({ events: 2_000, seed: 3, mode: "l2" });
       const other = lab.data.generateTicks({ events: 1_000, seed: 4, mode: "l3", shared: true });
       const lobster = lab.data.readLobster({ messages: ${JSON.stringify(join(ROOT, "data", "lobster", "LOBSTER_SampleFile_GOOG_2012-06-21_5.zip"))} }).batch;
+      const databento = lab.data.readDbn(${JSON.stringify(join(ROOT, "data", "databento", "esm4-orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst"))}, { definitions: ${JSON.stringify(join(ROOT, "data", "databento", "esm4-orderbooks_definition.dbn.zst"))} });
+      if (databento.dbn.instrumentIds.length === 0) throw new Error("DBN details missing");
       const batches = {
         slice: lab.data.sliceBatch(generated, 10, 500),
         shared: lab.data.toShared(generated),
@@ -39,13 +41,14 @@ describe("hot-path stability", () => {
         generatedL3: other,
         merged: lab.data.mergeBatches([generated, other]),
         lobster,
+        databento,
       };
       const same = {};
       for (const [name, b] of Object.entries(batches)) same[name] = %HaveSameMap(generated, b);
       console.log(JSON.stringify(same));
     `;
     const same = JSON.parse(runScript(script, ["--allow-natives-syntax"])) as Record<string, boolean>;
-    expect(same).toEqual({ slice: true, shared: true, workerView: true, generatedL3: true, merged: true, lobster: true });
+    expect(same).toEqual({ slice: true, shared: true, workerView: true, generatedL3: true, merged: true, lobster: true, databento: true });
   });
 
   it("a long run after many short ones on slices allocates only per order, not per event", () => {
