@@ -12,7 +12,7 @@ import { openStore, type StoreSpec, type TrialStore } from "../store/index.js";
 import type { StrategyFactory } from "../strategy/index.js";
 import { dataFingerprint, hashText, stableJson } from "./fingerprint.js";
 import { fitness, normalizeConstraints, normalizeObjective, type ConstraintSpec, type Objective, type ObjectiveSpec, type Constraints } from "./objective.js";
-import { TrialPool } from "./pool.js";
+import { KEEP_WORKERS_MS, acquirePool, releasePool, type PoolOptions, type TrialPool } from "./pool.js";
 import { OptimizationResult, type WindowReport } from "./result.js";
 import { GeneticPlan, geneticSearch, gridSearch, randomSearch, type Candidate, type GeneticOptions, type SearchMethod, type SearchPlan } from "./search.js";
 import { paramsKey, resolveSpace, withFixed, type SearchSpace, type SpaceSpec } from "./space.js";
@@ -53,6 +53,13 @@ export interface OptimizeOptions {
   workers?: number;
   /** How much lower than this thread's the worker threads' scheduling priority is (Linux). @default 5 (see PoolOptions.niceness) */
   niceness?: number;
+  /**
+   * How long the worker threads stay open after the sweep, for a next sweep over the same data
+   * (the same batch object) with the same strategy or evaluator and worker settings: it then skips
+   * their start-up and JIT warm-up. They never keep the process alive; 0 closes them at once;
+   * `lab.optimizer.closeIdleWorkers()` closes them now. @default 60000
+   */
+  keepWorkersMs?: number;
   /** A DuckDB file path, "memory", or an open store. @default memory */
   store?: StoreSpec;
   /** Run id in the store. @default generated */
@@ -67,7 +74,7 @@ export interface OptimizeOptions {
   onWarning?: (message: string) => void;
 }
 
-const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "niceness", "store", "runId", "resume", "seed", "progress", "onWarning"] as const;
+const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "niceness", "keepWorkersMs", "store", "runId", "resume", "seed", "progress", "onWarning"] as const;
 
 function bad(option: string, message: string, hint: string): LabError {
   return new LabError({ code: "BAD_OPTION", message: `optimize option ${option}: ${message}`, hint, context: { option } });
@@ -295,10 +302,14 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
     seed,
   };
   const fingerprint = hashText(stableJson(config));
+  const keepWorkersMs = options.keepWorkersMs ?? KEEP_WORKERS_MS;
+  if (typeof keepWorkersMs !== "number" || !(keepWorkersMs >= 0)) throw bad("keepWorkersMs", `must be a number of milliseconds ≥ 0, got ${String(options.keepWorkersMs)}`, "e.g. keepWorkersMs: 0 closes the workers when the sweep ends");
 
   const { store, owned } = await openStore(options.store);
   let pool: TrialPool | undefined;
+  let poolOptions: PoolOptions | undefined;
   let workersUsed = 0;
+  let succeeded = false;
   try {
     const begun = await store.beginRun({ ...(options.runId === undefined ? {} : { runId: options.runId }), fingerprint, config: JSON.parse(stableJson(config)), resume: options.resume ?? false });
     const previous = new Map(begun.trials.map((t) => [`${t.window}/${t.phase}/${t.index}`, t]));
@@ -318,7 +329,8 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
           // this thread unless a worker count was asked for (which then fails with a hint).
           const workers = options.workers ?? (typeof evaluator === "function" ? 0 : undefined);
           if (options.workers === undefined && workers === 0) warn("trials run in this thread: workers cannot load a function; pass a module reference (or strategyModule) to use worker threads");
-          pool = await TrialPool.open({ data, evaluator, ...(workers === undefined ? {} : { workers }), ...(options.niceness === undefined ? {} : { niceness: options.niceness }) });
+          poolOptions = { data, evaluator, ...(workers === undefined ? {} : { workers }), ...(options.niceness === undefined ? {} : { niceness: options.niceness }) };
+          pool = await acquirePool(poolOptions);
           workersUsed = pool.size;
           if (pool.copiedData) warn("the data was copied into shared memory for the workers; pass data generated or read with shared: true (or lab.data.toShared) to avoid the copy");
         }
@@ -386,10 +398,12 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
       seed,
     });
     await store.finishRun(begun.runId, { trialCount: result.trialCount, best: result.bestParams ?? null, status: result.statusCounts() });
+    succeeded = true;
     return result;
   } finally {
     const p = pool as TrialPool | undefined;
-    if (p !== undefined) await p.close();
+    // Only a pool whose sweep finished is kept: after a failure its state is not to be trusted.
+    if (p !== undefined) await releasePool(p, poolOptions!, succeeded ? keepWorkersMs : 0);
     if (owned) await store.close();
   }
 }

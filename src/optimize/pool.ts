@@ -276,10 +276,95 @@ export class TrialPool {
     });
   }
 
+  /** Whether the pool's threads keep the process alive (they do while trials run; a parked pool does not). */
+  setKeepsProcessAlive(alive: boolean): void {
+    for (const s of this.slots) {
+      if (alive) s.worker.ref();
+      else s.worker.unref();
+    }
+  }
+
+  /** Thread ids of the live workers (for tests and diagnostics). */
+  get threadIds(): number[] {
+    return this.slots.map((s) => s.worker.threadId);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.slots;
     this.slots = [];
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warm pools between sweeps
+
+/**
+ * One pool left open after a sweep, for the next sweep over the same data with the same evaluator
+ * and worker settings: a notebook's next cell then skips the threads' start-up and finds the
+ * engine already compiled by V8 (a cold worker's first trials run up to 1.5x slower). Its threads
+ * do not keep the process alive, and it closes after `keepMs` without use.
+ */
+interface ParkedPool {
+  pool: TrialPool;
+  data: TickBatch;
+  key: string;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+let parked: ParkedPool | undefined;
+
+/** How long a pool stays open after a sweep for the next one. @see acquirePool */
+export const KEEP_WORKERS_MS = 60_000;
+
+function poolKey(options: PoolOptions): string {
+  return JSON.stringify([typeof options.evaluator === "function" ? null : normalizeEvaluatorRef(options.evaluator), options.workers ?? defaultWorkers(), options.niceness ?? WORKER_NICENESS]);
+}
+
+/**
+ * A pool for `options`: the parked one when it was opened for the same data (the same batch
+ * object), evaluator, worker count and niceness, else a new one (a parked pool for anything else
+ * is closed first, so at most one set of idle threads exists).
+ */
+export async function acquirePool(options: PoolOptions): Promise<TrialPool> {
+  const candidate = parked;
+  parked = undefined;
+  if (candidate !== undefined) {
+    clearTimeout(candidate.timer);
+    const reusable = typeof options.evaluator !== "function" && (options.workers ?? defaultWorkers()) > 0 && candidate.data === options.data && candidate.key === poolKey(options) && !candidate.pool.isClosed;
+    if (reusable) {
+      candidate.pool.setKeepsProcessAlive(true);
+      return candidate.pool;
+    }
+    await candidate.pool.close();
+  }
+  return TrialPool.open(options);
+}
+
+/**
+ * Ends a sweep's use of `pool`: parks it for `keepMs` (workers only; 0 closes it at once, as does
+ * a sweep that failed).
+ */
+export async function releasePool(pool: TrialPool, options: PoolOptions, keepMs: number): Promise<void> {
+  if (keepMs <= 0 || pool.size === 0 || pool.isClosed) return pool.close();
+  if (parked !== undefined && parked.pool !== pool) await closeIdleWorkers();
+  pool.setKeepsProcessAlive(false);
+  // setTimeout holds at most 2^31 − 1 ms (longer fires at once).
+  const timer = setTimeout(() => void closeIdleWorkers(), Math.min(keepMs, 2 ** 31 - 1));
+  timer.unref();
+  parked = { pool, data: options.data, key: poolKey(options), timer };
+}
+
+/** Closes the worker threads kept warm after the last sweep (they also close on their own after a while). */
+export async function closeIdleWorkers(): Promise<void> {
+  const p = parked;
+  parked = undefined;
+  if (p === undefined) return;
+  clearTimeout(p.timer);
+  await p.pool.close();
 }

@@ -5,7 +5,7 @@ export { range, resolveSpace, paramsKey, isSearchable, type RangeSpec, type Spac
 export { gridSearch, randomSearch, geneticSearch, expandGrid, gridSize, GeneticPlan, type SearchMethod, type SearchPlan, type Candidate, type GridOptions, type RandomOptions, type GeneticOptions } from "./search.js";
 export { normalizeObjective, normalizeConstraints, fitness, type ObjectiveSpec, type ConstraintSpec, type Objective, type Constraints, type Direction, type Metrics } from "./objective.js";
 export { walkForwardWindows, parseWalkForward, type WalkForwardSpec, type WalkForwardWindow } from "./walk-forward.js";
-export { TrialPool, WORKER_NICENESS, defaultWorkers, workerScriptUrl, compiledModuleUrl, type PoolOptions } from "./pool.js";
+export { TrialPool, WORKER_NICENESS, KEEP_WORKERS_MS, acquirePool, releasePool, closeIdleWorkers, defaultWorkers, workerScriptUrl, compiledModuleUrl, type PoolOptions } from "./pool.js";
 export { loadEvaluator, runTrial, shareBatch, batchFromHandle, isSharedBatch, type SharedBatchHandle } from "./evaluator.js";
 export { evaluatorFor, strategyEvaluator, startingAt, rangeFigures, type StrategyBacktestOptions, type StrategyEvaluatorOptions } from "./strategy-evaluator.js";
 export { overfitting, type OverfittingReport, type OverfittingOptions } from "./overfitting.js";

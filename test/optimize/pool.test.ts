@@ -3,13 +3,16 @@
  * built first (see helpers.ts). Expected values come from the fixture formulas
  * (test/optimize/fixtures/evaluators.mjs) and from sums computed here over the same rows.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isLabError } from "../../src/core/index.js";
 import { generateTicks } from "../../src/data/index.js";
-import { TrialPool, WORKER_NICENESS, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { TrialPool, WORKER_NICENESS, closeIdleWorkers, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { ROOT } from "../helpers/paths.js";
 import { FIXTURES, buildDist, scratch } from "./helpers.js";
 
 const shared = generateTicks({ events: 30_000, seed: 21, mode: "l2", shared: true });
@@ -96,6 +99,48 @@ describe("scheduling", () => {
     expect(await niceOf(11)).toEqual(Array(4).fill(Math.min(19, before + 11)));
     expect(os.getPriority(0)).toBe(before);
     await expect(TrialPool.open({ data: shared, evaluator: { module: FIXTURES, export: "niceness" }, workers: 1, niceness: 25 })).rejects.toThrow(/niceness must be an integer from 0 to 19/);
+  });
+});
+
+describe("warm workers between sweeps", () => {
+  const threadsOf = (r: { trials: readonly TrialRecord[] }): number[] => [...new Set(r.trials.map((t) => Number(t.metrics.thread)))].sort((a, b) => a - b);
+  const sweep = (options: { data?: typeof shared; keepWorkersMs?: number; exportName?: string } = {}) =>
+    optimize({ data: options.data ?? shared, evaluator: { module: FIXTURES, export: options.exportName ?? "whichThread" }, space: { x: range(0, 7, 1) }, objective: "score", workers: 2, ...(options.keepWorkersMs === undefined ? {} : { keepWorkersMs: options.keepWorkersMs }) });
+
+  it("a next sweep over the same data with the same evaluator runs on the same threads; other data, another evaluator or keepWorkersMs: 0 start new ones", async () => {
+    try {
+      const first = threadsOf(await sweep());
+      expect(first).toHaveLength(2);
+      expect(first.every((t) => t > 0)).toBe(true);
+      expect(threadsOf(await sweep())).toEqual(first);
+      const another = threadsOf(await sweep({ exportName: "whichThreadAgain" }));
+      expect(another.some((t) => first.includes(t))).toBe(false);
+      const other = generateTicks({ events: 1_000, seed: 5, mode: "l2", shared: true });
+      const onOther = threadsOf(await sweep({ data: other }));
+      expect(onOther.some((t) => another.includes(t))).toBe(false);
+      const closing = threadsOf(await sweep({ data: other, keepWorkersMs: 0 }));
+      expect(closing).toEqual(onOther);
+      expect(threadsOf(await sweep({ data: other }))).not.toEqual(onOther);
+    } finally {
+      await closeIdleWorkers();
+    }
+  });
+
+  it("idle workers close after keepWorkersMs, and never keep a script's process alive", async () => {
+    const first = threadsOf(await sweep({ keepWorkersMs: 200 }));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(threadsOf(await sweep({ keepWorkersMs: 0 }))).not.toEqual(first);
+    // A script whose sweep leaves workers parked for a minute still exits as soon as it is done.
+    const script = `
+      const lab = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist", "index.js")).href)});
+      const data = lab.data.generateTicks({ events: 2_000, seed: 1, mode: "l2", shared: true });
+      const r = await lab.optimize({ data, evaluator: { module: ${JSON.stringify(FIXTURES)}, export: "whichThread" }, space: { x: [1, 2, 3] }, objective: "score", workers: 2, keepWorkersMs: 60_000 });
+      console.log(r.trialCount);`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    expect(child.stderr).toBe("");
+    expect(child.stdout.trim()).toBe("3");
+    // Killed by the timeout (signal set) if the parked threads had kept it alive.
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
   });
 });
 
