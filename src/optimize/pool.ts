@@ -11,13 +11,16 @@
  *   (out of memory, `process.exit`) fails its in-flight trial with the exit reason and is replaced.
  * - `workers: 0` runs trials in the calling thread (and accepts a plain evaluator function): handy
  *   for debugging and for evaluators defined in a notebook cell.
+ * - Between sweeps: `acquirePool` / `releasePool` keep one pool warm for the next sweep with the
+ *   same data and evaluator (see the end of this file).
  *
  * The worker script is compiled JavaScript: it is located at `new URL("./worker.js",
  * import.meta.url)`, i.e. dist/optimize/worker.js next to this module. When this module is run
  * from TypeScript sources (tests), the same path under dist/ is used, so build first
  * (`npx tsc -p tsconfig.json`).
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -284,11 +287,6 @@ export class TrialPool {
     }
   }
 
-  /** Thread ids of the live workers (for tests and diagnostics). */
-  get threadIds(): number[] {
-    return this.slots.map((s) => s.worker.threadId);
-  }
-
   get isClosed(): boolean {
     return this.closed;
   }
@@ -322,8 +320,30 @@ let parked: ParkedPool | undefined;
 /** How long a pool stays open after a sweep for the next one. @see acquirePool */
 export const KEEP_WORKERS_MS = 60_000;
 
+/**
+ * What a reusable pool must match. Parked workers hold the modules they imported, so the key has
+ * the modification time and size of the evaluator's module file and of a `strategyModule` in its
+ * options: editing either starts fresh workers. (A change in a file those modules import is not
+ * seen, as in any running JavaScript process: `closeIdleWorkers()` or `keepWorkersMs: 0`.)
+ */
 function poolKey(options: PoolOptions): string {
-  return JSON.stringify([typeof options.evaluator === "function" ? null : normalizeEvaluatorRef(options.evaluator), options.workers ?? defaultWorkers(), options.niceness ?? WORKER_NICENESS]);
+  if (typeof options.evaluator === "function") return "function";
+  const ref = normalizeEvaluatorRef(options.evaluator);
+  const strategyModule = (ref.options as { strategyModule?: unknown } | undefined)?.strategyModule;
+  const files = [ref.module, typeof strategyModule === "string" ? strategyModule : undefined].map((m) => (m === undefined ? null : fileStamp(m)));
+  return JSON.stringify([ref, files, options.workers ?? defaultWorkers(), options.niceness ?? WORKER_NICENESS]);
+}
+
+/** Modification time and size of a module given as a file URL or path (null for package names). */
+function fileStamp(module: string): string | null {
+  try {
+    const path = module.startsWith("file:") ? fileURLToPath(module) : isAbsolute(module) || module.startsWith(".") ? resolve(module) : undefined;
+    if (path === undefined) return null;
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return "missing";
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * (test/optimize/fixtures/evaluators.mjs) and from sums computed here over the same rows.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -121,6 +121,25 @@ describe("warm workers between sweeps", () => {
       const closing = threadsOf(await sweep({ data: other, keepWorkersMs: 0 }));
       expect(closing).toEqual(onOther);
       expect(threadsOf(await sweep({ data: other }))).not.toEqual(onOther);
+    } finally {
+      await closeIdleWorkers();
+    }
+  });
+
+  it("editing the evaluator's module file starts fresh workers (parked ones hold the old code)", async () => {
+    const dir = scratch("warm-edit");
+    const file = join(dir, "edited-evaluator.mjs");
+    const write = (version: number) => writeFileSync(file, `import { threadId } from "node:worker_threads";\nexport function evaluate(params) { return { metrics: { score: Number(params.x), version: ${version}, thread: threadId }, events: 0 }; }\n`);
+    const run = () => optimize({ data: shared, evaluator: { module: file, export: "evaluate" }, space: { x: [1, 2, 3, 4] }, objective: "score", workers: 2 });
+    try {
+      write(1);
+      const first = await run();
+      expect(first.trials.map((t) => t.metrics.version)).toEqual([1, 1, 1, 1]);
+      expect(threadsOf(await run())).toEqual(threadsOf(first));
+      write(22); // another size too, so the edit shows even within the file system's time resolution
+      const edited = await run();
+      expect(edited.trials.map((t) => t.metrics.version)).toEqual([22, 22, 22, 22]);
+      expect(threadsOf(edited).some((t) => threadsOf(first).includes(t))).toBe(false);
     } finally {
       await closeIdleWorkers();
     }
