@@ -35,11 +35,12 @@ async function child(workers) {
   const baseline = process.memoryUsage().rss;
   const dataBytes = lab.data.batchBytes(data);
   // Best of REPEAT sweeps: the machine may be shared, and the least disturbed run is the measure.
+  // Each is cold (keepWorkersMs: 0): new threads, as in the first sweep of a session.
   let seconds = Infinity;
   let res;
   for (let r = 0; r < REPEAT; r++) {
     const t1 = performance.now();
-    res = await lab.optimize({ data, strategy: "imbalance", space: SPACE, backtest: { latencyNs: 50_000 }, objective: "pnl", workers, seed: SEED });
+    res = await lab.optimize({ data, strategy: "imbalance", space: SPACE, backtest: { latencyNs: 50_000 }, objective: "pnl", workers, seed: SEED, keepWorkersMs: 0 });
     seconds = Math.min(seconds, (performance.now() - t1) / 1000);
   }
   const peak = rss.peakBytes();
