@@ -52,5 +52,8 @@ describe("strategy-lab optimize", () => {
     const space = cli("optimize", "--strategy", "imbalance", "--data", "generated", "--events", "2000", "--space", '{"treshold":[0.2,0.3]}', "-q");
     expect(space.code).toBe(2);
     expect(space.stderr).toMatch(/^error UNKNOWN_PARAM: the search space names "treshold", which the strategy does not have \(hint: did you mean "threshold"\?/);
+    const nice = cli("optimize", ...common, "--niceness", "25");
+    expect(nice.code).toBe(2);
+    expect(nice.stderr.trim()).toMatch(/^error BAD_OPTION: niceness must be an integer from 0 to 19, got 25/);
   });
 });

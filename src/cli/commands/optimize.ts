@@ -29,6 +29,7 @@ interface OptimizeCliOptions extends GlobalOptions, DataCliOptions {
   constraints?: string;
   walkForward?: string;
   workers?: string;
+  niceness?: string;
   store?: string;
   runId?: string;
   resume?: boolean;
@@ -93,6 +94,7 @@ export function register(program: Command): void {
     .option("--constraints <json>", 'feasibility bounds on metrics, e.g. \'{"trades":{"min":20}}\'')
     .option("--walk-forward <spec>", "walk-forward windows, e.g. rolling:windows=4,ratio=3,purge=1s,embargo=1s (or JSON)")
     .option("--workers <n>", "worker threads (0 = this thread; default: available cores)")
+    .option("--niceness <n>", "how much lower the worker threads' scheduling priority is than this process's (Linux; 0-19, default 5)")
     .option("--store <file>", "DuckDB file recording every trial as it finishes (default: memory only)")
     .option("--run-id <id>", "run name in the store")
     .option("--resume", "continue the newest run with the same settings in --store, without repeating finished trials")
@@ -129,6 +131,7 @@ export function register(program: Command): void {
       if (o.constraints !== undefined) options.constraints = jsonObject(o.constraints, "--constraints", '{"trades":{"min":20}}') as ConstraintSpec;
       if (o.walkForward !== undefined) options.walkForward = o.walkForward;
       if (o.workers !== undefined) options.workers = parseIntegerOption(o.workers, "--workers");
+      if (o.niceness !== undefined) options.niceness = parseIntegerOption(o.niceness, "--niceness");
       if (o.store !== undefined) options.store = o.store;
       if (o.runId !== undefined) options.runId = o.runId;
       const progress = cliProgress(o);
