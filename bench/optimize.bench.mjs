@@ -18,10 +18,11 @@ const SEED = 7;
 const REPEAT = 1;
 /** Worker counts run alternately in ROUNDS rounds, so both see the same conditions; the best run of each counts. */
 const ROUNDS = 3;
-// 16 thresholds x 4 book depths = 64 trials: the two-parameter sweep a heatmap shows. Each worker pays its own start-up (thread and module loading, ~0.2 s) and JIT
-// warm-up (its first trials run up to 1.5x slower than later ones, more so while the other worker
-// keeps the second core busy): a fixed cost per worker that a larger sweep amortizes. With 32
-// trials (one parameter) it was 1.795-1.88x with the same code and machine (docs/optimize.md).
+// 16 thresholds x 4 book depths = 64 trials: the two-parameter sweep a heatmap shows. Each worker
+// pays its own start-up (thread and module loading, ~0.2 s) and JIT warm-up (its first trials run
+// up to 1.5x slower than later ones, more so while the other worker keeps the second core busy): a
+// fixed cost per worker that a larger sweep amortizes. With 32 trials (one parameter) the speedup
+// was 1.795-1.88x with the same code and machine (docs/optimize.md).
 const SPACE = { threshold: { min: 0.2, max: 0.95, step: 0.05 }, levels: { min: 1, max: 4, step: 1 } };
 const here = fileURLToPath(import.meta.url);
 

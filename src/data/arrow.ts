@@ -17,6 +17,7 @@ import type { ColumnMapping } from "./table-io.js";
 
 const METADATA_KEY = "strategy_lab";
 
+const requireHere = createRequire(import.meta.url);
 let arrowModule: typeof ArrowModule | undefined;
 
 /**
@@ -26,7 +27,7 @@ let arrowModule: typeof ArrowModule | undefined;
  * notebook cell come from the same build of the library.
  */
 export function arrowLibrary(): typeof ArrowModule {
-  return (arrowModule ??= createRequire(import.meta.url)("apache-arrow") as typeof ArrowModule);
+  return (arrowModule ??= requireHere("apache-arrow") as typeof ArrowModule);
 }
 
 /** True for an Arrow Table from either build of apache-arrow (its ESM and CommonJS classes differ). */
@@ -235,7 +236,6 @@ export interface DataFrameOptions {
 export async function toDataFrame(tableOrBatch: TickBatch | Table, options: DataFrameOptions = {}): Promise<unknown> {
   const batch = isArrowTable(tableOrBatch) ? fromArrow(tableOrBatch) : tableOrBatch;
   const n = Math.min(batch.length, options.limit ?? batch.length);
-  const requireHere = createRequire(import.meta.url);
   const danfo = requireHere("danfojs-node") as { DataFrame: new (data: Record<string, unknown[]>) => unknown };
   const column = <T>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   const spec = (i: number): InstrumentSpec | undefined => batch.instruments[batch.instrument[i]!];

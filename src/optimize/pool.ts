@@ -31,8 +31,8 @@ import type { EvaluatorRef, TrialEvaluator, TrialOutcome, TrialTask } from "./ty
 
 /** What a worker receives at start. */
 export interface WorkerInit {
-  data: SharedBatchHandle | undefined;
-  evaluator: EvaluatorRef | undefined;
+  data: SharedBatchHandle;
+  evaluator: EvaluatorRef;
   /** Niceness to take on (Linux), 0 = none. */
   niceness: number;
 }
@@ -139,7 +139,7 @@ export class TrialPool {
     const script = workerScriptUrl();
     return new Promise<Slot>((resolve, reject) => {
       // execArgv: [] so workers never inherit a TypeScript loader or test-runner flags.
-      const worker = new Worker(script, { workerData: { data: this.handle, evaluator: this.ref, niceness: this.niceness } satisfies WorkerInit, execArgv: [] });
+      const worker = new Worker(script, { workerData: { data: this.handle!, evaluator: this.ref!, niceness: this.niceness } satisfies WorkerInit, execArgv: [] });
       const slot: Slot = { worker, busy: undefined, ready: false };
       const onInit = (message: WorkerReply): void => {
         if (message.type === "ready") {
@@ -356,8 +356,8 @@ export async function acquirePool(options: PoolOptions): Promise<TrialPool> {
   parked = undefined;
   if (candidate !== undefined) {
     clearTimeout(candidate.timer);
-    const reusable = typeof options.evaluator !== "function" && (options.workers ?? defaultWorkers()) > 0 && candidate.data === options.data && candidate.key === poolKey(options) && !candidate.pool.isClosed;
-    if (reusable) {
+    // The key has the worker count, so a request for workers: 0 never matches a parked pool.
+    if (candidate.data === options.data && candidate.key === poolKey(options) && !candidate.pool.isClosed) {
       candidate.pool.setKeepsProcessAlive(true);
       return candidate.pool;
     }
@@ -372,7 +372,7 @@ export async function acquirePool(options: PoolOptions): Promise<TrialPool> {
  */
 export async function releasePool(pool: TrialPool, options: PoolOptions, keepMs: number): Promise<void> {
   if (keepMs <= 0 || pool.size === 0 || pool.isClosed) return pool.close();
-  if (parked !== undefined && parked.pool !== pool) await closeIdleWorkers();
+  await closeIdleWorkers(); // acquirePool took `pool` out, so any parked one is another
   pool.setKeepsProcessAlive(false);
   // setTimeout holds at most 2^31 − 1 ms (longer fires at once).
   const timer = setTimeout(() => void closeIdleWorkers(), Math.min(keepMs, 2 ** 31 - 1));

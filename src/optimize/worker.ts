@@ -6,8 +6,8 @@
  */
 import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { batchFromHandle, loadEvaluator, runTrial, type SharedBatchHandle } from "./evaluator.js";
-import type { EvaluatorRef, TrialTask } from "./types.js";
+import { batchFromHandle, loadEvaluator, runTrial } from "./evaluator.js";
+import type { TrialTask } from "./types.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
@@ -26,10 +26,10 @@ async function main(): Promise<void> {
       // A sandbox may forbid it; trials run the same, only scheduled at the caller's priority.
     }
   }
-  const data = batchFromHandle(init.data as SharedBatchHandle);
+  const data = batchFromHandle(init.data);
   let evaluate;
   try {
-    evaluate = await loadEvaluator(init.evaluator as EvaluatorRef);
+    evaluate = await loadEvaluator(init.evaluator);
   } catch (error) {
     post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
     return;
