@@ -9,6 +9,7 @@ export type { DbnSchema, DbnMetadata, DbnSymbolMapping, DbnMappingInterval, DbnC
 export { readDbn, readDbnBytes, dbnToTickBatch, DBN_FLAG_TO_EVENT_FLAG } from "./dbn-tick.js";
 export type { DbnReadOptions, DbnBatchInfo, DbnTickBatch } from "./dbn-tick.js";
 export * from "./quality.js";
+export { readSourceBytes, checkReadableFile, filesystemError, decodeSource, compressionOf, completeLinesLength, type DecodedSource, type StreamCut, type Compression, type DecodeOptions } from "./source-bytes.js";
 export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameOptions } from "./arrow.js";
 export { readTable, readParquet, readArrowFile, writeParquet, writeCsv, writeArrowFile, writeTable, formatFromPath, type TableFormat, type ColumnMapping, type ReadTableOptions, type WriteOptions } from "./table-io.js";
 export { gridStep, toGridExact, type GridStep } from "./exact.js";

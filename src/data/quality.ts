@@ -30,6 +30,11 @@ export const ISSUE_CLASSES = {
   "crossed-book": { severity: "warning", policy: "warn", title: "Crossed book (bid > ask) after a complete message" },
   "locked-book": { severity: "info", policy: "warn", title: "Locked book (bid = ask) after a complete message" },
   halt: { severity: "info", policy: "warn", title: "Trading halt / resume" },
+  // A source cut off inside a record (a collector killed mid-write, a download cut short): every
+  // record before the cut is kept; under "reject" the reader refuses the file instead.
+  truncated: { severity: "warning", policy: "quarantine", title: "File cut off inside a record (every record before the cut kept)" },
+  // Real exports print some times with float noise beyond 9 decimals (43002.632812672004).
+  "time-rounded": { severity: "warning", policy: "warn", title: "Time with more than 9 decimals, rounded to the nanosecond" },
 } as const satisfies Record<string, { severity: IssueSeverity; policy: IssuePolicy; title: string }>;
 
 export type IssueClass = keyof typeof ISSUE_CLASSES;
@@ -43,6 +48,8 @@ export interface IssueSample {
   value?: string;
   /** 1-based line in a CSV file (header = line 1). */
   line?: number;
+  /** Byte offset in the (decompressed) source, where rows have no line (binary formats, cuts). */
+  byteOffset?: number;
 }
 
 export interface QualityIssue {
@@ -129,4 +136,21 @@ export class IssueCollector {
     }
     return out;
   }
+}
+
+/**
+ * The read-report issue for a source cut off inside a record: `recordsKept` complete records
+ * before it, the cut at `byteOffset` of the decompressed (or raw) bytes. Readers add it under the
+ * "quarantine" policy; under "reject" they throw instead.
+ */
+export function truncatedIssue(file: string, recordsKept: number, byteOffset: number, detail: string): QualityIssue {
+  return {
+    class: "truncated",
+    severity: ISSUE_CLASSES.truncated.severity,
+    policy: "quarantine",
+    count: 1,
+    message: `${file} ends or is damaged at byte ${byteOffset.toLocaleString("en-US")} (${detail}); the ${recordsKept.toLocaleString("en-US")} complete record${recordsKept === 1 ? "" : "s"} before it are kept`,
+    file,
+    samples: [{ row: recordsKept, column: "(file)", byteOffset, value: detail }],
+  };
 }
