@@ -12,6 +12,7 @@ import { LabError, closestName, type InstrumentSpec, type ProgressSink, type Tim
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
 import { readLobster } from "./lobster.js";
+import { checkReadableFile } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
@@ -64,6 +65,8 @@ export function guessFormat(path: string): string | undefined {
 /** Reads a file with the named (or guessed) format. */
 export async function readFile(path: string, options: FormatReadOptions & { format?: string } = {}): Promise<TickBatch> {
   const { format, ...rest } = options;
+  // A directory, a missing file or one we may not read is said as such before any format guess.
+  checkReadableFile(path);
   const name = format ?? guessFormat(path);
   if (!name) {
     throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path}`, hint: `pass a format: ${formatNames().join(", ")}`, context: { file: path } });

@@ -1,7 +1,9 @@
 /**
  * `validate(batch)`: one pass over the columns that finds what would make a backtest lie, and a
  * `QualityReport` that says what, how often and where (row, column), with a policy per issue
- * class: "reject" throws a LabError naming file, row and column; "quarantine" moves the rows to
+ * class: "reject" fails the validation (after the whole pass, so every class is counted: a
+ * LabError naming the first rejected row and each rejected class's count, or with
+ * `onReject: "report"` a report marked `rejected`); "quarantine" moves the rows to
  * `report.quarantine.batch` and keeps every other row in `report.clean`; "warn" only reports.
  * Issues a reader found (unparseable values, off-grid prices) are included.
  *
@@ -43,9 +45,21 @@ export interface ValidateOptions {
   allowNonPositivePrices?: boolean;
   /** Name used in messages. @default batch.source */
   file?: string;
+  /**
+   * What a "reject" finding does once the whole pass is done: "throw" (default) a LabError naming
+   * the first rejected row and the count of every rejected class; "report": return the report with
+   * `rejected: true` (how `strategy-lab validate` shows every problem before it exits non-zero).
+   */
+  onReject?: "throw" | "report";
+  /**
+   * Policy for the issues the reader recorded while setting rows aside (a file read with
+   * `onBadRows: "quarantine"`): "reject" makes them fail validation like any rejected class.
+   * @default their policy as the reader recorded it
+   */
+  readIssuesPolicy?: IssuePolicy;
 }
 
-const OPTION_KEYS = ["policy", "sequence", "maxSamples", "allowNonPositivePrices", "file"] as const;
+const OPTION_KEYS = ["policy", "sequence", "maxSamples", "allowNonPositivePrices", "file", "onReject", "readIssuesPolicy"] as const;
 
 export interface QualitySummary {
   rows: number;
@@ -74,8 +88,10 @@ export interface QualityReport {
   quarantine?: Quarantine;
   /** What the reader reported (its own issues are also in `issues`). */
   read?: ReadReport;
-  /** No issue of severity "error". */
+  /** No issue of severity "error" and nothing rejected. */
   ok: boolean;
+  /** Some issue's policy is "reject": the data would be refused (only with `onReject: "report"`; otherwise validate throws). */
+  rejected: boolean;
 }
 
 /** Kinds whose price must be present and positive. */
@@ -183,16 +199,12 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   let rowIssue = new Uint8Array(0);
   let quarantinedRows = 0;
   const quarantineWanted = CLASS_CODES.some((c) => policy(c) === "quarantine");
+  // A rejected row does not stop the pass: validate exists to report, so every class is counted
+  // first and the rejection (if any) comes after, naming the first rejected row.
+  let firstReject: { cls: IssueClass; row: number; column: TickColumnName; value: string | undefined } | undefined;
   const flag = (cls: IssueClass, row: number, column: TickColumnName, value?: string): void => {
     const p = policy(cls);
-    if (p === "reject") {
-      throw new LabError({
-        code: "DATA_" + cls.toUpperCase().replace(/-/g, "_"),
-        message: `${file}: row ${row}, column ${column}: ${ISSUE_CLASSES[cls].title.toLowerCase()}${value !== undefined ? ` (${value})` : ""}`,
-        hint: `fix the source, or validate with { policy: { "${cls}": "quarantine" } } to keep the good rows and set these aside`,
-        context: { file, row, column, ...(value !== undefined ? { value } : {}) },
-      });
-    }
+    if (p === "reject") firstReject ??= { cls, row, column, value };
     collector.add(cls, row, column, value);
     if (p === "quarantine" && rowIssue.length === 0) rowIssue = new Uint8Array(n);
     if (p === "quarantine" && rowIssue[row] === 0) {
@@ -339,8 +351,11 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   }
 
   // Reader issues first, then ours.
-  const issues: QualityIssue[] = [...(read?.issues ?? [])];
+  const readIssuesPolicy = options.readIssuesPolicy;
+  const issues: QualityIssue[] = (read?.issues ?? []).map((x) => (readIssuesPolicy && x.policy !== readIssuesPolicy ? { ...x, policy: readIssuesPolicy } : x));
   issues.push(...collector.issues(file, options.policy ?? {}, (cls, count) => describe(cls, count)));
+  const rejectedIssues = issues.filter((x) => x.policy === "reject");
+  if (rejectedIssues.length > 0 && (options.onReject ?? "throw") === "throw") throw rejectionError(file, rejectedIssues, firstReject);
 
   // Quarantine.
   let clean = batch;
@@ -401,10 +416,25 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     latencyNs: latCount > 0 ? { min: latMin, mean: latSum / latCount, max: latMax } : { min: NaN, mean: NaN, max: NaN },
     sequenceMode,
   };
-  const report: QualityReport = { source: file, summary, issues, clean, ok: !issues.some((x) => x.severity === "error") };
+  const rejected = rejectedIssues.length > 0;
+  const report: QualityReport = { source: file, summary, issues, clean, ok: !rejected && !issues.some((x) => x.severity === "error"), rejected };
   if (quarantine) report.quarantine = quarantine;
   if (read) report.read = read;
   return report;
+}
+
+/** The error for a validation with rejected classes: the first rejected row, then every rejected class with its count. */
+function rejectionError(file: string, rejected: readonly QualityIssue[], first: { cls: IssueClass; row: number; column: TickColumnName; value: string | undefined } | undefined): LabError {
+  const cls = first?.cls ?? rejected[0]!.class;
+  const sample = first ? { row: first.row, column: first.column as string, value: first.value } : rejected[0]!.samples[0];
+  const where = sample ? `row ${sample.row}, column ${sample.column}: ` : "";
+  const counts = rejected.map((x) => `${x.class} ${x.count.toLocaleString("en-US")}`).join(", ");
+  return new LabError({
+    code: "DATA_" + cls.toUpperCase().replace(/-/g, "_"),
+    message: `${file}: ${where}${ISSUE_CLASSES[cls].title.toLowerCase()}${sample?.value !== undefined ? ` (${sample.value})` : ""}; rejected: ${counts}`,
+    hint: `fix the source, or validate with { policy: { "${cls}": "quarantine" } } to keep the good rows and set these aside (validate(batch, { onReject: "report" }) returns the full report instead of throwing)`,
+    context: { file, ...(sample ? { row: sample.row, column: sample.column } : {}), ...(sample?.value !== undefined ? { value: sample.value } : {}), rejected: rejected.map((x) => ({ class: x.class, count: x.count })) },
+  });
 }
 
 /** Rows per venue+symbol (instruments listed twice by a merge are counted once). */
@@ -489,6 +519,7 @@ export function qualityReportJson(report: QualityReport): Record<string, unknown
   return {
     source: report.source,
     ok: report.ok,
+    rejected: report.rejected,
     summary: { ...s, firstExchTs: s.firstExchTs?.toString() ?? null, lastExchTs: s.lastExchTs?.toString() ?? null, spanNs: s.spanNs.toString() },
     issues: report.issues,
     cleanRows: report.clean.length,

@@ -97,6 +97,16 @@ function issueLines(report: QualityReport): string[] {
   });
 }
 
+function verdictLine(report: QualityReport): string {
+  if (report.rejected) {
+    const classes = report.issues.filter((i) => i.policy === "reject").map((i) => i.class);
+    return `REJECTED: ${classes.join(", ")} (policy reject; --on-bad-rows quarantine or --policy '{"${classes[0]}":"quarantine"}' keeps the good rows)`;
+  }
+  const quarantined = (report.quarantine?.batch.length ?? 0) + (report.read?.quarantine?.batch.length ?? 0);
+  if (!report.ok) return `errors found: ${quarantined.toLocaleString("en-US")} row${quarantined === 1 ? "" : "s"} set aside, ${report.clean.length.toLocaleString("en-US")} clean rows usable`;
+  return report.issues.length === 0 ? "ok" : "ok (warnings above)";
+}
+
 function summaryLines(report: QualityReport): string[] {
   const s = report.summary;
   return [
@@ -141,16 +151,21 @@ export function register(program: Command): void {
   ).action(async (path: string, options: ValidateOptions) => {
     requireFile(path);
     const progress = options.json ? undefined : cliProgress(options);
-    const batch = await readFile(path, readOptionsFrom(path, options, progress));
+    // Read with quarantine so one pass reports every problem the reader finds (a bad row, a cut
+    // file) next to validate's own; --on-bad-rows (default reject) then decides whether they fail.
+    const readOptions = readOptionsFrom(path, options, progress);
+    const readPolicy = readOptions?.onBadRows ?? "reject";
+    const batch = await readFile(path, { ...readOptions, onBadRows: "quarantine" });
     const sequence = options.sequence ?? "auto";
     if (!["auto", "consecutive", "increasing", "linked", "none"].includes(sequence)) {
       throw new LabError({ code: "BAD_OPTION", message: `--sequence must be auto, consecutive, increasing, linked or none, got "${sequence}"`, hint: "linked = Binance pu/u chaining", context: { option: "--sequence" } });
     }
     const policy = options.policy ? (parseJsonOption(options.policy, "--policy") as Record<string, IssuePolicy>) : undefined;
-    const report = validate(batch, { sequence: sequence as "auto", ...(policy ? { policy } : {}) });
+    const report = validate(batch, { sequence: sequence as "auto", onReject: "report", readIssuesPolicy: readPolicy, ...(policy ? { policy } : {}) });
     if (options.html) await writeFile(options.html, `<!doctype html><meta charset="utf-8"><title>Data quality: ${path}</title>${qualityReportHtml(report)}`);
-    output(qualityReportJson(report), options.json, () => [...summaryLines(report), report.issues.length === 0 ? "  no issues" : "  issues:", ...issueLines(report), report.ok ? "ok" : "NOT OK: errors found"].join("\n"));
-    if (!report.ok) process.exitCode = 1;
+    output(qualityReportJson(report), options.json, () => [...summaryLines(report), report.issues.length === 0 ? "  no issues" : "  issues:", ...issueLines(report), verdictLine(report)].join("\n"));
+    // Only a reject policy fails validation; quarantined and warned rows are reported, not fatal.
+    if (report.rejected) process.exitCode = 1;
   });
 
   program

@@ -25,7 +25,9 @@ export function qualityReportHtml(report: QualityReport): string {
     ? report.issues.length === 0
       ? "No issues found."
       : `${report.issues.length} issue class${report.issues.length === 1 ? "" : "es"}, none of them errors.`
-    : `${errors} error class${errors === 1 ? "" : "es"}: see below.`;
+    : report.rejected
+      ? `Rejected: ${report.issues.filter((i) => i.policy === "reject").map((i) => i.class).join(", ")} (policy reject). Every issue is listed below.`
+      : `${errors} error class${errors === 1 ? "" : "es"}: see below.`;
   const kinds = Object.entries(s.byKind)
     .map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`)
     .join(", ");
