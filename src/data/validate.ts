@@ -13,6 +13,8 @@
  *   leaves a monotonic stream), local time going backwards, local time before exchange time
  *   (skipped on rows flagged BadTimestamp);
  * - exact duplicates of one of the 8 previous rows with the same exchange time (NaN = NaN);
+ * - kinds EventKind does not define; infinite prices or sizes (an overflowing decimal such as
+ *   1e400); prices off the tick grid (a fractional tick count on a row not flagged OffGrid);
  * - prices that must be positive (every priced kind except Bbo/Clear/Halt) and sizes: negative
  *   anywhere, zero for Trade/Add/Reduce/Execute/Modify; a missing price on a priced kind;
  * - sequence (`seq`, NaN = none): "consecutive" (rows of one message share seq, the next message
@@ -100,6 +102,10 @@ for (const k of [EventKind.LevelSet, EventKind.Trade, EventKind.Add, EventKind.R
 /** Kinds whose size must be strictly positive. */
 const SIZED = new Uint8Array(256);
 for (const k of [EventKind.Trade, EventKind.Add, EventKind.Reduce, EventKind.Execute, EventKind.Modify]) SIZED[k] = 1;
+
+/** 1 for every kind EventKind defines. */
+const KNOWN_KIND = new Uint8Array(256);
+for (const k of Object.values(EventKind)) KNOWN_KIND[k] = 1;
 
 const CLASS_CODES = Object.keys(ISSUE_CLASSES) as IssueClass[];
 const code = (cls: IssueClass): number => CLASS_CODES.indexOf(cls) + 1;
@@ -241,7 +247,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   let minRow = 0;
 
   // Constants in locals: the loop below runs once per row.
-  const SNAPSHOT = EventFlag.Snapshot, LAST = EventFlag.Last, BAD_TS = EventFlag.BadTimestamp;
+  const SNAPSHOT = EventFlag.Snapshot, LAST = EventFlag.Last, BAD_TS = EventFlag.BadTimestamp, OFF_GRID = EventFlag.OffGrid;
   const HALT = EventKind.Halt, CLEAR = EventKind.Clear, LEVEL_SET = EventKind.LevelSet, BBO = EventKind.Bbo;
   for (let i = 0; i < n; i++) {
     const k = kind[i]!;
@@ -293,9 +299,15 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
       }
     }
 
-    // Prices and sizes.
+    // Kind, prices and sizes. Infinity is what an overflowing decimal (1e400) parses to, and a
+    // fractional tick count without OffGrid is a price off the instrument's grid: both would
+    // otherwise pass every comparison below.
     const p = price[i]!;
     const q = qty[i]!;
+    if (KNOWN_KIND[k] === 0) flag("type-error", i, "kind", `unknown kind ${k}`);
+    if (p === Infinity || p === -Infinity) flag("type-error", i, "priceTicks", String(p));
+    else if (p === p && (f & OFF_GRID) === 0 && p !== Math.floor(p)) flag("off-grid", i, "priceTicks", String(p));
+    if (q === Infinity || q === -Infinity) flag("type-error", i, "qtyLots", String(q));
     if (PRICED[k] === 1) {
       if (p !== p) flag("missing-value", i, "priceTicks");
       else if (p <= 0 && !allowNonPositive) flag("non-positive-price", i, "priceTicks", String(p));

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { instrument, isLabError } from "../../src/core/index.js";
-import { EventKind, TickBatchBuilder, validate } from "../../src/data/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, validate } from "../../src/data/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 
 const spec = instrument({ symbol: "T", venue: "V", tickSize: "1" });
@@ -61,6 +61,23 @@ describe("validate reports every class in one pass", () => {
     expect(r.rejected).toBe(false);
     expect(r.clean.length).toBe(2);
     expect([...r.quarantine!.sourceRows]).toEqual([2, 3, 4, 5, 6]);
+  });
+});
+
+describe("validate catches values that pass every comparison", () => {
+  it("an infinite price or size (1e400), an off-grid price and an unknown kind are reported, an OffGrid-flagged price is not", () => {
+    const b = new TickBatchBuilder();
+    const { Trade } = EventKind;
+    b.push(t(0), t(0), Trade, 1, 100, 1, NaN, 0, 0, NaN); // 0 fine
+    b.push(t(1), t(1), Trade, 1, Infinity, 1, NaN, 0, 0, NaN); // 1 price 1e400
+    b.push(t(2), t(2), Trade, 1, 100, Infinity, NaN, 0, 0, NaN); // 2 size 1e400
+    b.push(t(3), t(3), Trade, 1, 100.5, 1, NaN, 0, 0, NaN); // 3 off the grid
+    b.push(t(4), t(4), Trade, 1, 100.5, 1, NaN, EventFlag.OffGrid, 0, NaN); // 4 flagged midpoint: fine
+    b.push(t(5), t(5), 99, 1, 100, 1, NaN, 0, 0, NaN); // 5 unknown kind
+    const r = validate(b.build([spec], "values.parquet"), { onReject: "report" });
+    const byClass = Object.fromEntries(r.issues.map((i) => [i.class, i.samples.map((x) => `${x.row} ${x.column} ${x.value}`)]));
+    expect(byClass).toEqual({ "type-error": ["1 priceTicks Infinity", "2 qtyLots Infinity", "5 kind unknown kind 99"], "off-grid": ["3 priceTicks 100.5"] });
+    expect(r.rejected).toBe(true);
   });
 });
 
