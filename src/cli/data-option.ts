@@ -63,7 +63,7 @@ export async function loadDataOption(o: DataCliOptions, options: LoadDataOptions
     if (mode !== "l2" && mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${mode}"`, hint: "e.g. --mode l3", context: { option: "--mode" } });
     return generateTicks({ events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(options.seed ?? "1", options.seedOption), mode, shared });
   }
-  requireFile(o.data, "data file");
+  requireFile(o.data, "data file", true);
   if (statSync(o.data).isDirectory()) {
     return readCatalog(o.data, { shared, ...(o.symbol ? { symbols: [o.symbol] } : {}), ...(o.venue ? { venues: [o.venue] } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}) });
   }

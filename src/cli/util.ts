@@ -1,6 +1,7 @@
 /** Shared helpers for CLI commands: JSON output, errors as one line, file checks, progress. */
 import { existsSync, statSync } from "node:fs";
 import { LabError, isLabError, terminalProgress, type ProgressSink } from "../core/index.js";
+import { checkReadableFile } from "../data/index.js";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -21,12 +22,16 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function requireFile(path: string, what = "file"): string {
-  if (!existsSync(path)) {
-    throw new LabError({ code: "FILE_NOT_FOUND", message: `${what} not found: ${path}`, hint: "check the path (relative paths are from the current directory)", context: { file: path } });
-  }
-  if (!statSync(path).isFile() && !statSync(path).isDirectory()) {
-    throw new LabError({ code: "NOT_A_FILE", message: `${what} is not a file: ${path}`, hint: "pass a regular file", context: { file: path } });
+/**
+ * Checks that `path` is a readable file (or, with `allowDirectory`, a folder such as a catalog),
+ * with the data layer's coded errors: FILE_NOT_FOUND naming where relative paths start,
+ * IS_A_DIRECTORY, PERMISSION_DENIED.
+ */
+export function requireFile(path: string, what = "file", allowDirectory = false): string {
+  if (allowDirectory && existsSync(path) && statSync(path).isDirectory()) return path;
+  checkReadableFile(path, what);
+  if (!statSync(path).isFile()) {
+    throw new LabError({ code: "NOT_A_FILE", message: `${what} is not a regular file: ${path}`, hint: "pass a regular file (not a device, socket or pipe)", context: { file: path } });
   }
   return path;
 }
