@@ -4,7 +4,7 @@
  * with a snapshot (src/book/binance-sync.ts); LOBSTER messages become a stream equal to LOBSTER's
  * own book only with its orderbook file (src/book/lobster-book.ts, lobster-l3.ts).
  */
-import { readBinanceRaw, readLobster, registerFormat, toShared, type FormatReadOptions, type LobsterData } from "../data/index.js";
+import { attachReadReport, readBinanceRaw, readLobster, readReportOf, registerFormat, toShared, type FormatReadOptions, type LobsterData } from "../data/index.js";
 import { binanceSyncedBatch } from "./binance-sync.js";
 import { lobsterL2Batch } from "./lobster-book.js";
 import { lobsterL3Batch } from "./lobster-l3.js";
@@ -32,8 +32,12 @@ registerFormat("lobster-l2", {
 registerFormat("binance-raw", {
   description: "Binance raw websocket capture (`<local ns> <json>` lines, plain or .gz): depth synchronized with its snapshot, bookTicker, trades",
   read: async (path, o) => {
-    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}) });
     const batch = binanceSyncedBatch(capture);
-    return o.shared ? toShared(batch) : batch;
+    if (!o.shared) return batch;
+    // The copy in shared memory must still say what reading skipped or cut.
+    const shared = toShared(batch);
+    if (!readReportOf(shared)) attachReadReport(shared, capture.readReport);
+    return shared;
   },
 });
