@@ -154,7 +154,7 @@ const QUARANTINE_OPTION = '{ onBadRows: "quarantine" } (--on-bad-rows quarantine
 const QUARANTINE_HINT = `or pass ${QUARANTINE_OPTION} to skip bad lines, keep every other message and count the skipped ones in the read report`;
 /** Largest event time E (ms) whose nanoseconds fit an int64. */
 const MAX_EVENT_MS = 9_223_372_036_854;
-const MAX_LOCAL_NS = 9_223_372_036_854_775_807n;
+const MAX_LOCAL_NS = "9223372036854775807";
 const MAX_GRID = 2 ** 53;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Longer than any decimal Binance prints: refused before it reaches a regex or Number(). */
@@ -330,12 +330,13 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
    */
   const readLine = (raw: string, lineNumber: number, byteOffset: number, tail: boolean): number => {
     const space = raw.indexOf(" ");
-    const tsText = space >= 0 ? raw.slice(0, space) : raw;
-    if (space <= 0) {
-      if (raw.startsWith("{") || space === 0) return fault.line("BAD_LINE", "missing-value", "localTs", undefined, 'the receive time is missing (expected "<local ns> <json>")');
+    if (space <= 0 && (space === 0 || raw.startsWith("{"))) {
+      return fault.line("BAD_LINE", "missing-value", "localTs", undefined, 'the receive time is missing (expected "<local ns> <json>")');
     }
-    if (space <= 0 || !/^\d{1,19}$/.test(tsText) || BigInt(tsText) > MAX_LOCAL_NS) {
-      return fault.line("BAD_LINE", "type-error", "localTs", sampleText(tsText), 'the receive time is not an integer nanosecond count (expected "<local ns> <json>")');
+    const tsText = space > 0 ? raw.slice(0, space) : raw;
+    // 19 digits compare as text against int64's maximum: no BigInt per line.
+    if (space < 0 || !/^\d{1,19}$/.test(tsText) || (tsText.length === 19 && tsText > MAX_LOCAL_NS)) {
+      return fault.line("BAD_LINE", "type-error", "localTs", sampleText(tsText), 'the receive time is not an integer nanosecond count within int64 (expected "<local ns> <json>")');
     }
     const jsonText = raw.slice(space + 1);
     let parsed: unknown;
@@ -377,7 +378,8 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
     let ok = true;
     switch (msgKind) {
       case BinanceMessage.Diff: {
-        const U = (exch = readEventTime(data, true)) === undefined ? undefined : readId(data, "U");
+        exch = readEventTime(data, true);
+        const U = exch === undefined ? undefined : readId(data, "U");
         const u = U === undefined ? undefined : readId(data, "u");
         const pu = u === undefined ? undefined : futures ? readId(data, "pu") : NaN;
         ok = pu !== undefined && readLevels(data.b, "b", 1) && readLevels(data.a, "a", -1);
@@ -484,6 +486,7 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
     problems.push(problem);
     collector.add(fault.cls, lineNumber - 1, fault.column, fault.value, lineNumber);
   }
+  progress.update(keptEnd);
   progress.finish();
 
   if (truncation && policy === "reject") {
