@@ -9,13 +9,15 @@
  * bit, never an exception halfway through), then through the exact tick/lot conversion and the
  * bad-row policy in staging.ts. Reads stream DuckDB chunks into preallocated typed arrays.
  */
-import { rename, rm, readFile, writeFile, stat } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { LabError, Progress, checkOptionKeys, closestName, guessEpochUnit, InstrumentSpec, NS_PER, type InstrumentSpecInit, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, scanBatch, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
-import { decimalsOf, stepForDecimals } from "./exact.js";
-import { BAD, finishStaged, type BadRowPolicy, type Staged } from "./staging.js";
-import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumnName } from "./tick-batch.js";
+import { stepForDecimals } from "./exact.js";
+import { openCsvSource, readRejects, rejectsTableName, type CsvSource } from "./csv-source.js";
+import { checkReadableFile, compressionOf, filesystemError, readSourceBytes } from "./source-bytes.js";
+import { BAD, PRICED_KINDS, SIZED_KINDS, finishStaged, type BadRowPolicy, type FinishOptions, type RejectedLines, type Staged } from "./staging.js";
+import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 import { arrowLibrary, fromArrow, toArrow } from "./arrow.js";
 
 export type TableFormat = "parquet" | "csv" | "arrow";
@@ -94,16 +96,6 @@ function resolveFormat(path: string, format: TableFormat | undefined): TableForm
     throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path} from its extension`, hint: 'pass { format: "parquet" | "csv" | "arrow" }', context: { file: path } });
   }
   return f;
-}
-
-async function requireReadable(path: string): Promise<number> {
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error("not a file");
-    return s.size;
-  } catch {
-    throw new LabError({ code: "FILE_NOT_FOUND", message: `file not found: ${path}`, hint: "check the path (relative paths start at the current folder)", context: { file: path } });
-  }
 }
 
 function toSpec(x: InstrumentSpec | InstrumentSpecInit): InstrumentSpec {
@@ -204,9 +196,20 @@ export async function writeTable(batch: TickBatch, path: string, options: WriteO
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Rows in a CSV estimated from its size and the mean length of the first lines (+5 %). */
-async function estimateCsvRows(path: string): Promise<number> {
-  const { open } = await import("node:fs/promises");
+/**
+ * Rows to presize columns for: what the file claims (a Parquet footer) or an estimate, but never
+ * more than a quarter row per byte of the file beyond a floor. A damaged or hostile footer then
+ * cannot size an allocation; a file that really holds more rows grows its columns as they arrive.
+ */
+function presizeRows(claimed: number, fileBytes: number): number {
+  return Math.max(1, Math.min(claimed, 65_536 + Math.ceil(fileBytes / 4)));
+}
+
+/**
+ * Rows in a CSV estimated from its size and the mean length of the first lines (+5 %). A line is
+ * never shorter than its delimiters, so the estimate stays proportional to the file's size.
+ */
+async function estimateCsvRows(path: string, minLineBytes = 1): Promise<number> {
   const handle = await open(path, "r");
   try {
     const size = (await handle.stat()).size;
@@ -215,13 +218,13 @@ async function estimateCsvRows(path: string): Promise<number> {
     let lines = 0;
     for (let i = 0; i < sample.length; i++) if (sample[i] === 10) lines++;
     if (lines <= 1 || sample.length === size) return Math.max(lines + 1, 16);
-    return Math.ceil((size / (sample.length / lines)) * 1.05) + 1024;
+    return Math.ceil((size / Math.max(sample.length / lines, minLineBytes)) * 1.05) + 1024;
   } finally {
     await handle.close();
   }
 }
 
-/** Streams reader SQL (TickBatch columns + bad) into staged columns sized by `expected`. */
+/** Streams reader SQL (TickBatch columns + bad) into staged columns presized for `expected` rows. */
 async function streamStaged(connection: DuckConnection, sql: string, expected: number, path: string, format: string, shared: boolean, progress: Progress): Promise<Staged> {
   const columns = allocateColumns(expected, shared);
   const bad = new Uint32Array(shared ? new SharedArrayBuffer(expected * 4) : new ArrayBuffer(expected * 4));
@@ -243,18 +246,7 @@ export interface SourceColumn {
   type: string;
 }
 
-/**
- * DuckDB relation for a file. CSV is read as text (every cell parsed by our SQL, so a bad cell is
- * a bad-row bit); `lenient` pads short rows with NULLs, which makes DuckDB parse on one thread, so
- * it is only the retry after a strict read failed on a malformed row.
- */
-function relationSql(path: string, format: "parquet" | "csv", delimiter?: string, lenient = false): string {
-  if (format === "parquet") return `read_parquet(${sqlString(path)})`;
-  const delim = delimiter !== undefined ? `, delim=${sqlString(delimiter)}` : "";
-  return `read_csv(${sqlString(path)}, header=true, all_varchar=true${lenient ? ", null_padding=true, ignore_errors=false" : ""}${delim})`;
-}
-
-async function describe(connection: Awaited<ReturnType<typeof duckConnection>>, relation: string, path: string, format: string): Promise<SourceColumn[]> {
+async function describe(connection: DuckConnection, relation: string, path: string, format: string): Promise<SourceColumn[]> {
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
     return reader.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
@@ -263,59 +255,167 @@ async function describe(connection: Awaited<ReturnType<typeof duckConnection>>, 
   }
 }
 
+/** A DuckDB failure on a file as a coded error naming the file (never DuckDB's text alone). */
 function badFileError(error: unknown, path: string, format: string): LabError {
   const message = error instanceof Error ? error.message : String(error);
   const line = format === "csv" ? /line:?\s*(\d+)/i.exec(message)?.[1] : undefined;
   const truncated = /too small|magic|footer|truncated|invalid input|no magic bytes|metadata/i.test(message);
-  const what = format === "parquet" ? (truncated ? "is not a complete Parquet file (truncated or corrupt)" : "cannot be read as Parquet") : `cannot be read as ${format.toUpperCase()}`;
+  const what = format === "parquet" ? (truncated ? "is not a complete Parquet file (truncated or corrupt)" : "cannot be read as Parquet (the file is damaged)") : `cannot be read as ${format.toUpperCase()}`;
   return new LabError({
     code: format === "parquet" ? "BAD_PARQUET" : "BAD_FILE",
     message: `${path} ${what}: ${message.split("\n")[0]}`,
-    hint: format === "parquet" ? "the file ends early or is damaged; re-export or re-download it (other files are unaffected)" : "check the delimiter, quoting and header",
+    hint: format === "parquet" ? "the file ends early or is damaged; re-export or re-download it (other files are unaffected)" : "the file is damaged or not in the expected format; re-export or re-download it",
     context: { file: path, row: line !== undefined ? Number(line) - 2 : 0, column: "*", ...(line !== undefined ? { line: Number(line) } : {}) },
     cause: error,
   });
 }
 
-async function readMetadata(connection: Awaited<ReturnType<typeof duckConnection>>, path: string): Promise<InstrumentSpec[] | undefined> {
+/** The first and last bytes of a file. */
+async function fileEnds(path: string, n: number): Promise<{ size: number; head: Buffer; tail: Buffer }> {
+  const handle = await open(path, "r").catch((error: unknown) => {
+    throw filesystemError(error, path);
+  });
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(Math.min(size, n));
+    await handle.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(size, n));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    return { size, head, tail };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What other kind of file these first bytes are, if any (for "wrong format" errors). */
+function otherFormat(head: Uint8Array): { name: string; format: string } | undefined {
+  const text = String.fromCharCode(...head.subarray(0, 6));
+  if (text.startsWith("PAR1")) return { name: "a Parquet file", format: "parquet" };
+  if (text === "ARROW1" || (head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff)) return { name: "an Arrow IPC file", format: "arrow" };
+  const compression = compressionOf(head);
+  if (compression !== "none") return { name: `${compression}-compressed data (a compressed CSV?)`, format: "csv" };
+  if (head.length > 0 && !head.subarray(0, 4096).includes(0)) return { name: "text (a CSV file?)", format: "csv" };
+  return undefined;
+}
+
+function emptyFileError(path: string, what: string): LabError {
+  return new LabError({ code: "EMPTY_FILE", message: `${path} is empty (0 bytes); expected ${what}`, hint: "check the path, or re-download or re-export the file", context: { file: path, row: 0, column: "*" } });
+}
+
+/**
+ * Parquet files start and end with "PAR1" (the footer, with the schema and row groups, sits just
+ * before the end): a missing start is another format or junk, a missing end is a file cut off.
+ */
+async function checkParquetFile(path: string): Promise<number> {
+  const { size, head, tail } = await fileEnds(path, 8);
+  if (size === 0) throw emptyFileError(path, "a Parquet file");
+  if (head.subarray(0, 4).toString("latin1") !== "PAR1") {
+    const other = otherFormat(head);
+    if (other && other.format !== "parquet") {
+      throw new LabError({ code: "WRONG_FORMAT", message: `${path} is not a Parquet file: it is ${other.name}`, hint: `read it with its own format ({ format: "${other.format}" } / --format ${other.format})`, context: { file: path, row: 0, column: "*" } });
+    }
+    throw new LabError({ code: "BAD_PARQUET", message: `${path} is not a Parquet file (no "PAR1" at its start): damaged, or another kind of file`, hint: "check the path; re-export or re-download the file", context: { file: path, row: 0, column: "*" } });
+  }
+  if (size < 12 || tail.subarray(tail.length - 4).toString("latin1") !== "PAR1") {
+    throw new LabError({ code: "BAD_PARQUET", message: `${path} is not a complete Parquet file (truncated or corrupt): it ends at byte ${size.toLocaleString("en-US")} without its footer`, hint: "the file ends early or is damaged; re-export or re-download it (other files are unaffected)", context: { file: path, row: 0, column: "*", byteOffset: size } });
+  }
+  return size;
+}
+
+async function readMetadata(connection: DuckConnection, path: string): Promise<InstrumentSpec[] | undefined> {
+  let rows: Record<string, unknown>[];
   try {
     const reader = await connection.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(path)})`);
-    for (const row of reader.getRowObjectsJS()) {
-      if (row["k"] === METADATA_KEY) {
-        const meta = JSON.parse(String(row["v"])) as { instruments: InstrumentSpecInit[] };
-        return meta.instruments.map((i) => new InstrumentSpec(i));
-      }
-    }
+    rows = reader.getRowObjectsJS();
   } catch {
     return undefined;
+  }
+  for (const row of rows) {
+    if (row["k"] !== METADATA_KEY) continue;
+    try {
+      const meta = JSON.parse(String(row["v"])) as { instruments: InstrumentSpecInit[] };
+      return meta.instruments.map((i) => new InstrumentSpec(i));
+    } catch (error) {
+      throw new LabError({ code: "SCHEMA_MISMATCH", message: `${path}: the instrument list in the file's "${METADATA_KEY}" metadata is damaged (${(error as Error).message.split("\n")[0]})`, hint: "re-export the file, or read it with { instrument } (--symbol/--tick-size) and a column mapping", context: { file: path, row: 0, column: METADATA_KEY }, cause: error });
+    }
   }
   return undefined;
 }
 
-/** Reads a file in any supported table format into a TickBatch (see `ReadTableOptions`). */
+/**
+ * Reads a file in any supported table format into a TickBatch (see `ReadTableOptions`). What
+ * happens to a damaged file, by format:
+ *
+ * - Any format: a missing path is FILE_NOT_FOUND, a directory IS_A_DIRECTORY, an unreadable file
+ *   PERMISSION_DENIED, a 0-byte file EMPTY_FILE, another format under this name WRONG_FORMAT.
+ * - CSV (see csv-source.ts): read with a fixed dialect from its header (a UTF-8 BOM, CRLF line
+ *   ends and quoted numbers read exactly like the plain file). gzip/zstd content is decoded first.
+ *   A file cut inside its last line is TRUNCATED (a cut .gz CORRUPT_GZIP); with
+ *   `onBadRows: "quarantine"` every complete line is read and one `truncated` issue is reported.
+ *   A line with too few or too many fields, an unclosed quote or bytes that are not UTF-8 is a bad
+ *   row (BAD_ROW, naming its line) that never becomes a row.
+ * - Values (CSV and a mapped Parquet): text that is not a number (including NaN, inf and 1e400),
+ *   an unknown kind or side, a symbol not among the instruments, an empty timestamp, an empty price
+ *   or size where the event kind needs one, or a price/size off the tick/lot grid is a bad row:
+ *   BAD_VALUE / MISSING_VALUE / OFF_GRID (file, row, line, column, raw text) under "reject"; under
+ *   "quarantine" the good rows are kept and the bad ones reported by class and set aside in the
+ *   read report. Negative sizes and non-positive prices are left to `validate()`, which reports them.
+ * - Parquet: a file cut off or with damaged structure is BAD_PARQUET, naming the file; normalized
+ *   columns of the wrong type (e.g. priceTicks as text) are SCHEMA_MISMATCH; a file with none of
+ *   the expected columns is MISSING_COLUMN naming what was expected. Normalized rows with an
+ *   unknown kind, a side outside -1..1, an instrument index without instrument or an infinite
+ *   price are bad rows. Bytes changed inside column data cannot be detected (Parquet keeps no
+ *   checksums by default).
+ * - Arrow IPC: see `readArrowFile`.
+ */
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<TickBatch> {
   checkOptionKeys(options, READ_KEYS, "readTable");
   if (options.columns) checkOptionKeys(options.columns, MAPPING_KEYS, "readTable columns");
   const format = resolveFormat(path, options.format);
-  await requireReadable(path);
+  checkReadableFile(path);
   if (format === "arrow") return readArrowFile(path, options);
+  if (format === "csv") return readCsvTable(path, options);
+  return readParquetTable(path, options);
+}
+
+function givenInstruments(options: Pick<ReadTableOptions, "instrument" | "instruments">): InstrumentSpec[] | undefined {
+  if (options.instruments && options.instruments.length > 0) return options.instruments.map(toSpec);
+  if (options.instrument) return [toSpec(options.instrument)];
+  return undefined;
+}
+
+async function readParquetTable(path: string, options: ReadTableOptions): Promise<TickBatch> {
+  const size = await checkParquetFile(path);
   const connection = await duckConnection();
   try {
-    const relation = relationSql(path, format, options.delimiter);
-    const schema = await describe(connection, relation, path, format);
-    if (format === "parquet" && !options.columns && TICK_COLUMN_NAMES.every((n) => schema.some((c) => c.name === n))) {
-      const instruments = (await readMetadata(connection, path)) ?? (options.instrument ? [toSpec(options.instrument)] : undefined);
-      if (instruments) return await readNormalized(connection, relation, path, instruments, options);
+    const relation = `read_parquet(${sqlString(path)})`;
+    const schema = await describe(connection, relation, path, "parquet");
+    if (!options.columns && TICK_COLUMN_NAMES.every((n) => schema.some((c) => c.name === n))) {
+      checkNormalizedSchema(schema, path);
+      const instruments = (await readMetadata(connection, path)) ?? givenInstruments(options);
+      if (!instruments) {
+        throw new LabError({ code: "MISSING_INSTRUMENT", message: `${path} has the normalized columns (prices in ticks) but no instrument list in its metadata, so ticks cannot be turned into prices`, hint: 'pass { instrument: { symbol, venue, tickSize, lotSize } } (--symbol/--tick-size/--lot-size)', context: { file: path, row: 0, column: METADATA_KEY } });
+      }
+      return await readNormalized(connection, relation, path, size, instruments, options);
     }
-    try {
-      return await readMapped(connection, relation, path, format, schema, options);
-    } catch (error) {
-      if (format !== "csv" || !(error instanceof LabError) || error.code !== "BAD_FILE") throw error;
-      const lenient = relationSql(path, format, options.delimiter, true);
-      return await readMapped(connection, lenient, path, format, await describe(connection, lenient, path, format), options);
-    }
+    return await readMapped(connection, { relation }, path, "parquet", schema, options, size);
   } finally {
     connection.closeSync();
+  }
+}
+
+async function readCsvTable(path: string, options: ReadTableOptions): Promise<TickBatch> {
+  const source = await openCsvSource(path, { onBadRows: options.onBadRows ?? "reject", ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), what: "a CSV file" });
+  try {
+    const connection = await duckConnection();
+    try {
+      const schema = source.columns.map((name) => ({ name, type: "VARCHAR" }));
+      return await readMapped(connection, { relation: source.scan(), csv: source }, path, "csv", schema, options, 0);
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    await source.release();
   }
 }
 
@@ -324,7 +424,7 @@ export async function readParquet(path: string, options: Omit<ReadTableOptions, 
   return readTable(path, { ...options, format: "parquet" });
 }
 
-async function countRows(connection: Awaited<ReturnType<typeof duckConnection>>, relation: string, path: string, format: string): Promise<number> {
+async function countRows(connection: DuckConnection, relation: string, path: string, format: string): Promise<number> {
   try {
     const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${relation}`);
     return Number(reader.getRowObjectsJS()[0]?.["n"] ?? 0);
@@ -333,26 +433,69 @@ async function countRows(connection: Awaited<ReturnType<typeof duckConnection>>,
   }
 }
 
-async function readNormalized(connection: Awaited<ReturnType<typeof duckConnection>>, relation: string, path: string, instruments: InstrumentSpec[], options: ReadTableOptions): Promise<TickBatch> {
-  const total = await countRows(connection, relation, path, "parquet");
-  const columns = allocateColumns(total, options.shared ?? false);
-  const progress = new Progress(`read ${basename(path)}`, options.progress, { total, unit: "rows" });
-  // Columns the footer fixes (all NULL, one integer value) are filled here, not streamed.
+/** Column types a normalized file may hold for each TickBatch column (cast on read). */
+function normalizedTypeOk(name: TickColumnName, type: string): boolean {
+  const t = TICK_SQL_TYPES[name];
+  if (t === "DOUBLE") return isIntegerType(type) || /^(DOUBLE|FLOAT|REAL|DECIMAL.*)$/.test(type);
+  return isIntegerType(type);
+}
+
+function checkNormalizedSchema(schema: readonly SourceColumn[], path: string): void {
+  for (const name of TICK_COLUMN_NAMES) {
+    const column = schema.find((c) => c.name === name)!;
+    if (normalizedTypeOk(name, column.type)) continue;
+    throw new LabError({
+      code: "SCHEMA_MISMATCH",
+      message: `${path}: column "${name}" is ${column.type}, but in a normalized file it is ${TICK_SQL_TYPES[name]}; expected ${TICK_COLUMN_NAMES.map((n) => `${n} ${TICK_SQL_TYPES[n]}`).join(", ")}`,
+      hint: `re-export the file with writeParquet, or read its own columns with a mapping ({ columns: { exchTs: "...", price: "...", qty: "..." } } / --columns)`,
+      context: { file: path, row: 0, column: name, found: column.type, expected: TICK_SQL_TYPES[name] },
+    });
+  }
+}
+
+function newColumn(name: TickColumnName, length: number, shared: boolean): RawArray {
+  const Ctor = TICK_COLUMNS[name] as unknown as new (buffer: ArrayBufferLike) => RawArray;
+  const bytes = length * (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const column = new Ctor(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  if (column instanceof Float64Array) column.fill(NaN);
+  return column;
+}
+
+async function readNormalized(connection: DuckConnection, relation: string, path: string, fileBytes: number, instruments: InstrumentSpec[], options: ReadTableOptions): Promise<TickBatch> {
+  const claimed = await countRows(connection, relation, path, "parquet");
+  const shared = options.shared ?? false;
+  const expected = presizeRows(claimed, fileBytes);
+  const progress = new Progress(`read ${basename(path)}`, options.progress, { total: claimed, unit: "rows" });
+  // Columns the footer fixes (all NULL, one integer value) are filled here, not streamed; the
+  // timestamps are always streamed, so the row count is what the file really holds.
   const constant = await constantColumns(connection, [path]);
+  constant.delete("exchTs");
   const streamed = TICK_COLUMN_NAMES.filter((n) => !constant.has(n));
   const specs = streamed.map((name) => ({ name, type: TICK_SQL_TYPES[name] }));
   const select = streamed.map((n) => `CAST(${sqlIdent(n)} AS ${TICK_SQL_TYPES[n]}) AS ${sqlIdent(n)}`).join(", ");
+  const into: Record<string, RawArray> = {};
+  for (const name of streamed) into[name] = newColumn(name, expected, shared);
+  let result;
   try {
-    if (streamed.length > 0) await streamColumns(connection, `SELECT ${select} FROM ${relation}`, specs, { expectedRows: total, progress, into: columns as unknown as Record<string, RawArray> });
+    result = await streamColumns(connection, `SELECT ${select} FROM ${relation}`, specs, { expectedRows: expected, progress, into });
   } catch (error) {
     if (error instanceof LabError) throw error;
     throw badFileError(error, path, "parquet");
   }
-  for (const [name, value] of constant) fillConstant(columns[name], value, total);
+  const length = result.length;
+  const columns = {} as Record<TickColumnName, RawArray>;
+  for (const name of TICK_COLUMN_NAMES) {
+    if (!constant.has(name)) {
+      columns[name] = result.columns[name]!;
+      continue;
+    }
+    const column = newColumn(name, length, shared);
+    fillConstant(column, constant.get(name)!, length);
+    columns[name] = column;
+  }
   progress.finish();
-  return finishStaged({ columns, bad: new Uint32Array(0), length: total }, { file: path, format: "parquet", instruments, onBadRows: options.onBadRows ?? "reject", convert: false });
+  return finishStaged({ columns: columns as unknown as TickColumns, bad: new Uint32Array(0), length }, { file: path, format: "parquet", instruments, onBadRows: options.onBadRows ?? "reject", convert: false, checkNormalized: true });
 }
-
 const KIND_ALIASES: Record<string, number> = {
   levelset: EventKind.LevelSet, level_set: EventKind.LevelSet, level: EventKind.LevelSet, book: EventKind.LevelSet, l2: EventKind.LevelSet,
   clear: EventKind.Clear,
@@ -462,27 +605,86 @@ function timeSql(column: SourceColumn, unit: TimeUnit): string {
   return `COALESCE(${scaled(`TRY_CAST(${t} AS BIGINT)`)}, CASE WHEN contains(${t}, '.') AND NOT contains(${t}, ':') THEN ${decimal} ELSE ${iso} END)`;
 }
 
-/** Source value; text is used as is (CSV empty fields are already NULL; casts ignore spaces). */
+/** Source value; text as is (CSV empty fields are already NULL, casts ignore spaces), '' as NULL. */
 function textSql(column: SourceColumn): string {
-  return sqlIdent(column.name);
+  return isTextType(column.type) ? `NULLIF(${sqlIdent(column.name)}, '')` : sqlIdent(column.name);
 }
 
 function caseSql(expr: string, table: Record<string, number>, otherwise = "NULL"): string {
   return `CASE ${expr} ${Object.entries(table).map(([k, v]) => `WHEN ${sqlString(k)} THEN ${v}`).join(" ")} ELSE ${otherwise} END`;
 }
 
-async function readMapped(connection: Awaited<ReturnType<typeof duckConnection>>, relation: string, path: string, format: "parquet" | "csv", schema: readonly SourceColumn[], options: ReadTableOptions): Promise<TickBatch> {
-  const m = resolveMapping(schema, options.columns, path);
-  let instruments: InstrumentSpec[];
-  if (options.instruments && options.instruments.length > 0) instruments = options.instruments.map(toSpec);
-  else if (options.instrument) instruments = [toSpec(options.instrument)];
-  else instruments = [await inferInstrument(connection, relation, m.price, m.qty, basename(path).replace(/\.[^.]*$/, ""), "UNKNOWN")];
-  const unit = options.timeUnit ?? (isTimestampType(m.exchTs!.type) ? "ns" : await guessUnit(connection, relation, m.exchTs!));
+/** Where a mapped read gets its rows: a Parquet relation, or a prepared CSV source. */
+interface MappedInput {
+  /** Relation for the scans before the main read (inference); for CSV it skips unsplittable lines. */
+  relation: string;
+  csv?: CsvSource;
+}
 
+/** Kinds without a price (Clear, Halt) need no price column; every other kind does. */
+function requireValueColumn(m: Partial<Record<MappingKey, SourceColumn>>, key: "price" | "qty", kinds: readonly number[], defaultKind: number, schema: readonly SourceColumn[], path: string): void {
+  if (m[key] || (!m.kind && !kinds.includes(defaultKind))) return;
+  const names = schema.map((c) => c.name);
+  throw new LabError({
+    code: "MISSING_COLUMN",
+    message: `${path}: no ${key === "price" ? "price" : "size"} column in the header (row 0, line 1); looked for ${DEFAULT_NAMES[key].join(", ")}; columns are ${names.join(", ")}`,
+    hint: `map it: { columns: { ${key}: "..." } } (--columns '{"${key}":"..."}')`,
+    context: { file: path, row: 0, line: 1, column: key, expected: DEFAULT_NAMES[key].join(",") },
+  });
+}
+
+async function readMapped(connection: DuckConnection, input: MappedInput, path: string, format: "parquet" | "csv", schema: readonly SourceColumn[], options: ReadTableOptions, fileBytes: number): Promise<TickBatch> {
+  const { relation } = input;
+  const m = resolveMapping(schema, options.columns, path);
   const defaultKind = typeof options.kind === "string" ? EventKind[options.kind] : options.kind ?? EventKind.Trade;
   if (defaultKind === undefined || !(defaultKind in EVENT_KIND_NAMES)) {
     throw new LabError({ code: "BAD_OPTION", message: `unknown kind ${String(options.kind)}`, hint: `one of ${Object.keys(EventKind).join(", ")}`, context: { option: "kind" } });
   }
+  requireValueColumn(m, "price", PRICED_KINDS, defaultKind, schema, path);
+  requireValueColumn(m, "qty", SIZED_KINDS, defaultKind, schema, path);
+  const scalar = async (sql: string): Promise<Record<string, unknown>[]> => {
+    try {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+    } catch (error) {
+      throw badFileError(error, path, format);
+    }
+  };
+
+  // Instruments: given ones are matched by symbol; one given instrument names a one-symbol file
+  // whatever its spelling there; without any, one grid per symbol from the finest decimals seen.
+  const symbolText = m.symbol ? `NULLIF(trim(CAST(${sqlIdent(m.symbol.name)} AS VARCHAR)), '')` : undefined;
+  let instruments: InstrumentSpec[];
+  let instrumentSql = "0::USMALLINT";
+  let instrumentBit = "0";
+  const given = givenInstruments(options);
+  const bySymbol = (specs: readonly InstrumentSpec[]): void => {
+    instrumentSql = caseSql(symbolText!, Object.fromEntries(specs.map((spec, i) => [spec.symbol, i])));
+    instrumentBit = `CASE WHEN instrument IS NULL THEN ${BAD.instrument} ELSE 0 END`;
+  };
+  if (given) {
+    instruments = given;
+    if (symbolText) {
+      const one = options.instruments === undefined || options.instruments.length === 0;
+      const present = one ? (await scalar(`SELECT 1 AS x FROM ${relation} WHERE ${symbolText} = ${sqlString(given[0]!.symbol)} LIMIT 1`)).length > 0 : true;
+      if (present) bySymbol(given);
+      else {
+        const first = (await scalar(`SELECT ${symbolText} AS s FROM ${relation} LIMIT 1`))[0]?.["s"];
+        instrumentSql = first === null || first === undefined ? `CASE WHEN ${symbolText} IS NULL THEN 0 END` : `CASE WHEN ${symbolText} = ${sqlString(String(first))} THEN 0 END`;
+        instrumentBit = `CASE WHEN instrument IS NULL THEN ${BAD.otherSymbol} ELSE 0 END`;
+      }
+    }
+  } else if (symbolText) {
+    const decimals = (c: SourceColumn | undefined): string =>
+      c ? `max(CASE WHEN strpos(CAST(${sqlIdent(c.name)} AS VARCHAR), '.') > 0 THEN length(rtrim(split_part(CAST(${sqlIdent(c.name)} AS VARCHAR), '.', 2), '0')) ELSE 0 END)` : "0";
+    const rows = await scalar(`SELECT ${symbolText} AS s, ${decimals(m.price)}::INTEGER AS p, ${decimals(m.qty)}::INTEGER AS q FROM ${relation} WHERE ${symbolText} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 65536`);
+    instruments = rows.map((r) => new InstrumentSpec({ symbol: String(r["s"]), venue: "UNKNOWN", tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
+    if (instruments.length === 0) instruments = [await inferInstrument(connection, relation, m.price, m.qty, basename(path).replace(/\.[^.]*$/, ""), "UNKNOWN")];
+    bySymbol(instruments);
+  } else {
+    instruments = [await inferInstrument(connection, relation, m.price, m.qty, basename(path).replace(/\.[^.]*$/, ""), "UNKNOWN")];
+  }
+  const unit = options.timeUnit ?? (isTimestampType(m.exchTs!.type) ? "ns" : await guessUnit(connection, relation, m.exchTs!));
+
   // Inner query: source text per field and the parsed value; outer query: the bad-row bits.
   const inner: string[] = [];
   const bits: string[] = [];
@@ -524,48 +726,44 @@ async function readMapped(connection: Awaited<ReturnType<typeof duckConnection>>
   } else {
     inner.push(`${m.localTs ? 0 : EventFlag.BadTimestamp}::USMALLINT AS flags`);
   }
-  if (m.symbol) {
-    const s = src("symbol", "src_symbol");
-    inner.push(`${caseSql(`CAST(${s} AS VARCHAR)`, Object.fromEntries(instruments.map((spec, i) => [spec.symbol, i])))} AS instrument`);
-    bits.push(`CASE WHEN instrument IS NULL THEN ${BAD.instrument} ELSE 0 END`);
-  } else {
-    inner.push(`0::USMALLINT AS instrument`);
-  }
-  const numeric = (key: MappingKey, target: TickColumnName, bit: number): void => {
+  if (m.symbol) src("symbol", "src_symbol");
+  inner.push(`${instrumentSql} AS instrument`);
+  bits.push(instrumentBit);
+  // A NaN from a binary column means "no value"; text that does not parse, NaN/inf text and
+  // overflowing numbers (1e400) are not numbers. An empty value is missing where the kind needs one.
+  const numeric = (key: MappingKey, target: TickColumnName, bit: number, missing?: { bit: number; kinds: readonly number[] }): void => {
     if (!field(key)) {
       inner.push(`NULL::DOUBLE AS ${target}`);
       return;
     }
     const s = src(key, `src_${target}`);
     inner.push(`TRY_CAST(${s} AS DOUBLE) AS ${target}`);
-    bits.push(`CASE WHEN ${s} IS NOT NULL AND ${target} IS NULL THEN ${bit} ELSE 0 END`);
+    const missingBit = missing ? `CASE WHEN kind IN (${missing.kinds.join(",")}) THEN ${missing.bit} ELSE 0 END` : "0";
+    bits.push(`CASE WHEN ${s} IS NULL OR isnan(${target}) THEN ${missingBit} WHEN ${target} IS NULL OR NOT isfinite(${target}) THEN ${bit} ELSE 0 END`);
   };
-  numeric("price", "priceTicks", BAD.priceTicks);
-  numeric("qty", "qtyLots", BAD.qtyLots);
+  numeric("price", "priceTicks", BAD.priceTicks, { bit: BAD.missingPrice, kinds: PRICED_KINDS });
+  numeric("qty", "qtyLots", BAD.qtyLots, { bit: BAD.missingQty, kinds: SIZED_KINDS });
   numeric("orderId", "orderId", BAD.orderId);
   numeric("seq", "seq", BAD.seq);
   numeric("aux", "aux", BAD.aux);
 
   const outer = TICK_COLUMN_NAMES.map((n) => (n === "localTs" && !m.localTs ? `exchTs AS localTs` : `CAST(${n} AS ${TICK_SQL_TYPES[n]}) AS ${n}`));
-  const sql = `SELECT ${outer.join(", ")}, CAST(${bits.length > 0 ? bits.join(" | ") : "0"} AS UINTEGER) AS bad FROM (SELECT ${inner.join(", ")} FROM ${relation})`;
+  const sqlFrom = (from: string): string => `SELECT ${outer.join(", ")}, CAST(${bits.length > 0 ? bits.join(" | ") : "0"} AS UINTEGER) AS bad FROM (SELECT ${inner.join(", ")} FROM ${from})`;
 
-  // Parquet knows its row count (metadata); a CSV is estimated rather than parsed twice.
-  const total = format === "parquet" ? await countRows(connection, relation, path, format) : await estimateCsvRows(path);
-  const progress = new Progress(`read ${basename(path)}`, options.progress, { total: format === "parquet" ? total : NaN, unit: "rows" });
-  const staged = await streamStaged(connection, sql, total, path, format, options.shared ?? false, progress);
-  progress.finish();
   const sourceColumns: Partial<Record<TickColumnName, string>> = {};
   const pairs: [TickColumnName, MappingKey][] = [["exchTs", "exchTs"], ["localTs", "localTs"], ["kind", "kind"], ["side", "side"], ["flags", "flags"], ["instrument", "symbol"], ["priceTicks", "price"], ["qtyLots", "qty"], ["orderId", "orderId"], ["seq", "seq"], ["aux", "aux"]];
   for (const [target, key] of pairs) if (m[key]) sourceColumns[target] = m[key]!.name;
-  return finishStaged(staged, {
-    file: path,
-    format,
-    instruments,
-    onBadRows: options.onBadRows ?? "reject",
-    sourceColumns,
-    csv: format === "csv",
-    rawValues: (rows, names) => fetchRawRows(relation, rows, names),
-  });
+  const finish = { file: path, format, instruments, onBadRows: options.onBadRows ?? "reject", sourceColumns } as const;
+  if (input.csv) {
+    const { staged, rejected } = await stageCsv(connection, input.csv, sqlFrom, { format: "csv", ...(options.shared ? { shared: true } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+    return finishStaged(staged, { ...finish, ...csvFinishOptions(input.csv, rejected) });
+  }
+  // Parquet knows its row count (metadata), trusted only as far as the file's size allows.
+  const total = await countRows(connection, relation, path, format);
+  const progress = new Progress(`read ${basename(path)}`, options.progress, { total, unit: "rows" });
+  const staged = await streamStaged(connection, sqlFrom(relation), presizeRows(total, fileBytes), path, format, options.shared ?? false, progress);
+  progress.finish();
+  return finishStaged(staged, { ...finish, rawValues: (rows, names) => fetchRawRows(relation, rows, names) });
 }
 
 /** Raw text of a few rows (by data row index), for error messages. */
@@ -586,19 +784,41 @@ export async function fetchRawRows(relation: string, rows: readonly number[], na
   }
   return out;
 }
-
 // ---------------------------------------------------------------------------------------------
 // Arrow IPC files
 
-/** Reads an Arrow IPC file: written by `writeArrowFile` (exact), or a user's with a column mapping. */
+/**
+ * Reads an Arrow IPC file (file or stream format): written by `writeArrowFile` (exact), or a
+ * user's with a column mapping. A 0-byte file is EMPTY_FILE, another format WRONG_FORMAT, a file
+ * that is cut off (the file format ends with "ARROW1") or whose structure is damaged BAD_FILE
+ * naming the file; record batches that claim more rows than their buffers hold are BAD_FILE
+ * before anything is allocated for them. Columns of the wrong type are SCHEMA_MISMATCH; value
+ * problems follow `onBadRows` as in `readTable` (see `fromArrow`). Bytes changed inside column
+ * data cannot be detected (Arrow keeps no checksums).
+ */
 export async function readArrowFile(path: string, options: ReadTableOptions = {}): Promise<TickBatch> {
-  await requireReadable(path);
+  const bytes = readSourceBytes(path);
+  if (bytes.length === 0) throw emptyFileError(path, "an Arrow IPC file");
+  const head = bytes.subarray(0, 8);
+  const fileFormat = head.subarray(0, 6).toString("latin1") === "ARROW1";
+  const streamFormat = head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff;
+  if (!fileFormat && !streamFormat) {
+    const other = otherFormat(head);
+    if (other && other.format !== "arrow") {
+      throw new LabError({ code: "WRONG_FORMAT", message: `${path} is not an Arrow IPC file: it is ${other.name}`, hint: `read it with its own format ({ format: "${other.format}" } / --format ${other.format})`, context: { file: path, row: 0, column: "*" } });
+    }
+    throw new LabError({ code: "BAD_FILE", message: `${path} is not an Arrow IPC file (no "ARROW1" or stream marker at its start): damaged, or another kind of file`, hint: "check the path; re-export or re-download the file", context: { file: path, row: 0, column: "*" } });
+  }
+  if (fileFormat && (bytes.length < 12 || bytes.subarray(bytes.length - 6).toString("latin1") !== "ARROW1")) {
+    throw new LabError({ code: "BAD_FILE", message: `${path} is not a complete Arrow IPC file (truncated): it ends at byte ${bytes.length.toLocaleString("en-US")} without its footer`, hint: "the file ends early or is damaged; re-export or re-download it", context: { file: path, row: 0, column: "*", byteOffset: bytes.length } });
+  }
+  checkArrowMessages(bytes, path, fileFormat);
   const { tableFromIPC } = arrowLibrary();
   let table;
   try {
-    table = tableFromIPC(await readFile(path));
+    table = tableFromIPC(bytes);
   } catch (error) {
-    throw new LabError({ code: "BAD_FILE", message: `${path} cannot be read as Arrow IPC: ${(error as Error).message}`, hint: "the file may be truncated; re-export it", context: { file: path, row: 0, column: "*" }, cause: error });
+    throw new LabError({ code: "BAD_FILE", message: `${path} is a damaged Arrow IPC file: ${(error as Error).message.split("\n")[0]}`, hint: "the file is damaged or cut off; re-export or re-download it", context: { file: path, row: 0, column: "*" }, cause: error });
   }
   const fromOptions: Parameters<typeof fromArrow>[1] = { file: path, onBadRows: options.onBadRows ?? "reject" };
   if (options.columns) fromOptions.columns = options.columns;
@@ -610,51 +830,86 @@ export async function readArrowFile(path: string, options: ReadTableOptions = {}
   return fromArrow(table, fromOptions);
 }
 
+/**
+ * Walks the IPC messages before the library decodes them: a record batch that claims more rows
+ * than its body could hold (8 per byte: one validity bit) is damaged, and the library would size
+ * validity bitmaps by that claim; a body shorter than announced is a cut.
+ */
+function checkArrowMessages(bytes: Uint8Array, path: string, fileFormat: boolean): void {
+  const { MessageReader, MessageHeader } = arrowLibrary();
+  const damaged = (what: string): LabError => new LabError({ code: "BAD_FILE", message: `${path} is a damaged Arrow IPC file: ${what}`, hint: "the file is damaged or cut off; re-export or re-download it", context: { file: path, row: 0, column: "*" } });
+  try {
+    const reader = new MessageReader(fileFormat ? bytes.subarray(8) : bytes);
+    for (let rows = 0; ; ) {
+      const message = reader.readMessage();
+      if (!message) break;
+      if (message.headerType === MessageHeader.RecordBatch || message.headerType === MessageHeader.DictionaryBatch) {
+        const claimed = Number((message.header() as { length?: number | bigint }).length ?? 0);
+        if (!(claimed <= message.bodyLength * 8 + 64)) throw damaged(`a record batch after row ${rows.toLocaleString("en-US")} claims ${claimed.toLocaleString("en-US")} rows in ${message.bodyLength.toLocaleString("en-US")} bytes`);
+        if (message.headerType === MessageHeader.RecordBatch) rows += claimed;
+      }
+      const body = reader.readMessageBody(message.bodyLength);
+      if (body.byteLength < message.bodyLength) throw damaged(`it ends inside a record batch (${body.byteLength.toLocaleString("en-US")} of ${message.bodyLength.toLocaleString("en-US")} bytes)`);
+    }
+  } catch (error) {
+    if (error instanceof LabError) throw error;
+    throw damaged((error as Error).message.split("\n")[0]!);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Shared by the format readers built on SQL (Tardis, Binance CSV, ...)
+// Shared by the CSV readers built on SQL (Tardis, Binance depth)
 
 export type DuckConnection = Awaited<ReturnType<typeof duckConnection>>;
 
-export interface SqlReadPlan {
-  path: string;
+export interface CsvStagePlan {
   format: string;
-  /** SELECT returning the TickBatch columns in order (prices/sizes as decimal DOUBLEs) plus `bad`. */
-  sql: string;
-  instruments: readonly InstrumentSpec[];
   shared?: boolean;
   progress?: ProgressSink;
+  /** TickBatch rows per CSV line (exact: the count of parser rows is derived from it). @default 1 */
+  rowsPerLine?: number;
 }
 
-/** Runs a reader's SQL into staged columns (count first, then stream into exact-size arrays). */
-export async function stageSql(connection: DuckConnection, plan: SqlReadPlan, rowsPerLine = 1): Promise<Staged> {
-  const expected = Math.ceil((await estimateCsvRows(plan.path)) * rowsPerLine);
-  const progress = new Progress(`read ${basename(plan.path)}`, plan.progress, { unit: "rows" });
-  const staged = await streamStaged(connection, plan.sql, expected, plan.path, plan.format, plan.shared ?? false, progress);
+/**
+ * Runs a reader's SQL (built on the relation it is given) over a CSV source into staged columns,
+ * and lists the lines the parser skipped. Columns are presized from an estimate of the line count.
+ */
+export async function stageCsv(connection: DuckConnection, source: CsvSource, sql: (relation: string) => string, plan: CsvStagePlan): Promise<{ staged: Staged; rejected?: RejectedLines }> {
+  const rowsPerLine = plan.rowsPerLine ?? 1;
+  const expected = Math.ceil((await estimateCsvRows(source.path, source.columns.length)) * rowsPerLine);
+  const progress = new Progress(`read ${basename(source.file)}`, plan.progress, { unit: "rows" });
+  const table = rejectsTableName();
+  const staged = await streamStaged(connection, sql(source.scan(table)), expected, source.file, plan.format, plan.shared ?? false, progress);
   progress.finish();
-  return staged;
+  const rejected = await readRejects(connection, table, source, Math.floor(staged.length / rowsPerLine));
+  return rejected ? { staged, rejected } : { staged };
 }
 
-/** Header columns of a CSV file (all as text). */
-export async function csvHeader(connection: DuckConnection, path: string): Promise<SourceColumn[]> {
-  await requireReadable(path);
-  return describe(connection, relationSql(path, "csv"), path, "csv");
-}
-
-export function csvRelation(path: string): string {
-  return relationSql(path, "csv");
+/** The finishStaged options every CSV reader passes: lines, the cut, rejected lines, raw text. */
+export function csvFinishOptions(source: CsvSource, rejected: RejectedLines | undefined): Pick<FinishOptions, "csv" | "truncated" | "rejected" | "csvLayout" | "rawValues"> {
+  const out: Pick<FinishOptions, "csv" | "truncated" | "rejected" | "csvLayout" | "rawValues"> = { csv: true, csvLayout: () => source.layout(), rawValues: (rows, names) => fetchRawRows(source.scan(), rows, names) };
+  if (source.truncated) out.truncated = source.truncated;
+  if (rejected) out.rejected = rejected;
+  return out;
 }
 
 /**
  * Instruments for the symbols in `symbolSql` of a relation: the ones given (by symbol), else a
  * grid inferred per symbol from the finest decimals seen in its price and size text.
  */
-export async function instrumentsFor(connection: DuckConnection, relation: string, symbolSql: string, venueSql: string, priceSqls: readonly string[], qtySqls: readonly string[], given: { instrument?: InstrumentSpec | InstrumentSpecInit; instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[] }): Promise<InstrumentSpec[]> {
+export async function instrumentsFor(connection: DuckConnection, relation: string, symbolSql: string, venueSql: string, priceSqls: readonly string[], qtySqls: readonly string[], given: { instrument?: InstrumentSpec | InstrumentSpecInit; instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[] }, file = relation): Promise<InstrumentSpec[]> {
   if (given.instruments?.length) return given.instruments.map(toSpec);
   if (given.instrument) return [toSpec(given.instrument)];
   const decimals = (exprs: readonly string[]): string =>
     exprs.length === 0 ? "0" : `greatest(${exprs.map((e) => `max(CASE WHEN strpos(${e}, '.') > 0 THEN length(rtrim(split_part(${e}, '.', 2), '0')) ELSE 0 END)`).join(", ")}, 0)`;
-  const reader = await connection.runAndReadAll(`SELECT ${symbolSql} AS symbol, any_value(${venueSql}) AS venue, ${decimals(priceSqls)}::INTEGER AS p, ${decimals(qtySqls)}::INTEGER AS q FROM ${relation} GROUP BY 1 ORDER BY 1`);
-  return reader.getRowObjectsJS().map((r) => new InstrumentSpec({ symbol: String(r["symbol"] ?? "?"), venue: String(r["venue"] ?? "?"), tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
+  let rows: Record<string, unknown>[];
+  try {
+    rows = (await connection.runAndReadAll(`SELECT ${symbolSql} AS symbol, any_value(${venueSql}) AS venue, ${decimals(priceSqls)}::INTEGER AS p, ${decimals(qtySqls)}::INTEGER AS q FROM ${relation} GROUP BY 1 ORDER BY 1 LIMIT 65536`)).getRowObjectsJS();
+  } catch (error) {
+    throw badFileError(error, file, "csv");
+  }
+  if (rows.length === 0) rows = [{ symbol: "?", venue: "?", p: 0, q: 0 }];
+  return rows.map((r) => new InstrumentSpec({ symbol: String(r["symbol"] ?? "?"), venue: String(r["venue"] ?? "?"), tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
 }
 
 export function symbolCaseSql(symbolSql: string, instruments: readonly InstrumentSpec[]): string {
