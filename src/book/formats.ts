@@ -4,28 +4,37 @@
  * with a snapshot (src/book/binance-sync.ts); LOBSTER messages become a stream equal to LOBSTER's
  * own book only with its orderbook file (src/book/lobster-book.ts, lobster-l3.ts).
  */
-import { attachReadReport, readBinanceRaw, readLobster, readReportOf, registerFormat, toShared, type FormatReadOptions, type LobsterData } from "../data/index.js";
+import { attachReadReport, readBinanceRaw, readLobster, readReportOf, registerFormat, toShared, type FormatReadOptions, type LobsterData, type TickBatch } from "../data/index.js";
 import { binanceSyncedBatch } from "./binance-sync.js";
 import { lobsterL2Batch } from "./lobster-book.js";
 import { lobsterL3Batch } from "./lobster-l3.js";
 
+/** The stream keeps what the reader counted (rows set aside, rounded times, a cut), by file row. */
+function withReadReport(batch: TickBatch, data: LobsterData): TickBatch {
+  const report = readReportOf(data.batch);
+  if (report) attachReadReport(batch, report);
+  return batch;
+}
+
 function readLobsterWithBook(path: string, o: FormatReadOptions): LobsterData {
-  return readLobster({ messages: path, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+  return readLobster({ messages: path, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.progress ? { progress: o.progress } : {}) });
 }
 
 registerFormat("lobster-l3", {
   description: "LOBSTER zip (messages + orderbook): order by order, reconciled with the orderbook file after every message (lab.book.lobsterL3Batch)",
   read: async (path, o) => {
-    const batch = lobsterL3Batch(readLobsterWithBook(path, o)).batch;
-    return o.shared ? toShared(batch) : batch;
+    const data = readLobsterWithBook(path, o);
+    const batch = lobsterL3Batch(data).batch;
+    return withReadReport(o.shared ? toShared(batch) : batch, data);
   },
 });
 
 registerFormat("lobster-l2", {
   description: "LOBSTER zip (messages + orderbook): price levels equal to the orderbook file (lab.book.lobsterL2Batch)",
   read: async (path, o) => {
-    const batch = lobsterL2Batch(readLobsterWithBook(path, o)).batch;
-    return o.shared ? toShared(batch) : batch;
+    const data = readLobsterWithBook(path, o);
+    const batch = lobsterL2Batch(data).batch;
+    return withReadReport(o.shared ? toShared(batch) : batch, data);
   },
 });
 

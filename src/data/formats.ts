@@ -12,6 +12,7 @@ import { LabError, closestName, type InstrumentSpec, type ProgressSink, type Tim
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
 import { readLobster } from "./lobster.js";
+import { attachReadReport, readReportOf } from "./quality.js";
 import { checkReadableFile } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
@@ -103,7 +104,12 @@ registerFormat("lobster", {
   description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",
   extensions: ["_message_1.csv", "_message_5.csv", "_message_10.csv"],
   read: async (path, o) => {
-    const { batch } = readLobster({ messages: path, orderbook: false, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}) });
-    return o.shared ? toShared(batch) : batch;
+    const { batch } = readLobster({ messages: path, orderbook: false, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+    if (!o.shared) return batch;
+    // The shared copy must still say what reading set aside or cut.
+    const shared = toShared(batch);
+    const report = readReportOf(batch);
+    if (report) attachReadReport(shared, report);
+    return shared;
   },
 });
