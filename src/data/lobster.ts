@@ -668,7 +668,11 @@ function parseMessages(part: CsvPart, ctx: ReadContext): MessageResult {
       continue;
     }
 
-    if (rounded) ctx.issues.add("time-rounded", row, "time", cellText(b, fieldStart[0]!, fieldEnd[0]!), row + 1);
+    if (rounded) {
+      // Text only for the rows that become samples: a noisy export can have many such rows.
+      const sampled = (ctx.issues.counts.get("time-rounded") ?? 0) < ctx.issues.maxSamples;
+      ctx.issues.add("time-rounded", row, "time", sampled ? cellText(b, fieldStart[0]!, fieldEnd[0]!) : undefined, row + 1);
+    }
     const ts = midnight + BigInt(ns);
     exchTs[w] = ts;
     localTs[w] = ts;

@@ -3,12 +3,12 @@
  * kept aligned with the messages. Ground truth is the real GOOG 2012-06-21 level-5 download
  * (data/lobster), with defects injected into copies in a temp dir.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { constants as zlibConstants, inflateRawSync } from "node:zlib";
+import { constants as zlibConstants, gunzipSync, gzipSync, inflateRawSync } from "node:zlib";
 import { unzipSync, zipSync } from "fflate";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { lobsterL3Batch, verifyLobster } from "../../src/book/index.js";
 import { isLabError, type LabError } from "../../src/core/index.js";
 import { TICK_COLUMN_NAMES, readFile, readLobster, readReportOf, validate, type LobsterData, type LobsterOrderbook, type TickBatch } from "../../src/data/index.js";
@@ -29,6 +29,7 @@ const allObLines = latin1(parts[OB]!).split("\n").slice(0, -1);
 const msgLines = allMsgLines.slice(0, N);
 const obLines = allObLines.slice(0, N);
 const tmp = mkdtempSync(join(tmpdir(), "lobster-robust-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let dirs = 0;
 
 /** Writes a message (and orderbook) CSV pair under LOBSTER's names in a fresh folder. */
@@ -93,6 +94,8 @@ function orderbookDifference(want: LobsterOrderbook, got: LobsterOrderbook, rows
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const fields = (line: string) => line.split(",");
 const clean = readLobster(writePair(msgLines));
+let cleanL3: ReturnType<typeof lobsterL3Batch> | undefined;
+const cleanStream = () => (cleanL3 ??= lobsterL3Batch(clean));
 
 describe("LOBSTER times with float noise beyond 9 decimals", () => {
   const fmt = (ns: bigint) => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}`;
@@ -138,7 +141,7 @@ describe("LOBSTER times with float noise beyond 9 decimals", () => {
     const got = verifyLobster(data);
     expect(got).toEqual(want);
     expect([got.rows, got.mismatches]).toEqual([N - 1, 0]);
-    expect(firstDifference(lobsterL3Batch(clean).batch, lobsterL3Batch(data).batch)).toBeNull();
+    expect(firstDifference(cleanStream().batch, lobsterL3Batch(data).batch)).toBeNull();
   });
 
   it("rounds half-up on the 10th decimal, carrying into the seconds, from the text alone", () => {
@@ -230,7 +233,7 @@ describe("bad message rows", () => {
     expect(verifyLobster(data)).toMatchObject({ rows: N - 2, mismatches: 0 });
     const l3 = lobsterL3Batch(data);
     expect(l3.messageEnd.length).toBe(N - 1);
-    expect(l3.unknownIdMessages).toBe(lobsterL3Batch(clean).unknownIdMessages);
+    expect(l3.unknownIdMessages).toBe(cleanStream().unknownIdMessages);
   });
 
   it("quarantine: removing an Add shows in the replay exactly once, at the next message, then realigns", () => {
@@ -254,6 +257,28 @@ describe("bad message rows", () => {
     // Batch row `row` is source row row+1: its reference bid still holds the removed Add's size.
     expect(verifyLobster(data)).toMatchObject({ rows: N - 2, mismatches: 1, firstMismatch: { row, side: "bid", level: 1, expected: { price, size }, actual: { price, size: size - added } } });
     expect(lobsterL3Batch(data).messageEnd.length).toBe(N - 1);
+  });
+});
+
+describe("bad orderbook rows", () => {
+  it("reject: BAD_ORDERBOOK naming row, column and cell; quarantine: the row and its message set aside", () => {
+    const lines = [...obLines];
+    const f = fields(lines[3000]!);
+    f[4] = "12x";
+    lines[3000] = f.join(",");
+    const files = writePair(msgLines, lines);
+    const error = caught(() => readLobster(files));
+    expect(error.code).toBe("BAD_ORDERBOOK");
+    expect(error.context).toMatchObject({ file: files.orderbook, row: 3001, column: "ask_price_2", value: "12x" });
+    for (const h of QUARANTINE_HINTS) expect(error.hint).toContain(h);
+    const data = readLobster({ ...files, onBadRows: "quarantine" });
+    const kept = range(N).filter((i) => i !== 3000);
+    expect(firstDifference(clean.batch, data.batch, kept)).toBeNull();
+    expect(orderbookDifference(clean.orderbook!, data.orderbook!, kept)).toBeNull();
+    const report = readReportOf(data.batch)!;
+    expect(report.issues).toMatchObject([{ class: "type-error", count: 1, file: files.orderbook, samples: [{ row: 3000, column: "ask_price_2", value: "12x" }] }]);
+    expect(Array.from(report.quarantine!.sourceRows)).toEqual([3000]);
+    expect(firstDifference(clean.batch, report.quarantine!.batch, [3000])).toBeNull();
   });
 });
 
@@ -365,6 +390,23 @@ describe("truncated and damaged files", () => {
     expect(firstDifference(clean.batch, data.batch, range(12_000))).toBeNull();
     expect(orderbookDifference(clean.orderbook!, data.orderbook!, range(12_000))).toBeNull();
     expect(readReportOf(data.batch)!.issues.map((x) => [x.class, x.samples[0]!.row])).toEqual([["truncated", 12_000]]);
+  });
+
+  it("a gzip message CSV cut short: CORRUPT_GZIP, or the complete rows before the cut", () => {
+    const gz = gzipSync(Buffer.from(msgLines.join("\n") + "\n"));
+    const dir = join(tmp, `case-${++dirs}`);
+    mkdirSync(dir);
+    const messages = join(dir, `${MSG}.gz`);
+    writeFileSync(messages, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const orderbook = writePair(msgLines).orderbook;
+    expect(caught(() => readLobster({ messages, orderbook, date: "2012-06-21" })).code).toBe("CORRUPT_GZIP");
+    const text = gunzipSync(gz.subarray(0, Math.floor(gz.length * 0.6)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString("latin1");
+    const complete = text.slice(0, text.lastIndexOf("\n") + 1).split("\n").length - 1;
+    const data = readLobster({ messages, orderbook, date: "2012-06-21", onBadRows: "quarantine" });
+    expect(complete).toBeGreaterThan(1000);
+    expect(firstDifference(clean.batch, data.batch, range(complete))).toBeNull();
+    expect(orderbookDifference(clean.orderbook!, data.orderbook!, range(complete))).toBeNull();
+    expect(readReportOf(data.batch)!.issues.map((x) => [x.class, x.file, x.samples[0]!.row])).toEqual([["truncated", messages, complete]]);
   });
 
   it("a last line without a newline that is a whole row is kept, with no issue", () => {
