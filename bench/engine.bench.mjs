@@ -6,6 +6,11 @@
 // Also a MarketMaker run (orders resting: queue model on every row), and the heap bytes a backtest
 // allocates per event (V8's sampling heap profiler, counting objects already collected): the event
 // loop itself should allocate nothing, which an empty strategy shows (docs/architecture.md, "Hot paths").
+// Last, the slice scenario (bench/slice-scenario.mjs: a whole-batch run after eight runs on
+// slices), each in a fresh process: as V8 runs by default, median and worst of five (the figure
+// depends on when background compiles finish, so on load), and once with the deterministic flags
+// the test uses.
+import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
 import { machine, rssTracker, result, writeResults } from "./lib.mjs";
 import * as lab from "../dist/index.js";
@@ -73,6 +78,18 @@ const emptyAlloc = await allocatedPerEvent(emptyStrategy);
 console.log(`heap allocated per event: ${emptyAlloc.toFixed(2)} B (empty strategy), ${imbalanceAlloc.toFixed(2)} B (OrderBookImbalance)`);
 
 rss.stop();
+
+function sliceScenario(deterministic) {
+  const args = [new URL("./slice-scenario.mjs", import.meta.url).pathname, ...(deterministic ? ["--deterministic"] : [])];
+  const child = spawnSync(process.execPath, args, { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`slice scenario failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop()).bytesPerEvent;
+}
+const SLICE_RUNS = Number(process.env.ENGINE_BENCH_SLICE_RUNS ?? 5);
+const sliceDefault = Array.from({ length: SLICE_RUNS }, () => sliceScenario(false)).sort((a, b) => a - b);
+const sliceDeterministic = sliceScenario(true);
+console.log(`slice scenario, heap allocated per event: ${sliceDefault.map((b) => b.toFixed(1)).join(", ")} B (default V8), ${sliceDeterministic.toFixed(2)} B (deterministic flags)`);
+
 writeResults("engine", [
   result("backtest events/s, wall (OrderBookImbalance, L2, riskAverse, 7M events)", EVENTS / obi.wall, "events/s", "higher", 5_000_000),
   result("backtest events/s, CPU time (OrderBookImbalance)", EVENTS / obi.cpu, "events/s", "higher"),
@@ -81,5 +98,8 @@ writeResults("engine", [
   result("backtest events/s, CPU time (MarketMaker)", EVENTS / mm.cpu, "events/s", "higher"),
   result("heap allocated per event (empty strategy: the event loop alone)", emptyAlloc, "bytes", "lower", 1),
   result("heap allocated per event (OrderBookImbalance)", imbalanceAlloc, "bytes", "lower"),
+  result(`heap allocated per event, whole batch after 8 runs on slices (median of ${SLICE_RUNS} fresh processes)`, sliceDefault[Math.floor(SLICE_RUNS / 2)], "bytes", "lower", 30),
+  result(`heap allocated per event, whole batch after 8 runs on slices (worst of ${SLICE_RUNS})`, sliceDefault[SLICE_RUNS - 1], "bytes", "lower", 30),
+  result("heap allocated per event, whole batch after 8 runs on slices (deterministic V8 flags, as tested)", sliceDeterministic, "bytes", "lower", 30),
   result("peak RSS (7M-row batch + runs)", rss.peakBytes() / 2 ** 20, "MiB", "lower", 1024),
 ]);

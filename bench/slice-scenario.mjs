@@ -1,11 +1,40 @@
 // The notebook pattern the engine's optimized code has to survive (docs/architecture.md, "Hot
 // paths"): eight backtests on 20,000-row slices, one on the whole million-row batch, then a second
 // whole-batch run measured with V8's sampling heap profiler (objects already collected included).
-// Prints one JSON line: {"bytesPerEvent", "orders", "seconds"}.
+// Prints one JSON line: {"bytesPerEvent", "orders", "seconds", "deterministic"}.
 //
-// Run it in a fresh process: the figure is about the JIT state this scenario alone leaves. As V8
-// runs by default (bench/engine.bench.mjs), the figure depends on when background compiles finish,
-// so on machine load; test/helpers/hot-path.ts runs it with flags that make it deterministic.
+// Run it in a fresh process: the figure is about the JIT state this scenario alone leaves.
+//   node bench/slice-scenario.mjs                  as V8 runs by default (bench/engine.bench.mjs)
+//   node bench/slice-scenario.mjs --deterministic  re-runs itself with DETERMINISTIC_V8_FLAGS
+// By default the figure depends on machine load: TurboFan compiles on background threads, so which
+// code a run executes (interpreted, compiled while running, fully optimized) depends on when those
+// threads got a core; GC pacing and heap growth follow measured times; the heap sampler samples at
+// random intervals. The flags take time out of all three, so the figure is the same, to a heap
+// sample or two, on an idle and on a busy machine (test/robustness/load-independence.test.ts).
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const DETERMINISTIC_V8_FLAGS = [
+  // Compilation (TurboFan, on-stack replacement, Sparkplug) and garbage collection run on the main
+  // thread, at points the executed code alone decides.
+  "--single-threaded",
+  // A fixed random seed (identity hashes, Math.random) and no timer-driven memory reducer.
+  "--predictable",
+  // Fixed heap limits instead of growth computed from measured GC and mutator speeds.
+  "--predictable-gc-schedule",
+  // Full collections where allocation triggers them, not paced by elapsed time; no scavenges
+  // posted as tasks.
+  "--no-incremental-marking",
+  "--no-minor-gc-task",
+  // A heap sample every 4 KiB exactly instead of at random intervals averaging 4 KiB.
+  "--sampling-heap-profiler-suppress-randomness",
+];
+
+if (process.argv.includes("--deterministic")) {
+  const child = spawnSync(process.execPath, [...DETERMINISTIC_V8_FLAGS, fileURLToPath(import.meta.url), "--flags-set"], { stdio: "inherit" });
+  process.exit(child.status ?? 1);
+}
+const deterministic = process.argv.includes("--flags-set");
 import { Session } from "node:inspector/promises";
 import * as lab from "../dist/index.js";
 
@@ -29,4 +58,4 @@ const walk = (node) => {
   node.children.forEach(walk);
 };
 walk(profile.head);
-console.log(JSON.stringify({ bytesPerEvent: bytes / events, orders: run.summary.orders, seconds }));
+console.log(JSON.stringify({ bytesPerEvent: bytes / events, orders: run.summary.orders, seconds, deterministic }));

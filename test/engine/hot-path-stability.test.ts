@@ -12,15 +12,15 @@
  * Both run in a fresh Node process from the built package: the first needs V8's natives syntax,
  * the second a process whose JIT state only this scenario shaped. The second runs V8 with flags
  * that make compilation, garbage collection and heap sampling independent of timing
- * (test/helpers/hot-path.ts): with background compilation, whether the second failure showed
+ * (bench/slice-scenario.mjs): with background compilation, whether the second failure showed
  * depended on how busy the machine was, and a test must not. Its figure on a default V8, and how
- * it varies with load, is in the engine benchmark (bench/engine.bench.mjs).
+ * it varies from process to process, is in the engine benchmark (bench/engine.bench.mjs).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DETERMINISTIC_V8_FLAGS, runSliceScenario } from "../helpers/hot-path.js";
+import { runSliceScenario } from "../helpers/hot-path.js";
 import { ROOT } from "../helpers/paths.js";
 
 const dist = (...parts: string[]): string => JSON.stringify(pathToFileURL(join(ROOT, "dist", ...parts)).href);
@@ -59,7 +59,7 @@ describe("hot-path stability", () => {
   });
 
   it("a long run after many short ones on slices allocates only per order, not per event", () => {
-    const { bytesPerEvent, orders } = runSliceScenario(DETERMINISTIC_V8_FLAGS);
+    const { bytesPerEvent, orders } = runSliceScenario();
     // The run's own objects (orders, fills, result columns) come to ~8 bytes per event here;
     // boxed numbers in the event loop add 16 bytes per number per event (~110 in all).
     expect(orders).toBeGreaterThan(1_000);
