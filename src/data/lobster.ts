@@ -314,8 +314,8 @@ function readZip(bytes: Uint8Array, path: string, wanted: readonly PartName[], k
   const source: Source = { zip: true, size: bytes.length, parts: {} };
   let entries = centralDirectory(bytes);
   if (!entries) {
-    const why = "its central directory (the end of the zip) is missing or damaged: the download was probably cut short";
-    if (!keepPrefix) throw corruptZip(path, `${path}: the zip is incomplete (${why}; ${bytes.length.toLocaleString("en-US")} bytes)`, true);
+    const why = "has no intact central directory (the end of the zip): the download was probably cut short";
+    if (!keepPrefix) throw corruptZip(path, `${path}: the zip is incomplete: it ${why} (${bytes.length.toLocaleString("en-US")} bytes)`, true);
     source.zipDamage = why;
     entries = localEntries(bytes);
   }
