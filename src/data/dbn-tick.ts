@@ -26,8 +26,10 @@
  * appearance and `batch.dbn.orderIdTable[dense]` holds the original u64: never silently rounded.
  */
 import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../core/index.js";
-import { EventFlag, EventKind, allocateColumns, attachDbnInfo, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
+import { EventFlag, EventKind, allocateColumns, attachDbnInfo, sliceBatch, tickBatch, toShared, type TickBatch } from "./tick-batch.js";
 import { DbnFlag, decodeDbn, readDbnFile, type DbnCounts, type DbnDecodeOptions, type DbnFile, type DbnInstrumentDef, type DbnMbpColumns, type DbnMetadata } from "./dbn.js";
+import { ISSUE_CLASSES, ISSUE_CLASS_NAMES, attachReadReport, truncatedIssue, type QualityIssue, type ReadReport } from "./quality.js";
+import type { BadRowPolicy } from "./staging.js";
 
 export interface DbnReadOptions {
   /** One spec for every instrument in the file (single-instrument files). */
@@ -38,11 +40,22 @@ export interface DbnReadOptions {
   definitions?: string | DbnFile | readonly DbnInstrumentDef[];
   /** `"auto"`: exact ids unless one exceeds 2^53, then remap all; `"remap"`: always remap. @default "auto" */
   orderIds?: "auto" | "remap";
+  /**
+   * `"reject"` (default): a file cut short or damaged is `DBN_TRUNCATED` / `DBN_CORRUPT`, a record
+   * with a value its kind cannot have is `MISSING_VALUE` / `BAD_VALUE` (record index, byte offset,
+   * field, raw value). `"quarantine"`: every record decoded before a cut or damage is kept and one
+   * `truncated` issue is reported; bad records are left out and reported per issue class (row =
+   * record index, column = DBN field, value = raw value, byteOffset) in the read report.
+   */
+  onBadRows?: BadRowPolicy;
+  /** Keep the records before a cut or damage whatever `onBadRows` says (`batch.dbn.corruption` is set). */
   onCorrupt?: "throw" | "keep";
   chunkBytes?: number;
+  /** Columns in SharedArrayBuffers (for worker threads). */
+  shared?: boolean;
 }
 
-const READ_OPTION_KEYS = ["instrument", "instruments", "definitions", "orderIds", "onCorrupt", "chunkBytes"] as const;
+const READ_OPTION_KEYS = ["instrument", "instruments", "definitions", "orderIds", "onBadRows", "onCorrupt", "chunkBytes", "shared"] as const;
 
 export interface DbnBatchInfo {
   metadata: DbnMetadata;
@@ -405,7 +418,35 @@ export function dbnToTickBatch(file: DbnFile, options: DbnReadOptions = {}): Dbn
     droppedRecords: out.dropped,
     ...(file.corruption ? { corruption: file.corruption } : {}),
   };
-  return attachDbnInfo(batch, info);
+  const result = options.shared ? toShared(batch) : batch;
+  attachReadReport(result, readReport(file));
+  return attachDbnInfo(result, info);
+}
+
+/** What the decoder found: bad records per issue class, and the cut or damage it stopped at. */
+function readReport(file: DbnFile): ReadReport {
+  const issues: QualityIssue[] = [];
+  const bad = file.badRecords as DbnFile["badRecords"] | undefined;
+  for (const cls of ISSUE_CLASS_NAMES) {
+    const count = bad?.byClass[cls] ?? 0;
+    if (count === 0) continue;
+    const kept = bad!.policy === "keep";
+    issues.push({
+      class: cls,
+      severity: ISSUE_CLASSES[cls].severity,
+      policy: kept ? "warn" : "quarantine",
+      count,
+      message: `${count.toLocaleString("en-US")} DBN record${count === 1 ? "" : "s"}: ${ISSUE_CLASSES[cls].title.toLowerCase()} (${kept ? "kept as decoded" : "left out"})`,
+      file: file.source,
+      samples: bad!.samples[cls] ?? [],
+    });
+  }
+  const stop = file.corruption;
+  if (stop) {
+    const ctx = stop.context as { recordIndex?: number; byteOffset?: number; reason?: string };
+    issues.push(truncatedIssue(file.source, ctx.recordIndex ?? file.counts.records, ctx.byteOffset ?? 0, ctx.reason ?? stop.message));
+  }
+  return { file: file.source, format: "dbn", rowsRead: file.counts.records, issues };
 }
 
 interface MbpWords {
@@ -514,20 +555,28 @@ function countMbp10Rows(c: DbnMbpColumns, table: InstrumentTable): number {
   return differ.rows + trades;
 }
 
-/** Reads a `.dbn` / `.dbn.zst` file into a TickBatch (see `dbnToTickBatch` for the mapping). */
+/** Decoder options for a TickBatch read: the bad-row policy decides what a cut or a bad record does. */
+function decodeOptionsFor(options: DbnReadOptions): Omit<DbnDecodeOptions, "source"> {
+  const policy = options.onBadRows ?? "reject";
+  const decodeOptions: Omit<DbnDecodeOptions, "source"> = { onBadRecords: policy, onCorrupt: policy === "quarantine" || options.onCorrupt === "keep" ? "keep" : "throw" };
+  if (options.chunkBytes !== undefined) decodeOptions.chunkBytes = options.chunkBytes;
+  return decodeOptions;
+}
+
+/**
+ * Reads a `.dbn` / `.dbn.zst` file into a TickBatch (see `dbnToTickBatch` for the mapping and the
+ * DBN module comment for each kind of damage). The batch carries a read report (`readReportOf`):
+ * a `truncated` issue when the file was cut or damaged (with `onBadRows: "quarantine"`), and the
+ * records left out for impossible values.
+ */
 export function readDbn(path: string, options: DbnReadOptions = {}): DbnTickBatch {
   checkOptionKeys(options as Record<string, unknown>, READ_OPTION_KEYS, "readDbn options");
-  const decodeOptions: Omit<DbnDecodeOptions, "source"> = {};
-  if (options.onCorrupt !== undefined) decodeOptions.onCorrupt = options.onCorrupt;
-  if (options.chunkBytes !== undefined) decodeOptions.chunkBytes = options.chunkBytes;
-  return dbnToTickBatch(readDbnFile(path, decodeOptions), options);
+  return dbnToTickBatch(readDbnFile(path, decodeOptionsFor(options)), options);
 }
 
 /** Same as `readDbn` for bytes already in memory. */
 export function readDbnBytes(bytes: Uint8Array, options: DbnReadOptions & { source?: string } = {}): DbnTickBatch {
   const { source, ...rest } = options;
-  const decodeOptions: DbnDecodeOptions = { source: source ?? "<bytes>" };
-  if (rest.onCorrupt !== undefined) decodeOptions.onCorrupt = rest.onCorrupt;
-  if (rest.chunkBytes !== undefined) decodeOptions.chunkBytes = rest.chunkBytes;
-  return dbnToTickBatch(decodeDbn(bytes, decodeOptions), rest);
+  checkOptionKeys(rest as Record<string, unknown>, READ_OPTION_KEYS, "readDbnBytes options");
+  return dbnToTickBatch(decodeDbn(bytes, { source: source ?? "<bytes>", ...decodeOptionsFor(rest) }), rest);
 }

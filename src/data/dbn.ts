@@ -11,14 +11,44 @@
  * is what makes multi-million-record files cheap. zstd is left to `fzstd`, fed in chunks, so the
  * uncompressed file is never held in one buffer.
  *
- * Corruption: a truncated or corrupt file stops decoding with a `LabError` naming the file, the
- * (compressed and uncompressed) byte offset and the record index; every record decoded before it
- * is kept (`onCorrupt: "keep"` returns them with `corruption` set; with the default `"throw"`
- * they are reachable through `partialDbn(error)`).
+ * Damaged input, by kind (every error is a `LabError` naming the file and the byte offset):
+ *
+ * - Cut short (an interrupted download or copy), plain or zstd, inside a record: `DBN_TRUNCATED`
+ *   naming the record index and the uncompressed byte offset of the partial record. Every record
+ *   before it is decoded and kept: `onCorrupt: "keep"` returns them with `corruption` set; with
+ *   the default `"throw"` they are reachable through `partialDbn(error)`; `readDbn` returns them
+ *   with `{ onBadRows: "quarantine" }` and reports one `truncated` issue. A cut exactly between
+ *   two records (or between two zstd frames) leaves a valid, shorter file: DBN v2/v3 carry no
+ *   record count to tell.
+ * - Cut inside the metadata header: `DBN_TRUNCATED` whatever the options (nothing is decodable).
+ * - Damaged bytes the framing detects (a record length that is impossible or does not match its
+ *   record type, corrupt zstd data, a zstd block header that breaks the format): `DBN_CORRUPT`,
+ *   handled like a cut: the records before the damage are kept on request. Decoding does not
+ *   resume after it: the record boundaries past that point cannot be trusted.
+ * - A metadata header whose lengths or counts do not fit in the bytes there are (metadata length,
+ *   schema definition length, symbol length 0, symbol/mapping/interval counts): `DBN_BAD_HEADER`
+ *   naming the byte offset of the field. Not a DBN file or a version other than 1-3:
+ *   `DBN_BAD_HEADER` / `DBN_VERSION`.
+ * - A well-framed record with a value its kind cannot have (`onBadRecords`, see
+ *   `DbnDecodeOptions`): an unknown rtype; an MBO/MBP/trade action other than A C M R T F N or a
+ *   side other than A B N; an undefined price (i64 max) or size (u32 max) where the action needs
+ *   one (A C M T F); a size with the top bit set (negative as a signed 32-bit number). DBN's own
+ *   conventions are not problems: an undefined price on R (clear) or N, undefined book levels,
+ *   status / statistics / imbalance / system / error / symbol-mapping / OHLCV records (counted in
+ *   `counts.byRType` and `counts.skipped`, not decoded).
+ *
+ * No value read from the file sizes an allocation or bounds a loop unless it was first checked
+ * against the bytes that are actually there: header lengths and counts against the metadata
+ * length, the metadata length against the stream size, zstd window and content sizes against
+ * what the frame's blocks can produce (the walk over block headers reads 3 bytes per block; the
+ * decoder's window is capped at that bound). Memory is the decoded columns plus at most one zstd
+ * window; every loop advances through input bytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Decompress } from "fzstd";
 import { LabError, checkOptionKeys, formatNs } from "../core/index.js";
+import type { IssueClass, IssueSample } from "./quality.js";
+import { checkReadableFile, filesystemError } from "./source-bytes.js";
 
 // ---------------------------------------------------------------------------- constants
 
@@ -276,8 +306,27 @@ export interface DbnFile {
   mbp10: DbnMbpColumns;
   definitions: DbnInstrumentDef[];
   counts: DbnCounts;
+  /** Records with values their kind cannot have, and what was done with them. */
+  badRecords: DbnBadRecords;
   /** Set when decoding stopped at a truncated or corrupt spot (with `onCorrupt: "keep"`). */
   corruption?: LabError;
+}
+
+/**
+ * What to do with a well-framed record holding a value its kind cannot have (module comment):
+ * `"keep"` decodes it as it is and lists it in `badRecords` (inspection tools); `"reject"` throws
+ * `MISSING_VALUE` / `BAD_VALUE` naming the record index, byte offset, field and raw value;
+ * `"quarantine"` leaves it out of the columns and lists it in `badRecords`.
+ */
+export type DbnBadRecordPolicy = "keep" | "reject" | "quarantine";
+
+/** Records with values their kind cannot have (each counted once, under its first problem). */
+export interface DbnBadRecords {
+  policy: DbnBadRecordPolicy;
+  count: number;
+  byClass: Partial<Record<IssueClass, number>>;
+  /** The first few per class: row = record index in the file, column = DBN field name, value = the raw value as text. */
+  samples: Partial<Record<IssueClass, IssueSample[]>>;
 }
 
 export interface DbnDecodeOptions {
@@ -285,11 +334,16 @@ export interface DbnDecodeOptions {
   source?: string;
   /** `"throw"` (default): a LabError (the good records via `partialDbn(err)`); `"keep"`: return them with `corruption` set. */
   onCorrupt?: "throw" | "keep";
+  /** Records with impossible values (see `DbnBadRecordPolicy`). @default "keep" */
+  onBadRecords?: DbnBadRecordPolicy;
   /** Compressed bytes pushed to the zstd decoder at a time. @default 1 MiB */
   chunkBytes?: number;
 }
 
-const DECODE_OPTION_KEYS = ["source", "onCorrupt", "chunkBytes"] as const;
+const DECODE_OPTION_KEYS = ["source", "onCorrupt", "onBadRecords", "chunkBytes"] as const;
+const BAD_RECORD_SAMPLES = 5;
+/** Largest metadata length taken at face value (a header listing a million symbol mappings is ~200 MB). */
+const METADATA_MAX = 1 << 30;
 
 // ---------------------------------------------------------------------------- growable columns
 
@@ -374,6 +428,35 @@ function mbpSpec(levels: number): ColumnSpec {
 
 const FLAG_NAMES = Object.entries(DbnFlag) as [string, number][];
 
+/** ASCII codes of the actions a DBN market-data record may carry, and those that need a price and size. */
+const VALID_ACTION = new Uint8Array(256);
+const PRICED_ACTION = new Uint8Array(256);
+for (const c of "ACMRTFN") VALID_ACTION[c.charCodeAt(0)] = 1;
+for (const c of "ACMTF") PRICED_ACTION[c.charCodeAt(0)] = 1;
+const VALID_SIDE = new Uint8Array(256);
+for (const c of "ABN") VALID_SIDE[c.charCodeAt(0)] = 1;
+const UNDEF_PRICE_TEXT = DBN_UNDEF_PRICE.toString();
+
+/** One record's problem, built only when a record has one. */
+interface RecordProblem {
+  cls: IssueClass;
+  column: string;
+  value: string;
+  what: string;
+}
+
+/** A byte as a letter when printable, else hex (an action or side in a message). */
+function byteText(b: number): string {
+  return b >= 0x21 && b <= 0x7e ? String.fromCharCode(b) : `0x${b.toString(16)}`;
+}
+
+export interface DbnStreamOptions {
+  /** Records with impossible values. @default "keep" */
+  onBadRecords?: DbnBadRecordPolicy;
+  /** Upper bound of the stream's decoded length when known (file size, zstd frames' bound): a metadata length beyond it is rejected at once. */
+  maxBytes?: number;
+}
+
 /**
  * Push-based DBN decoder: `push(bytes)` any number of uncompressed chunks, then `finish()`.
  * Records split across chunks are carried over; nothing is allocated per record except
@@ -397,8 +480,18 @@ export class DbnStreamDecoder {
   private readonly actionCounts = new Float64Array(256);
   private readonly flagCounts = new Float64Array(256);
   private skipped = 0;
+  private readonly onBadRecords: DbnBadRecordPolicy;
+  private readonly maxBytes: number;
+  private readonly bad: DbnBadRecords;
 
-  constructor(readonly source = "<bytes>") {}
+  constructor(
+    readonly source = "<bytes>",
+    options: DbnStreamOptions = {},
+  ) {
+    this.onBadRecords = options.onBadRecords ?? "keep";
+    this.maxBytes = options.maxBytes ?? Infinity;
+    this.bad = { policy: this.onBadRecords, count: 0, byClass: {}, samples: {} };
+  }
 
   push(chunk: Uint8Array): void {
     if (this.pendingLen + chunk.length > this.pending.length) {
@@ -425,14 +518,16 @@ export class DbnStreamDecoder {
   /** Ends the stream; leftover bytes (a record cut short) are a truncation error. */
   finish(): void {
     if (this.metadata === undefined) {
-      throw this.error("DBN_TRUNCATED", `${this.source} ends after ${this.pendingLen} bytes, inside the DBN header`, "the file is incomplete; download it again");
+      const claimed = this.pendingLen >= 8 ? `; its metadata length says ${8 + new DataView(this.pending.buffer).getUint32(4, true)}` : "";
+      throw this.error("DBN_TRUNCATED", `${this.source} ends after ${this.pendingLen} bytes, inside the DBN header${claimed}`, "the file ends inside its metadata header, so nothing in it can be decoded: download or copy it again", "cut inside the metadata header");
     }
     if (this.pendingLen > 0) {
       const len = (this.pending[0] ?? 0) * 4;
       throw this.error(
         "DBN_TRUNCATED",
         `${this.source} is truncated: record ${this.recordsDecoded} at byte ${this.bytesConsumed} needs ${len} bytes, only ${this.pendingLen} remain`,
-        "the file was cut short (interrupted download or copy); the records before it are intact",
+        keepHint("the file was cut short (interrupted download or copy)", this.recordsDecoded, "cut"),
+        `cut inside record ${this.recordsDecoded} (${this.pendingLen} of its ${len} bytes present)`,
       );
     }
   }
@@ -462,11 +557,12 @@ export class DbnStreamDecoder {
       mbp10: raw(this.mbp10, 10) as unknown as DbnMbpColumns,
       definitions: this.definitions,
       counts,
+      badRecords: { policy: this.bad.policy, count: this.bad.count, byClass: { ...this.bad.byClass }, samples: Object.fromEntries(Object.entries(this.bad.samples).map(([k, v]) => [k, [...v]])) },
     };
   }
 
-  private error(code: string, message: string, hint: string): LabError {
-    return new LabError({ code, message, hint, context: { file: this.source, byteOffset: this.bytesConsumed, recordIndex: this.recordsDecoded } });
+  private error(code: string, message: string, hint: string, reason: string): LabError {
+    return new LabError({ code, message, hint, context: { file: this.source, byteOffset: this.bytesConsumed, recordIndex: this.recordsDecoded, reason } });
   }
 
   /** Decodes prelude + metadata once enough bytes are there; returns bytes used (0 if waiting). */
@@ -474,15 +570,24 @@ export class DbnStreamDecoder {
     const buf = this.pending;
     if (this.pendingLen < 8) return 0;
     if (buf[0] !== 0x44 || buf[1] !== 0x42 || buf[2] !== 0x4e) {
-      throw this.error("DBN_BAD_HEADER", `${this.source} does not start with "DBN" (got bytes ${Array.from(buf.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ")})`, "is this a DBN file? legacy DBZ files must be converted with Databento's tools first");
+      throw this.error("DBN_BAD_HEADER", `${this.source} does not start with "DBN" (got bytes ${Array.from(buf.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ")})`, "is this a DBN file? legacy DBZ files must be converted with Databento's tools first", "not DBN");
     }
     const version = buf[3]!;
     if (version < 1 || version > 3) {
-      throw this.error("DBN_VERSION", `${this.source} is DBN version ${version}; versions 1, 2 and 3 are supported`, "convert it with Databento's `dbn` CLI (`dbn --upgrade`) or update Strategy Lab");
+      throw this.error("DBN_VERSION", `${this.source} is DBN version ${version}; versions 1, 2 and 3 are supported`, "convert it with Databento's `dbn` CLI (`dbn --upgrade`) or update Strategy Lab", "unsupported version");
     }
     const dv = new DataView(buf.buffer, buf.byteOffset, this.pendingLen);
     const length = dv.getUint32(4, true);
-    if (length < 100) throw this.error("DBN_BAD_HEADER", `${this.source}: metadata length ${length} is shorter than the fixed 100 bytes`, "the file is not valid DBN");
+    const badLength = (what: string): never => {
+      throw new LabError({ code: "DBN_BAD_HEADER", message: `${this.source}: metadata length ${length} at byte 4 ${what}`, hint: "the DBN header is corrupt: download or copy the file again", context: { file: this.source, byteOffset: 4, value: String(length) } });
+    };
+    if (length < 100) badLength("is shorter than the fixed 100 bytes");
+    if (length > METADATA_MAX) badLength(`is beyond any real header (${METADATA_MAX} bytes at most)`);
+    // Checked before waiting for the bytes: buffering towards a length the stream cannot hold
+    // would keep all of it in memory only to fail at the end.
+    if (8 + length > this.maxBytes) {
+      throw this.error("DBN_TRUNCATED", `${this.source} ends inside the DBN header: the metadata length at byte 4 says ${8 + length} bytes, the stream holds at most ${this.maxBytes}`, "the file was cut inside its metadata header (or that length is corrupt), so nothing in it can be decoded: download or copy it again", "cut inside the metadata header");
+    }
     if (this.pendingLen < 8 + length) return 0;
     this.version = version;
     this.metadata = parseMetadata(version, buf.subarray(8, 8 + length), this.source);
@@ -498,20 +603,30 @@ export class DbnStreamDecoder {
     const dv = new DataView(buf.buffer, buf.byteOffset, end);
     let p = start;
     const tsOut = this.metadata?.tsOut ? 8 : 0;
+    // Every pass advances p by len >= 16 bytes.
     while (p + 16 <= end) {
       const len = buf[p]! * 4;
       if (len < 16) {
         this.bytesConsumed += p - start;
-        throw this.error("DBN_CORRUPT", `${this.source}: record ${this.recordsDecoded} at byte ${this.bytesConsumed} has impossible length ${len}`, "the file is corrupt after this point; the records before it are intact");
+        throw this.error("DBN_CORRUPT", `${this.source}: record ${this.recordsDecoded} at byte ${this.bytesConsumed} has impossible length ${len}`, keepHint("the file is corrupt from this point", this.recordsDecoded, "damage"), `record ${this.recordsDecoded} has impossible length ${len}`);
       }
       if (p + len > end) break;
       const rtype = buf[p + 1]!;
       const expect = expectedLength(rtype);
       if (expect > 0 && len !== expect && len !== expect + tsOut) {
         this.bytesConsumed += p - start;
-        throw this.error("DBN_CORRUPT", `${this.source}: record ${this.recordsDecoded} at byte ${this.bytesConsumed} (rtype 0x${rtype.toString(16)}) is ${len} bytes, expected ${expect}`, "the file is corrupt after this point; the records before it are intact");
+        throw this.error("DBN_CORRUPT", `${this.source}: record ${this.recordsDecoded} at byte ${this.bytesConsumed} (rtype 0x${rtype.toString(16)}) is ${len} bytes, expected ${expect}`, keepHint("the file is corrupt from this point", this.recordsDecoded, "damage"), `record ${this.recordsDecoded} (rtype 0x${rtype.toString(16)}) is ${len} bytes, expected ${expect}`);
       }
       this.rtypeCounts[rtype]!++;
+      const problem = checkRecord(rtype, buf, dv, p);
+      if (problem !== undefined) {
+        this.noteBad(problem, rtype, this.bytesConsumed + (p - start));
+        if (this.onBadRecords === "quarantine") {
+          this.recordsDecoded++;
+          p += len;
+          continue;
+        }
+      }
       switch (rtype) {
         case DbnRType.Mbo:
           this.readMbo(buf, dv, p);
@@ -537,6 +652,24 @@ export class DbnStreamDecoder {
     }
     this.bytesConsumed += p - start;
     return p - start;
+  }
+
+  /** Counts a bad record and keeps a sample; under "reject" throws naming it. */
+  private noteBad(problem: RecordProblem, rtype: number, at: number): void {
+    const record = this.recordsDecoded;
+    if (this.onBadRecords === "reject") {
+      throw new LabError({
+        code: problem.cls === "missing-value" ? "MISSING_VALUE" : "BAD_VALUE",
+        message: `${this.source}: record ${record} at byte ${at} (${DBN_RTYPE_NAMES[rtype] ?? `rtype 0x${rtype.toString(16)}`}), field "${problem.column}": ${problem.what} (${problem.value})`,
+        hint: `fix the file, or pass { onBadRows: "quarantine" } (--on-bad-rows quarantine) to leave such records out (each is counted and reported) and keep the rest`,
+        context: { file: this.source, record, byteOffset: at, column: problem.column, value: problem.value },
+      });
+    }
+    const bad = this.bad;
+    bad.count++;
+    bad.byClass[problem.cls] = (bad.byClass[problem.cls] ?? 0) + 1;
+    const list = (bad.samples[problem.cls] ??= []);
+    if (list.length < BAD_RECORD_SAMPLES) list.push({ row: record, column: problem.column, value: problem.value, byteOffset: at });
   }
 
   /** Appends a row and fills the record-header fields every market-data schema shares; returns its index. */
@@ -706,17 +839,70 @@ function expectedLength(rtype: number): number {
   }
 }
 
+/** The hint of a stop (cut or damage): how to get the records before it. */
+function keepHint(what: string, records: number, at: "cut" | "damage"): string {
+  return `${what}: download or copy it again, or read it with { onBadRows: "quarantine" } (--on-bad-rows quarantine) to keep the ${records.toLocaleString("en-US")} record${records === 1 ? "" : "s"} decoded before the ${at}`;
+}
+
+const isUndefPrice = (dv: DataView, at: number): boolean => dv.getUint32(at, true) === 0xffffffff && dv.getUint32(at + 4, true) === 0x7fffffff;
+
+/** The first value a well-framed record cannot have (module comment), or undefined. */
+function checkRecord(rtype: number, buf: Uint8Array, dv: DataView, p: number): RecordProblem | undefined {
+  switch (rtype) {
+    case DbnRType.Mbo:
+      return checkEvent(buf, dv, p + 24, p + 32, p + 38);
+    case DbnRType.Mbp0:
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28);
+    case DbnRType.Mbp1:
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 1);
+    case DbnRType.Mbp10:
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 10);
+    default:
+      return DBN_RTYPE_NAMES[rtype] === undefined ? { cls: "type-error", column: "rtype", value: `0x${rtype.toString(16)}`, what: "unknown record type" } : undefined;
+  }
+}
+
+/** Action, side, price and size of an MBO / MBP / trade record (side follows action in every layout). */
+function checkEvent(buf: Uint8Array, dv: DataView, pricePos: number, sizePos: number, actionPos: number): RecordProblem | undefined {
+  const action = buf[actionPos]!;
+  const side = buf[actionPos + 1]!;
+  const size = dv.getUint32(sizePos, true);
+  const priced = PRICED_ACTION[action] === 1;
+  if (VALID_ACTION[action] === 1 && VALID_SIDE[side] === 1 && size < 0x80000000 && !(priced && isUndefPrice(dv, pricePos))) return undefined;
+  if (VALID_ACTION[action] === 0) return { cls: "type-error", column: "action", value: byteText(action), what: "unknown action (DBN actions are A, C, M, R, T, F, N)" };
+  if (VALID_SIDE[side] === 0) return { cls: "type-error", column: "side", value: byteText(side), what: "unknown side (DBN sides are A, B, N)" };
+  if (priced && isUndefPrice(dv, pricePos)) return { cls: "missing-value", column: "price", value: UNDEF_PRICE_TEXT, what: `undefined price where action ${String.fromCharCode(action)} needs one` };
+  if (size === DBN_UNDEF_SIZE) return priced ? { cls: "missing-value", column: "size", value: String(size), what: `undefined size where action ${String.fromCharCode(action)} needs one` } : undefined;
+  if (size >= 0x80000000) return { cls: "bad-size", column: "size", value: String(size), what: "size with the top bit set (negative as a signed 32-bit number)" };
+  return undefined;
+}
+
+/** Book level sizes of MBP-1 / MBP-10 (undefined levels are normal: an empty side). */
+function checkLevels(dv: DataView, p: number, levels: number): RecordProblem | undefined {
+  for (let l = 0; l < levels; l++) {
+    const q = p + TRADE_LEN + l * PAIR_LEN;
+    const bid = dv.getUint32(q + 16, true);
+    const ask = dv.getUint32(q + 20, true);
+    if ((bid < 0x80000000 || bid === DBN_UNDEF_SIZE) && (ask < 0x80000000 || ask === DBN_UNDEF_SIZE)) continue;
+    const isBid = bid >= 0x80000000 && bid !== DBN_UNDEF_SIZE;
+    return { cls: "bad-size", column: `${isBid ? "bid" : "ask"}_sz_${String(l).padStart(2, "0")}`, value: String(isBid ? bid : ask), what: "level size with the top bit set (negative as a signed 32-bit number)" };
+  }
+  return undefined;
+}
+
 /** Copies a little-endian u64 at `off` into two u32 words (native order is little-endian on every Node platform we run). */
 function copyU64(words: Uint32Array, at: number, dv: DataView, off: number): void {
   words[at] = dv.getUint32(off, true);
   words[at + 1] = dv.getUint32(off + 4, true);
 }
 
+const UTF8 = new TextDecoder();
+
 function cstr(buf: Uint8Array, off: number, n: number): string {
   let end = off;
   const stop = off + n;
   while (end < stop && buf[end] !== 0) end++;
-  return new TextDecoder().decode(buf.subarray(off, end));
+  return UTF8.decode(buf.subarray(off, end));
 }
 
 /** Fixed-point 1e-9 integer to its exact decimal string ("0.25", "-1.5", "100"). */
@@ -732,10 +918,20 @@ function emptyMetadata(): DbnMetadata {
   return { version: 0, dataset: "", schema: null, start: 0n, end: null, limit: null, stypeIn: null, stypeOut: "", tsOut: false, symbolCstrLen: 0, symbols: [], partial: [], notFound: [], mappings: [] };
 }
 
+/**
+ * Metadata after the 8-byte prelude. The fixed part is 100 bytes (checked by the caller); every
+ * length and count after it is checked against the bytes left before it decides a loop, so a
+ * corrupt count fails here with the offset of its field instead of allocating.
+ */
 function parseMetadata(version: number, m: Uint8Array, source: string): DbnMetadata {
   const dv = new DataView(m.buffer, m.byteOffset, m.length);
-  const fail = (what: string): never => {
-    throw new LabError({ code: "DBN_BAD_HEADER", message: `${source}: metadata ends inside ${what}`, hint: "the DBN header is corrupt or truncated", context: { file: source } });
+  const bad = (at: number, what: string, value?: number): never => {
+    throw new LabError({
+      code: "DBN_BAD_HEADER",
+      message: `${source}: DBN metadata field at byte ${8 + at}: ${what}`,
+      hint: "the DBN header is corrupt: download or copy the file again",
+      context: { file: source, byteOffset: 8 + at, ...(value === undefined ? {} : { value: String(value) }) },
+    });
   };
   const dataset = cstr(m, 0, 16);
   const schemaId = dv.getUint16(16, true);
@@ -750,34 +946,44 @@ function parseMetadata(version: number, m: Uint8Array, source: string): DbnMetad
   let symbolLen = 22;
   if (version >= 2) {
     symbolLen = dv.getUint16(pos, true);
+    // A zero length would let any symbol count pass the size checks below.
+    if (symbolLen === 0) bad(pos, "symbol length 0 (symbol_cstr_len must be at least 1)", 0);
     pos += 2;
   }
-  pos += version === 1 ? 47 : 53; // reserved
-  const schemaDefLen = dv.getUint32(pos, true);
-  pos += 4 + schemaDefLen;
-  const repeated = (what: string): string[] => {
-    if (pos + 4 > m.length) fail(what);
-    const count = dv.getUint32(pos, true);
+  pos = 100; // reserved bytes up to the end of the fixed part
+  const left = () => m.length - pos;
+  const u32 = (what: string): number => {
+    if (left() < 4) bad(pos, `the ${m.length}-byte metadata ends inside ${what}`);
+    const v = dv.getUint32(pos, true);
     pos += 4;
-    if (pos + count * symbolLen > m.length) fail(what);
+    return v;
+  };
+  const schemaDefAt = pos;
+  const schemaDefLen = u32("schema_definition_length");
+  if (schemaDefLen > left()) bad(schemaDefAt, `schema definition length ${schemaDefLen} exceeds the ${left()} bytes left in the metadata`, schemaDefLen);
+  pos += schemaDefLen;
+  const repeated = (what: string): string[] => {
+    const at = pos;
+    const count = u32(`the ${what} count`);
+    if (count > left() / symbolLen) bad(at, `${count} ${what} of ${symbolLen} bytes do not fit in the ${left()} bytes left in the metadata`, count);
     const out: string[] = [];
     for (let i = 0; i < count; i++, pos += symbolLen) out.push(cstr(m, pos, symbolLen));
     return out;
   };
   const symbols = repeated("symbols");
-  const partial = repeated("partial");
-  const notFound = repeated("not_found");
-  if (pos + 4 > m.length) fail("mappings");
-  const mappingCount = dv.getUint32(pos, true);
-  pos += 4;
+  const partial = repeated("partial symbols");
+  const notFound = repeated("not-found symbols");
+  const mappingsAt = pos;
+  const mappingCount = u32("the mapping count");
+  if (mappingCount > left() / (symbolLen + 4)) bad(mappingsAt, `${mappingCount} symbol mappings do not fit in the ${left()} bytes left in the metadata`, mappingCount);
   const mappings: DbnSymbolMapping[] = [];
   for (let i = 0; i < mappingCount; i++) {
-    if (pos + symbolLen + 4 > m.length) fail(`mapping ${i}`);
+    if (left() < symbolLen) bad(pos, `the metadata ends inside mapping ${i}`);
     const rawSymbol = cstr(m, pos, symbolLen);
     pos += symbolLen;
-    const n = dv.getUint32(pos, true);
-    pos += 4;
-    if (pos + n * (8 + symbolLen) > m.length) fail(`mapping ${i} intervals`);
+    const intervalsAt = pos;
+    const n = u32(`the interval count of mapping ${i}`);
+    if (n > left() / (8 + symbolLen)) bad(intervalsAt, `${n} intervals of mapping ${i} (${rawSymbol}) do not fit in the ${left()} bytes left in the metadata`, n);
     const intervals: DbnMappingInterval[] = [];
     for (let j = 0; j < n; j++) {
       const startDate = isoDate(dv.getUint32(pos, true));
@@ -833,98 +1039,253 @@ export function isZstd(bytes: Uint8Array): boolean {
 /** Decodes DBN bytes (plain or zstd) into record columns. */
 export function decodeDbn(bytes: Uint8Array, options: DbnDecodeOptions = {}): DbnFile {
   checkOptionKeys(options as Record<string, unknown>, DECODE_OPTION_KEYS, "decodeDbn options");
-  const chunk = Math.max(4096, options.chunkBytes ?? 1 << 20);
-  let offset = 0;
-  const next = (): Uint8Array | undefined => {
-    if (offset >= bytes.length) return undefined;
-    const part = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
-    offset += part.length;
-    return part;
-  };
-  return decodeChunks(next, bytes.length, options.source ?? "<bytes>", options.onCorrupt ?? "throw");
+  const source: ByteSource = { size: bytes.length, read: (pos, n) => bytes.subarray(pos, Math.min(bytes.length, pos + n)) };
+  return decodeSourceBytes(source, options.source ?? "<bytes>", options);
 }
 
 /**
  * Reads and decodes a `.dbn` or `.dbn.zst` file (compression is detected from the bytes). The
  * file is read in `chunkBytes` pieces, so neither the compressed nor the uncompressed file is
- * ever held whole in memory; only the decoded columns are.
+ * ever held whole in memory; only the decoded columns are. A missing path is `FILE_NOT_FOUND`, a
+ * folder `IS_A_DIRECTORY`, an unreadable file `PERMISSION_DENIED`.
  */
 export function readDbnFile(path: string, options: Omit<DbnDecodeOptions, "source"> = {}): DbnFile {
   checkOptionKeys(options as Record<string, unknown>, DECODE_OPTION_KEYS, "readDbnFile options");
-  const chunk = Math.max(4096, options.chunkBytes ?? 1 << 20);
+  checkReadableFile(path, "DBN file");
   let fd: number;
   let total: number;
   try {
     fd = openSync(path, "r");
     total = fstatSync(fd).size;
   } catch (error) {
-    throw new LabError({ code: "FILE_NOT_FOUND", message: `cannot read DBN file ${path}: ${(error as Error).message}`, hint: "check the path (relative paths start at the current directory)", context: { file: path }, cause: error });
+    throw filesystemError(error, path, "DBN file");
   }
   try {
-    const next = (): Uint8Array | undefined => {
-      // A fresh buffer per chunk: the zstd decoder may keep a reference to unfinished input.
-      const buf = new Uint8Array(chunk);
-      const n = readSync(fd, buf, 0, chunk, null);
-      return n === 0 ? undefined : buf.subarray(0, n);
+    const source: ByteSource = {
+      size: total,
+      read: (pos, n) => {
+        // A fresh buffer per read: the zstd decoder may keep a reference to unfinished input.
+        const buf = new Uint8Array(Math.max(0, Math.min(n, total - pos)));
+        let got = 0;
+        while (got < buf.length) {
+          const r = readSync(fd, buf, got, buf.length - got, pos + got);
+          if (r === 0) break;
+          got += r;
+        }
+        return got === buf.length ? buf : buf.subarray(0, got);
+      },
     };
-    return decodeChunks(next, total, path, options.onCorrupt ?? "throw");
+    return decodeSourceBytes(source, path, options);
   } finally {
     closeSync(fd);
   }
 }
 
-function decodeChunks(next: () => Uint8Array | undefined, total: number, source: string, onCorrupt: "throw" | "keep"): DbnFile {
-  const decoder = new DbnStreamDecoder(source);
+/** Random access to the (possibly compressed) input: bytes in memory or a file read in place. */
+interface ByteSource {
+  readonly size: number;
+  /** Up to `n` bytes at `pos` (fewer at the end). */
+  read(pos: number, n: number): Uint8Array;
+}
+
+function decodeSourceBytes(src: ByteSource, source: string, options: Omit<DbnDecodeOptions, "source">): DbnFile {
+  const chunk = Math.max(4096, options.chunkBytes ?? 1 << 20);
+  const onCorrupt = options.onCorrupt ?? "throw";
+  const compressed = isZstd(src.read(0, 4));
+  const plan = compressed ? planZstd(src) : undefined;
+  const decoder = new DbnStreamDecoder(source, { onBadRecords: options.onBadRecords ?? "keep", maxBytes: plan ? plan.decodedBound : src.size });
   let failure: LabError | undefined;
   let compressedOffset = 0;
-  let compressed = false;
   try {
-    let part = next();
-    compressed = part !== undefined && isZstd(part);
-    if (compressed) {
+    if (plan) {
       const zstd = new Decompress((data) => decoder.push(data));
-      let o = 0;
-      while (part !== undefined) {
+      const patches = plan.patches;
+      let nextPatch = 0;
+      for (let o = 0; o < plan.feedEnd; ) {
         compressedOffset = o;
-        const end = o + part.length;
+        const end = Math.min(plan.feedEnd, o + chunk);
+        let part = src.read(o, end - o);
+        if (nextPatch < patches.length && patches[nextPatch]!.at < end) {
+          part = part.slice();
+          for (; nextPatch < patches.length && patches[nextPatch]!.at < end; nextPatch++) part[patches[nextPatch]!.at - o] = patches[nextPatch]!.value;
+        }
         try {
-          zstd.push(part, end >= total);
+          zstd.push(part, end >= src.size);
         } catch (error) {
           if (error instanceof LabError) throw error;
           const eof = (error as { code?: number }).code === 5;
           throw new LabError({
             code: eof ? "DBN_TRUNCATED" : "DBN_CORRUPT",
-            message: `${source}: ${eof ? "zstd stream ends early (file truncated)" : `corrupt zstd data (${(error as Error).message})`} in compressed bytes ${o}-${end} of ${total}; ${decoder.recordsDecoded} records decoded before it (uncompressed byte ${decoder.bytesConsumed})`,
-            hint: eof ? "the file was cut short (interrupted download or copy); the records before it are intact" : "the file is damaged; download it again. The records before the damage are intact",
-            context: { file: source, compressedOffset: o, byteOffset: decoder.bytesConsumed, recordIndex: decoder.recordsDecoded },
+            message: `${source}: ${eof ? "zstd stream ends early (file truncated)" : `corrupt zstd data (${(error as Error).message})`} in compressed bytes ${o}-${end} of ${src.size}; ${decoder.recordsDecoded} records decoded before it (uncompressed byte ${decoder.bytesConsumed})`,
+            hint: eof ? keepHint("the file was cut short (interrupted download or copy)", decoder.recordsDecoded, "cut") : keepHint("the file is damaged", decoder.recordsDecoded, "damage"),
+            context: { file: source, compressedOffset: o, byteOffset: decoder.bytesConsumed, recordIndex: decoder.recordsDecoded, reason: eof ? `zstd stream ends early (compressed bytes ${o}-${end} of ${src.size})` : `corrupt zstd data in compressed bytes ${o}-${end}` },
             cause: error,
           });
         }
         o = end;
-        part = next();
+      }
+      if (plan.stop) {
+        const { code, at, reason } = plan.stop;
+        throw new LabError({
+          code,
+          message: `${source}: ${reason} at compressed byte ${at} of ${src.size}; ${decoder.recordsDecoded} records decoded before it (uncompressed byte ${decoder.bytesConsumed})`,
+          hint: code === "DBN_TRUNCATED" ? keepHint("the file was cut short (interrupted download or copy)", decoder.recordsDecoded, "cut") : keepHint("the file is damaged", decoder.recordsDecoded, "damage"),
+          context: { file: source, compressedOffset: at, byteOffset: decoder.bytesConsumed, recordIndex: decoder.recordsDecoded, reason: `${reason} at compressed byte ${at}` },
+        });
       }
     } else {
-      while (part !== undefined) {
-        decoder.push(part);
-        part = next();
-      }
+      for (let o = 0; o < src.size; o += chunk) decoder.push(src.read(o, chunk));
     }
     decoder.finish();
   } catch (error) {
     if (!(error instanceof LabError)) throw error;
     failure = error;
-    if (compressed && failure.context.compressedOffset === undefined) {
-      failure = new LabError({ code: failure.code, message: `${failure.message} (compressed bytes from ${compressedOffset})`, hint: failure.hint, context: { ...failure.context, compressedOffset } });
-    }
+  }
+  if (failure === undefined) return decoder.result(compressed);
+  const cutOrDamage = failure.code === "DBN_TRUNCATED" || failure.code === "DBN_CORRUPT";
+  if (cutOrDamage && decoder.metadata === undefined && failure.context.recordIndex === 0 && !/DBN header/.test(failure.message)) {
+    throw new LabError({
+      code: failure.code,
+      message: `${source} ends inside the DBN header (${failure.message.replace(`${source}: `, "")})`,
+      hint: "the metadata header is incomplete, so nothing in the file can be decoded: download or copy it again",
+      context: { ...failure.context, reason: "cut inside the metadata header" },
+      cause: failure,
+    });
+  }
+  // Only a cut or damage after a readable header leaves records worth keeping; everything else
+  // (a bad header, a rejected record) is the answer itself.
+  if (!cutOrDamage || decoder.metadata === undefined) throw failure;
+  if (compressed && failure.context.compressedOffset === undefined) {
+    failure = new LabError({ code: failure.code, message: `${failure.message} (compressed bytes from ${compressedOffset})`, hint: failure.hint, context: { ...failure.context, compressedOffset } });
   }
   const file = decoder.result(compressed);
-  if (failure !== undefined) {
-    if (decoder.metadata === undefined && failure.code !== "DBN_TRUNCATED" && failure.code !== "DBN_CORRUPT") throw failure;
-    if (onCorrupt === "keep") return { ...file, corruption: failure };
-    Object.defineProperty(failure, PARTIAL, { value: file, enumerable: false });
-    throw failure;
+  if (onCorrupt === "keep") return { ...file, corruption: failure };
+  Object.defineProperty(failure, PARTIAL, { value: file, enumerable: false });
+  throw failure;
+}
+
+// ---------------------------------------------------------------------------- zstd frame plan
+
+const ZSTD_BLOCK_MAX = 1 << 17;
+/** Windows up to this size are left as the encoder wrote them (every real encoder setting fits). */
+const ZSTD_WINDOW_KEEP = 1 << 20;
+
+interface ZstdPlan {
+  /** Header bytes to rewrite before the decoder sees them, ascending. */
+  patches: { at: number; value: number }[];
+  /** Compressed bytes to feed; less than the file when the walk found where the format breaks. */
+  feedEnd: number;
+  /** Why feeding stops at `feedEnd` (after the decoder has produced everything before it). */
+  stop?: { code: "DBN_TRUNCATED" | "DBN_CORRUPT"; at: number; reason: string };
+  /** Upper bound of the decoded length: no frame can produce more than its blocks allow. */
+  decodedBound: number;
+}
+
+/**
+ * Walks the zstd frames and block headers (3 bytes read per block, nothing decompressed) to bound
+ * what each frame can decode to: a raw or RLE block says its size, a compressed block is at most
+ * 128 KiB. The decoder allocates a window the size the frame header claims (the content size for
+ * single-segment frames), which a flipped byte can make gigabytes; a claim above both 1 MiB and
+ * the frame's bound is rewritten to the bound. That is lossless: no back-reference can reach
+ * further than the bytes the frame decodes to. Every pass of the loops advances by at least 3
+ * bytes, so a walk takes at most size / 3 steps.
+ */
+function planZstd(src: ByteSource): ZstdPlan {
+  const patches: { at: number; value: number }[] = [];
+  let decodedBound = 0;
+  const result = (feedEnd: number, stop?: ZstdPlan["stop"]): ZstdPlan => ({ patches, feedEnd, decodedBound, ...(stop ? { stop } : {}) });
+  let p = 0;
+  while (p < src.size) {
+    const head = src.read(p, 18);
+    if (head.length < 8) return result(p, { code: "DBN_TRUNCATED", at: p, reason: "zstd stream ends inside a frame header" });
+    const magic = u32le(head, 0);
+    if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) {
+      p += 8 + u32le(head, 4);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) return result(p, { code: "DBN_CORRUPT", at: p, reason: `no zstd frame where one must start (bytes ${Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ")})` });
+    const flags = head[4]!;
+    if ((flags & 8) !== 0) return result(p, { code: "DBN_CORRUPT", at: p + 4, reason: "zstd frame header with its reserved bit set" });
+    const single = (flags >> 5) & 1;
+    const fcsFlag = flags >> 6;
+    const dictBytes = [0, 1, 2, 4][flags & 3]!;
+    const fcsBytes = fcsFlag ? 1 << fcsFlag : single;
+    const fcsAt = 6 - single + dictBytes;
+    const headerLen = fcsAt + fcsBytes;
+    if (head.length < headerLen) return result(p, { code: "DBN_TRUNCATED", at: p, reason: "zstd stream ends inside a frame header" });
+    let fcs = 0;
+    for (let i = fcsBytes - 1; i >= 0; i--) fcs = fcs * 256 + head[fcsAt + i]!;
+    if (fcsFlag === 1) fcs += 256;
+    let window = fcs;
+    if (!single) {
+      const base = 2 ** (10 + (head[5]! >> 3));
+      window = base + (base / 8) * (head[5]! & 7);
+    }
+    let q = p + headerLen;
+    let bound = 0;
+    let complete = false;
+    let fault: string | undefined;
+    let cut = false;
+    for (;;) {
+      const bh = src.read(q, 3);
+      if (bh.length < 3) {
+        cut = true;
+        break;
+      }
+      const h = bh[0]! | (bh[1]! << 8) | (bh[2]! << 16);
+      const type = (h >> 1) & 3;
+      const size = h >>> 3;
+      if (type === 3) {
+        fault = "zstd block of the reserved type";
+        break;
+      }
+      if (size > ZSTD_BLOCK_MAX) {
+        fault = `zstd block of ${size} bytes (at most ${ZSTD_BLOCK_MAX})`;
+        break;
+      }
+      const body = type === 1 ? 1 : size;
+      if (q + 3 + body > src.size) {
+        cut = true;
+        break;
+      }
+      bound += type === 2 ? ZSTD_BLOCK_MAX : size;
+      q += 3 + body;
+      if ((h & 1) === 1) {
+        complete = true;
+        q += ((flags >> 2) & 1) * 4; // content checksum
+        break;
+      }
+    }
+    decodedBound += bound;
+    if (window > Math.max(bound, ZSTD_WINDOW_KEEP)) {
+      if (single) {
+        // The content size is the window here; write the bound in the same field width.
+        const value = Math.max(bound, fcsFlag === 1 ? 256 : 0);
+        let v = fcsFlag === 1 ? value - 256 : value;
+        for (let i = 0; i < fcsBytes; i++, v = Math.floor(v / 256)) patches.push({ at: p + fcsAt + i, value: v % 256 });
+      } else {
+        patches.push({ at: p + 5, value: windowDescriptor(bound) });
+      }
+    }
+    if (fault !== undefined) return result(q, { code: "DBN_CORRUPT", at: q, reason: fault });
+    // A cut inside a block: the decoder reports it (after decoding every complete block).
+    if (cut || !complete) return result(src.size);
+    p = q;
   }
-  return file;
+  return result(src.size);
+}
+
+/** The smallest zstd window descriptor whose window holds `bytes` (at least 1 KiB). */
+function windowDescriptor(bytes: number): number {
+  for (let exponent = 0; exponent < 32; exponent++) {
+    const base = 2 ** (10 + exponent);
+    for (let mantissa = 0; mantissa < 8; mantissa++) if (base + (base / 8) * mantissa >= bytes) return (exponent << 3) | mantissa;
+  }
+  return 0xff;
+}
+
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** A one-line description of the metadata, for logs and CLI output. */

@@ -95,10 +95,7 @@ registerFormat("binance-csv", {
 registerFormat("dbn", {
   description: "Databento DBN v1-v3 (.dbn/.dbn.zst): MBO, MBP-1/10, TBBO, trades; tick size from the file's definitions or --tick-size",
   extensions: [".dbn", ".dbn.zst"],
-  read: async (path, o) => {
-    const batch = readDbn(path, o.instrument ? { instrument: o.instrument } : {});
-    return o.shared ? toShared(batch) : batch;
-  },
+  read: async (path, o) => readDbn(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}) }),
 });
 registerFormat("lobster", {
   description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",
