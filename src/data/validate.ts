@@ -364,7 +364,8 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
 
   // Reader issues first, then ours.
   const readIssuesPolicy = options.readIssuesPolicy;
-  const issues: QualityIssue[] = (read?.issues ?? []).map((x) => (readIssuesPolicy && x.policy !== readIssuesPolicy ? { ...x, policy: readIssuesPolicy } : x));
+  // Only rows the reader set aside take the caller's policy; its warnings (rounded times) stay warnings.
+  const issues: QualityIssue[] = (read?.issues ?? []).map((x) => (readIssuesPolicy && x.policy === "quarantine" && x.policy !== readIssuesPolicy ? { ...x, policy: readIssuesPolicy } : x));
   issues.push(...collector.issues(file, options.policy ?? {}, (cls, count) => describe(cls, count)));
   const rejectedIssues = issues.filter((x) => x.policy === "reject");
   if (rejectedIssues.length > 0 && (options.onReject ?? "throw") === "throw") throw rejectionError(file, rejectedIssues, firstReject);

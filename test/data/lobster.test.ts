@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { unzipSync } from "fflate";
-import { readLobster, EventKind, EventFlag } from "../../src/data/index.js";
+import { readLobster, EventKind, EventFlag, validate } from "../../src/data/index.js";
 import { formatNs, LabError } from "../../src/core/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 
@@ -65,7 +65,10 @@ describe("LOBSTER reader", () => {
     const backwards = [...text];
     backwards[10] = backwards[10]!.replace(/^\d+\.\d+/, "34199.5");
     const f2 = write("GOOG_2012-06-21_34200000_57600000_message_10b.csv", backwards);
-    expect(() => readLobster({ messages: f2, date: "2012-06-21" })).toThrow(/row 11, column time: 34199.5 is earlier than the previous row/);
+    // A time going backwards is kept as read; validate() reports it (exch-ts-order at batch row 10).
+    const kept = readLobster({ messages: f2, date: "2012-06-21" });
+    expect(kept.batch.length).toBe(100);
+    expect(validate(kept.batch, { onReject: "report" }).issues.find((x) => x.class === "exch-ts-order")).toMatchObject({ count: 1, samples: [expect.objectContaining({ row: 10 })] });
     const noDate = write("messages.csv", text);
     expect(() => readLobster({ messages: noDate })).toThrow(LabError);
     expect(readLobster({ messages: noDate, date: "2012-06-21", orderbook: false }).batch.length).toBe(100);
