@@ -171,6 +171,10 @@ function gzipPrefix(bytes: Uint8Array): Uint8Array {
   };
   const whole = tryPrefix(bytes.length);
   if (whole) return whole;
+  // A damaged checksum or length trailer (the last 8 bytes of a member): the data before it
+  // decodes whole, so try that before bisecting.
+  const withoutTrailer = bytes.length > 18 ? tryPrefix(bytes.length - 8) : undefined;
+  if (withoutTrailer) return withoutTrailer;
   let lo = 0;
   let hi = bytes.length;
   let best: Uint8Array = new Uint8Array(0);

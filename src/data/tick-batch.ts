@@ -21,6 +21,7 @@
  */
 import type { DbnBatchInfo } from "./dbn-tick.js";
 import { LabError, type InstrumentSpec } from "../core/index.js";
+import { attachReadReport, readReportOf } from "./quality.js";
 
 export const EventKind = {
   LevelSet: 1,
@@ -202,7 +203,11 @@ export function gatherRows(batch: TickBatch, indices: Int32Array): TickBatch {
 export function toShared(batch: TickBatch): TickBatch {
   const cols = allocateColumns(batch.length, true);
   for (const name of TICK_COLUMN_NAMES) (cols[name] as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
-  return tickBatch(cols, batch.instruments, batch.source);
+  const shared = tickBatch(cols, batch.instruments, batch.source);
+  // Same rows, so what the reader found (rows set aside, a cut file) still describes them.
+  const read = readReportOf(batch);
+  if (read) attachReadReport(shared, read);
+  return shared;
 }
 
 /** Bytes held by the batch's columns. */
