@@ -77,7 +77,7 @@ export async function readBinanceDepthCsv(path: string, options: BinanceCsvReadO
     const bits = [
       `CASE WHEN src_ts IS NULL THEN ${BAD.missingExchTs} WHEN exchTs IS NULL THEN ${BAD.exchTs} ELSE 0 END`,
       `CASE WHEN side IS NULL THEN ${BAD.side} ELSE 0 END`,
-      `CASE WHEN update_type IS NULL OR update_type NOT IN ('snap', 'set') THEN ${BAD.flags} ELSE 0 END`,
+      `CASE WHEN update_type IS NULL OR NOT list_contains(['snap', 'set'], update_type) THEN ${BAD.flags} ELSE 0 END`,
       `CASE WHEN instrument IS NULL THEN ${BAD.instrument} ELSE 0 END`,
       `CASE WHEN src_price IS NULL THEN ${BAD.missingPrice} WHEN priceTicks IS NULL OR NOT isfinite(priceTicks) THEN ${BAD.priceTicks} ELSE 0 END`,
       `CASE WHEN src_qty IS NULL THEN ${BAD.missingQty} WHEN qtyLots IS NULL OR NOT isfinite(qtyLots) THEN ${BAD.qtyLots} ELSE 0 END`,

@@ -686,6 +686,8 @@ async function readMapped(connection: DuckConnection, input: MappedInput, path: 
   const unit = options.timeUnit ?? (isTimestampType(m.exchTs!.type) ? "ns" : await guessUnit(connection, relation, m.exchTs!));
 
   // Inner query: source text per field and the parsed value; outer query: the bad-row bits.
+  // Set tests use list_contains, never IN (...): DuckDB plans a long IN list as a hash join, whose
+  // parallel probe does not keep the file's row order.
   const inner: string[] = [];
   const bits: string[] = [];
   const field = (key: MappingKey): SourceColumn | undefined => m[key];
@@ -708,7 +710,7 @@ async function readMapped(connection: DuckConnection, input: MappedInput, path: 
     const s = src("kind", "src_kind");
     // Names first; a code is cast only when no name matched (failed casts are the slow path).
     inner.push(`${caseSql(`lower(trim(CAST(${s} AS VARCHAR)))`, Object.fromEntries([...Object.entries(EventKind).map(([k, v]) => [k.toLowerCase(), v]), ...Object.entries(KIND_ALIASES)]), `TRY_CAST(${s} AS UTINYINT)`)} AS kind`);
-    bits.push(`CASE WHEN src_kind IS NULL THEN ${BAD.missingKind} WHEN kind IS NULL OR kind NOT IN (${Object.keys(EVENT_KIND_NAMES).join(",")}) THEN ${BAD.kind} ELSE 0 END`);
+    bits.push(`CASE WHEN src_kind IS NULL THEN ${BAD.missingKind} WHEN kind IS NULL OR NOT list_contains([${Object.keys(EVENT_KIND_NAMES).join(",")}], kind) THEN ${BAD.kind} ELSE 0 END`);
   } else {
     inner.push(`${defaultKind}::UTINYINT AS kind`);
   }
@@ -738,7 +740,7 @@ async function readMapped(connection: DuckConnection, input: MappedInput, path: 
     }
     const s = src(key, `src_${target}`);
     inner.push(`TRY_CAST(${s} AS DOUBLE) AS ${target}`);
-    const missingBit = missing ? `CASE WHEN kind IN (${missing.kinds.join(",")}) THEN ${missing.bit} ELSE 0 END` : "0";
+    const missingBit = missing ? `CASE WHEN list_contains([${missing.kinds.join(",")}], kind) THEN ${missing.bit} ELSE 0 END` : "0";
     bits.push(`CASE WHEN ${s} IS NULL OR isnan(${target}) THEN ${missingBit} WHEN ${target} IS NULL OR NOT isfinite(${target}) THEN ${bit} ELSE 0 END`);
   };
   numeric("price", "priceTicks", BAD.priceTicks, { bit: BAD.missingPrice, kinds: PRICED_KINDS });
@@ -887,7 +889,7 @@ export async function stageCsv(connection: DuckConnection, source: CsvSource, sq
 
 /** The finishStaged options every CSV reader passes: lines, the cut, rejected lines, raw text. */
 export function csvFinishOptions(source: CsvSource, rejected: RejectedLines | undefined): Pick<FinishOptions, "csv" | "truncated" | "rejected" | "csvLayout" | "rawValues"> {
-  const out: Pick<FinishOptions, "csv" | "truncated" | "rejected" | "csvLayout" | "rawValues"> = { csv: true, csvLayout: () => source.layout(), rawValues: (rows, names) => fetchRawRows(source.scan(), rows, names) };
+  const out: Pick<FinishOptions, "csv" | "truncated" | "rejected" | "csvLayout" | "rawValues"> = { csv: true, csvLayout: () => source.layout(), rawValues: (rows, names) => fetchRawRows(source.scan(), rows, names.filter((n) => source.columns.includes(n))) };
   if (source.truncated) out.truncated = source.truncated;
   if (rejected) out.rejected = rejected;
   return out;

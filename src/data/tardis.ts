@@ -157,7 +157,7 @@ function tardisSql(type: TardisDataType, relation: string, instrumentSql: string
     const snapshotText = type === "trades" ? "NULL" : `lower(${txt("is_snapshot")})`;
     const inner = `SELECT ${common}, ${kind} AS kind, ${sideSql} AS side, ${txt("side")} AS src_side, ${flags} AS flags, ${snapshotText} AS src_snapshot, TRY_CAST(${txt("price")} AS DOUBLE) AS priceTicks, ${txt("price")} AS src_price, TRY_CAST(${txt("amount")} AS DOUBLE) AS qtyLots, ${txt("amount")} AS src_qty, NULL::DOUBLE AS orderId, NULL::DOUBLE AS seq, ${aux} AS aux FROM ${relation}`;
     const sideBit = type === "trades" ? `(CASE WHEN side IS NULL THEN ${BAD.side} ELSE 0 END)` : `(CASE WHEN side IS NULL OR side = 0 THEN ${BAD.side} ELSE 0 END)`;
-    const snapshotBit = type === "trades" ? "0" : `(CASE WHEN src_snapshot IS NULL OR src_snapshot NOT IN ('true', 'false') THEN ${BAD.flags} ELSE 0 END)`;
+    const snapshotBit = type === "trades" ? "0" : `(CASE WHEN src_snapshot IS NULL OR NOT list_contains(['true', 'false'], src_snapshot) THEN ${BAD.flags} ELSE 0 END)`;
     return `SELECT ${outerColumns()}, CAST(${timeBits()} | ${sideBit} | ${snapshotBit} | ${instrumentBit} | ${numBits("src_price", "priceTicks", BAD.priceTicks, BAD.missingPrice)} | ${numBits("src_qty", "qtyLots", BAD.qtyLots, BAD.missingQty)} AS UINTEGER) AS bad FROM (${inner})`;
   }
   // Wide rows become several TickBatch rows through UNNEST of a list of level structs (order kept).
