@@ -555,9 +555,9 @@ function resolveMapping(schema: readonly SourceColumn[], mapping: ColumnMapping 
     if (!out[required]) {
       throw new LabError({
         code: "MISSING_COLUMN",
-        message: `${path}: no ${required} column in the header (row 0, line 1); columns are ${names.join(", ")}`,
-        hint: `name the timestamp column: { columns: { ${required}: "..." } }`,
-        context: { file: path, row: 0, line: 1, column: required },
+        message: `${path}: no ${required} column in the header (row 0, line 1); looked for ${DEFAULT_NAMES[required].join(", ")}; columns are ${names.join(", ")} (a normalized file has ${TICK_COLUMN_NAMES.join(", ")})`,
+        hint: `name the timestamp column: { columns: { ${required}: "..." } } (--columns '{"${required}":"..."}')`,
+        context: { file: path, row: 0, line: 1, column: required, expected: DEFAULT_NAMES[required].join(",") },
       });
     }
   }
@@ -741,7 +741,8 @@ async function readMapped(connection: DuckConnection, input: MappedInput, path: 
     const s = src(key, `src_${target}`);
     inner.push(`TRY_CAST(${s} AS DOUBLE) AS ${target}`);
     const missingBit = missing ? `CASE WHEN list_contains([${missing.kinds.join(",")}], kind) THEN ${missing.bit} ELSE 0 END` : "0";
-    bits.push(`CASE WHEN ${s} IS NULL OR isnan(${target}) THEN ${missingBit} WHEN ${target} IS NULL OR NOT isfinite(${target}) THEN ${bit} ELSE 0 END`);
+    const empty = isTextType(field(key)!.type) ? `${s} IS NULL` : `${s} IS NULL OR isnan(${target})`;
+    bits.push(`CASE WHEN ${empty} THEN ${missingBit} WHEN ${target} IS NULL OR NOT isfinite(${target}) THEN ${bit} ELSE 0 END`);
   };
   numeric("price", "priceTicks", BAD.priceTicks, { bit: BAD.missingPrice, kinds: PRICED_KINDS });
   numeric("qty", "qtyLots", BAD.qtyLots, { bit: BAD.missingQty, kinds: SIZED_KINDS });
