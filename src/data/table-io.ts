@@ -7,7 +7,9 @@
  * "strategy_lab", so DuckDB, Spark or pandas read it as is and we read it back without guessing.
  * User files go through SQL that parses every value with TRY_CAST (a bad cell becomes a bad-row
  * bit, never an exception halfway through), then through the exact tick/lot conversion and the
- * bad-row policy in staging.ts. Reads stream DuckDB chunks into preallocated typed arrays.
+ * bad-row policy in staging.ts. CSV files are prepared by csv-source.ts first (header, dialect,
+ * compression, a cut at the end), so DuckDB never guesses the dialect from a sample. Reads stream
+ * DuckDB chunks into typed arrays presized from the file's row count, bounded by its size.
  */
 import { open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
@@ -46,9 +48,14 @@ export interface ReadTableOptions {
   format?: TableFormat;
   /** Column mapping; unmapped fields are looked up by their normalized or usual names. */
   columns?: ColumnMapping;
-  /** The instrument of every row (when there is no symbol column). Inferred from the data if absent. */
+  /**
+   * The instrument of every row. With a symbol column, rows are matched by its symbol; when the
+   * file never spells that symbol, the file must hold one symbol (rows with another are bad rows).
+   * Without `instrument`/`instruments`: one instrument per symbol in the file (venue UNKNOWN, the
+   * finest decimal grid seen), or one named after the file when there is no symbol column.
+   */
   instrument?: InstrumentSpec | InstrumentSpecInit;
-  /** Instruments matched by the symbol column. */
+  /** Instruments matched by the symbol column (a row with another symbol is a bad row). */
   instruments?: readonly (InstrumentSpec | InstrumentSpecInit)[];
   /** Unit of integer/decimal epoch timestamps. @default guessed from the digit count */
   timeUnit?: TimeUnit;
@@ -59,7 +66,7 @@ export interface ReadTableOptions {
   /** Allocate SharedArrayBuffer columns. @default false */
   shared?: boolean;
   progress?: ProgressSink;
-  /** CSV field delimiter. @default auto-detected */
+  /** CSV field delimiter. @default the most frequent of , tab ; | in the header line */
   delimiter?: string;
 }
 
@@ -419,7 +426,7 @@ async function readCsvTable(path: string, options: ReadTableOptions): Promise<Ti
   }
 }
 
-/** Reads normalized Parquet (written by `writeParquet`) straight into TickBatch columns. */
+/** Reads normalized Parquet (written by `writeParquet`) straight into TickBatch columns; damaged files as in `readTable`. */
 export async function readParquet(path: string, options: Omit<ReadTableOptions, "format"> = {}): Promise<TickBatch> {
   return readTable(path, { ...options, format: "parquet" });
 }
@@ -793,7 +800,8 @@ export async function fetchRawRows(relation: string, rows: readonly number[], na
 /**
  * Reads an Arrow IPC file (file or stream format): written by `writeArrowFile` (exact), or a
  * user's with a column mapping. A 0-byte file is EMPTY_FILE, another format WRONG_FORMAT, a file
- * that is cut off (the file format ends with "ARROW1") or whose structure is damaged BAD_FILE
+ * that is cut off (the file format ends with "ARROW1", a stream with its end-of-stream marker) or
+ * whose structure is damaged BAD_FILE
  * naming the file; record batches that claim more rows than their buffers hold are BAD_FILE
  * before anything is allocated for them. Columns of the wrong type are SCHEMA_MISMATCH; value
  * problems follow `onBadRows` as in `readTable` (see `fromArrow`). Bytes changed inside column
@@ -814,6 +822,12 @@ export async function readArrowFile(path: string, options: ReadTableOptions = {}
   }
   if (fileFormat && (bytes.length < 12 || bytes.subarray(bytes.length - 6).toString("latin1") !== "ARROW1")) {
     throw new LabError({ code: "BAD_FILE", message: `${path} is not a complete Arrow IPC file (truncated): it ends at byte ${bytes.length.toLocaleString("en-US")} without its footer`, hint: "the file ends early or is damaged; re-export or re-download it", context: { file: path, row: 0, column: "*", byteOffset: bytes.length } });
+  }
+  const eos = bytes.length >= 8 && bytes.readUInt32LE(bytes.length - 8) === 0xffffffff && bytes.readUInt32LE(bytes.length - 4) === 0;
+  if (streamFormat && !eos) {
+    // Writers end a stream with an end-of-stream marker; without it the stream was cut, possibly
+    // between two record batches, where nothing else would show it.
+    throw new LabError({ code: "BAD_FILE", message: `${path} is not a complete Arrow IPC stream (truncated): it ends at byte ${bytes.length.toLocaleString("en-US")} without its end-of-stream marker`, hint: "the file ends early or is damaged; re-export or re-download it", context: { file: path, row: 0, column: "*", byteOffset: bytes.length } });
   }
   checkArrowMessages(bytes, path, fileFormat);
   const { tableFromIPC } = arrowLibrary();

@@ -314,6 +314,20 @@ describe("Arrow IPC", () => {
     }
   });
 
+  it("an IPC stream reads whole; cut between two record batches it is BAD_FILE (no end-of-stream marker)", async () => {
+    const table = toArrow(gen);
+    const batch = table.batches[0]!;
+    const two = new arrow.Table([batch.slice(0, 1500), batch.slice(1500)]);
+    const one = new arrow.Table([batch.slice(0, 1500)]);
+    const twoBytes = arrow.tableToIPC(two, "stream");
+    const oneBytes = arrow.tableToIPC(one, "stream");
+    const boundary = oneBytes.length - 8; // everything up to the first batch's end, without the marker
+    expect(Buffer.from(twoBytes.subarray(0, boundary)).equals(Buffer.from(oneBytes.subarray(0, boundary)))).toBe(true);
+    expect(hashBatch(await readTable(file("two.arrows", twoBytes)))).toBe(hashBatch(gen));
+    const cut = file("cut.arrows", twoBytes.subarray(0, boundary));
+    expect(await failure(readTable(cut))).toMatchObject({ code: "BAD_FILE", message: expect.stringContaining("end-of-stream marker") });
+  });
+
   it("a record batch claiming more rows than it holds is BAD_FILE before anything is sized by the claim", async () => {
     const original = readFileSync(arrowFile);
     const pattern = Buffer.alloc(8);
