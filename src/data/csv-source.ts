@@ -146,7 +146,13 @@ function checkText(head: Uint8Array, file: string, what: string): void {
   }
   const nul = head.indexOf(0);
   if (nul >= 0) {
-    throw new LabError({ code: "BAD_FILE", message: `${file} is not ${what}: binary data (a zero byte at offset ${nul})`, hint: "check that the path names the text file you meant (a compressed file must be gzip or zstd)", context: { file, row: 0, column: "*", byteOffset: nul } });
+    const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+    throw new LabError({
+      code: "BAD_FILE",
+      message: `${file} is not ${what}: ${utf16 ? "UTF-16 text" : `binary data (a zero byte at offset ${nul})`}`,
+      hint: utf16 ? "save the file as UTF-8 (most tools offer it when exporting CSV)" : "check that the path names the text file you meant (a compressed file must be gzip or zstd)",
+      context: { file, row: 0, column: "*", byteOffset: nul },
+    });
   }
 }
 
@@ -214,7 +220,6 @@ export async function openCsvSource(file: string, options: CsvSourceOptions): Pr
   let content: Content = disk;
   let memory: Uint8Array | undefined;
   let cutNote: string | undefined;
-  let cutChecksumOnly = false;
   let temp: string | undefined;
   try {
     const head = await disk.read(0, Math.min(size, HEAD_BYTES));
@@ -224,7 +229,6 @@ export async function openCsvSource(file: string, options: CsvSourceOptions): Pr
       memory = decoded.bytes;
       content = memoryContent(memory);
       if (decoded.cut) {
-        cutChecksumOnly = decoded.cut.checksumOnly;
         cutNote = decoded.cut.checksumOnly
           ? `the ${compression} stream decoded to its end but its checksum does not match (${decoded.cut.reason}): rows that still parse are kept and may be damaged`
           : `the ${compression} stream ends early or is damaged after ${decoded.cut.decodedBytes.toLocaleString("en-US")} decoded bytes (${decoded.cut.reason})`;
@@ -300,13 +304,13 @@ export async function openCsvSource(file: string, options: CsvSourceOptions): Pr
         await copyFile(file, temp);
         await truncate(temp, kept);
       }
-      return makeSource(file, temp, columns, delimiter, issue, cutChecksumOnly);
+      return makeSource(file, temp, columns, delimiter, issue);
     }
     if (memory) {
       temp = tempPath(file);
       await writeFile(temp, memory);
     }
-    return makeSource(file, temp ?? file, columns, delimiter, undefined, false);
+    return makeSource(file, temp ?? file, columns, delimiter, undefined);
   } catch (error) {
     if (temp) await rm(temp, { force: true });
     throw error;
@@ -319,7 +323,7 @@ function emptyFile(file: string, what: string): LabError {
   return new LabError({ code: "EMPTY_FILE", message: `${file} is empty (0 bytes); expected ${what} with a header line`, hint: "check the path, or re-download or re-export the file", context: { file, row: 0, column: "*" } });
 }
 
-function makeSource(file: string, path: string, columns: string[], delimiter: string, truncated: QualityIssue | undefined, _checksumOnly: boolean): CsvSource {
+function makeSource(file: string, path: string, columns: string[], delimiter: string, truncated: QualityIssue | undefined): CsvSource {
   const columnsSql = `{${columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ")}}`;
   let layout: Promise<CsvLayout & { records: number }> | undefined;
   const source: CsvSource = {
