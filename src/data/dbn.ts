@@ -20,19 +20,27 @@
  *   with `{ onBadRows: "quarantine" }` and reports one `truncated` issue. A cut exactly between
  *   two records (or between two zstd frames) leaves a valid, shorter file: DBN v2/v3 carry no
  *   record count to tell.
- * - Cut inside the metadata header: `DBN_TRUNCATED` whatever the options (nothing is decodable).
+ * - Cut inside the metadata header (or a metadata length longer than the stream):
+ *   `DBN_TRUNCATED` whatever the options (nothing is decodable).
  * - Damaged bytes the framing detects (a record length that is impossible or does not match its
  *   record type, corrupt zstd data, a zstd block header that breaks the format): `DBN_CORRUPT`,
  *   handled like a cut: the records before the damage are kept on request. Decoding does not
  *   resume after it: the record boundaries past that point cannot be trusted.
- * - A metadata header whose lengths or counts do not fit in the bytes there are (metadata length,
- *   schema definition length, symbol length 0, symbol/mapping/interval counts): `DBN_BAD_HEADER`
- *   naming the byte offset of the field. Not a DBN file or a version other than 1-3:
- *   `DBN_BAD_HEADER` / `DBN_VERSION`.
- * - A well-framed record with a value its kind cannot have (`onBadRecords`, see
- *   `DbnDecodeOptions`): an unknown rtype; an MBO/MBP/trade action other than A C M R T F N or a
+ * - A metadata header whose lengths or counts do not fit in the bytes there are (metadata length
+ *   under 100 bytes or over 1 GiB, schema definition length, symbol length 0, symbol / mapping /
+ *   interval counts): `DBN_BAD_HEADER` naming the byte offset of the field. Not a DBN file or a
+ *   version other than 1-3: `DBN_BAD_HEADER` / `DBN_VERSION`.
+ * - A well-framed record with a value its kind cannot have (`onBadRecords`; `readDbn` maps its
+ *   `onBadRows` to it: "reject" throws `MISSING_VALUE` / `BAD_VALUE` naming record index, byte
+ *   offset, field and raw value; "quarantine" leaves the record out and reports it; the
+ *   decoder's own default "keep" decodes it as is and lists it): an unknown rtype (its length
+ *   still frames it, so decoding goes on after it); an MBO/MBP/trade action other than A C M R T F N or a
  *   side other than A B N; an undefined price (i64 max) or size (u32 max) where the action needs
- *   one (A C M T F); a size with the top bit set (negative as a signed 32-bit number). DBN's own
+ *   one (A C M T F); a size with the top bit set (negative as a signed 32-bit number); a ts_recv
+ *   outside the query range in the metadata (Databento selects records by ts_recv in [start,
+ *   end)); a ts_event more than a day after ts_recv, or, outside a snapshot, more than a day
+ *   before it (a flipped high byte moves a time by years, and a replay's time grid spans them;
+ *   records flagged F_BAD_TS_RECV are exempt from the ts_event checks). DBN's own
  *   conventions are not problems: an undefined price on R (clear) or N, undefined book levels,
  *   status / statistics / imbalance / system / error / symbol-mapping / OHLCV records (counted in
  *   `counts.byRType` and `counts.skipped`, not decoded).
@@ -483,6 +491,7 @@ export class DbnStreamDecoder {
   private readonly onBadRecords: DbnBadRecordPolicy;
   private readonly maxBytes: number;
   private readonly bad: DbnBadRecords;
+  private window: RecvWindow | undefined;
 
   constructor(
     readonly source = "<bytes>",
@@ -591,6 +600,7 @@ export class DbnStreamDecoder {
     if (this.pendingLen < 8 + length) return 0;
     this.version = version;
     this.metadata = parseMetadata(version, buf.subarray(8, 8 + length), this.source);
+    this.window = recvWindow(this.metadata);
     this.bytesConsumed = 8 + length;
     this.recordsStart = this.bytesConsumed;
     return 8 + length;
@@ -618,7 +628,7 @@ export class DbnStreamDecoder {
         throw this.error("DBN_CORRUPT", `${this.source}: record ${this.recordsDecoded} at byte ${this.bytesConsumed} (rtype 0x${rtype.toString(16)}) is ${len} bytes, expected ${expect}`, keepHint("the file is corrupt from this point", this.recordsDecoded, "damage"), `record ${this.recordsDecoded} (rtype 0x${rtype.toString(16)}) is ${len} bytes, expected ${expect}`);
       }
       this.rtypeCounts[rtype]!++;
-      const problem = checkRecord(rtype, buf, dv, p);
+      const problem = checkRecord(rtype, buf, dv, p, this.window);
       if (problem !== undefined) {
         this.noteBad(problem, rtype, this.bytesConsumed + (p - start));
         if (this.onBadRecords === "quarantine") {
@@ -846,20 +856,75 @@ function keepHint(what: string, records: number, at: "cut" | "damage"): string {
 
 const isUndefPrice = (dv: DataView, at: number): boolean => dv.getUint32(at, true) === 0xffffffff && dv.getUint32(at + 4, true) === 0x7fffffff;
 
+/**
+ * The time window every record's ts_recv lies in: Databento selects a historical query's records
+ * by ts_recv in [start, end). Absent (live captures, no end) the check is skipped. Kept as u32
+ * words so the per-record check needs no BigInt.
+ */
+interface RecvWindow {
+  startHi: number;
+  startLo: number;
+  endHi: number;
+  endLo: number;
+  start: bigint;
+  end: bigint;
+}
+
+function recvWindow(m: DbnMetadata): RecvWindow | undefined {
+  if (m.end === null || m.end <= m.start) return undefined;
+  const word = (v: bigint, hi: boolean) => Number(hi ? v >> 32n : v & 0xffffffffn);
+  return { startHi: word(m.start, true), startLo: word(m.start, false), endHi: word(m.end, true), endLo: word(m.end, false), start: m.start, end: m.end };
+}
+
+/** How far ts_event may lie from ts_recv (real feeds: well under a second; snapshots: days before). */
+const EVENT_RECV_SLACK_NS = 86_400e9;
+const U64_MAX_WORD = 0xffffffff;
+
 /** The first value a well-framed record cannot have (module comment), or undefined. */
-function checkRecord(rtype: number, buf: Uint8Array, dv: DataView, p: number): RecordProblem | undefined {
+function checkRecord(rtype: number, buf: Uint8Array, dv: DataView, p: number, window: RecvWindow | undefined): RecordProblem | undefined {
   switch (rtype) {
     case DbnRType.Mbo:
-      return checkEvent(buf, dv, p + 24, p + 32, p + 38);
+      return checkEvent(buf, dv, p + 24, p + 32, p + 38) ?? checkTimes(dv, p + 40, buf[p + 36]!, p, window);
     case DbnRType.Mbp0:
-      return checkEvent(buf, dv, p + 16, p + 24, p + 28);
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkTimes(dv, p + 32, buf[p + 30]!, p, window);
     case DbnRType.Mbp1:
-      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 1);
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 1) ?? checkTimes(dv, p + 32, buf[p + 30]!, p, window);
     case DbnRType.Mbp10:
-      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 10);
+      return checkEvent(buf, dv, p + 16, p + 24, p + 28) ?? checkLevels(dv, p, 10) ?? checkTimes(dv, p + 32, buf[p + 30]!, p, window);
     default:
       return DBN_RTYPE_NAMES[rtype] === undefined ? { cls: "type-error", column: "rtype", value: `0x${rtype.toString(16)}`, what: "unknown record type" } : undefined;
   }
+}
+
+/**
+ * ts_recv inside the query window; ts_event at most a day after ts_recv, and (outside snapshots,
+ * whose orders may rest for days) at most a day before it. A flipped high byte of either moves
+ * it by years, and a replay's time grid would span them. Undefined times (u64 max) and records
+ * flagged F_BAD_TS_RECV (the venue says ts_recv is off) are left alone.
+ */
+function checkTimes(dv: DataView, recvPos: number, flags: number, p: number, window: RecvWindow | undefined): RecordProblem | undefined {
+  const rHi = dv.getUint32(recvPos + 4, true);
+  const rLo = dv.getUint32(recvPos, true);
+  if (rHi === U64_MAX_WORD && rLo === U64_MAX_WORD) return undefined;
+  if (window !== undefined) {
+    const beforeStart = rHi < window.startHi || (rHi === window.startHi && rLo < window.startLo);
+    const notBeforeEnd = rHi > window.endHi || (rHi === window.endHi && rLo >= window.endLo);
+    if (beforeStart || notBeforeEnd) {
+      const recv = dv.getBigUint64(recvPos, true);
+      return { cls: "local-ts-order", column: "ts_recv", value: recv.toString(), what: `ts_recv ${formatNs(recv)} lies outside the file's query range ${formatNs(window.start)} .. ${formatNs(window.end)} (the range Databento selected records by)` };
+    }
+  }
+  if ((flags & DbnFlag.BadTsRecv) !== 0) return undefined;
+  const eHi = dv.getUint32(p + 12, true);
+  const eLo = dv.getUint32(p + 8, true);
+  if (eHi === U64_MAX_WORD && eLo === U64_MAX_WORD) return undefined;
+  const lead = (eHi - rHi) * 4294967296 + (eLo - rLo); // ts_event - ts_recv; exact below 2^53, right in magnitude above
+  if (lead <= EVENT_RECV_SLACK_NS && (lead >= -EVENT_RECV_SLACK_NS || (flags & DbnFlag.Snapshot) !== 0)) return undefined;
+  const event = dv.getBigUint64(p + 8, true);
+  const recv = dv.getBigUint64(recvPos, true);
+  return lead > 0
+    ? { cls: "local-before-exch", column: "ts_event", value: event.toString(), what: `ts_event ${formatNs(event)} is more than a day after ts_recv ${formatNs(recv)}` }
+    : { cls: "exch-ts-order", column: "ts_event", value: event.toString(), what: `ts_event ${formatNs(event)} is more than a day before ts_recv ${formatNs(recv)} in a record outside a snapshot` };
 }
 
 /** Action, side, price and size of an MBO / MBP / trade record (side follows action in every layout). */
@@ -1098,7 +1163,16 @@ function decodeSourceBytes(src: ByteSource, source: string, options: Omit<DbnDec
   let compressedOffset = 0;
   try {
     if (plan) {
-      const zstd = new Decompress((data) => decoder.push(data));
+      // Errors of the record decoder pass through fzstd's push: told apart from fzstd's own.
+      let decoderError: unknown;
+      const zstd = new Decompress((data) => {
+        try {
+          decoder.push(data);
+        } catch (error) {
+          decoderError = error;
+          throw error;
+        }
+      });
       const patches = plan.patches;
       let nextPatch = 0;
       for (let o = 0; o < plan.feedEnd; ) {
@@ -1112,7 +1186,7 @@ function decodeSourceBytes(src: ByteSource, source: string, options: Omit<DbnDec
         try {
           zstd.push(part, end >= src.size);
         } catch (error) {
-          if (error instanceof LabError) throw error;
+          if (error === decoderError || error instanceof LabError) throw error;
           const eof = (error as { code?: number }).code === 5;
           throw new LabError({
             code: eof ? "DBN_TRUNCATED" : "DBN_CORRUPT",

@@ -404,6 +404,36 @@ describe("records with values their kind cannot have", () => {
     expect(side.context).toMatchObject({ record: 1, column: "side", value: "0x0" });
   });
 
+  it("timestamps a flipped high byte moves by years: rejected or left out, never replayed", () => {
+    // ts_recv outside the query range the file was selected by (2020-12-28T13:00Z .. 2020-12-29).
+    const recv = edit((_, b) => void (b[r1 + 47] = 0x19));
+    const e1 = catchError(() => readDbnBytes(recv, { instrument: ES, source: "recv.dbn" }));
+    expect(e1.code).toBe("BAD_VALUE");
+    expect(e1.context).toMatchObject({ record: 1, byteOffset: r1, column: "ts_recv", value: "1825333182114495152" });
+    expect(e1.message).toContain("outside the file's query range 2020-12-28T13:00:00.000000000Z .. 2020-12-29T00:00:00.000000000Z");
+    const kept = readDbnBytes(recv, { instrument: ES, source: "recv.dbn", onBadRows: "quarantine" });
+    expectPrefixRows(kept, good, 1);
+    expect(onlyIssue(kept)).toMatchObject({ class: "local-ts-order", count: 1, samples: [{ row: 1, column: "ts_recv", byteOffset: r1 }] });
+    // ts_event years after ts_recv, or (outside a snapshot) years before it.
+    const later = catchError(() => readDbnBytes(edit((_, b) => void (b[r1 + 15] = 0x19)), { instrument: ES }));
+    expect(later.context).toMatchObject({ record: 1, column: "ts_event", value: "1825333182114215473" });
+    const earlier = readDbnBytes(edit((_, b) => void (b[r0 + 15] = 0x10)), { instrument: ES, onBadRows: "quarantine" });
+    expect(onlyIssue(earlier)).toMatchObject({ class: "exch-ts-order", samples: [{ row: 0, column: "ts_event" }] });
+    expect(earlier.length).toBe(1);
+    // The same record marked as part of a snapshot (orders may rest for days) is kept.
+    const snapshot = readDbnBytes(edit((_, b) => {
+      b[r0 + 15] = 0x16; // ~ 2.3 years earlier
+      b[r0 + 36] |= 32;
+    }), { instrument: ES });
+    expect(snapshot.length).toBe(2);
+    // A backtest on such a file stops at the read instead of replaying a grid of years.
+    const path = join(TMP, "ts-flipped.dbn");
+    writeFileSync(path, edit((_, b) => void (b[r1 + 15] = 0x19)));
+    const run = spawnSync(process.execPath, [CLI, "backtest", "--strategy", "bidAskBounce", "--data", path, "--tick-size", "0.25", "--symbol", "ES"], { encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(2); // a LabError, not a crash
+    expect(run.stderr).toContain('error BAD_VALUE: ' + path + ': record 1 at byte 409 (mbo), field "ts_event"');
+  });
+
   it("DBN conventions stay as they are: a clear with no price, statistics records counted, not decoded", () => {
     // ESM4 starts with an R (clear) whose price is undefined: read under the default policy.
     const esm4 = readDbn(ESM4, { instrument: ES });
