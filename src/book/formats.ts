@@ -4,6 +4,7 @@
  * with a snapshot (src/book/binance-sync.ts); LOBSTER messages become a stream equal to LOBSTER's
  * own book only with its orderbook file (src/book/lobster-book.ts, lobster-l3.ts).
  */
+import { LabError } from "../core/index.js";
 import { attachReadReport, readBinanceRaw, readLobster, readReportOf, registerFormat, toShared, type FormatReadOptions, type LobsterData, type TickBatch } from "../data/index.js";
 import { binanceSyncedBatch } from "./binance-sync.js";
 import { lobsterL2Batch } from "./lobster-book.js";
@@ -17,7 +18,12 @@ function withReadReport(batch: TickBatch, data: LobsterData): TickBatch {
 }
 
 function readLobsterWithBook(path: string, o: FormatReadOptions): LobsterData {
-  return readLobster({ messages: path, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+  const data = readLobster({ messages: path, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.progress ? { progress: o.progress } : {}) });
+  if (!data.orderbook) {
+    // A zip cut before its orderbook member (its messages kept under quarantine), or a bare message CSV.
+    throw new LabError({ code: "NO_ORDERBOOK", message: `${path} holds no readable orderbook file; the lobster-l3/lobster-l2 formats rebuild LOBSTER's book from it`, hint: 'read the complete LOBSTER zip, or read the messages alone with --format lobster ({ format: "lobster" })', context: { file: path } });
+  }
+  return data;
 }
 
 registerFormat("lobster-l3", {

@@ -8,7 +8,7 @@
  * Common options (`FormatReadOptions`) are what the CLI can pass; a reader uses what applies
  * and ignores the rest. `instrument` is built from --symbol/--venue/--tick-size/--lot-size.
  */
-import { LabError, closestName, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
+import { LabError, closestName, isLabError, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
 import { readLobster } from "./lobster.js";
@@ -72,7 +72,16 @@ export async function readFile(path: string, options: FormatReadOptions & { form
   if (!name) {
     throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path}`, hint: `pass a format: ${formatNames().join(", ")}`, context: { file: path } });
   }
-  return getFormat(name).read(path, rest);
+  try {
+    return await getFormat(name).read(path, rest);
+  } catch (error) {
+    // Layers below a reader (a book rebuilt from the rows, a conversion) do not know the file:
+    // every error that leaves here names it.
+    if (isLabError(error) && error.context.file === undefined) {
+      throw new LabError({ code: error.code, message: `${path}: ${error.message}`, hint: error.hint, context: { ...error.context, file: path, format: name }, cause: error });
+    }
+    throw error;
+  }
 }
 
 const tableReader = (format: "parquet" | "csv" | "arrow", description: string, extensions: string[]): FormatReader => ({

@@ -939,6 +939,10 @@ export function readLobster(options: LobsterReadOptions): LobsterData {
     progress: options.progress,
   };
   const messages = parseMessages(messagePart, ctx);
+  if (messages.rowsRead === 0) {
+    // An empty message file is never a session: say so rather than return an empty day.
+    throw lobsterError("EMPTY_FILE", `${messagePart.file}: the message file has no rows`, messagePart.file, "check that the file was copied whole; LOBSTER message files hold one row per event");
+  }
 
   // The orderbook, aligned with the messages: row i of each is the same event.
   const bookIssues = new IssueCollector();
