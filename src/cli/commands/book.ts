@@ -10,7 +10,7 @@
 import type { Command } from "commander";
 import { syncBinanceDepth, verifyLobster } from "../../book/index.js";
 import { LabError, closestName } from "../../core/index.js";
-import { readBinanceRaw, readLobster } from "../../data/index.js";
+import { readBinanceRaw, readLobster, readReportOf, type TickBatch } from "../../data/index.js";
 import { cliProgress, output, parseIntegerOption, requireFile, type GlobalOptions } from "../util.js";
 
 /** Options `book verify` accepts; a format handler uses the ones that apply to it. */
@@ -23,6 +23,8 @@ export interface BookVerifyOptions extends GlobalOptions {
   symbol?: string;
   /** Positional file (binance-raw: the capture). */
   capture?: string;
+  /** reject (default) or quarantine: keep the good rows of a damaged file and report the rest. */
+  onBadRows?: string;
 }
 
 /** What every format handler returns (extra fields are printed too). */
@@ -48,6 +50,17 @@ export function bookVerifyFormats(): string[] {
   return [...handlers.keys()];
 }
 
+function badRowPolicy(o: BookVerifyOptions): "reject" | "quarantine" {
+  const p = o.onBadRows ?? "reject";
+  if (p !== "reject" && p !== "quarantine") throw new LabError({ code: "BAD_OPTION", message: `--on-bad-rows must be reject or quarantine, got "${p}"`, hint: "quarantine keeps the good rows and reports the bad ones", context: { option: "--on-bad-rows" } });
+  return p;
+}
+
+/** The reader's issues as plain rows for the verify output (a damaged file is verified on what was kept). */
+function readIssues(batch: TickBatch): { class: string; count: number; message: string }[] {
+  return (readReportOf(batch)?.issues ?? []).map((i) => ({ class: i.class, count: i.count, message: i.message }));
+}
+
 function need(value: string | undefined, option: string, format: string): string {
   if (value === undefined) throw new LabError({ code: "MISSING_OPTION", message: `book verify --format ${format} needs ${option}`, hint: `e.g. strategy-lab book verify --format ${format} ${option} <file>`, context: { option } });
   return value;
@@ -57,19 +70,19 @@ registerBookVerifyFormat("lobster", "LOBSTER message + orderbook files (CSV or z
   const messages = requireFile(need(o.messages, "--messages", "lobster"), "LOBSTER message file");
   const orderbook = o.orderbook === undefined ? undefined : requireFile(o.orderbook, "LOBSTER orderbook file");
   const progress = cliProgress(o);
-  const data = readLobster({ messages, ...(orderbook ? { orderbook } : {}), ...(o.date ? { date: o.date } : {}), ...(o.symbol ? { symbol: o.symbol } : {}), ...(progress ? { progress } : {}) });
+  const data = readLobster({ messages, onBadRows: badRowPolicy(o), ...(orderbook ? { orderbook } : {}), ...(o.date ? { date: o.date } : {}), ...(o.symbol ? { symbol: o.symbol } : {}), ...(progress ? { progress } : {}) });
   if (!data.orderbook) {
     throw new LabError({ code: "NO_ORDERBOOK", message: `${messages} holds no orderbook file`, hint: "pass --orderbook <file> (the *_orderbook_L.csv of the same download)", context: { file: messages } });
   }
   const levels = o.levels === undefined ? data.orderbook.levels : parseIntegerOption(o.levels, "--levels");
   const r = verifyLobster(data, { levels });
-  return { rows: r.rows, compared: r.compared, mismatches: r.mismatches, firstMismatch: r.firstMismatch, notComparable: r.notComparable, levels: r.levels };
+  return { rows: r.rows, compared: r.compared, mismatches: r.mismatches, firstMismatch: r.firstMismatch, notComparable: r.notComparable, levels: r.levels, readIssues: readIssues(data.batch) };
 });
 
 registerBookVerifyFormat("binance-raw", "Binance raw websocket capture (.gz): snapshot + depth diffs synced per Binance's rules vs every bookTicker with the same update id", (o) => {
   const file = requireFile(need(o.capture, "<capture.gz>", "binance-raw"), "Binance capture");
   const progress = cliProgress(o);
-  const capture = readBinanceRaw(file, progress ? { progress } : {});
+  const capture = readBinanceRaw(file, { onBadRows: badRowPolicy(o), ...(progress ? { progress } : {}) });
   const { report } = syncBinanceDepth(capture);
   // A cell here is one bookTicker; "not comparable" = bookTickers whose update id ends no applied diff.
   return {
@@ -86,6 +99,7 @@ registerBookVerifyFormat("binance-raw", "Binance raw websocket capture (.gz): sn
     resyncs: report.resyncs,
     inSyncAtEnd: report.inSyncAtEnd,
     readProblems: capture.problems,
+    readIssues: (capture.readReport?.issues ?? []).map((i) => ({ class: i.class, count: i.count, message: i.message })),
   };
 });
 
@@ -98,6 +112,8 @@ function human(format: string, r: BookVerifyResult): string {
     `  not comparable:  ${r.notComparable} (levels that entered the window from beyond it)`,
   ];
   if (r.firstMismatch) lines.push(`  first mismatch:  ${JSON.stringify(r.firstMismatch)}`);
+  const issues = (r.readIssues ?? []) as { class: string; count: number; message: string }[];
+  for (const i of issues) lines.push(`  read issue:      ${i.class} ${i.count}: ${i.message}`);
   return lines.join("\n");
 }
 
@@ -115,6 +131,7 @@ export function register(program: Command): void {
     .option("--levels <n>", "levels per side to compare (LOBSTER: 1..L-1 compared, level L when knowable)")
     .option("--date <YYYY-MM-DD>", "session date when the file name does not carry it")
     .option("--symbol <symbol>", "instrument symbol when the file name does not carry it")
+    .option("--on-bad-rows <policy>", "reject (default) or quarantine: verify the good rows of a damaged file and list what was set aside")
     .option("--json", "print as JSON")
     .option("--quiet", "no progress bar")
     .action(async (capture: string | undefined, options: BookVerifyOptions) => {
