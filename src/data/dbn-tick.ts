@@ -24,6 +24,17 @@
  * Order ids are u64. While every id is below 2^53 they are stored exactly as numbers. If any id
  * is larger (or `orderIds: "remap"`), all ids are remapped to dense ids 1, 2, ... in order of first
  * appearance and `batch.dbn.orderIdTable[dense]` holds the original u64: never silently rounded.
+ *
+ * Damaged files (the kinds and their codes are listed in the DBN module comment), by `onBadRows`:
+ * "reject" (default) throws at a cut or damage (`DBN_TRUNCATED` / `DBN_CORRUPT`, hint naming the
+ * quarantine option) and at the first record with an impossible value (`MISSING_VALUE` /
+ * `BAD_VALUE` with the record index, byte offset, DBN field and raw value). "quarantine" returns
+ * every record decoded before a cut or damage with one `truncated` issue (byte offset, records
+ * kept), and leaves out records with impossible values, counted per issue class with samples
+ * (row = record index, column = DBN field, value = raw value, byteOffset) in the read report
+ * (`readReportOf(batch)`, merged by `validate()`). Left-out records are not kept as rows
+ * (`report.quarantine` stays unset): a record whose type, action, price or time is wrong has no
+ * faithful row form. A cut inside the metadata header fails under both policies.
  */
 import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../core/index.js";
 import { EventFlag, EventKind, allocateColumns, attachDbnInfo, sliceBatch, tickBatch, toShared, type TickBatch } from "./tick-batch.js";
