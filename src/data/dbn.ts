@@ -1220,7 +1220,7 @@ function decodeSourceBytes(src: ByteSource, source: string, options: Omit<DbnDec
   if (cutOrDamage && decoder.metadata === undefined && failure.context.recordIndex === 0 && !/DBN header/.test(failure.message)) {
     throw new LabError({
       code: failure.code,
-      message: `${source} ends inside the DBN header (${failure.message.replace(`${source}: `, "")})`,
+      message: `${source} ${failure.code === "DBN_TRUNCATED" ? "ends" : "is damaged"} inside the DBN header (${failure.message.replace(`${source}: `, "")})`,
       hint: "the metadata header is incomplete, so nothing in the file can be decoded: download or copy it again",
       context: { ...failure.context, reason: "cut inside the metadata header" },
       cause: failure,
