@@ -5,11 +5,11 @@
  * sample's own batch and the byte layout of the file (Databento's specification).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Decompress } from "fzstd";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
 import { TICK_COLUMN_NAMES, decodeDbn, readDbn, readDbnBytes, readDbnFile, readFile, readReportOf, type QualityIssue, type TickBatch } from "../../src/data/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
@@ -22,6 +22,7 @@ const MBO_DBN = join(DIR, "test_data.mbo.dbn");
 const ES = instrument({ symbol: "ES", venue: "GLBX", tickSize: "0.25", multiplier: 50 });
 const TMP = mkdtempSync(join(tmpdir(), "dbn-robust-"));
 const UNDEF_PRICE = 0x7fffffffffffffffn;
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 function catchError(fn: () => unknown): LabError {
   try {
