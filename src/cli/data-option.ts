@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { LabError, instrument, parseDuration, type InstrumentSpec } from "../core/index.js";
-import { generateTicks, readCatalog, readDbn, readFile, toShared, type TickBatch } from "../data/index.js";
+import { generateTicks, readCatalog, readFile, type TickBatch } from "../data/index.js";
 import { parseIntegerOption, requireFile } from "./util.js";
 
 export interface DataCliOptions {
@@ -21,6 +21,7 @@ export interface DataCliOptions {
   lotSize?: string;
   start?: string;
   end?: string;
+  onBadRows?: string;
 }
 
 /** Declares the `--data` family of options on a command (see the module comment). */
@@ -35,7 +36,8 @@ export function withDataOptions(command: Command): Command {
     .option("--start <time>", "catalog: first instant to read (ISO time or epoch)")
     .option("--end <time>", "catalog: end of the range to read (exclusive)")
     .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
-    .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001");
+    .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001")
+    .option("--on-bad-rows <policy>", "reject (default) or quarantine: run on the good rows of a damaged file (the rows set aside are reported with the run)");
 }
 
 export interface LoadDataOptions {
@@ -71,15 +73,9 @@ export async function loadDataOption(o: DataCliOptions, options: LoadDataOptions
   if (o.tickSize !== undefined || o.symbol !== undefined) {
     spec = instrument({ symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) });
   }
-  const lower = o.data.toLowerCase();
-  // DBN files are read directly when the format registry has no entry for them.
-  if (o.format === undefined && (lower.endsWith(".dbn") || lower.endsWith(".dbn.zst"))) {
-    try {
-      return await readFile(o.data, { shared, ...(spec ? { instrument: spec } : {}) });
-    } catch {
-      const batch = await readDbn(o.data);
-      return shared ? toShared(batch) : batch;
-    }
+  const onBadRows = o.onBadRows ?? "reject";
+  if (onBadRows !== "reject" && onBadRows !== "quarantine") {
+    throw new LabError({ code: "BAD_OPTION", message: `--on-bad-rows must be reject or quarantine, got "${onBadRows}"`, hint: "quarantine keeps the good rows of a damaged file, sets the bad ones aside and reports them with the run", context: { option: "--on-bad-rows" } });
   }
-  return readFile(o.data, { shared, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
+  return readFile(o.data, { shared, onBadRows, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
 }
