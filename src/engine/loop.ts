@@ -121,6 +121,23 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
  * run, so an optimizer worker's next trial reuses the optimized loop instead of deoptimizing on a
  * new closure.
  */
+/**
+ * Equity samples a run may take beyond twice its rows. The grid is sized by the data's time span,
+ * not its rows: one timestamp a flipped byte moved by years would otherwise make a grid of
+ * hundreds of millions of samples and exhaust memory. 5M samples is 58 days at one per second.
+ */
+const EQUITY_SAMPLE_BUDGET = 5_000_000;
+
+function equitySpanError(startT: number, interval: number, t: number): LabError {
+  const days = (t - startT) / 86_400e9;
+  return new LabError({
+    code: "TIME_SPAN_TOO_LONG",
+    message: `the data reaches ${days.toFixed(1)} days past the run's start: an equity sample every ${interval} ns over that span would take ${Math.round((t - startT) / interval).toLocaleString("en-US")} samples, more than the data's rows justify`,
+    hint: "check the data's timestamps (lab.data.validate(batch) reports times out of order; a damaged file can carry one far-off time), or pass a larger equityIntervalNs for a run that really spans months",
+    context: { option: "equityIntervalNs", spanNs: t - startT },
+  });
+}
+
 class EquitySampler implements ExchangeHooks {
   private readonly marks: Float64Array;
 
@@ -160,6 +177,8 @@ class FeedLoop {
   readonly startT = NaN;
   endT = NaN;
   nextSample = NaN;
+  /** Past this time the equity grid would outgrow the data (see EQUITY_SAMPLE_BUDGET). */
+  sampleLimitT = NaN;
   feedClamped = 0;
   private cursorsLeft: number;
   // Per-instrument cursors (generic path).
@@ -224,6 +243,9 @@ class FeedLoop {
     let next = Number(firstGrid - time.base);
     if (next < startT) next += interval;
     this.nextSample = next;
+    let rows = 0;
+    for (const st of streams) rows += st.length;
+    this.sampleLimitT = startT + interval * Math.max(EQUITY_SAMPLE_BUDGET, 2 * rows);
   }
 
   /**
@@ -382,7 +404,7 @@ class FeedLoop {
     const last = st.hasLast;
     const bhi = this.time.hi;
     const blo = this.time.lo;
-    const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts } = this;
+    const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts, sampleLimitT } = this;
     const exchangeTime = exchange.rowTime;
     const localTime = local.rowTime;
     let ep = this.exPos[0]!;
@@ -429,6 +451,7 @@ class FeedLoop {
       }
       if (src === 1 || src === 5) endT = t;
       while (nextSample < t) {
+        if (t > sampleLimitT) throw equitySpanError(this.startT, interval, t);
         this.sampler.sample(nextSample, -1);
         nextSample += interval;
       }
@@ -549,6 +572,7 @@ class FeedLoop {
       if (t === Infinity || (src !== 1 && src !== 5 && this.cursorsLeft === 0 && t > this.endT)) return false;
       if (src === 1 || src === 5) this.endT = t;
       while (this.nextSample < t) {
+        if (t > this.sampleLimitT) throw equitySpanError(this.startT, interval, t);
         this.sampler.sample(this.nextSample, -1);
         this.nextSample += interval;
       }
