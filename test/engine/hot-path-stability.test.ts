@@ -58,8 +58,8 @@ describe("hot-path stability", () => {
     expect(same).toEqual({ slice: true, shared: true, workerView: true, generatedL3: true, merged: true, lobster: true, databento: true });
   });
 
-  it("a long run after many short ones on slices allocates only per order, not per event", () => {
-    const { bytesPerEvent, orders } = runSliceScenario();
+  it("a long run after many short ones on slices allocates only per order, not per event", async () => {
+    const { bytesPerEvent, orders } = await runSliceScenario();
     // The run's own objects (orders, fills, result columns) come to ~8 bytes per event here;
     // boxed numbers in the event loop add 16 bytes per number per event (~110 in all).
     expect(orders).toBeGreaterThan(1_000);

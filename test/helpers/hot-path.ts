@@ -5,7 +5,7 @@
  * make the figure independent of machine load; without them it is the figure a user's process
  * gets, which is not.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./paths.js";
 
@@ -16,13 +16,25 @@ export interface SliceScenarioResult {
   deterministic: boolean;
 }
 
-/** Throws with the child's stderr if the scenario fails. */
-export function runSliceScenario(deterministic = true): SliceScenarioResult {
+/**
+ * Throws with the child's stderr if the scenario fails. Asynchronous: a test worker blocked for a
+ * minute loses its link to vitest ("Timeout calling onTaskUpdate"), and on a busy machine the
+ * scenario can take a good part of that.
+ */
+export function runSliceScenario(deterministic = true): Promise<SliceScenarioResult> {
   const args = [join(ROOT, "bench", "slice-scenario.mjs"), ...(deterministic ? ["--deterministic"] : [])];
-  // The timeout only stops a hung child: a run takes ~3 s on an idle machine, ~10 s on a busy one.
-  const child = spawnSync(process.execPath, args, { encoding: "utf8", cwd: ROOT, timeout: 300_000 });
-  if (child.status !== 0) throw new Error(`slice scenario failed (${child.status ?? child.signal}):\n${child.stderr}`);
-  const result = JSON.parse(child.stdout.trim().split("\n").pop()!) as SliceScenarioResult;
-  if (result.deterministic !== deterministic) throw new Error(`slice scenario ran with deterministic=${result.deterministic}, asked ${deterministic}`);
-  return result;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      if (status !== 0) return reject(new Error(`slice scenario failed (${status ?? signal}):\n${stderr}`));
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as SliceScenarioResult;
+      if (result.deterministic !== deterministic) return reject(new Error(`slice scenario ran with deterministic=${result.deterministic}, asked ${deterministic}`));
+      resolve(result);
+    });
+  });
 }

@@ -12,7 +12,7 @@ import { runSliceScenario } from "../helpers/hot-path.js";
 
 describe("load independence", () => {
   it("the slice scenario's bytes per event are the same while every core is busy", async () => {
-    const idle = runSliceScenario();
+    const idle = await runSliceScenario();
     // One hog more than there are cores, so the scenario's process never has a core to itself.
     const hogs = availableParallelism() + 1;
     const busy = await withCpuHogs(hogs, () => runSliceScenario());
