@@ -209,7 +209,7 @@ describe("L2Book differential test against a sorted-array reference", () => {
     expect(batch.length).toBe(1_000_000);
     const checks = replayAndCompare(batch, rng(1), 997);
     expect(checks).toBe(2_000_000);
-  }, 60_000);
+  });
 
   it("agrees on 1,200,000 adversarial events after every event (far prices, empty sides, snapshots, clears, BBO)", () => {
     let total = 0;
@@ -228,7 +228,7 @@ describe("L2Book differential test against a sorted-array reference", () => {
       replayAndCompare(batch, rng(seed + 100), 101);
     }
     expect(total).toBe(1_200_000);
-  }, 60_000);
+  });
 
   it("a small window (16 ticks) exercises overflow and re-centring on every few events", () => {
     // Same reference, but the book's dense window is tiny, so nearly every far level lives in the overflow.
@@ -249,7 +249,7 @@ describe("L2Book differential test against a sorted-array reference", () => {
       }
     }
     expect(batch.length).toBe(100_000);
-  }, 60_000);
+  });
 
   it("hand-worked example: BBO removes better levels, a snapshot replaces the book, clear(side)", () => {
     const b = new TickBatchBuilder();

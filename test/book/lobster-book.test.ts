@@ -75,7 +75,7 @@ describe("LOBSTER as an L2 stream", () => {
         if (b.flags[i]! & EventFlag.Hidden) hidden++;
       }
       expect([trades - hidden, hidden]).toEqual([data.counts.execute, data.counts.hiddenExecute]);
-    }, 60_000);
+    });
   }
 
   it("BookTimeline over the stream answers the book after any message", () => {
@@ -92,7 +92,7 @@ describe("LOBSTER as an L2 stream", () => {
         expect(book.qtyAtLevel(-1, k)).toBe(ob.askSize[msg * 10 + k]);
       }
     }
-  }, 60_000);
+  });
 
   it("halts (type 7) and empty levels (LOBSTER's dummy prices) on a hand-written two-level file", () => {
     // ReadMe: a halt is type 7 with price -1, quoting resumes with price 0, trading with price 1;

@@ -146,5 +146,5 @@ describe("strategy-lab new strategy", () => {
     const executed = cli("notebooks", "run", join(dir, "mean-revert.ipynb"), "--json");
     expect(executed.code, executed.stderr).toBe(0);
     expect((JSON.parse(executed.stdout) as { ok: boolean }[])[0]!.ok).toBe(true);
-  }, 180_000);
+  });
 });

@@ -31,7 +31,7 @@ describe("strategy-lab book verify", () => {
       // Every row compares levels 1..L-1 on both sides; level L too unless it just came into view.
       expect(out.compared).toBe(rows * 2 * level - (out.notComparable as number));
       expect(out.notComparable as number).toBeGreaterThan(0);
-    }, 60_000);
+    });
   }
 
   it("rejects an unknown format with a did-you-mean hint and a missing --messages with a one-line error", () => {

@@ -13,7 +13,7 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-beforeAll(() => buildDist(), 300_000);
+beforeAll(() => buildDist());
 
 describe("strategy-lab optimize", () => {
   const common = ["--evaluator", `${FIXTURES}#quadratic`, "--data", "generated", "--events", "5000", "--space", '{"x":{"min":0,"max":6,"step":1},"y":[0,0.5,1]}', "--objective", "score", "--workers", "2", "--json", "-q"];

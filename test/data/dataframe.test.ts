@@ -21,5 +21,5 @@ describe("toDataFrame", () => {
     expect(df.column("kind").values).toEqual(["Trade", "LevelSet"]);
     const fromTable = (await toDataFrame(toArrow(batch), { limit: 1 })) as { shape: number[] };
     expect(fromTable.shape).toEqual([1, 11]);
-  }, 120_000);
+  });
 });

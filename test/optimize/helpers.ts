@@ -2,7 +2,7 @@
  * Shared test helpers: building dist/ once (workers run compiled JavaScript, see
  * src/optimize/pool.ts), the fixture evaluator module, and small hand-made batches.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,16 +12,15 @@ import { ROOT, TEST_OUTPUT } from "../helpers/paths.js";
 
 export const FIXTURES = pathToFileURL(join(ROOT, "test", "optimize", "fixtures", "evaluators.mjs")).href;
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Compiles the package (tsc -p tsconfig.json) so worker threads find dist/optimize/worker.js.
  * Type errors elsewhere in the tree do not stop emitting; a lock keeps parallel test files from
- * compiling at the same time.
+ * compiling at the same time. Asynchronous, with generous limits: on a busy machine a build takes
+ * minutes, and a test worker blocked for a minute loses its link to vitest.
  */
-export function buildDist(): void {
+export async function buildDist(): Promise<void> {
   mkdirSync(TEST_OUTPUT, { recursive: true });
   const lock = join(TEST_OUTPUT, "optimize-build.lock");
   const started = Date.now();
@@ -30,17 +29,16 @@ export function buildDist(): void {
     try {
       fd = openSync(lock, "wx");
     } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { force: true });
-      if (Date.now() - started > 180_000) throw new Error("timed out waiting for another build");
-      sleep(200);
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { force: true });
+      if (Date.now() - started > 900_000) throw new Error("timed out waiting for another build");
+      await sleep(200);
     }
   }
   try {
-    try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
-    } catch {
+    await new Promise<void>((resolve) => {
       // Errors in files other than ours still emit JavaScript; the check below is what matters.
-    }
+      execFile(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, () => resolve());
+    });
     if (!existsSync(join(ROOT, "dist", "optimize", "worker.js"))) throw new Error("dist/optimize/worker.js was not built");
   } finally {
     closeSync(fd);

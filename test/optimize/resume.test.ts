@@ -46,7 +46,7 @@ async function sweep(store: string, log: string, resume: boolean): Promise<Sweep
   return JSON.parse(stdout) as SweepOutput;
 }
 
-beforeAll(() => buildDist(), 300_000);
+beforeAll(() => buildDist());
 
 describe("kill and resume", () => {
   it("resumes after SIGKILL with the uninterrupted run's exact results and no trial run twice", async () => {

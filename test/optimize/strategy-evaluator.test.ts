@@ -95,7 +95,7 @@ describe("strategy evaluator", () => {
 });
 
 describe("optimize with a registered strategy", () => {
-  beforeAll(() => buildDist(), 300_000);
+  beforeAll(() => buildDist());
 
   it("gives identical trials in this thread and on 2 workers", async () => {
     const strip = (ts: readonly TrialRecord[]) => ts.map(({ durationMs: _d, periodReturns, ...rest }) => ({ ...rest, periodReturns: Array.from(periodReturns ?? []) }));

@@ -40,7 +40,7 @@ function bruteBest(values: ArrayLike<number>, from: number, to: number): number 
   return best;
 }
 
-beforeAll(() => buildDist(), 300_000);
+beforeAll(() => buildDist());
 
 describe("walk-forward windows", () => {
   it("rolling windows with purge and embargo, by hand", () => {

@@ -52,6 +52,8 @@ const LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-netw
 async function inspect(browser: Browser, file: string, screenshot: string) {
   const url = pathToFileURL(file).href;
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // Navigation, screenshots and waits fail after this long (Playwright's default, 30 s, is a timing assertion on a busy machine).
+  page.setDefaultTimeout(300_000);
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
   const requests: string[] = [];
@@ -61,7 +63,7 @@ async function inspect(browser: Browser, file: string, screenshot: string) {
   page.on("pageerror", (err) => pageErrors.push(err.message));
   page.on("request", (req) => requests.push(req.url()));
   await page.goto(url, { waitUntil: "load" });
-  await page.waitForFunction(() => Array.from(document.querySelectorAll(".slab-plotly")).every((el) => el.querySelector(".main-svg") !== null), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll(".slab-plotly")).every((el) => el.querySelector(".main-svg") !== null), undefined, { timeout: 300_000 });
   const counts = await page.evaluate(() => ({
     plotlyDivs: document.querySelectorAll(".slab-plotly").length,
     plotlyDrawn: Array.from(document.querySelectorAll(".slab-plotly")).filter((el) => el.querySelectorAll(".main-svg").length > 0).length,
@@ -87,7 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))("tear sheet in a real browser", () => {
     // An equity curve alone (e.g. a strategy's returns from elsewhere) still gets the interactive chart.
     const equityOnly = tearSheet({ equity: { ts: full.equity.ts, equity: full.equity.equity }, title: "equity only" });
     const { file: equityFile } = exportHtml(equityOnly, join(TEST_OUTPUT, "tearsheet-browser-equity-only.html"));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 300_000 });
     try {
       const page = await inspect(browser, file, "tearsheet-browser.png");
       expect(page.consoleErrors).toEqual([]);
