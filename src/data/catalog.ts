@@ -1,25 +1,32 @@
 /**
  * The Parquet catalog: normalized TickBatch files partitioned Hive-style as
  * `<root>/venue=<venue>/symbol=<symbol>/date=<YYYY-MM-DD>/part-<first exchTs>-<uuid>.parquet` (date =
- * UTC day of the exchange time; files sort in time order), readable as is by DuckDB, Spark, Trino or ClickHouse. Each
+ * UTC day of the exchange time), readable as is by DuckDB, Spark, Trino or ClickHouse. Each
  * `venue=/symbol=` folder holds `instrument.json` (tick/lot sizes, fees) so prices read back
  * exactly. Columns in the files are the TickBatch columns; `instrument` is rebuilt at read time
  * from the partition (the files' own index is not trusted across writes).
  *
- * Writes are atomic per partition: everything is written into a temporary folder inside the
- * catalog root (same file system, so renames are atomic), then each new partition folder is
- * renamed into place, or, when the partition exists, each new file is (mode "append"), or the old
- * folder is swapped out (mode "replace"). A failure before the move leaves the catalog untouched
- * and the temporary folder removed; no reader ever sees a half-written file or partition.
+ * Commit (crash-safe per partition): each partition is ONE Parquet file. A write first puts the
+ * partition's new content beside it under a name no reader picks up (`_pending.*`: no `.parquet`
+ * suffix for globs, a leading `_` for Hive-style readers), fsyncs it, then renames it over the old
+ * file (or to a new name for a new partition). A rename is atomic, so at any moment, also after a
+ * kill at any point, every partition shows exactly its old content or exactly its new content, to
+ * `readCatalog` and to a third-party glob over `**\/*.parquet` alike. "append" merges the old file
+ * and the new rows into the pending file; "replace" writes the new rows only. Partitions written
+ * by earlier versions with several files per partition are merged into one on their next write
+ * (that one write is not atomic for them: the extra files are removed after the rename).
+ * One writer at a time per catalog (`_writer.lock`, naming the writing process); the next write
+ * removes whatever a killed writer left (its lock, pending files, empty folders).
  *
  * Reads list the partitions that match the symbols/venues/dates asked for (partition pruning in
  * JS), then let DuckDB push the exact ns range down to row-group statistics (`WHERE exchTs`).
- */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+ */import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
-import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
-import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
+import { errnoOf, writeError } from "../core/fs-errors.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
 import { copyBatchToFile, parquetOptions } from "./table-io.js";
 import { TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
@@ -28,8 +35,11 @@ export interface CatalogWriteOptions {
   /** "append" adds files to existing partitions; "replace" swaps the partitions written. @default "append" */
   mode?: "append" | "replace";
   progress?: ProgressSink;
-  /** Called after the data is in the temporary folder and before anything is moved (for tests and tooling). */
-  beforeCommit?: (tempDir: string, partitions: readonly string[]) => void | Promise<void>;
+  /**
+   * Called when every partition's new file is written beside the old one and before anything
+   * becomes visible (for tests and tooling); throwing here leaves the catalog unchanged.
+   */
+  beforeCommit?: (root: string, partitions: readonly string[]) => void | Promise<void>;
 }
 
 export interface CatalogPartition {
@@ -54,74 +64,443 @@ function checkName(kind: string, value: string): void {
   }
 }
 
-let counter = 0;
+/** Prefix of files a write has not committed yet: no reader lists them (see the module comment). */
+const PENDING = "_pending.";
+const LOCK = "_writer.lock";
+/** Parquet key-value metadata: the partition's row ranges by the write that added them, `[[first exchTs, rows], ...]`. */
+const SEGMENTS_KEY = "strategy_lab_segments";
+/**
+ * Test hook: `STRATEGY_LAB_FAULT_AFTER_COMMIT_STEP=k` makes a write kill its own process (SIGKILL)
+ * after the k-th rename/unlink of its commit (k = 0: before the first), to check what a kill leaves.
+ */
+export const COMMIT_FAULT_ENV = "STRATEGY_LAB_FAULT_AFTER_COMMIT_STEP";
 
-/** Writes a batch into the catalog at `root` (created if missing). */
+const NO_CHANGE = "nothing was changed in the catalog";
+
+/** Writes into one catalog from this process run one after another (another process gets CATALOG_BUSY). */
+const writers = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes a batch into the catalog at `root` (created if missing), one file per partition, each
+ * replaced by an atomic rename (see the module comment): a failure or a kill leaves every
+ * partition with its old or its new content. Filesystem faults are coded LabErrors naming the
+ * catalog or partition (PERMISSION_DENIED, READ_ONLY_FS, DISK_FULL, NOT_A_DIRECTORY, ...);
+ * another process writing the same catalog is CATALOG_BUSY.
+ */
 export async function writeCatalog(root: string, batch: TickBatch, options: CatalogWriteOptions = {}): Promise<CatalogWriteResult> {
   checkOptionKeys(options, ["mode", "progress", "beforeCommit"], "writeCatalog");
+  const key = resolve(root);
+  const run = (writers.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => writeLocked(root, batch, options));
+  writers.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (writers.get(key) === run) writers.delete(key);
+  }
+}
+
+interface StagedPartition {
+  dir: string;
+  /** Relative to the root. */
+  path: string;
+  pending: string;
+  /** File name the pending file is renamed to: the partition's current file, or a new name. */
+  target: string;
+  /** Further files of a partition written by an earlier version (several files per partition). */
+  obsolete: string[];
+}
+
+async function writeLocked(root: string, batch: TickBatch, options: CatalogWriteOptions): Promise<CatalogWriteResult> {
   const mode = options.mode ?? "append";
+  if (mode !== "append" && mode !== "replace") {
+    throw new LabError({ code: "BAD_OPTION", message: `writeCatalog mode must be "append" or "replace", got "${String(mode)}"`, hint: '"replace" swaps the partitions written, "append" adds rows to them', context: { option: "mode" } });
+  }
   for (const spec of batch.instruments) {
     checkName("venue", spec.venue);
     checkName("symbol", spec.symbol);
   }
-  await mkdir(root, { recursive: true });
-  // instrument.json must agree with what is already there: a changed tick size would silently
-  // reinterpret every stored tick count.
-  for (const spec of batch.instruments) {
-    const existing = await readInstrument(root, spec.venue, spec.symbol);
-    if (existing && (existing.tickSize !== spec.tickSize || existing.lotSize !== spec.lotSize)) {
-      throw new LabError({ code: "INSTRUMENT_MISMATCH", message: `${spec.venue}/${spec.symbol} is in the catalog with tick ${existing.tickSize} lot ${existing.lotSize}, not tick ${spec.tickSize} lot ${spec.lotSize}`, hint: "write it under another symbol name, or into another catalog", context: { symbol: spec.symbol } });
-    }
-  }
-  const temp = join(root, `.tmp-${process.pid}-${Date.now()}-${++counter}`);
-  await mkdir(temp, { recursive: true });
-  // Each partition is written as its own plain Parquet COPY of its rows in batch order.
-  // DuckDB's PARTITION_BY writer does not keep row order within a partition (rows of a chunk
-  // that straddles a day boundary came out behind the next chunk's), so partitioning is done here.
   try {
+    await mkdir(root, { recursive: true });
+  } catch (error) {
+    throw writeError(error, root, { what: "catalog folder", directory: true, note: NO_CHANGE });
+  }
+  const lock = await acquireLock(root);
+  let locked = true;
+  // Errors already in their final form (the caller's own, or a commit error naming what was written).
+  const asIs = new WeakSet<object>();
+  const pendingFiles: string[] = [];
+  const createdDirs: string[] = [];
+  let where = root;
+  try {
+    await sweepLeftovers(root);
+    // instrument.json must agree with what is already there: a changed tick size would silently
+    // reinterpret every stored tick count.
+    const newSpecs: InstrumentSpec[] = [];
+    for (const spec of batch.instruments) {
+      const existing = await readInstrument(root, spec.venue, spec.symbol);
+      if (existing && (existing.tickSize !== spec.tickSize || existing.lotSize !== spec.lotSize)) {
+        throw new LabError({ code: "INSTRUMENT_MISMATCH", message: `${spec.venue}/${spec.symbol} is in the catalog with tick ${existing.tickSize} lot ${existing.lotSize}, not tick ${spec.tickSize} lot ${spec.lotSize}`, hint: "write it under another symbol name, or into another catalog", context: { symbol: spec.symbol } });
+      }
+      if (!existing && !newSpecs.some((s) => s.venue === spec.venue && s.symbol === spec.symbol)) newSpecs.push(spec);
+    }
+
+    // Stage: every partition's new content, complete and fsynced, beside its current file.
+    // Each partition is its own plain Parquet COPY of its rows in batch order: DuckDB's
+    // PARTITION_BY writer does not keep row order within a partition (rows of a chunk that
+    // straddles a day boundary came out behind the next chunk's), so partitioning is done here.
+    const staged: StagedPartition[] = [];
     for (const part of partitionRows(batch)) {
       const spec = batch.instruments[part.instrument]!;
-      const dir = join(temp, `venue=${spec.venue}`, `symbol=${spec.symbol}`, `date=${part.date}`);
-      await mkdir(dir, { recursive: true });
+      const path = join(`venue=${spec.venue}`, `symbol=${spec.symbol}`, `date=${part.date}`);
+      const dir = join(root, path);
+      where = dir;
+      const made = await mkdir(dir, { recursive: true });
+      if (made !== undefined) createdDirs.push(made);
+      const existing = await dataFiles(dir);
       const rows = part.indices === null ? sliceBatch(batch, part.start, part.end) : gatherRows(batch, part.indices);
-      // File names sort by the first exchange time (zero-padded ns), so a partition appended to
-      // several times reads back in time order.
       const first = rows.exchTs[0]!;
-      const name = `part-${first < 0n ? "0" : first.toString().padStart(20, "0")}-${randomUUID()}.parquet`;
-      await copyBatchToFile(rows, join(dir, name), options.progress, (from) => `SELECT ${normalizedSelectSql()} FROM ${from}`, `FORMAT parquet, ${parquetOptions({})}`, `catalog ${spec.venue}/${spec.symbol}/${part.date}`);
+      const fresh = join(dir, pendingName("pending"));
+      pendingFiles.push(fresh);
+      const segments = JSON.stringify([[first.toString(), rows.length]]);
+      await copyBatchToFile(rows, fresh, options.progress, (from) => `SELECT ${normalizedSelectSql()} FROM ${from}`, `FORMAT parquet, ${parquetOptions({})}, KV_METADATA {${SEGMENTS_KEY}: ${sqlString(segments)}}`, `catalog ${spec.venue}/${spec.symbol}/${part.date}`);
+      let pending = fresh;
+      if (mode === "append" && existing.length > 0) {
+        pending = join(dir, pendingName("pending"));
+        pendingFiles.push(pending);
+        await mergeFiles([...existing.map((f) => join(dir, f)), fresh], pending);
+        await rm(fresh, { force: true });
+      }
+      await syncFile(pending);
+      staged.push({ dir, path, pending, target: existing[0] ?? partName(first), obsolete: existing.slice(1) });
     }
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw new LabError({ code: "CATALOG_WRITE_FAILED", message: `cannot write into catalog ${root}: ${(error as Error).message.split("\n")[0]}`, hint: "nothing was changed in the catalog; check disk space and permissions", context: { file: root }, cause: error });
-  }
-
-  const written = await listPartitions(temp);
-  try {
-    await options.beforeCommit?.(temp, written.map((p) => p.path));
-    for (const spec of batch.instruments) {
+    const specFiles: { pending: string; target: string }[] = [];
+    for (const spec of newSpecs) {
       const dir = join(root, `venue=${spec.venue}`, `symbol=${spec.symbol}`);
-      await mkdir(dir, { recursive: true });
-      const file = join(dir, "instrument.json");
-      if (!(await exists(file))) await writeAtomic(file, JSON.stringify(spec.toJSON(), null, 2) + "\n");
+      where = dir;
+      const made = await mkdir(dir, { recursive: true });
+      if (made !== undefined) createdDirs.push(made);
+      const pending = join(dir, pendingName("json"));
+      pendingFiles.push(pending);
+      await writeFile(pending, JSON.stringify(spec.toJSON(), null, 2) + "\n");
+      await syncFile(pending);
+      specFiles.push({ pending, target: join(dir, "instrument.json") });
     }
-    for (const part of written) {
-      const target = join(root, part.path);
-      const source = join(temp, part.path);
-      if (!(await exists(target))) {
-        await mkdir(join(target, ".."), { recursive: true });
-        await rename(source, target);
-      } else if (mode === "replace") {
-        const old = join(temp, `old-${part.venue}-${part.symbol}-${part.date}`);
-        await rename(target, old);
-        await rename(source, target);
-      } else {
-        for (const f of part.files) await rename(join(source, f), join(target, f));
+    where = root;
+    try {
+      await options.beforeCommit?.(root, staged.map((p) => p.path));
+    } catch (error) {
+      // the caller's own error, passed on as it is
+      if (typeof error === "object" && error !== null) asIs.add(error);
+      throw error;
+    }
+
+    // Commit: one rename per partition, each atomic. instrument.json goes first so a partition
+    // is never visible without it.
+    const fault = faultStep();
+    let steps = 0;
+    const step = async (action: () => Promise<void>): Promise<void> => {
+      if (steps === fault) process.kill(process.pid, "SIGKILL");
+      await action();
+      steps++;
+    };
+    let committed = 0;
+    try {
+      for (const f of specFiles) await step(() => rename(f.pending, f.target));
+      for (const part of staged) {
+        where = part.dir;
+        await step(() => rename(part.pending, join(part.dir, part.target)));
+        committed++;
+        for (const name of part.obsolete) await step(() => unlink(join(part.dir, name)));
+      }
+    } catch (error) {
+      const mapped = commitError(error, root, where, committed, staged.length);
+      asIs.add(mapped);
+      throw mapped;
+    }
+    for (const dir of new Set([...staged.map((p) => p.dir), ...specFiles.map((f) => join(f.target, ".."))])) await syncDir(dir);
+    pendingFiles.length = 0;
+    createdDirs.length = 0;
+    await step(() => unlink(lock));
+    locked = false;
+    if (steps === fault) process.kill(process.pid, "SIGKILL");
+    return { partitions: staged.map((p) => p.path), rows: batch.length };
+  } catch (error) {
+    for (const file of pendingFiles) await rm(file, { force: true });
+    for (const dir of createdDirs.reverse()) await removeEmptyFolders(dir);
+    if (asIs.has(error as object)) throw error;
+    if (errnoOf(error) !== undefined && (!isLabError(error) || error.code === "WRITE_FAILED")) throw writeError(error, where, { what: where === root ? "catalog" : "catalog partition", directory: true, note: NO_CHANGE });
+    if (isLabError(error) && error.code !== "WRITE_FAILED") throw error;
+    throw new LabError({ code: "CATALOG_WRITE_FAILED", message: `cannot write into catalog ${root}: ${(error as Error).message.split("\n")[0]}`, hint: `${NO_CHANGE}; check the files under ${where}`, context: { file: where }, cause: error });
+  } finally {
+    if (locked) await rm(lock, { force: true });
+  }
+}
+
+function commitError(error: unknown, root: string, where: string, committed: number, total: number): LabError {
+  const note = committed === 0 ? NO_CHANGE : `${committed} of ${total} partitions were written, every other one is unchanged; write again to finish`;
+  if (errnoOf(error) !== undefined) return writeError(error, where, { what: "catalog partition", directory: true, note });
+  return new LabError({ code: "CATALOG_WRITE_FAILED", message: `cannot commit into catalog ${root} at ${where}: ${(error as Error).message.split("\n")[0]}`, hint: note, context: { file: where }, cause: error });
+}
+
+function faultStep(): number {
+  const text = process.env[COMMIT_FAULT_ENV];
+  if (text === undefined || !/^\d+$/.test(text.trim())) return -1;
+  return Number(text.trim());
+}
+
+function pendingName(extension: string): string {
+  return `${PENDING}${process.pid}.${randomUUID()}.${extension}`;
+}
+
+/** File name of a new partition file: sorts by its first exchange time (zero-padded ns). */
+function partName(first: bigint): string {
+  return `part-${first < 0n ? "0" : first.toString().padStart(20, "0")}-${randomUUID()}.parquet`;
+}
+
+/** The Parquet files readers see in a partition folder, in name order. */
+async function dataFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((f) => f.endsWith(".parquet") && !f.startsWith("_") && !f.startsWith(".")).sort();
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes renames in `dir` durable; file systems that cannot sync a folder are left as they are. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // not supported here (some network and Windows file systems)
+  }
+}
+
+/** Removes `dir` and the folders above it that are empty, up to (not including) the first non-empty one. */
+async function removeEmptyFolders(dir: string): Promise<void> {
+  let current = dir;
+  for (let depth = 0; depth < 3; depth++) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+    current = join(current, "..");
+  }
+}
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+function holderAlive(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the catalog's writer lock: a file linked into place complete (never seen half-written).
+ * A lock whose process is gone (a killed write) is taken over; the sweep then removes its leftovers.
+ */
+async function acquireLock(root: string): Promise<string> {
+  const file = join(root, LOCK);
+  const temp = join(root, pendingName("lock"));
+  const holder: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  try {
+    await writeFile(temp, JSON.stringify(holder) + "\n");
+  } catch (error) {
+    throw writeError(error, root, { what: "catalog", directory: true, note: NO_CHANGE });
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(temp, file);
+        return file;
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
+          // no hard links on this file system: exclusive create (the holder is written right after)
+          try {
+            await writeFile(file, JSON.stringify(holder) + "\n", { flag: "wx" });
+            return file;
+          } catch (inner) {
+            if (errnoOf(inner) !== "EEXIST") throw writeError(inner, root, { what: "catalog", directory: true, note: NO_CHANGE });
+          }
+        } else if (code !== "EEXIST") {
+          throw writeError(error, root, { what: "catalog", directory: true, note: NO_CHANGE });
+        }
+        const current = await readHolder(file);
+        if (attempt > 2 || (current !== undefined && holderAlive(current))) {
+          const who = current ? `process ${current.pid} on ${current.host} (since ${current.started})` : "another process";
+          throw new LabError({ code: "CATALOG_BUSY", message: `catalog ${root} is being written by ${who}`, hint: `wait for that write to finish or write into another catalog; if no such process runs any more, delete ${file}`, context: { file, holder: current } });
+        }
+        await rm(file, { force: true });
       }
     }
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    await rm(temp, { force: true });
   }
-  return { partitions: written.map((p) => p.path), rows: batch.length };
+}
+
+async function readHolder(file: string): Promise<LockHolder | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, "utf8")) as Partial<LockHolder>;
+    if (typeof parsed.pid === "number" && typeof parsed.host === "string") return { pid: parsed.pid, host: parsed.host, started: String(parsed.started ?? "?") };
+  } catch {
+    // missing or unreadable: the holder is gone (a lock is linked into place complete)
+  }
+  return undefined;
+}
+
+function leftover(name: string): boolean {
+  return name.startsWith(PENDING) || /^instrument\.json\.tmp-/.test(name);
+}
+
+/**
+ * Removes what killed writes left: pending files, temporary folders of earlier versions
+ * (`.tmp-<pid>-...` at the root, when that process is gone) and partition folders left empty.
+ * Runs under the writer lock, so nothing here belongs to a live write.
+ */
+async function sweepLeftovers(root: string): Promise<void> {
+  const list = async (dir: string): Promise<{ name: string; isDirectory: boolean }[]> => {
+    try {
+      return (await readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, isDirectory: d.isDirectory() }));
+    } catch {
+      return [];
+    }
+  };
+  for (const entry of await list(root)) {
+    const temp = /^\.tmp-(\d+)-/.exec(entry.name);
+    if (temp && entry.isDirectory && !holderAlive({ pid: Number(temp[1]), host: hostname(), started: "" })) await rm(join(root, entry.name), { recursive: true, force: true });
+    else if (!entry.isDirectory && leftover(entry.name)) await rm(join(root, entry.name), { force: true });
+  }
+  for (const venue of await list(root)) {
+    if (!venue.isDirectory || !venue.name.startsWith("venue=")) continue;
+    const venueDir = join(root, venue.name);
+    for (const symbol of await list(venueDir)) {
+      if (!symbol.isDirectory || !symbol.name.startsWith("symbol=")) continue;
+      const symbolDir = join(venueDir, symbol.name);
+      for (const entry of await list(symbolDir)) {
+        if (!entry.isDirectory) {
+          if (leftover(entry.name)) await rm(join(symbolDir, entry.name), { force: true });
+          continue;
+        }
+        if (!entry.name.startsWith("date=")) continue;
+        const dateDir = join(symbolDir, entry.name);
+        for (const file of await list(dateDir)) if (!file.isDirectory && leftover(file.name)) await rm(join(dateDir, file.name), { force: true });
+        await rmdir(dateDir).catch(() => undefined);
+      }
+      await rmdir(symbolDir).catch(() => undefined);
+    }
+    await rmdir(venueDir).catch(() => undefined);
+  }
+}
+
+interface Segment {
+  file: number;
+  start: number;
+  rows: number;
+  first: bigint;
+}
+
+/** A file's row ranges by the write that added them; one range for a file without that metadata. */
+async function fileSegments(connection: Awaited<ReturnType<typeof duckConnection>>, path: string, file: number): Promise<Segment[]> {
+  const count = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(path)}, hive_partitioning = false)`);
+  const rows = Number(count.getRowObjectsJS()[0]?.["n"] ?? 0);
+  try {
+    const meta = await connection.runAndReadAll(`SELECT decode(value) AS v FROM parquet_kv_metadata(${sqlString(path)}) WHERE decode(key) = ${sqlString(SEGMENTS_KEY)}`);
+    const text = meta.getRowObjectsJS()[0]?.["v"];
+    if (typeof text === "string") {
+      const parsed = JSON.parse(text) as unknown;
+      if (Array.isArray(parsed)) {
+        const out: Segment[] = [];
+        let start = 0;
+        for (const item of parsed) {
+          if (!Array.isArray(item) || typeof item[0] !== "string" || !/^-?\d{1,20}$/.test(item[0]) || !Number.isSafeInteger(item[1]) || (item[1] as number) < 0) break;
+          out.push({ file, start, rows: item[1] as number, first: BigInt(item[0]) });
+          start += item[1] as number;
+        }
+        // Metadata that does not add up to the file's rows is not trusted.
+        if (out.length === parsed.length && start === rows) return out;
+      }
+    }
+  } catch {
+    // no usable metadata: one range
+  }
+  const named = /^part-(\d{1,20})-/.exec(path.slice(path.lastIndexOf("/") + 1));
+  let first = named ? BigInt(named[1]!) : 0n;
+  if (!named && rows > 0) {
+    const head = await connection.runAndReadAll(`SELECT CAST(exchTs AS VARCHAR) AS t FROM read_parquet(${sqlString(path)}, hive_partitioning = false) LIMIT 1`);
+    first = BigInt(String(head.getRowObjectsJS()[0]?.["t"] ?? "0"));
+  }
+  return [{ file, start: 0, rows, first }];
+}
+
+/**
+ * Writes the rows of `files` as one file: the ranges each write added, ordered by their first
+ * exchange time (ties keep the order of the files), each in its own row order. This is the order
+ * separate files named by their first exchange time read back in.
+ */
+async function mergeFiles(files: readonly string[], out: string): Promise<void> {
+  const connection = await duckConnection();
+  try {
+    const segments: Segment[] = [];
+    for (let i = 0; i < files.length; i++) {
+      try {
+        segments.push(...(await fileSegments(connection, files[i]!, i)));
+      } catch (error) {
+        if (errnoOf(error) !== undefined && i === files.length - 1) throw error;
+        throw new LabError({ code: "CATALOG_DAMAGED", message: `cannot append to ${files[i]}: it is not a complete Parquet file (${(error as Error).message.split("\n")[0]})`, hint: "rewrite the partition with mode \"replace\" (--replace), or remove that file", context: { file: files[i] }, cause: error });
+      }
+    }
+    const order = segments.map((_, i) => i).sort((x, y) => (segments[x]!.first < segments[y]!.first ? -1 : segments[x]!.first > segments[y]!.first ? 1 : x - y));
+    const columns = TICK_COLUMN_NAMES.map(sqlIdent).join(", ");
+    const list = `[${files.map(sqlString).join(", ")}]`;
+    let sql: string;
+    if (order.every((v, i) => v === i)) {
+      // Already in order: a multi-file scan keeps file and row order.
+      sql = `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = false)`;
+    } else {
+      const rank = new Array<number>(segments.length);
+      order.forEach((segment, position) => (rank[segment] = position));
+      const cases = segments.map((s, i) => `WHEN filename = ${sqlString(files[s.file]!)} AND file_row_number >= ${s.start} AND file_row_number < ${s.start + s.rows} THEN ${rank[i]}`).join(" ");
+      sql = `SELECT ${columns} FROM read_parquet(${list}, hive_partitioning = false, filename = true, file_row_number = true) ORDER BY CASE ${cases} END, file_row_number`;
+    }
+    const merged = JSON.stringify(order.map((i) => [segments[i]!.first.toString(), segments[i]!.rows]));
+    try {
+      await connection.run(`COPY (${sql}) TO ${sqlString(out)} (FORMAT parquet, ${parquetOptions({})}, KV_METADATA {${SEGMENTS_KEY}: ${sqlString(merged)}})`);
+    } catch (error) {
+      await rm(out, { force: true });
+      const message = (error as Error).message;
+      const bad = files.slice(0, -1).find((f) => message.includes(f));
+      if (bad && errnoOf(error) === undefined) throw new LabError({ code: "CATALOG_DAMAGED", message: `cannot append to ${bad}: ${message.split("\n")[0]}`, hint: "rewrite the partition with mode \"replace\" (--replace), or remove that file", context: { file: bad }, cause: error });
+      throw error;
+    }
+  } finally {
+    connection.closeSync();
+  }
 }
 
 const NS_PER_DAY = 86_400_000_000_000n;
@@ -145,6 +524,12 @@ function partitionRows(batch: TickBatch): RowPartition[] {
   const n = batch.length;
   const words = new Int32Array(batch.exchTs.buffer, batch.exchTs.byteOffset, n * 2);
   const instruments = batch.instruments.length;
+  // An instrument listed twice (same venue and symbol) is one stream: its rows share partitions.
+  const canon = new Int32Array(instruments);
+  for (let k = 0; k < instruments; k++) {
+    const spec = batch.instruments[k]!;
+    canon[k] = batch.instruments.findIndex((s) => s.venue === spec.venue && s.symbol === spec.symbol);
+  }
   // Per instrument: current day's [lo, hi) bounds as (high word, unsigned low word), and its group.
   const loHi = new Int32Array(instruments).fill(2147483647);
   const loLo = new Float64Array(instruments);
@@ -156,7 +541,7 @@ function partitionRows(batch: TickBatch): RowPartition[] {
   const byKey = new Map<string, number>();
   const below = (h: number, l: number, bh: number, bl: number): boolean => h < bh || (h === bh && l < bl);
   for (let i = 0; i < n; i++) {
-    const k = batch.instrument[i]!;
+    const k = canon[batch.instrument[i]!]!;
     const h = words[2 * i + 1]!;
     const l = words[2 * i]! >>> 0;
     let g = current[k]!;
@@ -208,12 +593,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${++counter}`;
-  await writeFile(temp, text);
-  await rename(temp, path);
-}
-
 async function readInstrument(root: string, venue: string, symbol: string): Promise<InstrumentSpec | undefined> {
   try {
     return new InstrumentSpec(JSON.parse(await readFile(join(root, `venue=${venue}`, `symbol=${symbol}`, "instrument.json"), "utf8")) as InstrumentSpecInit);
@@ -230,15 +609,19 @@ async function dirs(path: string, prefix: string): Promise<string[]> {
   }
 }
 
-/** The partitions under a catalog root (skipping temporary folders). */
+/**
+ * The partitions under a catalog root that hold data: `venue=/symbol=/date=` folders with at least
+ * one `.parquet` file. Files a write has not committed (`_pending.*`), names starting with `_` or
+ * `.` and folders left empty by a killed write are not listed.
+ */
 export async function listPartitions(root: string): Promise<CatalogPartition[]> {
   const out: CatalogPartition[] = [];
   for (const venue of await dirs(root, "venue=")) {
     for (const symbol of await dirs(join(root, `venue=${venue}`), "symbol=")) {
       for (const date of await dirs(join(root, `venue=${venue}`, `symbol=${symbol}`), "date=")) {
         const path = join(`venue=${venue}`, `symbol=${symbol}`, `date=${date}`);
-        const files = (await readdir(join(root, path))).filter((f) => f.endsWith(".parquet")).sort();
-        out.push({ venue, symbol, date, path, files });
+        const files = await dataFiles(join(root, path));
+        if (files.length > 0) out.push({ venue, symbol, date, path, files });
       }
     }
   }
@@ -276,9 +659,33 @@ export async function readCatalog(root: string, options: CatalogReadOptions = {}
   const end = toNs(options.end);
   const startDay = start !== undefined ? dayOf(start) : undefined;
   const endDay = end !== undefined ? dayOf(end - 1n) : undefined;
-  const partitions = (await listPartitions(root)).filter(
-    (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
-  );
+  // A write swaps a partition's file by a rename while this may be reading it; the queries below
+  // open each file more than once (footers, count, rows), so a read that saw a file change is
+  // done again on the new listing (each partition then reads as wholly old or wholly new).
+  for (let attempt = 0; ; attempt++) {
+    const partitions = (await listPartitions(root)).filter(
+      (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
+    );
+    const files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
+    const before = await identities(files);
+    try {
+      const batch = await readFiles(root, options, partitions, files, start, end);
+      if (attempt < 4 && (await identities(files)) !== before) continue;
+      return batch;
+    } catch (error) {
+      if (attempt < 4 && (await identities(files)) !== before) continue;
+      throw error;
+    }
+  }
+}
+
+/** Inode, size and modification time of each file ("-" when gone), to notice a file replaced meanwhile. */
+async function identities(files: readonly string[]): Promise<string> {
+  const ids = await Promise.all(files.map((f) => stat(f, { bigint: true }).then((s) => `${s.ino}:${s.size}:${s.mtimeNs}`, () => "-")));
+  return ids.join("|");
+}
+
+async function readFiles(root: string, options: CatalogReadOptions, partitions: readonly CatalogPartition[], listed: readonly string[], start: Nanos | undefined, end: Nanos | undefined): Promise<TickBatch> {
   const streams = [...new Set(partitions.map((p) => `${p.venue}\u0000${p.symbol}`))];
   const instruments: InstrumentSpec[] = [];
   for (const key of streams) {
@@ -287,7 +694,7 @@ export async function readCatalog(root: string, options: CatalogReadOptions = {}
     if (!spec) throw new LabError({ code: "CATALOG_DAMAGED", message: `${root}/venue=${venue}/symbol=${symbol} has no readable instrument.json`, hint: "restore the file (tick size and lot size of the symbol)", context: { file: join(root, `venue=${venue}`, `symbol=${symbol}`, "instrument.json") } });
     instruments.push(spec);
   }
-  let files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
+  let files = [...listed];
   const issues: QualityIssue[] = [];
   if (files.length === 0) {
     const empty = tickBatch(allocateColumns(0, options.shared ?? false), instruments, root);
