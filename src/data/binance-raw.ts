@@ -38,7 +38,7 @@
  * represented as TickBatch rows, so the report has no `quarantine` batch; its samples point at the
  * lines. No value read from the file sizes an allocation: columns grow with the lines read.
  */
-import { InstrumentSpec, LabError, Progress, type ProgressSink } from "../core/index.js";
+import { InstrumentSpec, LabError, Progress, type LabErrorCode, type ProgressSink } from "../core/index.js";
 import { gridStep, toGridExact, type GridStep } from "./exact.js";
 import { IssueCollector, ISSUE_CLASSES, attachReadReport, truncatedIssue, type IssueClass, type QualityIssue, type ReadReport } from "./quality.js";
 import { completeLinesLength, decodeSource, readSourceBytes, type StreamCut } from "./source-bytes.js";
@@ -205,12 +205,12 @@ const Line = { Kept: 0, NonData: 1, Bad: 2, Cut: 3 } as const;
 
 /** What a rejected or skipped line was, kept in scalars so a clean line allocates nothing for it. */
 class Fault {
-  code = "";
+  code: LabErrorCode | "" = "";
   cls: IssueClass = "type-error";
   column = "";
   value: string | undefined = undefined;
   what = "";
-  set(code: string, cls: IssueClass, column: string, value: string | undefined, what: string): false {
+  set(code: LabErrorCode, cls: IssueClass, column: string, value: string | undefined, what: string): false {
     this.code = code;
     this.cls = cls;
     this.column = column;
@@ -219,7 +219,7 @@ class Fault {
     return false;
   }
   /** `set`, as the outcome of a whole line. */
-  line(code: string, cls: IssueClass, column: string, value: string | undefined, what: string): number {
+  line(code: LabErrorCode, cls: IssueClass, column: string, value: string | undefined, what: string): number {
     this.set(code, cls, column, value, what);
     return Line.Bad;
   }
@@ -275,7 +275,8 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
 
   /** Price (which = "price") or size in grid steps. */
   const readGrid = (v: unknown, column: string, which: "price" | "size", what: string, positive: boolean): number | undefined => {
-    if (v === undefined || v === null) return void fault.set("MISSING_VALUE", "missing-value", column, undefined, `${what} is missing`);
+    // An empty string is a missing value, as an empty CSV cell is in the other readers.
+    if (v === undefined || v === null || v === "") return void fault.set("MISSING_VALUE", "missing-value", column, v === "" ? "" : undefined, `${what} is ${v === "" ? "empty" : "missing"}`);
     let x: number;
     if (typeof v === "string") {
       if (v.length > MAX_NUMBER_TEXT || !DECIMAL.test(v)) return void fault.set("BAD_VALUE", "type-error", column, sampleText(v), `${what} is not a decimal number`);
@@ -474,7 +475,7 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
     if (outcome !== Line.Bad) continue;
     if (policy === "reject") {
       throw new LabError({
-        code: fault.code,
+        code: fault.code as LabErrorCode, // set() ran: this line is Bad
         message: `${file}: line ${lineNumber}, column "${fault.column}": ${fault.what}${fault.value !== undefined ? ` (${JSON.stringify(fault.value)})` : ""}`,
         hint: `fix or remove the line, ${QUARANTINE_HINT}`,
         context: { file, line: lineNumber, column: fault.column, ...(fault.value !== undefined ? { value: fault.value } : {}) },
