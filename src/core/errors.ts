@@ -1,3 +1,5 @@
+import type { LabErrorCode } from "./error-codes.js";
+
 /**
  * Every failure a researcher can cause (bad data, bad options, a missing file) is a `LabError`:
  * a stable `code` to branch on, a `message` saying what happened and where, a `hint` saying how
@@ -11,7 +13,8 @@ export interface LabErrorContext {
 }
 
 export interface LabErrorInit {
-  code: string;
+  /** A code of the catalogue (src/core/error-codes.ts, docs/errors.md). */
+  code: LabErrorCode;
   message: string;
   hint?: string;
   context?: LabErrorContext;
@@ -19,7 +22,7 @@ export interface LabErrorInit {
 }
 
 export class LabError extends Error {
-  readonly code: string;
+  readonly code: LabErrorCode;
   readonly hint: string;
   readonly context: LabErrorContext;
 
@@ -36,11 +39,15 @@ export class LabError extends Error {
     return `error ${this.code}: ${this.message}${this.hint ? ` (hint: ${this.hint})` : ""}`;
   }
 
-  toJSON(): { code: string; message: string; hint: string; context: LabErrorContext } {
+  toJSON(): { code: LabErrorCode; message: string; hint: string; context: LabErrorContext } {
     return { code: this.code, message: this.message, hint: this.hint, context: this.context };
   }
 }
 
+/**
+ * True for a `LabError`, also one made by another copy of the package (matched by name and a
+ * string code, which may then be a code this copy's catalogue does not list).
+ */
 export function isLabError(value: unknown): value is LabError {
   return value instanceof LabError || (typeof value === "object" && value !== null && (value as { name?: unknown }).name === "LabError" && typeof (value as { code?: unknown }).code === "string");
 }

@@ -4,6 +4,8 @@
  */
 export { LabError, isLabError, attempt, closestName, checkOptionKeys } from "./errors.js";
 export type { LabErrorInit, LabErrorContext } from "./errors.js";
+export { ERROR_CODES, ERROR_CODE_NAMES, ERROR_AREAS, dataIssueCode, errorCatalogueMarkdown } from "./error-codes.js";
+export type { LabErrorCode, ErrorCodeInfo, ErrorArea, DataIssueCode } from "./error-codes.js";
 export { parseTime, parseIso, parseEpoch, parseDuration, guessEpochUnit, formatNs, formatEpoch, toSafeNumber, nsOfDay, midnightNs, NS_PER, NS_PER_SECOND, NS_PER_DAY } from "./time.js";
 export type { Nanos, TimeUnit, FormatTimeOptions } from "./time.js";
 export { Rng, rng, hashString } from "./rng.js";

@@ -570,7 +570,7 @@ export class DbnStreamDecoder {
     };
   }
 
-  private error(code: string, message: string, hint: string, reason: string): LabError {
+  private error(code: LabError["code"], message: string, hint: string, reason: string): LabError {
     return new LabError({ code, message, hint, context: { file: this.source, byteOffset: this.bytesConsumed, recordIndex: this.recordsDecoded, reason } });
   }
 

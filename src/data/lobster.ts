@@ -58,7 +58,7 @@
 import { basename } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { Inflate } from "fflate";
-import { InstrumentSpec, LabError, NS_PER_SECOND, parseIso, Progress, type ProgressSink } from "../core/index.js";
+import { InstrumentSpec, LabError, NS_PER_SECOND, parseIso, Progress, type LabErrorCode, type ProgressSink } from "../core/index.js";
 import { ISSUE_CLASSES, IssueCollector, attachReadReport, truncatedIssue, type IssueClass, type IssuePolicy, type QualityIssue, type ReadReport } from "./quality.js";
 import { completeLinesLength, decodeSource, readSourceBytes } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
@@ -111,7 +111,7 @@ const MESSAGE_COLUMNS = ["time", "type", "order_id", "size", "price", "direction
 const MAX_LEVELS = 1000;
 const DUMMY_ASK = 9999999999;
 
-function lobsterError(code: string, message: string, file: string, hint: string, row?: number, column?: string, value?: string): LabError {
+function lobsterError(code: LabErrorCode, message: string, file: string, hint: string, row?: number, column?: string, value?: string): LabError {
   const context: Record<string, unknown> = { file };
   if (row !== undefined) context.row = row;
   if (column !== undefined) context.column = column;
@@ -499,7 +499,7 @@ function parseNumber(b: Uint8Array, start: number, end: number): number {
 
 /** The first problem of a row (one object reused for every row). */
 interface Fault {
-  code: string;
+  code: LabErrorCode | "";
   cls: IssueClass;
   /** Column index 0-5; 6 = a seventh field. */
   column: number;
@@ -549,7 +549,7 @@ function parseMessages(part: CsvPart, ctx: ReadContext): MessageResult {
   const fieldStart = new Int32Array(8);
   const fieldEnd = new Int32Array(8);
   const fault: Fault = { code: "", cls: "type-error", column: 0, start: 0, end: 0, why: "", hint: "" };
-  const fail = (code: string, cls: IssueClass, column: number, why: string, hint: string): void => {
+  const fail = (code: LabErrorCode, cls: IssueClass, column: number, why: string, hint: string): void => {
     fault.code = code;
     fault.cls = cls;
     fault.column = column;

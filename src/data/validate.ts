@@ -32,7 +32,7 @@
  * Timestamps are compared through 32-bit word views of the BigInt64 columns, so the hot loop
  * never creates a BigInt.
  */
-import { LabError, checkOptionKeys, type Nanos } from "../core/index.js";
+import { LabError, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
 import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
 
@@ -443,7 +443,7 @@ function rejectionError(file: string, rejected: readonly QualityIssue[], first: 
   const where = sample ? `row ${sample.row}, column ${sample.column}: ` : "";
   const counts = rejected.map((x) => `${x.class} ${x.count.toLocaleString("en-US")}`).join(", ");
   return new LabError({
-    code: "DATA_" + cls.toUpperCase().replace(/-/g, "_"),
+    code: dataIssueCode(cls),
     message: `${file}: ${where}${ISSUE_CLASSES[cls].title.toLowerCase()}${sample?.value !== undefined ? ` (${sample.value})` : ""}; rejected: ${counts}`,
     hint: `fix the source, or validate with { policy: { "${cls}": "quarantine" } } to keep the good rows and set these aside (validate(batch, { onReject: "report" }) returns the full report instead of throwing)`,
     context: { file, ...(sample ? { row: sample.row, column: sample.column } : {}), ...(sample?.value !== undefined ? { value: sample.value } : {}), rejected: rejected.map((x) => ({ class: x.class, count: x.count })) },
