@@ -110,20 +110,30 @@ function ingest(args: string[], faultAfter: number): Promise<Run> {
   });
 }
 
-/** Runs `ingest` killed after commit step k, for k = 0..last, a few at a time, each on its own copy of `baseline`. */
-async function killEverywhere(baseline: string, name: string, args: (root: string) => string[], last: number): Promise<{ root: string; run: Run }[]> {
-  const jobs = Array.from({ length: last + 1 }, (_, k) => {
+interface KillJob {
+  root: string;
+  k: number;
+  args: string[];
+}
+
+/** A copy of `baseline` per kill point k = 0..last, with the ingest arguments for it. */
+function killJobs(baseline: string, name: string, args: (root: string) => string[], last: number): KillJob[] {
+  return Array.from({ length: last + 1 }, (_, k) => {
     const root = join(work, `${name}-k${k}`);
     rmSync(root, { recursive: true, force: true });
     cpSync(baseline, root, { recursive: true });
-    return { root, k };
+    return { root, k, args: args(root) };
   });
-  const results: { root: string; run: Run }[] = new Array(jobs.length);
+}
+
+/** Runs every job's ingest, killed after its commit step k, three at a time. */
+async function runAll(jobs: readonly KillJob[]): Promise<Map<KillJob, Run>> {
+  const results = new Map<KillJob, Run>();
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
       const job = jobs[next++]!;
-      results[job.k] = { root: job.root, run: await ingest(args(job.root), job.k) };
+      results.set(job, await ingest(job.args, job.k));
     }
   };
   await Promise.all([lane(), lane(), lane()]);
@@ -142,10 +152,24 @@ const baseline = join(work, "baseline");
 const replaceFile = join(work, "replace.parquet");
 const appendFile = join(work, "append.parquet");
 
+// 6 partition renames + the lock's removal = 7 steps: killed for k = 0..7, k = 8 runs through.
+const REPLACE_STEPS = 7;
+// CCC's instrument.json + 4 partitions + the lock = 6 steps: killed for k = 0..6, k = 7 runs through.
+const APPEND_STEPS = 6;
+let replaceJobs: KillJob[] = [];
+let appendJobs: KillJob[] = [];
+// Every killed ingest runs from the start, all in one pool; the tests check them as they come.
+let runs: Promise<Map<KillJob, Run>>;
+
 beforeAll(async () => {
   await writeCatalog(baseline, oldBatch);
   await writeParquet(replaceBatch, replaceFile);
   await writeParquet(appendBatch, appendFile);
+  replaceJobs = killJobs(baseline, "replace", (root) => [replaceFile, "--out", root, "--replace"], REPLACE_STEPS + 1);
+  appendJobs = killJobs(baseline, "append", (root) => [appendFile, "--out", root], APPEND_STEPS + 1);
+  runs = runAll([...replaceJobs, ...appendJobs]);
+  // a rejection is reported by the test that awaits it
+  runs.catch(() => undefined);
 });
 
 describe("catalog commit under kill", () => {
@@ -156,13 +180,15 @@ describe("catalog commit under kill", () => {
   });
 
   it("ingest --replace killed after any commit step: each partition is wholly old or wholly new; the next write cleans up", async () => {
-    // 6 partition renames + the lock's removal = 7 steps: killed for k = 0..7, k = 8 runs through.
-    const runs = await killEverywhere(baseline, "replace", (root) => [replaceFile, "--out", root, "--replace"], 8);
+    const done = await runs;
     const progress: string[] = [];
-    for (const [k, { root, run }] of runs.entries()) {
-      if (k < 8) expect(run.signal, `k=${k}: ${run.stderr}`).toBe("SIGKILL");
+    for (const job of replaceJobs) {
+      const { root, k } = job;
+      const run = done.get(job)!;
+      if (k <= REPLACE_STEPS) expect(run.signal, `k=${k}: ${run.stderr}`).toBe("SIGKILL");
       else expect(run.code, run.stderr).toBe(0);
-      const viaReader = expectOldOrNew(statsOf(await readCatalog(root)), oldStats, replaceStats, `k=${k} readCatalog`);
+      const seen = statsOf(await readCatalog(root));
+      const viaReader = expectOldOrNew(seen, oldStats, replaceStats, `k=${k} readCatalog`);
       const viaGlob = expectOldOrNew(await globStats(root), oldStats, replaceStats, `k=${k} DuckDB glob`);
       expect(viaGlob).toEqual(viaReader);
       progress.push(`${k}:${viaReader.fresh}`);
@@ -171,22 +197,29 @@ describe("catalog commit under kill", () => {
         expect(leftovers(root).filter((f) => f.endsWith(".pending")).length).toBe(6);
         expect(leftovers(root)).toContain("_writer.lock");
       }
-      if (k < 7) expect(leftovers(root).length).toBeGreaterThan(0);
-      await writeCatalog(root, replaceBatch, { mode: "replace" });
+      expect(leftovers(root).length > 0, `k=${k}: ${leftovers(root).join(", ")}`).toBe(k < REPLACE_STEPS);
+      // An empty write only sweeps: what the kill left goes, the data stays as the kill left it.
+      await writeCatalog(root, sliceBatch(replaceBatch, 0, 0));
       expect(leftovers(root)).toEqual([]);
-      expect(statsOf(await readCatalog(root))).toEqual(replaceStats);
-      expect(await globStats(root)).toEqual(replaceStats);
+      expect(statsOf(await readCatalog(root))).toEqual(seen);
+      if (k === 3) {
+        // running the replace again finishes it
+        await writeCatalog(root, replaceBatch, { mode: "replace" });
+        expect(statsOf(await readCatalog(root))).toEqual(replaceStats);
+        expect(await globStats(root)).toEqual(replaceStats);
+      }
     }
     // one more partition is new after each rename
     expect(progress).toEqual(["0:0", "1:1", "2:2", "3:3", "4:4", "5:5", "6:6", "7:6", "8:6"]);
   });
 
   it("ingest (append) killed after any commit step: each partition is wholly old or wholly new; the next write cleans up", async () => {
-    // CCC's instrument.json + 4 partitions + the lock = 6 steps: killed for k = 0..6, k = 7 runs through.
-    const runs = await killEverywhere(baseline, "append", (root) => [appendFile, "--out", root], 7);
+    const done = await runs;
     const progress: string[] = [];
-    for (const [k, { root, run }] of runs.entries()) {
-      if (k < 7) expect(run.signal, `k=${k}: ${run.stderr}`).toBe("SIGKILL");
+    for (const job of appendJobs) {
+      const { root, k } = job;
+      const run = done.get(job)!;
+      if (k <= APPEND_STEPS) expect(run.signal, `k=${k}: ${run.stderr}`).toBe("SIGKILL");
       else expect(run.code, run.stderr).toBe(0);
       const seen = statsOf(await readCatalog(root));
       const viaReader = expectOldOrNew(seen, oldStats, appendStats, `k=${k} readCatalog`);
@@ -197,7 +230,7 @@ describe("catalog commit under kill", () => {
         expect(leftovers(root).filter((f) => f.endsWith(".pending")).length).toBe(4);
         expect(leftovers(root).filter((f) => /symbol=CCC\/_pending\..*\.json$/.test(f)).length).toBe(1);
       }
-      // An empty write only sweeps: what the kill left goes, the data stays as the kill left it.
+      expect(leftovers(root).length > 0, `k=${k}: ${leftovers(root).join(", ")}`).toBe(k < APPEND_STEPS);
       await writeCatalog(root, sliceBatch(appendBatch, 0, 0));
       expect(leftovers(root)).toEqual([]);
       expect(statsOf(await readCatalog(root))).toEqual(seen);
