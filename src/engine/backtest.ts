@@ -5,11 +5,15 @@
  *   run            // compact summary
  *   run.fills      // FillTable columns
  *
+ * Before the run, one pass checks the rows (option `check`, default "warn": see
+ * src/engine/input-check.ts); `run.inputCheck` holds what it found.
+ *
  * `strategy` is a `StrategyLike` (from `defineStrategy` / `lab.strategies.*`), which gives every run
  * fresh state, or a plain object of callbacks (its state then carries over between runs).
  */
 import { LabError } from "../core/index.js";
 import type { TickBatch } from "../data/index.js";
+import { checkInput, inputCheckError, refuses, type InputCheckReport } from "./input-check.js";
 import { runLoop } from "./loop.js";
 import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
 import { BacktestResult } from "./result.js";
@@ -41,6 +45,11 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
   const opts = normalizeBacktestOptions(options);
   const { name, params, handlers } = resolveStrategy(strategy);
   const { streams, instruments } = prepareStreams(ticks);
+  let inputCheck: InputCheckReport | undefined;
+  if (opts.check !== "off") {
+    inputCheck = checkInput(Array.isArray(ticks) ? (ticks as readonly TickBatch[]) : [ticks as TickBatch], opts.check);
+    if (opts.check === "strict" && refuses(inputCheck)) throw inputCheckError(inputCheck);
+  }
   const time = timeBaseOf(streams);
   const raw = runLoop(streams, instruments, time, handlers, params, opts);
   return new BacktestResult(raw, name, params, {
@@ -52,5 +61,5 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
     equityIntervalNs: opts.equityIntervalNs,
     initialCash: opts.initialCash,
     book: raw.l3 ? "l3" : "l2",
-  });
+  }, inputCheck);
 }

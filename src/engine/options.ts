@@ -7,6 +7,7 @@ import { LabError, checkOptionKeys, parseTime, type ProgressSink } from "../core
 import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
+import type { InputCheckMode } from "./input-check.js";
 import type { RiskLimits } from "./local.js";
 import { l3Fifo, log, prob, riskAverse, type QueueModel } from "./queue/index.js";
 
@@ -44,6 +45,13 @@ export interface BacktestOptions {
   book?: BookKind;
   /** L3 venue rules (priority on modify, unknown ids). @default "fifo" */
   venueRules?: "fifo" | "lobster" | "databento";
+  /**
+   * Input check, one pass over the rows before the run (src/engine/input-check.ts): "warn" runs and
+   * reports issues in `result.inputCheck` (and a line of the summary); "strict" refuses input with
+   * wrong values, exchange time going backwards or rows the reader set aside (a `DATA_<CLASS>` LabError
+   * naming the first row); "off" skips the pass. @default "warn"
+   */
+  check?: InputCheckMode;
   progress?: ProgressSink;
 }
 
@@ -60,6 +68,7 @@ export interface NormalizedOptions {
   risk: RiskLimits;
   book: BookKind;
   venueRules: "fifo" | "lobster" | "databento";
+  check: InputCheckMode;
   progress: ProgressSink | undefined;
 }
 
@@ -76,6 +85,7 @@ export const DEFAULTS = {
   risk: {},
   book: "auto",
   venueRules: "fifo",
+  check: "warn",
   progress: undefined,
 } as const satisfies Record<keyof BacktestOptions, unknown>;
 
@@ -165,6 +175,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
 
   if (o.book !== "auto" && o.book !== "l2" && o.book !== "l3") throw bad("book", `must be "auto", "l2" or "l3", got ${String(o.book)}`, 'e.g. book: "l2"');
   if (!["fifo", "lobster", "databento"].includes(o.venueRules)) throw bad("venueRules", `unknown venue rules "${String(o.venueRules)}"`, 'use "fifo", "lobster" or "databento"');
+  if (o.check !== "warn" && o.check !== "strict" && o.check !== "off") throw bad("check", `must be "warn", "strict" or "off", got ${String(o.check)}`, 'e.g. check: "strict" to refuse damaged input, "off" to skip the pass');
 
   return {
     latency,
@@ -179,6 +190,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     risk,
     book: o.book,
     venueRules: o.venueRules,
+    check: o.check,
     progress: o.progress,
   };
 }

@@ -8,6 +8,7 @@ import { inspect } from "node:util";
 import { formatNs, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
 import { Liquidity, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
 import type { L3Book } from "../book/index.js";
+import { describeInputCheck, type InputCheckReport } from "./input-check.js";
 import type { RawRun } from "./loop.js";
 import { ORDER_REASON_NAMES, ORDER_STATUS_NAMES, ORDER_TYPE_NAMES, OrderStatus, TIME_IN_FORCE_NAMES, type OrderTable } from "./orders.js";
 
@@ -129,13 +130,19 @@ export class BacktestResult {
   readonly summary: BacktestSummary;
   readonly settings: BacktestSettings;
   readonly diagnostics: RunDiagnostics;
+  /**
+   * What the input check found before the run (option `check`): counts per issue class, the first
+   * rows, rows checked and the readers' own issues. Undefined with `check: "off"`.
+   */
+  readonly inputCheck: InputCheckReport | undefined;
   private readonly raw: RawTables;
   private cache: { orders?: OrderTable; fills?: FillTable; equity?: EquityCurve; positions?: Float64Array[]; mids?: MidSeries[]; equityMarks?: Float64Array[]; equitySampleFill?: Int32Array } = {};
 
-  constructor(run: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings) {
+  constructor(run: RawRun, strategy: string, params: Readonly<Record<string, number | boolean | string>>, settings: BacktestSettings, inputCheck?: InputCheckReport) {
     const { exchange: ex, local, portfolio, equity: eq } = run;
     this.instruments = run.instruments;
     this.settings = settings;
+    this.inputCheck = inputCheck;
     ex.reserve(run.tickets.length);
     this.raw = {
       time: run.time,
@@ -412,12 +419,24 @@ export class BacktestResult {
       .join(", ");
     const start = formatNs(s.startTs);
     const end = formatNs(s.endTs);
+    const input = this.inputLine();
     return [
       `BacktestResult ${s.strategy}(${params}) on ${sym} · ${s.events.toLocaleString("en-US")} events · ${start} → ${end}`,
       `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades}  maker ${Number.isFinite(s.makerShare) ? Math.round(s.makerShare * 100) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  sharpe ${fmt(s.sharpe)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
       `  orders ${s.orders}${statuses ? ` (${statuses})` : ""} · latency ${this.settings.latency} · feed ${this.settings.feedLatency} · queue ${this.settings.queue} · fees ${this.settings.fees}`,
+      ...(input ? [`  ${input}`] : []),
       ...this.diagnostics.warnings.map((w) => `  WARNING ${w}`),
     ].join("\n");
+  }
+
+  /**
+   * The input check's findings in one line ("input: 3 issues in 20,000 rows: 1 non-positive-price
+   * (row 812), 2 duplicate (rows 1808, 5705); lab.data.validate(batch) for the full report"), or
+   * undefined when it found none or did not run.
+   */
+  inputLine(): string | undefined {
+    const found = this.inputCheck ? describeInputCheck(this.inputCheck) : undefined;
+    return found ? `input: ${found}; lab.data.validate(batch) for the full report` : undefined;
   }
 
   [inspect.custom](): string {
@@ -442,6 +461,7 @@ export class BacktestResult {
     const position = this.equity.position ?? new Float64Array(this.equity.ts.length);
     return {
       summary: { ...s, startTs: s.startTs.toString(), endTs: s.endTs.toString() },
+      ...(this.inputCheck ? { inputCheck: this.inputCheck } : {}),
       settings: this.settings,
       instruments: this.instruments.map((i) => i.toJSON()),
       equity: { ts: pick(this.equity.ts).map(String), equity: num(pick(this.equity.equity)), position: num(pick(position)), intervalNs: this.settings.equityIntervalNs },
@@ -483,6 +503,8 @@ export class BacktestResult {
 
 export interface BacktestJson {
   summary: Omit<BacktestSummary, "startTs" | "endTs"> & { startTs: string; endTs: string };
+  /** The input check's report (absent with `check: "off"`). */
+  inputCheck?: InputCheckReport;
   settings: BacktestSettings;
   instruments: InstrumentSpecInit[];
   equity: { ts: string[]; equity: (number | null)[]; position: (number | null)[]; intervalNs: number };

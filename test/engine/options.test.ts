@@ -30,7 +30,8 @@ describe("backtest options", () => {
     expect(o.venueRules).toBe("fifo");
     expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
     expect(o.startAt).toBeUndefined();
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
+    expect(o.check).toBe("warn");
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
   });
 
   it("startAt takes ns or a time text, and says what is wrong with anything else", () => {

@@ -4,6 +4,9 @@
  *   strategy-lab backtest --strategy marketMaker --data generated --events 200000 --out run.json
  *   strategy-lab backtest --strategy imbalance --data catalog/ --venue SIM --symbol SYN --start 2024-01-02T14:30:00Z
  * `--out` writes the full result (the input of `strategy-lab report`).
+ * `--check warn|strict|off` (default warn): the input check before the run; under warn, issues
+ * found print one `warning:` line on stderr (and `inputCheck` in --json); strict refuses damaged
+ * input with a DATA_* error naming the first bad row.
  *
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
@@ -12,6 +15,7 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
+import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
@@ -29,6 +33,7 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   interval?: string;
   cash?: string;
   out?: string;
+  check?: string;
 }
 
 
@@ -49,6 +54,7 @@ export function register(program: Command): void {
     .option("--interval <duration>", "equity sampling interval", "1s")
     .option("--cash <amount>", "initial cash", "0")
     .option("--out <file>", "write the full result as JSON (report input)")
+    .option("--check <mode>", "input check before the run: warn (report issues), strict (refuse damaged input), off", "warn")
     .option("--json", "print the summary as JSON")
     .option("-q, --quiet", "no progress output")
     .action(async (o: BacktestCliOptions) => {
@@ -56,6 +62,8 @@ export function register(program: Command): void {
       const params = o.params === undefined ? {} : parseJsonOption(o.params, "--params");
       if (typeof params !== "object" || params === null || Array.isArray(params)) throw new LabError({ code: "BAD_OPTION", message: "--params must be a JSON object", hint: `e.g. --params '{"threshold":0.3}'` });
       const strategy = factory(params as Record<string, unknown>);
+      const check = o.check ?? "warn";
+      if (check !== "warn" && check !== "strict" && check !== "off") throw new LabError({ code: "BAD_OPTION", message: `--check must be warn, strict or off, got "${check}"`, hint: "warn reports issues in the input and runs, strict refuses damaged input, off skips the check", context: { option: "--check" } });
       const ticks = await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
       const options: BacktestOptions = {
         latencyNs: durationNs(o.latency ?? "0", "--latency"),
@@ -63,6 +71,7 @@ export function register(program: Command): void {
         seed: parseIntegerOption(o.seed ?? "1", "--seed"),
         equityIntervalNs: durationNs(o.interval ?? "1s", "--interval"),
         initialCash: parseNumberOption(o.cash ?? "0", "--cash"),
+        check: check as InputCheckMode,
       };
       if (o.queue !== undefined) options.queue = o.queue as QueueName;
       if (o.fees !== undefined) options.fees = parseJsonOption(o.fees, "--fees") as { maker: number; taker: number };
@@ -70,9 +79,11 @@ export function register(program: Command): void {
       const progress = o.json || o.quiet ? undefined : cliProgress(o);
       if (progress) options.progress = progress;
       const run = backtest(ticks, strategy, options);
+      const found = run.inputCheck ? describeInputCheck(run.inputCheck) : undefined;
+      if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${o.data}\` for the full report, --check strict to refuse such input\n`);
       if (o.out) writeFileSync(o.out, JSON.stringify(run.toJSON()) + "\n");
       const json = run.toJSON();
-      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
+      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
     });
 
   const create = program.command("new").description("scaffold new project files");

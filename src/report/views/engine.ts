@@ -34,6 +34,7 @@ function fmt(x: number, digits = 4): string {
 export function backtestSummaryHtml(run: BacktestResult): string {
   const s = run.summary;
   const counts = run.statusCounts();
+  const input = run.inputLine();
   return keyValueHtml(
     {
       strategy: `${s.strategy}(${Object.entries(s.params)
@@ -55,6 +56,7 @@ export function backtestSummaryHtml(run: BacktestResult): string {
       "final position": s.finalPosition.join(" / "),
       settings: `latency ${run.settings.latency} · feed ${run.settings.feedLatency} · queue ${run.settings.queue} · fees ${run.settings.fees} · seed ${run.settings.seed}`,
       halted: s.halted ? "yes (drawdown stop)" : "no",
+      ...(input ? { "⚠ input": input.replace(/^input: /, "") } : {}),
       ...(run.diagnostics.warnings.length > 0 ? { "⚠ warnings": run.diagnostics.warnings.join(" ") } : {}),
     },
     "Backtest",

@@ -1,0 +1,322 @@
+/**
+ * The backtest's input check (`check` option, default "warn"): one pass over the columns the
+ * engine reads, before the run, so a backtest on rows it would apply wrongly says so instead of
+ * returning figures as if nothing were amiss. It uses the data layer's issue classes
+ * (src/data/quality.ts) and finds, per input batch:
+ * - `type-error`: a kind TickBatch does not define, an infinite price or size (1e400 in a file);
+ * - `off-grid`: a fractional tick count on a row not flagged `EventFlag.OffGrid`;
+ * - `missing-value`: no price (NaN) on a kind that needs one (LevelSet, Trade, Add, Reduce,
+ *   Modify, Delete, Execute), no size on LevelSet, Trade, Add, Reduce, Modify or Execute;
+ * - `non-positive-price`: a price ≤ 0 on those kinds or on a Bbo row;
+ * - `bad-size`: a negative size, or zero on Trade, Add, Reduce, Modify or Execute;
+ * - `exch-ts-order`: an exchange time earlier than an earlier row of the same instrument and
+ *   feed. Feeds are book rows (levels, clears and orders), top-of-book quotes (Bbo), trades and
+ *   the rest (halts): venues stamp them separately (a Binance capture interleaves depth, bookTicker
+ *   and trades whose times cross by milliseconds), and the engine's exchange clock is the running
+ *   maximum of `exchTs` anyway, so only a feed going back in time is a defect;
+ * - `local-ts-order`: a receive time earlier than an earlier row of the same instrument;
+ * - `duplicate`: a row identical (NaN = NaN) to one of the 8 previous rows with the same exchange
+ *   time, as `validate()` defines it. Equal fills at one timestamp can be legitimate (the real
+ *   LOBSTER GOOG sample has 34 such hidden executions, the ESH4 MBO sample 27 fill pairs).
+ * Instruments listed twice (same venue and symbol) are one stream, as in `validate()`. The issues
+ * the reader recorded (`readReportOf(batch)`: rows it set aside, a file cut short, rounded times)
+ * are reported with them.
+ *
+ * Sequence numbers, crossed books and halts are not checked here (`validate()` does; the run's
+ * `diagnostics` count crossed books as the strategy saw them).
+ *
+ * Modes: "warn" runs and attaches the report to the result (`result.inputCheck`, one line in its
+ * text and HTML summary); "strict" refuses input with an issue of severity "error" (or rows the
+ * reader set aside or a cut file) with a `DATA_<CLASS>` LabError naming the first such row, and
+ * otherwise runs like "warn"; "off" skips the pass. The pass never changes what the run does.
+ *
+ * What the engine does with such rows when it runs anyway (it never crashes on them): a row
+ * without a price is skipped by the books; a NaN, zero or negative size at a price level removes
+ * the level; a fractional tick count on a level is not stored; unknown kinds are ignored; an
+ * infinite or huge price on a price level moves the book there (the visible book is then wrong
+ * until the level is replaced), and on order-by-order data it is refused (BOOK_PRICE_RANGE).
+ *
+ * Cost: a typed-array loop with no object per row (samples are made for the first rows of each
+ * class only); the engine bench measures it against the run (`input check cost`).
+ */
+import { LabError } from "../core/index.js";
+import { EventFlag, EventKind, ISSUE_CLASSES, readReportOf, type IssueClass, type IssueSample, type IssueSeverity, type QualityIssue, type TickBatch } from "../data/index.js";
+import { wordsOf } from "./clock.js";
+
+export type InputCheckMode = "warn" | "strict" | "off";
+
+/** What the pass found of one class in one input batch. */
+export interface InputIssue {
+  class: IssueClass;
+  severity: IssueSeverity;
+  count: number;
+  /** Index of the batch in the backtest's input (0 for a single batch). */
+  input: number;
+  /** The batch's source (file), or "input <n>". */
+  file: string;
+  /** The first rows (0-based batch row, column, value as text). */
+  samples: IssueSample[];
+}
+
+export interface InputCheckReport {
+  /** The mode the run used ("off" attaches no report). */
+  mode: "warn" | "strict";
+  /** Rows the pass read: every row of every input batch. */
+  rowsChecked: number;
+  /** Issues per class: the pass's and the readers' together. */
+  counts: Partial<Record<IssueClass, number>>;
+  /** Sum of `counts`. */
+  total: number;
+  /** The pass's findings, one entry per input batch and class, with their first rows. */
+  issues: InputIssue[];
+  /** What the readers recorded (rows set aside, a file cut short, rounded times), as `readReportOf(batch)` holds them; their rows are rows of the file. */
+  readIssues: QualityIssue[];
+}
+
+/** Rows quoted per class and batch. */
+const MAX_SAMPLES = 5;
+
+/** The classes the pass finds, in the order the data layer lists them. */
+const CHECKED: readonly IssueClass[] = ["type-error", "off-grid", "missing-value", "exch-ts-order", "local-ts-order", "duplicate", "non-positive-price", "bad-size"];
+const TYPE_ERROR = 0, OFF_GRID = 1, MISSING = 2, EXCH_ORDER = 3, LOCAL_ORDER = 4, DUPLICATE = 5, NON_POSITIVE = 6, BAD_SIZE = 7;
+
+// The engine's own kind tables (the same rules as validate()'s), as lookups: the loop touches every row.
+/** Kinds whose price must be present and positive. */
+const PRICED = new Uint8Array(256);
+for (const k of [EventKind.LevelSet, EventKind.Trade, EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) PRICED[k] = 1;
+/** Kinds whose size must be strictly positive. */
+const SIZED = new Uint8Array(256);
+for (const k of [EventKind.Trade, EventKind.Add, EventKind.Reduce, EventKind.Execute, EventKind.Modify]) SIZED[k] = 1;
+/** Kinds whose size must be present: the sized ones and LevelSet (0 = level removed). */
+const NEEDS_SIZE = new Uint8Array(256);
+for (let k = 0; k < 256; k++) NEEDS_SIZE[k] = SIZED[k]!;
+NEEDS_SIZE[EventKind.LevelSet] = 1;
+const KNOWN_KIND = new Uint8Array(256);
+for (const k of Object.values(EventKind)) KNOWN_KIND[k] = 1;
+/** Feed of each kind for the exchange-time order: 0 book, 1 quotes, 2 trades, 3 other. */
+const FEEDS = 4;
+const FEED = new Uint8Array(256).fill(3);
+for (const k of [EventKind.LevelSet, EventKind.Clear, EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) FEED[k] = 0;
+FEED[EventKind.Bbo] = 1;
+FEED[EventKind.Trade] = 2;
+
+/** Counts and first rows of one batch's pass; made once per batch, never per row. */
+class BatchFindings {
+  readonly counts = new Float64Array(CHECKED.length);
+  readonly samples: IssueSample[][] = CHECKED.map(() => []);
+  constructor(private readonly batch: TickBatch) {}
+
+  /** Called only for a row with an issue: the value text is made for the first rows only. */
+  note(cls: number, row: number, column: "kind" | "priceTicks" | "qtyLots" | "exchTs" | "localTs", other: number): void {
+    this.counts[cls]!++;
+    const list = this.samples[cls]!;
+    if (list.length >= MAX_SAMPLES) return;
+    const sample: IssueSample = { row, column };
+    const b = this.batch;
+    if (cls === DUPLICATE) sample.value = `same as row ${other}`;
+    else if (column === "kind") sample.value = `unknown kind ${b.kind[row]!}`;
+    else if (column === "exchTs") sample.value = String(b.exchTs[row]!);
+    else if (column === "localTs") sample.value = String(b.localTs[row]!);
+    else if (cls !== MISSING) sample.value = String(column === "priceTicks" ? b.priceTicks[row]! : b.qtyLots[row]!);
+    list.push(sample);
+  }
+}
+
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** The pass over one batch (see the module comment). */
+function scanBatch(batch: TickBatch, out: BatchFindings): void {
+  const n = batch.length;
+  if (n === 0) return;
+  const nInst = Math.max(1, batch.instruments.length);
+  // One stream per venue+symbol, even when a merge listed the same instrument twice.
+  const streamOf = new Uint16Array(nInst);
+  const firstIndex = new Map<string, number>();
+  batch.instruments.forEach((s, k) => {
+    const key = `${s.venue}\u0000${s.symbol}`;
+    if (!firstIndex.has(key)) firstIndex.set(key, k);
+    streamOf[k] = firstIndex.get(key)!;
+  });
+  const single = nInst === 1;
+  const exchMax = new Float64Array(nInst * FEEDS).fill(-Infinity);
+  const localMax = new Float64Array(nInst).fill(-Infinity);
+  const { kind, side, flags, instrument, priceTicks: price, qtyLots: qty, orderId, seq, aux } = batch;
+  const ew = wordsOf(batch.exchTs);
+  const lw = wordsOf(batch.localTs);
+  // Times as ns from the first row's exchange time, as the engine's clock reads them (exact
+  // within ±104 days of it; beyond, rounding keeps the order, so no false finding).
+  const bhi = ew[1]!;
+  const blo = ew[0]! >>> 0;
+  const OFF_GRID_FLAG = EventFlag.OffGrid;
+  const BBO = EventKind.Bbo;
+  let prevHi = bhi + 1;
+  let prevLo = blo;
+  for (let i = 0; i < n; i++) {
+    const k = kind[i]!;
+    const f = flags[i]!;
+    const p = price[i]!;
+    const q = qty[i]!;
+
+    if (KNOWN_KIND[k] === 0) out.note(TYPE_ERROR, i, "kind", -1);
+    if (p === Infinity || p === -Infinity) out.note(TYPE_ERROR, i, "priceTicks", -1);
+    else if (p !== Math.floor(p) && p === p && (f & OFF_GRID_FLAG) === 0) out.note(OFF_GRID, i, "priceTicks", -1);
+    if (q === Infinity || q === -Infinity) out.note(TYPE_ERROR, i, "qtyLots", -1);
+    if (PRICED[k] === 1) {
+      if (!(p > 0)) {
+        if (p !== p) out.note(MISSING, i, "priceTicks", -1);
+        else out.note(NON_POSITIVE, i, "priceTicks", -1);
+      }
+    } else if (k === BBO && p <= 0) out.note(NON_POSITIVE, i, "priceTicks", -1);
+    if (!(q > 0)) {
+      if (q < 0 || (q === 0 && SIZED[k] === 1)) out.note(BAD_SIZE, i, "qtyLots", -1);
+      else if (q !== q && NEEDS_SIZE[k] === 1) out.note(MISSING, i, "qtyLots", -1);
+    }
+
+    const hi = ew[2 * i + 1]!;
+    const lo = ew[2 * i]! >>> 0;
+    const s = single ? 0 : streamOf[instrument[i]! < nInst ? instrument[i]! : 0]!;
+    const et = (hi - bhi) * 4294967296 + (lo - blo);
+    const slot = s * FEEDS + FEED[k]!;
+    if (et < exchMax[slot]!) out.note(EXCH_ORDER, i, "exchTs", -1);
+    else exchMax[slot] = et;
+    const lt = (lw[2 * i + 1]! - bhi) * 4294967296 + ((lw[2 * i]! >>> 0) - blo);
+    if (lt < localMax[s]!) out.note(LOCAL_ORDER, i, "localTs", -1);
+    else localMax[s] = lt;
+
+    // Exact duplicates among the previous rows with the same exchange time (most rows differ in
+    // time from the row before, so the scan rarely starts).
+    if (hi === prevHi && lo === prevLo) {
+      for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+        if (ew[2 * j + 1] !== hi || ew[2 * j]! >>> 0 !== lo) break;
+        if (same(price[j]!, p) && same(qty[j]!, q) && kind[j] === k && side[j] === side[i] && flags[j] === f && instrument[j] === instrument[i] && lw[2 * j] === lw[2 * i] && lw[2 * j + 1] === lw[2 * i + 1] && same(orderId[j]!, orderId[i]!) && same(seq[j]!, seq[i]!) && same(aux[j]!, aux[i]!)) {
+          out.note(DUPLICATE, i, "exchTs", j);
+          break;
+        }
+      }
+    }
+    prevHi = hi;
+    prevLo = lo;
+  }
+}
+
+/** Runs the pass over every input batch and gathers what the readers recorded. */
+export function checkInput(batches: readonly TickBatch[], mode: "warn" | "strict"): InputCheckReport {
+  const issues: InputIssue[] = [];
+  const readIssues: QualityIssue[] = [];
+  const counts: Partial<Record<IssueClass, number>> = {};
+  let rows = 0;
+  let total = 0;
+  const add = (cls: IssueClass, count: number): void => {
+    counts[cls] = (counts[cls] ?? 0) + count;
+    total += count;
+  };
+  batches.forEach((batch, input) => {
+    rows += batch.length;
+    const findings = new BatchFindings(batch);
+    scanBatch(batch, findings);
+    const file = batch.source ?? `input ${input}`;
+    CHECKED.forEach((cls, c) => {
+      const count = findings.counts[c]!;
+      if (count === 0) return;
+      issues.push({ class: cls, severity: ISSUE_CLASSES[cls].severity, count, input, file, samples: findings.samples[c]! });
+    });
+    for (const issue of readReportOf(batch)?.issues ?? []) readIssues.push(issue.file === undefined ? { ...issue, file } : issue);
+  });
+  // Classes in the data layer's order, whichever found them.
+  for (const cls of Object.keys(ISSUE_CLASSES) as IssueClass[]) {
+    for (const x of issues) if (x.class === cls) add(cls, x.count);
+    for (const x of readIssues) if (x.class === cls) add(cls, x.count);
+  }
+  return { mode, rowsChecked: rows, counts, total, issues, readIssues };
+}
+
+/** A reader issue that means rows are missing from the batch: rows set aside, a file cut short. */
+function readerDropped(issue: QualityIssue): boolean {
+  return issue.policy !== "warn" || issue.severity === "error";
+}
+
+/** True when "strict" refuses the input: a finding of severity "error", or rows the reader left out. */
+export function refuses(report: InputCheckReport): boolean {
+  return report.issues.some((x) => x.severity === "error") || report.readIssues.some(readerDropped);
+}
+
+const fmt = (x: number): string => x.toLocaleString("en-US");
+
+/** Where a reader's sample is: in the file, not the batch. */
+function readerPlace(issue: QualityIssue, sample: IssueSample): string {
+  if (issue.class === "truncated") return sample.byteOffset !== undefined ? `file cut at byte ${sample.byteOffset}` : "file cut short";
+  const at = sample.line !== undefined ? `line ${sample.line}` : `file row ${sample.row}`;
+  return issue.policy === "warn" ? at : `${at} set aside by the reader`;
+}
+
+/**
+ * The issues in one line: "3 issues in 20,000 rows: 1 non-positive-price (row 812), 2 duplicate
+ * (rows 1808, 5705)" (the first rows of each class; rows of a reader's issue are rows of the
+ * file). Undefined when there are none.
+ */
+export function describeInputCheck(report: InputCheckReport): string | undefined {
+  if (report.total === 0) return undefined;
+  const several = report.issues.some((x) => x.input > 0);
+  const parts: string[] = [];
+  for (const [cls, count] of Object.entries(report.counts) as [IssueClass, number][]) {
+    const rows: number[] = [];
+    const places: string[] = [];
+    for (const x of report.issues) {
+      if (x.class !== cls) continue;
+      for (const s of x.samples) {
+        if (rows.length + places.length >= 3) break;
+        if (several) places.push(`input ${x.input} row ${s.row}`);
+        else rows.push(s.row);
+      }
+    }
+    for (const x of report.readIssues) {
+      if (x.class !== cls) continue;
+      for (const s of x.samples) if (rows.length + places.length < 3) places.push(readerPlace(x, s));
+    }
+    const where = [...(rows.length > 0 ? [`${rows.length === 1 ? "row" : "rows"} ${rows.join(", ")}`] : []), ...places];
+    parts.push(`${fmt(count)} ${cls}${where.length > 0 ? ` (${where.join(", ")}${count > rows.length + places.length ? ", ..." : ""})` : ""}`);
+  }
+  return `${fmt(report.total)} issue${report.total === 1 ? "" : "s"} in ${fmt(report.rowsChecked)} rows: ${parts.join(", ")}`;
+}
+
+/** The refusal of "strict": the first refused row (the pass's first, else the reader's), and every class's count. */
+export function inputCheckError(report: InputCheckReport): LabError {
+  let first: { issue: InputIssue; sample: IssueSample } | undefined;
+  for (const x of report.issues) {
+    if (x.severity !== "error" || x.samples.length === 0) continue;
+    const s = x.samples[0]!;
+    if (!first || x.input < first.issue.input || (x.input === first.issue.input && s.row < first.sample.row)) first = { issue: x, sample: s };
+  }
+  const counts = Object.entries(report.counts)
+    .map(([cls, count]) => `${cls} ${fmt(count)}`)
+    .join(", ");
+  const found = `the input check found ${counts} in ${fmt(report.rowsChecked)} rows`;
+  const hint = 'lab.data.validate(batch) reports every issue (CLI: strategy-lab validate <file>); run anyway with { check: "warn" } (CLI: --check warn), which reports them in result.inputCheck';
+  if (first) {
+    const { issue, sample } = first;
+    const value = sample.value !== undefined ? ` (${sample.value})` : "";
+    return new LabError({
+      code: codeOf(issue.class),
+      message: `${issue.file}: row ${sample.row}, column ${sample.column}: ${ISSUE_CLASSES[issue.class].title.toLowerCase()}${value}; ${found}`,
+      hint,
+      context: { file: issue.file, input: issue.input, row: sample.row, column: sample.column, ...(sample.value !== undefined ? { value: sample.value } : {}), class: issue.class, counts: report.counts },
+    });
+  }
+  const issue = report.readIssues.find(readerDropped)!;
+  const sample = issue.samples[0];
+  const file = issue.file ?? "input";
+  const what = issue.class === "truncated" ? issue.message : `${sample ? `${readerPlace(issue, sample)}, column ${sample.column}: ` : ""}${ISSUE_CLASSES[issue.class].title.toLowerCase()}${sample?.value !== undefined ? ` (${sample.value})` : ""}`;
+  return new LabError({
+    code: codeOf(issue.class),
+    message: `${file}: ${what}; ${found}`,
+    hint,
+    context: { file, ...(sample ? { row: sample.row, column: sample.column } : {}), ...(sample?.value !== undefined ? { value: sample.value } : {}), class: issue.class, source: "reader", counts: report.counts },
+  });
+}
+
+/** The code `validate()` throws for the same class: DATA_NON_POSITIVE_PRICE, DATA_EXCH_TS_ORDER, ... (one per issue class in the catalogue). */
+function codeOf(cls: IssueClass): LabError["code"] {
+  return ("DATA_" + cls.toUpperCase().replace(/-/g, "_")) as LabError["code"];
+}
