@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type InstrumentSpecInit } from "../../src/core/index.js";
 import { generateTicks, readFile, readReportOf, validate, writeTable, type TickBatch } from "../../src/data/index.js";
 import "../../src/book/index.js";
+import { backtest, strategies } from "../../src/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 
 const SEED = 20261207;
@@ -210,6 +211,8 @@ interface Observed {
   error?: { code: string; context: Record<string, unknown>; line: string };
   rows?: number;
   counts?: Record<string, number>;
+  /** What a backtest's default input check counted on the same batch. */
+  checked?: Record<string, number>;
 }
 
 async function observe(path: string, family: Family, policy: "reject" | "quarantine"): Promise<Observed> {
@@ -220,7 +223,8 @@ async function observe(path: string, family: Family, policy: "reject" | "quarant
     for (const i of report.issues) counts[i.class] = (counts[i.class] ?? 0) + i.count;
     // A read report that validate did not merge (none today) would still count.
     for (const i of readReportOf(batch)?.issues ?? []) counts[i.class] = Math.max(counts[i.class] ?? 0, i.count);
-    return { rows: batch.length, counts };
+    const run = backtest(batch, strategies.imbalance({ threshold: 0.3 }), { latencyNs: 50_000 });
+    return { rows: batch.length, counts, checked: { ...(run.inputCheck?.counts ?? {}) } };
   } catch (error) {
     if (!isLabError(error)) throw error;
     return { error: { code: error.code, context: error.context, line: error.toLine() } };
@@ -296,6 +300,11 @@ describe("corruption properties (fast-check, seeded)", () => {
         const kept = await observe(path, family, "quarantine");
         const base = baseline.get(`${family.name}/quarantine`)!;
         const sum = (o: Observed): number => classes.reduce((s, c) => s + (o.counts?.[c] ?? 0), 0);
+        const checkedSum = (o: Observed): number => classes.reduce((s, c) => s + (o.checked?.[c] ?? 0), 0);
+        // A backtest on what was read says so under its default check, with the same count.
+        const backtestReports = (o: Observed, b: Observed): void => {
+          expect(checkedSum(o) - checkedSum(b), `${family.name} ${defect} ${rows}: backtest input check ${JSON.stringify(o.checked)} vs intact ${JSON.stringify(b.checked)}`).toBe(k);
+        };
         if (readerRejects) {
           expect(rejected.error, `${family.name} ${defect} ${rows} under reject`).toBeDefined();
           expect(rejected.error!.code).not.toBe("INTERNAL");
@@ -303,12 +312,14 @@ describe("corruption properties (fast-check, seeded)", () => {
           expect(kept.error, `${family.name} ${defect} under quarantine: ${kept.error?.line}`).toBeUndefined();
           expect(sum(kept) - sum(base), `${family.name} ${defect} ${rows}: ${JSON.stringify(kept.counts)}`).toBe(k);
           if (family.oneRowPerLine) expect(kept.rows).toBe(base.rows! - k);
+          backtestReports(kept, base);
         } else {
           for (const o of [rejected, kept]) {
             expect(o.error, `${family.name} ${defect}: ${o.error?.line}`).toBeUndefined();
             expect(sum(o) - sum(base), `${family.name} ${defect} ${rows}: ${JSON.stringify(o.counts)} vs ${JSON.stringify(base.counts)}`).toBe(k);
             expect(o.rows).toBe(base.rows! + (defect === "duplicate" ? k : 0));
           }
+          backtestReports(kept, base);
         }
       }),
       { seed: SEED, numRuns: 140, endOnFailure: true },
