@@ -11,7 +11,7 @@
  * Codes: IS_A_DIRECTORY, NOT_A_DIRECTORY, PERMISSION_DENIED, READ_ONLY_FS, DISK_FULL,
  * WRITE_FAILED (anything else, with the errno).
  */
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { LabErrorCode } from "./error-codes.js";
@@ -127,8 +127,10 @@ function refuseDirectory(path: string, isDirectory: boolean, target: WriteTarget
 }
 
 /**
- * Checks that a file can be written at `path`: creates its parent folders, refuses a directory.
- * For writers that open the file themselves (DuckDB's COPY); returns the absolute path.
+ * Checks that a file can be written at `path` before the work that produces it: creates its
+ * parent folders, refuses a directory, and asks the OS whether the folder is writable (permission,
+ * read-only mount). For writers that open the file themselves (DuckDB's COPY); returns the
+ * absolute path.
  */
 export function prepareOutputFile(path: string, target: WriteTarget): string {
   const resolved = resolve(path);
@@ -144,7 +146,29 @@ export function prepareOutputFile(path: string, target: WriteTarget): string {
     // does not exist yet: the common case
   }
   refuseDirectory(path, isDirectory, target);
+  try {
+    accessSync(dirname(resolved), constants.W_OK);
+  } catch (error) {
+    throw writeError(error, path, target);
+  }
   return resolved;
+}
+
+/**
+ * Checks that a folder written into (a catalog) can be written: it, or the nearest folder above
+ * it that exists, must be a writable directory. Nothing is created.
+ */
+export function checkWritableFolder(path: string, target: WriteTarget): void {
+  const t = { ...target, directory: true };
+  const near = existingAncestor(path);
+  if (!near.isDirectory) {
+    throw writeError(Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: "ENOTDIR" }), path, t);
+  }
+  try {
+    accessSync(near.path, constants.W_OK);
+  } catch (error) {
+    throw writeError(error, path, t);
+  }
 }
 
 let counter = 0;

@@ -22,7 +22,7 @@
  * JS), then let DuckDB push the exact ns range down to row-group statistics (`WHERE exchTs`).
  */import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
 import { errnoOf, writeError } from "../core/fs-errors.js";
@@ -129,7 +129,8 @@ async function writeLocked(root: string, batch: TickBatch, options: CatalogWrite
   // Errors already in their final form (the caller's own, or a commit error naming what was written).
   const asIs = new WeakSet<object>();
   const pendingFiles: string[] = [];
-  const createdDirs: string[] = [];
+  // Folders this write created (first created, deepest), removed again when it fails.
+  const createdDirs: { top: string; leaf: string }[] = [];
   let where = root;
   try {
     await sweepLeftovers(root);
@@ -155,7 +156,7 @@ async function writeLocked(root: string, batch: TickBatch, options: CatalogWrite
       const dir = join(root, path);
       where = dir;
       const made = await mkdir(dir, { recursive: true });
-      if (made !== undefined) createdDirs.push(made);
+      if (made !== undefined) createdDirs.push({ top: made, leaf: dir });
       const existing = await dataFiles(dir);
       const rows = part.indices === null ? sliceBatch(batch, part.start, part.end) : gatherRows(batch, part.indices);
       const first = rows.exchTs[0]!;
@@ -178,7 +179,7 @@ async function writeLocked(root: string, batch: TickBatch, options: CatalogWrite
       const dir = join(root, `venue=${spec.venue}`, `symbol=${spec.symbol}`);
       where = dir;
       const made = await mkdir(dir, { recursive: true });
-      if (made !== undefined) createdDirs.push(made);
+      if (made !== undefined) createdDirs.push({ top: made, leaf: dir });
       const pending = join(dir, pendingName("json"));
       pendingFiles.push(pending);
       await writeFile(pending, JSON.stringify(spec.toJSON(), null, 2) + "\n");
@@ -226,7 +227,7 @@ async function writeLocked(root: string, batch: TickBatch, options: CatalogWrite
     return { partitions: staged.map((p) => p.path), rows: batch.length };
   } catch (error) {
     for (const file of pendingFiles) await rm(file, { force: true });
-    for (const dir of createdDirs.reverse()) await removeEmptyFolders(dir);
+    for (const dirs of createdDirs.reverse()) await removeEmptyFolders(dirs.top, dirs.leaf);
     if (asIs.has(error as object)) throw error;
     if (errnoOf(error) !== undefined && (!isLabError(error) || error.code === "WRITE_FAILED")) throw writeError(error, where, { what: where === root ? "catalog" : "catalog partition", directory: true, note: NO_CHANGE });
     if (isLabError(error) && error.code !== "WRITE_FAILED") throw error;
@@ -291,16 +292,16 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Removes `dir` and the folders above it that are empty, up to (not including) the first non-empty one. */
-async function removeEmptyFolders(dir: string): Promise<void> {
-  let current = dir;
-  for (let depth = 0; depth < 3; depth++) {
+/** Removes the empty folders from `leaf` up to `top` (the folders one mkdir created). */
+async function removeEmptyFolders(top: string, leaf: string): Promise<void> {
+  const stop = resolve(top);
+  for (let current = resolve(leaf); ; current = dirname(current)) {
     try {
       await rmdir(current);
     } catch {
       return;
     }
-    current = join(current, "..");
+    if (current === stop || dirname(current) === current) return;
   }
 }
 

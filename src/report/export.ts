@@ -3,9 +3,8 @@
  * styles inline, Observable Plot charts as inline SVG, Plotly inlined once (plotlyLibraryScript),
  * data embedded in the page. `checkSelfContained` is the guard used before writing.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { LabError } from "../core/index.js";
+import { writeOutputFileSync } from "../core/fs-errors.js";
 import { escapeHtml } from "./html.js";
 import type { TearSheet } from "./tearsheet.js";
 
@@ -61,7 +60,9 @@ export interface ExportResult {
 
 /**
  * Writes ONE self-contained HTML file (parent folders are created). Throws `REPORT_NOT_SELF_CONTAINED`
- * if the page would reference anything outside itself.
+ * if the page would reference anything outside itself; a path that cannot be written is
+ * IS_A_DIRECTORY, NOT_A_DIRECTORY, PERMISSION_DENIED, READ_ONLY_FS, DISK_FULL or WRITE_FAILED,
+ * naming the path.
  */
 export function exportHtml(content: Exportable, file: string, options: { title?: string } = {}): ExportResult {
   const html = htmlDocument(content, options.title);
@@ -72,12 +73,6 @@ export function exportHtml(content: Exportable, file: string, options: { title?:
   if (external.length > 0) {
     throw new LabError({ code: "REPORT_NOT_SELF_CONTAINED", message: `report would load ${external.length} external resource(s), e.g. ${external[0]}`, hint: "embed images as data: URIs and scripts inline", context: { file } });
   }
-  const path = resolve(file);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, html);
-  } catch (error) {
-    throw new LabError({ code: "WRITE_FAILED", message: `could not write the report to ${path}: ${(error as Error).message}`, hint: "check that the folder is writable", context: { file: path }, cause: error });
-  }
-  return { file: path, bytes: Buffer.byteLength(html) };
+  // Written through a temporary file renamed into place: a full disk never leaves half a page.
+  return writeOutputFileSync(file, html, { what: "HTML report", example: "report.html" });
 }

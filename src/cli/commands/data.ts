@@ -5,8 +5,8 @@
  * no change to this file.
  */
 import type { Command } from "commander";
-import { writeFile } from "node:fs/promises";
 import { LabError, formatNs, instrument, type InstrumentSpec, type TimeUnit } from "../../core/index.js";
+import { checkWritableFolder, prepareOutputFile, writeError, writeOutputFile } from "../../core/fs-errors.js";
 import { formatNames, generateTicks, guessFormat, qualityReportJson, readFile, validate, writeCatalog, writeTable, type ColumnMapping, type IssuePolicy, type QualityReport } from "../../data/index.js";
 import { qualityReportHtml } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, requireFile, type GlobalOptions } from "../util.js";
@@ -127,6 +127,8 @@ export function register(program: Command): void {
       .option("--no-validate", "skip validation (rows are written as read)"),
   ).action(async (path: string, options: IngestOptions) => {
     requireFile(path);
+    // Checked before reading: a catalog that cannot be written fails at once, not after the read.
+    checkWritableFolder(options.out, { what: "catalog (--out)", note: "nothing was changed in the catalog" });
     const progress = options.json ? undefined : cliProgress(options);
     const batch = await readFile(path, readOptionsFrom(path, options, progress));
     let report: QualityReport | undefined;
@@ -162,7 +164,7 @@ export function register(program: Command): void {
     }
     const policy = options.policy ? (parseJsonOption(options.policy, "--policy") as Record<string, IssuePolicy>) : undefined;
     const report = validate(batch, { sequence: sequence as "auto", onReject: "report", readIssuesPolicy: readPolicy, ...(policy ? { policy } : {}) });
-    if (options.html) await writeFile(options.html, `<!doctype html><meta charset="utf-8"><title>Data quality: ${path}</title>${qualityReportHtml(report)}`);
+    if (options.html) await writeOutputFile(options.html, `<!doctype html><meta charset="utf-8"><title>Data quality: ${path}</title>${qualityReportHtml(report)}`, { what: "data-quality report (--html)", example: "quality.html" });
     output(qualityReportJson(report), options.json, () => [...summaryLines(report), report.issues.length === 0 ? "  no issues" : "  issues:", ...issueLines(report), verdictLine(report)].join("\n"));
     // Only a reject policy fails validation; quarantined and warned rows are reported, not fatal.
     if (report.rejected) process.exitCode = 1;
@@ -187,9 +189,16 @@ export function register(program: Command): void {
       if (options.mode !== "l2" && options.mode !== "l3") throw new LabError({ code: "BAD_OPTION", message: `--mode must be l2 or l3, got "${options.mode}"`, hint: "l2 = price levels, l3 = orders by id", context: { option: "--mode" } });
       const progress = options.json ? undefined : cliProgress(options);
       const spec = instrument({ symbol: options.symbol ?? "SYN", venue: options.venue ?? "SIM", tickSize: options.tickSize ?? "0.01", lotSize: options.lotSize ?? "1" });
+      // Checked before generating: a path that cannot be written fails at once, not after the work.
+      const target = { what: "generated data (--out)", example: "ticks.parquet" };
+      prepareOutputFile(options.out, target);
       const started = performance.now();
       const batch = generateTicks({ events, seed, mode: options.mode, instrument: spec, ...(progress ? { progress } : {}) });
-      await writeTable(batch, options.out, progress ? { progress } : {});
+      try {
+        await writeTable(batch, options.out, progress ? { progress } : {});
+      } catch (error) {
+        throw writeError(error, options.out, target);
+      }
       const seconds = (performance.now() - started) / 1000;
       output({ file: options.out, events: batch.length, seed, mode: options.mode, seconds }, options.json, () => `wrote ${batch.length.toLocaleString("en-US")} ${options.mode} events (seed ${seed}) to ${options.out} in ${seconds.toFixed(1)} s`);
     });
