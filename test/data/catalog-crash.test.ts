@@ -149,6 +149,7 @@ const oldStats = statsOf(oldBatch);
 const replaceStats = new Map([...oldStats, ...statsOf(replaceBatch)]);
 const appendStats = statsOf(oldBatch, appendBatch);
 const baseline = join(work, "baseline");
+const oldFile = join(work, "old.parquet");
 const replaceFile = join(work, "replace.parquet");
 const appendFile = join(work, "append.parquet");
 
@@ -163,6 +164,7 @@ let runs: Promise<Map<KillJob, Run>>;
 
 beforeAll(async () => {
   await writeCatalog(baseline, oldBatch);
+  await writeParquet(oldBatch, oldFile);
   await writeParquet(replaceBatch, replaceFile);
   await writeParquet(appendBatch, appendFile);
   replaceJobs = killJobs(baseline, "replace", (root) => [replaceFile, "--out", root, "--replace"], REPLACE_STEPS + 1);
@@ -237,6 +239,36 @@ describe("catalog commit under kill", () => {
     }
     // step 1 is CCC's instrument.json (no rows yet); then one partition per rename
     expect(progress).toEqual(["0:0", "1:0", "2:1", "3:2", "4:3", "5:4", "6:4", "7:4"]);
+  });
+});
+
+describe("catalog read while another process replaces it", () => {
+  it("every read shows each partition wholly old or wholly new (readCatalog and a raw DuckDB glob)", async () => {
+    const root = join(work, "concurrent");
+    rmSync(root, { recursive: true, force: true });
+    cpSync(baseline, root, { recursive: true });
+    const data = join(ROOT, "dist", "data", "index.js");
+    const script = `
+      const { readParquet, writeCatalog } = await import(${JSON.stringify(data)});
+      const batches = [await readParquet(${JSON.stringify(replaceFile)}), await readParquet(${JSON.stringify(oldFile)})];
+      for (let i = 0; i < 4; i++) await writeCatalog(${JSON.stringify(root)}, batches[i % 2], { mode: "replace" });`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    let running = true;
+    void exited.then(() => (running = false));
+    let reads = 0;
+    while (running) {
+      expectOldOrNew(statsOf(await readCatalog(root)), oldStats, replaceStats, `read ${reads} readCatalog`);
+      expectOldOrNew(await globStats(root), oldStats, replaceStats, `read ${reads} DuckDB glob`);
+      reads++;
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(reads).toBeGreaterThan(0);
+    // 4 replaces, the last one back to the old rows
+    expect(statsOf(await readCatalog(root))).toEqual(oldStats);
+    expect(leftovers(root)).toEqual([]);
   });
 });
 
