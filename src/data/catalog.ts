@@ -472,7 +472,8 @@ async function mergeFiles(files: readonly string[], out: string): Promise<void> 
       try {
         segments.push(...(await fileSegments(connection, files[i]!, i)));
       } catch (error) {
-        if (errnoOf(error) !== undefined && i === files.length - 1) throw error;
+        // a filesystem fault is reported as one (by the caller), not as a damaged file
+        if (errnoOf(error) !== undefined) throw error;
         throw new LabError({ code: "CATALOG_DAMAGED", message: `cannot append to ${files[i]}: it is not a complete Parquet file (${(error as Error).message.split("\n")[0]})`, hint: "rewrite the partition with mode \"replace\" (--replace), or remove that file", context: { file: files[i] }, cause: error });
       }
     }
