@@ -72,8 +72,9 @@ export async function readFile(path: string, options: FormatReadOptions & { form
   if (!name) {
     throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path}`, hint: `pass a format: ${formatNames().join(", ")}`, context: { file: path } });
   }
+  const reader = getFormat(name);
   try {
-    return await getFormat(name).read(path, rest);
+    return await reader.read(path, rest);
   } catch (error) {
     // Layers below a reader (a book rebuilt from the rows, a conversion) do not know the file:
     // every error that leaves here names it.

@@ -10,7 +10,7 @@
  *
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
-import { writeFileSync } from "node:fs";
+import { writeOutputFileSync } from "../../core/fs-errors.js";
 import { relative } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
@@ -81,7 +81,7 @@ export function register(program: Command): void {
       const run = backtest(ticks, strategy, options);
       const found = run.inputCheck ? describeInputCheck(run.inputCheck) : undefined;
       if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${o.data}\` for the full report, --check strict to refuse such input\n`);
-      if (o.out) writeFileSync(o.out, JSON.stringify(run.toJSON()) + "\n");
+      if (o.out) writeOutputFileSync(o.out, JSON.stringify(run.toJSON()) + "\n", { what: "backtest result (--out)", example: "run.json" });
       const json = run.toJSON();
       output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
     });
