@@ -9,9 +9,11 @@
 // Last, the slice scenario (bench/slice-scenario.mjs: a whole-batch run after eight runs on
 // slices), each in a fresh process: as V8 runs by default, median and worst of five (the figure
 // depends on when background compiles finish, so on load), and once with the deterministic flags
-// the test uses.
+// the test uses. The input check's cost (bench/input-check-cost.mjs): the OrderBookImbalance run
+// with check "off" and "warn", interleaved.
 import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
+import { inputCheckCost } from "./input-check-cost.mjs";
 import { machine, rssTracker, result, writeResults } from "./lib.mjs";
 import * as lab from "../dist/index.js";
 
@@ -65,6 +67,7 @@ const options = { latencyNs: 50_000, queue: "riskAverse", seed: 1 };
 lab.backtest(lab.data.sliceBatch(ticks, 0, 300_000), imbalance, options);
 const obi = timed(() => lab.backtest(ticks, imbalance, options));
 console.log(String(obi.value));
+const checkCost = inputCheckCost(ticks, imbalance, options, Number(process.env.ENGINE_BENCH_CHECK_PAIRS ?? 7));
 // Measured while the engine has seen only this strategy (other strategies' handlers make the
 // engine's call sites polymorphic, and per-order allocation then grows several-fold).
 const imbalanceAlloc = await allocatedPerEvent(imbalance);
@@ -94,6 +97,7 @@ writeResults("engine", [
   result("backtest events/s, wall (OrderBookImbalance, L2, riskAverse, 7M events)", EVENTS / obi.wall, "events/s", "higher", 5_000_000),
   result("backtest events/s, CPU time (OrderBookImbalance)", EVENTS / obi.cpu, "events/s", "higher"),
   result("orders / fills (OrderBookImbalance run)", `${obi.value.summary.orders} / ${obi.value.summary.trades}`, "", "higher"),
+  result("input check cost", checkCost.fraction, "ratio", "lower", 0.05),
   result("backtest events/s, wall (MarketMaker, L2, prob queue, 7M events)", EVENTS / mm.wall, "events/s", "higher"),
   result("backtest events/s, CPU time (MarketMaker)", EVENTS / mm.cpu, "events/s", "higher"),
   result("heap allocated per event (empty strategy: the event loop alone)", emptyAlloc, "bytes", "lower", 1),
