@@ -17,7 +17,7 @@
  * - `local-ts-order`: a receive time earlier than an earlier row of the same instrument;
  * - `duplicate`: a row identical (NaN = NaN) to one of the 8 previous rows with the same exchange
  *   time, as `validate()` defines it. Equal fills at one timestamp can be legitimate (the real
- *   LOBSTER GOOG sample has 34 such hidden executions, the ESH4 MBO sample 27 fill pairs).
+ *   LOBSTER GOOG sample has 34 such hidden executions, the ESH4 MBO sample 27 repeated fills).
  * Instruments listed twice (same venue and symbol) are one stream, as in `validate()`. The issues
  * the reader recorded (`readReportOf(batch)`: rows it set aside, a file cut short, rounded times)
  * are reported with them.
@@ -30,11 +30,13 @@
  * reader set aside or a cut file) with a `DATA_<CLASS>` LabError naming the first such row, and
  * otherwise runs like "warn"; "off" skips the pass. The pass never changes what the run does.
  *
- * What the engine does with such rows when it runs anyway (it never crashes on them): a row
- * without a price is skipped by the books; a NaN, zero or negative size at a price level removes
- * the level; a fractional tick count on a level is not stored; unknown kinds are ignored; an
- * infinite or huge price on a price level moves the book there (the visible book is then wrong
- * until the level is replaced), and on order-by-order data it is refused (BOOK_PRICE_RANGE).
+ * What the engine does with such rows when it runs anyway (it never crashes on them): the books
+ * skip a row without a price (and, order by order, an Add with a fractional price or a size ≤ 0,
+ * counted as invalid); on price levels a NaN, zero or negative size removes the level and a
+ * fractional tick count is not stored, except as the first level of an empty side, which then
+ * keeps none of its later whole-tick levels; unknown kinds are ignored; an infinite or huge price
+ * on a price level moves the book there (wrong until the level is replaced), and order by order
+ * it is refused (BOOK_PRICE_RANGE).
  *
  * Cost: a typed-array loop with no object per row (samples are made for the first rows of each
  * class only); the engine bench measures it against the run (`input check cost`).
