@@ -34,9 +34,9 @@
  * skip a row without a price (and, order by order, an Add with a fractional price or a size ≤ 0,
  * counted as invalid); on price levels a NaN, zero or negative size removes the level and a
  * fractional tick count is not stored, except as the first level of an empty side, which then
- * keeps none of its later whole-tick levels; unknown kinds are ignored; an infinite or huge price
- * on a price level moves the book there (wrong until the level is replaced), and order by order
- * it is refused (BOOK_PRICE_RANGE).
+ * keeps none of its later whole-tick levels; unknown kinds are ignored; an infinite price on a
+ * price level leaves that side without a best price until the side is cleared (a huge finite one
+ * is its best until removed); order by order such prices are refused (BOOK_PRICE_RANGE).
  *
  * Cost: a typed-array loop with no object per row (samples are made for the first rows of each
  * class only); the engine bench measures it against the run (`input check cost`).
