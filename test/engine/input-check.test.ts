@@ -393,7 +393,10 @@ describe("Binance raw capture (real USD-M futures capture, first 3,000 lines)", 
   const localNs = BigInt(lines[localLine]!.split(" ")[0]!) - 1_000_000_000n;
   damaged[localLine] = damaged[localLine]!.replace(/^\d+/, String(localNs));
   const dupLine = next(lines, 1200, "trade");
-  // Last, so the edits above are at the lines computed; the lines after it move down one.
+  const tickerLine = next(lines, 2600, "bookTicker");
+  // Last, so the edits above are at the lines computed (the later one first); the lines after an
+  // inserted copy move down one.
+  damaged.splice(tickerLine + 1, 0, damaged[tickerLine]!);
   damaged.splice(dupLine + 1, 0, damaged[dupLine]!);
 
   it("a clean capture has zero issues (its depth, bookTicker and trade times cross, feed by feed they do not)", async () => {
@@ -410,12 +413,24 @@ describe("Binance raw capture (real USD-M futures capture, first 3,000 lines)", 
       throw new Error(`no trade ${id}`);
     };
     const dupRow = tradeRow(field(lines[dupLine]!, "t"), 1);
+    // A bookTicker line is a bid and an ask row: its copy repeats each two rows back.
+    const u = Number(field(lines[tickerLine]!, "u"));
+    const ticker: number[] = [];
+    for (let i = 0; i < batch.length; i++) if (batch.kind[i] === EventKind.Bbo && batch.seq[i] === u) ticker.push(i);
+    expect(ticker.map((i) => batch.side[i])).toEqual([1, -1, 1, -1]);
     const backRow = tradeRow(field(lines[backLine]!, "t"));
     const localRow = tradeRow(field(lines[localLine]!, "t"));
     expect(found(check)).toEqual({
       "exch-ts-order": { count: 1, rows: [[backRow, "exchTs", String(BigInt(backE) * 1_000_000n)]] },
       "local-ts-order": { count: 1, rows: [[localRow, "localTs", String(localNs)]] },
-      duplicate: { count: 1, rows: [[dupRow, "exchTs", `same as row ${tradeRow(field(lines[dupLine]!, "t"))}`]] },
+      duplicate: {
+        count: 3,
+        rows: [
+          [dupRow, "exchTs", `same as row ${tradeRow(field(lines[dupLine]!, "t"))}`],
+          [ticker[2]!, "exchTs", `same as row ${ticker[0]}`],
+          [ticker[3]!, "exchTs", `same as row ${ticker[1]}`],
+        ],
+      },
     });
     expect(dupRow).toBe(tradeRow(field(lines[dupLine]!, "t")) + 1);
     expect(readerFound(check)).toEqual({
