@@ -439,6 +439,11 @@ export const ERROR_CODES = {
     meaning: "Rejected for issue class `truncated`: the file was cut off inside a record and the reader kept only the records before the cut.",
     fix: "Re-download the file, or accept the kept prefix (leave the class at its default policy; a backtest runs with `check: \"warn\"`).",
   },
+  DATA_BOOK_MISMATCH: {
+    area: "data",
+    meaning: "Rejected for issue class `book-mismatch`: a LOBSTER orderbook file does not list a price level its message file adds, cancels or executes at.",
+    fix: "Use the message and orderbook files of the same download (the class warns by default; lab.book.verifyLobster shows every mismatch).",
+  },
   DATA_TIME_ROUNDED: {
     area: "data",
     meaning: "Rejected for issue class `time-rounded`: times had more than 9 decimals and were rounded to the nanosecond.",

@@ -892,6 +892,47 @@ function countBelow(sorted: readonly number[], limit: number): number {
   return n;
 }
 
+/**
+ * Whether the orderbook file lists every visible level the messages touch: the level an Add
+ * (type 1) lands on must be in the row after it, and the level a cancel, delete or visible
+ * execution (types 2-4) takes from must be in the row before it, whenever that price lies within
+ * the levels the row shows on that side (beyond the last listed level nothing can be said). One
+ * pass over the rows, at most L comparisons each. Hidden executions, crosses and halts do not touch
+ * the visible book. Rows are the batch's (the file's rows after any set aside).
+ */
+function bookAgreesWithMessages(batch: TickBatch, book: LobsterOrderbook, file: string): QualityIssue | undefined {
+  const { kind, side, priceTicks, flags } = batch;
+  const L = book.levels;
+  const collector = new IssueCollector();
+  const listed = (prices: Float64Array, row: number, p: number, isBid: boolean): boolean => {
+    let worst = NaN;
+    let filled = 0;
+    for (let k = 0; k < L; k++) {
+      const q = prices[row * L + k]!;
+      if (q !== q) break;
+      if (q === p) return true;
+      worst = q;
+      filled++;
+    }
+    // Not listed: a disagreement only if p lies inside the listed range (or the side shows fewer than L levels).
+    if (filled < L) return false;
+    return isBid ? p < worst : p > worst;
+  };
+  for (let r = 0; r < batch.length; r++) {
+    const k = kind[r]!;
+    if ((flags[r]! & EventFlag.Hidden) !== 0) continue;
+    const isAdd = k === EventKind.Add;
+    if (!isAdd && k !== EventKind.Reduce && k !== EventKind.Delete && k !== EventKind.Execute) continue;
+    const row = isAdd ? r : r - 1;
+    if (row < 0) continue;
+    const p = priceTicks[r]!;
+    const isBid = side[r] === 1;
+    if (!listed(isBid ? book.bidPrice : book.askPrice, row, p, isBid)) collector.add("book-mismatch", r, "price", `${isBid ? "bid" : "ask"} ${p} not in orderbook row ${row + 1}`);
+  }
+  const found = collector.issues(file, {}, (_cls, count) => `${count.toLocaleString("en-US")} message${count === 1 ? "" : "s"} touch a price level the orderbook file does not list (the two files disagree)`);
+  return found[0];
+}
+
 /** Reads LOBSTER messages (and the orderbook when present) exactly; see the module comment for bad input. */
 export function readLobster(options: LobsterReadOptions): LobsterData {
   const policy = options.onBadRows ?? "reject";
@@ -1007,6 +1048,10 @@ export function readLobster(options: LobsterReadOptions): LobsterData {
   const issues: QualityIssue[] = [...ctx.issues.issues(file, setAsidePolicies, describe), ...(bookPart ? bookIssues.issues(bookPart.file, setAsidePolicies, describe) : [])];
   const cut = truncation(messageSource, bookSource, messagePart, bookPart, messages, book, common, bookFromMessages && messagesAreZip);
   if (cut) issues.push(cut);
+  if (orderbook && bookPart) {
+    const mismatch = bookAgreesWithMessages(batch, orderbook, bookPart.file);
+    if (mismatch) issues.push(mismatch);
+  }
   const report: ReadReport = { file, format: "lobster", sequence: "none", rowsRead: messages.rowsRead, issues };
   if (ctx.setAsideRows.length > 0) {
     const order = ctx.setAsideRows.map((_, i) => i).sort((a, b) => ctx.setAsideRows[a]! - ctx.setAsideRows[b]!);

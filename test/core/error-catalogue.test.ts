@@ -289,6 +289,7 @@ describe("the error catalogue", () => {
       "DATA_LOCKED_BOOK",
       "DATA_HALT",
       "DATA_TRUNCATED",
+      "DATA_BOOK_MISMATCH",
       "DATA_TIME_ROUNDED",
     ]);
     const missing = dataCodes.filter((code) => catalogue[code]?.area !== "data");

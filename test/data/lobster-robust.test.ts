@@ -205,12 +205,15 @@ describe("bad message rows", () => {
     const report = readReportOf(data.batch)!;
     expect(report.rowsRead).toBe(N);
     const byClass = Object.fromEntries(report.issues.map((x) => [x.class, x.count]));
-    expect(byClass).toEqual({ "type-error": 7, "off-grid": 2, "missing-value": 3 });
-    const samples = report.issues.flatMap((x) => x.samples.map((s) => ({ cls: x.class, row: s.row, column: s.column, value: s.value })));
+    // Rows set aside are gone from both files, so a message after a removed Add takes from a level
+    // the orderbook row before it (now the one before the removed row) never listed: the check of
+    // the orderbook against the messages says so, twice here.
+    expect(byClass).toEqual({ "type-error": 7, "off-grid": 2, "missing-value": 3, "book-mismatch": 2 });
+    const samples = report.issues.filter((x) => x.class !== "book-mismatch").flatMap((x) => x.samples.map((s) => ({ cls: x.class, row: s.row, column: s.column, value: s.value })));
     // The first 5 rows of each class are the samples.
     const expected = cases.map((c, k) => ({ cls: c.cls, row: bad[k], column: c.column, value: c.raw }));
-    expect(samples).toEqual(report.issues.flatMap((x) => expected.filter((e) => e.cls === x.class).slice(0, 5)));
-    for (const x of report.issues) expect(x.policy).toBe("quarantine");
+    expect(samples).toEqual(report.issues.filter((x) => x.class !== "book-mismatch").flatMap((x) => expected.filter((e) => e.cls === x.class).slice(0, 5)));
+    for (const x of report.issues) expect(x.policy).toBe(x.class === "book-mismatch" ? "warn" : "quarantine");
     const q = report.quarantine!;
     const representable = bad.filter((_, k) => cases[k]!.representable);
     expect(Array.from(q.sourceRows)).toEqual(representable);
