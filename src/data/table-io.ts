@@ -38,9 +38,11 @@ export interface ColumnMapping {
   aux?: string;
   /** Symbol per row, matched against `instruments`. */
   symbol?: string;
+  /** Venue per row: names the instruments when none are given (files `writeCsv` wrote carry it). */
+  venue?: string;
 }
 
-const MAPPING_KEYS = ["exchTs", "localTs", "kind", "side", "price", "qty", "orderId", "flags", "seq", "aux", "symbol"] as const;
+const MAPPING_KEYS = ["exchTs", "localTs", "kind", "side", "price", "qty", "orderId", "flags", "seq", "aux", "symbol", "venue"] as const;
 type MappingKey = (typeof MAPPING_KEYS)[number];
 
 export interface ReadTableOptions {
@@ -85,6 +87,7 @@ const DEFAULT_NAMES: Record<MappingKey, readonly string[]> = {
   seq: ["seq", "sequence"],
   aux: ["aux"],
   symbol: ["symbol"],
+  venue: ["venue"],
 };
 
 const METADATA_KEY = "strategy_lab";
@@ -177,10 +180,12 @@ export async function writeCsv(batch: TickBatch, path: string, options: WriteOpt
   checkOptionKeys(options, ["progress"], "writeCsv");
   const kindCase = `CASE kind ${Object.entries(EVENT_KIND_NAMES).map(([code, name]) => `WHEN ${code} THEN '${name}'`).join(" ")} ELSE CAST(kind AS VARCHAR) END`;
   const symbolCase = `CASE instrument ${batch.instruments.map((s, i) => `WHEN ${i} THEN ${sqlString(s.symbol)}`).join(" ")} END`;
+  // The venue travels with the symbol, so a CSV read back (or ingested) names the same instrument.
+  const venueCase = `CASE instrument ${batch.instruments.map((s, i) => `WHEN ${i} THEN ${sqlString(s.venue)}`).join(" ")} END`;
   // Whole numbers (ids, sequence numbers) print without a trailing ".0".
   const num = (c: string): string => `CASE WHEN isnan(${c}) THEN NULL WHEN ${c} = trunc(${c}) AND abs(${c}) < 9e15 THEN CAST(CAST(${c} AS BIGINT) AS VARCHAR) ELSE CAST(${c} AS VARCHAR) END`;
   const select = (from: string): string =>
-    `SELECT exchTs, localTs, ${kindCase} AS kind, side, ${decimalSql("priceTicks", batch, "price")} AS price, ${decimalSql("qtyLots", batch, "size")} AS qty, ${num("orderId")} AS orderId, flags, ${num("seq")} AS seq, ${num("aux")} AS aux, ${symbolCase} AS symbol FROM ${from}`;
+    `SELECT exchTs, localTs, ${kindCase} AS kind, side, ${decimalSql("priceTicks", batch, "price")} AS price, ${decimalSql("qtyLots", batch, "size")} AS qty, ${num("orderId")} AS orderId, flags, ${num("seq")} AS seq, ${num("aux")} AS aux, ${symbolCase} AS symbol, ${venueCase} AS venue FROM ${from}`;
   await copyBatchToFile(batch, path, options.progress, select, "FORMAT csv, HEADER true");
 }
 
@@ -683,8 +688,9 @@ async function readMapped(connection: DuckConnection, input: MappedInput, path: 
   } else if (symbolText) {
     const decimals = (c: SourceColumn | undefined): string =>
       c ? `max(CASE WHEN strpos(CAST(${sqlIdent(c.name)} AS VARCHAR), '.') > 0 THEN length(rtrim(split_part(CAST(${sqlIdent(c.name)} AS VARCHAR), '.', 2), '0')) ELSE 0 END)` : "0";
-    const rows = await scalar(`SELECT ${symbolText} AS s, ${decimals(m.price)}::INTEGER AS p, ${decimals(m.qty)}::INTEGER AS q FROM ${relation} WHERE ${symbolText} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 65536`);
-    instruments = rows.map((r) => new InstrumentSpec({ symbol: String(r["s"]), venue: "UNKNOWN", tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
+    const venueText = m.venue ? `any_value(NULLIF(trim(CAST(${sqlIdent(m.venue.name)} AS VARCHAR)), ''))` : "NULL";
+    const rows = await scalar(`SELECT ${symbolText} AS s, ${venueText} AS v, ${decimals(m.price)}::INTEGER AS p, ${decimals(m.qty)}::INTEGER AS q FROM ${relation} WHERE ${symbolText} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 65536`);
+    instruments = rows.map((r) => new InstrumentSpec({ symbol: String(r["s"]), venue: r["v"] === null || r["v"] === undefined ? "UNKNOWN" : String(r["v"]), tickSize: stepForDecimals(Number(r["p"] ?? 0)), lotSize: stepForDecimals(Number(r["q"] ?? 0)) }));
     if (instruments.length === 0) instruments = [await inferInstrument(connection, relation, m.price, m.qty, basename(path).replace(/\.[^.]*$/, ""), "UNKNOWN")];
     bySymbol(instruments);
   } else {

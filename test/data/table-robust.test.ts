@@ -164,14 +164,14 @@ describe("normalized CSV", () => {
 
   it("lines with a field missing or extra are bad rows by line (they cannot be rows); blank lines keep line numbers right", async () => {
     const copy = [...lines];
-    copy[7] = copy[7]!.split(",").slice(0, 6).join(","); // line 8: 6 of 11 fields
-    copy[20] = copy[20] + ",extra"; // line 21: 12 fields
+    copy[7] = copy[7]!.split(",").slice(0, 6).join(","); // line 8: 6 of 12 fields
+    copy[20] = copy[20] + ",extra"; // line 21: 13 fields
     copy.splice(30, 0, ""); // a blank line 31
     copy[40] = setField(PRICE, "x")(copy[40]!); // line 41
     const bad = file("fields.csv", copy.join("\n"));
     const error = await failure(readTable(bad, { instrument: spec }));
     expect(error.code).toBe("BAD_ROW");
-    expect(error.message).toContain("6 fields, the header has 11");
+    expect(error.message).toContain("6 fields, the header has 12");
     expect(error.context).toMatchObject({ file: bad, row: 6, line: 8, badRows: 3, goodRows: 2997 });
     const kept = await readTable(bad, { instrument: spec, onBadRows: "quarantine" });
     expect(kept.length).toBe(2997);
@@ -181,8 +181,8 @@ describe("normalized CSV", () => {
     expect(typeErrors.count).toBe(3);
     expect(typeErrors.samples.map((s) => [s.line, s.column, s.value])).toEqual([
       [41, "price", "x"],
-      [8, "aux", "6 fields, the header has 11"],
-      [21, "(line)", "12 fields, the header has 11"],
+      [8, "aux", "6 fields, the header has 12"],
+      [21, "(line)", "13 fields, the header has 12"],
     ]);
     expect([...report.quarantine!.sourceRows]).toEqual([39]);
   });
