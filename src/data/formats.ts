@@ -8,12 +8,14 @@
  * Common options (`FormatReadOptions`) are what the CLI can pass; a reader uses what applies
  * and ignores the rest. `instrument` is built from --symbol/--venue/--tick-size/--lot-size.
  */
+import { existsSync } from "node:fs";
 import { LabError, closestName, isLabError, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
 import { readLobster } from "./lobster.js";
 import { attachReadReport, readReportOf } from "./quality.js";
-import { checkReadableFile } from "./source-bytes.js";
+import { compressedFormatError, lookAtFile, readsCompression, unknownFormatError } from "./detect.js";
+import { checkReadableFile, type Compression } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
@@ -56,22 +58,66 @@ export function getFormat(name: string): FormatReader {
   return reader;
 }
 
-/** Guesses a format from the file name (registered extensions first, then table formats). */
-export function guessFormat(path: string): string | undefined {
+/** The format the file name alone suggests (registered endings first, then table formats). */
+export function formatFromName(path: string): string | undefined {
   const lower = path.toLowerCase();
   for (const [name, reader] of registry) if (reader.extensions?.some((e) => lower.endsWith(e))) return name;
   return formatFromPath(path);
 }
 
-/** Reads a file with the named (or guessed) format. */
+export interface FormatDetection {
+  format: string;
+  /** What decided: the file's content, or its name when the content decided nothing. */
+  by: "content" | "name";
+  /** Why, for messages (e.g. `starts with "PAR1"`). */
+  reason: string;
+  /** Compression looked through. */
+  compression: Compression;
+}
+
+/**
+ * The format of the file at `path`, told by its content (src/data/detect.ts: compression looked
+ * through, then magic bytes, zip members, or the first lines), by its name only when the content
+ * decides nothing (an empty or damaged start). `readFile` and the CLI without --format use this.
+ *
+ * Throws FILE_NOT_FOUND / IS_A_DIRECTORY / PERMISSION_DENIED for the path; UNKNOWN_FORMAT naming
+ * what was looked at (size, compression, first bytes) when neither content nor name decides;
+ * EMPTY_FILE for an empty file whose name says nothing; WRONG_FORMAT for a compressed file whose
+ * reader does not decompress (e.g. a gzipped Parquet file).
+ */
+export function detectFormat(path: string): FormatDetection {
+  const look = lookAtFile(path);
+  if (look.match) {
+    const { format, reason } = look.match;
+    if (!registry.has(format)) {
+      throw new LabError({ code: "UNKNOWN_FORMAT", message: `${path} looks like ${format} (${reason}), but no reader for ${format} is registered here`, hint: `import the whole package (strategy-lab), which registers every format, or pass one of: ${formatNames().join(", ")}`, context: { file: path, format } });
+    }
+    if (!readsCompression(format, look.compression)) throw compressedFormatError(path, format, look);
+    return { format, by: "content", reason, compression: look.compression };
+  }
+  const byName = formatFromName(path);
+  if (byName) return { format: byName, by: "name", reason: `the file name (${look.note ?? "content undecided"})`, compression: look.compression };
+  if (look.size === 0) {
+    throw new LabError({ code: "EMPTY_FILE", message: `${path} is empty (0 bytes): no format to read`, hint: "check the path, or re-download or re-export the file", context: { file: path, row: 0, column: "*" } });
+  }
+  throw unknownFormatError(path, look, formatNames());
+}
+
+/**
+ * The format of `path`: by content for a file that exists (see `detectFormat`, whose errors it
+ * throws), by name for a path that does not exist yet.
+ */
+export function guessFormat(path: string): string | undefined {
+  if (!existsSync(path)) return formatFromName(path);
+  return detectFormat(path).format;
+}
+
+/** Reads a file with the named format, or the one its content shows (`detectFormat`). */
 export async function readFile(path: string, options: FormatReadOptions & { format?: string } = {}): Promise<TickBatch> {
   const { format, ...rest } = options;
   // A directory, a missing file or one we may not read is said as such before any format guess.
   checkReadableFile(path);
-  const name = format ?? guessFormat(path);
-  if (!name) {
-    throw new LabError({ code: "UNKNOWN_FORMAT", message: `cannot tell the format of ${path}`, hint: `pass a format: ${formatNames().join(", ")}`, context: { file: path } });
-  }
+  const name = format ?? detectFormat(path).format;
   const reader = getFormat(name);
   try {
     return await reader.read(path, rest);
