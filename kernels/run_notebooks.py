@@ -24,6 +24,10 @@ def error_text(cell, reply):
             parts.append(tb or f"{out.get('ename')}: {out.get('evalue')}")
         elif out.get("output_type") == "stream" and out.get("name") == "stderr":
             parts.append(out.get("text", ""))
+        elif out.get("output_type") == "display_data" and (out.get("metadata") or {}).get("strategy-lab", {}).get("error"):
+            # The kernel hook (kernels/tslab-hook.cjs) shows exceptions as an HTML box; quote its text.
+            text = (out.get("data") or {}).get("text/plain", "")
+            parts.append("".join(text) if isinstance(text, list) else text)
     content = (reply or {}).get("content", {})
     if not parts and content.get("status") == "abort":
         parts.append("the kernel aborted this cell without running it")

@@ -107,6 +107,6 @@ const patch = patchTslab(root);
 const kernel = installKernel(root);
 say(
   `kernel "Strategy Lab (TypeScript)" ${kernel.changed ? `installed in ${shown(join(root, ".jupyter"))}` : "up to date"}` +
-    (patch.changed ? "; tslab patched to keep running cells after an error when the client asks to continue" : ""),
+    (patch.changed ? `; tslab patched to ${patch.applied.join(" and ")}` : ""),
 );
 say(`ready (${elapsed(started)})`);
