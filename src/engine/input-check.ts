@@ -135,22 +135,31 @@ function same(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
+/**
+ * A ns column's bytes read as doubles. For int64 values from 0 to 2^63 − 2^52 (every time from
+ * 1970 to the year 2262) the double with the same bits orders exactly as the integer, so the pass
+ * compares times with one load per row and no conversion (exact, unlike ns offsets as doubles,
+ * which lose precision past 2^53 ns). A negative time reads as NaN or as a negative number: after
+ * a valid time it is reported as going backwards.
+ */
+function timeOrderView(column: BigInt64Array): Float64Array {
+  return new Float64Array(column.buffer, column.byteOffset, column.length);
+}
+
 /** Everything but the loop's row: the running maxima and the current run of equal exchange times. */
 class ScanState {
-  /** Latest exchange time per stream and feed (ns from the time base). */
+  /** Latest exchange time per stream and feed (as `timeOrderView` reads it). */
   readonly exchMax: Float64Array;
   /** Latest receive time per stream. */
   readonly localMax: Float64Array;
   /** Stream of each instrument index (instruments listed twice are one stream). */
   readonly streamOf: Uint16Array;
   readonly single: boolean;
-  readonly bhi: number;
-  readonly blo: number;
   /** Exchange time of the previous row, and the first row with that time. */
   prevT = NaN;
   groupStart = 0;
 
-  constructor(batch: TickBatch, exchWords: Int32Array) {
+  constructor(batch: TickBatch) {
     const nInst = Math.max(1, batch.instruments.length);
     this.streamOf = new Uint16Array(nInst);
     const firstIndex = new Map<string, number>();
@@ -162,8 +171,6 @@ class ScanState {
     this.single = nInst === 1;
     this.exchMax = new Float64Array(nInst * FEEDS).fill(-Infinity);
     this.localMax = new Float64Array(nInst).fill(-Infinity);
-    this.bhi = exchWords[1]!;
-    this.blo = exchWords[0]! >>> 0;
   }
 }
 
@@ -203,28 +210,28 @@ function duplicateOf(batch: TickBatch, ew: Int32Array, lw: Int32Array, i: number
  * for it). The receive-time maximum lives in a local: kept in the typed array, this loop ran a
  * third slower.
  */
-function scanSingle(batch: TickBatch, st: ScanState, ew: Int32Array, lw: Int32Array, out: BatchFindings, start: number, end: number): void {
+function scanSingle(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float64Array, ew: Int32Array, lw: Int32Array, out: BatchFindings, start: number, end: number): void {
   const { kind, flags, priceTicks: price, qtyLots: qty } = batch;
-  const { exchMax, bhi, blo } = st;
+  const exchMax = st.exchMax;
   const OFF_GRID_FLAG = EventFlag.OffGrid;
   let localMax = st.localMax[0]!;
   let prevT = st.prevT;
   let groupStart = st.groupStart;
   for (let i = start; i < end; i++) {
     const k = kind[i]!;
-    const f = flags[i]!;
     const p = price[i]!;
     const q = qty[i]!;
     // The usual row in two tests: a priced kind, a positive finite price on the grid (or flagged
-    // off it), a finite size that is positive, or zero where the kind allows it.
+    // off it), a finite size that is positive, or zero where the kind allows it. Flags are read
+    // only for a fractional price: the pass is bound by the bytes it reads.
     const rule = FAST[k]!;
-    if (rule === 0 || !(p > 0 && p < Infinity && q < Infinity && (q > 0 || (q === 0 && rule === 1)) && (p === Math.floor(p) || (f & OFF_GRID_FLAG) !== 0))) checkValues(out, i, k, f, p, q);
+    if (rule === 0 || !(p > 0 && p < Infinity && q < Infinity && (q > 0 || (q === 0 && rule === 1)) && (p === Math.floor(p) || (flags[i]! & OFF_GRID_FLAG) !== 0))) checkValues(out, i, k, flags[i]!, p, q);
 
-    const et = (ew[2 * i + 1]! - bhi) * 4294967296 + ((ew[2 * i]! >>> 0) - blo);
+    const et = ef[i]!;
     const slot = FEED[k]!;
     if (et >= exchMax[slot]!) exchMax[slot] = et;
     else out.note(EXCH_ORDER, i, "exchTs", -1);
-    const lt = (lw[2 * i + 1]! - bhi) * 4294967296 + ((lw[2 * i]! >>> 0) - blo);
+    const lt = lf[i]!;
     if (lt >= localMax) localMax = lt;
     else out.note(LOCAL_ORDER, i, "localTs", -1);
 
@@ -243,27 +250,26 @@ function scanSingle(batch: TickBatch, st: ScanState, ew: Int32Array, lw: Int32Ar
 }
 
 /** `scanSingle` for a batch of several instruments: the time maxima are per stream. */
-function scanMulti(batch: TickBatch, st: ScanState, ew: Int32Array, lw: Int32Array, out: BatchFindings, start: number, end: number): void {
+function scanMulti(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float64Array, ew: Int32Array, lw: Int32Array, out: BatchFindings, start: number, end: number): void {
   const { kind, flags, instrument, priceTicks: price, qtyLots: qty } = batch;
-  const { exchMax, localMax, streamOf, bhi, blo } = st;
+  const { exchMax, localMax, streamOf } = st;
   const nInst = streamOf.length;
   const OFF_GRID_FLAG = EventFlag.OffGrid;
   let prevT = st.prevT;
   let groupStart = st.groupStart;
   for (let i = start; i < end; i++) {
     const k = kind[i]!;
-    const f = flags[i]!;
     const p = price[i]!;
     const q = qty[i]!;
     const rule = FAST[k]!;
-    if (rule === 0 || !(p > 0 && p < Infinity && q < Infinity && (q > 0 || (q === 0 && rule === 1)) && (p === Math.floor(p) || (f & OFF_GRID_FLAG) !== 0))) checkValues(out, i, k, f, p, q);
+    if (rule === 0 || !(p > 0 && p < Infinity && q < Infinity && (q > 0 || (q === 0 && rule === 1)) && (p === Math.floor(p) || (flags[i]! & OFF_GRID_FLAG) !== 0))) checkValues(out, i, k, flags[i]!, p, q);
 
     const s = streamOf[instrument[i]! < nInst ? instrument[i]! : 0]!;
-    const et = (ew[2 * i + 1]! - bhi) * 4294967296 + ((ew[2 * i]! >>> 0) - blo);
+    const et = ef[i]!;
     const slot = s * FEEDS + FEED[k]!;
     if (et >= exchMax[slot]!) exchMax[slot] = et;
     else out.note(EXCH_ORDER, i, "exchTs", -1);
-    const lt = (lw[2 * i + 1]! - bhi) * 4294967296 + ((lw[2 * i]! >>> 0) - blo);
+    const lt = lf[i]!;
     if (lt >= localMax[s]!) localMax[s] = lt;
     else out.note(LOCAL_ORDER, i, "localTs", -1);
 
@@ -287,9 +293,11 @@ function scanBatch(batch: TickBatch, out: BatchFindings): void {
   if (n === 0) return;
   const ew = wordsOf(batch.exchTs);
   const lw = wordsOf(batch.localTs);
-  const st = new ScanState(batch, ew);
+  const st = new ScanState(batch);
   const scan = st.single ? scanSingle : scanMulti;
-  for (let start = 0; start < n; start += CHUNK) scan(batch, st, ew, lw, out, start, Math.min(n, start + CHUNK));
+  const ef = timeOrderView(batch.exchTs);
+  const lf = timeOrderView(batch.localTs);
+  for (let start = 0; start < n; start += CHUNK) scan(batch, st, ef, lf, ew, lw, out, start, Math.min(n, start + CHUNK));
 }
 
 /** Runs the pass over every input batch and gathers what the readers recorded. */
