@@ -4,8 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, relative, resolve, sep } from "node:path";
 import { LabError, Progress, type ProgressSink } from "../core/index.js";
 import { escapeHtml } from "../report/index.js";
 import { jupyterEnv, jupyterPython, kernelInstalled, packageRoot, KERNEL_NAME } from "./jupyter.js";
@@ -157,25 +157,114 @@ export async function runNotebooks(paths: readonly string[], options: RunNoteboo
   return ordered;
 }
 
-/** reports/index.html: one link per executed notebook with its status. */
+/** A page of the reports folder: where it is (relative to the folder) and its `<title>`. */
+export interface ReportPage {
+  /** Path relative to the reports folder, with forward slashes (the link). */
+  href: string;
+  file: string;
+  title: string;
+  /** Last change, ms since the epoch. */
+  modifiedMs: number;
+  bytes: number;
+}
+
+/** Text of the first `<title>` in the page's first 64 KiB, entities decoded; undefined without one. */
+export function pageTitle(file: string): string | undefined {
+  let head: string;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const raw = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(head)?.[1];
+  if (raw === undefined) return undefined;
+  const text = raw
+    .replace(/&(lt|gt|quot|#39|apos|nbsp|amp);/g, (_m, e: string) => ({ lt: "<", gt: ">", quot: '"', "#39": "'", apos: "'", nbsp: " ", amp: "&" })[e] ?? _m)
+    .replace(/\s+/g, " ")
+    .trim();
+  return text === "" ? undefined : text;
+}
+
+/** Every HTML page under `dir` (sub-folders too, hidden ones skipped) except the index itself. */
+export function reportPages(dir: string): ReportPage[] {
+  const root = resolve(dir);
+  const pages: ReportPage[] = [];
+  const walk = (folder: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      const full = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (depth < 4) walk(full, depth + 1);
+        continue;
+      }
+      if (!entry.isFile() || !/\.html?$/i.test(entry.name) || (folder === root && entry.name === "index.html")) continue;
+      const href = relative(root, full).split(sep).join("/");
+      const stat = statSync(full);
+      pages.push({ href, file: full, title: pageTitle(full) ?? basename(entry.name).replace(/\.html?$/i, ""), modifiedMs: stat.mtimeMs, bytes: stat.size });
+    }
+  };
+  walk(root, 0);
+  return pages.sort((a, b) => a.href.localeCompare(b.href));
+}
+
+function hrefOf(href: string): string {
+  return escapeHtml(href.split("/").map(encodeURIComponent).join("/"));
+}
+
+/**
+ * reports/index.html: every HTML page in the folder, each with its title and link, grouped as
+ * notebooks (the ones just run, with their status, then other executed notebooks found there: a
+ * page with its executed .ipynb beside it) and other reports (tear sheets, data-quality pages).
+ */
 export function writeIndex(dir: string, results: readonly NotebookResult[]): string {
   mkdirSync(dir, { recursive: true });
-  const rows = results
-    .map((r) => {
-      const name = basename(r.notebook, ".ipynb");
-      const link = r.html ? `<a href="${escapeHtml(relative(resolve(dir), r.html))}">${escapeHtml(name)}</a>` : escapeHtml(name);
-      const status = r.ok ? `<span style="color:#1a7f37">ok</span>` : `<span style="color:#cf222e">failed (cells ${r.failures.map((f) => f.cell).join(", ")})</span>`;
-      return `<tr><td>${link}</td><td>${status}</td><td>${r.cells}</td><td>${r.seconds.toFixed(1)} s</td></tr>`;
-    })
-    .join("\n");
+  const root = resolve(dir);
+  const pages = reportPages(dir);
+  const byFile = new Map(pages.map((p) => [p.file, p]));
+  const listed = new Set<string>();
+  const notebookRows = results.map((r) => {
+    const name = basename(r.notebook, ".ipynb");
+    const page = r.html ? byFile.get(resolve(r.html)) : undefined;
+    if (page) listed.add(page.file);
+    const title = page?.title ?? name;
+    const link = page ? `<a href="${hrefOf(page.href)}">${escapeHtml(title)}</a>` : r.html ? `<a href="${hrefOf(relative(root, r.html).split(sep).join("/"))}">${escapeHtml(title)}</a>` : escapeHtml(title);
+    const status = r.ok ? `<span style="color:#1a7f37">ok</span>` : `<span style="color:#cf222e">failed (cells ${r.failures.map((f) => f.cell).join(", ")})</span>`;
+    return `<tr><td>${link}</td><td>${escapeHtml(name)}</td><td>${status}</td><td>${r.cells}</td><td>${r.seconds.toFixed(1)} s</td></tr>`;
+  });
+  // Executed notebooks of earlier runs: nbconvert's page with its executed .ipynb beside it.
+  for (const page of pages) {
+    if (listed.has(page.file) || !existsSync(page.file.replace(/\.html?$/i, ".ipynb"))) continue;
+    listed.add(page.file);
+    notebookRows.push(`<tr><td><a href="${hrefOf(page.href)}">${escapeHtml(page.title)}</a></td><td>${escapeHtml(basename(page.href).replace(/\.html?$/i, ""))}</td><td>not run this time</td><td></td><td></td></tr>`);
+  }
+  const others = pages.filter((p) => !listed.has(p.file));
+  const otherRows = others.map((p) => `<tr><td><a href="${hrefOf(p.href)}">${escapeHtml(p.title)}</a></td><td>${escapeHtml(p.href)}</td><td>${escapeHtml(new Date(p.modifiedMs).toISOString().slice(0, 16).replace("T", " "))}</td><td>${(p.bytes / 1024).toFixed(0)} KiB</td></tr>`);
   const page = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Strategy Lab reports</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#1f2328}table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #d8dee4;text-align:left}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2em;color:#1f2328}table{border-collapse:collapse;margin-bottom:2em}td,th{padding:4px 12px;border-bottom:1px solid #d8dee4;text-align:left}</style>
 </head><body><h1>Strategy Lab reports</h1>
-<p>Executed notebooks, generated ${escapeHtml(new Date().toISOString())}. Each page is self-contained and works offline.</p>
-<table><thead><tr><th>notebook</th><th>status</th><th>code cells</th><th>time</th></tr></thead><tbody>
-${rows}
-</tbody></table></body></html>
+<p>Every report in this folder, generated ${escapeHtml(new Date().toISOString())}. Each page is self-contained and works offline.</p>
+<h2 id="notebooks">Notebooks (${notebookRows.length})</h2>
+${notebookRows.length === 0 ? "<p>No executed notebooks here.</p>" : `<table><thead><tr><th>title</th><th>notebook</th><th>status</th><th>code cells</th><th>time</th></tr></thead><tbody>
+${notebookRows.join("\n")}
+</tbody></table>`}
+<h2 id="other-reports">Other reports (${otherRows.length})</h2>
+${otherRows.length === 0 ? "<p>No other reports here (tear sheets exported with <code>exportHtml</code> or <code>strategy-lab report</code> appear here).</p>" : `<table><thead><tr><th>title</th><th>file</th><th>modified (UTC)</th><th>size</th></tr></thead><tbody>
+${otherRows.join("\n")}
+</tbody></table>`}
+</body></html>
 `;
   const file = join(dir, "index.html");
   writeFileSync(file, page);

@@ -104,8 +104,19 @@ export function formatDurationMs(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/**
+ * A rate for progress lines: `1.2k items/s`; below one per second the time per unit instead
+ * (`42.0 s/notebook`, `3.5 min/notebook`), since `0.0 notebooks/s` says nothing.
+ */
 export function formatRate(rate: number, unit: string): string {
   const abs = Math.abs(rate);
+  if (abs > 0 && abs < 1) {
+    const one = unit.length > 1 && unit.endsWith("s") ? unit.slice(0, -1) : unit;
+    const seconds = 1 / abs;
+    if (seconds < 60) return `${seconds.toFixed(1)} s/${one}`;
+    if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min/${one}`;
+    return `${(seconds / 3600).toFixed(1)} h/${one}`;
+  }
   const [v, suffix] = abs >= 1e9 ? [rate / 1e9, "G"] : abs >= 1e6 ? [rate / 1e6, "M"] : abs >= 1e3 ? [rate / 1e3, "k"] : [rate, ""];
   return `${v.toFixed(v >= 100 ? 0 : 1)}${suffix} ${unit}/s`;
 }
@@ -118,7 +129,7 @@ export function formatProgressLine(event: ProgressEvent, width = 24): string {
   const bar = known ? `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%` : "";
   const count = known ? `${event.done.toLocaleString("en-US")}/${event.total.toLocaleString("en-US")}` : event.done.toLocaleString("en-US");
   const eta = event.finished ? `in ${formatDurationMs(event.elapsedMs)}` : `ETA ${formatDurationMs(event.etaMs)}`;
-  return [event.task, bar, count, event.unit, formatRate(event.rate, event.unit), eta, event.detail ?? ""].filter(Boolean).join(" ");
+  return [event.task, bar, count, event.unit, event.done > 0 ? formatRate(event.rate, event.unit) : "", eta, event.detail ?? ""].filter(Boolean).join(" ");
 }
 
 /** A sink drawing a bar on a TTY stream (rewritten in place), or plain lines when not a TTY. */
