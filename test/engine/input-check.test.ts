@@ -189,6 +189,20 @@ describe("input check on generated data (every class the pass finds)", () => {
     expect(Array.from(warn.fills.price)).toEqual(Array.from(off.fills.price));
   });
 
+  it("finds a 1 ns step back anywhere in a batch that spans a year", () => {
+    const c = copyColumns(base);
+    const YEAR = 365n * 86_400_000_000_000n;
+    for (let i = 3000; i < base.length; i++) {
+      c.exchTs[i] = c.exchTs[i]! + YEAR;
+      c.localTs[i] = c.localTs[i]! + YEAR;
+    }
+    let row = -1;
+    for (let i = 5000; i < base.length; i++) if (base.kind[i] === EventKind.LevelSet && base.kind[i - 1] === EventKind.LevelSet && base.exchTs[i - 1]! < base.exchTs[i]!) { row = i; break; }
+    c.exchTs[row] = c.exchTs[row - 1]! - 1n;
+    const result = run(tickBatch(c, base.instruments, "a year"), { equityIntervalNs: 86_400_000_000_000 });
+    expect(found(result.inputCheck)).toEqual({ "exch-ts-order": { count: 1, rows: [[row, "exchTs", String(c.exchTs[row])]] } });
+  });
+
   it("checks every batch of a multi-batch input and names the input of each finding", () => {
     const other = generateTicks({ events: 3000, seed: 6, mode: "l2", instrument: instrument({ symbol: "OTHER", venue: "SIM", tickSize: "0.01" }) });
     const oc = copyColumns(other);
