@@ -23,8 +23,8 @@ const { pathToFileURL } = require("node:url");
 const DISPLAY = Symbol.for("strategy-lab.display");
 const ERROR_METADATA = { "strategy-lab": { error: true } };
 const ROOT = path.dirname(__dirname);
-const DIST = path.join(ROOT, "dist") + path.sep;
-const DIST_URL = pathToFileURL(DIST).href;
+// The package's own code: dist/, or src/ when source maps translate the frames.
+const PACKAGE_DIRS = ["dist", "src"].flatMap((d) => [path.join(ROOT, d) + path.sep, pathToFileURL(path.join(ROOT, d)).href + "/"]);
 
 function objectLike(value) {
   return value !== null && (typeof value === "object" || typeof value === "function");
@@ -55,9 +55,9 @@ function richBundle(value) {
 /** Where a stack frame comes from: the user's own code, or one of the internal sources. */
 function frameSource(line) {
   if (line.includes("evalmachine.<anonymous>")) return "cell";
-  if (/\(node:|\bat node:|\(internal\//.test(line)) return "node";
+  if (/\(node:|\bat node:|\(internal\/|\(<anonymous>\)$/.test(line)) return "node";
   if (/[\\/]node_modules[\\/]tslab[\\/]/.test(line)) return "tslab";
-  if (line.includes(DIST) || line.includes(DIST_URL)) return "strategy-lab";
+  if (PACKAGE_DIRS.some((d) => line.includes(d))) return "strategy-lab";
   if (/[\\/]node_modules[\\/]/.test(line)) return "library";
   return "user";
 }
