@@ -124,9 +124,16 @@ function decompressedPrefix(file: OpenFile, path: string, compression: "gzip" | 
     chunks.push(part.slice());
     total += part.length;
   };
+  if (compression === "zstd") {
+    // fzstd's stream allocates the frame's declared window up front (a whole single-segment
+    // frame's content size): a header claiming gigabytes is not decoded for a look.
+    const window = zstdWindowBytes(readAt(file, path, 0, 18));
+    if (window > MAX_SNIFF_WINDOW) return { bytes: new Uint8Array(0), failure: `its first frame declares a ${window.toLocaleString("en-US")}-byte window, more than a look decodes` };
+  }
   const gunzip = compression === "gzip" ? new Gunzip((chunk) => take(chunk)) : undefined;
   const zstd = compression === "zstd" ? new ZstdStream((chunk) => take(chunk)) : undefined;
-  const step = 16 * 1024;
+  // Small gzip pieces bound what one push can inflate to (deflate expands at most ~1032:1).
+  const step = compression === "gzip" ? 4 * 1024 : 16 * 1024;
   const end = Math.min(file.size, SNIFF_COMPRESSED_BYTES);
   let failure: string | undefined;
   try {
@@ -148,6 +155,30 @@ function decompressedPrefix(file: OpenFile, path: string, compression: "gzip" | 
     at += c.length;
   }
   return failure === undefined ? { bytes } : { bytes, failure };
+}
+
+/** Largest zstd window decoded to look at a file. */
+const MAX_SNIFF_WINDOW = 256 * 1024 * 1024;
+
+/**
+ * The buffer size a zstd frame header makes the decoder allocate: the window (from the window
+ * descriptor), or for a single-segment frame its content size. 0 for what is not a zstd frame.
+ */
+export function zstdWindowBytes(header: Uint8Array): number {
+  if (header.length < 6 || u32(header, 0) !== 0xfd2fb528) return 0;
+  const flags = header[4]!;
+  const singleSegment = (flags >> 5) & 1;
+  const fcsFlag = flags >> 6;
+  if (!singleSegment) {
+    const exponent = 1 << (10 + (header[5]! >> 3));
+    return exponent + (exponent >> 3) * (header[5]! & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][flags & 3]!;
+  const at = 5 + dictBytes;
+  const sizeBytes = [1, 2, 4, 8][fcsFlag]!;
+  let size = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + (header[at + i] ?? 0);
+  return fcsFlag === 1 ? size + 256 : size;
 }
 
 const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
 import { TICK_COLUMN_NAMES, generateTicks, readDbn, readLobster, toArrow, writeArrowFile, writeCsv, writeParquet, type TickBatch } from "../../src/data/index.js";
 import { detectFormat, guessFormat, readFile } from "../../src/data/formats.js";
-import { sniffContent } from "../../src/data/detect.js";
+import { sniffContent, zstdWindowBytes } from "../../src/data/detect.js";
 import { arrowLibrary } from "../../src/data/arrow.js";
 import "../../src/book/index.js";
 import { CLI, ROOT, SHARED_DATA } from "../helpers/paths.js";
@@ -323,5 +323,30 @@ describe("a missing file names where relative paths resolve from", () => {
     const b = spawnSync(process.execPath, [CLI, "backtest", "--strategy", "imbalance", "--data", missing, "-q"], { encoding: "utf8", cwd: dir });
     expect(b.stderr).toContain(`not found: ${missing} (relative paths resolve from ${dir})`);
     expect(statSync(dir).isDirectory()).toBe(true);
+  });
+});
+
+describe("what a look decodes is bounded", () => {
+  it("a zstd header declaring a huge window is not decoded; the name may still tell", () => {
+    // Single-segment frame with an 8-byte content size of 2^40: the decoder would allocate that.
+    const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(zstdWindowBytes(header)).toBe(2 ** 40);
+    const file = join(dir, "huge-window");
+    writeFileSync(file, header);
+    const e = caught(() => detectFormat(file));
+    expect(e.code).toBe("UNKNOWN_FORMAT");
+    expect(e.message).toContain("its zstd stream does not decode (its first frame declares a 1,099,511,627,776-byte window, more than a look decodes)");
+    writeFileSync(join(dir, "huge-window.dbn.zst"), header);
+    expect(detectFormat(join(dir, "huge-window.dbn.zst"))).toMatchObject({ format: "dbn", by: "name", compression: "zstd" });
+  });
+
+  it("the real zstd samples declare windows a look decodes", () => {
+    const zst = samples(DATA).filter((f) => f.endsWith(".zst"));
+    expect(zst.length).toBe(14);
+    for (const f of zst) {
+      const w = zstdWindowBytes(readFileSync(f).subarray(0, 18));
+      expect(w, f).toBeGreaterThan(0);
+      expect(w, f).toBeLessThanOrEqual(256 * 1024 * 1024);
+    }
   });
 });
