@@ -1,5 +1,6 @@
 /** Small HTML building blocks shared by every view. Pure functions: strings in, strings out. */
 import { formatNs } from "../core/index.js";
+import { formatCount, formatNumber } from "./format.js";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -14,6 +15,9 @@ export const BASE_CSS = `
 .slab th,.slab td{padding:2px 8px;border-bottom:1px solid #d8dee4;text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .slab th{background:#f6f8fa;font-weight:600}
 .slab td.txt,.slab th.txt{text-align:left}
+.slab td.txt{white-space:normal;overflow-wrap:anywhere}
+.slab td.wide{max-width:42em;min-width:16em}
+.slab td.nowrap{white-space:nowrap}
 .slab caption{caption-side:top;text-align:left;font-weight:600;padding:2px 0}
 .slab .note{color:#59636e;font-size:12px}
 .slab .err{border-left:4px solid #cf222e;background:#ffebe9;padding:6px 10px}
@@ -48,14 +52,20 @@ function isTimeColumn(name: string, options: TableOptions): boolean {
   return options.timeColumns ? options.timeColumns.includes(name) : name === "ts" || /Ts$/.test(name);
 }
 
+/** A cell's text: numbers to `digits` significant digits with "," thousands separators (src/report/format.ts). */
 export function formatCell(value: CellValue, digits = 6): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "NaN";
-    if (Number.isInteger(value)) return value.toLocaleString("en-US").replace(/,/g, "\u2009");
-    return Number(value.toPrecision(digits)).toString();
+    return formatNumber(value, digits);
   }
+  if (typeof value === "bigint") return formatCount(value);
   return String(value);
+}
+
+/** Text that reads as a figure ("1,234.5", "-0.0125 USDT", "12.3%", "n/a"): kept on one line. */
+function looksNumeric(text: string): boolean {
+  return /^[-+−]?[\d,.]+(e[-+]?\d+)?(%| [A-Z]{2,5})?$|^n\/a$|^NaN$/.test(text);
 }
 
 /**
@@ -67,9 +77,16 @@ export function tableHtml(columns: Readonly<Record<string, ColumnLike>>, options
   const rows = names.length === 0 ? 0 : Math.max(...names.map((n) => columns[n]!.length));
   const limit = options.limit ?? 20;
   const shown = Math.min(rows, limit);
+  // A column of text wraps and is left-aligned; strings that read as figures ("61,800.1", "12.3%") stay numeric.
   const textual = names.map((n) => {
     const c = columns[n]!;
-    return c.length > 0 && typeof c[0] === "string" && !isTimeColumn(n, options);
+    if (isTimeColumn(n, options)) return false;
+    for (let i = 0; i < Math.min(c.length, shown); i++) {
+      const v = c[i];
+      if (v === "" || v === null || v === undefined) continue;
+      return typeof v === "string" && !looksNumeric(v);
+    }
+    return false;
   });
   const head = names.map((n, j) => `<th${textual[j] ? ' class="txt"' : ""}>${escapeHtml(n)}</th>`).join("");
   const body: string[] = [];
@@ -90,8 +107,24 @@ export function tableHtml(columns: Readonly<Record<string, ColumnLike>>, options
   return `<table>${caption}<thead><tr>${head}</tr></thead><tbody>${body.join("")}</tbody></table>${note}`;
 }
 
-/** Key/value table for summaries. */
-export function keyValueHtml(entries: Readonly<Record<string, CellValue>>, caption?: string): string {
-  const rows = Object.entries(entries).map(([k, v]) => `<tr><th class="txt">${escapeHtml(k)}</th><td>${escapeHtml(formatCell(v))}</td></tr>`);
+export interface KeyValueOptions {
+  /**
+   * Extra classes per key's value cell: "wide" (text with a max width, wrapped) or "nowrap" (figures
+   * with words, e.g. "0.016 BTCUSDT (16 lots)", kept on one line).
+   */
+  cellClass?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Key/value table for summaries. Text values wrap (class "txt") so one long value cannot push the
+ * table past the output's right edge; figures (numbers, "12.3%", "4.97 USDT") never wrap.
+ */
+export function keyValueHtml(entries: Readonly<Record<string, CellValue>>, caption?: string, options: KeyValueOptions = {}): string {
+  const rows = Object.entries(entries).map(([k, v]) => {
+    const text = formatCell(v);
+    const extra = options.cellClass?.[k] ?? "";
+    const classes = [typeof v === "string" && !looksNumeric(text) && extra !== "nowrap" ? "txt" : "", extra].filter(Boolean).join(" ");
+    return `<tr><th class="txt">${escapeHtml(k)}</th><td${classes ? ` class="${classes}"` : ""}>${escapeHtml(text)}</td></tr>`;
+  });
   return `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ""}<tbody>${rows.join("")}</tbody></table>`;
 }

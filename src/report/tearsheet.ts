@@ -12,6 +12,13 @@
  * calendar time, 365·86400 s / interval (markets that trade around the clock), like the engine's
  * own summary Sharpe.
  *
+ * Runs shorter than one trading session (src/report/session.ts: 6.5 h on equity exchanges, 24 h
+ * otherwise) are not annualized: a CAGR or an annualized Sharpe from seconds of data is an
+ * extrapolation by a factor of hundreds of thousands. Their sheet leaves the annualized metrics
+ * out (NaN with the reason), shows per-period and per-hour figures instead, and bootstraps the
+ * per-period Sharpe ratio; `annualize: true` shows the annualized figures anyway, marked
+ * "extrapolated ×factor". PSR, DSR and the minimum track record are per period and always shown.
+ *
  * Static charts (return distribution, rolling Sharpe, inventory) are Observable Plot rendered to
  * inline SVG; the charts worth zooming (equity over drawdown, markouts, fills on price) are
  * Plotly, with the library inlined once per page or notebook.
@@ -19,7 +26,9 @@
 import { LabError, formatNs } from "../core/index.js";
 import {
   bootstrap,
+  mean,
   metricsReport,
+  std,
   sharpeInference,
   METRICS,
   type BootstrapResult,
@@ -34,10 +43,43 @@ import {
   type Markouts,
 } from "../stats/index.js";
 import { plotMarks, plotSvg, plotlyHtml, utcAxis } from "./charts.js";
+import { formatBp, formatNumber, formatPrice, formatQty, plotlyTickFormat, type NumberGrid } from "./format.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
-import { tradesHtml } from "./views/stats.js";
+import { annualizationOf, spanText, type Annualization } from "./session.js";
+import { metricText, tradesHtml } from "./views/stats.js";
 
 const SECONDS_PER_YEAR = 365 * 86400;
+const HOUR_NS = 3_600_000_000_000;
+
+/** What the tear sheet reads from an instrument (an `InstrumentSpec`, or its JSON, has it). */
+export interface TearSheetInstrument extends NumberGrid {
+  readonly symbol?: string;
+  readonly venue: string;
+  readonly tickSize: string;
+  readonly lotSize?: string;
+  readonly currency?: string;
+}
+
+/** Unit of the Sharpe ratios the bootstrap and the rolling chart report. */
+export type SharpeUnit = "annualized" | "per period";
+
+/** Figures that need no annualization: per grid period, and scaled to one hour. */
+export interface PerPeriodFigures {
+  /** Mean simple return per period. */
+  meanReturn: number;
+  /** Standard deviation of the returns per period (ddof = 1). */
+  volatility: number;
+  /** Mean / sd per period (risk-free subtracted). */
+  sharpe: number;
+  /** Grid periods in one hour. */
+  periodsPerHour: number;
+  /** meanReturn × periodsPerHour. */
+  meanReturnPerHour: number;
+  /** volatility × √periodsPerHour. */
+  volatilityPerHour: number;
+  /** sharpe × √periodsPerHour. */
+  sharpePerHour: number;
+}
 
 export interface TearSheetInput {
   /** Account equity over time (cash + position value, fees included). */
@@ -61,6 +103,18 @@ export interface TearSheetInput {
   bootstrap?: { resamples?: number; seed?: number | string; confidence?: number; blockLength?: number };
   /** Notes shown under the title (settings, data source). */
   notes?: readonly string[];
+  /**
+   * The run's instruments (`run.instruments`): their venues decide how long one trading session
+   * is (annualized figures need at least one), their tick and lot sizes format prices and sizes.
+   * Without them a session is 24 hours.
+   */
+  instruments?: readonly TearSheetInstrument[];
+  /**
+   * Annualized figures (CAGR, annualized volatility, Sharpe, Sortino, Calmar, the bootstrap
+   * interval of the annualized Sharpe): undefined shows them for runs of one session or more only;
+   * true shows them for shorter runs too, marked "extrapolated ×factor"; false never.
+   */
+  annualize?: boolean;
   /**
    * Account value added to every equity sample before returns are computed: for a PnL curve
    * (a backtest run with `initialCash: 0` records equity = PnL, which starts at 0 and has no
@@ -100,6 +154,11 @@ export interface TearSheet {
   readonly bootstrap: BootstrapResult | undefined;
   readonly bootstrapReason: string | undefined;
   readonly trades: TradeReport | undefined;
+  /** Whether annualized figures are shown, the run's span, one session, the extrapolation factor. */
+  readonly annualization: Annualization;
+  /** Unit of the bootstrap and rolling Sharpe ratios: annualized, or per period for a short run. */
+  readonly sharpeUnit: SharpeUnit;
+  readonly perPeriod: PerPeriodFigures;
   readonly verdict: Verdict;
   readonly input: TearSheetInput;
   /** The whole sheet as an HTML fragment (styled container). */
@@ -152,8 +211,7 @@ export function gridReturns(equity: EquityCurve, intervalNs: number): { times: B
 }
 
 function fmtNumber(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return "n/a";
-  return Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString("en-US") : String(Number(x.toPrecision(digits)));
+  return Number.isFinite(x) ? formatNumber(x, digits) : "n/a";
 }
 
 function durationText(periods: number, intervalNs: number): string {
@@ -168,7 +226,7 @@ function durationText(periods: number, intervalNs: number): string {
 }
 
 /** The verdict in plain words, from the DSR (with trials) or the PSR (without). */
-export function verdictOf(inference: SharpeInference, boot: BootstrapResult | undefined, periods: number, intervalNs: number): Verdict {
+export function verdictOf(inference: SharpeInference, boot: BootstrapResult | undefined, periods: number, intervalNs: number, sharpeUnit: SharpeUnit = "annualized"): Verdict {
   const v = inference.values;
   const details: string[] = [];
   const trials = inference.trials;
@@ -206,7 +264,7 @@ export function verdictOf(inference: SharpeInference, boot: BootstrapResult | un
   } else if (inference.reasons.minTrackRecordLength) details.push(`Minimum track record: ${inference.reasons.minTrackRecordLength}.`);
   if (boot && Number.isFinite(boot.sharpe.lower)) {
     const pct = Math.round(boot.confidence * 100);
-    details.push(`${pct}% bootstrap interval of the annualized Sharpe: ${fmtNumber(boot.sharpe.lower)} to ${fmtNumber(boot.sharpe.upper)}${boot.sharpe.lower > 0 ? " (above 0)" : boot.sharpe.upper < 0 ? " (below 0)" : " (includes 0)"}.`);
+    details.push(`${pct}% bootstrap interval of the ${sharpeUnit === "annualized" ? "annualized" : "per-period"} Sharpe: ${fmtNumber(boot.sharpe.lower)} to ${fmtNumber(boot.sharpe.upper)}${boot.sharpe.lower > 0 ? " (above 0)" : boot.sharpe.upper < 0 ? " (below 0)" : " (includes 0)"}.`);
   }
   return { level, headline, details };
 }
@@ -250,22 +308,30 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const riskFree = input.riskFree ?? 0;
   const returns = grid.returns;
   const ppy = Number.isFinite(periodsPerYear) ? periodsPerYear : 1;
-  const metrics = metricsReport(returns, { periodsPerYear: ppy, riskFree });
-  const inference = sharpeInference(returns, { periodsPerYear: ppy, riskFree, ...(input.trials ? { trials: input.trials } : {}) });
+  const spanNs = equity.ts.length > 1 ? Number(equity.ts[equity.ts.length - 1]! - equity.ts[0]!) : 0;
+  const annualization = annualizationOf(spanNs, returns.length, periodsPerYear, (input.instruments ?? []).map((i) => i.venue), input.annualize);
+  const sharpeUnit: SharpeUnit = annualization.annualized ? "annualized" : "per period";
+  const leftOut = `left out: ${spanText(spanNs)} of data is shorter than one session (${spanText(annualization.sessionNs)}); a year is ×${fmtCount(annualization.factor)} this run`;
+  const metrics = withoutAnnualized(metricsReport(returns, { periodsPerYear: ppy, riskFree }), annualization, leftOut);
+  const fullInference = sharpeInference(returns, { periodsPerYear: ppy, riskFree, ...(input.trials ? { trials: input.trials } : {}) });
+  const inference: SharpeInference = annualization.annualized
+    ? fullInference
+    : { ...fullInference, values: { ...fullInference.values, sharpeStandardErrorAnnualized: NaN }, reasons: { ...fullInference.reasons, sharpeStandardErrorAnnualized: leftOut } };
+  const perPeriod = perPeriodFigures(returns, intervalNs, riskFree);
   let boot: BootstrapResult | undefined;
   let bootstrapReason: string | undefined;
   if (returns.length < 4) bootstrapReason = `needs at least 4 returns, got ${returns.length}`;
   else if (inference.reasons.probabilisticSharpe) bootstrapReason = inference.reasons.probabilisticSharpe;
   else {
     const b = input.bootstrap ?? {};
-    boot = bootstrap(returns, { periodsPerYear: ppy, riskFree, resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) });
+    boot = bootstrap(returns, { periodsPerYear: annualization.annualized ? ppy : 1, riskFree, resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) });
     if (boot.reason !== undefined) {
       bootstrapReason = boot.reason;
       boot = undefined;
     }
   }
   const trades = input.fills ? tradeAnalytics(input.fills, input.mid, input.orders !== undefined ? { orders: input.orders } : {}) : undefined;
-  const verdict = verdictOf(inference, boot, returns.length, intervalNs);
+  const verdict = verdictOf(inference, boot, returns.length, intervalNs, sharpeUnit);
   const title = input.title ?? "Tear sheet";
   const returnTimes = grid.times.slice(1);
 
@@ -280,6 +346,9 @@ export function tearSheet(input: TearSheetInput): TearSheet {
     bootstrap: boot,
     bootstrapReason,
     trades,
+    annualization,
+    sharpeUnit,
+    perPeriod,
     verdict,
     input,
     html: (options = {}) => renderTearSheet(sheet, grid, options),
@@ -293,7 +362,9 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       metrics: metrics.values,
       inference: inference.values,
       reasons: { ...metrics.reasons, ...inference.reasons, ...(bootstrapReason ? { bootstrap: bootstrapReason } : {}) },
-      bootstrap: boot ? { sharpe: { estimate: boot.sharpe.estimate, lower: boot.sharpe.lower, upper: boot.sharpe.upper }, maxDrawdown: { estimate: boot.maxDrawdown.estimate, lower: boot.maxDrawdown.lower, upper: boot.maxDrawdown.upper }, resamples: boot.resamples, blockLength: boot.blockLength, confidence: boot.confidence, seed: boot.seed } : null,
+      annualization: { annualized: annualization.annualized, extrapolated: annualization.extrapolated, spanNs: annualization.spanNs, sessionNs: annualization.sessionNs, factor: annualization.factor, note: annualization.note ?? null },
+      perPeriod,
+      bootstrap: boot ? { unit: sharpeUnit, sharpe: { estimate: boot.sharpe.estimate, lower: boot.sharpe.lower, upper: boot.sharpe.upper }, maxDrawdown: { estimate: boot.maxDrawdown.estimate, lower: boot.maxDrawdown.lower, upper: boot.maxDrawdown.upper }, resamples: boot.resamples, blockLength: boot.blockLength, confidence: boot.confidence, seed: boot.seed } : null,
       trials: input.trials ?? null,
       trades: trades ? { ...trades.summary, reasons: trades.reasons, markouts: trades.markouts ? { horizonsMs: trades.markouts.horizonsMs, unit: trades.markouts.unit, all: Array.from(trades.markouts.all), buy: Array.from(trades.markouts.buy), sell: Array.from(trades.markouts.sell), maker: Array.from(trades.markouts.maker), taker: Array.from(trades.markouts.taker), counts: Array.from(trades.markouts.counts) } : null } : null,
       verdict,
@@ -302,16 +373,67 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   return sheet;
 }
 
+function fmtCount(x: number): string {
+  return Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a";
+}
+
+/** The report with every annualized metric NaN and the reason, for a run shorter than one session. */
+function withoutAnnualized(report: MetricsReport, annualization: Annualization, reason: string): MetricsReport {
+  if (annualization.annualized) return report;
+  const values = { ...report.values };
+  const reasons = { ...report.reasons };
+  for (const m of METRICS) {
+    if (!m.annualized || !(m.key in values)) continue;
+    values[m.key] = NaN;
+    // An undefined value keeps its own reason (constant returns, no drawdown): it says more.
+    reasons[m.key] = report.reasons[m.key] ?? reason;
+  }
+  return { ...report, values, reasons };
+}
+
+function perPeriodFigures(returns: Float64Array, intervalNs: number, riskFree: number): PerPeriodFigures {
+  const m = returns.length > 0 ? mean(returns) : NaN;
+  const sd = returns.length > 1 ? std(returns) : NaN;
+  const sharpe = sd > 1e-14 * Math.abs(m) && sd > 0 ? (m - riskFree) / sd : NaN;
+  const periodsPerHour = intervalNs > 0 ? HOUR_NS / intervalNs : NaN;
+  return { meanReturn: m, volatility: sd, sharpe, periodsPerHour, meanReturnPerHour: m * periodsPerHour, volatilityPerHour: sd * Math.sqrt(periodsPerHour), sharpePerHour: sharpe * Math.sqrt(periodsPerHour) };
+}
+
+const bp = (x: number): string => formatBp(x);
+
 function metricsTableHtml(sheet: TearSheet): string {
   const rows: string[] = [];
+  const a = sheet.annualization;
   const cell = (title: string, value: string, reason: string | undefined, source: string): string =>
     `<tr><th class="txt" title="${escapeHtml(source)}">${escapeHtml(title)}</th><td>${escapeHtml(value)}</td><td class="txt note">${reason ? escapeHtml(reason) : ""}</td></tr>`;
+  const extrapolated = a.extrapolated ? `extrapolated ×${fmtCount(a.factor)} from ${spanText(a.spanNs)} of data` : undefined;
   for (const m of METRICS) {
     const v = sheet.metrics.values[m.key];
     if (v === undefined) continue;
-    rows.push(cell(m.title, m.format(v), sheet.metrics.reasons[m.key], m.source));
+    // A short run's annualized metrics are left out of the table (their reason is in toJSON()).
+    if (m.annualized && !a.annualized) continue;
+    rows.push(cell(m.title, metricText(m, v), sheet.metrics.reasons[m.key] ?? (m.annualized ? extrapolated : undefined), m.source));
   }
-  return `<table><caption>Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${fmtNumber(sheet.periodsPerYear, 4)} per year)</caption><tbody>${rows.join("")}</tbody></table>`;
+  if (!a.annualized) {
+    const p = sheet.perPeriod;
+    const scaled = a.spanNs < HOUR_NS ? `scaled ×${fmtNumber(p.periodsPerHour, 3)} from ${spanText(durationNs(1, sheet.intervalNs))} periods; the run lasted ${spanText(a.spanNs)}` : `×${fmtNumber(p.periodsPerHour, 3)} periods`;
+    const per = durationText(1, sheet.intervalNs);
+    rows.push(
+      cell(`Mean return per period (${per})`, bp(p.meanReturn), undefined, "mean of the grid returns"),
+      cell(`Volatility per period (${per})`, bp(p.volatility), undefined, "std of the grid returns, ddof = 1"),
+      cell("Return per hour", bp(p.meanReturnPerHour), scaled, "mean per period × periods per hour"),
+      cell("Volatility per hour", bp(p.volatilityPerHour), scaled.replace(/×/, "×√"), "std per period × √periods per hour"),
+      cell("Sharpe ratio per hour", fmtNumber(p.sharpePerHour, 3), scaled.replace(/×/, "×√"), "Sharpe per period × √periods per hour"),
+    );
+  }
+  const caption = a.annualized
+    ? `Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${fmtNumber(sheet.periodsPerYear, 4)} per year)`
+    : `Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${spanText(a.spanNs)}; not annualized)`;
+  return `<table><caption>${escapeHtml(caption)}</caption><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function durationNs(periods: number, intervalNs: number): number {
+  return periods * intervalNs;
 }
 
 function inferenceTableHtml(sheet: TearSheet): string {
@@ -325,13 +447,16 @@ function inferenceTableHtml(sheet: TearSheet): string {
     row("Probabilistic Sharpe (vs 0)", p(v.probabilisticSharpe), r.probabilisticSharpe ?? "P(true Sharpe > 0); Bailey & López de Prado 2012"),
     row("Deflated Sharpe", p(v.deflatedSharpe), r.deflatedSharpe ?? `PSR against SR₀ = ${fmtNumber(v.expectedMaxSharpe)} per period, ${sheet.inference.trials?.count ?? 0} trials; Bailey & López de Prado 2014`),
     row("Minimum track record (periods)", Number.isFinite(v.minTrackRecordLength) ? Math.ceil(v.minTrackRecordLength).toLocaleString("en-US") : "n/a", r.minTrackRecordLength ?? "for PSR ≥ 0.95"),
-    row("Sharpe standard error (annualized)", fmtNumber(v.sharpeStandardErrorAnnualized), r.sharpeStandardError ?? "Lo 2002, iid returns"),
+    sheet.annualization.annualized
+      ? row("Sharpe standard error (annualized)", fmtNumber(v.sharpeStandardErrorAnnualized), r.sharpeStandardError ?? (sheet.annualization.extrapolated ? `Lo 2002, iid returns; extrapolated ×√${fmtCount(sheet.annualization.factor)}` : "Lo 2002, iid returns"))
+      : row("Sharpe standard error (per period)", fmtNumber(v.sharpeStandardError), r.sharpeStandardError ?? "Lo 2002, iid returns"),
     row("Skewness", fmtNumber(v.skewness), r.skewness),
     row("Kurtosis (raw, normal = 3)", fmtNumber(v.kurtosisRaw), r.kurtosisRaw),
   ];
   if (b) {
     const pct = Math.round(b.confidence * 100);
-    rows.push(row(`Sharpe ${pct}% bootstrap interval`, `${fmtNumber(b.sharpe.lower)} … ${fmtNumber(b.sharpe.upper)}`, `stationary bootstrap, ${b.resamples} resamples, mean block ${fmtNumber(b.blockLength)} periods, seed ${String(b.seed)}`));
+    const unit = sheet.sharpeUnit === "annualized" ? (sheet.annualization.extrapolated ? `annualized, extrapolated ×√${fmtCount(sheet.annualization.factor)}` : "annualized") : "per period";
+    rows.push(row(`Sharpe ${pct}% bootstrap interval (${unit})`, `${fmtNumber(b.sharpe.lower)} … ${fmtNumber(b.sharpe.upper)}`, `stationary bootstrap, ${b.resamples} resamples, mean block ${fmtNumber(b.blockLength)} periods, seed ${String(b.seed)}`));
     rows.push(row(`Max drawdown ${pct}% bootstrap interval`, `${(b.maxDrawdown.lower * 100).toFixed(2)}% … ${(b.maxDrawdown.upper * 100).toFixed(2)}%`));
   } else rows.push(row("Bootstrap intervals", "n/a", sheet.bootstrapReason));
   return `<table><caption>Is the Sharpe ratio real?</caption><tbody>${rows.join("")}</tbody></table>`;
@@ -348,6 +473,7 @@ interface GridSeries {
  * sample, plus the last and the deepest drawdown point so neither is lost to the stride).
  */
 function equityDrawdownChart(grid: GridSeries, inline: boolean): string {
+  const equityFormat = plotlyTickFormat(grid.values);
   const n = grid.times.length;
   const step = stride(n, 3000);
   const iso = (k: number): string => formatNs(grid.times[k]!);
@@ -380,8 +506,8 @@ function equityDrawdownChart(grid: GridSeries, inline: boolean): string {
     hovermode: "x unified",
     grid: { rows: 2, columns: 1, roworder: "top to bottom" },
     xaxis: { anchor: "y2" },
-    yaxis: { domain: [0.36, 1], title: { text: "equity" } },
-    yaxis2: { domain: [0, 0.3], title: { text: "drawdown (%)" }, rangemode: "tozero" },
+    yaxis: { domain: [0.36, 1], title: { text: "equity" }, tickformat: equityFormat },
+    yaxis2: { domain: [0, 0.3], title: { text: "drawdown (%)" }, rangemode: "tozero", tickformat: plotlyTickFormat(drawdown) },
   };
   return plotlyHtml(traces, layout, { inline, height: 400 });
 }
@@ -422,11 +548,12 @@ function rollingSharpeChart(sheet: TearSheet, width: number): { html: string; wi
   const Plot = plotMarks();
   const n = sheet.returns.length;
   const window = Math.max(10, Math.min(500, Math.floor(n / 10)));
-  const rs = n >= window ? rollingSharpe(sheet.returns, window, Number.isFinite(sheet.periodsPerYear) ? sheet.periodsPerYear : 1) : new Float64Array(0);
+  const annualized = sheet.sharpeUnit === "annualized";
+  const rs = n >= window ? rollingSharpe(sheet.returns, window, annualized && Number.isFinite(sheet.periodsPerYear) ? sheet.periodsPerYear : 1) : new Float64Array(0);
   const step = stride(n, 3000);
   const data: { t: Date; sharpe: number }[] = [];
   for (let i = window - 1; i < rs.length; i += step) if (Number.isFinite(rs[i]!)) data.push({ t: nsToDate(sheet.returnTimes[i]!), sharpe: rs[i]! });
-  const html = plotSvg({ width, height: 180, marginLeft: 70, x: utcAxis(sheet.returnTimes), y: { label: `rolling Sharpe (${window} periods, annualized)`, grid: true }, marks: [Plot.ruleY([0], { stroke: "#8c959f" }), Plot.line(data, { x: "t", y: "sharpe", stroke: "#8250df" })] });
+  const html = plotSvg({ width, height: 180, marginLeft: 70, x: utcAxis(sheet.returnTimes), y: { label: `rolling Sharpe (${window} periods, ${annualized ? "annualized" : "per period"})`, grid: true, tickFormat: plotlyTickFormat(data.map((d) => d.sharpe)) }, marks: [Plot.ruleY([0], { stroke: "#8c959f" }), Plot.line(data, { x: "t", y: "sharpe", stroke: "#8250df" })] });
   return { html, window };
 }
 
@@ -441,7 +568,9 @@ function inventoryChart(equity: EquityCurve, width: number): string {
   return plotSvg({ width, height: 160, marginLeft: 70, x: utcAxis(ts), y: { label: "position", grid: true }, marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })] });
 }
 
-function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline: boolean): string {
+function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline: boolean, instruments: readonly TearSheetInstrument[]): string {
+  const specOf = (j: number): TearSheetInstrument | undefined => instruments[fills.instrument?.[j] ?? 0];
+  const single = instruments.length === 1 ? instruments[0] : undefined;
   const iso = (ns: bigint): string => formatNs(ns);
   const traces: Record<string, unknown>[] = [];
   if (mid && mid.ts.length > 0) {
@@ -464,11 +593,12 @@ function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline:
       if (fills.side[j] !== side) continue;
       x.push(iso(fills.ts[j]!));
       y.push(fills.price[j]!);
-      text.push(`${name} ${fills.qty[j]} @ ${fills.price[j]} (${fills.liquidity[j] === 0 ? "maker" : "taker"})`);
+      text.push(`${name} ${formatQty(fills.qty[j]!, specOf(j))} @ ${formatPrice(fills.price[j]!, specOf(j))} (${fills.liquidity[j] === 0 ? "maker" : "taker"})`);
     }
     traces.push({ type: "scattergl", mode: "markers", name, x, y, text, hoverinfo: "x+text", marker: { color, symbol, size: 7 } });
   }
-  return plotlyHtml(traces, { margin: { l: 60, r: 20, t: 10, b: 40 }, yaxis: { title: { text: "price" } }, legend: { orientation: "h" } }, { inline, height: 320 });
+  const priceFormat = single ? plotlyTickFormat([], { instrument: single }) : plotlyTickFormat(fills.price);
+  return plotlyHtml(traces, { margin: { l: 70, r: 20, t: 10, b: 40 }, yaxis: { title: { text: "price" }, tickformat: priceFormat }, legend: { orientation: "h" } }, { inline, height: 320 });
 }
 
 function markoutChart(markouts: Markouts, inline: boolean): string {
@@ -499,6 +629,7 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
     ...(input.notes ?? []).map((n) => `<div class="note">${escapeHtml(n)}</div>`),
   ].join("");
   const parts: string[] = [header, verdictHtml(sheet.verdict)];
+  if (sheet.annualization.note) parts.push(`<div class="warn slab-annualization">${escapeHtml(sheet.annualization.note)}${sheet.annualization.annualized ? "" : ". Pass { annualize: true } to show them marked as extrapolated."}</div>`);
   parts.push(`<div class="slab-cols"><div>${metricsTableHtml(sheet)}</div><div>${inferenceTableHtml(sheet)}</div></div>`);
   if (grid.times.length >= 2) {
     const maxDd = sheet.metrics.values.maxDrawdown ?? NaN;
@@ -513,7 +644,7 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
     parts.push(section("Trades", tradesHtml(sheet.trades)));
     const marks = sheet.trades.markouts;
     if (marks && marks.counts.some((c) => c > 0)) parts.push(section("Markouts", markoutChart(marks, takeInline()), "mean mid move after each fill, signed by side (positive = the fill was on the right side of the move)"));
-    if (input.fills.ts.length > 0) parts.push(section("Fills on price", fillsOnPriceChart(input.fills, input.mid, takeInline()), "▲ buys, ▼ sells"));
+    if (input.fills.ts.length > 0) parts.push(section("Fills on price", fillsOnPriceChart(input.fills, input.mid, takeInline(), input.instruments ?? []), "▲ buys, ▼ sells"));
   }
   if (eq.position && eq.position.length === eq.ts.length && eq.ts.length > 1) parts.push(section("Inventory", inventoryChart(eq, width)));
   const css = `<style>.slab .slab-title{font-size:18px;margin:4px 0}.slab .slab-h{font-size:14px;margin:14px 0 2px}.slab .slab-verdict{margin:8px 0;font-size:14px}.slab .slab-cols{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.slab .slab-chart{overflow-x:auto}</style>`;
@@ -526,7 +657,7 @@ export function tearSheetSummaryHtml(sheet: TearSheet): string {
   const i = sheet.inference.values;
   return keyValueHtml({
     "total return": Number.isFinite(v.totalReturn ?? NaN) ? `${((v.totalReturn ?? 0) * 100).toFixed(2)}%` : "n/a",
-    sharpe: fmtNumber(v.sharpe ?? NaN),
+    ...(sheet.annualization.annualized ? { "sharpe (annualized)": fmtNumber(v.sharpe ?? NaN) } : { "sharpe per period": fmtNumber(sheet.inference.values.sharpePerPeriod, 4) }),
     "probabilistic Sharpe": fmtNumber(i.probabilisticSharpe),
     "deflated Sharpe": fmtNumber(i.deflatedSharpe),
     "max drawdown": Number.isFinite(v.maxDrawdown ?? NaN) ? `${((v.maxDrawdown ?? 0) * 100).toFixed(2)}%` : "n/a",

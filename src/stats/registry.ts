@@ -52,6 +52,11 @@ export interface MetricDefinition {
   format(value: number): string;
   /** Where the definition comes from (paper or library function it follows). */
   source: string;
+  /**
+   * Scaled to a year (× √periodsPerYear or compounded): a report leaves it out, or marks it as
+   * extrapolated, for a run shorter than one trading session.
+   */
+  annualized?: boolean;
 }
 
 /** A NaN result with the reason it is undefined. */
@@ -78,16 +83,16 @@ function formatPeriods(n: number): string {
 
 export const METRICS: readonly MetricDefinition[] = [
   { key: "totalReturn", source: "empyrical cum_returns_final", title: "Total return", format: pct(), compute: (c) => cumulativeReturn(c.returns) },
-  { key: "annualReturn", source: "empyrical annual_return / cagr", title: "Annual return (CAGR)", format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear))) },
-  { key: "annualVolatility", source: "empyrical annual_volatility (ddof = 1)", title: "Annual volatility", format: pct(), compute: (c) => needsTwo(c) ?? annualVolatility(c.returns, c.periodsPerYear) },
-  { key: "sharpe", source: "Sharpe (1966); empyrical sharpe_ratio", title: "Sharpe ratio (annualized)", format: ratio, compute: (c) => needsVariance(c) ?? sharpeRatio(c.returns, c) },
+  { key: "annualReturn", source: "empyrical annual_return / cagr", title: "Annual return (CAGR)", annualized: true, format: pct(), compute: (c) => (cumulativeReturn(c.returns) < -1 ? undefinedMetric("wealth went below zero") : finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear))) },
+  { key: "annualVolatility", source: "empyrical annual_volatility (ddof = 1)", title: "Annual volatility", annualized: true, format: pct(), compute: (c) => needsTwo(c) ?? annualVolatility(c.returns, c.periodsPerYear) },
+  { key: "sharpe", source: "Sharpe (1966); empyrical sharpe_ratio", title: "Sharpe ratio (annualized)", annualized: true, format: ratio, compute: (c) => needsVariance(c) ?? sharpeRatio(c.returns, c) },
   {
-    key: "sortino", source: "Sortino & Price (1994); empyrical sortino_ratio / downside_risk", title: "Sortino ratio (annualized)", format: ratio,
+    key: "sortino", source: "Sortino & Price (1994); empyrical sortino_ratio / downside_risk", title: "Sortino ratio (annualized)", annualized: true, format: ratio,
     compute: (c) => (downsideDeviation(c.returns, c.minimumAcceptableReturn) > 0 ? sortinoRatio(c.returns, c) : undefinedMetric("no return below the minimum acceptable return: downside deviation is 0")),
   },
   { key: "maxDrawdown", source: "empyrical max_drawdown", title: "Max drawdown", format: pct(), compute: (c) => c.drawdown.maxDrawdown },
   { key: "longestDrawdown", source: "pyfolio drawdown periods (duration under water)", title: "Longest drawdown (periods)", format: count, compute: (c) => c.drawdown.longestDuration },
-  { key: "calmar", source: "Young (1991); empyrical calmar_ratio", title: "Calmar ratio", format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown) : undefinedMetric("no drawdown")) },
+  { key: "calmar", source: "Young (1991); empyrical calmar_ratio", title: "Calmar ratio", annualized: true, format: ratio, compute: (c) => (c.drawdown.maxDrawdown < 0 ? finiteAnnualized(c, annualReturn(c.returns, c.periodsPerYear) / -c.drawdown.maxDrawdown) : undefinedMetric("no drawdown")) },
   { key: "omega", source: "Keating & Shadwick (2002); empyrical omega_ratio", title: "Omega ratio (threshold 0)", format: ratio, compute: (c) => { const v = omegaRatio(c.returns, c.omegaThreshold); return Number.isNaN(v) ? undefinedMetric("no return below the threshold") : v; } },
   { key: "tailRatio", source: "empyrical tail_ratio", title: "Tail ratio (q95/q05)", format: ratio, compute: (c) => { const lo = Math.abs(c.quantile(0.05)); return lo > 0 ? Math.abs(c.quantile(0.95)) / lo : undefinedMetric("5th percentile return is 0"); } },
   { key: "valueAtRisk", source: "historical VaR; empyrical value_at_risk", title: "VaR (5%, historical, per period)", format: pct(3), compute: (c) => c.quantile(c.varLevel) },

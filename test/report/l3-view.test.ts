@@ -13,7 +13,7 @@ describe("L3 views", () => {
 
   it("lists the queue at a level with position and size ahead, marking the highlighted order", () => {
     const html = l3LevelHtml(book, 1, 400, { instrument: es, highlight: 2 });
-    expect(html).toContain("Bid 100: 2 orders, 8 lots");
+    expect(html).toContain("Bid 100.00: 2 orders, 8 lots");
     const rows = html.split("<tr>").slice(2);
     expect(rows[0]).toMatch(/<td>0<\/td><td[^>]*>1<\/td><td>5<\/td><td>0<\/td>/);
     expect(rows[1]).toMatch(/<td>1<\/td><td[^>]*>▶ 2<\/td><td>3<\/td><td>5<\/td>/);
@@ -21,7 +21,7 @@ describe("L3 views", () => {
 
   it("ladder: asks above bids, best levels adjacent, queue sizes front first", () => {
     const html = l3LadderHtml(book, 5, { instrument: es, highlight: 2 });
-    const order = ["100.25", "100", "99.75"].map((p) => html.indexOf(`>${p}<`));
+    const order = ["100.25", "100.00", "99.75"].map((p) => html.indexOf(`>${p}<`));
     expect(order.every((i) => i > 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(html).toContain("5 [3]");

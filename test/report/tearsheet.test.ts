@@ -67,7 +67,10 @@ describe("tear sheet", () => {
 
   it("reports the stats layer's numbers for the grid returns and calendar-time annualization", () => {
     const { equity } = syntheticRun();
-    const sheet = tearSheet({ equity, trials: { count: 240, sharpeVariance: 0.002 } });
+    // 10 minutes of data: annualized only when asked, and then marked as extrapolated.
+    const sheet = tearSheet({ equity, trials: { count: 240, sharpeVariance: 0.002 }, annualize: true });
+    expect(sheet.annualization).toMatchObject({ annualized: true, extrapolated: true });
+    expect(sheet.html()).toContain("extrapolated ×52,648");
     expect(sheet.intervalNs).toBe(1e9);
     expect(sheet.periodsPerYear).toBe(365 * 86400);
     expect(sheet.returns.length).toBe(599);

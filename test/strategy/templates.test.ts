@@ -10,7 +10,7 @@ describe("OrderBookImbalance", () => {
   it("buys at market when (B − A)/(B + A) ≥ threshold and stops at maxPosition", () => {
     // Bid 8 vs ask 2: I = 0.6 ≥ 0.5 → buy 1 at each update (cooldown 0) until the position is 2.
     const feed = new Feed().add(0, 1, 1, 100, 8).add(0, 2, -1, 101, 2).add(10, 3, -1, 105, 1).add(20, 4, -1, 106, 1).add(30, 5, -1, 107, 1);
-    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, maxPosition: 2, cooldownMs: 0 }));
+    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, maxPosition: 2, cooldownMs: 0, size: 1 }));
     expect(Array.from(run.orders.side)).toEqual([1, 1]);
     expect(Array.from(run.fills.price)).toEqual([1.01, 1.01]);
     expect(run.summary.finalPosition).toEqual([2]);
@@ -19,13 +19,13 @@ describe("OrderBookImbalance", () => {
   it("sells when the ask side dominates; stays flat in between", () => {
     // I = (2 − 8)/10 = −0.6 → sell; I = 0 → nothing.
     const feed = new Feed().add(0, 1, 1, 100, 2).add(0, 2, -1, 101, 8).add(10, 3, 1, 99, 6).add(20, 4, -1, 102, 1);
-    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, maxPosition: 1, cooldownMs: 0 }));
+    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, maxPosition: 1, cooldownMs: 0, size: 1 }));
     expect(Array.from(run.orders.side)).toEqual([-1]);
   });
 
   it("maker mode joins the touch post-only", () => {
     const feed = new Feed().add(0, 1, 1, 100, 8).add(0, 2, -1, 101, 2).add(10, 3, -1, 105, 1);
-    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, mode: "maker", cooldownMs: 100 }));
+    const run = backtest(feed.build(testSpec()), strategies.imbalance({ threshold: 0.5, mode: "maker", cooldownMs: 100, size: 1 }));
     expect(run.orders.tif[0]).toBe(TimeInForce.PostOnly);
     expect(run.orders.priceTicks[0]).toBe(100);
   });
@@ -36,14 +36,14 @@ describe("MarketMaker", () => {
     // mid 100.5, σ² = 0 (no mid change yet): δ = max(1, ½·(2/γ)·ln(1 + γ/κ)) = max(1, 0.645…) = 1
     // → bid ⌊99.5⌋ = 99, ask ⌈101.5⌉ = 102.
     const feed = new Feed().add(0, 1, 1, 100, 5).add(0, 2, -1, 101, 5).add(10, 3, 1, 98, 1);
-    const run = backtest(feed.build(testSpec()), strategies.marketMaker({ gamma: 0.1, kappa: 1.5, minHalfSpreadTicks: 1 }));
+    const run = backtest(feed.build(testSpec()), strategies.marketMaker({ gamma: 0.1, kappa: 1.5, minHalfSpreadTicks: 1, size: 1 }));
     const quotes = Array.from(run.orders.side, (side, j) => [side, run.orders.priceTicks[j]]);
     expect(quotes).toEqual([
       [1, 99],
       [-1, 102],
     ]);
     // A wider floor moves both quotes out: δ = 3 → 97 / 104.
-    const wide = backtest(feed.build(testSpec()), strategies.marketMaker({ minHalfSpreadTicks: 3 }));
+    const wide = backtest(feed.build(testSpec()), strategies.marketMaker({ minHalfSpreadTicks: 3, size: 1 }));
     expect(Array.from(wide.orders.priceTicks)).toEqual([97, 104]);
   });
 
@@ -63,7 +63,7 @@ describe("MarketMaker", () => {
       .add(1e6, 3, 1, 101, 5)
       .trade(2e6, -1, 99, 1)
       .add(2e6, 5, 1, 98, 1);
-    const run = backtest(feed.build(testSpec()), strategies.marketMaker({ gamma: 0.5, kappa: 1, horizonSec: 2, minHalfSpreadTicks: 0, requoteMs: 0, volHalfLifeSec: 10 }));
+    const run = backtest(feed.build(testSpec()), strategies.marketMaker({ gamma: 0.5, kappa: 1, horizonSec: 2, minHalfSpreadTicks: 0, requoteMs: 0, volHalfLifeSec: 10, size: 1 }));
     expect(Array.from(run.orders.side)).toEqual([1, -1, 1]);
     expect(Array.from(run.orders.priceTicks)).toEqual([100, 103, 99]);
     expect(run.orders.status[0]).toBe(OrderStatus.Filled);
@@ -84,7 +84,7 @@ describe("BidAskBounce", () => {
       .trade(30, -1, 99, 1)
       .execute(30, 4, 1, 99, 1)
       .add(40, 5, 1, 98, 1);
-    const run = backtest(feed.build(testSpec()), strategies.bidAskBounce({ targetTicks: 1 }));
+    const run = backtest(feed.build(testSpec()), strategies.bidAskBounce({ targetTicks: 1, size: 1 }));
     expect(run.orders.side[0]).toBe(1);
     expect(run.orders.priceTicks[0]).toBe(100);
     expect(run.orders.status[0]).toBe(OrderStatus.Filled);

@@ -12,6 +12,7 @@ import type { BookLevelsView as BookLevels, BookTimeline } from "../../book/inde
 import { formatNs, type InstrumentSpec } from "../../core/index.js";
 import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
+import { formatPrice, formatPriceTicks, plotlyTickFormat } from "../format.js";
 import { escapeHtml, formatCell, keyValueHtml, panel } from "../html.js";
 
 /** What the ladder and depth chart read from a book (L2Book and L3Book both answer it). */
@@ -43,17 +44,14 @@ export interface BookViewOptions {
 const BID_COLOR = "#1a7f37";
 const ASK_COLOR = "#cf222e";
 
+/**
+ * A price in ticks as text: with the instrument, the decimal price at its tick precision (exact,
+ * so a ladder's prices line up: 100.00 above 99.99; a mid between two ticks gets one more
+ * decimal); without it, the tick number itself (a grid index, written without separators).
+ */
 function priceText(ticks: number, spec: InstrumentSpec | undefined): string {
   if (Number.isNaN(ticks)) return "–";
-  if (spec && Number.isInteger(ticks)) {
-    // Pad to the tick's decimals so a ladder's prices line up (100.00 above 99.99).
-    const text = spec.priceString(ticks);
-    const decimals = String(spec.tickSize).split(".")[1]?.length ?? 0;
-    if (decimals === 0) return text;
-    const [whole, frac = ""] = text.split(".");
-    return frac.length >= decimals ? text : `${whole}.${frac.padEnd(decimals, "0")}`;
-  }
-  if (spec) return String(ticks * Number(spec.tickSize)); // half ticks (mid) are not on the grid
+  if (spec) return Number.isInteger(ticks) ? formatPriceTicks(ticks, spec) : formatPrice(ticks * spec.tick, spec);
   return String(ticks);
 }
 
@@ -82,7 +80,7 @@ function levelsOf(book: BookLevelsView, side: 1 | -1, n: number): Level[] {
 
 const LADDER_CSS = `<style>
 .slab table.ladder td.bid{color:${BID_COLOR}} .slab table.ladder td.ask{color:${ASK_COLOR}}
-.slab table.ladder td.px{font-weight:600;text-align:center}
+.slab table.ladder td{white-space:nowrap} .slab table.ladder td.px{font-weight:600;text-align:center}
 .slab table.ladder .sz{display:inline-block;height:9px;vertical-align:middle;border-radius:2px;margin:0 4px}
 .slab table.ladder tr.touch td{border-bottom:2px solid #8c959f}
 </style>`;
@@ -130,7 +128,7 @@ export function depthChartHtml(book: BookLevelsView, options: BookViewOptions = 
     width: options.width ?? 640,
     height: options.height ?? 260,
     marginLeft: 60,
-    x: { label: spec ? `price (${spec.symbol})` : "price (ticks)", grid: true },
+    x: { label: spec ? `price (${spec.symbol})` : "price (ticks)", grid: true, tickFormat: spec ? plotlyTickFormat([], { instrument: spec }) : plotlyTickFormat([], { tickSize: 1 }) },
     y: { label: "cumulative size", grid: true },
     color: { domain: ["bid", "ask"], range: [BID_COLOR, ASK_COLOR], legend: true },
     marks: [
@@ -170,7 +168,7 @@ export function micropriceChartHtml(series: FeatureColumns, options: BookViewOpt
     height: options.height ?? 260,
     marginLeft: 60,
     x: utcAxis(series.timeNs),
-    y: { label: spec ? `price (${spec.symbol})` : "price (ticks)", grid: true },
+    y: { label: spec ? `price (${spec.symbol})` : "price (ticks)", grid: true, tickFormat: spec ? plotlyTickFormat([], { instrument: spec }) : plotlyTickFormat([], { tickSize: 1 }) },
     color: { domain: ["best bid", "best ask", "microprice"], range: [BID_COLOR, ASK_COLOR, "#0969da"], legend: true },
     marks: [Plot.line(data, { x: "t", y: "value", z: "series", stroke: "series", curve: "step-after", strokeWidth: 1 })],
   });

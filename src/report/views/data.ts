@@ -6,6 +6,7 @@
 import { formatNs } from "../../core/index.js";
 import { EVENT_KIND_NAMES, ISSUE_CLASSES, type QualityReport, type TickBatch } from "../../data/index.js";
 import { displayHtml } from "../display.js";
+import { formatLots, formatPriceTicks } from "../format.js";
 import { escapeHtml, keyValueHtml, panel, tableHtml } from "../html.js";
 
 function durationText(ns: bigint): string {
@@ -94,8 +95,8 @@ export function ticksHtml(batch: TickBatch, options: TicksViewOptions = {}): str
       localTs: rows.map((i) => formatNs(batch.localTs[i]!)),
       kind: rows.map((i) => EVENT_KIND_NAMES[batch.kind[i]!] ?? String(batch.kind[i])),
       side: rows.map((i) => (batch.side[i] === 1 ? "bid/buy" : batch.side[i] === -1 ? "ask/sell" : "")),
-      price: rows.map((i) => (Number.isNaN(batch.priceTicks[i]!) ? "" : spec(i)?.priceString(batch.priceTicks[i]!) ?? String(batch.priceTicks[i]))),
-      qty: rows.map((i) => (Number.isNaN(batch.qtyLots[i]!) ? "" : spec(i)?.sizeString(batch.qtyLots[i]!) ?? String(batch.qtyLots[i]))),
+      price: rows.map((i) => { const t = batch.priceTicks[i]!; const s = spec(i); return Number.isNaN(t) ? "" : s && Number.isInteger(t) ? formatPriceTicks(t, s) : String(t); }),
+      qty: rows.map((i) => { const q = batch.qtyLots[i]!; const s = spec(i); return Number.isNaN(q) ? "" : s && Number.isInteger(q) ? formatLots(q, s) : String(q); }),
       orderId: rows.map((i) => num(batch.orderId[i]!)),
       flags: rows.map((i) => batch.flags[i]!),
       seq: rows.map((i) => num(batch.seq[i]!)),

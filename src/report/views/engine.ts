@@ -9,7 +9,9 @@ import type { BacktestResult } from "../../engine/index.js";
 import { Liquidity } from "../../stats/index.js";
 import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
+import { formatCount, formatLots, formatMoney, formatPct, formatPrice, formatQty, formatRatio, plotlyTickFormat } from "../format.js";
 import { escapeHtml, keyValueHtml, panel, tableHtml } from "../html.js";
+import { annualizationOf, spanText } from "../session.js";
 
 export interface BacktestViewOptions {
   /** Instrument index for price/inventory charts. @default 0 */
@@ -26,8 +28,22 @@ function strideOf(n: number, maxPoints: number): number {
   return Math.max(1, Math.ceil(n / maxPoints));
 }
 
-function fmt(x: number, digits = 4): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : "n/a";
+const SECONDS_PER_YEAR = 365 * 86400;
+
+/**
+ * The summary's Sharpe ratio as a row: annualized on calendar time for a run of one session or
+ * more (src/report/session.ts), per equity-grid period for a shorter one, where √(periods per
+ * year) would multiply seconds of noise into a five-digit figure.
+ */
+function sharpeRow(run: BacktestResult): [string, string] {
+  const s = run.summary;
+  const interval = run.settings.equityIntervalNs;
+  const spanNs = Number(s.endTs - s.startTs);
+  const ppy = interval > 0 ? (SECONDS_PER_YEAR * 1e9) / interval : NaN;
+  const a = annualizationOf(spanNs, interval > 0 ? spanNs / interval : 0, ppy, run.instruments.map((i) => i.venue));
+  if (a.annualized) return ["sharpe (annualized)", formatRatio(s.sharpe)];
+  const perPeriod = s.sharpe / Math.sqrt(ppy);
+  return [`sharpe (per ${spanText(interval)}, not annualized)`, Number.isFinite(perPeriod) ? formatRatio(perPeriod, 4) : "n/a"];
 }
 
 /** Key figures of a run as a two-column table. */
@@ -35,31 +51,35 @@ export function backtestSummaryHtml(run: BacktestResult): string {
   const s = run.summary;
   const counts = run.statusCounts();
   const input = run.inputLine();
+  const currency = run.instruments.length > 0 && run.instruments.every((i) => i.currency === run.instruments[0]!.currency) ? run.instruments[0]!.currency : undefined;
+  const money = (x: number): string => formatMoney(x, currency);
+  const [sharpeKey, sharpeText] = sharpeRow(run);
   return keyValueHtml(
     {
       strategy: `${s.strategy}(${Object.entries(s.params)
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(", ")})`,
       instruments: run.instruments.map((i) => `${i.symbol}@${i.venue}`).join(", "),
-      period: `${formatNs(s.startTs)} → ${formatNs(s.endTs)}`,
-      events: s.events,
-      pnl: fmt(s.pnl, 6),
-      "realized / unrealized": `${fmt(s.realizedPnl, 6)} / ${fmt(s.unrealizedPnl, 6)}`,
-      "fees (− = rebates)": fmt(s.fees, 6),
-      trades: s.trades,
-      "maker share": Number.isFinite(s.makerShare) ? `${(s.makerShare * 100).toFixed(1)}%` : "n/a",
-      "max drawdown": fmt(s.maxDrawdown, 6),
-      sharpe: fmt(s.sharpe, 3),
-      orders: `${s.orders} (${Object.entries(counts)
-        .map(([k, v]) => `${k} ${v}`)
+      period: `${formatNs(s.startTs)} → ${formatNs(s.endTs)} (${spanText(Number(s.endTs - s.startTs))})`,
+      events: formatCount(s.events),
+      pnl: money(s.pnl),
+      "realized / unrealized": `${money(s.realizedPnl)} / ${money(s.unrealizedPnl)}`,
+      "fees (− = rebates)": money(s.fees),
+      trades: formatCount(s.trades),
+      "maker share": formatPct(s.makerShare),
+      "max drawdown": money(s.maxDrawdown),
+      [sharpeKey]: sharpeText,
+      orders: `${formatCount(s.orders)} (${Object.entries(counts)
+        .map(([k, v]) => `${k} ${formatCount(v)}`)
         .join(", ")})`,
-      "final position": s.finalPosition.join(" / "),
+      "final position": s.finalPosition.map((lots, k) => { const spec = run.instruments[k]; return spec ? `${formatLots(lots, spec)} ${spec.symbol} (${formatCount(lots)} lot${lots === 1 || lots === -1 ? "" : "s"})` : formatCount(lots); }).join(" / "),
       settings: `latency ${run.settings.latency} · feed ${run.settings.feedLatency} · queue ${run.settings.queue} · fees ${run.settings.fees} · seed ${run.settings.seed}`,
       halted: s.halted ? "yes (drawdown stop)" : "no",
       ...(input ? { "⚠ input": input.replace(/^input: /, "") } : {}),
       ...(run.diagnostics.warnings.length > 0 ? { "⚠ warnings": run.diagnostics.warnings.join(" ") } : {}),
     },
     "Backtest",
+    { cellClass: { strategy: "wide", settings: "wide", "⚠ input": "wide", "⚠ warnings": "wide", "final position": "nowrap", "realized / unrealized": "nowrap" } },
   );
 }
 
@@ -86,7 +106,7 @@ export function fillsChartHtml(run: BacktestResult, options: BacktestViewOptions
     height: options.height ?? 300,
     marginLeft: 60,
     x: utcAxis(mid.ts),
-    y: { label: `${spec.symbol} price`, grid: true },
+    y: { label: `${spec.symbol} price`, grid: true, tickFormat: plotlyTickFormat([], { instrument: spec }) },
     color: { domain: ["buy", "sell"], range: ["#1a7f37", "#cf222e"], legend: true },
     marks: [
       Plot.line(line, { x: "t", y: "mid", stroke: "#8c959f", strokeWidth: 1 }),
@@ -132,26 +152,31 @@ export function pnlChartHtml(run: BacktestResult, options: BacktestViewOptions =
     height: options.height ?? 220,
     marginLeft: 60,
     x: utcAxis(ts),
-    y: { label: "equity", grid: true },
+    y: { label: "equity", grid: true, tickFormat: plotlyTickFormat(data.map((d) => d.equity)) },
     marks: [Plot.areaY(data, { x: "t", y1: "equity", y2: "peak", fill: "#cf222e", fillOpacity: 0.12 }), Plot.line(data, { x: "t", y: "equity", stroke: "#1f2328" })],
   });
 }
 
-/** The last `limit` fills as a table. */
+/** The first `limit` fills as a table: prices at the tick precision, sizes at the lot precision, fees as money. */
 export function fillsTableHtml(run: BacktestResult, limit = 20): string {
   const f = run.fills;
-  return tableHtml(
-    {
-      ts: f.ts,
-      instrument: Array.from(f.instrument ?? new Uint16Array(f.ts.length), (k) => run.instruments[k]?.symbol ?? String(k)),
-      orderId: f.orderId ?? new Float64Array(f.ts.length),
-      side: Array.from(f.side, (s) => (s === 1 ? "buy" : "sell")),
-      price: f.price,
-      qty: f.qty,
-      fee: f.fee,
-      liquidity: Array.from(f.liquidity, (l) => (l === Liquidity.Maker ? "maker" : "taker")),
-    },
-    { limit, caption: `Fills (${f.ts.length})` },
+  const n = Math.min(limit, f.ts.length);
+  const specOf = (j: number) => run.instruments[f.instrument?.[j] ?? 0];
+  const rows = Array.from({ length: n }, (_, j) => j);
+  return (
+    tableHtml(
+      {
+        ts: f.ts.subarray(0, n),
+        instrument: rows.map((j) => specOf(j)?.symbol ?? String(f.instrument?.[j] ?? 0)),
+        orderId: rows.map((j) => formatCount(f.orderId?.[j] ?? NaN)),
+        side: rows.map((j) => (f.side[j] === 1 ? "buy" : "sell")),
+        price: rows.map((j) => formatPrice(f.price[j]!, specOf(j))),
+        qty: rows.map((j) => formatQty(f.qty[j]!, specOf(j))),
+        fee: rows.map((j) => formatMoney(f.fee[j]!)),
+        liquidity: rows.map((j) => (f.liquidity[j] === Liquidity.Maker ? "maker" : "taker")),
+      },
+      { limit: n, caption: `Fills (${formatCount(f.ts.length)})` },
+    ) + (f.ts.length > n ? `<div class="note">showing ${formatCount(n)} of ${formatCount(f.ts.length)} fills</div>` : "")
   );
 }
 

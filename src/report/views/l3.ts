@@ -6,6 +6,7 @@
 import type { L3Book } from "../../book/index.js";
 import type { InstrumentSpec } from "../../core/index.js";
 import { displayHtml } from "../display.js";
+import { formatPriceTicks } from "../format.js";
 import { escapeHtml, panel, tableHtml } from "../html.js";
 
 export interface L3ViewOptions {
@@ -19,7 +20,7 @@ export interface L3ViewOptions {
 
 function priceText(ticks: number, spec: InstrumentSpec | undefined): string {
   if (Number.isNaN(ticks)) return "–";
-  return spec ? spec.priceString(ticks) : String(ticks);
+  return spec ? formatPriceTicks(ticks, spec) : String(ticks);
 }
 
 /** The queue at one level: position, order id, size, size ahead, priority (highlighted order marked). */

@@ -4,6 +4,7 @@
  */
 import {
   METRICS,
+  type MetricDefinition,
   type MetricsReport,
   type PboResult,
   type SharpeInference,
@@ -11,20 +12,34 @@ import {
 } from "../../stats/index.js";
 import { plotMarks, plotSvg } from "../charts.js";
 import { displayHtml } from "../display.js";
+import { formatBp, formatCount, formatMoney, formatNumber, formatPct, groupDigitsIn } from "../format.js";
 import { escapeHtml, panel } from "../html.js";
 
 function num(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return "n/a";
-  return Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString("en-US") : String(Number(x.toPrecision(digits)));
+  return Number.isFinite(x) ? formatNumber(x, digits) : "n/a";
 }
 
-function pct(x: number, digits = 1): string {
-  return Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "n/a";
-}
+const pct = (x: number): string => formatPct(x);
 
 function rowsHtml(rows: readonly (readonly [string, string, string?])[], caption: string): string {
   const body = rows.map(([k, v, note]) => `<tr><th class="txt">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td><td class="txt note">${note ? escapeHtml(note) : ""}</td></tr>`).join("");
   return `<table><caption>${escapeHtml(caption)}</caption><tbody>${body}</tbody></table>`;
+}
+
+/** Registry metrics that are returns per period: basis points, readable at any period length. */
+const PER_PERIOD_RETURNS = new Set(["valueAtRisk", "conditionalValueAtRisk", "averageWin", "averageLoss"]);
+const COUNTS = new Set(["longestDrawdown"]);
+
+/**
+ * A registry metric's value as the views show it: the registry's format with thousands
+ * separators, except returns per period in basis points (-0.000% would hide a 100 ms VaR) and
+ * counts as counts (src/report/format.ts).
+ */
+export function metricText(metric: Pick<MetricDefinition, "key" | "format">, value: number): string {
+  if (!Number.isFinite(value)) return metric.format(value);
+  if (PER_PERIOD_RETURNS.has(metric.key)) return formatBp(value);
+  if (COUNTS.has(metric.key)) return formatCount(value);
+  return groupDigitsIn(metric.format(value));
 }
 
 /** Every registry metric with its formatted value and, for NaN values, the reason. */
@@ -33,9 +48,9 @@ export function metricsHtml(report: MetricsReport, caption = "Returns and risk")
   for (const m of METRICS) {
     const v = report.values[m.key];
     if (v === undefined) continue;
-    rows.push([m.title, m.format(v), report.reasons[m.key]]);
+    rows.push([m.title, metricText(m, v), report.reasons[m.key]]);
   }
-  return rowsHtml(rows, `${caption} (${report.periods.toLocaleString("en-US")} periods, ${num(report.periodsPerYear)} per year)`);
+  return rowsHtml(rows, `${caption} (${formatCount(report.periods)} periods, ${num(report.periodsPerYear)} per year)`);
 }
 
 /** PSR, DSR, minimum track record and standard error, with reasons. */
@@ -64,21 +79,21 @@ export function tradesHtml(report: TradeReport): string {
   const r = report.reasons;
   const left = rowsHtml(
     [
-      ["Fills (buys / sells)", `${s.fills.toLocaleString("en-US")} (${s.buys} / ${s.sells})`],
-      ["Fill ratio", pct(s.fillRatio), r.fillRatio ?? (Number.isFinite(s.orders) ? `${s.orders.toLocaleString("en-US")} orders` : undefined)],
-      ["Maker share (quantity)", pct(s.makerShare), `${s.makerFills} maker / ${s.takerFills} taker fills`],
-      ["Fees net (− = rebates)", num(s.fees, 6), `paid ${num(s.feesPaid, 6)}, rebates ${num(s.rebates, 6)}`],
-      ["Volume / notional", `${num(s.volume)} / ${num(s.notional)}`, Number.isFinite(s.notionalPerDay) ? `turnover ${num(s.notionalPerDay)} per day` : undefined],
+      ["Fills (buys / sells)", `${formatCount(s.fills)} (${formatCount(s.buys)} / ${formatCount(s.sells)})`],
+      ["Fill ratio", pct(s.fillRatio), r.fillRatio ?? (Number.isFinite(s.orders) ? `${formatCount(s.orders)} orders` : undefined)],
+      ["Maker share (quantity)", pct(s.makerShare), `${formatCount(s.makerFills)} maker / ${formatCount(s.takerFills)} taker fills`],
+      ["Fees net (− = rebates)", formatMoney(s.fees), `paid ${formatMoney(s.feesPaid)}, rebates ${formatMoney(s.rebates)}`],
+      ["Volume / notional", `${num(s.volume)} / ${formatMoney(s.notional)}`, Number.isFinite(s.notionalPerDay) ? `turnover ${formatMoney(s.notionalPerDay)} per day` : undefined],
       ["Adverse selection (maker)", Number.isFinite(s.adverseSelectionBp) ? `${num(s.adverseSelectionBp, 3)} bp` : "n/a", r.adverseSelectionBp ?? `${s.adverseSelectionHorizonMs} ms after the fill; ${pct(s.adverseShare)} of maker fills moved against`],
     ],
     "Trading",
   );
   const right = rowsHtml(
     [
-      ["Round trips (FIFO)", rt.count.toLocaleString("en-US")],
-      ["Net PnL (gross)", `${num(rt.netPnl, 6)} (${num(rt.grossPnl, 6)})`],
+      ["Round trips (FIFO)", formatCount(rt.count)],
+      ["Net PnL (gross)", `${formatMoney(rt.netPnl)} (${formatMoney(rt.grossPnl)})`],
       ["Win rate", pct(rt.winRate)],
-      ["Average win / loss", `${num(rt.averageWin)} / ${num(rt.averageLoss)}`],
+      ["Average win / loss", `${formatMoney(rt.averageWin)} / ${formatMoney(rt.averageLoss)}`],
       ["Profit factor", num(rt.profitFactor, 3)],
       ["Average holding", Number.isFinite(rt.averageHoldingMs) ? `${num(rt.averageHoldingMs / 1000, 4)} s` : "n/a"],
       ["Inventory max long / short", `${num(s.inventory.maxLong)} / ${num(s.inventory.maxShort)}`],
@@ -91,7 +106,7 @@ export function tradesHtml(report: TradeReport): string {
   if (m) {
     const head = m.horizonsMs.map((h) => `<th>${escapeHtml(h >= 1000 ? `${h / 1000} s` : `${h} ms`)}</th>`).join("");
     const line = (name: string, values: Float64Array): string => `<tr><th class="txt">${escapeHtml(name)}</th>${Array.from(values, (v) => `<td>${escapeHtml(num(v, 3))}</td>`).join("")}</tr>`;
-    markouts = `<table><caption>Markouts (bp of mid, signed by side)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${line("all", m.all)}${line("buys", m.buy)}${line("sells", m.sell)}${line("maker", m.maker)}${line("taker", m.taker)}${line("edge vs fill price", m.edge)}<tr><th class="txt">fills</th>${Array.from(m.counts, (c) => `<td>${c}</td>`).join("")}</tr></tbody></table>`;
+    markouts = `<table><caption>Markouts (bp of mid, signed by side)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${line("all", m.all)}${line("buys", m.buy)}${line("sells", m.sell)}${line("maker", m.maker)}${line("taker", m.taker)}${line("edge vs fill price", m.edge)}<tr><th class="txt">fills</th>${Array.from(m.counts, (c) => `<td>${formatCount(c)}</td>`).join("")}</tr></tbody></table>`;
   }
   return `<div class="slab-cols" style="display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start"><div>${left}</div><div>${right}</div><div>${markouts}</div></div>`;
 }

@@ -10,25 +10,30 @@
  *   entry price ± `targetTicks` (at least one tick better than the opposite touch is not required:
  *   it waits in the queue).
  * - Stop: if the touch moves `stopTicks` against the entry, cancel the exit and close at market.
+ *
+ * Entry size: `size` lots, or by default (`size: 0`) `orderNotional` of quote currency at the
+ * first two-sided book, at least one lot, cut so that |position| stays within `maxPosition` (lots;
+ * its default 0 means one entry's worth).
  */
 import type { BookView, Context, StrategyHandlers, TradeView } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
 import type { Params } from "../params.js";
+import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
 
 export const BidAskBounce = defineStrategy({
   name: "bidAskBounce",
   aliases: ["BidAskBounce", "bounce"],
   description: "Join the touch after a print on that side; exit passively on the bounce",
   params: [
-    { name: "size", type: "integer", default: 1, min: 1, max: 1_000_000, description: "lots per entry" },
-    { name: "maxPosition", type: "integer", default: 1, min: 1, max: 1_000_000, step: 1, description: "max |position| in lots" },
+    ...sizeParams("per entry"),
+    { name: "maxPosition", type: "integer", default: 0, min: 0, max: 1_000_000, step: 1, description: "max |position| in lots; 0 = one entry's worth" },
     { name: "minSpreadTicks", type: "integer", default: 1, min: 1, max: 1000, step: 1, description: "only enter when the spread is at least this" },
     { name: "targetTicks", type: "integer", default: 1, min: 1, max: 1000, step: 1, description: "exit price distance from the entry price" },
     { name: "stopTicks", type: "integer", default: 3, min: 1, max: 10_000, step: 1, description: "close at market when the touch moves this far against the entry" },
     { name: "entryTimeoutMs", type: "number", default: 500, min: 1, max: 600_000, step: 50, description: "cancel an unfilled entry after this" },
   ],
   create: (p: Readonly<Params>): StrategyHandlers => {
-    const size = p.size as number;
+    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
     const maxPosition = p.maxPosition as number;
     const minSpread = p.minSpreadTicks as number;
     const target = p.targetTicks as number;
@@ -47,10 +52,13 @@ export const BidAskBounce = defineStrategy({
         const pos = ctx.position(k);
         if (book.spread() < minSpread) return;
         const side = -trade.side;
-        if (side === 0 || Math.abs(pos + side * size) > maxPosition || (pos !== 0 && Math.sign(pos) !== side)) return;
+        if (side === 0 || (pos !== 0 && Math.sign(pos) !== side)) return;
         const price = side === 1 ? book.bestBid() : book.bestAsk();
         if (price !== price || trade.priceTicks !== price) return;
-        entry = ctx.limit(side as 1 | -1, price, size, { instrument: k, postOnly: true });
+        const lots = lotsFor(book);
+        const qty = Math.min(lots, positionLimit(maxPosition, lots, 1) - Math.abs(pos));
+        if (qty <= 0) return;
+        entry = ctx.limit(side as 1 | -1, price, qty, { instrument: k, postOnly: true });
         entrySentNs = ctx.elapsedNs();
       },
       onBook(ctx: Context, book: BookView): void {

@@ -12,10 +12,19 @@
  * half-life `volHalfLifeSec`: σ² = Σw·Δmid² / Σw·Δt. No bid at q ≥ maxPosition, no ask at
  * q ≤ −maxPosition. Quotes are post-only and re-priced (modify) at most every `requoteMs` when the
  * target price moves.
+ *
+ * Quote size: `size` lots, or by default (`size: 0`) `orderNotional` of quote currency at the first
+ * two-sided book (1,000 USDT ≈ 0.016 BTC on BTCUSDT, 2 shares of a 580 USD stock), at least one
+ * lot. `maxPosition` is in lots; its default 0 means ten quotes' worth. A quote is cut so that its
+ * fill keeps |q| ≤ maxPosition.
  */
 import type { BookView, Context, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
 import type { Params } from "../params.js";
+import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
+
+/** Quotes' worth of inventory the default position limit allows. */
+const DEFAULT_LIMIT_ORDERS = 10;
 
 export const MarketMaker = defineStrategy({
   name: "marketMaker",
@@ -26,8 +35,8 @@ export const MarketMaker = defineStrategy({
     { name: "kappa", type: "number", default: 5, min: 0.01, max: 100, step: 0.25, description: "order arrival decay κ (per tick)" },
     { name: "horizonSec", type: "number", default: 0.1, min: 0, max: 86_400, step: 0.5, description: "horizon τ in seconds" },
     { name: "minHalfSpreadTicks", type: "number", default: 0.5, min: 0, max: 1000, step: 0.5, description: "floor on the half spread" },
-    { name: "size", type: "integer", default: 1, min: 1, max: 1_000_000, description: "lots per quote" },
-    { name: "maxPosition", type: "integer", default: 10, min: 1, max: 1_000_000, step: 1, description: "stop quoting the side that grows |position| beyond this" },
+    ...sizeParams("per quote"),
+    { name: "maxPosition", type: "integer", default: 0, min: 0, max: 1_000_000, step: 1, description: `stop quoting the side that grows |position| beyond this many lots; 0 = ${DEFAULT_LIMIT_ORDERS} quotes' worth` },
     { name: "requoteMs", type: "number", default: 50, min: 0, max: 60_000, step: 10, description: "minimum time between re-pricing a quote" },
     { name: "volHalfLifeSec", type: "number", default: 10, min: 0.001, max: 86_400, description: "half-life of the volatility estimate" },
   ],
@@ -36,7 +45,7 @@ export const MarketMaker = defineStrategy({
     const kappa = p.kappa as number;
     const tau = p.horizonSec as number;
     const minHalf = p.minHalfSpreadTicks as number;
-    const size = p.size as number;
+    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
     const maxPosition = p.maxPosition as number;
     const requoteNs = (p.requoteMs as number) * 1e6;
     const halfLifeNs = (p.volHalfLifeSec as number) * 1e9;
@@ -49,7 +58,7 @@ export const MarketMaker = defineStrategy({
     let sumSq = 0;
     let sumDt = 0;
 
-    const manage = (ctx: Context, book: BookView, slot: 0 | 1, want: number, allowed: boolean): void => {
+    const manage = (ctx: Context, book: BookView, slot: 0 | 1, want: number, allowed: boolean, size: number): void => {
       const side = slot === 0 ? 1 : -1;
       const id = quote[slot]!;
       const now = ctx.elapsedNs();
@@ -89,12 +98,14 @@ export const MarketMaker = defineStrategy({
         lastMidNs = now;
         const variance = sumDt > 0 ? sumSq / sumDt : 0;
         const q = ctx.position(book.instrument);
+        const lots = lotsFor(book);
+        const limit = positionLimit(maxPosition, lots, DEFAULT_LIMIT_ORDERS);
         const r = mid - q * gamma * variance * tau;
         const half = Math.max(minHalf, 0.5 * (gamma * variance * tau + baseHalf));
         const wantBid = Math.min(Math.floor(r - half), ask - 1);
         const wantAsk = Math.max(Math.ceil(r + half), bid + 1);
-        manage(ctx, book, 0, wantBid, q < maxPosition);
-        manage(ctx, book, 1, wantAsk, q > -maxPosition);
+        manage(ctx, book, 0, wantBid, q < limit, Math.min(lots, limit - q));
+        manage(ctx, book, 1, wantAsk, q > -limit, Math.min(lots, limit + q));
       },
       onOrderUpdate(_ctx, order): void {
         if (order.status !== "Filled" && order.status !== "Cancelled" && order.status !== "Rejected") return;

@@ -7,12 +7,18 @@
  * Each book update moves the position toward the target by at most `size` lots, no more often
  * than every `cooldownMs`, with one order in flight at a time. `mode: "taker"` sends market orders;
  * `mode: "maker"` joins the touch with post-only limits (cancelled when the signal flips or after
- * `cooldownMs`). One-sided, locked and crossed books are skipped. Imbalance predicts the next mid move over short horizons (Cont, Kukanov & Stoikov,
+ * `cooldownMs`). One-sided, locked and crossed books are skipped. Order size: `size` lots, or by
+ * default (`size: 0`) `orderNotional` of quote currency at the first two-sided book, at least one
+ * lot; `maxPosition` is in lots, its default 0 meaning five orders' worth. Imbalance predicts the next mid move over short horizons (Cont, Kukanov & Stoikov,
  * "The price impact of order book events", 2014; Cartea, Donnelly & Jaimungal, 2018).
  */
 import type { BookView, Context, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
 import type { Params } from "../params.js";
+import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
+
+/** Orders' worth of position the default target allows. */
+const DEFAULT_LIMIT_ORDERS = 5;
 
 export const OrderBookImbalance = defineStrategy({
   name: "imbalance",
@@ -22,8 +28,8 @@ export const OrderBookImbalance = defineStrategy({
     { name: "threshold", type: "number", default: 0.3, min: 0, max: 1, step: 0.05, description: "enter when |imbalance| ≥ threshold" },
     { name: "exitThreshold", type: "number", default: 0, min: 0, max: 1, step: 0.05, description: "flatten when |imbalance| < this (0 = hold until the opposite signal)" },
     { name: "levels", type: "integer", default: 1, min: 1, max: 20, step: 1, description: "levels per side in the imbalance" },
-    { name: "size", type: "integer", default: 1, min: 1, max: 1_000_000, description: "lots per order" },
-    { name: "maxPosition", type: "integer", default: 5, min: 1, max: 1_000_000, step: 1, description: "target |position| in lots" },
+    ...sizeParams("per order"),
+    { name: "maxPosition", type: "integer", default: 0, min: 0, max: 1_000_000, step: 1, description: `target |position| in lots; 0 = ${DEFAULT_LIMIT_ORDERS} orders' worth` },
     { name: "cooldownMs", type: "number", default: 10, min: 0, max: 60_000, step: 5, description: "minimum time between orders" },
     { name: "mode", type: "choice", default: "taker", choices: ["taker", "maker"], description: "market orders, or post-only orders at the touch" },
   ],
@@ -31,7 +37,7 @@ export const OrderBookImbalance = defineStrategy({
     const threshold = p.threshold as number;
     const exitThreshold = p.exitThreshold as number;
     const levels = p.levels as number;
-    const size = p.size as number;
+    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
     const maxPosition = p.maxPosition as number;
     const cooldownNs = (p.cooldownMs as number) * 1e6;
     const maker = p.mode === "maker";
@@ -46,9 +52,11 @@ export const OrderBookImbalance = defineStrategy({
         const bid = book.bestBid();
         const ask = book.bestAsk();
         if (!(ask > bid)) return;
+        const size = lotsFor(book);
+        const limit = positionLimit(maxPosition, size, DEFAULT_LIMIT_ORDERS);
         const imbalance = book.imbalance(levels);
-        if (imbalance >= threshold) target = maxPosition;
-        else if (imbalance <= -threshold) target = -maxPosition;
+        if (imbalance >= threshold) target = limit;
+        else if (imbalance <= -threshold) target = -limit;
         else if (exitThreshold > 0 && Math.abs(imbalance) < exitThreshold) target = 0;
         const now = ctx.elapsedNs();
         if (working >= 0) {
