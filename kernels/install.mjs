@@ -4,7 +4,8 @@
 // kernel hook (kernels/tslab-hook.cjs) renders errors and rich values. Used by scripts/setup.mjs;
 // safe to run repeatedly.
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { join, dirname } from "node:path";
+import { join, dirname, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 
 export const KERNEL_NAME = "strategy-lab";
@@ -32,6 +33,11 @@ export function installKernel(root) {
  * (`notebooks/03-backtest.ipynb`) are the paths in the file browser; 127.0.0.1 only; no browser
  * opened; and root allowed when the server runs as root (containers, CI), which Jupyter refuses by
  * default. The server still requires its token. Command-line options override these.
+ *
+ * After each save, a tracked notebook whose content git sees as unchanged (outputs are dropped by
+ * the strip-outputs filter, see installGitFilter) gets its index entry refreshed (`git add` of an
+ * unchanged file stages nothing): git lists a file whose size differs from the index's record as
+ * modified without running the filter, so a notebook that was only run would show in `git status`.
  */
 export function writeJupyterConfig(root) {
   const file = join(root, ".jupyter", "config", "jupyter_notebook_config.py");
@@ -39,10 +45,25 @@ export function writeJupyterConfig(root) {
     "# Settings of the Strategy Lab notebook server, written by kernels/install.mjs (npm run setup,",
     "# npm run notebook): edits are overwritten. Pass options to `npm run notebook -- ...` instead.",
     "import os",
-    `c.NotebookApp.notebook_dir = ${JSON.stringify(root)}`,
+    `PROJECT = ${JSON.stringify(root)}`,
+    "c.NotebookApp.notebook_dir = PROJECT",
     'c.NotebookApp.ip = "127.0.0.1"',
     "c.NotebookApp.open_browser = False",
     "c.NotebookApp.allow_root = hasattr(os, \"getuid\") and os.getuid() == 0",
+    "",
+    "def _refresh_git_index(os_path=None, **_):",
+    "    import subprocess",
+    "    try:",
+    "        rel = os.path.relpath(os_path or \"\", PROJECT)",
+    "        if not rel.endswith(\".ipynb\") or rel.startswith(\"..\"):",
+    "            return",
+    "        git = lambda *a: subprocess.run([\"git\", \"-C\", PROJECT, *a], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60).returncode",
+    "        if git(\"ls-files\", \"--error-unmatch\", \"--\", rel) == 0 and git(\"diff\", \"--quiet\", \"--\", rel) == 0:",
+    "            git(\"add\", \"--\", rel)",
+    "    except Exception:",
+    "        pass",
+    "",
+    "c.FileContentsManager.post_save_hook = _refresh_git_index",
     "",
   ].join("\n");
   mkdirSync(dirname(file), { recursive: true });
@@ -90,4 +111,20 @@ export function patchTslab(root) {
     applied.push(patch.what);
   }
   return { dir: dist, changed: applied.length > 0, applied };
+}
+
+/**
+ * Sets the git clean filter named in .gitattributes (`notebooks/*.ipynb filter=strip-outputs`) in
+ * the repository's own config: notebooks run in Jupyter keep their outputs in the working file,
+ * and git stores them without (scripts/strip-notebook-outputs.mjs). Nothing happens outside a git
+ * checkout or when git is missing.
+ */
+export function installGitFilter(root) {
+  const command = "node scripts/strip-notebook-outputs.mjs %f";
+  const git = (...args) => spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  const inside = git("rev-parse", "--show-toplevel");
+  if (inside.status !== 0 || resolve(inside.stdout.trim()) !== resolve(root)) return { changed: false, configured: false };
+  if (git("config", "--local", "--get", "filter.strip-outputs.clean").stdout.trim() === command) return { changed: false, configured: true };
+  const set = git("config", "--local", "filter.strip-outputs.clean", command);
+  return { changed: set.status === 0, configured: set.status === 0 };
 }

@@ -102,11 +102,13 @@ if (!jupyterReady() || (!chromiumReady() && wantChromium)) {
 }
 
 // 4. Kernel: patch tslab's headless behaviour and install the project-local kernelspec.
-const { installKernel, patchTslab } = await import("../kernels/install.mjs");
+const { installGitFilter, installKernel, patchTslab } = await import("../kernels/install.mjs");
 const patch = patchTslab(root);
 const kernel = installKernel(root);
+const filter = installGitFilter(root);
 say(
   `kernel "Strategy Lab (TypeScript)" ${kernel.changed ? `installed in ${shown(join(root, ".jupyter"))}` : "up to date"}` +
-    (patch.changed ? `; tslab patched to ${patch.applied.join(" and ")}` : ""),
+    (patch.changed ? `; tslab patched to ${patch.applied.join(" and ")}` : "") +
+    (filter.changed ? "; git stores notebooks/*.ipynb without outputs (filter strip-outputs)" : ""),
 );
 say(`ready (${elapsed(started)})`);
