@@ -28,7 +28,7 @@ export interface DataCliOptions {
 export function withDataOptions(command: Command): Command {
   return command
     .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
-    .option("--format <name>", "data format (guessed from the file name when omitted)")
+    .option("--format <name>", "data format (told from the file's content when omitted)")
     .option("--events <n>", "rows of generated data", "200000")
     .option("--mode <l2|l3>", "generated data kind", "l2")
     .option("--symbol <symbol>", "instrument symbol (formats that need one; the symbol to read from a catalog)")

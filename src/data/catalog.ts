@@ -656,7 +656,7 @@ function dayOf(ns: Nanos): string {
 /** Reads the rows of the given symbols/venues and time range into one TickBatch. */
 export async function readCatalog(root: string, options: CatalogReadOptions = {}): Promise<TickBatch> {
   checkOptionKeys(options, ["symbols", "venues", "start", "end", "order", "onBadFile", "shared", "progress"], "readCatalog");
-  if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
+  if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
   const start = toNs(options.start);
   const end = toNs(options.end);
   const startDay = start !== undefined ? dayOf(start) : undefined;

@@ -22,7 +22,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Gunzip } from "fflate";
 import { Decompress as ZstdStream } from "fzstd";
 import { LabError } from "../core/index.js";
-import { checkReadableFile, compressionOf, filesystemError, type Compression } from "./source-bytes.js";
+import { checkReadableFile, compressionOf, filesystemError, zstdWindowBytes, type Compression } from "./source-bytes.js";
 
 /** Content bytes looked at (after decompression). */
 export const SNIFF_BYTES = 64 * 1024;
@@ -159,27 +159,6 @@ function decompressedPrefix(file: OpenFile, path: string, compression: "gzip" | 
 
 /** Largest zstd window decoded to look at a file. */
 const MAX_SNIFF_WINDOW = 256 * 1024 * 1024;
-
-/**
- * The buffer size a zstd frame header makes the decoder allocate: the window (from the window
- * descriptor), or for a single-segment frame its content size. 0 for what is not a zstd frame.
- */
-export function zstdWindowBytes(header: Uint8Array): number {
-  if (header.length < 6 || u32(header, 0) !== 0xfd2fb528) return 0;
-  const flags = header[4]!;
-  const singleSegment = (flags >> 5) & 1;
-  const fcsFlag = flags >> 6;
-  if (!singleSegment) {
-    const exponent = 1 << (10 + (header[5]! >> 3));
-    return exponent + (exponent >> 3) * (header[5]! & 7);
-  }
-  const dictBytes = [0, 1, 2, 4][flags & 3]!;
-  const at = 5 + dictBytes;
-  const sizeBytes = [1, 2, 4, 8][fcsFlag]!;
-  let size = 0;
-  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + (header[at + i] ?? 0);
-  return fcsFlag === 1 ? size + 256 : size;
-}
 
 const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
 const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;

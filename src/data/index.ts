@@ -9,14 +9,14 @@ export type { DbnBadRecordPolicy, DbnBadRecords, DbnStreamOptions, DbnSchema, Db
 export { readDbn, readDbnBytes, dbnToTickBatch, DBN_FLAG_TO_EVENT_FLAG } from "./dbn-tick.js";
 export type { DbnReadOptions, DbnBatchInfo, DbnTickBatch } from "./dbn-tick.js";
 export * from "./quality.js";
-export { readSourceBytes, checkReadableFile, filesystemError, decodeSource, compressionOf, completeLinesLength, type DecodedSource, type StreamCut, type Compression, type DecodeOptions } from "./source-bytes.js";
+export { readSourceBytes, checkReadableFile, filesystemError, decodeSource, compressionOf, completeLinesLength, zstdWindowBytes, type DecodedSource, type StreamCut, type Compression, type DecodeOptions } from "./source-bytes.js";
 export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameOptions } from "./arrow.js";
 export { readTable, readParquet, readArrowFile, writeParquet, writeCsv, writeArrowFile, writeTable, formatFromPath, type TableFormat, type ColumnMapping, type ReadTableOptions, type WriteOptions } from "./table-io.js";
 export { gridStep, toGridExact, type GridStep } from "./exact.js";
 export type { BadRowPolicy } from "./staging.js";
 export { readTardisCsv, tardisDataType, type TardisReadOptions, type TardisDataType } from "./tardis.js";
 export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
-export { registerFormat, getFormat, formatNames, guessFormat, readFile, type FormatReader, type FormatReadOptions } from "./formats.js";
+export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFormat, formatFromName, type FormatReader, type FormatReadOptions, type FormatDetection } from "./formats.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { writeCatalog, readCatalog, listPartitions, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";

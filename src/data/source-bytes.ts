@@ -15,6 +15,9 @@ import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { Decompress as ZstdStream } from "fzstd";
 import { LabError } from "../core/index.js";
 
+/** Largest zstd window a source may declare (zstd's own default limit for decoding is 128 MiB). */
+const MAX_ZSTD_WINDOW = 256 * 1024 * 1024;
+
 /** Where relative paths resolve from, for messages. */
 function cwdNote(path: string): string {
   return path.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`;
@@ -92,6 +95,28 @@ export interface DecodedSource {
   cut?: StreamCut;
 }
 
+/**
+ * The buffer size a zstd frame header makes the decoder allocate: the window (from the window
+ * descriptor), or for a single-segment frame its content size. 0 for what is not a zstd frame.
+ */
+export function zstdWindowBytes(header: Uint8Array): number {
+  if (header.length < 6 || ((header[0]! | (header[1]! << 8) | (header[2]! << 16) | (header[3]! << 24)) >>> 0) !== 0xfd2fb528) return 0;
+  const flags = header[4]!;
+  const singleSegment = (flags >> 5) & 1;
+  const fcsFlag = flags >> 6;
+  if (!singleSegment) {
+    // 2 ** not 1 <<: a window of 2^31 bytes or more would overflow to a negative int32.
+    const exponent = 2 ** (10 + (header[5]! >> 3));
+    return exponent + (exponent / 8) * (header[5]! & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][flags & 3]!;
+  const at = 5 + dictBytes;
+  const sizeBytes = [1, 2, 4, 8][fcsFlag]!;
+  let size = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + (header[at + i] ?? 0);
+  return fcsFlag === 1 ? size + 256 : size;
+}
+
 export function compressionOf(bytes: Uint8Array): Compression {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
   if (bytes.length >= 4 && bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd) return "zstd";
@@ -113,6 +138,10 @@ export interface DecodeOptions {
 export function decodeSource(bytes: Uint8Array, file: string, options: DecodeOptions = {}): DecodedSource {
   const compression = compressionOf(bytes);
   if (compression === "none") return { bytes, compression };
+  if (compression === "zstd" && zstdWindowBytes(bytes) > MAX_ZSTD_WINDOW) {
+    // The decoder allocates the window a frame header declares; one damaged byte can declare 2 GB.
+    throw new LabError({ code: "CORRUPT_ZSTD", message: `${file}: the zstd header declares a ${Math.round(zstdWindowBytes(bytes) / 2 ** 20)} MiB window, more than any capture needs (the header is damaged)`, hint: "re-download or re-copy the file (zstd -t tells whether it is whole)", context: { file, compressedBytes: bytes.length } });
+  }
   try {
     return { bytes: compression === "gzip" ? gunzipSync(bytes) : zstdAll(bytes), compression };
   } catch (error) {

@@ -77,7 +77,7 @@ function readOptionsFrom(path: string, options: ReadOptions, progress: ReturnTyp
 
 function addReadOptions(command: Command): Command {
   return command
-    .option("--format <format>", `input format (${formatNames().join(", ")}); guessed from the extension if omitted`)
+    .option("--format <format>", `input format (${formatNames().join(", ")}); told from the file's content when omitted`)
     .option("--symbol <symbol>", "instrument symbol (with --tick-size)")
     .option("--venue <venue>", "venue name (with --tick-size)")
     .option("--tick-size <decimal>", "price increment, e.g. 0.01 (inferred from the data if omitted)")
