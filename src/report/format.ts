@@ -143,7 +143,8 @@ export function formatMoney(value: number, currency?: string): string {
   if (!Number.isFinite(value)) return NA;
   const abs = Math.abs(value);
   let text: string;
-  if (abs === 0 || abs >= 0.1) text = formatFixed(value, 2);
+  // Compared after rounding to 3 digits: 0.09999999999 (a float sum of 0.1) is 0.10, not 0.1000.
+  if (abs === 0 || Number(abs.toPrecision(3)) >= 0.1) text = formatFixed(value, 2);
   else {
     const decimals = Math.max(2, 2 - Math.floor(Math.log10(abs)));
     text = formatFixed(value, Math.min(decimals, 12));

@@ -67,6 +67,8 @@ describe("number formats", () => {
     expect(formatMoney(1234.5)).toBe("1,234.50");
     expect(formatMoney(0.5)).toBe("0.50");
     expect(formatMoney(0.00331)).toBe("0.00331");
+    expect(formatMoney(0.1 - 1e-12)).toBe("0.10");
+    expect(formatMoney(0.0999)).toBe("0.0999");
     expect(formatMoney(-0.0125, "USDT")).toBe("-0.0125 USDT");
     expect(formatMoney(-0)).toBe("0.00");
     // Float noise of a sum that should be 0 never reads "-0.00".
