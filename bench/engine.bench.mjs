@@ -10,7 +10,7 @@
 // slices), each in a fresh process: as V8 runs by default, median and worst of five (the figure
 // depends on when background compiles finish, so on load), and once with the deterministic flags
 // the test uses. The input check's cost (bench/input-check-cost.mjs): the OrderBookImbalance run
-// with check "off" and "warn", interleaved.
+// with check "off" and "warn", interleaved, and the pass alone.
 import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
 import { inputCheckCost } from "./input-check-cost.mjs";
@@ -98,6 +98,7 @@ writeResults("engine", [
   result("backtest events/s, CPU time (OrderBookImbalance)", EVENTS / obi.cpu, "events/s", "higher"),
   result("orders / fills (OrderBookImbalance run)", `${obi.value.summary.orders} / ${obi.value.summary.trades}`, "", "higher"),
   result("input check cost", checkCost.fraction, "ratio", "lower", 0.05),
+  result("input check cost, paired runs (median slowdown)", checkCost.pairedFraction, "ratio", "lower"),
   result("backtest events/s, wall (MarketMaker, L2, prob queue, 7M events)", EVENTS / mm.wall, "events/s", "higher"),
   result("backtest events/s, CPU time (MarketMaker)", EVENTS / mm.cpu, "events/s", "higher"),
   result("heap allocated per event (empty strategy: the event loop alone)", emptyAlloc, "bytes", "lower", 1),
