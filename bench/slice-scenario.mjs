@@ -26,6 +26,9 @@ const DETERMINISTIC_V8_FLAGS = [
   // posted as tasks.
   "--no-incremental-marking",
   "--no-minor-gc-task",
+  // Type feedback recorded from a function's first call instead of from a later call or budget
+  // tick: what a function had recorded when it was compiled otherwise varied from run to run.
+  "--no-lazy-feedback-allocation",
   // A heap sample every 4 KiB exactly instead of at random intervals averaging 4 KiB.
   "--sampling-heap-profiler-suppress-randomness",
 ];

@@ -6,15 +6,17 @@
  *   one batch runs on the next;
  * - after many runs on 20,000-row slices, a run on a million rows still allocates a few bytes per
  *   event. It allocated over 100 bytes per event, and ran at half speed, when slices and whole
- *   batches had different shapes; it did the same when the event loop's first chunk was compiled
- *   while running (on-stack replacement) before its exit had run once: that code, deoptimizing at
- *   the end of every chunk, stayed in use for the rest of the process, boxing the loop's numbers.
+ *   batches had different shapes (110 B/event here), and when a loop run in chunks was compiled
+ *   while running its first chunk (on-stack replacement), before its exit had run once: that code
+ *   deoptimizes at the end of every chunk yet stays in use for the rest of the process, boxing
+ *   the loop's numbers (141 B/event with the input check's scan and the event loop so compiled).
  * Both run in a fresh Node process from the built package: the first needs V8's natives syntax,
  * the second a process whose JIT state only this scenario shaped. The second runs V8 with flags
- * that make compilation, garbage collection and heap sampling independent of timing
- * (bench/slice-scenario.mjs): with background compilation, whether the second failure showed
- * depended on how busy the machine was, and a test must not. Its figure on a default V8, and how
- * it varies from process to process, is in the engine benchmark (bench/engine.bench.mjs).
+ * that take timing out of compilation, type feedback, garbage collection and heap sampling
+ * (bench/slice-scenario.mjs), so its figure is the same on an idle and a busy machine
+ * (test/robustness/load-independence.test.ts); with background compilation, whether the failures
+ * showed depended on how busy the machine was. The figure on a default V8, and how it varies from
+ * process to process, is in the engine benchmark (bench/engine.bench.mjs).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";

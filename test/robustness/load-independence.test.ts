@@ -3,7 +3,7 @@
  * The heap-allocation figure of test/engine/hot-path-stability.test.ts is measured here twice, on
  * the machine as it is and while CPU hogs keep every core busy. With the V8 flags listed in
  * bench/slice-scenario.mjs the two agree to a few heap samples (4 KiB each, over a million
- * events), whether the figure is the healthy ~8 bytes per event or the ~110 of deoptimized code.
+ * events), whether the figure is the healthy ~7 bytes per event or the 110-140 of deoptimized code.
  */
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
