@@ -16,20 +16,29 @@ writeJupyterConfig(root);
 const args = ["-m", "notebook", ...(process.env.PORT ? [`--port=${process.env.PORT}`] : []), ...process.argv.slice(2)];
 const child = spawn(jupyterPython(), args, { cwd: root, stdio: ["inherit", "inherit", "pipe"], env: jupyterEnv(root) });
 
-// Notebook logs to stderr; pass it through and pick out the first URL that carries the token.
+// Notebook logs to stderr; pass it through and pick out the first URL that carries the token. The
+// line is printed once the log goes quiet, so it comes after Jupyter's own start-up messages.
 const URL_PATTERN = /(https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]|[\w.-]+):\d+)\/(?:tree)?\?token=([\w-]+)/;
+let found;
 let announced = false;
 let pending = "";
+let timer;
+const announce = () => {
+  announced = true;
+  console.log(`\nStrategy Lab notebooks: ${found[1]}/tree/notebooks?token=${found[2]}\n(open it in a browser; Ctrl+C to stop)\n`);
+};
 child.stderr.on("data", (chunk) => {
   process.stderr.write(chunk);
   if (announced) return;
-  pending += chunk.toString("utf8");
-  const m = URL_PATTERN.exec(pending);
-  if (m) {
-    announced = true;
-    pending = "";
-    console.log(`\nStrategy Lab notebooks: ${m[1]}/tree/notebooks?token=${m[2]}\n(open it in a browser; Ctrl+C to stop)\n`);
-  } else if (pending.length > 65_536) pending = pending.slice(-4096);
+  if (!found) {
+    pending += chunk.toString("utf8");
+    found = URL_PATTERN.exec(pending) ?? undefined;
+    if (pending.length > 65_536) pending = pending.slice(-4096);
+  }
+  if (found) {
+    clearTimeout(timer);
+    timer = setTimeout(announce, 300);
+  }
 });
 
 child.on("error", (error) => {
