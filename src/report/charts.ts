@@ -83,13 +83,36 @@ export interface PlotlyHtmlOptions {
 
 let plotlyCounter = 0;
 
+const NON_CARTESIAN = new Set(["parcoords", "parcats", "pie", "sankey", "table", "indicator", "sunburst", "treemap", "icicle", "funnelarea", "scattergeo", "choropleth", "scattermapbox", "scatterpolar", "scatterpolargl", "barpolar", "scatterternary", "scatter3d", "surface", "mesh3d", "cone", "streamtube", "volume", "isosurface"]);
+
+/** Whether the traces draw on x/y axes (a parallel-coordinates chart does not: it gets no axis defaults). */
+function isCartesian(data: readonly Record<string, unknown>[]): boolean {
+  return data.some((t) => !NON_CARTESIAN.has(String(t.type ?? "scatter")));
+}
+
+/**
+ * Every x/y axis of a layout with full numbers and "," thousands by default, so an axis over
+ * 100,000.00 ± cents reads 100,000.02 and not 100.0000k (Plotly's SI suffixes). An axis' own
+ * settings win; pass `tickformat` (e.g. from `plotlyTickFormat`) to fix the decimals.
+ */
+export function withAxisDefaults(layout: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...layout };
+  const keys = new Set(["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k))]);
+  for (const key of keys) {
+    const axis = layout[key];
+    if (axis !== undefined && (typeof axis !== "object" || axis === null)) continue;
+    out[key] = { exponentformat: "none", separatethousands: true, ...(axis as Record<string, unknown> | undefined) };
+  }
+  return out;
+}
+
 /** A Plotly chart as HTML: a div plus a script calling Plotly.newPlot (library optionally inlined). */
 export function plotlyHtml(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): string {
   const id = options.id ?? `slab-plotly-${Date.now().toString(36)}-${(plotlyCounter++).toString(36)}`;
   const config = { responsive: true, displaylogo: false, showLink: false, ...options.config };
   const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x)).replace(/</g, "\\u003c");
   const height = options.height ?? 360;
-  const script = `<script>(function(){var el=document.getElementById(${JSON.stringify(id)});if(window.Plotly){window.Plotly.newPlot(el,${json(data)},${json(layout)},${json(config)});}else{el.textContent="Plotly is not loaded: run lab.show.plotlyInit() in this notebook.";}})();</script>`;
+  const script = `<script>(function(){var el=document.getElementById(${JSON.stringify(id)});if(window.Plotly){window.Plotly.newPlot(el,${json(data)},${json(isCartesian(data) ? withAxisDefaults(layout) : layout)},${json(config)});}else{el.textContent="Plotly is not loaded: run lab.show.plotlyInit() in this notebook.";}})();</script>`;
   return `${options.inline === false ? "" : plotlyLibraryScript()}<div id="${escapeHtml(id)}" class="slab-plotly" style="width:100%;height:${height}px"></div>${script}`;
 }
 

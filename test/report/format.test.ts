@@ -20,7 +20,8 @@ import {
   groupDigitsIn,
   plotlyTickFormat,
 } from "../../src/report/format.js";
-import { depthLadderHtml, formatCell, keyValueHtml, tableHtml, tradesHtml } from "../../src/report/index.js";
+import { depthLadderHtml, formatCell, keyValueHtml, plotlyHtml, tableHtml, tradesHtml } from "../../src/report/index.js";
+import { withAxisDefaults } from "../../src/report/charts.js";
 import { Liquidity, tradeAnalytics, type FillTable } from "../../src/stats/index.js";
 
 const btc = instrument({ symbol: "BTCUSDT", venue: "BINANCE-FUTURES", tickSize: "0.1", lotSize: "0.001", currency: "USDT" });
@@ -96,6 +97,14 @@ describe("number formats", () => {
     expect(plotlyTickFormat({ min: 0.0012, max: 0.0019 })).toBe(",.4f");
     expect(plotlyTickFormat([5, 5])).toBe(",.3f");
     expect(plotlyTickFormat([NaN])).toBe(",.2f");
+    // Any Plotly chart: full numbers with separators unless the axis says otherwise.
+    expect(withAxisDefaults({ yaxis: { title: { text: "equity" } }, yaxis2: { tickformat: ",.1f", exponentformat: "e" }, height: 3 })).toEqual({
+      xaxis: { exponentformat: "none", separatethousands: true },
+      yaxis: { exponentformat: "none", separatethousands: true, title: { text: "equity" } },
+      yaxis2: { exponentformat: "e", separatethousands: true, tickformat: ",.1f" },
+      height: 3,
+    });
+    expect(plotlyHtml([{ y: [1] }], {}, { inline: false })).toContain('"yaxis":{"exponentformat":"none","separatethousands":true}');
   });
 
   it("tables and summaries: one separator, figures right-aligned and unwrapped, text wraps", () => {
