@@ -180,7 +180,7 @@ describe("the notebook in the Jupyter UI", () => {
         return now.includes('"output_type"') ? now : undefined;
       });
       await poll(
-        "git status to show the run notebook unchanged",
+        `git status to show the run notebook unchanged (is git's strip-outputs filter set? npm run setup sets it; git config filter.strip-outputs.clean = ${JSON.stringify(git("config", "--get", "filter.strip-outputs.clean").stdout.trim())})`,
         async () => {
           if (git("status", "--porcelain", "--", NOTEBOOK).stdout === statusBefore) return true;
           // A git command of someone else's may have held the index lock when the save hook ran.
