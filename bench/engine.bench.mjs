@@ -61,7 +61,10 @@ async function allocatedPerEvent(strategy) {
   walk(profile.head);
   return bytes / batch.length;
 }
-const imbalance = lab.strategies.imbalance({ threshold: 0.3 });
+// Order sizes pinned to one lot (the templates size from a notional by default) so figures stay
+// comparable with earlier results.
+const PINNED_IMBALANCE = { size: 1, maxPosition: 5 };
+const imbalance = lab.strategies.imbalance({ threshold: 0.3, ...PINNED_IMBALANCE });
 const options = { latencyNs: 50_000, queue: "riskAverse", seed: 1 };
 // Warm-up on a slice so the timed runs measure steady-state code.
 lab.backtest(lab.data.sliceBatch(ticks, 0, 300_000), imbalance, options);
@@ -72,7 +75,7 @@ const checkCost = inputCheckCost(ticks, imbalance, options, Number(process.env.E
 // engine's call sites polymorphic, and per-order allocation then grows several-fold).
 const imbalanceAlloc = await allocatedPerEvent(imbalance);
 
-const maker = lab.strategies.marketMaker({ requoteMs: 50 });
+const maker = lab.strategies.marketMaker({ requoteMs: 50, size: 1, maxPosition: 10 });
 const mm = timed(() => lab.backtest(ticks, maker, { ...options, queue: "prob" }));
 console.log(String(mm.value));
 

@@ -45,7 +45,7 @@ export function inputCheckCost(ticks, strategy, options, pairs = 5) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const events = Number(process.env.ENGINE_BENCH_EVENTS ?? 7_000_000);
   const ticks = lab.data.generateTicks({ events, seed: 1, mode: "l2" });
-  const imbalance = lab.strategies.imbalance({ threshold: 0.3 });
+  const imbalance = lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition: 5 });
   const options = { latencyNs: 50_000, queue: "riskAverse", seed: 1 };
   lab.backtest(lab.data.sliceBatch(ticks, 0, 300_000), imbalance, options);
   const cost = inputCheckCost(ticks, imbalance, options, Number(process.env.ENGINE_BENCH_CHECK_PAIRS ?? 7));

@@ -23,7 +23,8 @@ const ROUNDS = 3;
 // up to 1.5x slower than later ones, more so while the other worker keeps the second core busy): a
 // fixed cost per worker that a larger sweep amortizes. With 32 trials (one parameter) the speedup
 // was 1.795-1.88x with the same code and machine (docs/optimize.md).
-const SPACE = { threshold: { min: 0.2, max: 0.95, step: 0.05 }, levels: { min: 1, max: 4, step: 1 } };
+// Orders pinned to one lot (the templates size from a notional by default), as in earlier results.
+const SPACE = { threshold: { min: 0.2, max: 0.95, step: 0.05 }, levels: { min: 1, max: 4, step: 1 }, size: 1, maxPosition: 5 };
 const here = fileURLToPath(import.meta.url);
 
 async function child(workers) {

@@ -44,14 +44,14 @@ import * as lab from "../dist/index.js";
 const events = 1_000_000;
 const data = lab.data.generateTicks({ events, seed: 7, mode: "l2" });
 const options = { latencyNs: 50_000 };
-for (let i = 0; i < 8; i++) lab.backtest(lab.data.sliceBatch(data, 0, 20_000), lab.strategies.imbalance({ threshold: 0.2 + 0.025 * i }), options);
-lab.backtest(data, lab.strategies.imbalance({ threshold: 0.3 }), options);
+for (let i = 0; i < 8; i++) lab.backtest(lab.data.sliceBatch(data, 0, 20_000), lab.strategies.imbalance({ threshold: 0.2 + 0.025 * i, size: 1, maxPosition: 5 }), options);
+lab.backtest(data, lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition: 5 }), options);
 
 const session = new Session();
 session.connect();
 await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const t0 = process.hrtime.bigint();
-const run = lab.backtest(data, lab.strategies.imbalance({ threshold: 0.3 }), options);
+const run = lab.backtest(data, lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition: 5 }), options);
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const { profile } = await session.post("HeapProfiler.stopSampling");
 session.disconnect();

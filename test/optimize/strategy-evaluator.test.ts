@@ -105,7 +105,7 @@ describe("optimize with a registered strategy", () => {
     expect(strip(b.trials)).toEqual(strip(a.trials));
     expect(b.bestParams).toEqual(a.bestParams);
     // Fixed parameters come from the strategy's defaults.
-    expect(a.fixed).toEqual({ exitThreshold: 0, levels: 1, size: 1, maxPosition: 5, mode: "taker" });
+    expect(a.fixed).toEqual({ exitThreshold: 0, levels: 1, size: 0, orderNotional: 1000, maxPosition: 0, mode: "taker" });
   });
 
   it("runs a strategy defined only in this process in this thread, and refuses it when workers are asked for", async () => {
