@@ -192,15 +192,10 @@ function checkValues(out: BatchFindings, i: number, k: number, f: number, p: num
   }
 }
 
-/** The row among [lim, i) identical to row i (NaN = NaN), searching back from i − 1; −1 if none. */
-function duplicateOf(batch: TickBatch, ew: Int32Array, lw: Int32Array, i: number, lim: number): number {
+/** Rows i and j are identical in every column (NaN = NaN). */
+function sameRow(batch: TickBatch, ew: Int32Array, lw: Int32Array, i: number, j: number): boolean {
   const { kind, side, flags, instrument, priceTicks: price, qtyLots: qty, orderId, seq, aux } = batch;
-  const p = price[i]!;
-  const q = qty[i]!;
-  for (let j = i - 1; j >= lim; j--) {
-    if (same(price[j]!, p) && same(qty[j]!, q) && kind[j] === kind[i] && side[j] === side[i] && flags[j] === flags[i] && instrument[j] === instrument[i] && lw[2 * j] === lw[2 * i] && lw[2 * j + 1] === lw[2 * i + 1] && same(orderId[j]!, orderId[i]!) && same(seq[j]!, seq[i]!) && same(aux[j]!, aux[i]!) && ew[2 * j] === ew[2 * i] && ew[2 * j + 1] === ew[2 * i + 1]) return j;
-  }
-  return -1;
+  return same(price[j]!, price[i]!) && same(qty[j]!, qty[i]!) && kind[j] === kind[i] && side[j] === side[i] && flags[j] === flags[i] && instrument[j] === instrument[i] && lw[2 * j] === lw[2 * i] && lw[2 * j + 1] === lw[2 * i + 1] && same(orderId[j]!, orderId[i]!) && same(seq[j]!, seq[i]!) && same(aux[j]!, aux[i]!) && ew[2 * j] === ew[2 * i] && ew[2 * j + 1] === ew[2 * i + 1];
 }
 
 /**
@@ -240,8 +235,14 @@ function scanSingle(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float
       prevT = et;
       groupStart = i;
     } else {
-      const j = duplicateOf(batch, ew, lw, i, i - 8 > groupStart ? i - 8 : groupStart);
-      if (j >= 0) out.note(DUPLICATE, i, "exchTs", j);
+      // Price and size first, in the loop (the full comparison is a call, made for candidates only).
+      const lim = i - 8 > groupStart ? i - 8 : groupStart;
+      for (let j = i - 1; j >= lim; j--) {
+        if ((price[j] === p || p !== p) && (qty[j] === q || q !== q) && sameRow(batch, ew, lw, i, j)) {
+          out.note(DUPLICATE, i, "exchTs", j);
+          break;
+        }
+      }
     }
   }
   st.localMax[0] = localMax;
@@ -277,8 +278,14 @@ function scanMulti(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float6
       prevT = et;
       groupStart = i;
     } else {
-      const j = duplicateOf(batch, ew, lw, i, i - 8 > groupStart ? i - 8 : groupStart);
-      if (j >= 0) out.note(DUPLICATE, i, "exchTs", j);
+      // Price and size first, in the loop (the full comparison is a call, made for candidates only).
+      const lim = i - 8 > groupStart ? i - 8 : groupStart;
+      for (let j = i - 1; j >= lim; j--) {
+        if ((price[j] === p || p !== p) && (qty[j] === q || q !== q) && sameRow(batch, ew, lw, i, j)) {
+          out.note(DUPLICATE, i, "exchTs", j);
+          break;
+        }
+      }
     }
   }
   st.prevT = prevT;
