@@ -41,7 +41,7 @@
  * Cost: a typed-array loop with no object per row (samples are made for the first rows of each
  * class only); the engine bench measures it against the run (`input check cost`).
  */
-import { LabError } from "../core/index.js";
+import { LabError, dataIssueCode } from "../core/index.js";
 import { EventFlag, EventKind, ISSUE_CLASSES, readReportOf, type IssueClass, type IssueSample, type IssueSeverity, type QualityIssue, type TickBatch } from "../data/index.js";
 import { wordsOf } from "./clock.js";
 
@@ -425,5 +425,5 @@ export function inputCheckError(report: InputCheckReport): LabError {
 
 /** The code `validate()` throws for the same class: DATA_NON_POSITIVE_PRICE, DATA_EXCH_TS_ORDER, ... (one per issue class in the catalogue). */
 function codeOf(cls: IssueClass): LabError["code"] {
-  return ("DATA_" + cls.toUpperCase().replace(/-/g, "_")) as LabError["code"];
+  return dataIssueCode(cls);
 }
