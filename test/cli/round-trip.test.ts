@@ -9,26 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { TICK_COLUMN_NAMES, generateTicks, readCatalog, readFile, type TickBatch } from "../../src/data/index.js";
+import { generateTicks, readCatalog, readFile, type TickBatch } from "../../src/data/index.js";
 import "../../src/book/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
+import { batchDifference as difference } from "../helpers/checks.js";
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: ROOT });
-
-/** The first column (and row) where two batches differ, or null. */
-function difference(a: TickBatch, b: TickBatch): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  for (const name of TICK_COLUMN_NAMES) {
-    const x = a[name] as ArrayLike<number | bigint>;
-    const y = b[name] as ArrayLike<number | bigint>;
-    for (let i = 0; i < a.length; i++) {
-      const u = x[i]!;
-      const v = y[i]!;
-      if (u !== v && !(typeof u === "number" && typeof v === "number" && u !== u && v !== v)) return `${name}[${i}]: ${u} vs ${v}`;
-    }
-  }
-  return null;
-}
 
 describe.each(["l2", "l3"] as const)("round trips of generated %s data", (mode) => {
   let dir: string;

@@ -11,14 +11,15 @@ import { basename, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { unzipSync, zipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
-import { instrument, isLabError, type LabError } from "../../src/core/index.js";
-import { TICK_COLUMN_NAMES, generateTicks, readDbn, readLobster, toArrow, writeArrowFile, writeCsv, writeParquet, type TickBatch } from "../../src/data/index.js";
+import { instrument } from "../../src/core/index.js";
+import { generateTicks, readDbn, readLobster, toArrow, writeArrowFile, writeCsv, writeParquet } from "../../src/data/index.js";
 import { detectFormat, guessFormat, readFile } from "../../src/data/formats.js";
 import { sniffContent } from "../../src/data/detect.js";
 import { zstdWindowBytes } from "../../src/data/source-bytes.js";
 import { arrowLibrary } from "../../src/data/arrow.js";
 import "../../src/book/index.js";
 import { CLI, ROOT, SHARED_DATA } from "../helpers/paths.js";
+import { caught, caughtAsync, batchDifference as difference } from "../helpers/checks.js";
 
 const DATA = join(ROOT, "data");
 
@@ -43,40 +44,6 @@ function samples(root: string): string[] {
 }
 
 const expected = (file: string): string => FOLDER_FORMAT[basename(join(file, ".."))]!;
-
-function caught(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (error) {
-    if (isLabError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a LabError");
-}
-
-async function caughtAsync(fn: () => Promise<unknown>): Promise<LabError> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isLabError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a LabError");
-}
-
-function difference(a: TickBatch, b: TickBatch): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  for (const name of TICK_COLUMN_NAMES) {
-    const x = a[name] as ArrayLike<number | bigint>;
-    const y = b[name] as ArrayLike<number | bigint>;
-    for (let i = 0; i < a.length; i++) {
-      const u = x[i]!;
-      const v = y[i]!;
-      if (u !== v && !(typeof u === "number" && typeof v === "number" && u !== u && v !== v)) return `${name}[${i}]: ${u} vs ${v}`;
-    }
-  }
-  return null;
-}
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: ROOT });
 

@@ -10,9 +10,9 @@ import { constants as zlibConstants, gunzipSync, gzipSync, inflateRawSync } from
 import { unzipSync, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { lobsterL3Batch, verifyLobster } from "../../src/book/index.js";
-import { isLabError, type LabError } from "../../src/core/index.js";
 import { TICK_COLUMN_NAMES, readFile, readLobster, readReportOf, validate, type LobsterData, type LobsterOrderbook, type TickBatch } from "../../src/data/index.js";
 import { ROOT } from "../helpers/paths.js";
+import { caught } from "../helpers/checks.js";
 
 const ZIP5 = join(ROOT, "data", "lobster", "LOBSTER_SampleFile_GOOG_2012-06-21_5.zip");
 const MSG = "GOOG_2012-06-21_34200000_57600000_message_5.csv";
@@ -47,16 +47,6 @@ function writeFileIn(name: string, bytes: Uint8Array | string): string {
   mkdirSync(dir);
   writeFileSync(join(dir, name), bytes);
   return join(dir, name);
-}
-
-function caught(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (error) {
-    if (isLabError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a LabError");
 }
 
 /** First difference between batch `got` and the rows `rows` of batch `want` (all rows when omitted). */

@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -7,8 +6,9 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument, LabError } from "../../src/core/index.js";
-import { TICK_COLUMN_NAMES, fromArrow, generateTicks, readFile, readReportOf, readTable, toArrow, validate, writeTable, type TickBatch } from "../../src/data/index.js";
+import { fromArrow, generateTicks, readFile, readReportOf, readTable, toArrow, validate, writeTable, type TickBatch } from "../../src/data/index.js";
 import { CLI } from "../helpers/paths.js";
+import { hashBatch, caughtAsync as failure } from "../helpers/checks.js";
 
 const dir = mkdtempSync(join(tmpdir(), "table-robust-"));
 const gen = generateTicks({ events: 3000, seed: 5, mode: "l2" });
@@ -18,15 +18,6 @@ const pq = join(dir, "t.parquet");
 const arrowFile = join(dir, "t.arrow");
 let text = "";
 let lines: string[] = [];
-
-function hashBatch(batch: TickBatch, from = 0, to = batch.length): string {
-  const h = createHash("sha256");
-  for (const name of TICK_COLUMN_NAMES) {
-    const col = batch[name].subarray(from, to);
-    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-  }
-  return h.digest("hex");
-}
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(dir, name);
@@ -42,15 +33,6 @@ function withLine(name: string, n: number, edit: (line: string) => string): stri
 }
 
 const setField = (k: number, value: string) => (line: string): string => line.split(",").map((f, i) => (i === k ? value : f)).join(",");
-
-async function failure(p: Promise<unknown>): Promise<LabError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LabError);
-  return error as LabError;
-}
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });

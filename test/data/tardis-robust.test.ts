@@ -1,12 +1,12 @@
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { instrument, LabError } from "../../src/core/index.js";
-import { EventKind, TICK_COLUMN_NAMES, readBinanceDepthCsv, readReportOf, readTardisCsv, validate, type TickBatch } from "../../src/data/index.js";
+import { instrument } from "../../src/core/index.js";
+import { EventKind, readBinanceDepthCsv, readReportOf, readTardisCsv, validate } from "../../src/data/index.js";
 import { ROOT } from "../helpers/paths.js";
+import { hashBatch, caughtAsync as failure } from "../helpers/checks.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tardis-robust-"));
 const tardis = (f: string): string => join(ROOT, "data", "tardis-csv-samples", f);
@@ -19,15 +19,6 @@ const UPDATE = binance("btcusdt-depth-update.csv");
 const xbt = instrument({ symbol: "XBTUSD", venue: "bitmex", tickSize: "0.5", lotSize: "1" });
 const perp = instrument({ symbol: "BTC-PERPETUAL", venue: "deribit", tickSize: "0.5", lotSize: "10" });
 const btc = instrument({ symbol: "BTCUSDT", venue: "binance", tickSize: "0.1", lotSize: "0.001" });
-
-function hashBatch(batch: TickBatch, from = 0, to = batch.length): string {
-  const h = createHash("sha256");
-  for (const name of TICK_COLUMN_NAMES) {
-    const col = batch[name].subarray(from, to);
-    h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-  }
-  return h.digest("hex");
-}
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(dir, name);
@@ -43,15 +34,6 @@ function withLine(source: string, name: string, n: number, edit: (line: string) 
 }
 
 const setField = (k: number, value: string) => (line: string): string => line.split(",").map((f, i) => (i === k ? value : f)).join(",");
-
-async function failure(p: Promise<unknown>): Promise<LabError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LabError);
-  return error as LabError;
-}
 
 // trades: exchange,symbol,timestamp,local_timestamp,id,side,price,amount
 describe("Tardis trades: bad values (line 5 = the 4th trade)", () => {

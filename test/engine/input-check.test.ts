@@ -11,12 +11,13 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { unzipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
-import { instrument, isLabError, type LabError } from "../../src/core/index.js";
+import { instrument } from "../../src/core/index.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, decodeSource, generateTicks, readFile, tickBatch, validate, writeParquet, type IssueClass, type TickBatch, type TickColumns } from "../../src/data/index.js";
 import { backtest, normalizeBacktestOptions, type BacktestOptions, type BacktestResult } from "../../src/engine/index.js";
 import type { InputCheckReport } from "../../src/engine/input-check.js";
 import { strategies } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";
+import { caught } from "../helpers/checks.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "input-check-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -26,16 +27,6 @@ function fileIn(name: string, bytes: string | Uint8Array): string {
   mkdirSync(dir);
   writeFileSync(join(dir, name), bytes);
   return join(dir, name);
-}
-
-function caught(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (error) {
-    if (isLabError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a LabError");
 }
 
 const run = (batch: TickBatch | readonly TickBatch[], options: BacktestOptions = {}): BacktestResult => backtest(batch, strategies.imbalance({ threshold: 0.3 }), options);
