@@ -60,7 +60,7 @@ import { inflateRawSync } from "node:zlib";
 import { Inflate } from "fflate";
 import { InstrumentSpec, LabError, NS_PER_SECOND, parseIso, Progress, type LabErrorCode, type ProgressSink } from "../core/index.js";
 import { ISSUE_CLASSES, IssueCollector, attachReadReport, truncatedIssue, type IssueClass, type IssuePolicy, type QualityIssue, type ReadReport } from "./quality.js";
-import { completeLinesLength, decodeSource, readSourceBytes } from "./source-bytes.js";
+import { completeLinesLength, concatBytes, decodeSource, readSourceBytes } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, TickBatchBuilder, allocateColumns, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 
@@ -382,14 +382,7 @@ function inflatePrefix(data: Uint8Array): { bytes: Uint8Array; failure: string |
   } catch (error) {
     failure = (error as Error).message;
   }
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
+  const bytes = concatBytes(chunks);
   return { bytes, failure };
 }
 

@@ -163,7 +163,7 @@ export function decodeSource(bytes: Uint8Array, file: string, options: DecodeOpt
 function zstdAll(bytes: Uint8Array): Uint8Array {
   const { chunks, failure } = zstdChunks(bytes);
   if (failure) throw failure;
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** Decodes zstd frame by frame in pieces, keeping every piece decoded before a failure. */
@@ -182,7 +182,7 @@ function zstdChunks(bytes: Uint8Array): { chunks: Uint8Array[]; failure?: Error 
 }
 
 function zstdPrefix(bytes: Uint8Array): Uint8Array {
-  return concat(zstdChunks(bytes).chunks);
+  return concatBytes(zstdChunks(bytes).chunks);
 }
 
 /**
@@ -218,7 +218,8 @@ function gzipPrefix(bytes: Uint8Array): Uint8Array {
   return best;
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
+/** The chunks as one array (the chunk itself when there is one). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   let total = 0;
   for (const c of chunks) total += c.length;
