@@ -13,3 +13,4 @@ export { Progress, formatProgressLine, formatRate, formatDurationMs, terminalPro
 export type { ProgressEvent, ProgressSink, ProgressOptions } from "./progress.js";
 export { InstrumentSpec, instrument } from "./instrument.js";
 export type { InstrumentSpecInit } from "./instrument.js";
+export { registerDisplay, attachDisplay, type DisplayBundle } from "./display.js";

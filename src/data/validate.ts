@@ -32,7 +32,7 @@
  * Timestamps are compared through 32-bit word views of the BigInt64 columns, so the hot loop
  * never creates a BigInt.
  */
-import { LabError, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
+import { LabError, attachDisplay, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
 import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
 
@@ -433,7 +433,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   const report: QualityReport = { source: file, summary, issues, clean, ok: !rejected && !issues.some((x) => x.severity === "error"), rejected };
   if (quarantine) report.quarantine = quarantine;
   if (read) report.read = read;
-  return report;
+  return attachDisplay(report, "quality-report");
 }
 
 /** The error for a validation with rejected classes: the first rejected row, then every rejected class with its count. */

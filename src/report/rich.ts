@@ -13,13 +13,19 @@
  * (REPL, CLI, console.log); the two result classes already have one.
  */
 import { inspect } from "node:util";
-import { formatNs, type InstrumentSpec } from "../core/index.js";
-import { EVENT_KIND_NAMES, allocateColumns, tickBatch, type TickBatch } from "../data/index.js";
+import { formatNs, registerDisplay, type InstrumentSpec } from "../core/index.js";
+import { L2Book, L3Book } from "../book/index.js";
+import { EVENT_KIND_NAMES, allocateColumns, tickBatch, type QualityReport, type TickBatch } from "../data/index.js";
 import { BacktestResult } from "../engine/index.js";
 import { OptimizationResult } from "../optimize/index.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
 import { backtestHtml } from "./views/engine.js";
 import { optimizationHtml } from "./views/optimize.js";
+import { depthLadderHtml } from "./views/book.js";
+import { qualityReportHtml } from "./views/data.js";
+import { l3LadderHtml } from "./views/l3.js";
+import { claimPlotlyInline } from "./show.js";
+import type { TearSheet } from "./tearsheet.js";
 
 /** Key of the display method: `value[DISPLAY]()` returns the value's MIME bundle. */
 export const DISPLAY: unique symbol = Symbol.for("strategy-lab.display");
@@ -259,4 +265,22 @@ define(BacktestResult.prototype, DISPLAY, function (this: BacktestResult): MimeB
 });
 define(OptimizationResult.prototype, DISPLAY, function (this: OptimizationResult): MimeBundle {
   return { "text/html": panel(optimizationHtml(this)), "text/plain": this.toString() };
+});
+
+// Books show their ladder; objects made as literals below this layer (quality reports, tear
+// sheets) carry a hidden method that asks for these renderers (src/core/display.ts).
+define(L2Book.prototype, DISPLAY, function (this: L2Book): MimeBundle {
+  return { "text/html": depthLadderHtml(this), "text/plain": `L2Book: best bid ${this.bestBid()} / best ask ${this.bestAsk()} (ticks)` };
+});
+define(L3Book.prototype, DISPLAY, function (this: L3Book): MimeBundle {
+  return { "text/html": l3LadderHtml(this), "text/plain": `L3Book: best bid ${this.bestBid()} / best ask ${this.bestAsk()} (ticks)` };
+});
+registerDisplay("quality-report", (value) => {
+  const r = value as QualityReport;
+  const text = `quality report of ${r.source}: ${r.summary.rows.toLocaleString("en-US")} rows, ${r.issues.length} issue class${r.issues.length === 1 ? "" : "es"}${r.issues.length ? ` (${r.issues.map((i) => `${i.class} ${i.count}`).join(", ")})` : ""}; ${r.rejected ? "rejected" : r.ok ? "ok" : "errors found"}`;
+  return { "text/html": qualityReportHtml(r), "text/plain": text };
+});
+registerDisplay("tear-sheet", (value) => {
+  const sheet = value as TearSheet;
+  return { "text/html": sheet.html({ inlinePlotly: claimPlotlyInline() }), "text/plain": `tear sheet: ${sheet.title} (${sheet.returns.length.toLocaleString("en-US")} periods); ${sheet.verdict.headline}` };
 });

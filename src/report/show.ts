@@ -45,6 +45,13 @@ export function plot(options: PlotOptions): void {
 
 let plotlyLoaded = false;
 
+/** Whether the next Plotly chart must inline the library (the first one in a kernel session does); marks it inlined. */
+export function claimPlotlyInline(): boolean {
+  const inline = !plotlyLoaded;
+  plotlyLoaded = true;
+  return inline;
+}
+
 /** Inlines the Plotly library into the notebook (done automatically by the first `plotly` call). */
 export function plotlyInit(): void {
   plotlyLoaded = true;

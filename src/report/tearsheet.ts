@@ -23,7 +23,7 @@
  * inline SVG; the charts worth zooming (equity over drawdown, markouts, fills on price) are
  * Plotly, with the library inlined once per page or notebook.
  */
-import { LabError, formatNs } from "../core/index.js";
+import { LabError, attachDisplay, formatNs } from "../core/index.js";
 import {
   bootstrap,
   mean,
@@ -370,6 +370,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       verdict,
     }),
   };
+  attachDisplay(sheet, "tear-sheet");
   return sheet;
 }
 
