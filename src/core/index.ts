@@ -14,3 +14,4 @@ export type { ProgressEvent, ProgressSink, ProgressOptions } from "./progress.js
 export { InstrumentSpec, instrument } from "./instrument.js";
 export type { InstrumentSpecInit } from "./instrument.js";
 export { registerDisplay, attachDisplay, type DisplayBundle } from "./display.js";
+export { sessionSpanNs, annualizationOf, spanText, type Annualization } from "./session.js";

@@ -5,7 +5,7 @@
  * strings, numbers as numbers.
  */
 import { inspect } from "node:util";
-import { formatNs, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
+import { annualizationOf, formatNs, spanText, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
 import { Liquidity, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
 import type { L3Book } from "../book/index.js";
 import { describeInputCheck, type InputCheckReport } from "./input-check.js";
@@ -406,6 +406,19 @@ export class BacktestResult {
     return out;
   }
 
+  /**
+   * The Sharpe ratio as the text summary states it: annualized for a run of at least one trading
+   * session (core/session.ts), per equity period otherwise: annualizing minutes of data multiplies
+   * noise by hundreds (the tear sheet follows the same rule).
+   */
+  private sharpeText(fmt: (x: number, d?: number) => string): string {
+    const s = this.summary;
+    const interval = this.settings.equityIntervalNs;
+    const a = annualizationOf(Number(s.endTs - s.startTs), 0, (365 * 86_400e9) / interval, this.instruments.map((i) => i.venue));
+    if (a.annualized) return `sharpe ${fmt(s.sharpe)}`;
+    return `sharpe per ${spanText(interval)} ${fmt(s.sharpe / Math.sqrt((365 * 86_400e9) / interval), 4)} (${spanText(a.spanNs)} of data: not annualized)`;
+  }
+
   toString(): string {
     const s = this.summary;
     const sym = this.instruments.map((i) => i.symbol).join("+");
@@ -422,7 +435,7 @@ export class BacktestResult {
     const input = this.inputLine();
     return [
       `BacktestResult ${s.strategy}(${params}) on ${sym} · ${s.events.toLocaleString("en-US")} events · ${start} → ${end}`,
-      `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades}  maker ${Number.isFinite(s.makerShare) ? Math.round(s.makerShare * 100) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  sharpe ${fmt(s.sharpe)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
+      `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades.toLocaleString("en-US")}  maker ${Number.isFinite(s.makerShare) ? (s.makerShare * 100).toFixed(1) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  ${this.sharpeText(fmt)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
       `  orders ${s.orders}${statuses ? ` (${statuses})` : ""} · latency ${this.settings.latency} · feed ${this.settings.feedLatency} · queue ${this.settings.queue} · fees ${this.settings.fees}`,
       ...(input ? [`  ${input}`] : []),
       ...this.diagnostics.warnings.map((w) => `  WARNING ${w}`),

@@ -17,7 +17,7 @@ export { exportHtml, htmlDocument, externalReferences, type Exportable, type Exp
 export { metricsHtml, sharpeInferenceHtml, tradesHtml, pboHtml, showMetrics, showSharpeInference, showTrades, showPbo } from "./views/stats.js";
 export { tearSheet as showTearSheet } from "./show.js";
 export * from "./format.js";
-export { sessionSpanNs, annualizationOf, spanText, type Annualization } from "./session.js";
+export { sessionSpanNs, annualizationOf, spanText, type Annualization } from "../core/index.js";
 export { withAxisDefaults } from "./charts.js";
 export { metricText } from "./views/stats.js";
 export { DISPLAY, richDisplay, hasRichDisplay, tickBatchHtml, tickBatchText, type MimeBundle, type RichDisplayable, type TickBatchViewOptions } from "./rich.js";

@@ -45,7 +45,7 @@ import {
 import { plotMarks, plotSvg, plotlyHtml, utcAxis } from "./charts.js";
 import { formatBp, formatNumber, formatPrice, formatQty, plotlyTickFormat, type NumberGrid } from "./format.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
-import { annualizationOf, spanText, type Annualization } from "./session.js";
+import { annualizationOf, spanText, type Annualization } from "../core/index.js";
 import { metricText, tradesHtml } from "./views/stats.js";
 
 const SECONDS_PER_YEAR = 365 * 86400;

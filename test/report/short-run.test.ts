@@ -10,7 +10,7 @@ import { rng } from "../../src/core/index.js";
 import { readFile } from "../../src/data/index.js";
 import { backtest, type BacktestResult } from "../../src/engine/index.js";
 import { backtestSummaryHtml, tearSheet } from "../../src/report/index.js";
-import { annualizationOf, sessionSpanNs } from "../../src/report/session.js";
+import { annualizationOf, sessionSpanNs } from "../../src/core/index.js";
 import { metricsReport, sharpeInference, type EquityCurve } from "../../src/stats/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";
@@ -128,5 +128,18 @@ describe("tear sheet of a long synthetic run (3 days of minutes)", () => {
     expect(tearSheet({ equity: cut(360) }).annualization.annualized).toBe(false);
     expect(tearSheet({ equity: cut(390), instruments: [{ venue: "NASDAQ", tickSize: "0.01" }] }).annualization.annualized).toBe(true);
     expect(tearSheet({ equity: cut(390), instruments: [{ venue: "BINANCE", tickSize: "0.01" }] }).annualization.annualized).toBe(false);
+  });
+});
+
+describe("the text summary of a short run", () => {
+  it("states the Sharpe ratio per equity period, not annualized, with the data's span", async () => {
+    const { readFile } = await import("../../src/data/index.js");
+    const { backtest, strategies } = await import("../../src/index.js");
+    await import("../../src/book/index.js");
+    const batch = await readFile(join(ROOT, "data", "binance", "usdm_futures_btcusdt_20240808.gz"));
+    const run = backtest(batch, strategies.marketMaker({}), { latencyNs: 50_000 });
+    const line = String(run).split("\n")[1]!;
+    expect(line).toMatch(/ sharpe per 1 s -?\d+\.\d{4} \(5\.7 min of data: not annualized\) /);
+    expect(line).toMatch(/ maker \d+\.\d%/);
   });
 });

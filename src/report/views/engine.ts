@@ -11,7 +11,7 @@ import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { formatCount, formatLots, formatMoney, formatPct, formatPrice, formatQty, formatRatio, plotlyTickFormat } from "../format.js";
 import { escapeHtml, keyValueHtml, panel, tableHtml } from "../html.js";
-import { annualizationOf, spanText } from "../session.js";
+import { annualizationOf, spanText } from "../../core/index.js";
 
 export interface BacktestViewOptions {
   /** Instrument index for price/inventory charts. @default 0 */
