@@ -37,7 +37,9 @@ if (!existsSync(installedLock) || mtime(join(root, "package-lock.json")) > mtime
   say(`installing npm dependencies (log: ${shown(log)})`);
   const r = await runLogged({ cmd: npm, args, log, cwd: root, say, doing: `npm ${args[0]}` });
   if (r.status !== 0) process.exit(reportFailure(say, `npm ${args[0]}`, r, log));
-  say(`npm dependencies installed (${r.seconds.toFixed(1)} s)`);
+  // npm 11 lists packages whose install scripts it did not run ("install-scripts" in the log):
+  // expected here, since Strategy Lab needs none of them (this step runs what the project needs).
+  say(`npm dependencies installed (${r.seconds.toFixed(1)} s; npm's "install-scripts" notes in the log are expected: no dependency's install script is needed)`);
 } else {
   say("npm dependencies up to date");
 }
