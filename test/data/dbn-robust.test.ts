@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
 import { TICK_COLUMN_NAMES, decodeDbn, readDbn, readDbnBytes, readDbnFile, readFile, readReportOf, type QualityIssue, type TickBatch } from "../../src/data/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
+import { caught as catchError } from "../helpers/checks.js";
 
 const DIR = join(ROOT, "data", "databento");
 const ESH4 = join(DIR, "esh4-glbx-mdp3-20231225.mbo.dbn.zst");
@@ -23,16 +24,6 @@ const ES = instrument({ symbol: "ES", venue: "GLBX", tickSize: "0.25", multiplie
 const TMP = mkdtempSync(join(tmpdir(), "dbn-robust-"));
 const UNDEF_PRICE = 0x7fffffffffffffffn;
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-
-function catchError(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (error) {
-    if (isLabError(error)) return error as LabError;
-    throw error;
-  }
-  throw new Error("expected a LabError");
-}
 
 async function catchAsync(fn: () => Promise<unknown>): Promise<LabError> {
   try {
