@@ -292,6 +292,11 @@ export const ERROR_CODES = {
     meaning: "Another process is writing into the same catalog (its `_writer.lock` names the process); one writer at a time.",
     fix: "Wait for that write to finish or write into another catalog; if that process no longer runs, delete the lock file the message names.",
   },
+  CATALOG_CHANGING: {
+    area: "files",
+    meaning: "A catalog's files were replaced while each of several reads ran (another process keeps writing); no mixed read is returned.",
+    fix: "Read again when the writer is done; it holds `_writer.lock` in the catalog root while it writes.",
+  },
   BAD_PARTITION_NAME: {
     area: "files",
     meaning: "A venue or symbol cannot be used as a catalog folder name.",

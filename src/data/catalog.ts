@@ -664,22 +664,39 @@ export async function readCatalog(root: string, options: CatalogReadOptions = {}
   // A write swaps a partition's file by a rename while this may be reading it; the queries below
   // open each file more than once (footers, count, rows), so a read that saw a file change is
   // done again on the new listing (each partition then reads as wholly old or wholly new).
-  for (let attempt = 0; ; attempt++) {
+  // A read that saw a change is never returned: it could mix two versions of one file.
+  for (let attempt = 1; ; attempt++) {
     const partitions = (await listPartitions(root)).filter(
       (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
     );
     const files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
     const before = await identities(files);
+    let batch: TickBatch | undefined;
+    let failure: unknown;
     try {
-      const batch = await readFiles(root, options, partitions, files, start, end);
-      if (attempt < 4 && (await identities(files)) !== before) continue;
-      return batch;
+      batch = await readFiles(root, options, partitions, files, start, end);
     } catch (error) {
-      if (attempt < 4 && (await identities(files)) !== before) continue;
-      throw error;
+      failure = error;
     }
+    if ((await identities(files)) === before) {
+      if (batch) return batch;
+      throw failure;
+    }
+    if (attempt >= CHANGED_READ_ATTEMPTS) {
+      throw new LabError({
+        code: "CATALOG_CHANGING",
+        message: `catalog ${root} changed during each of ${attempt} reads (another process keeps replacing its files)`,
+        hint: "read again when the writer is done (it holds _writer.lock in the catalog root while it writes)",
+        context: { file: root },
+      });
+    }
+    // let the writer finish its commit before the next try
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
   }
 }
+
+/** Reads of a catalog whose files keep changing meanwhile, before it gives up. */
+const CHANGED_READ_ATTEMPTS = 8;
 
 /** Inode, size and modification time of each file ("-" when gone), to notice a file replaced meanwhile. */
 async function identities(files: readonly string[]): Promise<string> {

@@ -243,7 +243,9 @@ describe("catalog commit under kill", () => {
 });
 
 describe("catalog read while another process replaces it", () => {
-  it("every read shows each partition wholly old or wholly new (readCatalog and a raw DuckDB glob)", async () => {
+  // Only readCatalog: DuckDB opens a file by path more than once per query, so a raw glob that
+  // runs during a rename can fail or mix two versions (docs/data.md); it is checked at rest above.
+  it("every readCatalog shows each partition wholly old or wholly new", async () => {
     const root = join(work, "concurrent");
     rmSync(root, { recursive: true, force: true });
     cpSync(baseline, root, { recursive: true });
@@ -260,8 +262,9 @@ describe("catalog read while another process replaces it", () => {
     void exited.then(() => (running = false));
     let reads = 0;
     while (running) {
-      expectOldOrNew(statsOf(await readCatalog(root)), oldStats, replaceStats, `read ${reads} readCatalog`);
-      expectOldOrNew(await globStats(root), oldStats, replaceStats, `read ${reads} DuckDB glob`);
+      const seen = await readCatalog(root).catch((error: unknown) => error);
+      // giving up on a catalog that never stood still is allowed; a mixed read is not
+      if (!(seen instanceof Error && (seen as { code?: string }).code === "CATALOG_CHANGING")) expectOldOrNew(statsOf(seen as TickBatch), oldStats, replaceStats, `read ${reads} readCatalog`);
       reads++;
     }
     expect(await exited, stderr).toBe(0);
