@@ -176,7 +176,7 @@ export class DuckDbStore implements TrialStore {
     });
   }
 
-  async listRuns(): Promise<RunInfo[]> {
+  async listTrialRuns(): Promise<RunInfo[]> {
     return this.serial(() => this.listRunsNow());
   }
 

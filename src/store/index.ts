@@ -8,3 +8,4 @@ export type { TrialStore, TrialRecord, TrialStatus, TrialPhase, RowRange, RunInf
 export { MemoryStore, memoryStore } from "./memory.js";
 export { DuckDbStore, duckdbStore, type DuckDbStoreOptions } from "./duckdb.js";
 export { openStore, type StoreSpec } from "./open.js";
+export type { RunKind, RunState, DataFingerprint, RunManifest, ArtifactInfo, EquitySeries, RunRecord, RunFilter, MetricBounds, RunPatch, RunStore } from "./run-types.js";

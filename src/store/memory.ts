@@ -12,7 +12,7 @@ export class MemoryStore implements TrialStore {
   private readonly runs = new Map<string, { info: RunInfo; trials: Map<string, TrialRecord> }>();
 
   async beginRun(options: BeginRunOptions): Promise<BegunRun> {
-    const found = chooseRun(await this.listRuns(), options, this.location);
+    const found = chooseRun(await this.listTrialRuns(), options, this.location);
     if (found !== undefined) {
       const run = this.runs.get(found.runId)!;
       run.info.status = "running";
@@ -39,7 +39,7 @@ export class MemoryStore implements TrialStore {
     return [...(this.runs.get(runId)?.trials.values() ?? [])];
   }
 
-  async listRuns(): Promise<RunInfo[]> {
+  async listTrialRuns(): Promise<RunInfo[]> {
     return [...this.runs.values()].map((r) => ({ ...r.info }));
   }
 

@@ -84,6 +84,7 @@ export interface TrialStore {
   record(runId: string, trials: readonly TrialRecord[]): Promise<void>;
   finishRun(runId: string, summary: unknown): Promise<void>;
   loadTrials(runId: string): Promise<TrialRecord[]>;
-  listRuns(): Promise<RunInfo[]>;
+  /** The optimization runs with their trial counts. (Named apart from `RunStore.listRuns`, the registry listing, because one store object implements both.) */
+  listTrialRuns(): Promise<RunInfo[]>;
   close(): Promise<void>;
 }

@@ -70,7 +70,7 @@ describe("kill and resume", () => {
 
     // What the store holds after the kill: some trials, not all.
     const killed = await DuckDbStore.open(store);
-    const runs = await killed.listRuns();
+    const runs = await killed.listTrialRuns();
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe("running");
     const committed = await killed.loadTrials(runs[0]!.runId);
@@ -98,7 +98,7 @@ describe("kill and resume", () => {
     // The store ends with every trial exactly once.
     const final = await DuckDbStore.open(store);
     const trials = await final.loadTrials(runs[0]!.runId);
-    expect((await final.listRuns())[0]!.status).toBe("finished");
+    expect((await final.listTrialRuns())[0]!.status).toBe("finished");
     await final.close();
     expect(trials).toHaveLength(total);
     expect(new Set(trials.map((t) => `${t.window}/${t.phase}/${t.index}`)).size).toBe(total);

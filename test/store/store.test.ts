@@ -95,10 +95,10 @@ describe.each(backends)("%s store", (_name, make) => {
     // Writing the same trial twice keeps one row.
     await store.record(a.runId, [trial(1)]);
     expect(await store.loadTrials(a.runId)).toHaveLength(2);
-    const runs = await store.listRuns();
+    const runs = await store.listTrialRuns();
     expect(runs.find((r) => r.runId === a.runId)?.trials).toBe(2);
     await store.finishRun(a.runId, { done: true });
-    expect((await store.listRuns()).find((r) => r.runId === a.runId)?.status).toBe("finished");
+    expect((await store.listTrialRuns()).find((r) => r.runId === a.runId)?.status).toBe("finished");
     await store.close();
   });
 
