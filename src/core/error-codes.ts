@@ -685,8 +685,8 @@ export const ERROR_CODES = {
   // ------------------------------------------------------------------ result stores
   STORE_UNSUPPORTED: {
     area: "store",
-    meaning: "The kind of store asked for (e.g. PostgreSQL) is not supported.",
-    fix: "Use a DuckDB file path, e.g. `store: \"sweeps.duckdb\"`.",
+    meaning: "The kind of store asked for is not available in this build, or a custom store keeps optimizer trials only and no run registry.",
+    fix: "Use a DuckDB file path, e.g. `store: \"sweeps.duckdb\"`, or \"memory\".",
   },
   STORE_OPEN_FAILED: {
     area: "store",
@@ -705,13 +705,33 @@ export const ERROR_CODES = {
   },
   STORE_WRITE_FAILED: {
     area: "store",
-    meaning: "Trials could not be written to the store.",
+    meaning: "Trials or runs could not be written to the store.",
     fix: "Check free disk space and that the file is writable.",
   },
   RUN_EXISTS: {
     area: "store",
     meaning: "A run with that id already exists in the store.",
     fix: "Pass `resume: true` (`--resume`) to continue it, or choose another run id.",
+  },
+  RUN_NOT_FOUND: {
+    area: "store",
+    meaning: "No run with that id is in the run registry.",
+    fix: "List the runs (`strategy-lab runs list`, `lab.runs.list()`) and use one of their ids; check that the same store is open.",
+  },
+  ARTIFACT_NOT_FOUND: {
+    area: "store",
+    meaning: "A run has no artifact of that name.",
+    fix: "`strategy-lab runs show <id>` lists the run's artifacts.",
+  },
+  BAD_ARTIFACT_NAME: {
+    area: "store",
+    meaning: "An artifact name has characters other than letters, digits, '.', '_' and '-' (or is '.' or '..'), so it could leave the run's folder.",
+    fix: "Use a plain file name such as `report.html` or `fills.parquet`.",
+  },
+  BAD_RUN_FILTER: {
+    area: "store",
+    meaning: "A run listing filter has a value of the wrong kind (limit, offset, order, a time, a metric bound).",
+    fix: "Use ISO times for since/until, non-negative integers for limit/offset, and numbers for metric bounds, e.g. `{ where: { sharpe: { gt: 1 } } }`.",
   },
 
   // ------------------------------------------------------------------ command line and notebooks

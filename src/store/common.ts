@@ -1,4 +1,5 @@
 /** Helpers shared by store back ends: run ids, JSON that keeps NaN and ±Infinity, byte packing. */
+import { randomBytes } from "node:crypto";
 import { LabError } from "../core/index.js";
 import type { BeginRunOptions, RunInfo } from "./types.js";
 
@@ -6,7 +7,16 @@ import type { BeginRunOptions, RunInfo } from "./types.js";
 export function newRunId(now = new Date()): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, "0");
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
-  return `run-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
+  // 32 random bits: a notebook loop can record hundreds of runs within one second.
+  return `run-${stamp}-${randomBytes(4).toString("hex")}`;
+}
+
+let lastCreatedMs = 0;
+
+/** Creation time as ISO text, strictly increasing within the process, so runs sort in the order they were made. */
+export function nextCreatedAt(now = Date.now()): string {
+  lastCreatedMs = Math.max(now, lastCreatedMs + 1);
+  return new Date(lastCreatedMs).toISOString();
 }
 
 /** JSON with non-finite numbers kept as the strings "NaN", "Infinity", "-Infinity". */

@@ -1,6 +1,9 @@
 /**
  * The DuckDB store: one file holding every run and trial, readable with plain SQL
- * (`SELECT params, objective FROM optimize_trials WHERE run_id = ...`).
+ * (`SELECT params, objective FROM optimize_trials WHERE run_id = ...`), and the run registry
+ * (`runs`: one row per backtest, optimization or report, with its manifest, metrics and equity;
+ * `run_artifacts`: named blobs such as fills.parquet or report.html). An optimization's row in
+ * `optimize_runs` and its row in `runs` share the id.
  *
  * Durability: each `record` call is one transaction, committed before it resolves; DuckDB writes
  * the commit to its write-ahead log, which is replayed when the file is opened again, so trials
@@ -11,7 +14,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LabError } from "../core/index.js";
-import { chooseRun, decodeMetrics, encodeJson, newRunId, packFloat64, unpackFloat64 } from "./common.js";
+import { chooseRun, decodeMetrics, encodeJson, newRunId, nextCreatedAt, packFloat64, unpackFloat64 } from "./common.js";
+import { artifactNotFound, checkArtifactName, decodeEquity, encodeEquity, encodeMetrics, filterRuns, normalizeRunFilter, runExists, runNotFound } from "./run-common.js";
+import type { ArtifactInfo, RunFilter, RunKind, RunManifest, RunPatch, RunRecord, RunState, RunStore } from "./run-types.js";
 import type { BeginRunOptions, BegunRun, RunInfo, StoredValue, TrialPhase, TrialRecord, TrialStatus, TrialStore } from "./types.js";
 import type * as DuckApi from "@duckdb/node-api";
 
@@ -26,7 +31,18 @@ const SCHEMA = [
     events DOUBLE NOT NULL, range_start BIGINT NOT NULL, range_end BIGINT NOT NULL,
     n_periods INTEGER, period_returns BLOB, finished_at VARCHAR NOT NULL,
     PRIMARY KEY (run_id, win, phase, idx))`,
+  `CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, strategy VARCHAR NOT NULL, state VARCHAR NOT NULL,
+    created_at VARCHAR NOT NULL, finished_at VARCHAR, manifest VARCHAR NOT NULL, params VARCHAR NOT NULL,
+    metrics VARCHAR NOT NULL, result_hash VARCHAR, error VARCHAR, equity VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS run_artifacts (
+    run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, media_type VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+    data BLOB NOT NULL, created_at VARCHAR NOT NULL, PRIMARY KEY (run_id, name))`,
 ];
+
+const RUN_COLUMNS = `r.id, r.kind, r.strategy, r.state, r.created_at, r.finished_at, r.manifest, r.params, r.metrics, r.result_hash, r.error,
+  (SELECT count(*) FROM optimize_trials t WHERE t.run_id = r.id),
+  (SELECT list(struct_pack(name := a.name, media_type := a.media_type, bytes := a.bytes) ORDER BY a.name) FROM run_artifacts a WHERE a.run_id = r.id)`;
 
 const INSERT_TRIAL = `INSERT OR REPLACE INTO optimize_trials VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
 
@@ -35,7 +51,7 @@ export interface DuckDbStoreOptions {
   readOnly?: boolean;
 }
 
-export class DuckDbStore implements TrialStore {
+export class DuckDbStore implements TrialStore, RunStore {
   readonly kind = "duckdb";
   readonly location: string;
   private chain: Promise<unknown> = Promise.resolve();
@@ -193,6 +209,129 @@ export class DuckDbStore implements TrialStore {
       status: String(status) === "finished" ? "finished" : "running",
       trials: Number(trials),
     }));
+  }
+
+  async createRun(init: { id?: string; kind: RunKind; manifest: RunManifest; state?: RunState }): Promise<string> {
+    return this.serial(async () => {
+      const id = init.id ?? newRunId();
+      const exists = await this.connection.runAndReadAll(`SELECT 1 FROM runs WHERE id = $1`, [id]);
+      if (exists.getRows().length > 0) throw runExists(id, this.location);
+      await this.write("record a run", () =>
+        this.connection.run(`INSERT INTO runs VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, '{}', NULL, NULL, NULL)`, [id, init.kind, init.manifest.strategy.name, init.state ?? "running", nextCreatedAt(), encodeJson(init.manifest), encodeJson(init.manifest.strategy.params)]),
+      );
+      return id;
+    });
+  }
+
+  async updateRun(id: string, patch: RunPatch): Promise<void> {
+    return this.serial(async () => {
+      const found = await this.connection.runAndReadAll(`SELECT metrics FROM runs WHERE id = $1`, [id]);
+      const row = found.getRows()[0];
+      if (row === undefined) throw runNotFound(id, this.location);
+      const sets: string[] = [];
+      const values: (string | null)[] = [id];
+      const set = (column: string, value: string): void => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      };
+      if (patch.state !== undefined) set("state", patch.state);
+      if (patch.metrics !== undefined) set("metrics", encodeMetrics({ ...decodeMetrics(String(row[0])), ...patch.metrics }));
+      if (patch.params !== undefined) set("params", encodeJson(patch.params));
+      if (patch.resultHash !== undefined) set("result_hash", patch.resultHash);
+      if (patch.equity !== undefined) set("equity", encodeEquity(patch.equity));
+      if (patch.error !== undefined) set("error", patch.error);
+      if (patch.finishedAt !== undefined) set("finished_at", patch.finishedAt);
+      if (sets.length === 0) return;
+      await this.write("update a run", () => this.connection.run(`UPDATE runs SET ${sets.join(", ")} WHERE id = $1`, values));
+    });
+  }
+
+  async putArtifact(id: string, name: string, bytes: Uint8Array, mediaType: string): Promise<ArtifactInfo> {
+    checkArtifactName(name);
+    return this.serial(async () => {
+      const found = await this.connection.runAndReadAll(`SELECT 1 FROM runs WHERE id = $1`, [id]);
+      if (found.getRows().length === 0) throw runNotFound(id, this.location);
+      await this.write("store an artifact", () =>
+        this.connection.run(`INSERT OR REPLACE INTO run_artifacts VALUES ($1, $2, $3, $4, $5, $6)`, [id, name, mediaType, BigInt(bytes.byteLength), this.api.blobValue(bytes), new Date().toISOString()]),
+      );
+      return { name, mediaType, bytes: bytes.byteLength };
+    });
+  }
+
+  async readArtifact(id: string, name: string): Promise<Uint8Array> {
+    return this.serial(async () => {
+      const reader = await this.connection.runAndReadAll(`SELECT (SELECT data FROM run_artifacts WHERE run_id = $1 AND name = $2) FROM runs WHERE id = $1`, [id, name]);
+      const row = reader.getRows()[0];
+      if (row === undefined) throw runNotFound(id, this.location);
+      const data = row[0];
+      if (!(data instanceof this.api.DuckDBBlobValue)) throw artifactNotFound(id, name, this.location);
+      return data.bytes.slice();
+    });
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    return this.serial(async () => {
+      const reader = await this.connection.runAndReadAll(`SELECT ${RUN_COLUMNS}, r.equity FROM runs r WHERE r.id = $1`, [id]);
+      const row = reader.getRows()[0];
+      if (row === undefined) return undefined;
+      const run = this.runFromRow(row);
+      const equity = row[13];
+      if (equity !== null && equity !== undefined) run.equity = decodeEquity(String(equity));
+      return run;
+    });
+  }
+
+  async listRuns(filter?: RunFilter): Promise<{ runs: RunRecord[]; total: number }> {
+    const f = normalizeRunFilter(filter);
+    return this.serial(async () => {
+      // Plain columns narrow the rows in SQL; metric bounds, sorting and paging share one
+      // implementation with the other back ends (metrics are JSON with NaN kept as text).
+      const where: string[] = [];
+      const values: string[] = [];
+      for (const [column, value] of [["kind", f.kind], ["strategy", f.strategy], ["state", f.state]] as const) {
+        if (value === undefined) continue;
+        values.push(value);
+        where.push(`r.${column} = $${values.length}`);
+      }
+      const reader = await this.connection.runAndReadAll(`SELECT ${RUN_COLUMNS} FROM runs r${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`, values);
+      return filterRuns(reader.getRows().map((row) => this.runFromRow(row)), f);
+    });
+  }
+
+  private runFromRow(row: readonly unknown[]): RunRecord {
+    const [id, kind, strategy, state, createdAt, finishedAt, manifest, params, metrics, resultHash, error, trials, artifacts] = row;
+    const run: RunRecord = {
+      id: String(id),
+      kind: String(kind) as RunKind,
+      strategy: String(strategy),
+      state: String(state) as RunState,
+      createdAt: String(createdAt),
+      manifest: JSON.parse(String(manifest)) as RunManifest,
+      params: JSON.parse(String(params)) as Record<string, StoredValue>,
+      metrics: decodeMetrics(String(metrics)),
+      trials: Number(trials),
+      artifacts: [],
+    };
+    if (finishedAt !== null && finishedAt !== undefined) run.finishedAt = String(finishedAt);
+    if (resultHash !== null && resultHash !== undefined) run.resultHash = String(resultHash);
+    if (error !== null && error !== undefined) run.error = String(error);
+    if (artifacts instanceof this.api.DuckDBListValue) {
+      for (const item of artifacts.items) {
+        if (!(item instanceof this.api.DuckDBStructValue)) continue;
+        const e = item.entries as Record<string, unknown>;
+        run.artifacts.push({ name: String(e.name), mediaType: String(e.media_type), bytes: Number(e.bytes) });
+      }
+    }
+    return run;
+  }
+
+  /** Runs one write, turning a DuckDB failure into STORE_WRITE_FAILED. */
+  private async write(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      throw new LabError({ code: "STORE_WRITE_FAILED", message: `could not ${what} in ${this.location}: ${(error as Error).message.split("\n")[0]}`, hint: "check free disk space and that the file is writable", context: { file: this.location }, cause: error });
+    }
   }
 
   async close(): Promise<void> {

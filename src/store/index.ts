@@ -9,3 +9,6 @@ export { MemoryStore, memoryStore } from "./memory.js";
 export { DuckDbStore, duckdbStore, type DuckDbStoreOptions } from "./duckdb.js";
 export { openStore, type StoreSpec } from "./open.js";
 export type { RunKind, RunState, DataFingerprint, RunManifest, ArtifactInfo, EquitySeries, RunRecord, RunFilter, MetricBounds, RunPatch, RunStore } from "./run-types.js";
+export { openRunStore, isRunStore, isPostgresUrl, type LabStore } from "./open.js";
+export { checkArtifactName, filterRuns, normalizeRunFilter, matchesRun, encodeEquity, decodeEquity, RUN_KINDS, RUN_STATES } from "./run-common.js";
+export { encodeJson, decodeMetrics, newRunId, nextCreatedAt } from "./common.js";
