@@ -5,7 +5,7 @@
  */
 
 /** Where in the lab a code comes from (one table per area in docs/errors.md). */
-export type ErrorArea = "core" | "files" | "data" | "book" | "engine" | "strategy" | "optimize" | "stats" | "report" | "store" | "cli";
+export type ErrorArea = "core" | "files" | "data" | "book" | "engine" | "strategy" | "optimize" | "stats" | "report" | "store" | "server" | "cli";
 
 export interface ErrorCodeInfo {
   readonly area: ErrorArea;
@@ -35,6 +35,7 @@ export const ERROR_AREAS: readonly { readonly area: ErrorArea; readonly title: s
   { area: "stats", title: "Statistics" },
   { area: "report", title: "Reports" },
   { area: "store", title: "Result stores" },
+  { area: "server", title: "Research server" },
   { area: "cli", title: "Command line and notebooks" },
 ];
 
@@ -708,6 +709,31 @@ export const ERROR_CODES = {
     meaning: "Trials or runs could not be written to the store.",
     fix: "Check free disk space and that the file is writable.",
   },
+  STORE_READ_FAILED: {
+    area: "store",
+    meaning: "A PostgreSQL store answered a read with an error other than a lost connection (e.g. the user may not read its tables).",
+    fix: "Check the user's rights on the store's tables; the PostgreSQL server log says more.",
+  },
+  STORE_UNREACHABLE: {
+    area: "store",
+    meaning: "The PostgreSQL server of a `postgres://` store cannot be reached (connection refused, timed out, or lost).",
+    fix: "Start PostgreSQL (e.g. `pg_ctlcluster 15 main start`), check host and port in the URL, or use a DuckDB file as the store.",
+  },
+  STORE_AUTH: {
+    area: "store",
+    meaning: "The PostgreSQL server refused the login of a `postgres://` store (wrong user or password, or no pg_hba.conf rule for this host).",
+    fix: "Fix the user and password in the URL (`postgres://user:password@host:port/database`) or the server's pg_hba.conf.",
+  },
+  STORE_DATABASE_MISSING: {
+    area: "store",
+    meaning: "The database named in a `postgres://` store URL does not exist on the server.",
+    fix: "Create it (`createdb <name>`) or name an existing database in the URL.",
+  },
+  STORE_SCHEMA_NEWER: {
+    area: "store",
+    meaning: "A PostgreSQL store's tables were migrated by a newer Strategy Lab (its schema version is above the newest this one knows).",
+    fix: "Upgrade Strategy Lab on this machine, or use another database.",
+  },
   RUN_EXISTS: {
     area: "store",
     meaning: "A run with that id already exists in the store.",
@@ -732,6 +758,48 @@ export const ERROR_CODES = {
     area: "store",
     meaning: "A run listing filter has a value of the wrong kind (limit, offset, order, a time, a metric bound).",
     fix: "Use ISO times for since/until, non-negative integers for limit/offset, and numbers for metric bounds, e.g. `{ where: { sharpe: { gt: 1 } } }`.",
+  },
+
+  // ------------------------------------------------------------------ research server
+  UNAUTHORIZED: {
+    area: "server",
+    meaning: "A request to the research server's API or live feed came without the server's token, or with a wrong one (HTTP 401).",
+    fix: "Open the URL `strategy-lab serve` prints (it carries `?token=...` and sets a cookie), or send `Authorization: Bearer <token>`.",
+  },
+  BAD_REQUEST: {
+    area: "server",
+    meaning: "A request's body, query or path has a value the API does not accept (HTTP 400); `field` names the JSON path of the value.",
+    fix: "Fix the named field; docs/server.md and `GET /api/openapi.json` describe every route's body and query.",
+  },
+  PAYLOAD_TOO_LARGE: {
+    area: "server",
+    meaning: "A request body is larger than the server accepts (HTTP 413).",
+    fix: "Send a smaller body: a job names its data file by path instead of sending the data.",
+  },
+  ROUTE_NOT_FOUND: {
+    area: "server",
+    meaning: "No route of the server has that method and path (HTTP 404).",
+    fix: "`GET /api/openapi.json` lists the routes.",
+  },
+  JOB_NOT_FOUND: {
+    area: "server",
+    meaning: "No job of the server has that id (HTTP 404).",
+    fix: "List the jobs with `GET /api/jobs`.",
+  },
+  JOB_NOT_RESUMABLE: {
+    area: "server",
+    meaning: "A job was asked to resume while it is queued, running or finished, or it is not an optimization (HTTP 409).",
+    fix: "Resume an optimization job whose state is interrupted, cancelled or failed.",
+  },
+  SERVER_UNSAFE_HOST: {
+    area: "server",
+    meaning: "`strategy-lab serve` was asked to listen on an address other than the loopback without an explicit token.",
+    fix: "Pass `--token <secret>` (and keep it secret) to listen on a network address, or keep the default host 127.0.0.1.",
+  },
+  SERVER_LISTEN_FAILED: {
+    area: "server",
+    meaning: "The server could not listen on the address and port asked for (the port is taken, or the address is not one of this machine's).",
+    fix: "Choose another port (`--port 0` picks a free one) or another host.",
   },
 
   // ------------------------------------------------------------------ command line and notebooks

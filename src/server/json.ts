@@ -1,0 +1,19 @@
+/**
+ * JSON as the API sends it: NaN and ±Infinity (kept by the store as numbers) become the strings
+ * "NaN", "Infinity" and "-Infinity", because JSON has no such numbers and a plain
+ * `JSON.stringify` would silently turn them into null. Bigints become decimal strings.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? v.toString() : v));
+}
+
+/** A JSON number field as the API sends it. */
+export type WireNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+/** The inverse of `toJson` for one number (clients that read metrics back). */
+export function fromWireNumber(value: WireNumber | null | undefined): number {
+  if (typeof value === "number") return value;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  return NaN;
+}

@@ -1,0 +1,133 @@
+/**
+ * The live feed (`/api/live`): every connected client gets the same JSON messages. Job state
+ * changes and run records go out at once; progress goes out at most every `PROGRESS_MS` per job
+ * (the latest figures win); trials are buffered and flushed every `TRIAL_MS`, and always before
+ * a job message, so a client sees every trial of a job before the job is finished. A fast sweep
+ * therefore costs a browser a bounded number of wake-ups, whatever its trial rate.
+ */
+import type { WebSocket } from "ws";
+import { toJson } from "./json.js";
+
+export const PROGRESS_MS = 100;
+export const TRIAL_MS = 100;
+/** A client this far behind (bytes queued on its socket) is dropped rather than buffered without bound. */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+export interface LiveProgress {
+  type: "progress";
+  jobId: string;
+  runId: string;
+  done: number;
+  total: number;
+  eventsPerSecond: number;
+  etaSeconds: number;
+  best: number | null;
+}
+
+export interface LiveTrial {
+  index: number;
+  window: number;
+  phase: "search" | "oos";
+  params: Record<string, number | boolean | string>;
+  status: "ok" | "infeasible" | "failed";
+  objective: number;
+  metrics: Record<string, number>;
+}
+
+export class LiveHub {
+  private readonly clients = new Set<WebSocket>();
+  private trialFrames: string[] = [];
+  private trialTimer: NodeJS.Timeout | undefined;
+  private readonly progressLast = new Map<string, number>();
+  private readonly progressPending = new Map<string, { message: LiveProgress; timer: NodeJS.Timeout }>();
+  /** Messages sent (frames x clients), for the bench. */
+  delivered = 0;
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(socket: WebSocket): void {
+    this.clients.add(socket);
+    socket.on("close", () => this.clients.delete(socket));
+    socket.on("error", () => this.clients.delete(socket));
+    // Clients only listen; anything they send is ignored.
+  }
+
+  private broadcast(frame: string): void {
+    for (const c of this.clients) {
+      if (c.readyState !== 1) continue;
+      if (c.bufferedAmount > MAX_BUFFERED_BYTES) {
+        this.clients.delete(c);
+        c.terminate();
+        continue;
+      }
+      c.send(frame);
+      this.delivered++;
+    }
+  }
+
+  /** A job changed state: buffered trials and progress go first, so the order on the wire is the order of events. */
+  job(job: unknown): void {
+    this.flushAll();
+    this.broadcast(toJson({ type: "job", job }));
+  }
+
+  run(run: unknown): void {
+    this.broadcast(toJson({ type: "run", run }));
+  }
+
+  progress(message: LiveProgress): void {
+    const now = performance.now();
+    const last = this.progressLast.get(message.jobId) ?? -Infinity;
+    const pending = this.progressPending.get(message.jobId);
+    if (now - last >= PROGRESS_MS && pending === undefined) {
+      this.progressLast.set(message.jobId, now);
+      this.broadcast(toJson(message));
+      return;
+    }
+    if (pending !== undefined) {
+      pending.message = message;
+      return;
+    }
+    const timer = setTimeout(() => this.flushProgress(message.jobId), Math.max(0, PROGRESS_MS - (now - last)));
+    timer.unref();
+    this.progressPending.set(message.jobId, { message, timer });
+  }
+
+  private flushProgress(jobId: string): void {
+    const p = this.progressPending.get(jobId);
+    if (p === undefined) return;
+    clearTimeout(p.timer);
+    this.progressPending.delete(jobId);
+    this.progressLast.set(jobId, performance.now());
+    this.broadcast(toJson(p.message));
+  }
+
+  trial(runId: string, trial: LiveTrial): void {
+    this.trialFrames.push(toJson({ type: "trial", runId, trial }));
+    if (this.trialTimer === undefined) {
+      this.trialTimer = setTimeout(() => this.flushTrials(), TRIAL_MS);
+      this.trialTimer.unref();
+    }
+  }
+
+  private flushTrials(): void {
+    if (this.trialTimer !== undefined) clearTimeout(this.trialTimer);
+    this.trialTimer = undefined;
+    const frames = this.trialFrames;
+    this.trialFrames = [];
+    for (const f of frames) this.broadcast(f);
+  }
+
+  flushAll(): void {
+    this.flushTrials();
+    for (const id of [...this.progressPending.keys()]) this.flushProgress(id);
+  }
+
+  close(): void {
+    this.flushAll();
+    for (const c of this.clients) c.close(1001, "server stopping");
+    this.clients.clear();
+  }
+}
