@@ -5,15 +5,15 @@
  *   run            // compact summary
  *   run.fills      // FillTable columns
  *
- * Before the run, one pass checks the rows (option `check`, default "warn": see
- * src/engine/input-check.ts); `run.inputCheck` holds what it found.
+ * One pass checks the rows (option `check`, default "warn": alongside the run; "strict": before it;
+ * see src/engine/input-check.ts); `run.inputCheck` holds what it found.
  *
  * `strategy` is a `StrategyLike` (from `defineStrategy` / `lab.strategies.*`), which gives every run
  * fresh state, or a plain object of callbacks (its state then carries over between runs).
  */
 import { LabError } from "../core/index.js";
 import type { TickBatch } from "../data/index.js";
-import { checkInput, inputCheckError, refuses, type InputCheckReport } from "./input-check.js";
+import { InputChecker, inputCheckError, refuses, type InputCheckReport } from "./input-check.js";
 import { runLoop } from "./loop.js";
 import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
 import { BacktestResult } from "./result.js";
@@ -45,13 +45,17 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
   const opts = normalizeBacktestOptions(options);
   const { name, params, handlers } = resolveStrategy(strategy);
   const { streams, instruments } = prepareStreams(ticks);
+  const batches = Array.isArray(ticks) ? (ticks as readonly TickBatch[]) : [ticks as TickBatch];
   let inputCheck: InputCheckReport | undefined;
-  if (opts.check !== "off") {
-    inputCheck = checkInput(Array.isArray(ticks) ? (ticks as readonly TickBatch[]) : [ticks as TickBatch], opts.check);
-    if (opts.check === "strict" && refuses(inputCheck)) throw inputCheckError(inputCheck);
+  // "strict" must refuse before the run, so it checks first; "warn" checks alongside the run.
+  const checker = opts.check === "off" ? undefined : new InputChecker(batches, opts.check);
+  if (checker && opts.check === "strict") {
+    inputCheck = checker.finish();
+    if (refuses(inputCheck)) throw inputCheckError(inputCheck);
   }
   const time = timeBaseOf(streams);
-  const raw = runLoop(streams, instruments, time, handlers, params, opts);
+  const raw = runLoop(streams, instruments, time, handlers, params, opts, inputCheck ? undefined : checker);
+  if (checker && !inputCheck) inputCheck = checker.finish();
   return new BacktestResult(raw, name, params, {
     latency: opts.latency.name,
     feedLatency: opts.feed === "data" ? "data" : opts.feed.name,

@@ -50,7 +50,15 @@ export interface RawRun {
   wallMs: number;
 }
 
-export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions): RawRun {
+/**
+ * Work that reads the input rows alongside the loop (the input check): `advance(events)` is called
+ * before each chunk of `events` events, so it reads the rows the chunk is about to read.
+ */
+export interface ChunkCompanion {
+  advance(events: number): void;
+}
+
+export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions, companion?: ChunkCompanion): RawRun {
   const wallStart = performance.now();
   const n = streams.length;
   const anyL3 = streams.some((s) => s.l3);
@@ -103,7 +111,11 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   // the loop in the middle of a long chunk: compiled that way (on-stack), it bails out at every
   // chunk end yet stays in use, allocating ~110 B/event at ~60 % speed. Whether that happened
   // depended on when the background compiler finished, i.e. on machine load.
-  for (let budget = 1; loop.run(budget); budget = Math.min(2 * budget, 65536)) progress?.update(loop.position());
+  for (let budget = 1; ; budget = Math.min(2 * budget, 65536)) {
+    companion?.advance(budget);
+    if (!loop.run(budget)) break;
+    progress?.update(loop.position());
+  }
   const endT = loop.endT;
   let nextSample = loop.nextSample;
   const interval = opts.equityIntervalNs;

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, decodeSource, generateTicks, readFile, tickBatch, validate, writeParquet, type IssueClass, type TickBatch, type TickColumns } from "../../src/data/index.js";
 import { backtest, normalizeBacktestOptions, type BacktestOptions, type BacktestResult } from "../../src/engine/index.js";
-import type { InputCheckReport } from "../../src/engine/input-check.js";
+import { InputChecker, checkInput, type InputCheckReport } from "../../src/engine/input-check.js";
 import { strategies } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";
 import { caught } from "../helpers/checks.js";
@@ -192,6 +192,38 @@ describe("input check on generated data (every class the pass finds)", () => {
     c.exchTs[row] = c.exchTs[row - 1]! - 1n;
     const result = run(tickBatch(c, base.instruments, "a year"), { equityIntervalNs: 86_400_000_000_000 });
     expect(found(result.inputCheck)).toEqual({ "exch-ts-order": { count: 1, rows: [[row, "exchTs", String(c.exchTs[row])]] } });
+  });
+
+  it("chunk by chunk alongside the run or in one pass before it, the findings are the same", () => {
+    const fresh = (): TickBatch => tickBatch(copyColumns(damaged), base.instruments, "generated (damaged)");
+    const once = checkInput([fresh()], "warn");
+    expect(once.total).toBe(11);
+    // chunk sizes from a seeded generator, so chunk ends fall inside runs of equal exchange times
+    let state = 7;
+    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    for (let trial = 0; trial < 20; trial++) {
+      const checker = new InputChecker([fresh()], "warn");
+      for (let rows = 0; rows < 6000; ) {
+        const step = 1 + (next() % (trial < 10 ? 7 : 900));
+        checker.advance(step);
+        rows += step;
+      }
+      expect(checker.finish()).toEqual(once);
+    }
+    // through the backtest: "warn" checks alongside the loop, "strict" before it
+    const warn = run(fresh()).inputCheck!;
+    expect({ ...warn, mode: "strict" }).toEqual({ ...once, mode: "strict" });
+  });
+
+  it("a batch checked once is not scanned again, and each run gets its own copy of the findings", () => {
+    const batch = tickBatch(copyColumns(damaged), base.instruments, "checked twice");
+    const first = run(batch).inputCheck!;
+    first.issues[0]!.samples[0]!.row = -1;
+    first.issues[0]!.count = -1;
+    const second = run(batch).inputCheck!;
+    expect(second).toEqual(checkInput([tickBatch(copyColumns(damaged), base.instruments, "checked twice")], "warn"));
+    // strict on the same batch refuses from the kept findings
+    expect(caught(() => run(batch, { check: "strict" })).code).toBe("DATA_MISSING_VALUE");
   });
 
   it("checks every batch of a multi-batch input and names the input of each finding", () => {
