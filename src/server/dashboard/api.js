@@ -116,19 +116,29 @@ export function onLiveStatus(fn) {
 }
 
 let plotly;
+// Where the server serves node_modules/plotly.js-dist-min/plotly.min.js; the second is tried when the first is missing.
+const PLOTLY_PATHS = ["/vendor/plotly.min.js", "/assets/plotly.min.js"];
 
 /** Plotly (4.6 MB) is fetched the first time a page draws a chart, so the runs table opens fast. */
 export function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   plotly ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = "/assets/plotly.min.js";
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => {
-      plotly = undefined;
-      reject(new Error("could not load /assets/plotly.min.js"));
+    const next = (k) => {
+      if (k >= PLOTLY_PATHS.length) {
+        plotly = undefined;
+        reject(new Error(`could not load Plotly from ${PLOTLY_PATHS.join(" or ")}`));
+        return;
+      }
+      const script = document.createElement("script");
+      script.src = PLOTLY_PATHS[k];
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        script.remove();
+        next(k + 1);
+      };
+      document.head.append(script);
     };
-    document.head.append(script);
+    next(0);
   });
   return plotly;
 }

@@ -65,6 +65,7 @@ export function equityTrace(equity, name, i = 0) {
 
 export function equityChart(el, runs) {
   const traces = runs.filter((r) => r.equity?.equity?.length).map((r, i) => equityTrace(r.equity, r.label ?? r.id, i));
+  el.classList.toggle("empty", !traces.length);
   if (!traces.length) {
     el.replaceChildren(h("p", { class: "muted" }, "No equity series recorded for this run."));
     return Promise.resolve();

@@ -26,8 +26,11 @@ export function defaultRange(spec) {
     lo = Math.ceil(lo);
     hi = Math.max(lo, Math.floor(hi));
   }
-  const step = spec.step ?? niceStep((hi - lo) / 4, integer);
-  return { min: lo, max: hi, step };
+  let step = niceStep((hi - lo) / 4, integer);
+  // The schema's step is the finest grid the strategy means: the range's step is a multiple of it.
+  if (spec.step > 0) step = Math.max(1, Math.round(step / spec.step)) * spec.step;
+  const round = (x) => Number(x.toPrecision(12));
+  return { min: round(lo), max: round(hi), step: round(step) };
 }
 
 /** "space.spread.min", "/space/spread/min", ["space","spread"] and "body.trials" all name one field. */
@@ -76,11 +79,11 @@ export function newJobPage(root) {
     formError.append(errorBox(err));
   }
 
-  function paramRow(spec, kind, index) {
+  function paramRow(spec, kind, preferred) {
     const name = spec.name;
     const numeric = spec.type === "number" || spec.type === "integer";
     const sweepable = kind === "optimize";
-    const sweepDefault = sweepable && numeric && index < 2;
+    const sweepDefault = sweepable && preferred.includes(name);
     const sweep = h("input", { type: "checkbox", name: `sweep-${name}`, checked: sweepDefault, disabled: !sweepable, title: "Sweep this parameter", onchange: () => toggle() });
     const fixed = spec.type === "boolean"
       ? h("select", { name: `value-${name}` }, h("option", { value: "true", selected: spec.default === true }, "true"), h("option", { value: "false", selected: spec.default === false }, "false"))
@@ -153,7 +156,11 @@ export function newJobPage(root) {
     clear(paramsBox);
     if (!s) return;
     if (!s.params?.length) paramsBox.append(h("p", { class: "muted" }, "This strategy has no parameters."));
-    s.params.forEach((spec, i) => paramsBox.append(paramRow(spec, kind, i)));
+    // Swept at first: two numeric parameters, those with a grid step in the schema first (a step
+    // marks a parameter meant for search; e.g. a size of 0 meaning "derived" has none).
+    const numeric = s.params.filter((p) => p.type === "number" || p.type === "integer");
+    const preferred = [...numeric.filter((p) => p.step !== undefined), ...numeric.filter((p) => p.step === undefined)].slice(0, 2).map((p) => p.name);
+    for (const spec of s.params) paramsBox.append(paramRow(spec, kind, preferred));
   }
 
   function readBody() {

@@ -45,7 +45,7 @@ function optionsTable(options) {
   const walk = (prefix, value) => {
     if (value && typeof value === "object" && !Array.isArray(value)) {
       const keys = Object.keys(value);
-      if (!keys.length) rows.push([prefix, "{}"]);
+      if (!keys.length && prefix) rows.push([prefix, "{}"]);
       for (const k of keys) walk(prefix ? `${prefix}.${k}` : k, value[k]);
     } else rows.push([prefix, fmt.value(value)]);
   };
@@ -108,7 +108,10 @@ function artifactsView(run) {
 
 /** A trials table: index, window/phase when walk-forward, status, objective, parameters, metrics. */
 export function trialsTable(trials, id = "trials-table") {
-  const paramNames = [...new Set(trials.flatMap((t) => Object.keys(t.params ?? {})))];
+  // Parameters fixed for the whole search say nothing per trial: only the swept ones get columns.
+  const allParams = [...new Set(trials.flatMap((t) => Object.keys(t.params ?? {})))];
+  const swept = allParams.filter((p) => new Set(trials.map((t) => JSON.stringify(t.params?.[p]))).size > 1);
+  const paramNames = swept.length ? swept : allParams;
   const metricNames = [...new Set(trials.flatMap((t) => Object.keys(t.metrics ?? {})))].filter((n) => ["sharpe", "pnl", "trades", "psr"].includes(n));
   // Every trial has a window and a phase; they only say something in a walk-forward search.
   const walkForward = trials.some((t) => fmt.num(t.window) > 0 || t.phase === "oos");

@@ -291,6 +291,10 @@ export function runsPage(root) {
   const stop = live(
     (msg) => {
       if (msg.type === "run") refreshRuns();
+      else if (msg.type === "hello" && Array.isArray(msg.jobs)) {
+        for (const j of msg.jobs) jobs.set(j.id, j);
+        redrawJobs();
+      }
       else if (msg.type === "job" && msg.job) {
         jobs.set(msg.job.id, msg.job);
         redrawJobs();
