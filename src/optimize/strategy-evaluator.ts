@@ -135,12 +135,23 @@ export function rangeFigures(ts: BigInt64Array, equity: Float64Array, startNs: b
 /** Evaluates one strategy factory (used directly in-process, and by the worker factory below). */
 export function evaluatorFor(factory: StrategyFactory, backtestOptions: StrategyBacktestOptions = {}): TrialEvaluator {
   const interval = backtestOptions.equityIntervalNs ?? 1_000_000_000;
+  // One view per data and window end, kept across trials: the backtest's input check keeps its
+  // findings per batch object, so the window's later trials do not check its rows again.
+  const views = new WeakMap<TickBatch, Map<number, TickBatch>>();
+  const viewOf = (data: TickBatch, end: number): TickBatch => {
+    if (end === data.length) return data;
+    let byEnd = views.get(data);
+    if (!byEnd) views.set(data, (byEnd = new Map()));
+    let view = byEnd.get(end);
+    if (!view) byEnd.set(end, (view = sliceBatch(data, 0, end)));
+    return view;
+  };
   return (params: Params, data: TickBatch, range: RowRange, ctx: TrialContext): TrialOutput => {
     if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start < range.end && range.end <= data.length)) {
       throw new LabError({ code: "BAD_RANGE", message: `row range [${range.start}, ${range.end}) is not inside the data's ${data.length} rows`, hint: "ranges are [start, end) with 0 ≤ start < end ≤ data.length" });
     }
     const configured = factory(params);
-    const view = range.end === data.length ? data : sliceBatch(data, 0, range.end);
+    const view = viewOf(data, range.end);
     const startNs = data.localTs[range.start]!;
     const endNs = data.localTs[range.end - 1]!;
     // A window that starts later fast-forwards the books to its start (book replay only): what
