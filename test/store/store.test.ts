@@ -1,13 +1,19 @@
 /**
  * Trial stores: exact round trips (NaN and ±Infinity metrics, float64 returns bit for bit, mixed
- * parameter types), durability across reopening the file, and run selection on resume.
+ * parameter types), durability across reopening the file, and run selection on resume. The same
+ * tests run on every back end: memory, DuckDB, and PostgreSQL (a throwaway cluster, one new
+ * database per test).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isLabError } from "../../src/core/index.js";
 import { DuckDbStore, MemoryStore, type TrialRecord, type TrialStore } from "../../src/store/index.js";
+import { PostgresStore } from "../../src/store/postgres.js";
 import { TEST_OUTPUT } from "../helpers/paths.js";
+import { usePostgres } from "../helpers/postgres.js";
+
+const postgres = usePostgres();
 
 function dbPath(name: string): string {
   const dir = join(TEST_OUTPUT, "store");
@@ -49,6 +55,11 @@ const backends: [string, () => Promise<{ store: TrialStore; reopen: () => Promis
     const path = dbPath("roundtrip");
     const store = await DuckDbStore.open(path);
     return { store, reopen: async () => DuckDbStore.open(path) };
+  }],
+  ["postgres", async () => {
+    const url = await postgres.freshDatabase("trials");
+    const store = await PostgresStore.open(url);
+    return { store, reopen: async () => PostgresStore.open(url) };
   }],
 ];
 
