@@ -28,15 +28,8 @@ export function isPostgresUrl(spec: string): boolean {
 
 async function openPostgres(url: string): Promise<LabStore> {
   // Loaded only when asked for, so DuckDB-only use never loads the PostgreSQL client.
-  const specifier = "./postgres.js";
-  let mod: { PostgresStore?: { open(url: string): Promise<LabStore> } };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (error) {
-    throw new LabError({ code: "STORE_UNSUPPORTED", message: `PostgreSQL stores are not available in this build: ${(error as Error).message.split("\n")[0]}`, hint: 'use a DuckDB file path, e.g. store: "runs.duckdb"', cause: error });
-  }
-  if (mod.PostgresStore === undefined) throw new LabError({ code: "STORE_UNSUPPORTED", message: "PostgreSQL stores are not available in this build", hint: 'use a DuckDB file path, e.g. store: "runs.duckdb"' });
-  return mod.PostgresStore.open(url);
+  const { PostgresStore } = await import("./postgres.js");
+  return PostgresStore.open(url);
 }
 
 /** Opens the store; `owned` says whether the caller must close it (it opened it). */
