@@ -10,11 +10,12 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { aptInstall, elapsed, freshLog, reportFailure, reporter, runLogged, shown } from "./setup-lib.mjs";
+import { findPostgresBin } from "./pg-cluster.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const logs = join(root, ".setup");
 const python = process.env.STRATEGY_LAB_PYTHON ?? "/usr/bin/python3";
-const APT_PACKAGES = ["jupyter-nbconvert", "jupyter-client", "jupyter-core", "python3-nbclient", "jupyter-notebook", "chromium"];
+const APT_PACKAGES = ["jupyter-nbconvert", "jupyter-client", "jupyter-core", "python3-nbclient", "jupyter-notebook", "chromium", "postgresql-15"];
 const say = reporter();
 const started = performance.now();
 
@@ -44,13 +45,22 @@ if (!existsSync(installedLock) || mtime(join(root, "package-lock.json")) > mtime
   say("npm dependencies up to date");
 }
 
-// 2. Debian's Jupyter (and Chromium for the HTML report tests).
+// 2. Debian's Jupyter (and Chromium for the HTML report tests, PostgreSQL 15 for the PostgreSQL
+// store's tests, which start their own throwaway clusters with its programs).
 function jupyterReady() {
   return spawnSync(python, ["-c", "import nbclient, nbformat, nbconvert, jupyter_client"], { stdio: "ignore" }).status === 0;
 }
 const chromiumReady = () => existsSync("/usr/bin/chromium");
+function postgresReady() {
+  try {
+    findPostgresBin();
+    return true;
+  } catch {
+    return false;
+  }
+}
 const wantChromium = !process.env.STRATEGY_LAB_NO_CHROMIUM;
-if (!jupyterReady() || (!chromiumReady() && wantChromium)) {
+if (!jupyterReady() || (!chromiumReady() && wantChromium) || !postgresReady()) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && existsSync("/usr/bin/apt-get")) {
     const log = join(logs, "apt.log");
@@ -66,14 +76,15 @@ if (!jupyterReady() || (!chromiumReady() && wantChromium)) {
     );
     process.exit(1);
   } else {
-    say("Chromium is missing: the HTML report browser tests will be skipped (install the Debian package chromium to run them)");
+    if (!chromiumReady() && wantChromium) say("Chromium is missing: the HTML report browser tests will be skipped (install the Debian package chromium to run them)");
+    if (!postgresReady()) say("PostgreSQL 15 is missing: the PostgreSQL store tests will fail until it is installed (as root: apt-get install -y postgresql-15, or run npm run setup as root)");
   }
   if (!jupyterReady()) {
     say(`Jupyter still cannot be imported by ${python} after installing`);
     process.exit(1);
   }
 } else {
-  say(`Debian packages present (Jupyter${wantChromium ? ", Chromium" : ""})`);
+  say(`Debian packages present (Jupyter${wantChromium ? ", Chromium" : ""}, PostgreSQL)`);
 }
 
 // 3. Build (incremental: fast when nothing changed). The project's own TypeScript, not `npx tsc`
