@@ -759,6 +759,16 @@ export const ERROR_CODES = {
     meaning: "A run listing filter has a value of the wrong kind (limit, offset, order, a time, a metric bound).",
     fix: "Use ISO times for since/until, non-negative integers for limit/offset, and numbers for metric bounds, e.g. `{ where: { sharpe: { gt: 1 } } }`.",
   },
+  RECORD_FAILED: {
+    area: "store",
+    meaning: "A run could not be recorded in the run registry (the backtest itself succeeded).",
+    fix: "Check the store (free disk, not locked by another process); `lab.store.flush()` rethrows the first failure.",
+  },
+  RERUN_UNAVAILABLE: {
+    area: "store",
+    meaning: "A recorded run cannot be repeated: it is not a backtest, or its data or options were not recorded in a form that can be read again (data built in memory, a custom model object).",
+    fix: "Record backtests of data read from files with options given as plain values (numbers, names), e.g. through `strategy-lab backtest --store`.",
+  },
 
   // ------------------------------------------------------------------ research server
   UNAUTHORIZED: {

@@ -7,8 +7,8 @@
  * params, a resumed run ends with exactly the trials and results of an uninterrupted one.
  */
 import { LabError, Progress, checkOptionKeys, formatRate, hashString, type ProgressSink } from "../core/index.js";
-import type { TickBatch } from "../data/index.js";
-import { openStore, type StoreSpec, type TrialStore } from "../store/index.js";
+import { readReportOf, type TickBatch } from "../data/index.js";
+import { dataFingerprintOf, environmentInfo, isRunStore, openStore, type RunManifest, type StoreSpec, type TrialStore } from "../store/index.js";
 import type { StrategyFactory } from "../strategy/index.js";
 import { dataFingerprint, hashText, stableJson } from "./fingerprint.js";
 import { fitness, normalizeConstraints, normalizeObjective, type ConstraintSpec, type Objective, type ObjectiveSpec, type Constraints } from "./objective.js";
@@ -104,6 +104,23 @@ function makePlan(method: SearchMethod, space: SearchSpace, o: OptimizeOptions, 
     default:
       throw bad("method", `unknown method ${JSON.stringify(method)}`, 'use "grid", "random" or "genetic"');
   }
+}
+
+/** The registry manifest of a sweep: the strategy and its schema, the data, the backtest options and the search settings. */
+function optimizeManifest(o: OptimizeOptions, schema: unknown, method: SearchMethod, objective: Objective, seed: number): RunManifest {
+  const name = typeof o.strategy === "string" ? o.strategy : o.strategy !== undefined ? o.strategy.strategyName : typeof o.evaluator === "function" ? "custom" : (o.evaluator?.export ?? "custom");
+  const file = readReportOf(o.data)?.file;
+  const json = (v: unknown): Record<string, unknown> => JSON.parse(stableJson(v ?? {})) as Record<string, unknown>;
+  const manifest: RunManifest = {
+    kind: "optimize",
+    strategy: { name, params: {}, ...(schema === undefined ? {} : { schema: json({ params: schema }).params }) },
+    data: dataFingerprintOf(o.data, file === undefined ? [] : [file]),
+    engine: json(o.backtest),
+    optimize: json({ space: o.space ?? null, method, trials: o.trials ?? null, genetic: o.genetic ?? null, objective: { name: objective.name, direction: objective.direction }, constraints: o.constraints ?? null, walkForward: o.walkForward ?? null, range: o.range ?? null, seed }),
+    seed,
+    ...environmentInfo(),
+  };
+  return manifest;
 }
 
 /** Seed of one trial: depends on the run seed, the window and the point only (not on order or workers). */
@@ -310,8 +327,16 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
   let poolOptions: PoolOptions | undefined;
   let workersUsed = 0;
   let succeeded = false;
+  let registryRun: string | undefined;
   try {
     const begun = await store.beginRun({ ...(options.runId === undefined ? {} : { runId: options.runId }), fingerprint, config: JSON.parse(stableJson(config)), resume: options.resume ?? false });
+    // A store that keeps the run registry records the sweep as a run under the trial run's id.
+    // (Not the throwaway memory store of a sweep given no store: nobody could read that record.)
+    if (isRunStore(store) && !(owned && store.kind === "memory")) {
+      registryRun = begun.runId;
+      if ((await store.getRun(begun.runId)) !== undefined) await store.updateRun(begun.runId, { state: "running" });
+      else await store.createRun({ id: begun.runId, kind: "optimize", manifest: optimizeManifest(options, baseSchema, method, objective, seed) });
+    }
     const previous = new Map(begun.trials.map((t) => [`${t.window}/${t.phase}/${t.index}`, t]));
     const total = nWindows * firstPlan.maxTrials + (windows ? nWindows : 0);
     const progress = new Progress(`optimize ${method}`, options.progress, { total, unit: "trials" });
@@ -398,8 +423,17 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
       seed,
     });
     await store.finishRun(begun.runId, { trialCount: result.trialCount, best: result.bestParams ?? null, status: result.statusCounts() });
+    if (registryRun !== undefined && isRunStore(store)) {
+      const chosen = result.best;
+      const metrics: Record<string, number> = { ...(chosen?.metrics ?? {}), objective: chosen?.objective ?? NaN, trials: result.trialCount };
+      if (windows !== undefined) metrics.oosObjective = reports[reports.length - 1]?.oosObjective ?? NaN;
+      await store.updateRun(begun.runId, { state: "finished", finishedAt: new Date().toISOString(), params: chosen?.params ?? {}, metrics });
+    }
     succeeded = true;
     return result;
+  } catch (error) {
+    if (registryRun !== undefined && isRunStore(store)) await store.updateRun(registryRun, { state: "failed", finishedAt: new Date().toISOString(), error: (error as Error).message }).catch(() => undefined);
+    throw error;
   } finally {
     const p = pool as TrialPool | undefined;
     // Only a pool whose sweep finished is kept: after a failure its state is not to be trusted.

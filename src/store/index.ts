@@ -12,3 +12,4 @@ export type { RunKind, RunState, DataFingerprint, RunManifest, ArtifactInfo, Equ
 export { openRunStore, isRunStore, isPostgresUrl, type LabStore } from "./open.js";
 export { checkArtifactName, filterRuns, normalizeRunFilter, matchesRun, encodeEquity, decodeEquity, RUN_KINDS, RUN_STATES } from "./run-common.js";
 export { encodeJson, decodeMetrics, newRunId, nextCreatedAt } from "./common.js";
+export { environmentInfo, fileChecksum, downsampleEquity, batchChecksum, dataFingerprintOf, packageRoot, type BatchLike } from "./manifest.js";

@@ -28,6 +28,11 @@ export interface DataFingerprint {
   /** First and last event time, ISO. */
   start?: string;
   end?: string;
+  /**
+   * How to read the data again, for a rerun: the command line's data options as text, e.g.
+   * `{ data: "data/ticks.parquet", format: "parquet" }` or `{ data: "generated", events: "200000", seed: "1", mode: "l2" }`.
+   */
+  read?: Record<string, string>;
 }
 
 /** Everything needed to repeat a run and to tell why a repetition differs. */

@@ -1,0 +1,220 @@
+/**
+ * `lab.store` and `lab.runs`: where runs are recorded, and reading them back.
+ *
+ *   await lab.store.use("runs.duckdb");       // or "memory", a postgres:// URL, a store; undefined = off
+ *   const run = lab.backtest(ticks, lab.strategies.imbalance(), { latencyNs: 50_000 });   // recorded
+ *   await lab.store.flush();                  // wait until every recording is written
+ *   lab.runs.list({ kind: "backtest", where: { sharpe: { gt: 1 } } })
+ *
+ * Without `use`, the environment variable STRATEGY_LAB_STORE names the store (opened on first use).
+ * `backtest` is synchronous, so its recording runs in the background, in order; a failure is
+ * printed once as a warning with its code and `flush()` rejects with it, so none goes unnoticed.
+ */
+import { LabError, isLabError } from "../core/index.js";
+import type { TickBatch } from "../data/index.js";
+import { backtest as runBacktest, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
+import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
+import { htmlDocument, type Exportable } from "../report/index.js";
+import { openRunStore, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
+import type { SpaceSpec } from "../optimize/space.js";
+import type { StrategyFactory } from "../strategy/index.js";
+import { recordBacktest, type BacktestRecordInfo } from "./record.js";
+import { rerun as rerunRecorded, type RerunOptions, type RerunReport } from "./rerun.js";
+import { RunComparison, RunList, RunView } from "./views.js";
+
+/** The environment variable naming the default store (a DuckDB path, "memory" or a postgres:// URL). */
+export const STORE_ENV = "STRATEGY_LAB_STORE";
+
+interface Active {
+  spec: string | LabStore;
+  store: Promise<LabStore>;
+  owned: boolean;
+}
+
+let active: Active | undefined;
+/** false: `use(undefined)` turned recording off, so the environment variable no longer applies. */
+let envAllowed = true;
+let queue: Promise<unknown> = Promise.resolve();
+let failures: LabError[] = [];
+const warned = new Set<string>();
+
+function asRecordError(error: unknown, what: string): LabError {
+  if (isLabError(error)) return error;
+  return new LabError({ code: "RECORD_FAILED", message: `could not record ${what}: ${(error as Error)?.message ?? String(error)}`, hint: "check the store (free disk, not locked by another process)", cause: error });
+}
+
+function activate(spec: string | LabStore): Active {
+  const opened = openRunStore(spec);
+  const a: Active = { spec, store: opened.then((o) => o.store), owned: typeof spec === "string" };
+  // A store that fails to open is reported by the first recording that needs it.
+  a.store.catch(() => undefined);
+  return a;
+}
+
+function current(): Active | undefined {
+  if (active === undefined && envAllowed) {
+    const env = process.env[STORE_ENV];
+    if (env !== undefined && env.trim() !== "") active = activate(env.trim());
+  }
+  return active;
+}
+
+/** Runs `task` after every earlier recording; a failure is kept for `flush` and warned about once per code. */
+function enqueue(what: string, task: (store: LabStore) => Promise<unknown>): void {
+  const a = current();
+  if (a === undefined) return;
+  queue = queue.then(async () => {
+    try {
+      await task(await a.store);
+    } catch (error) {
+      const e = asRecordError(error, what);
+      failures.push(e);
+      if (!warned.has(e.code)) {
+        warned.add(e.code);
+        process.emitWarning(`${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}; lab.store.flush() reports every failure`, { code: "STRATEGY_LAB_RECORD" });
+      }
+    }
+  });
+}
+
+async function requireStore(): Promise<LabStore> {
+  const a = current();
+  if (a === undefined) throw new LabError({ code: "STORE_UNSUPPORTED", message: "no run store is configured", hint: `call await lab.store.use("runs.duckdb") (or set ${STORE_ENV}) first` });
+  await queue;
+  return a.store;
+}
+
+export const store = {
+  /**
+   * Records runs in `spec` from now on: a DuckDB file path, "memory", a postgres:// URL, or an open
+   * store; `undefined` turns recording off (also ignoring STRATEGY_LAB_STORE). Waits for pending
+   * recordings into the previous store and closes it when `use` opened it.
+   */
+  async use(spec: StoreSpec | LabStore): Promise<LabStore | undefined> {
+    await queue;
+    const previous = active;
+    active = undefined;
+    if (previous?.owned) await (await previous.store.catch(() => undefined))?.close();
+    if (spec === undefined) {
+      envAllowed = false;
+      return undefined;
+    }
+    const next = activate(spec as string | LabStore);
+    await next.store;
+    active = next;
+    return next.store;
+  },
+
+  /** The store runs are recorded in (opening the STRATEGY_LAB_STORE one if that is the setting), or undefined. */
+  async current(): Promise<LabStore | undefined> {
+    return current()?.store;
+  },
+
+  /** Waits until every recording made so far is written; rejects with RECORD_FAILED naming the failures since the last flush. */
+  async flush(): Promise<void> {
+    await queue;
+    if (failures.length === 0) return;
+    const list = failures;
+    failures = [];
+    if (list.length === 1) throw list[0]!;
+    throw new LabError({ code: "RECORD_FAILED", message: `${list.length} recordings failed; the first: ${list[0]!.code}: ${list[0]!.message}`, hint: list[0]!.hint, cause: list[0] });
+  },
+};
+
+function schemaOf(strategy: unknown): unknown {
+  const s = (strategy as { schema?: unknown } | null)?.schema;
+  return Array.isArray(s) ? s : undefined;
+}
+
+/**
+ * `backtest(ticks, strategy, options)` as in the engine; with a store configured the run is also
+ * recorded (in the background: `await lab.store.flush()` to wait).
+ */
+export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: StrategyLike | StrategyHandlers, options: BacktestOptions = {}): BacktestResult {
+  const result = runBacktest(ticks, strategy, options);
+  if (current() !== undefined) {
+    const schema = schemaOf(strategy);
+    enqueue(`the backtest of ${result.summary.strategy}`, (s) => recordBacktest(s, result, { data: ticks, options, ...(schema === undefined ? {} : { schema }) }));
+  }
+  return result;
+}
+
+/**
+ * `optimize(...)` as in the optimizer; with a store configured and no `store` option, the sweep's
+ * trials and its registry run go to that store.
+ */
+export async function optimize(options: OptimizeOptions): Promise<OptimizationResult>;
+export async function optimize(data: TickBatch, strategy: string | StrategyFactory, space: SpaceSpec, options?: Omit<OptimizeOptions, "data" | "strategy" | "space">): Promise<OptimizationResult>;
+export async function optimize(first: OptimizeOptions | TickBatch, strategy?: string | StrategyFactory, space?: SpaceSpec, rest: Omit<OptimizeOptions, "data" | "strategy" | "space"> = {}): Promise<OptimizationResult> {
+  const positional = strategy !== undefined;
+  const given = positional ? rest : (first as OptimizeOptions);
+  const a = given.store === undefined ? current() : undefined;
+  const extra = a === undefined ? {} : { store: await a.store };
+  if (positional) return runOptimize(first as TickBatch, strategy, space as SpaceSpec, { ...rest, ...extra });
+  return runOptimize({ ...(first as OptimizeOptions), ...extra });
+}
+
+function toFilter(filter: RunFilter | undefined): RunFilter {
+  return filter ?? {};
+}
+
+export const runs = {
+  /** Records a backtest result explicitly (whether or not recording is on) and returns the run id. */
+  async record(result: BacktestResult, info: BacktestRecordInfo & { name?: string } = {}): Promise<string> {
+    const s = await requireStore();
+    const { name, ...rest } = info;
+    return recordBacktest(s, result, { ...rest, ...(name === undefined ? {} : { id: name }) });
+  },
+
+  /** Runs that match, newest first (`sort`/`order` to change), as a table in a notebook. */
+  async list(filter?: RunFilter): Promise<RunList> {
+    const s = await requireStore();
+    const page = await s.listRuns(toFilter(filter));
+    return new RunList(page.runs, page.total);
+  },
+
+  /** One run with its manifest, metrics, equity and artifacts (RUN_NOT_FOUND when unknown). */
+  async get(id: string): Promise<RunView> {
+    const s = await requireStore();
+    const run = await s.getRun(id);
+    if (run === undefined) throw new LabError({ code: "RUN_NOT_FOUND", message: `no run "${id}" in the store ${s.location}`, hint: "lab.runs.list() shows the runs and their ids", context: { file: s.location } });
+    return new RunView(run);
+  },
+
+  /** Two runs side by side: metric differences and manifest differences. */
+  async compare(a: string, b: string): Promise<RunComparison> {
+    const [ra, rb] = await Promise.all([runs.get(a), runs.get(b)]);
+    return new RunComparison(ra.run, rb.run);
+  },
+
+  /** Repeats a recorded backtest and says whether it reproduced bit for bit, or what differs (see `RerunReport`). */
+  async rerun(id: string, options: RerunOptions = {}): Promise<RerunReport> {
+    return rerunRecorded(await requireStore(), id, options);
+  },
+
+  /** The bytes of a run's artifact. */
+  async artifact(id: string, name: string): Promise<Uint8Array> {
+    return (await requireStore()).readArtifact(id, name);
+  },
+
+  /**
+   * Attaches a report (a tear sheet or HTML) to run `id` as the self-contained page `report.html`;
+   * with `asRun: true` it is recorded as a run of kind "report" whose parent is `id`, and that
+   * run's id is returned.
+   */
+  async attachReport(id: string, report: Exportable, options: { asRun?: boolean; title?: string } = {}): Promise<string> {
+    const s = await requireStore();
+    const parent = await s.getRun(id);
+    if (parent === undefined) throw new LabError({ code: "RUN_NOT_FOUND", message: `no run "${id}" in the store ${s.location}`, hint: "lab.runs.list() shows the runs and their ids", context: { file: s.location } });
+    const bytes = new TextEncoder().encode(htmlDocument(report, options.title));
+    let target = id;
+    if (options.asRun) {
+      const manifest: RunManifest = { ...parent.manifest, kind: "report", parent: id };
+      target = await s.createRun({ kind: "report", manifest });
+      await s.updateRun(target, { metrics: parent.metrics, params: parent.params, ...(parent.resultHash ? { resultHash: parent.resultHash } : {}), ...(parent.equity ? { equity: parent.equity } : {}) });
+    }
+    await s.putArtifact(target, "report.html", bytes, "text/html; charset=utf-8");
+    if (options.asRun) await s.updateRun(target, { state: "finished", finishedAt: new Date().toISOString() });
+    return target;
+  },
+};
