@@ -156,10 +156,15 @@ export async function migrate(client: PoolClient, migrations: readonly Migration
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const from = await inTransaction(client, async () => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER NOT NULL PRIMARY KEY,
-      name TEXT NOT NULL,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    // Created only when missing: CREATE TABLE IF NOT EXISTS would still need the right to create
+    // tables, which a user that only reads and writes an up-to-date store need not have.
+    const present = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    if (present.rows[0]?.present !== true) {
+      await client.query(`CREATE TABLE schema_migrations (
+        version INTEGER NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    }
     return currentVersion(client);
   });
   if (from > latest) throw new SchemaNewerError(from);

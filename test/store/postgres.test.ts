@@ -124,7 +124,7 @@ describe("postgres store", () => {
 
   it("refuses a database migrated by a newer version (STORE_SCHEMA_NEWER), without touching it", async () => {
     const url = await db.freshDatabase("newer");
-    (await PostgresStore.open(url)).close();
+    await (await PostgresStore.open(url)).close();
     await db.sql(url, `INSERT INTO schema_migrations (version, name) VALUES ($1, 'from the future')`, [SCHEMA_VERSION + 1]);
     const error = await caughtAsync(PostgresStore.open(url));
     expect(error.code).toBe("STORE_SCHEMA_NEWER");
@@ -321,6 +321,24 @@ describe("postgres store", () => {
     const missing = await caughtAsync(PostgresStore.open(db.cluster.urlFor("no_such_db")));
     expect(missing.code).toBe("STORE_DATABASE_MISSING");
     expect(missing.hint).toContain("createdb");
+  });
+
+  it("a user that may only read and write opens an up-to-date store, and cannot create one", async () => {
+    const url = await db.freshDatabase("rights");
+    await db.sql(url, `REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await db.sql(url, `CREATE ROLE lab_rw LOGIN PASSWORD 'rw-pw'`);
+    const rwUrl = url.replace("postgres@", "lab_rw:rw-pw@");
+    const refused = await caughtAsync(PostgresStore.open(rwUrl));
+    expect(refused.code).toBe("STORE_OPEN_FAILED");
+    expect(refused.message).toContain("permission denied for schema public");
+    await (await PostgresStore.open(url)).close();
+    await db.sql(url, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO lab_rw`);
+    const store = await PostgresStore.open(rwUrl);
+    expect(store.migration.applied).toEqual([]);
+    const run = await store.beginRun({ fingerprint: "fp", config: {}, resume: false });
+    await store.record(run.runId, [trial(0)]);
+    expect((await store.loadTrials(run.runId)).map((t) => t.index)).toEqual([0]);
+    await store.close();
   });
 
   it("refuses use after close (STORE_CLOSED)", async () => {
