@@ -10,12 +10,13 @@
  * `backtest` is synchronous, so its recording runs in the background, in order; a failure is
  * printed once as a warning with its code and `flush()` rejects with it, so none goes unnoticed.
  */
+import { join } from "node:path";
 import { LabError, isLabError } from "../core/index.js";
 import type { TickBatch } from "../data/index.js";
 import { backtest as runBacktest, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
 import { htmlDocument, type Exportable } from "../report/index.js";
-import { openRunStore, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
+import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
 import type { SpaceSpec } from "../optimize/space.js";
 import type { StrategyFactory } from "../strategy/index.js";
 import { recordBacktest, type BacktestRecordInfo } from "./record.js";
@@ -24,6 +25,19 @@ import { RunComparison, RunList, RunView } from "./views.js";
 
 /** The environment variable naming the default store (a DuckDB path, "memory" or a postgres:// URL). */
 export const STORE_ENV = "STRATEGY_LAB_STORE";
+
+/** The project's own store, used by `npm start`, the server and `strategy-lab runs` when nothing else is named: `.strategy-lab/runs.duckdb` (git-ignored). */
+export function defaultStorePath(): string {
+  return join(packageRoot(), ".strategy-lab", "runs.duckdb");
+}
+
+/** The store a command uses: the one given, else STRATEGY_LAB_STORE, else (with `fallback`) the project's default. */
+export function storeSpecFrom(given: string | undefined, fallback = false): string | undefined {
+  if (given !== undefined && given.trim() !== "") return given.trim();
+  const env = process.env[STORE_ENV];
+  if (env !== undefined && env.trim() !== "") return env.trim();
+  return fallback ? defaultStorePath() : undefined;
+}
 
 interface Active {
   spec: string | LabStore;

@@ -9,7 +9,7 @@ import { LabError } from "../core/index.js";
 import { generateTicks, readFile, type TickBatch } from "../data/index.js";
 import { backtest as runBacktest, type BacktestOptions } from "../engine/index.js";
 import { strategies } from "../strategy/index.js";
-import { environmentInfo, fileChecksum, type LabStore, type RunRecord } from "../store/index.js";
+import { dataFingerprintOf, environmentInfo, fileChecksum, type LabStore, type RunRecord } from "../store/index.js";
 import { engineJson, recordBacktest, resultHash } from "./record.js";
 
 /** One thing that differs between the recorded run and the rerun. */
@@ -125,6 +125,11 @@ export async function rerun(store: LabStore, id: string, options: RerunOptions =
   const recordedOptions = decodeOptions(id, m.engine);
   const given = { ...recordedOptions, ...(options.options ?? {}) } as BacktestOptions;
   const ticks = await (options.loadData ?? defaultLoader)(read);
+  if (files.length === 0 && m.data.batch !== undefined) {
+    // Data that is not one file (generated, a catalog) is compared by a checksum of its columns.
+    const now = dataFingerprintOf(ticks).batch ?? "";
+    if (now !== m.data.batch) differences.push({ what: "data", field: `${read.data ?? "data"} (columns)`, recorded: `sha256 ${short(m.data.batch)}`, now: `sha256 ${short(now)}` });
+  }
   const factory = strategies.get(m.strategy.name);
   const result = runBacktest(ticks, factory(m.strategy.params), given);
 

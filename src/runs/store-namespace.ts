@@ -8,4 +8,4 @@ import { store } from "./facade.js";
 export const use = store.use;
 export const current = store.current;
 export const flush = store.flush;
-export { STORE_ENV } from "./facade.js";
+export { STORE_ENV, defaultStorePath } from "./facade.js";

@@ -4,6 +4,7 @@
  *   strategy-lab backtest --strategy marketMaker --data generated --events 200000 --out run.json
  *   strategy-lab backtest --strategy imbalance --data catalog/ --venue SIM --symbol SYN --start 2024-01-02T14:30:00Z
  * `--out` writes the full result (the input of `strategy-lab report`).
+ * `--store runs.duckdb` (or STRATEGY_LAB_STORE) records the run in the run registry (`strategy-lab runs`).
  * `--check warn|strict|off` (default warn): the input check before the run; under warn, issues
  * found print one `warning:` line on stderr (and `inputCheck` in --json); strict refuses damaged
  * input with a DATA_* error naming the first bad row.
@@ -11,11 +12,14 @@
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
 import { writeOutputFileSync } from "../../core/fs-errors.js";
-import { relative } from "node:path";
+import { statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
+import { recordBacktest, storeSpecFrom } from "../../runs/index.js";
+import { openRunStore } from "../../store/index.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
@@ -34,8 +38,22 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   cash?: string;
   out?: string;
   check?: string;
+  store?: string;
 }
 
+
+/** The data options as given, so a rerun reads the same data the same way (file paths made absolute). */
+function dataReadOptions(o: BacktestCliOptions): Record<string, string> {
+  const read: Record<string, string> = { data: o.data === "generated" ? "generated" : resolve(o.data) };
+  const keys = ["format", "symbol", "venue", "tickSize", "lotSize", "start", "end", "onBadRows"] as const;
+  for (const k of keys) if (o[k] !== undefined) read[k] = String(o[k]);
+  if (o.data === "generated") {
+    read.events = o.events ?? "200000";
+    read.mode = o.mode ?? "l2";
+    read.seed = o.seed ?? "1";
+  }
+  return read;
+}
 
 export function register(program: Command): void {
   withDataOptions(
@@ -55,6 +73,7 @@ export function register(program: Command): void {
     .option("--cash <amount>", "initial cash", "0")
     .option("--out <file>", "write the full result as JSON (report input)")
     .option("--check <mode>", "input check before the run: warn (report issues), strict (refuse damaged input), off", "warn")
+    .option("--store <spec>", "record the run in this store: a DuckDB file, \"memory\" or a postgres:// URL (default: STRATEGY_LAB_STORE when set)")
     .option("--json", "print the summary as JSON")
     .option("-q, --quiet", "no progress output")
     .action(async (o: BacktestCliOptions) => {
@@ -82,8 +101,20 @@ export function register(program: Command): void {
       const found = run.inputCheck ? describeInputCheck(run.inputCheck) : undefined;
       if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${o.data}\` for the full report, --check strict to refuse such input\n`);
       if (o.out) writeOutputFileSync(o.out, JSON.stringify(run.toJSON()) + "\n", { what: "backtest result (--out)", example: "run.json" });
+      const storeSpec = storeSpecFrom(o.store);
+      let recorded: { runId: string; store: string } | undefined;
+      if (storeSpec !== undefined) {
+        const { store, owned } = await openRunStore(storeSpec);
+        try {
+          const runId = await recordBacktest(store, run, { data: ticks, options, schema: factory.schema, read: dataReadOptions(o), ...(o.data === "generated" || statSync(o.data).isDirectory() ? {} : { files: [resolve(o.data)] }) });
+          recorded = { runId, store: store.location };
+        } finally {
+          if (owned) await store.close();
+        }
+        if (!o.json) process.stderr.write(`recorded as run ${recorded.runId} in ${recorded.store}\n`);
+      }
       const json = run.toJSON();
-      output({ summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
+      output({ ...(recorded ? { runId: recorded.runId } : {}), summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
     });
 
   const create = program.command("new").description("scaffold new project files");

@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
+import { storeSpecFrom } from "../../runs/index.js";
 import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
@@ -95,7 +96,7 @@ export function register(program: Command): void {
     .option("--walk-forward <spec>", "walk-forward windows, e.g. rolling:windows=4,ratio=3,purge=1s,embargo=1s (or JSON)")
     .option("--workers <n>", "worker threads (0 = this thread; default: available cores)")
     .option("--niceness <n>", "how much lower the worker threads' scheduling priority is than this process's (Linux; 0-19, default 5)")
-    .option("--store <file>", "DuckDB file recording every trial as it finishes (default: memory only)")
+    .option("--store <spec>", "store recording every trial as it finishes and the sweep as a run: a DuckDB file or a postgres:// URL (default: STRATEGY_LAB_STORE when set, else memory only)")
     .option("--run-id <id>", "run name in the store")
     .option("--resume", "continue the newest run with the same settings in --store, without repeating finished trials")
     .option("--seed <n>", "seed of the search and of each trial's randomness", "0")
@@ -111,6 +112,7 @@ export function register(program: Command): void {
       if ((o.strategy === undefined) === (o.evaluator === undefined)) throw new LabError({ code: "BAD_OPTION", message: "give exactly one of --strategy and --evaluator", hint: "e.g. --strategy imbalance, or --evaluator ./my-evaluator.js#evaluate" });
       const method = (o.method ?? "grid") as SearchMethod;
       if (!["grid", "random", "genetic"].includes(method)) throw new LabError({ code: "BAD_OPTION", message: `--method must be grid, random or genetic, got "${method}"`, hint: "e.g. --method genetic", context: { option: "--method" } });
+      o.store = storeSpecFrom(o.store);
       if (o.resume && o.store === undefined) throw new LabError({ code: "BAD_OPTION", message: "--resume needs --store", hint: "e.g. --store sweeps.duckdb --resume", context: { option: "--resume" } });
       const data = await loadDataOption(o, { seed: o.dataSeed, seedOption: "--data-seed", shared: true });
       const options: OptimizeOptions = {

@@ -10,6 +10,7 @@ import { register as registerData } from "./data.js";
 import { register as registerBook } from "./book.js";
 import { register as registerOptimize } from "./optimize.js";
 import { register as registerStats } from "./stats.js";
+import { register as registerRuns } from "./runs.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -19,4 +20,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerBook,
   registerOptimize,
   registerStats,
+  registerRuns,
 ];
