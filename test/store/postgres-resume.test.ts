@@ -1,0 +1,100 @@
+/**
+ * Kill and resume on PostgreSQL: the optimizer's walk-forward genetic sweep (the fixture of
+ * test/optimize/resume.test.ts, 2 workers) writes to a `postgres://` store, is killed with SIGKILL
+ * midway and resumed. The store must then hold exactly the trials committed before the kill, the
+ * resumed run must equal an uninterrupted one, and no committed trial may be evaluated again.
+ */
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PostgresStore } from "../../src/store/postgres.js";
+import { ROOT } from "../helpers/paths.js";
+import { usePostgres } from "../helpers/postgres.js";
+import { buildDist, scratch } from "../optimize/helpers.js";
+
+const SCRIPT = join(ROOT, "test", "optimize", "fixtures", "sweep.mjs");
+const run = promisify(execFile);
+const db = usePostgres();
+
+interface SweepOutput {
+  runId: string;
+  evaluated: number;
+  resumed: number;
+  trials: { window: number; phase: string; index: number; params: { x: number; y: number }; range: { start: number; end: number } }[];
+  oos: unknown[];
+}
+
+interface LogLine {
+  params: { x: number; y: number };
+  range: { start: number; end: number };
+}
+
+function lines(path: string): LogLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.endsWith("}"))
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
+const key = (l: { params: { x: number; y: number }; range: { start: number; end: number } }): string => `${l.range.start}-${l.range.end}:${l.params.x}/${l.params.y}`;
+
+async function sweep(store: string, log: string, resume: boolean): Promise<SweepOutput> {
+  const { stdout } = await run(process.execPath, [SCRIPT, store, log, resume ? "1" : "0", "2"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as SweepOutput;
+}
+
+beforeAll(() => buildDist());
+
+describe("kill and resume on PostgreSQL", () => {
+  it("resumes after SIGKILL with the uninterrupted run's exact results and no trial run twice", async () => {
+    const dir = scratch("pg-resume");
+    const reference = await sweep(await db.freshDatabase("reference"), join(dir, "reference.jsonl"), false);
+    const total = reference.trials.length + reference.oos.length;
+    expect(total).toBeGreaterThan(40);
+
+    const url = await db.freshDatabase("killed");
+    const log = join(dir, "killed.jsonl");
+    const child = spawn(process.execPath, [SCRIPT, url, log, "0", "2"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    for (let waited = 0; lines(log).length < Math.floor(total / 4); waited += 10) {
+      if (waited > 300_000) throw new Error("the sweep did not start");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+    const evaluatedBeforeKill = lines(log).length;
+
+    const killed = await PostgresStore.open(url);
+    const runs = await killed.listTrialRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe("running");
+    const committed = await killed.loadTrials(runs[0]!.runId);
+    await killed.close();
+    expect(committed.length).toBeGreaterThan(0);
+    expect(committed.length).toBeLessThan(total);
+    expect(committed.length).toBeLessThanOrEqual(evaluatedBeforeKill);
+
+    const resumed = await sweep(url, log, true);
+    expect(resumed.runId).toBe(runs[0]!.runId);
+    expect(resumed.resumed).toBe(committed.length);
+    expect(resumed.evaluated).toBe(total - committed.length);
+    expect(resumed.trials).toEqual(reference.trials);
+    expect(resumed.oos).toEqual(reference.oos);
+
+    const after = lines(log).slice(evaluatedBeforeKill).map(key);
+    const committedKeys = new Set(committed.map(key));
+    expect(after.filter((k) => committedKeys.has(k))).toEqual([]);
+    expect(new Set(after).size).toBe(after.length);
+    expect(after.length).toBe(total - committed.length);
+
+    const final = await PostgresStore.open(url);
+    const trials = await final.loadTrials(runs[0]!.runId);
+    expect((await final.listTrialRuns())[0]!.status).toBe("finished");
+    await final.close();
+    expect(trials).toHaveLength(total);
+    expect(new Set(trials.map((t) => `${t.window}/${t.phase}/${t.index}`)).size).toBe(total);
+  });
+});
