@@ -33,5 +33,7 @@ export interface StartPostgresOptions {
 /** The directory holding initdb and pg_ctl; throws (naming `npm run setup`) when there is none. */
 export function findPostgresBin(): string;
 export function startPostgres(options?: StartPostgresOptions): Promise<PostgresCluster>;
+/** Runs `fn` with a fresh cluster and stops it afterwards, also when `fn` throws. */
+export function withPostgres<T>(fn: (cluster: PostgresCluster) => Promise<T>, options?: StartPostgresOptions): Promise<T>;
 /** The last lines of the server log. */
 export function serverLog(cluster: PostgresCluster): string;

@@ -237,6 +237,23 @@ export async function startPostgres(options = {}) {
 }
 
 /**
+ * Runs `fn` with a fresh cluster and stops the cluster afterwards, also when `fn` throws (for
+ * benchmarks: `await withPostgres((pg) => bench(pg.url))`).
+ * @template T
+ * @param {(cluster: PostgresCluster) => Promise<T>} fn
+ * @param {{ database?: string, fsync?: boolean, settings?: Record<string, string | number> }} [options]
+ * @returns {Promise<T>}
+ */
+export async function withPostgres(fn, options = {}) {
+  const cluster = await startPostgres(options);
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/**
  * The server's log so far (for failure messages).
  * @param {PostgresCluster} cluster
  * @returns {string}
@@ -244,4 +261,17 @@ export async function startPostgres(options = {}) {
 export function serverLog(cluster) {
   const r = spawnSync("tail", ["-n", "50", join(cluster.dir, "server.log")], { encoding: "utf8" });
   return r.stdout ?? "";
+}
+
+// `node scripts/pg-cluster.mjs`: a throwaway cluster to try the PostgreSQL store by hand; prints
+// its URL and stops it (removing its data) on Ctrl-C.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const cluster = await startPostgres();
+  process.stdout.write(`PostgreSQL ${cluster.bin} in ${cluster.dir}\nSTRATEGY_LAB_STORE=${cluster.url}\n(Ctrl-C stops it and removes its data)\n`);
+  const stop = () => {
+    cluster.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  setInterval(() => undefined, 1 << 30);
 }
