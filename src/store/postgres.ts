@@ -74,6 +74,16 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** "host:port" of a URL, for hints. */
+function serverOf(location: string): string {
+  try {
+    const u = new URL(location);
+    return `${u.hostname || "localhost"}:${u.port || "5432"}`;
+  } catch {
+    return location;
+  }
+}
+
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "57P01", "57P02", "57P03"]);
 
 function errorCode(error: unknown): string {
@@ -112,7 +122,7 @@ function pgFailure(error: unknown, location: string, doing: string, fallback: { 
     return new LabError({ code: "STORE_DATABASE_MISSING", message: `PostgreSQL at ${location} has no such database: ${firstLine(error)}`, hint: "create it first (createdb <name>, or CREATE DATABASE <name>;) or name an existing database in the URL", context, cause: error });
   }
   if (isConnectionError(error)) {
-    return new LabError({ code: "STORE_UNREACHABLE", message: `cannot reach PostgreSQL at ${location} to ${doing}: ${firstLine(error)}`, hint: "start PostgreSQL (e.g. `pg_ctlcluster 15 main start` or `systemctl start postgresql`) and check host and port in the URL; or use a DuckDB file as the store", context, cause: error });
+    return new LabError({ code: "STORE_UNREACHABLE", message: `cannot reach PostgreSQL at ${location} to ${doing}: ${firstLine(error)}`, hint: `start PostgreSQL on ${serverOf(location)} (e.g. \`pg_ctlcluster 15 main start\` or \`systemctl start postgresql\`) or correct host and port in the URL; or use a DuckDB file as the store`, context, cause: error });
   }
   return new LabError({ code: fallback.code, message: `could not ${doing} in ${location}: ${firstLine(error)}`, hint: fallback.hint, context, cause: error });
 }
@@ -209,6 +219,8 @@ export class PostgresStore implements TrialStore, RunStore {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       application_name: "strategy-lab",
       types: TYPES,
+      // Idle connections do not keep a script alive (a notebook or script may never close the store).
+      allowExitOnIdle: true,
     };
     const pool = new pg.Pool(config);
     // An idle connection the server drops (restart, pg_terminate_backend) must not crash the

@@ -317,7 +317,8 @@ describe("postgres store", () => {
     expect(down.code).toBe("STORE_UNREACHABLE");
     expect(down.message).toContain(`postgres://lab@127.0.0.1:${port}/lab`);
     expect(down.message).not.toContain("hidden-pw");
-    expect(down.hint).toMatch(/start PostgreSQL/);
+    expect(down.hint).toContain(`start PostgreSQL on 127.0.0.1:${port}`);
+    expect(down.context).toMatchObject({ url: `postgres://lab@127.0.0.1:${port}/lab` });
     const missing = await caughtAsync(PostgresStore.open(db.cluster.urlFor("no_such_db")));
     expect(missing.code).toBe("STORE_DATABASE_MISSING");
     expect(missing.hint).toContain("createdb");
