@@ -85,7 +85,7 @@ function enqueue(what: string, task: (store: LabStore) => Promise<unknown>): voi
       failures.push(e);
       if (!warned.has(e.code)) {
         warned.add(e.code);
-        process.emitWarning(`${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}; lab.store.flush() reports every failure`, { code: "STRATEGY_LAB_RECORD" });
+        process.emitWarning(`${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}; lab.store.flush() reports every failure`, { type: "StrategyLabRecordWarning" });
       }
     }
   });
