@@ -22,6 +22,27 @@ const db = usePostgres();
 
 describeRunStore("postgres", async () => PostgresStore.open(await db.freshDatabase("conformance")));
 
+/**
+ * The layout the migrations make when TimescaleDB is there, minus the hypertables themselves (not
+ * installed here): natural keys as plain indexes instead of primary keys, so the store alone keeps
+ * them unique.
+ */
+async function hypertableLayout(url: string): Promise<void> {
+  for (const m of MIGRATIONS) {
+    for (const h of m.hypertables ?? []) {
+      await db.sql(url, `ALTER TABLE ${h.table} DROP CONSTRAINT ${h.primaryKey}`);
+      await db.sql(url, h.keyIndex);
+    }
+  }
+}
+
+describeRunStore("postgres, hypertable layout", async () => {
+  const url = await db.freshDatabase("hyperlayout");
+  await (await PostgresStore.open(url)).close();
+  await hypertableLayout(url);
+  return PostgresStore.open(url);
+});
+
 function trial(index: number, extra: Partial<TrialRecord> = {}): TrialRecord {
   return {
     index,
@@ -340,6 +361,28 @@ describe("postgres store", () => {
     await store.record(run.runId, [trial(0)]);
     expect((await store.loadTrials(run.runId)).map((t) => t.index)).toEqual([0]);
     await store.close();
+  });
+
+  it("keeps one row per trial and run id when several stores write the same keys at once, with or without primary keys", async () => {
+    for (const layout of ["primary keys", "hypertable layout"] as const) {
+      const url = await db.freshDatabase("race");
+      await (await PostgresStore.open(url)).close();
+      if (layout === "hypertable layout") await hypertableLayout(url);
+      const stores = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+      const run = await stores[0]!.beginRun({ runId: "race-1", fingerprint: "fp", config: {}, resume: false });
+      // Every store writes trials 0..39 in overlapping batches, all at once.
+      await Promise.all(stores.flatMap((s, k) => Array.from({ length: 8 }, (_, b) => s.record(run.runId, Array.from({ length: 10 }, (_, i) => trial((b * 5 + i + k) % 40, { objective: k }))))));
+      const trials = await stores[1]!.loadTrials(run.runId);
+      expect(trials.map((t) => t.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect((await db.sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM optimize_trials`))[0]!.n).toBe(40);
+      // The same run id created from every store at once: exactly one succeeds.
+      const outcomes = await Promise.allSettled(stores.map((s) => s.createRun({ id: "run-same", kind: "backtest", manifest: manifest("imbalance") })));
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      const codes = outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as { code?: string }).code] : []));
+      expect(codes).toEqual(["RUN_EXISTS", "RUN_EXISTS"]);
+      expect((await db.sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM runs`))[0]!.n).toBe(1);
+      await Promise.all(stores.map((s) => s.close()));
+    }
   });
 
   it("refuses use after close (STORE_CLOSED)", async () => {
