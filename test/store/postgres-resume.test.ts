@@ -39,7 +39,8 @@ function lines(path: string): LogLine[] {
     .map((l) => JSON.parse(l) as LogLine);
 }
 
-const key = (l: { params: { x: number; y: number }; range: { start: number; end: number } }): string => `${l.range.start}-${l.range.end}:${l.params.x}/${l.params.y}`;
+/** One evaluation's identity: the point and the rows (a window's search or its OOS run). */
+const key = (l: { params: Record<string, unknown>; range: { start: number; end: number } }): string => `${l.range.start}-${l.range.end}:${String(l.params.x)}/${String(l.params.y)}`;
 
 async function sweep(store: string, log: string, resume: boolean): Promise<SweepOutput> {
   const { stdout } = await run(process.execPath, [SCRIPT, store, log, resume ? "1" : "0", "2"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
