@@ -6,6 +6,7 @@
  * plans are deterministic and each trial's seed depends only on the run seed, the window and the
  * params, a resumed run ends with exactly the trials and results of an uninterrupted one.
  */
+import { resolve as resolvePath } from "node:path";
 import { LabError, Progress, checkOptionKeys, formatRate, hashString, type ProgressSink } from "../core/index.js";
 import { readReportOf, type TickBatch } from "../data/index.js";
 import { dataFingerprintOf, environmentInfo, isRunStore, openStore, type RunManifest, type StoreSpec, type TrialStore } from "../store/index.js";
@@ -109,7 +110,8 @@ function makePlan(method: SearchMethod, space: SearchSpace, o: OptimizeOptions, 
 /** The registry manifest of a sweep: the strategy and its schema, the data, the backtest options and the search settings. */
 function optimizeManifest(o: OptimizeOptions, schema: unknown, method: SearchMethod, objective: Objective, seed: number): RunManifest {
   const name = typeof o.strategy === "string" ? o.strategy : o.strategy !== undefined ? o.strategy.strategyName : typeof o.evaluator === "function" ? "custom" : (o.evaluator?.export ?? "custom");
-  const file = readReportOf(o.data)?.file;
+  const read = readReportOf(o.data)?.file;
+  const file = read === undefined ? undefined : resolvePath(read);
   const json = (v: unknown): Record<string, unknown> => JSON.parse(stableJson(v ?? {})) as Record<string, unknown>;
   const manifest: RunManifest = {
     kind: "optimize",

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type * as DuckApi from "@duckdb/node-api";
 import { readReportOf, type TickBatch } from "../data/index.js";
 import { duckConnection, sqlIdent, sqlString } from "../data/duck.js";
@@ -73,7 +73,8 @@ export function sourceFiles(data: TickBatch | readonly TickBatch[] | undefined):
   if (data === undefined) return [];
   const list = (Array.isArray(data) ? data : [data]) as readonly TickBatch[];
   const files = list.map((b) => readReportOf(b)?.file);
-  return files.every((f): f is string => typeof f === "string") ? files : [];
+  // Absolute, so a rerun from another folder (the CLI at the project root, a notebook in notebooks/) finds them.
+  return files.every((f): f is string => typeof f === "string") ? files.map((f) => resolve(f)) : [];
 }
 
 export function backtestManifest(result: BacktestResult, info: BacktestRecordInfo = {}): RunManifest {
