@@ -6,7 +6,7 @@
  * plain-SQL readability, and the LabErrors for an unreachable server, a refused login and a
  * missing database.
  */
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { filterRuns } from "../../src/store/run-common.js";
@@ -340,6 +340,19 @@ describe("postgres store", () => {
     expect(down.message).not.toContain("hidden-pw");
     expect(down.hint).toContain(`start PostgreSQL on 127.0.0.1:${port}`);
     expect(down.context).toMatchObject({ url: `postgres://lab@127.0.0.1:${port}/lab` });
+    // A server that accepts the connection and never answers: the connect timeout ends the wait.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const silentPort = (silent.address() as AddressInfo).port;
+      const timedOut = await caughtAsync(PostgresStore.open(`postgres://lab@127.0.0.1:${silentPort}/lab`, { connectTimeoutMs: 300 }));
+      expect(timedOut.code).toBe("STORE_UNREACHABLE");
+      expect(timedOut.message).toContain("timeout");
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
     const missing = await caughtAsync(PostgresStore.open(db.cluster.urlFor("no_such_db")));
     expect(missing.code).toBe("STORE_DATABASE_MISSING");
     expect(missing.hint).toContain("createdb");
