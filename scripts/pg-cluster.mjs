@@ -15,14 +15,19 @@ import { join } from "node:path";
 const SETUP_HINT = "run `npm run setup` as root (it installs the Debian package postgresql-15), or set STRATEGY_LAB_PG_BINDIR to the directory holding initdb and pg_ctl";
 
 /**
- * The directory holding initdb, pg_ctl and postgres: $STRATEGY_LAB_PG_BINDIR, Debian's
- * /usr/lib/postgresql/<newest>/bin, or `pg_config --bindir`.
+ * The directory holding initdb, pg_ctl and postgres: $STRATEGY_LAB_PG_BINDIR when set (and then
+ * only it: an explicit choice is not silently replaced), else Debian's
+ * /usr/lib/postgresql/15/bin or /usr/lib/postgresql/<newest>/bin, or `pg_config --bindir`.
  * @returns {string}
  */
 export function findPostgresBin() {
   const has = (dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")) && existsSync(join(dir, "postgres"));
+  const chosen = process.env.STRATEGY_LAB_PG_BINDIR;
+  if (chosen) {
+    if (has(chosen)) return chosen;
+    throw new Error(`STRATEGY_LAB_PG_BINDIR=${chosen} has no initdb, pg_ctl and postgres: point it at PostgreSQL's bin directory, or unset it and ${SETUP_HINT.split(", or set")[0]}`);
+  }
   const candidates = [];
-  if (process.env.STRATEGY_LAB_PG_BINDIR) candidates.push(process.env.STRATEGY_LAB_PG_BINDIR);
   candidates.push("/usr/lib/postgresql/15/bin");
   if (existsSync("/usr/lib/postgresql")) {
     const versions = readdirSync("/usr/lib/postgresql").filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));

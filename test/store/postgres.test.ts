@@ -15,6 +15,7 @@ import { PostgresStore, redactUrl } from "../../src/store/postgres.js";
 import { openStore, type RunRecord, type TrialRecord } from "../../src/store/index.js";
 import { caughtAsync } from "../helpers/checks.js";
 import { usePostgres } from "../helpers/postgres.js";
+import { findPostgresBin, startPostgres } from "../../scripts/pg-cluster.mjs";
 import { describeRunStore, manifest } from "./run-store-conformance.js";
 import pg from "pg";
 
@@ -395,6 +396,19 @@ describe("postgres store", () => {
       expect(codes).toEqual(["RUN_EXISTS", "RUN_EXISTS"]);
       expect((await db.sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM runs`))[0]!.n).toBe(1);
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("the throwaway cluster says to run `npm run setup` as root when the PostgreSQL programs are missing", async () => {
+    expect(findPostgresBin()).toBe(db.cluster.bin);
+    const saved = process.env.STRATEGY_LAB_PG_BINDIR;
+    process.env.STRATEGY_LAB_PG_BINDIR = "/nonexistent/postgresql/bin";
+    try {
+      const error = await startPostgres().then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/^STRATEGY_LAB_PG_BINDIR=\/nonexistent\/postgresql\/bin has no initdb, pg_ctl and postgres: .*run `npm run setup` as root \(it installs the Debian package postgresql-15\)$/);
+    } finally {
+      if (saved === undefined) delete process.env.STRATEGY_LAB_PG_BINDIR;
+      else process.env.STRATEGY_LAB_PG_BINDIR = saved;
     }
   });
 
