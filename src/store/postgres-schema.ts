@@ -13,7 +13,11 @@
  * before writing it, and checks a run id under an advisory lock before creating it), which it
  * does on plain tables too, so both layouts behave the same.
  */
-import type { PoolClient } from "pg";
+
+/** What migrations need of a connection (a pg `PoolClient` or `Client`), so no pg type leaks into the public declarations. */
+export interface SqlClient {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
 
 export interface Migration {
   version: number;
@@ -115,7 +119,7 @@ export class SchemaNewerError extends Error {
   }
 }
 
-async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: SqlClient, fn: () => Promise<T>): Promise<T> {
   await client.query("BEGIN");
   try {
     const out = await fn();
@@ -127,7 +131,7 @@ async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promi
   }
 }
 
-async function currentVersion(client: PoolClient): Promise<number> {
+async function currentVersion(client: SqlClient): Promise<number> {
   const r = await client.query<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations");
   return r.rows[0]?.v ?? 0;
 }
@@ -137,7 +141,7 @@ async function currentVersion(client: PoolClient): Promise<number> {
  * shared_preload_libraries, which only trying tells). Tried inside a savepoint so a refusal
  * leaves the migration's transaction usable.
  */
-async function enableTimescale(client: PoolClient): Promise<boolean> {
+async function enableTimescale(client: SqlClient): Promise<boolean> {
   const available = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'");
   if (available.rowCount === 0) return false;
   await client.query("SAVEPOINT timescale");
@@ -152,7 +156,7 @@ async function enableTimescale(client: PoolClient): Promise<boolean> {
 }
 
 /** Brings the database's schema to SCHEMA_VERSION. */
-export async function migrate(client: PoolClient, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
+export async function migrate(client: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const from = await inTransaction(client, async () => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [MIGRATION_LOCK]);
