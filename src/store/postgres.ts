@@ -122,7 +122,7 @@ function pgFailure(error: unknown, location: string, doing: string, fallback: { 
     return new LabError({ code: "STORE_DATABASE_MISSING", message: `PostgreSQL at ${location} has no such database: ${firstLine(error)}`, hint: "create it first (createdb <name>, or CREATE DATABASE <name>;) or name an existing database in the URL", context, cause: error });
   }
   if (isConnectionError(error)) {
-    return new LabError({ code: "STORE_UNREACHABLE", message: `cannot reach PostgreSQL at ${location} to ${doing}: ${firstLine(error)}`, hint: `start PostgreSQL on ${serverOf(location)} (e.g. \`pg_ctlcluster 15 main start\` or \`systemctl start postgresql\`) or correct host and port in the URL; or use a DuckDB file as the store`, context, cause: error });
+    return new LabError({ code: "STORE_UNREACHABLE", message: `cannot reach PostgreSQL at ${location} to ${doing}: ${firstLine(error)}`, hint: `start PostgreSQL on ${serverOf(location)} for ${location} (e.g. \`pg_ctlcluster 15 main start\` or \`systemctl start postgresql\`) or correct host and port in the URL; or use a DuckDB file as the store`, context, cause: error });
   }
   return new LabError({ code: fallback.code, message: `could not ${doing} in ${location}: ${firstLine(error)}`, hint: fallback.hint, context, cause: error });
 }

@@ -339,7 +339,8 @@ describe("postgres store", () => {
     expect(down.code).toBe("STORE_UNREACHABLE");
     expect(down.message).toContain(`postgres://lab@127.0.0.1:${port}/lab`);
     expect(down.message).not.toContain("hidden-pw");
-    expect(down.hint).toContain(`start PostgreSQL on 127.0.0.1:${port}`);
+    expect(down.hint).toContain(`start PostgreSQL on 127.0.0.1:${port} for postgres://lab@127.0.0.1:${port}/lab (e.g. \`pg_ctlcluster 15 main start\``);
+    expect(down.hint).not.toContain("hidden-pw");
     expect(down.context).toMatchObject({ url: `postgres://lab@127.0.0.1:${port}/lab` });
     // A server that accepts the connection and never answers: the connect timeout ends the wait.
     const sockets: Socket[] = [];
