@@ -39,6 +39,23 @@ export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
 export const EVENT_KIND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(EventKind).map(([k, v]) => [v, k]));
 
+/**
+ * Feeds whose exchange times are ordered separately: 0 book rows (levels, clears, orders), 1
+ * top-of-book quotes (Bbo), 2 trades, 3 the rest (halts, unknown kinds). Venues stamp them apart:
+ * a Binance capture interleaves depth, bookTicker and trade messages whose times cross by
+ * milliseconds, and their sequence numbers are separate counters (depth and bookTicker update ids,
+ * trade ids). Time order and sequence checks compare rows of one instrument and feed.
+ */
+export const FEED_COUNT = 4;
+/** The feed of each kind (see `FEED_COUNT`), as a lookup by kind code. */
+export const FEED_OF_KIND: Readonly<Uint8Array> = (() => {
+  const feed = new Uint8Array(256).fill(3);
+  for (const k of [EventKind.LevelSet, EventKind.Clear, EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) feed[k] = 0;
+  feed[EventKind.Bbo] = 1;
+  feed[EventKind.Trade] = 2;
+  return feed;
+})();
+
 export const Side = { Bid: 1, Ask: -1, None: 0 } as const;
 export type Side = (typeof Side)[keyof typeof Side];
 

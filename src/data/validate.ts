@@ -9,15 +9,16 @@
  *
  * Checks (per instrument stream — rows whose instruments have the same venue and symbol — unless
  * said otherwise):
- * - exchange time going backwards (a row earlier than the latest earlier row: quarantining these
- *   leaves a monotonic stream), local time going backwards, local time before exchange time
+ * - exchange time going backwards within a feed (book rows, quotes, trades, the rest:
+ *   `FEED_OF_KIND`; a row earlier than the latest earlier row of its feed: quarantining these
+ *   leaves each feed monotonic), local time going backwards, local time before exchange time
  *   (skipped on rows flagged BadTimestamp);
  * - exact duplicates of one of the 8 previous rows with the same exchange time (NaN = NaN);
  * - kinds EventKind does not define; infinite prices or sizes (an overflowing decimal such as
  *   1e400); prices off the tick grid (a fractional tick count on a row not flagged OffGrid);
  * - prices that must be positive (every priced kind except Bbo/Clear/Halt) and sizes: negative
  *   anywhere, zero for Trade/Add/Reduce/Execute/Modify; a missing price on a priced kind;
- * - sequence (`seq`, NaN = none): "consecutive" (rows of one message share seq, the next message
+ * - sequence (`seq`, NaN = none; per feed, since each feed has its own counter): "consecutive" (rows of one message share seq, the next message
  *   has seq + 1: a larger step is a gap of step − 1), "increasing" (never decreases), "linked"
  *   (the first row of a message has aux = seq of the previous message: Binance pu/u), "none";
  *   "auto" takes the mode a reader recorded, else "consecutive" if ≥ 90 % of steps are 1,
@@ -34,7 +35,7 @@
  */
 import { LabError, attachDisplay, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
 import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
-import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
+import { EVENT_KIND_NAMES, EventFlag, EventKind, FEED_COUNT, FEED_OF_KIND, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
 
 export interface ValidateOptions {
   /** Policy per issue class (defaults in ISSUE_CLASSES). */
@@ -78,6 +79,8 @@ export interface QualitySummary {
   /** localTs − exchTs over rows with a real receive time, in ns (NaN when none). */
   latencyNs: { min: number; mean: number; max: number };
   sequenceMode: SequenceMode;
+  /** "feed": each feed of a stream has its own sequence counter (found in the data), checked apart. */
+  sequenceScope: "stream" | "feed";
 }
 
 export interface QualityReport {
@@ -198,8 +201,9 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   const localLo = new Uint32Array(batch.localTs.buffer, batch.localTs.byteOffset, n * 2);
 
   // Sequence mode.
+  const sequencePerFeed = separateSequenceCounters(seq, instrument, kind, streamOf);
   let sequenceMode: SequenceMode = options.sequence === undefined || options.sequence === "auto" ? read?.sequence ?? "none" : options.sequence;
-  if ((options.sequence === undefined || options.sequence === "auto") && !read?.sequence) sequenceMode = guessSequenceMode(seq, instrument, streamOf);
+  if ((options.sequence === undefined || options.sequence === "auto") && !read?.sequence) sequenceMode = guessSequenceMode(seq, instrument, kind, streamOf, sequencePerFeed);
 
   // First quarantine-class code per row (0 = keep); allocated on the first quarantined row.
   let rowIssue = new Uint8Array(0);
@@ -219,12 +223,14 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     }
   };
 
-  const maxHi = new Int32Array(nInst);
-  const maxLo = new Uint32Array(nInst);
+  // Exchange times and sequence numbers per stream and feed (FEED_OF_KIND); receive times per stream.
+  const maxHi = new Int32Array(nInst * FEED_COUNT);
+  const maxLo = new Uint32Array(nInst * FEED_COUNT);
   const maxLocalHi = new Int32Array(nInst);
   const maxLocalLo = new Uint32Array(nInst);
-  const seen = new Uint8Array(nInst);
-  const lastSeq = new Float64Array(nInst).fill(NaN);
+  const seen = new Uint8Array(nInst * FEED_COUNT);
+  const seenLocal = new Uint8Array(nInst);
+  const lastSeq = new Float64Array(nInst * FEED_COUNT).fill(NaN);
   const groupOpen = new Uint8Array(nInst); // 1 while inside a message (previous row of the instrument had no Last)
   const lastWasSnapshot = new Uint8Array(nInst);
   const bids = Array.from({ length: nInst }, () => new Ladder(true));
@@ -263,23 +269,24 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
 
     // Time order and local vs exchange.
     if (eh < exchHi[2 * minRow + 1]! || (eh === exchHi[2 * minRow + 1]! && el < exchLo[2 * minRow]!)) minRow = i;
-    if (seen[inst] === 0) {
-      seen[inst] = 1;
-      maxHi[inst] = eh;
-      maxLo[inst] = el;
+    const slot = inst * FEED_COUNT + FEED_OF_KIND[k]!;
+    if (seen[slot] === 0) {
+      seen[slot] = 1;
+      maxHi[slot] = eh;
+      maxLo[slot] = el;
+    } else if (eh < maxHi[slot]! || (eh === maxHi[slot]! && el < maxLo[slot]!)) flag("exch-ts-order", i, "exchTs", String(batch.exchTs[i]));
+    else {
+      maxHi[slot] = eh;
+      maxLo[slot] = el;
+    }
+    if (seenLocal[inst] === 0) {
+      seenLocal[inst] = 1;
       maxLocalHi[inst] = lh;
       maxLocalLo[inst] = ll;
-    } else {
-      if (eh < maxHi[inst]! || (eh === maxHi[inst]! && el < maxLo[inst]!)) flag("exch-ts-order", i, "exchTs", String(batch.exchTs[i]));
-      else {
-        maxHi[inst] = eh;
-        maxLo[inst] = el;
-      }
-      if (lh < maxLocalHi[inst]! || (lh === maxLocalHi[inst]! && ll < maxLocalLo[inst]!)) flag("local-ts-order", i, "localTs", String(batch.localTs[i]));
-      else {
-        maxLocalHi[inst] = lh;
-        maxLocalLo[inst] = ll;
-      }
+    } else if (lh < maxLocalHi[inst]! || (lh === maxLocalHi[inst]! && ll < maxLocalLo[inst]!)) flag("local-ts-order", i, "localTs", String(batch.localTs[i]));
+    else {
+      maxLocalHi[inst] = lh;
+      maxLocalLo[inst] = ll;
     }
     if ((f & BAD_TS) === 0) {
       if (lh < eh || (lh === eh && ll < el)) flag("local-before-exch", i, "localTs", `${batch.localTs[i]} < ${batch.exchTs[i]}`);
@@ -319,7 +326,8 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     // Sequence.
     const s = seq[i]!;
     if (sequenceMode !== "none" && s === s) {
-      const prev = lastSeq[inst]!;
+      const seqSlot = sequencePerFeed ? slot : inst * FEED_COUNT;
+      const prev = lastSeq[seqSlot]!;
       if (prev === prev) {
         if (s < prev) flag("sequence-order", i, "seq", `${s} after ${prev}`);
         else if (sequenceMode === "consecutive" && s > prev + 1) flag("sequence-gap", i, "seq", `${s - prev - 1} missing after ${prev}`);
@@ -328,7 +336,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
           if (link === link && link !== prev) flag("sequence-gap", i, "aux", `previous id ${link}, expected ${prev}`);
         }
       }
-      lastSeq[inst] = s;
+      lastSeq[seqSlot] = s;
     }
 
     // Top of book from LevelSet and Bbo rows.
@@ -406,7 +414,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
 
   const first = n > 0 ? batch.exchTs[0]! : null;
   let hi: bigint | null = null;
-  for (let k = 0; k < nInst; k++) {
+  for (let k = 0; k < seen.length; k++) {
     if (seen[k] === 0) continue;
     const m = (BigInt(maxHi[k]!) << 32n) | BigInt(maxLo[k]!);
     hi = hi === null || m > hi ? m : hi;
@@ -428,6 +436,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     snapshotRows,
     latencyNs: latCount > 0 ? { min: latMin, mean: latSum / latCount, max: latMax } : { min: NaN, mean: NaN, max: NaN },
     sequenceMode,
+    sequenceScope: sequencePerFeed ? "feed" : "stream",
   };
   const rejected = rejectedIssues.length > 0;
   const report: QualityReport = { source: file, summary, issues, clean, ok: !rejected && !issues.some((x) => x.severity === "error"), rejected };
@@ -472,9 +481,35 @@ function checkCross(bid: number, ask: number, row: number, flag: (cls: IssueClas
   else if (bid === ask) flag("locked-book", row, "priceTicks", `bid = ask = ${bid}`);
 }
 
-function guessSequenceMode(seq: Float64Array, instrument: Uint16Array, streamOf: Uint16Array): SequenceMode {
+/**
+ * True when each feed of a stream numbers its rows with its own counter: `seq` goes backwards
+ * between rows of one stream, yet never within a feed (a Binance capture: depth and bookTicker
+ * update ids, trade ids). A source with one counter per stream (ITCH, Databento's channel
+ * sequence, the generator) never goes backwards at stream level when intact.
+ */
+function separateSequenceCounters(seq: Float64Array, instrument: Uint16Array, kind: Uint8Array, streamOf: Uint16Array): boolean {
   const nInst = streamOf.length;
-  const last = new Float64Array(nInst).fill(NaN);
+  const lastOfStream = new Float64Array(nInst).fill(NaN);
+  const lastOfFeed = new Float64Array(nInst * FEED_COUNT).fill(NaN);
+  let streamBack = 0;
+  let feedBack = 0;
+  for (let i = 0; i < seq.length; i++) {
+    const s = seq[i]!;
+    if (s !== s) continue;
+    const st = instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0;
+    const f = st * FEED_COUNT + FEED_OF_KIND[kind[i]!]!;
+    if (s < lastOfStream[st]!) streamBack++;
+    if (s < lastOfFeed[f]!) feedBack++;
+    lastOfStream[st] = s;
+    lastOfFeed[f] = s;
+  }
+  // a few damaged rows within a feed should not switch the scope: compare the counts
+  return streamBack > 0 && feedBack * 100 < streamBack;
+}
+
+function guessSequenceMode(seq: Float64Array, instrument: Uint16Array, kind: Uint8Array, streamOf: Uint16Array, perFeed: boolean): SequenceMode {
+  const nInst = streamOf.length;
+  const last = new Float64Array(nInst * FEED_COUNT).fill(NaN);
   let steps = 0;
   let ones = 0;
   let any = false;
@@ -482,7 +517,7 @@ function guessSequenceMode(seq: Float64Array, instrument: Uint16Array, streamOf:
     const s = seq[i]!;
     if (s !== s) continue;
     any = true;
-    const k = instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0;
+    const k = (instrument[i]! < nInst ? streamOf[instrument[i]!]! : 0) * FEED_COUNT + (perFeed ? FEED_OF_KIND[kind[i]!]! : 0);
     const p = last[k]!;
     if (p === p && s !== p) {
       steps++;
@@ -498,7 +533,7 @@ function describe(cls: IssueClass, count: number): string {
   const rows = `${count.toLocaleString("en-US")} row${count === 1 ? "" : "s"}`;
   switch (cls) {
     case "exch-ts-order":
-      return `${rows} with an exchange time earlier than an earlier row of the same instrument`;
+      return `${rows} with an exchange time earlier than an earlier row of the same instrument and feed`;
     case "local-ts-order":
       return `${rows} with a receive time earlier than an earlier row of the same instrument`;
     case "local-before-exch":

@@ -44,7 +44,7 @@
  * adds to a run (`input check cost`).
  */
 import { LabError, dataIssueCode } from "../core/index.js";
-import { EventFlag, EventKind, ISSUE_CLASSES, readReportOf, type IssueClass, type IssueSample, type IssueSeverity, type QualityIssue, type TickBatch } from "../data/index.js";
+import { EventFlag, EventKind, FEED_COUNT, FEED_OF_KIND, ISSUE_CLASSES, readReportOf, type IssueClass, type IssueSample, type IssueSeverity, type QualityIssue, type TickBatch } from "../data/index.js";
 import { wordsOf } from "./clock.js";
 
 export type InputCheckMode = "warn" | "strict" | "off";
@@ -104,12 +104,9 @@ for (const k of Object.values(EventKind)) KNOWN_KIND[k] = 1;
  */
 const FAST = new Uint8Array(256);
 for (let k = 0; k < 256; k++) if (PRICED[k] === 1) FAST[k] = SIZED[k] === 1 ? 2 : 1;
-/** Feed of each kind for the exchange-time order: 0 book, 1 quotes, 2 trades, 3 other. */
-const FEEDS = 4;
-const FEED = new Uint8Array(256).fill(3);
-for (const k of [EventKind.LevelSet, EventKind.Clear, EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) FEED[k] = 0;
-FEED[EventKind.Bbo] = 1;
-FEED[EventKind.Trade] = 2;
+/** Feed of each kind for the exchange-time order (the data layer's: book, quotes, trades, other). */
+const FEEDS = FEED_COUNT;
+const FEED = FEED_OF_KIND;
 
 /** Counts and first rows of one batch's pass; made once per batch, never per row. */
 class BatchFindings {

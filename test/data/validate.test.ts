@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { gunzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, TickBatchBuilder, generateTicks, mergeBatches, qualityReportJson, readBinanceDepthCsv, validate, type QualityReport } from "../../src/data/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, generateTicks, mergeBatches, qualityReportJson, readBinanceDepthCsv, readFile, validate, type QualityReport } from "../../src/data/index.js";
 import { qualityReportHtml } from "../../src/report/views/data.js";
 import { ROOT } from "../helpers/paths.js";
 
@@ -97,5 +100,63 @@ describe("Binance update-id linkage", () => {
     const gap = find(r, "sequence-gap");
     expect(gap?.count).toBe(1);
     expect(gap?.samples[0]).toMatchObject({ row: 101, column: "aux", value: "previous id 2098041693400, expected 2098021528332" });
+  });
+});
+
+describe("a real Binance capture: depth, bookTicker and trades are separate feeds", () => {
+  // The capture interleaves three streams whose exchange times cross by milliseconds and whose
+  // sequence numbers are separate counters (depth and bookTicker update ids, trade ids).
+  const file = join(ROOT, "data", "binance", "usdm_futures_btcusdt_20240808.gz");
+  const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n").slice(0, 4000);
+  const tmp = mkdtempSync(join(tmpdir(), "validate-feeds-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const write = (name: string, l: string[]): string => {
+    const path = join(tmp, name);
+    writeFileSync(path, l.join("\n") + "\n");
+    return path;
+  };
+  const typeAt = (i: number): string | undefined => /"e":"(\w+)"/.exec(lines[i]!)?.[1];
+  const nextOf = (from: number, type: string): number => {
+    for (let i = from; i < lines.length; i++) if (typeAt(i) === type) return i;
+    throw new Error(`no ${type} line`);
+  };
+
+  it("an intact capture has no time-order or sequence issue (only the collector's clock skew)", async () => {
+    const batch = await readFile(write("clean.txt", lines), { format: "binance-raw" });
+    // the feeds do cross: rows earlier than an earlier row of another feed
+    let crossings = 0;
+    let latest = batch.exchTs[0]!;
+    for (let i = 1; i < batch.length; i++) {
+      if (batch.exchTs[i]! < latest) crossings++;
+      else latest = batch.exchTs[i]!;
+    }
+    expect(crossings).toBeGreaterThan(100);
+    const r = validate(batch);
+    expect(r.issues.map((i) => i.class)).toEqual(["local-before-exch"]);
+    expect(r.summary.sequenceScope).toBe("feed");
+    expect(r.summary.sequenceMode).toBe("increasing");
+    expect(r.clean.length).toBe(batch.length);
+  });
+
+  it("a trade stamped earlier than the previous trade, or a trade id going back, is still found at its row", async () => {
+    const damaged = [...lines];
+    const back = nextOf(nextOf(2000, "trade") + 1, "trade");
+    const prevE = Number(/"E":(\d+)/.exec(lines[nextOf(2000, "trade")]!)![1]);
+    damaged[back] = damaged[back]!.replace(/"E":\d+/, `"E":${prevE - 5000}`).replace(/"T":\d+/, `"T":${prevE - 5000}`);
+    const idLine = nextOf(3000, "trade");
+    damaged[idLine] = damaged[idLine]!.replace(/"t":\d+/, '"t":1');
+    const batch = await readFile(write("damaged.txt", damaged), { format: "binance-raw" });
+    const r = validate(batch);
+    const rowOfLine = (line: number): number => {
+      // the row of that line's trade: trades keep their order, one row each
+      let count = 0;
+      for (let i = 0; i < line; i++) if (typeAt(i) === "trade") count++;
+      let seen = 0;
+      for (let i = 0; i < batch.length; i++) if (batch.kind[i] === EventKind.Trade && seen++ === count) return i;
+      throw new Error("no row");
+    };
+    expect(find(r, "exch-ts-order")).toMatchObject({ count: 1, samples: [{ row: rowOfLine(back), column: "exchTs" }] });
+    expect(find(r, "sequence-order")).toMatchObject({ count: 1, samples: [{ row: rowOfLine(idLine), column: "seq", value: expect.stringMatching(/^1 after \d+$/) }] });
+    expect(r.summary.sequenceScope).toBe("feed");
   });
 });

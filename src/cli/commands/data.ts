@@ -112,7 +112,7 @@ function summaryLines(report: QualityReport): string[] {
   return [
     `${report.source}: ${s.rows.toLocaleString("en-US")} rows (${Object.entries(s.byKind).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")})`,
     `  time ${s.firstExchTs === null ? "-" : formatNs(s.firstExchTs)} .. ${s.lastExchTs === null ? "-" : formatNs(s.lastExchTs)}, ${Number.isFinite(s.ratePerSecond) ? `${Math.round(s.ratePerSecond).toLocaleString("en-US")} events/s` : ""}`,
-    `  instruments: ${s.byInstrument.map((i) => `${i.symbol}@${i.venue}`).join(", ")}; sequence check: ${s.sequenceMode}`,
+    `  instruments: ${s.byInstrument.map((i) => `${i.symbol}@${i.venue}`).join(", ")}; sequence check: ${s.sequenceMode}${s.sequenceScope === "feed" && s.sequenceMode !== "none" ? " (per feed)" : ""}`,
   ];
 }
 

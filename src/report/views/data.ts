@@ -45,7 +45,7 @@ export function qualityReportHtml(report: QualityReport): string {
       messages: s.messages,
       "snapshot rows": s.snapshotRows,
       "feed latency min / mean / max": Number.isFinite(s.latencyNs.mean) ? `${(s.latencyNs.min / 1e3).toFixed(1)} / ${(s.latencyNs.mean / 1e3).toFixed(1)} / ${(s.latencyNs.max / 1e3).toFixed(1)} µs` : "no receive times",
-      "sequence check": s.sequenceMode,
+      "sequence check": s.sequenceScope === "feed" && s.sequenceMode !== "none" ? `${s.sequenceMode} (per feed)` : s.sequenceMode,
       "rows kept": report.clean.length,
       "rows quarantined": (report.quarantine?.batch.length ?? 0) + (report.read?.quarantine?.batch.length ?? 0),
     },
