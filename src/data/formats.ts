@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { LabError, closestName, isLabError, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
+import { clockOffsetsFor, shiftLocalTimes, type ClockOffsetOption } from "./clock-offset.js";
 import { readBinanceDepthCsv } from "./binance-csv.js";
 import { readDbn } from "./dbn-tick.js";
 import { readLobster } from "./lobster.js";
@@ -113,14 +114,20 @@ export function guessFormat(path: string): string | undefined {
 }
 
 /** Reads a file with the named format, or the one its content shows (`detectFormat`). */
-export async function readFile(path: string, options: FormatReadOptions & { format?: string } = {}): Promise<TickBatch> {
-  const { format, ...rest } = options;
+export async function readFile(path: string, options: FormatReadOptions & { format?: string; clockOffsetNs?: ClockOffsetOption } = {}): Promise<TickBatch> {
+  const { format, clockOffsetNs, ...rest } = options;
   // A directory, a missing file or one we may not read is said as such before any format guess.
   checkReadableFile(path);
   const name = format ?? detectFormat(path).format;
   const reader = getFormat(name);
   try {
-    return await reader.read(path, rest);
+    const batch = await reader.read(path, rest);
+    if (clockOffsetNs === undefined) return batch;
+    // The collector's clock offset (src/data/clock-offset.ts), added to every receive time.
+    const shifted = shiftLocalTimes(batch, clockOffsetsFor(batch, clockOffsetNs));
+    const report = readReportOf(batch);
+    if (report && shifted !== batch) attachReadReport(shifted, report);
+    return shifted;
   } catch (error) {
     // Layers below a reader (a book rebuilt from the rows, a conversion) do not know the file:
     // every error that leaves here names it.

@@ -18,6 +18,7 @@ export { readTardisCsv, tardisDataType, type TardisReadOptions, type TardisDataT
 export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
 export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFormat, formatFromName, type FormatReader, type FormatReadOptions, type FormatDetection } from "./formats.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
+export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
 export { writeCatalog, readCatalog, listPartitions, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";
 export { readLobster, timeZoneOffsetMinutes, type LobsterData, type LobsterOrderbook, type LobsterReadOptions } from "./lobster.js";

@@ -34,6 +34,7 @@
  * never creates a BigInt.
  */
 import { LabError, attachDisplay, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
+import { estimateClockOffset } from "./clock-offset.js";
 import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, FEED_COUNT, FEED_OF_KIND, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";
 
@@ -67,7 +68,14 @@ const OPTION_KEYS = ["policy", "sequence", "maxSamples", "allowNonPositivePrices
 export interface QualitySummary {
   rows: number;
   byKind: Record<string, number>;
-  byInstrument: { symbol: string; venue: string; rows: number }[];
+  /** Per stream: rows, and the collector's clock offset estimate (ns to add to localTs; src/data/clock-offset.ts). */
+  byInstrument: { symbol: string; venue: string; rows: number; clockOffsetNs: number }[];
+  /**
+   * The largest stream's clock offset estimate: how far the receive clock runs behind the
+   * exchange's (0 when no row is received before it was sent). `clockOffsetNs: "auto"` (readers,
+   * backtest) adds it to the receive times.
+   */
+  clockOffsetNs: number;
   firstExchTs: Nanos | null;
   lastExchTs: Nanos | null;
   spanNs: Nanos;
@@ -412,6 +420,7 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
     }
   }
 
+  const offsets = estimateClockOffset(batch);
   const first = n > 0 ? batch.exchTs[0]! : null;
   let hi: bigint | null = null;
   for (let k = 0; k < seen.length; k++) {
@@ -427,7 +436,8 @@ export function validate(batch: TickBatch, options: ValidateOptions = {}): Quali
   const summary: QualitySummary = {
     rows: n,
     byKind,
-    byInstrument: byStream(batch, streamOf, instCounts),
+    byInstrument: byStream(batch, streamOf, instCounts, offsets.byInstrument),
+    clockOffsetNs: offsets.maxNs,
     firstExchTs: lo ?? first,
     lastExchTs: last,
     spanNs,
@@ -460,11 +470,11 @@ function rejectionError(file: string, rejected: readonly QualityIssue[], first: 
 }
 
 /** Rows per venue+symbol (instruments listed twice by a merge are counted once). */
-function byStream(batch: TickBatch, streamOf: Uint16Array, counts: Float64Array): { symbol: string; venue: string; rows: number }[] {
-  const out = new Map<number, { symbol: string; venue: string; rows: number }>();
+function byStream(batch: TickBatch, streamOf: Uint16Array, counts: Float64Array, offsets: readonly number[]): { symbol: string; venue: string; rows: number; clockOffsetNs: number }[] {
+  const out = new Map<number, { symbol: string; venue: string; rows: number; clockOffsetNs: number }>();
   batch.instruments.forEach((s, k) => {
     const key = streamOf[k]!;
-    const entry = out.get(key) ?? { symbol: s.symbol, venue: s.venue, rows: 0 };
+    const entry = out.get(key) ?? { symbol: s.symbol, venue: s.venue, rows: 0, clockOffsetNs: offsets[k] ?? 0 };
     entry.rows += counts[k] ?? 0;
     out.set(key, entry);
   });
@@ -537,7 +547,7 @@ function describe(cls: IssueClass, count: number): string {
     case "local-ts-order":
       return `${rows} with a receive time earlier than an earlier row of the same instrument`;
     case "local-before-exch":
-      return `${rows} received before the exchange sent them (clock skew or swapped columns)`;
+      return `${rows} received before the exchange sent them (the receiving clock runs behind the exchange's, or the columns are swapped; clockOffsetNs: "auto" corrects a constant offset)`;
     case "duplicate":
       return `${rows} identical to an earlier row with the same exchange time`;
     case "non-positive-price":

@@ -17,7 +17,7 @@ import { InputChecker, inputCheckError, refuses, type InputCheckReport } from ".
 import { runLoop } from "./loop.js";
 import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
 import { BacktestResult } from "./result.js";
-import { prepareStreams, timeBaseOf } from "./streams.js";
+import { clockOffsetsOf, prepareStreams, timeBaseOf } from "./streams.js";
 import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
 
 const HANDLER_NAMES = ["onStart", "onBook", "onTrade", "onTimer", "onOrderUpdate", "onFill", "onEnd"] as const;
@@ -54,11 +54,12 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
     if (refuses(inputCheck)) throw inputCheckError(inputCheck);
   }
   const time = timeBaseOf(streams);
-  const raw = runLoop(streams, instruments, time, handlers, params, opts, inputCheck ? undefined : checker);
+  const clockOffsets = opts.feed === "data" ? clockOffsetsOf(streams, opts.clockOffsetNs) : streams.map(() => 0);
+  const raw = runLoop(streams, instruments, time, handlers, params, opts, inputCheck ? undefined : checker, clockOffsets);
   if (checker && !inputCheck) inputCheck = checker.finish();
   return new BacktestResult(raw, name, params, {
     latency: opts.latency.name,
-    feedLatency: opts.feed === "data" ? "data" : opts.feed.name,
+    feedLatency: opts.feed !== "data" ? opts.feed.name : clockOffsets.some((o) => o !== 0) ? `data, receive clock +${clockOffsets.map((o) => `${(o / 1e6).toFixed(3)} ms`).join("/")}` : "data",
     queue: raw.queue.name,
     fees: opts.fees.name,
     seed: opts.seed,

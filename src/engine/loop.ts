@@ -17,7 +17,7 @@ import { L2Book, L3Book } from "../book/index.js";
 import { EventFlag } from "../data/index.js";
 import type { SimBook, SimL3Book } from "./book-types.js";
 import { RequestQueue, ResponseQueue, TimerHeap } from "./channels.js";
-import type { TimeBase } from "./clock.js";
+import { TimeBase } from "./clock.js";
 import { ExchangeSim, type ExchangeHooks } from "./exchange.js";
 import { LocalView } from "./local.js";
 import { MarkoutSampler } from "./markouts.js";
@@ -45,6 +45,8 @@ export interface RawRun {
   exchangeBooks: readonly SimBook[];
   events: number;
   feedClamped: number;
+  /** Per stream: ns added to its receive times (option clockOffsetNs). */
+  clockOffsets: number[];
   startT: number;
   endT: number;
   wallMs: number;
@@ -58,7 +60,7 @@ export interface ChunkCompanion {
   advance(events: number): void;
 }
 
-export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions, companion?: ChunkCompanion): RawRun {
+export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions, companion?: ChunkCompanion, clockOffsets: readonly number[] = []): RawRun {
   const wallStart = performance.now();
   const n = streams.length;
   const anyL3 = streams.some((s) => s.l3);
@@ -97,7 +99,8 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
   const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
-  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo);
+  const localBases = streams.map((_, k) => (clockOffsets[k] ? new TimeBase(time.base - BigInt(clockOffsets[k]!)) : time));
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo, localBases);
   const startT = loop.startT;
   const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
@@ -128,7 +131,7 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   markouts.finish(endT);
   local.end(endT);
   progress?.finish();
-  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, startT, endT, wallMs: performance.now() - wallStart };
+  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, clockOffsets: streams.map((_, k) => clockOffsets[k] ?? 0), startT, endT, wallMs: performance.now() - wallStart };
 }
 
 /**
@@ -221,6 +224,11 @@ class FeedLoop {
     private readonly sampler: EquitySampler,
     private readonly markouts: MarkoutSampler,
     fastForwardTo: number | undefined,
+    /**
+     * Per stream: the time base its receive times are read against, `time` moved back by the
+     * collector's clock offset, so a receive time reads as local + offset (option clockOffsetNs).
+     */
+    private readonly localBases: readonly TimeBase[],
   ) {
     const n = streams.length;
     this.n = n;
@@ -332,6 +340,8 @@ class FeedLoop {
     let lt = this.loT[k]!;
     let lf = this.loFeed[k]!;
     let clamped = this.feedClamped;
+    const lhi = this.localBases[k]!.hi;
+    const llo = this.localBases[k]!.lo;
     while (lt < t) {
       local.applySilently(k, batch, lr, lf);
       if (lp >= len) {
@@ -340,7 +350,7 @@ class FeedLoop {
       }
       lr = lp++;
       const x = (ew[2 * lr + 1]! - hi) * 4294967296 + ((ew[2 * lr]! >>> 0) - lo);
-      let y = (lw[2 * lr + 1]! - hi) * 4294967296 + ((lw[2 * lr]! >>> 0) - lo);
+      let y = (lw[2 * lr + 1]! - lhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - llo);
       if (y < x) {
         y = x;
         clamped++;
@@ -389,7 +399,7 @@ class FeedLoop {
     const et = this.time.at(s.exchWords, r);
     let t: number;
     if (this.feedModel === null) {
-      t = this.time.at(s.localWords, r);
+      t = this.localBases[k]!.at(s.localWords, r);
       if (t < et) {
         t = et;
         this.feedClamped++;
@@ -420,6 +430,8 @@ class FeedLoop {
     const last = st.hasLast;
     const bhi = this.time.hi;
     const blo = this.time.lo;
+    const lhi = this.localBases[0]!.hi;
+    const llo = this.localBases[0]!.lo;
     const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts, sampleLimitT } = this;
     const exchangeTime = exchange.rowTime;
     const localTime = local.rowTime;
@@ -510,7 +522,7 @@ class FeedLoop {
           const x = (ew[2 * lr + 1]! - bhi) * 4294967296 + ((ew[2 * lr]! >>> 0) - blo);
           let y: number;
           if (feedModel === null) {
-            y = (lw[2 * lr + 1]! - bhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - blo);
+            y = (lw[2 * lr + 1]! - lhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - llo);
             if (y < x) {
               y = x;
               clamped++;

@@ -19,6 +19,15 @@ export interface BacktestOptions {
   latencyNs?: number | LatencyModel;
   /** Feed latency: "data" (each row's localTs − exchTs), a constant ns added to exchTs, or a `FeedLatencyModel`. @default "data" */
   feedLatencyNs?: "data" | number | FeedLatencyModel;
+  /**
+   * With feedLatencyNs "data": ns added to every receive time before feed latency is taken from
+   * the data, for a collector whose clock runs behind the exchange's (a receive time below its
+   * exchange time is otherwise raised to it: zero feed latency). "auto" estimates it per
+   * instrument from the data (the largest amount by which receive time trails exchange time;
+   * src/data/clock-offset.ts); a number applies to every instrument, an array gives one per
+   * instrument in the run's order. @default 0
+   */
+  clockOffsetNs?: "auto" | number | readonly number[];
   /** Queue model: "riskAverse", "prob" (power, n = 3), "log", "l3Fifo", or a model. @default "riskAverse" on L2 data, "l3Fifo" on L3 data */
   queue?: QueueName | QueueModel;
   /** Fees: a `FeeModel`, or `{ maker, taker }` fractions of notional for every instrument (negative = rebate). @default each instrument's makerFee / takerFee */
@@ -58,6 +67,7 @@ export interface BacktestOptions {
 export interface NormalizedOptions {
   latency: LatencyModel;
   feed: "data" | FeedLatencyModel;
+  clockOffsetNs: "auto" | number | readonly number[];
   queue: QueueModel | undefined;
   fees: FeeModel;
   seed: number;
@@ -75,6 +85,7 @@ export interface NormalizedOptions {
 export const DEFAULTS = {
   latencyNs: 0,
   feedLatencyNs: "data",
+  clockOffsetNs: 0,
   queue: undefined,
   fees: undefined,
   seed: 0,
@@ -134,6 +145,11 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
   else if (isFeedLatencyModel(o.feedLatencyNs)) feed = o.feedLatencyNs;
   else throw bad("feedLatencyNs", `must be "data", a number of ns or a feed latency model`, 'e.g. "data", 20_000, or lab.latency.feedLognormal({ medianNs: 20_000 })');
 
+  const offset = o.clockOffsetNs as unknown;
+  const offsetOk = offset === "auto" || (typeof offset === "number" && Number.isSafeInteger(offset)) || (Array.isArray(offset) && offset.every((v) => typeof v === "number" && Number.isSafeInteger(v)));
+  if (!offsetOk) throw bad("clockOffsetNs", `must be "auto", a whole number of ns or one per instrument, got ${String(offset)}`, 'e.g. clockOffsetNs: "auto" (estimated from the data) or 1_273_000_000');
+  if (feed !== "data" && offset !== 0) throw bad("clockOffsetNs", "applies to receive times from the data (feedLatencyNs: \"data\"), but a feed latency model sets them", 'drop clockOffsetNs, or use feedLatencyNs: "data"');
+
   let queue: QueueModel | undefined;
   if (o.queue === undefined) queue = undefined;
   else if (typeof o.queue === "string") queue = queueByName(o.queue);
@@ -180,6 +196,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
   return {
     latency,
     feed,
+    clockOffsetNs: offset as "auto" | number | readonly number[],
     queue,
     fees,
     seed: o.seed,

@@ -60,8 +60,10 @@ export interface BacktestSettings {
 }
 
 export interface RunDiagnostics {
-  /** Rows whose receive time was before their exchange time (raised to the exchange time). */
+  /** Rows whose receive time (after the clock offset) was before their exchange time (raised to the exchange time: zero feed latency). */
   feedTimestampsRaised: number;
+  /** Per instrument: ns added to its receive times (option clockOffsetNs; 0 = none). */
+  clockOffsetNs: number[];
   /** Strategy callbacks made. */
   callbacks: number;
   wallMs: number;
@@ -93,6 +95,18 @@ function bookHealth(run: RawRun, instrument: number): BookHealth {
   const local = run.local;
   const unknownIdEvents = run.l3 ? (run.exchangeBooks[instrument] as unknown as L3Book).stats.unknownIdEvents : 0;
   return { instrument, groups: local.groups[instrument]!, crossedGroups: local.crossedGroups[instrument]!, firstCrossedRow: local.firstCrossedRow[instrument]!, unknownIdEvents };
+}
+
+/**
+ * A receive clock behind the exchange's: more than 1 % of rows received "before" they were sent
+ * were seen with zero feed latency, which flatters every strategy that races the feed.
+ */
+function feedWarnings(run: RawRun): string[] {
+  if (run.events === 0 || run.feedClamped <= 0.01 * run.events) return [];
+  const pct = (100 * run.feedClamped) / run.events;
+  return [
+    `${run.feedClamped.toLocaleString("en-US")} of ${run.events.toLocaleString("en-US")} rows (${pct.toFixed(1)} %) were received before their exchange time and seen with zero feed latency: the capture's clock runs behind the exchange's; clockOffsetNs: "auto" (CLI --clock-offset auto) estimates the offset and adds it to receive times`,
+  ];
 }
 
 function bookWarnings(books: readonly BookHealth[], instruments: readonly InstrumentSpec[]): string[] {
@@ -202,7 +216,7 @@ export class BacktestResult {
       halted: local.isHalted,
     };
     const books = run.instruments.map((_, k) => bookHealth(run, k));
-    this.diagnostics = { feedTimestampsRaised: run.feedClamped, callbacks: local.callbacks, wallMs: run.wallMs, books, warnings: bookWarnings(books, run.instruments) };
+    this.diagnostics = { feedTimestampsRaised: run.feedClamped, clockOffsetNs: run.clockOffsets, callbacks: local.callbacks, wallMs: run.wallMs, books, warnings: [...feedWarnings(run), ...bookWarnings(books, run.instruments)] };
   }
 
   /** One row per order (id = row index). */

@@ -124,3 +124,33 @@ export function timeBaseOf(streams: readonly Stream[]): TimeBase {
   }
   return new TimeBase(base ?? 0n);
 }
+
+/**
+ * The collector's clock offset of one stream: the largest amount (ns, ≥ 0) by which a row's
+ * receive time trails its exchange time (see src/data/clock-offset.ts); rows flagged
+ * BadTimestamp are skipped.
+ */
+export function streamClockOffset(s: Stream): number {
+  const ew = s.exchWords;
+  const lw = s.localWords;
+  const flags = s.batch.flags;
+  const rows = s.rows;
+  let lead = 0;
+  for (let j = 0; j < s.length; j++) {
+    const r = rows === null ? j : rows[j]!;
+    if ((flags[r]! & EventFlag.BadTimestamp) !== 0) continue;
+    const d = (ew[2 * r + 1]! - lw[2 * r + 1]!) * 4294967296 + ((ew[2 * r]! >>> 0) - (lw[2 * r]! >>> 0));
+    if (d > lead) lead = d;
+  }
+  return lead;
+}
+
+/** Offsets per stream for the option `clockOffsetNs` (checked by normalizeBacktestOptions). */
+export function clockOffsetsOf(streams: readonly Stream[], option: "auto" | number | readonly number[]): number[] {
+  if (option === "auto") return streams.map(streamClockOffset);
+  if (typeof option === "number") return streams.map(() => option);
+  if (option.length !== streams.length) {
+    throw new LabError({ code: "BAD_OPTION", message: `backtest option clockOffsetNs: ${option.length} values for ${streams.length} instruments`, hint: 'give one per instrument in the run\'s order, a single number, or "auto"', context: { option: "clockOffsetNs" } });
+  }
+  return [...option];
+}

@@ -20,6 +20,7 @@ describe("backtest options", () => {
     expect(o.latency.entryNs(0, info)).toBe(0);
     expect(o.latency.responseNs(0, info)).toBe(0);
     expect(o.feed).toBe("data");
+    expect(o.clockOffsetNs).toBe(0);
     expect(o.queue).toBeUndefined();
     expect(o.fees.name).toBe("instrument");
     expect(o.seed).toBe(0);
@@ -31,7 +32,7 @@ describe("backtest options", () => {
     expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
     expect(o.startAt).toBeUndefined();
     expect(o.check).toBe("warn");
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "equityIntervalNs", "feedLatencyNs", "fees", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
   });
 
   it("startAt takes ns or a time text, and says what is wrong with anything else", () => {

@@ -30,6 +30,7 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   params?: string;
   latency?: string;
   feedLatency?: string;
+  clockOffset?: string;
   queue?: string;
   fees?: string;
   risk?: string;
@@ -65,6 +66,7 @@ export function register(program: Command): void {
     .option("--params <json>", "strategy parameters as JSON, e.g. '{\"threshold\":0.3}'")
     .option("--latency <duration>", "order latency each way (ns, or 50us, 1ms ...)", "0")
     .option("--feed-latency <duration>", 'feed latency: "data" (receive timestamps) or a constant', "data")
+    .option("--clock-offset <auto|duration>", "added to receive times before feed latency is taken from the data: auto (estimated from the data) or a duration, for a capture whose clock runs behind the exchange's", "0")
     .option("--queue <model>", "queue model: riskAverse, prob, log, l3Fifo (default by data)")
     .option("--fees <json>", "fee schedule for every instrument, e.g. '{\"maker\":-0.0001,\"taker\":0.0004}' (default: the instrument's)")
     .option("--risk <json>", "risk limits, e.g. '{\"maxPosition\":10,\"maxDrawdown\":500}'")
@@ -92,6 +94,7 @@ export function register(program: Command): void {
         initialCash: parseNumberOption(o.cash ?? "0", "--cash"),
         check: check as InputCheckMode,
       };
+      if (o.clockOffset !== undefined && o.clockOffset !== "0") options.clockOffsetNs = o.clockOffset === "auto" ? "auto" : durationNs(o.clockOffset, "--clock-offset");
       if (o.queue !== undefined) options.queue = o.queue as QueueName;
       if (o.fees !== undefined) options.fees = parseJsonOption(o.fees, "--fees") as { maker: number; taker: number };
       if (o.risk !== undefined) options.risk = parseJsonOption(o.risk, "--risk") as BacktestOptions["risk"];

@@ -10,6 +10,7 @@ import { checkWritableFolder, prepareOutputFile, writeError, writeOutputFile } f
 import { formatNames, generateTicks, guessFormat, qualityReportJson, readFile, validate, writeCatalog, writeTable, type ColumnMapping, type IssuePolicy, type QualityReport } from "../../data/index.js";
 import { qualityReportHtml } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, requireFile, type GlobalOptions } from "../util.js";
+import { durationNs } from "../data-option.js";
 
 interface InstrumentOptions {
   symbol?: string;
@@ -23,6 +24,7 @@ interface ReadOptions extends GlobalOptions, InstrumentOptions {
   columns?: string;
   timeUnit?: string;
   onBadRows?: string;
+  clockOffset?: string;
 }
 
 interface IngestOptions extends ReadOptions {
@@ -71,6 +73,7 @@ function readOptionsFrom(path: string, options: ReadOptions, progress: ReturnTyp
     if (options.onBadRows !== "reject" && options.onBadRows !== "quarantine") throw new LabError({ code: "BAD_OPTION", message: `--on-bad-rows must be reject or quarantine, got "${options.onBadRows}"`, hint: "quarantine keeps the good rows and sets the bad ones aside", context: { option: "--on-bad-rows" } });
     out.onBadRows = options.onBadRows;
   }
+  if (options.clockOffset !== undefined && options.clockOffset !== "0") out.clockOffsetNs = options.clockOffset === "auto" ? "auto" : durationNs(options.clockOffset, "--clock-offset");
   if (progress) out.progress = progress;
   return out;
 }
@@ -85,6 +88,7 @@ function addReadOptions(command: Command): Command {
     .option("--columns <json>", 'column mapping for parquet/csv/arrow, e.g. \'{"exchTs":"ts","price":"px"}\'')
     .option("--time-unit <unit>", "unit of integer epoch timestamps: s, ms, us, ns (guessed if omitted)")
     .option("--on-bad-rows <policy>", "reject (default) or quarantine unparseable rows")
+    .option("--clock-offset <auto|duration>", "add to every receive time: auto (the receive clock's lag behind the exchange's, estimated from the data) or a duration", "0")
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no progress output");
 }
@@ -112,6 +116,7 @@ function summaryLines(report: QualityReport): string[] {
   return [
     `${report.source}: ${s.rows.toLocaleString("en-US")} rows (${Object.entries(s.byKind).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")})`,
     `  time ${s.firstExchTs === null ? "-" : formatNs(s.firstExchTs)} .. ${s.lastExchTs === null ? "-" : formatNs(s.lastExchTs)}, ${Number.isFinite(s.ratePerSecond) ? `${Math.round(s.ratePerSecond).toLocaleString("en-US")} events/s` : ""}`,
+    ...(s.clockOffsetNs > 0 ? [`  receive clock behind the exchange's by up to ${(s.clockOffsetNs / 1e9).toFixed(6)} s (estimated clock offset; --clock-offset auto adds it to receive times)`] : []),
     `  instruments: ${s.byInstrument.map((i) => `${i.symbol}@${i.venue}`).join(", ")}; sequence check: ${s.sequenceMode}${s.sequenceScope === "feed" && s.sequenceMode !== "none" ? " (per feed)" : ""}`,
   ];
 }
