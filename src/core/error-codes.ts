@@ -691,8 +691,8 @@ export const ERROR_CODES = {
   },
   STORE_OPEN_FAILED: {
     area: "store",
-    meaning: "A store file cannot be opened.",
-    fix: "Check the path and that it is a DuckDB file.",
+    meaning: "A store (a DuckDB file or a PostgreSQL database) cannot be opened.",
+    fix: "Check the path and that it is a DuckDB file, or the postgres:// URL (docs/store.md).",
   },
   STORE_LOCKED: {
     area: "store",
