@@ -15,7 +15,7 @@ import { findPostgresBin } from "./pg-cluster.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const logs = join(root, ".setup");
 const python = process.env.STRATEGY_LAB_PYTHON ?? "/usr/bin/python3";
-const APT_PACKAGES = ["jupyter-nbconvert", "jupyter-client", "jupyter-core", "python3-nbclient", "jupyter-notebook", "chromium", "postgresql-15"];
+const APT_PACKAGES = ["jupyter-nbconvert", "jupyter-client", "jupyter-core", "python3-nbclient", "jupyter-notebook", "chromium", "postgresql-15", "redis-server"];
 const say = reporter();
 const started = performance.now();
 
@@ -59,8 +59,10 @@ function postgresReady() {
     return false;
   }
 }
+// redis-server: the queue tests and benchmarks of distributed sweeps start their own throwaway servers.
+const redisReady = () => spawnSync(process.env.STRATEGY_LAB_REDIS_SERVER || "redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 const wantChromium = !process.env.STRATEGY_LAB_NO_CHROMIUM;
-if (!jupyterReady() || (!chromiumReady() && wantChromium) || !postgresReady()) {
+if (!jupyterReady() || (!chromiumReady() && wantChromium) || !postgresReady() || !redisReady()) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && existsSync("/usr/bin/apt-get")) {
     const log = join(logs, "apt.log");
@@ -78,13 +80,14 @@ if (!jupyterReady() || (!chromiumReady() && wantChromium) || !postgresReady()) {
   } else {
     if (!chromiumReady() && wantChromium) say("Chromium is missing: the HTML report browser tests will be skipped (install the Debian package chromium to run them)");
     if (!postgresReady()) say("PostgreSQL 15 is missing: the PostgreSQL store tests will fail until it is installed (as root: apt-get install -y postgresql-15, or run npm run setup as root)");
+    if (!redisReady()) say("redis-server is missing: the distributed sweep (queue) tests will fail until it is installed (as root: apt-get install -y redis-server, or run npm run setup as root)");
   }
   if (!jupyterReady()) {
     say(`Jupyter still cannot be imported by ${python} after installing`);
     process.exit(1);
   }
 } else {
-  say(`Debian packages present (Jupyter${wantChromium ? ", Chromium" : ""}, PostgreSQL)`);
+  say(`Debian packages present (Jupyter${wantChromium ? ", Chromium" : ""}, PostgreSQL, Redis)`);
 }
 
 // 3. Build (incremental: fast when nothing changed). The project's own TypeScript, not `npx tsc`
