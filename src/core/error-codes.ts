@@ -638,6 +638,36 @@ export const ERROR_CODES = {
     meaning: "A trial was sent to a worker pool that is already closed.",
     fix: "Open a new pool.",
   },
+  BAD_QUEUE_URL: {
+    area: "optimize",
+    meaning: "A job-queue URL for distributed sweeps is not `redis://host:port/name` (or `rediss://`), or its queue name is missing or has characters a queue name cannot have.",
+    fix: "Write it as `redis://host:port/name`, e.g. `redis://127.0.0.1:6379/sweeps`; the name is letters, digits, `_`, `-` and `.`.",
+  },
+  QUEUE_UNREACHABLE: {
+    area: "optimize",
+    meaning: "The Redis server of a job queue does not answer (not running, wrong host or port, a firewall, a wrong password).",
+    fix: "Start one (`redis-server --port 6379`, installed by `npm run setup` as the Debian package redis-server), or fix the host and port in the queue URL.",
+  },
+  QUEUE_DATA_REF: {
+    area: "optimize",
+    meaning: "A sweep through a job queue cannot tell the workers how to load its data (data that came from no file, or a data reference that is not valid).",
+    fix: "Pass `queue: { url, data: { file } | { catalog, options } | { generated: { events, seed, mode } } }`, or read the data from a file the workers can reach at the same path.",
+  },
+  QUEUE_EVALUATOR: {
+    area: "optimize",
+    meaning: "A sweep through a job queue was given an evaluator that other processes cannot load (a function, or a strategy defined only in this process) or a worker count.",
+    fix: "Use a built-in strategy, `strategyModule`, or an evaluator `{ module, export }` reachable on every worker machine; leave out `workers`.",
+  },
+  DATA_MISMATCH: {
+    area: "optimize",
+    meaning: "A queue worker loaded data whose checksum differs from the data the sweep was started on, so it refused to compute the trial.",
+    fix: "Make the worker read the same data: the same file content at the same path (or the same catalog), the same read options and the same code version on every machine; then resume the sweep.",
+  },
+  QUEUE_WORKER_FAILED: {
+    area: "optimize",
+    meaning: "A queue worker could not run a trial for a reason other than the trial itself (it could not load the data or start the evaluator).",
+    fix: "Read the worker's message in the error; fix that machine's data path, build or installed modules; then resume the sweep.",
+  },
   RESUME_MISMATCH: {
     area: "optimize",
     meaning: "A run cannot be resumed: it was started with a different configuration, or the search now proposes other trials than the stored ones.",

@@ -18,6 +18,7 @@ import { OptimizationResult, type WindowReport } from "./result.js";
 import { GeneticPlan, geneticSearch, gridSearch, randomSearch, type Candidate, type GeneticOptions, type SearchMethod, type SearchPlan } from "./search.js";
 import { paramsKey, resolveSpace, withFixed, type SearchSpace, type SpaceSpec } from "./space.js";
 import { strategyEvaluatorRef, type StrategyBacktestOptions } from "./strategy-ref.js";
+import { openQueueDispatcher, parseQueueUrl, type QueueDispatcher, type QueueSweepOptions, type TrialRunner } from "./queue.js";
 import type { EvaluatorRef, Params, RowRange, TrialEvaluator, TrialOutcome, TrialPhase, TrialRecord, TrialTask } from "./types.js";
 import { parseWalkForward, walkForwardWindows, type WalkForwardSpec, type WalkForwardWindow } from "./walk-forward.js";
 
@@ -73,9 +74,15 @@ export interface OptimizeOptions {
   progress?: ProgressSink | readonly ProgressSink[];
   /** Where notes (huge grid, missing metric, ...) go. @default console.warn */
   onWarning?: (message: string) => void;
+  /**
+   * Run the trials on `strategy-lab worker` processes through a job queue on Redis instead of this
+   * machine's threads: `"redis://host:port/name"`, or `{ url, data }` where `data` says how the
+   * workers load the data (default: the file it was read from). See docs/scale.md.
+   */
+  queue?: string | QueueSweepOptions;
 }
 
-const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "niceness", "keepWorkersMs", "store", "runId", "resume", "seed", "progress", "onWarning"] as const;
+const OPTION_KEYS = ["data", "strategy", "backtest", "strategyModule", "evaluator", "space", "method", "trials", "genetic", "filter", "warnAbove", "objective", "constraints", "walkForward", "range", "workers", "niceness", "keepWorkersMs", "store", "runId", "resume", "seed", "progress", "onWarning", "queue"] as const;
 
 function bad(option: string, message: string, hint: string): LabError {
   return new LabError({ code: "BAD_OPTION", message: `optimize option ${option}: ${message}`, hint, context: { option } });
@@ -151,7 +158,7 @@ interface RunContext {
   store: TrialStore;
   runId: string;
   previous: Map<string, TrialRecord>;
-  getPool: () => Promise<TrialPool>;
+  getPool: () => Promise<TrialRunner>;
   progress: Progress;
   warn: (message: string) => void;
   counters: { evaluated: number; resumed: number; events: number; startedAt: number; bestText: string };
@@ -213,7 +220,7 @@ async function evaluateCandidates(ctx: RunContext, window: number, phase: TrialP
   if (tasks.length > 0) {
     const pool = await ctx.getPool();
     const byId = new Map(tasks.map((t) => [t.id, t]));
-    await pool.run(tasks, (outcome) => {
+    const onOutcome = (outcome: TrialOutcome): Promise<void> => {
       const task = byId.get(outcome.id)!;
       const m = meta[outcome.id]!;
       const rec = recordFrom(ctx, outcome, task, window, phase, m.generation, m.index);
@@ -223,7 +230,8 @@ async function evaluateCandidates(ctx: RunContext, window: number, phase: TrialP
       const secs = (performance.now() - ctx.counters.startedAt) / 1000;
       ctx.progress.tick(1, `${formatRate(secs > 0 ? ctx.counters.events / secs : 0, "events")}${ctx.counters.bestText}`);
       return ctx.store.record(ctx.runId, [rec]);
-    });
+    };
+    await pool.run(tasks, onOutcome, { window, phase, firstIndex });
   }
   return records as TrialRecord[];
 }
@@ -286,6 +294,18 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
     evaluator = options.evaluator!;
     evaluatorId = typeof evaluator === "function" ? `fn:${evaluator.toString()}` : { module: evaluator.module, export: evaluator.export, options: evaluator.options ?? null };
   }
+  if (options.queue !== undefined) {
+    const url = typeof options.queue === "string" ? options.queue : options.queue?.url;
+    parseQueueUrl(url as string);
+    if (typeof evaluator === "function" || options.workers !== undefined) {
+      throw new LabError({
+        code: "QUEUE_EVALUATOR",
+        message: typeof evaluator === "function" ? "a sweep through a job queue needs an evaluator other processes can load; this one exists only in this process (a function, or a strategy defined here)" : "workers is a local thread count; a sweep through a job queue runs on the queue's worker processes",
+        hint: typeof evaluator === "function" ? "use a built-in strategy, strategyModule: \"/abs/path/module.js\", or evaluator: { module, export } reachable on every worker machine" : "leave out workers; start strategy-lab worker --queue <url> --concurrency N on each machine",
+        context: { option: typeof evaluator === "function" ? "evaluator" : "workers" },
+      });
+    }
+  }
   const space = resolveSpace(options.space, baseSchema);
   const objective = normalizeObjective(options.objective);
   const constraints = normalizeConstraints(options.constraints);
@@ -326,6 +346,7 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
 
   const { store, owned } = await openStore(options.store);
   let pool: TrialPool | undefined;
+  let dispatcher: QueueDispatcher | undefined;
   let poolOptions: PoolOptions | undefined;
   let workersUsed = 0;
   let succeeded = false;
@@ -351,6 +372,10 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
       runId: begun.runId,
       previous,
       getPool: async () => {
+        if (options.queue !== undefined) {
+          dispatcher ??= await openQueueDispatcher(options.queue, data, evaluator as EvaluatorRef, begun.runId, fingerprint, warn);
+          return dispatcher;
+        }
         if (pool === undefined) {
           // A function evaluator (a notebook cell's, or a strategy only this process knows) runs in
           // this thread unless a worker count was asked for (which then fails with a hint).
@@ -440,6 +465,8 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
     const p = pool as TrialPool | undefined;
     // Only a pool whose sweep finished is kept: after a failure its state is not to be trusted.
     if (p !== undefined) await releasePool(p, poolOptions!, succeeded ? keepWorkersMs : 0);
+    const d = dispatcher as QueueDispatcher | undefined;
+    if (d !== undefined) await d.close();
     if (owned) await store.close();
   }
 }

@@ -11,3 +11,5 @@ export { evaluatorFor, strategyEvaluator, startingAt, rangeFigures, type Strateg
 export { overfitting, type OverfittingReport, type OverfittingOptions } from "./overfitting.js";
 export { dataFingerprint } from "./fingerprint.js";
 export type { TrialEvaluator, EvaluatorRef, EvaluatorFactory, TrialContext, TrialOutput, TrialTask, TrialOutcome, TrialRecord, TrialStatus, TrialPhase, RowRange, Params, ParamValue } from "./types.js";
+export { parseQueueUrl, checkQueueReachable, dataChecksum, dataRefOf, normalizeDataRef, trialJobId, QueueDispatcher, type QueueSweepOptions, type QueueDataRef, type QueueFileReadOptions, type QueueLocation, type QueueJobData, type QueueJobResult, type TrialRunner, type TrialBatchInfo } from "./queue.js";
+export { startQueueWorker, type QueueWorkerOptions, type QueueWorkerHandle } from "./queue-worker.js";

@@ -7,12 +7,13 @@
  *   ... same command with --resume after a crash or kill: finished trials are not run again.
  * A custom evaluator replaces the strategy: --evaluator ./my-evaluator.js#evaluate.
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { storeSpecFrom } from "../../runs/index.js";
 import { LabError } from "../../core/index.js";
-import { optimize, overfitting, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
+import { optimize, overfitting, type QueueDataRef, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
@@ -67,10 +68,23 @@ function parseEvaluator(value: string): { module: string; export: string } {
 function backtestOptions(o: OptimizeCliOptions): StrategyBacktestOptions {
   const b: StrategyBacktestOptions = o.backtest === undefined ? {} : (jsonObject(o.backtest, "--backtest", '{"latencyNs":50000}') as StrategyBacktestOptions);
   if (o.latency !== undefined) b.latencyNs = durationNs(o.latency, "--latency");
-  if (o.queue !== undefined) b.queue = o.queue as StrategyBacktestOptions["queue"];
+  if (o.queue !== undefined && !isJobQueue(o.queue)) b.queue = o.queue as StrategyBacktestOptions["queue"];
   if (o.fees !== undefined) b.fees = jsonObject(o.fees, "--fees", '{"maker":-0.0001,"taker":0.0004}') as { maker: number; taker: number };
   if (o.interval !== undefined) b.equityIntervalNs = durationNs(o.interval, "--interval");
   return b;
+}
+
+/** `--queue redis://...` is a job queue (distributed sweep); any other value is the backtest queue model. */
+function isJobQueue(value: string | undefined): value is string {
+  return value !== undefined && value.includes("://");
+}
+
+/** How queue workers load what `--data` and its options name (the same reader, the same options). */
+function queueDataRef(o: OptimizeCliOptions): QueueDataRef {
+  if (o.data === "generated") return { generated: { events: parseIntegerOption(o.events ?? "200000", "--events"), seed: parseIntegerOption(o.dataSeed ?? "1", "--data-seed"), mode: (o.mode ?? "l2") as "l2" | "l3" } };
+  if (statSync(o.data).isDirectory()) return { catalog: resolve(o.data), options: { ...(o.symbol ? { symbols: [o.symbol] } : {}), ...(o.venue ? { venues: [o.venue] } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}) } };
+  const spec = o.tickSize !== undefined || o.symbol !== undefined ? { instrument: { symbol: o.symbol ?? "UNKNOWN", venue: o.venue ?? "UNKNOWN", tickSize: o.tickSize ?? "0.01", ...(o.lotSize ? { lotSize: o.lotSize } : {}) } } : {};
+  return { file: resolve(o.data), options: { onBadRows: (o.onBadRows ?? "reject") as "reject" | "quarantine", ...(o.format ? { format: o.format } : {}), ...spec } };
 }
 
 function fmt(x: number): string {
@@ -101,7 +115,7 @@ export function register(program: Command): void {
     .option("--resume", "continue the newest run with the same settings in --store, without repeating finished trials")
     .option("--seed <n>", "seed of the search and of each trial's randomness", "0")
     .option("--latency <duration>", "backtest order latency each way (ns, or 50us, 1ms ...)")
-    .option("--queue <model>", "backtest queue model: riskAverse, prob, log, l3Fifo")
+    .option("--queue <model|url>", "backtest queue model: riskAverse, prob, log, l3Fifo; or a job queue redis://host:port/name: run the trials on strategy-lab worker processes (docs/scale.md)")
     .option("--fees <json>", 'backtest fees, e.g. \'{"maker":-0.0001,"taker":0.0004}\'')
     .option("--interval <duration>", "equity sampling interval (the period of per-period returns)")
     .option("--backtest <json>", "other backtest options as JSON")
@@ -136,6 +150,7 @@ export function register(program: Command): void {
       if (o.niceness !== undefined) options.niceness = parseIntegerOption(o.niceness, "--niceness");
       if (o.store !== undefined) options.store = o.store;
       if (o.runId !== undefined) options.runId = o.runId;
+      if (isJobQueue(o.queue)) options.queue = { url: o.queue, data: queueDataRef(o) };
       const progress = cliProgress(o);
       if (progress) options.progress = progress;
       const result = await optimize(options);

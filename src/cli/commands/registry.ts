@@ -11,6 +11,7 @@ import { register as registerBook } from "./book.js";
 import { register as registerOptimize } from "./optimize.js";
 import { register as registerStats } from "./stats.js";
 import { register as registerRuns } from "./runs.js";
+import { register as registerWorker } from "./worker.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -21,4 +22,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerOptimize,
   registerStats,
   registerRuns,
+  registerWorker,
 ];
