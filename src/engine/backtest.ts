@@ -14,9 +14,9 @@
 import { LabError } from "../core/index.js";
 import type { TickBatch } from "../data/index.js";
 import { InputChecker, inputCheckError, refuses, type InputCheckReport } from "./input-check.js";
-import { runLoop } from "./loop.js";
-import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
-import { BacktestResult } from "./result.js";
+import { runLoop, type RawRun } from "./loop.js";
+import { normalizeBacktestOptions, type BacktestOptions, type NormalizedOptions } from "./options.js";
+import { BacktestResult, type BacktestSettings } from "./result.js";
 import { clockOffsetsOf, prepareStreams, timeBaseOf } from "./streams.js";
 import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
 
@@ -26,7 +26,7 @@ function isStrategyLike(value: unknown): value is StrategyLike {
   return typeof value === "object" && value !== null && typeof (value as StrategyLike).create === "function";
 }
 
-function resolveStrategy(strategy: StrategyLike | StrategyHandlers): { name: string; params: Readonly<Record<string, number | boolean | string>>; handlers: StrategyHandlers } {
+export function resolveStrategy(strategy: StrategyLike | StrategyHandlers): { name: string; params: Readonly<Record<string, number | boolean | string>>; handlers: StrategyHandlers } {
   if (typeof strategy === "function") {
     throw new LabError({ code: "BAD_STRATEGY", message: "backtest got a strategy factory, not a strategy", hint: "call it with parameters first, e.g. lab.strategies.imbalance({ threshold: 0.3 })" });
   }
@@ -57,14 +57,20 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
   const clockOffsets = opts.feed === "data" ? clockOffsetsOf(streams, opts.clockOffsetNs) : streams.map(() => 0);
   const raw = runLoop(streams, instruments, time, handlers, params, opts, inputCheck ? undefined : checker, clockOffsets);
   if (checker && !inputCheck) inputCheck = checker.finish();
-  return new BacktestResult(raw, name, params, {
+  return new BacktestResult(raw, name, params, settingsOf(opts, raw), inputCheck);
+}
+
+/** The settings a result states: the models by name, and what the data decided (book kind). */
+export function settingsOf(opts: NormalizedOptions, raw: RawRun): BacktestSettings {
+  const offsets = raw.clockOffsets;
+  return {
     latency: opts.latency.name,
-    feedLatency: opts.feed !== "data" ? opts.feed.name : clockOffsets.some((o) => o !== 0) ? `data, receive clock +${clockOffsets.map((o) => `${(o / 1e6).toFixed(3)} ms`).join("/")}` : "data",
+    feedLatency: opts.feed !== "data" ? opts.feed.name : offsets.some((o) => o !== 0) ? `data, receive clock +${offsets.map((o) => `${(o / 1e6).toFixed(3)} ms`).join("/")}` : "data",
     queue: raw.queue.name,
     fees: opts.fees.name,
     seed: opts.seed,
     equityIntervalNs: opts.equityIntervalNs,
     initialCash: opts.initialCash,
     book: raw.l3 ? "l3" : "l2",
-  }, inputCheck);
+  };
 }

@@ -8,6 +8,7 @@
  * `fees.*`. See docs/engine.md.
  */
 export { backtest } from "./backtest.js";
+export { backtestStream, chunksOf, type TickChunkSource, type StreamTraits } from "./streaming.js";
 export { describeInputCheck, type InputCheckReport, type InputIssue, type InputCheckMode } from "./input-check.js";
 export { BacktestResult, type BacktestSummary, type BacktestSettings, type BacktestJson, type RunDiagnostics } from "./result.js";
 export { normalizeBacktestOptions, queueByName, DEFAULTS as BACKTEST_DEFAULTS, OPTION_KEYS as BACKTEST_OPTION_KEYS, type BacktestOptions, type NormalizedOptions, type QueueName, type BookKind } from "./options.js";

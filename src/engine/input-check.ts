@@ -112,16 +112,18 @@ const FEED = FEED_OF_KIND;
 class BatchFindings {
   readonly counts = new Float64Array(CHECKED.length);
   readonly samples: IssueSample[][] = CHECKED.map(() => []);
-  constructor(private readonly batch: TickBatch) {}
+  /** Rows of the data before `batch` (a chunk of a streamed source), so sample rows are the data's. */
+  rowBase = 0;
+  constructor(public batch: TickBatch) {}
 
   /** Called only for a row with an issue: the value text is made for the first rows only. */
   note(cls: number, row: number, column: "kind" | "priceTicks" | "qtyLots" | "exchTs" | "localTs", other: number): void {
     this.counts[cls]!++;
     const list = this.samples[cls]!;
     if (list.length >= MAX_SAMPLES) return;
-    const sample: IssueSample = { row, column };
+    const sample: IssueSample = { row: row + this.rowBase, column };
     const b = this.batch;
-    if (cls === DUPLICATE) sample.value = `same as row ${other}`;
+    if (cls === DUPLICATE) sample.value = `same as row ${other + this.rowBase}`;
     else if (column === "kind") sample.value = `unknown kind ${b.kind[row]!}`;
     else if (column === "exchTs") sample.value = String(b.exchTs[row]!);
     else if (column === "localTs") sample.value = String(b.localTs[row]!);
@@ -307,8 +309,9 @@ class BatchScan {
   constructor(
     private readonly batch: TickBatch,
     readonly findings: BatchFindings,
+    state?: ScanState,
   ) {
-    this.st = new ScanState(batch);
+    this.st = state ?? new ScanState(batch);
     this.ew = wordsOf(batch.exchTs);
     this.lw = wordsOf(batch.localTs);
     this.ef = timeOrderView(batch.exchTs);
@@ -389,6 +392,56 @@ export class InputChecker {
       this.scans[b] = undefined;
     });
     return reportOf(this.batches, this.findings, this.mode);
+  }
+}
+
+/**
+ * The check of a streamed run: each chunk is scanned as it is read, with the time maxima carried
+ * from chunk to chunk (rows are numbered in the whole source). Duplicates are looked for within a
+ * chunk: a row repeating one just before a chunk boundary is not reported.
+ */
+export class ChunkedInputCheck {
+  private state: ScanState | undefined;
+  private findings: BatchFindings | undefined;
+  private readonly readIssues: QualityIssue[] = [];
+  private rows = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly mode: "warn" | "strict",
+  ) {}
+
+  scan(chunk: TickBatch): void {
+    const findings = (this.findings ??= new BatchFindings(chunk));
+    findings.batch = chunk;
+    findings.rowBase = this.rows;
+    const state = (this.state ??= new ScanState(chunk));
+    state.prevT = NaN;
+    state.groupStart = 0;
+    new BatchScan(chunk, findings, state).scanTo(Infinity);
+    this.rows += chunk.length;
+    for (const issue of readReportOf(chunk)?.issues ?? []) this.readIssues.push(issue.file === undefined ? { ...issue, file: this.source } : issue);
+  }
+
+  finish(rowsRead: number): InputCheckReport {
+    const issues: InputIssue[] = [];
+    const counts: Partial<Record<IssueClass, number>> = {};
+    let total = 0;
+    const found = this.findings;
+    if (found) {
+      CHECKED.forEach((cls, c) => {
+        const count = found.counts[c]!;
+        if (count > 0) issues.push({ class: cls, severity: ISSUE_CLASSES[cls].severity, count, input: 0, file: this.source, samples: found.samples[c]!.map((x) => ({ ...x })) });
+      });
+    }
+    for (const cls of Object.keys(ISSUE_CLASSES) as IssueClass[]) {
+      for (const x of [...issues, ...this.readIssues]) {
+        if (x.class !== cls) continue;
+        counts[cls] = (counts[cls] ?? 0) + x.count;
+        total += x.count;
+      }
+    }
+    return { mode: this.mode, rowsChecked: rowsRead, counts, total, issues, readIssues: this.readIssues };
   }
 }
 

@@ -191,6 +191,8 @@ export class LocalView {
   /** Per instrument: event groups after which the strategy's book had best bid > best ask, and the first such row. */
   readonly crossedGroups: Float64Array;
   readonly firstCrossedRow: Float64Array;
+  /** Per instrument: rows of the data before the rows handed in now (a streamed run's window), so row numbers stay the data's. */
+  readonly rowBase: Float64Array;
   /** Per instrument: event groups seen. */
   readonly groups: Float64Array;
 
@@ -214,6 +216,7 @@ export class LocalView {
     this.executionsAreTrades = new Uint8Array(n);
     this.crossedGroups = new Float64Array(n);
     this.firstCrossedRow = new Float64Array(n).fill(-1);
+    this.rowBase = new Float64Array(n);
     this.groups = new Float64Array(n);
     this.open = new SlotLists(n);
     this.openCount = this.open.counts;
@@ -279,7 +282,7 @@ export class LocalView {
       const book = this.books[k]!;
       this.groups[k]!++;
       if (book.bestBid() > book.bestAsk()) {
-        if (this.crossedGroups[k]!++ === 0) this.firstCrossedRow[k] = i;
+        if (this.crossedGroups[k]!++ === 0) this.firstCrossedRow[k] = i + this.rowBase[k]!;
       }
       if (this.maxDrawdown !== Infinity) this.checkDrawdown();
       if (this.onBook !== undefined && !this.isHalted) {

@@ -61,6 +61,36 @@ export interface ChunkCompanion {
 }
 
 export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions, companion?: ChunkCompanion, clockOffsets: readonly number[] = []): RawRun {
+  const run = setupRun(streams, instruments, time, handlers, params, opts, clockOffsets);
+  const { loop, progress } = run;
+  // Chunks of events per call: the hot loop lives in a method that is called many times, so an
+  // engine deoptimization (the first order, the first fill) is followed by a re-optimization
+  // instead of leaving one long-running loop in slow code.
+  // Short first chunks (1, 2, 4, ... events) let the code after the loop run before V8 compiles
+  // the loop in the middle of a long chunk: compiled that way (on-stack), it bails out at every
+  // chunk end yet stays in use, allocating ~110 B/event at ~60 % speed. Whether that happened
+  // depended on when the background compiler finished, i.e. on machine load.
+  for (let budget = 1; ; budget = Math.min(2 * budget, 65536)) {
+    companion?.advance(budget);
+    if (!loop.run(budget)) break;
+    progress?.update(loop.position());
+  }
+  return run.finish();
+}
+
+/** A run set up and not yet driven: `loop.run(budget)` until it returns false, then `finish()`. */
+export interface RunInProgress {
+  loop: FeedLoop;
+  progress: Progress | undefined;
+  finish(): RawRun;
+}
+
+/**
+ * Everything before the loop runs: books, channels, portfolio, the strategy's start. `totalRows`
+ * is the data's length when the streams are windows of a longer source (streaming), for the
+ * equity grid's budget and progress.
+ */
+export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec[], time: TimeBase, handlers: StrategyHandlers, params: Readonly<Record<string, number | boolean | string>>, opts: NormalizedOptions, clockOffsets: readonly number[] = [], totalRows?: number): RunInProgress {
   const wallStart = performance.now();
   const n = streams.length;
   const anyL3 = streams.some((s) => s.l3);
@@ -100,38 +130,29 @@ export function runLoop(streams: readonly Stream[], instruments: InstrumentSpec[
   const feedModel = opts.feed === "data" ? null : opts.feed;
   const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
   const localBases = streams.map((_, k) => (clockOffsets[k] ? new TimeBase(time.base - BigInt(clockOffsets[k]!)) : time));
-  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo, localBases);
+  const totalEvents = totalRows ?? streams.reduce((a, s) => a + s.length, 0);
+  const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo, localBases, totalEvents);
   const startT = loop.startT;
-  const totalEvents = streams.reduce((a, s) => a + s.length, 0);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
 
   sampler.sample(startT, -2);
   local.start(startT);
-  // Chunks of events per call: the hot loop lives in a method that is called many times, so an
-  // engine deoptimization (the first order, the first fill) is followed by a re-optimization
-  // instead of leaving one long-running loop in slow code.
-  // Short first chunks (1, 2, 4, ... events) let the code after the loop run before V8 compiles
-  // the loop in the middle of a long chunk: compiled that way (on-stack), it bails out at every
-  // chunk end yet stays in use, allocating ~110 B/event at ~60 % speed. Whether that happened
-  // depended on when the background compiler finished, i.e. on machine load.
-  for (let budget = 1; ; budget = Math.min(2 * budget, 65536)) {
-    companion?.advance(budget);
-    if (!loop.run(budget)) break;
-    progress?.update(loop.position());
-  }
-  const endT = loop.endT;
-  let nextSample = loop.nextSample;
-  const interval = opts.equityIntervalNs;
-  const feedClamped = loop.feedClamped;
-  while (nextSample <= endT && endT !== Infinity) {
-    sampler.sample(nextSample, -1);
-    nextSample += interval;
-  }
-  if (equity.t[equity.length - 1] !== endT) sampler.sample(endT, -2);
-  markouts.finish(endT);
-  local.end(endT);
-  progress?.finish();
-  return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, clockOffsets: streams.map((_, k) => clockOffsets[k] ?? 0), startT, endT, wallMs: performance.now() - wallStart };
+  const finish = (): RawRun => {
+    const endT = loop.endT;
+    let nextSample = loop.nextSample;
+    const interval = opts.equityIntervalNs;
+    const feedClamped = loop.feedClamped;
+    while (nextSample <= endT && endT !== Infinity) {
+      sampler.sample(nextSample, -1);
+      nextSample += interval;
+    }
+    if (equity.t[equity.length - 1] !== endT) sampler.sample(endT, -2);
+    markouts.finish(endT);
+    local.end(endT);
+    progress?.finish();
+    return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, clockOffsets: streams.map((_, k) => clockOffsets[k] ?? 0), startT, endT, wallMs: performance.now() - wallStart };
+  };
+  return { loop, progress, finish };
 }
 
 /**
@@ -190,7 +211,7 @@ class EquitySampler implements ExchangeHooks {
  * the module comment for the order at equal times). State lives in fields so `run` can return
  * after a chunk and be called again.
  */
-class FeedLoop {
+export class FeedLoop {
   readonly n: number;
   // Times are double fields from the start (NaN first; see LocalView.cash).
   readonly startT = NaN;
@@ -210,8 +231,17 @@ class FeedLoop {
   private readonly loFeed: Float64Array;
   private readonly hasLast: boolean[];
 
+  /**
+   * Set when `run` stopped because a stream's window (streaming: `Stream.final` false) ends before
+   * its cursors can go on: the driver adds rows with `replaceWindow`, clears it, and runs again.
+   */
+  needMore = false;
+  /** Per stream: rows of the data before its current window (streaming), for positions. */
+  private readonly rowOffset: Float64Array;
+  private readonly streams: Stream[];
+
   constructor(
-    private readonly streams: readonly Stream[],
+    streams: readonly Stream[],
     private readonly time: TimeBase,
     private readonly feedModel: FeedLatencyModel | null,
     private readonly exchange: ExchangeSim,
@@ -229,9 +259,12 @@ class FeedLoop {
      * collector's clock offset, so a receive time reads as local + offset (option clockOffsetNs).
      */
     private readonly localBases: readonly TimeBase[],
+    totalRows: number,
   ) {
     const n = streams.length;
     this.n = n;
+    this.streams = [...streams];
+    this.rowOffset = new Float64Array(n);
     this.exPos = new Int32Array(n);
     this.exRow = new Int32Array(n);
     this.exT = new Float64Array(n).fill(-Infinity);
@@ -267,9 +300,7 @@ class FeedLoop {
     let next = Number(firstGrid - time.base);
     if (next < startT) next += interval;
     this.nextSample = next;
-    let rows = 0;
-    for (const st of streams) rows += st.length;
-    this.sampleLimitT = startT + interval * Math.max(EQUITY_SAMPLE_BUDGET, 2 * rows);
+    this.sampleLimitT = startT + interval * Math.max(EQUITY_SAMPLE_BUDGET, 2 * totalRows);
   }
 
   /**
@@ -369,8 +400,41 @@ class FeedLoop {
   /** Rows consumed by both processors so far (for progress). */
   position(): number {
     let s = 0;
-    for (let k = 0; k < this.n; k++) s += this.exPos[k]! + this.loPos[k]!;
+    for (let k = 0; k < this.n; k++) s += this.exPos[k]! + this.loPos[k]! + 2 * this.rowOffset[k]!;
     return s;
+  }
+
+  /** Stream k's window (streaming). */
+  window(k: number): Stream {
+    return this.streams[k]!;
+  }
+
+  /**
+   * Stream k's first row either cursor still needs (the rows before it are done): the row each
+   * cursor holds pending (its next event), the smaller of the two.
+   */
+  firstNeededRow(k: number): number {
+    return Math.min(this.exRow[k]!, this.loRow[k]!);
+  }
+
+  /** True when stream k's window ends where a cursor needs its next row (streaming). */
+  windowExhausted(k: number): boolean {
+    const s = this.streams[k]!;
+    return !s.final && (this.exPos[k]! >= s.length || this.loPos[k]! >= s.length);
+  }
+
+  /**
+   * Makes `stream` stream k's window: the old window's rows from `dropped` on, then new rows
+   * (same order, same row semantics). Cursor positions move down by `dropped`.
+   */
+  replaceWindow(k: number, stream: Stream, dropped: number): void {
+    this.exPos[k] = this.exPos[k]! - dropped;
+    this.exRow[k] = this.exRow[k]! - dropped;
+    this.loPos[k] = this.loPos[k]! - dropped;
+    this.loRow[k] = this.loRow[k]! - dropped;
+    this.rowOffset[k] = this.rowOffset[k]! + dropped;
+    this.local.rowBase[k] = this.rowOffset[k]!;
+    this.streams[k] = stream;
   }
 
   private advanceExch(k: number): void {
@@ -428,6 +492,8 @@ class FeedLoop {
     const lw = st.localWords;
     const flags = batch.flags;
     const last = st.hasLast;
+    // A window of a longer source (streaming) stops where a cursor would need a row it lacks.
+    const windowEnd = st.final ? Infinity : len;
     const bhi = this.time.hi;
     const blo = this.time.lo;
     const lhi = this.localBases[0]!.hi;
@@ -447,6 +513,10 @@ class FeedLoop {
     let clamped = this.feedClamped;
     let more = true;
     for (let steps = 0; steps < budget; steps++) {
+      if (ep >= windowEnd || lp >= windowEnd) {
+        this.needMore = true;
+        break;
+      }
       let t = et;
       let src = 1;
       const rq = requests.nextT();
@@ -509,7 +579,7 @@ class FeedLoop {
           exchangeTime[0] = now;
           exchange.processRow(0, batch, r);
           endT = now;
-          if (et > stop || exchange.restingOrders(0) !== 0) break;
+          if (et > stop || exchange.restingOrders(0) !== 0 || ep >= windowEnd) break;
           now = et;
         }
       } else if (src === 5) {
@@ -557,7 +627,16 @@ class FeedLoop {
 
   private runMulti(budget: number): boolean {
     const { n, exT, loT, exRow, loRow, loFeed, requests, responses, notices, timers, exchange, local, streams, hasLast, interval, markouts } = this;
+    const windowed = streams.some((s) => !s.final);
     for (let steps = 0; steps < budget; steps++) {
+      if (windowed) {
+        for (let k = 0; k < n; k++) {
+          if (this.windowExhausted(k)) {
+            this.needMore = true;
+            return true;
+          }
+        }
+      }
       let t = Infinity;
       let src = 0;
       let which = -1;

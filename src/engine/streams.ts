@@ -31,6 +31,11 @@ export class Stream {
     readonly l3: boolean,
     /** The stream has Trade rows (when an L3 stream has none, its executions are the trades). */
     readonly hasTrades: boolean,
+    /**
+     * False for a window of a longer source (streaming): rows follow the window's end, so the
+     * loop stops there for more instead of ending the stream.
+     */
+    readonly final: boolean = true,
   ) {}
 }
 

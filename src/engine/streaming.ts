@@ -1,0 +1,261 @@
+/**
+ * Streamed backtests: the same event loop over a source read chunk by chunk, so a run's memory is
+ * bounded by the chunks in flight plus its own result columns (orders, fills, equity), not by the
+ * data's length.
+ *
+ * Each instrument's rows live in a window: the rows its two cursors (exchange time, receive time)
+ * still need, then the rows of the chunks read since. When a cursor reaches the end of its window
+ * the loop stops before taking the row (it needs the next row's time to schedule), the driver
+ * appends the next chunk's rows and drops the rows both cursors have passed, and the loop goes on
+ * from the same state. Books, resting orders, queue positions, latency channels, timers and the
+ * portfolio never see a boundary, so the result is identical to the in-memory run on the same
+ * rows, for any chunk size. The next chunk is requested as soon as one is taken, so reading
+ * (DuckDB decodes on its own threads) overlaps the engine's work.
+ *
+ * What a source tells up front (`TickChunkSource`): its instruments, and per instrument whether
+ * its rows carry `Last` flags, order-by-order kinds and trades — the loop's rules depend on them.
+ * A source that cannot tell has them taken from each instrument's first window (its first
+ * chunks), which matches the whole data whenever the first rows are representative.
+ *
+ * Not with a streamed source: `startAt` (fast-forward reads up to a time before the run starts;
+ * read from that time instead), and `clockOffsetNs: "auto"` (it needs every row first; estimate
+ * it once with `validate` or `estimateClockOffset` and pass the number).
+ */
+import { LabError, type InstrumentSpec } from "../core/index.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "../data/index.js";
+import { resolveStrategy, settingsOf } from "./backtest.js";
+import { wordsOf } from "./clock.js";
+import { ChunkedInputCheck, inputCheckError } from "./input-check.js";
+import { setupRun, type FeedLoop } from "./loop.js";
+import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
+import { BacktestResult } from "./result.js";
+import { Stream, clockOffsetsOf, timeBaseOf } from "./streams.js";
+import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
+
+/** What the loop's rules need to know of an instrument's rows as a whole. */
+export interface StreamTraits {
+  /** Rows mark the end of atomic groups with `EventFlag.Last`. */
+  hasLast: boolean;
+  /** Order-by-order rows (Add, Reduce, Modify, Delete, Execute). */
+  l3: boolean;
+  /** Trade rows. */
+  hasTrades: boolean;
+}
+
+/** Chunks of one dataset in the order a backtest reads them (the receive order). */
+export interface TickChunkSource {
+  /** Every chunk's instruments (its `instrument` column indexes this list). */
+  readonly instruments: readonly InstrumentSpec[];
+  /** Per instrument, over all its rows; see the module comment when absent. */
+  readonly traits?: readonly StreamTraits[];
+  /** Rows in all chunks, when known (progress, the equity grid's budget). */
+  readonly totalRows?: number;
+  /** For messages: the catalog, files or query. */
+  readonly description: string;
+  /** The next chunk, or undefined at the end. */
+  next(): Promise<TickBatch | undefined>;
+  /** Releases what the source holds (connections); called once, also after an error. */
+  close?(): Promise<void>;
+}
+
+export interface StreamOptions {
+  /** Stop after this many rows have been read (a test hook for bounded runs). @default all */
+  maxRows?: number;
+}
+
+const L3_KINDS = new Set<number>([EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]);
+
+/** `traits` of each instrument from rows of a batch (per instrument index). */
+function traitsOfRows(batch: TickBatch, n: number): StreamTraits[] {
+  const out = Array.from({ length: n }, () => ({ hasLast: false, l3: false, hasTrades: false }));
+  for (let i = 0; i < batch.length; i++) {
+    const t = out[batch.instrument[i]!];
+    if (!t) continue;
+    if ((batch.flags[i]! & EventFlag.Last) !== 0) t.hasLast = true;
+    const k = batch.kind[i]!;
+    if (L3_KINDS.has(k)) t.l3 = true;
+    else if (k === EventKind.Trade) t.hasTrades = true;
+  }
+  return out;
+}
+
+/** The rows of `chunk` whose instrument is k, in order (null = every row, when the chunk has one instrument). */
+function rowsOf(chunk: TickBatch, k: number, n: number): Int32Array | null {
+  if (n === 1) return null;
+  const col = chunk.instrument;
+  let count = 0;
+  for (let i = 0; i < chunk.length; i++) if (col[i] === k) count++;
+  const rows = new Int32Array(count);
+  for (let i = 0, j = 0; i < chunk.length; i++) if (col[i] === k) rows[j++] = i;
+  return rows;
+}
+
+/** A one-instrument batch: `old` rows [from, old.length), then `chunk`'s rows `rows` (all when null). */
+function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec): TickBatch {
+  const kept = old ? old.length - from : 0;
+  const added = rows === null ? chunk.length : rows.length;
+  const cols = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const src = chunk[name] as unknown as { length: number } & ArrayLike<number | bigint>;
+    const Ctor = (src as unknown as { constructor: new (n: number) => { set(a: ArrayLike<number | bigint>, o?: number): void } & ArrayLike<number | bigint> }).constructor;
+    const out = new Ctor(kept + added) as unknown as { [i: number]: number | bigint; set(a: ArrayLike<number | bigint>, o?: number): void };
+    if (old && kept > 0) out.set((old[name] as unknown as { subarray(a: number, b?: number): ArrayLike<number | bigint> }).subarray(from), 0);
+    if (rows === null) out.set(src, kept);
+    else for (let j = 0; j < rows.length; j++) out[kept + j] = src[rows[j]!]!;
+    cols[name] = out;
+  }
+  // one instrument per window: its index in the window's batch is 0
+  (cols.instrument as Uint16Array).fill(0);
+  return tickBatch(cols as TickColumns, [spec], chunk.source);
+}
+
+function streamOf(batch: TickBatch, spec: InstrumentSpec, traits: StreamTraits, final: boolean): Stream {
+  return new Stream(batch, spec, null, batch.length, wordsOf(batch.exchTs), wordsOf(batch.localTs), traits.hasLast, traits.l3, traits.hasTrades, final);
+}
+
+/**
+ * Runs a backtest over a chunked source (see the module comment). The result is a
+ * `BacktestResult` like `backtest`'s, identical for the same rows; `result.inputCheck` holds the
+ * chunk-by-chunk input check (duplicates are looked for within a chunk).
+ */
+export async function backtestStream(source: TickChunkSource, strategy: StrategyLike | StrategyHandlers, options: BacktestOptions = {}): Promise<BacktestResult> {
+  try {
+    return await runStreamed(source, strategy, options);
+  } finally {
+    await source.close?.();
+  }
+}
+
+async function runStreamed(source: TickChunkSource, strategy: StrategyLike | StrategyHandlers, options: BacktestOptions): Promise<BacktestResult> {
+  const opts = normalizeBacktestOptions(options);
+  if (opts.startAt !== undefined) {
+    throw new LabError({ code: "BAD_OPTION", message: "backtest option startAt is not available with a streamed source", hint: "read the source from that time instead (e.g. the catalog query's start)", context: { option: "startAt" } });
+  }
+  if (opts.clockOffsetNs === "auto") {
+    throw new LabError({ code: "BAD_OPTION", message: 'backtest option clockOffsetNs: "auto" needs every row before the run, which a streamed source does not hold', hint: "estimate it once (strategy-lab validate <file>, or lab.data.estimateClockOffset(batch) on a day) and pass the number of ns", context: { option: "clockOffsetNs" } });
+  }
+  const { name, params, handlers } = resolveStrategy(strategy);
+  const n = source.instruments.length;
+  if (n === 0) throw new LabError({ code: "NO_INSTRUMENT", message: `${source.description} has no instrument`, hint: "check the source's symbols and time range" });
+  const check = opts.check === "off" ? undefined : new ChunkedInputCheck(source.description, opts.check);
+
+  // First windows: read until every instrument has a row, or the source ends.
+  let pending: Promise<TickBatch | undefined> = source.next();
+  const windows: (TickBatch | undefined)[] = new Array(n).fill(undefined);
+  let firstRows: TickBatch[] = [];
+  let ended = false;
+  let rowsRead = 0;
+  const take = async (): Promise<TickBatch | undefined> => {
+    const chunk = await pending;
+    if (chunk === undefined) {
+      ended = true;
+      return undefined;
+    }
+    if (chunk.instruments.length !== n) {
+      throw new LabError({ code: "BAD_BATCH", message: `${source.description}: a chunk lists ${chunk.instruments.length} instruments, the source ${n}`, hint: "every chunk of a source indexes the source's instrument list" });
+    }
+    rowsRead += chunk.length;
+    pending = source.next();
+    check?.scan(chunk);
+    return chunk;
+  };
+  while (!ended && windows.some((w) => w === undefined || w.length === 0)) {
+    const chunk = await take();
+    if (!chunk) break;
+    firstRows.push(chunk);
+    for (let k = 0; k < n; k++) {
+      const rows = rowsOf(chunk, k, n);
+      if (rows !== null && rows.length === 0) continue;
+      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!);
+    }
+  }
+  const traits = source.traits ?? traitsFromFirstRows(firstRows, n);
+  firstRows = [];
+  // Instruments without a row anywhere are left out, as an in-memory run leaves them out.
+  const present = windows.map((w, k) => (w !== undefined && w.length > 0 ? k : -1)).filter((k) => k >= 0);
+  if (present.length === 0) throw new LabError({ code: "NO_DATA", message: `${source.description} has no rows`, hint: "check the source's symbols and time range" });
+  const streams = present.map((k) => streamOf(windows[k]!, source.instruments[k]!, traits[k]!, ended));
+  const instruments = present.map((k) => source.instruments[k]!);
+  const time = timeBaseOf(streams);
+  const clockOffsets = opts.feed === "data" ? clockOffsetsOf(streams, opts.clockOffsetNs) : streams.map(() => 0);
+  const run = setupRun(streams, instruments, time, handlers, params, opts, clockOffsets, source.totalRows);
+  const { loop, progress } = run;
+
+  /** Appends chunks until no stream's window ends where a cursor waits, or the source ends. */
+  const refill = async (): Promise<void> => {
+    while (present.some((_, s) => loop.windowExhausted(s))) {
+      const chunk = ended ? undefined : await take();
+      if (!chunk) {
+        // the source is over: every window is the rest of its stream
+        present.forEach((k, s) => loop.replaceWindow(s, streamOf(loop.window(s).batch, source.instruments[k]!, traits[k]!, true), 0));
+        return;
+      }
+      present.forEach((k, s) => {
+        const rows = rowsOf(chunk, k, n);
+        if (rows !== null && rows.length === 0) return;
+        appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!);
+      });
+    }
+  };
+  for (let budget = 1; ; budget = Math.min(2 * budget, 65536)) {
+    const more = loop.run(budget);
+    if (loop.needMore) {
+      loop.needMore = false;
+      await refill();
+      continue;
+    }
+    if (!more) break;
+    progress?.update(loop.position());
+  }
+  const raw = run.finish();
+  // the source may hold rows past the run's end only when the loop ended early (it does not)
+  const inputCheck = check?.finish(rowsRead);
+  if (inputCheck && opts.check === "strict" && inputCheck.total > 0 && inputCheck.issues.some((x) => x.severity === "error")) {
+    // strict cannot refuse before a streamed run; it refuses its result instead
+    throw inputCheckError(inputCheck);
+  }
+  return new BacktestResult(raw, name, params, settingsOf(opts, raw), inputCheck);
+}
+
+function traitsFromFirstRows(chunks: readonly TickBatch[], n: number): StreamTraits[] {
+  const out = Array.from({ length: n }, () => ({ hasLast: false, l3: false, hasTrades: false }));
+  for (const c of chunks) {
+    traitsOfRows(c, n).forEach((t, k) => {
+      out[k]!.hasLast ||= t.hasLast;
+      out[k]!.l3 ||= t.l3;
+      out[k]!.hasTrades ||= t.hasTrades;
+    });
+  }
+  return out;
+}
+
+/** Stream s's window becomes the rows its cursors still need plus `rows` of `chunk`. */
+function appendRows(loop: FeedLoop, s: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec, traits: StreamTraits): void {
+  const old = loop.window(s);
+  const from = loop.firstNeededRow(s);
+  loop.replaceWindow(s, streamOf(joinRows(old.batch, from, chunk, rows, spec), spec, traits, false), from);
+}
+
+/** A batch as a chunked source (chunks of `chunkRows` rows, views without copying): for tests and for running a batch through the streamed path. */
+export function chunksOf(batch: TickBatch, chunkRows: number): TickChunkSource {
+  if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${chunkRows}`, hint: "e.g. 100_000", context: { option: "chunkRows" } });
+  let at = 0;
+  const views = (start: number, end: number): TickBatch => {
+    const cols = {} as Record<TickColumnName, unknown>;
+    for (const name of TICK_COLUMN_NAMES) cols[name] = (batch[name] as unknown as { subarray(a: number, b: number): unknown }).subarray(start, end);
+    return tickBatch(cols as TickColumns, batch.instruments, batch.source);
+  };
+  return {
+    instruments: batch.instruments,
+    traits: traitsOfRows(batch, batch.instruments.length),
+    totalRows: batch.length,
+    description: batch.source ?? "batch",
+    next: async () => {
+      if (at >= batch.length) return undefined;
+      const end = Math.min(batch.length, at + chunkRows);
+      const chunk = views(at, end);
+      at = end;
+      return chunk;
+    },
+  };
+}

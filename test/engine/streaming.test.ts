@@ -1,0 +1,84 @@
+/**
+ * Streamed backtests (src/engine/streaming.ts): the same rows read chunk by chunk give the result
+ * of the in-memory run, bit for bit, for any chunk size — on price levels and order by order, with
+ * orders resting across chunk boundaries, with several instruments, and with latency models that
+ * draw random numbers.
+ */
+import { describe, expect, it } from "vitest";
+import { instrument } from "../../src/core/index.js";
+import { TICK_COLUMN_NAMES, generateTicks, mergeBatches, tickBatch, type TickBatch, type TickColumns } from "../../src/data/index.js";
+
+const columnsOfBatch = (b: TickBatch): TickColumns => Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, b[n]])) as unknown as TickColumns;
+import { backtest, backtestStream, chunksOf, latency, type BacktestOptions, type BacktestResult } from "../../src/engine/index.js";
+import { strategies } from "../../src/strategy/index.js";
+import { caughtAsync } from "../helpers/checks.js";
+
+/** Every column of a table as plain arrays (ns times as text). */
+function columns(table: object): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const [name, value] of Object.entries(table)) {
+    if (ArrayBuffer.isView(value)) out[name] = Array.from(value as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? String(x) : x));
+  }
+  return out;
+}
+
+/** Everything a run produced, as plain data (wall-clock figures left out). */
+function outcome(r: BacktestResult): unknown {
+  const { summary, ...rest } = r.toJSON();
+  const { eventsPerSecond: _e, ...figures } = summary as unknown as Record<string, unknown>;
+  return { figures, rest: { ...rest, diagnostics: { ...r.diagnostics, wallMs: 0 } }, orders: columns(r.orders), fills: columns(r.fills), equity: columns(r.equity) };
+}
+
+/** Orders alive (submitted, not yet done) when the row at a chunk boundary was stamped. */
+function restingAcross(r: BacktestResult, data: TickBatch, chunkRows: number): number {
+  let count = 0;
+  for (let b = chunkRows; b < data.length; b += chunkRows) {
+    const t = data.exchTs[b]!;
+    const o = r.orders;
+    for (let i = 0; i < o.arrivedTs.length; i++) if (o.arrivedTs[i]! > 0n && o.arrivedTs[i]! < t && (o.doneTs[i]! > t || o.doneTs[i] === 0n)) count++;
+  }
+  return count;
+}
+
+const l2 = generateTicks({ events: 40_000, seed: 11, mode: "l2" });
+const l3 = generateTicks({ events: 40_000, seed: 12, mode: "l3" });
+const maker = strategies.marketMaker({ maxPosition: 4 });
+const options: BacktestOptions = { latencyNs: 200_000, seed: 3 };
+
+describe("streamed backtest = in-memory backtest", () => {
+  for (const [name, data] of [["L2", l2], ["L3", l3]] as const) {
+    it(`${name}: chunks of 1,000, 100,000 and 4,000,000 rows (and 1, 7) give the in-memory result, with orders resting across boundaries`, async () => {
+      const memory = backtest(data, maker, options);
+      expect(memory.fills.ts.length).toBeGreaterThan(100);
+      const want = outcome(memory);
+      for (const chunkRows of [1_000, 100_000, 4_000_000, 1, 7]) {
+        const streamed = await backtestStream(chunksOf(data, chunkRows), maker, options);
+        expect(outcome(streamed), `${name}, chunks of ${chunkRows}`).toEqual(want);
+      }
+      expect(restingAcross(memory, data, 1_000)).toBeGreaterThan(10);
+    });
+  }
+
+  it("several instruments, a random latency model and a receive-clock offset", async () => {
+    const other = generateTicks({ events: 20_000, seed: 13, mode: "l2", instrument: instrument({ symbol: "OTHER", venue: "SIM", tickSize: "0.01" }) });
+    const merged = mergeBatches([l2, other]);
+    const opts: BacktestOptions = { latencyNs: latency.lognormal({ entryMedianNs: 150_000, responseMedianNs: 100_000, sigma: 0.5 }), seed: 9, clockOffsetNs: 1_000 };
+    const memory = backtest(merged, maker, opts);
+    expect(memory.instruments.length).toBe(2);
+    for (const chunkRows of [1_000, 33_333]) expect(outcome(await backtestStream(chunksOf(merged, chunkRows), maker, opts))).toEqual(outcome(memory));
+  });
+
+  it("checks the input chunk by chunk, rows numbered in the whole source", async () => {
+    const price = l2.priceTicks.slice();
+    price[25_123] = -3;
+    const damaged = tickBatch({ ...columnsOfBatch(l2), priceTicks: price }, l2.instruments, "damaged");
+    const streamed = await backtestStream(chunksOf(damaged, 1_000), maker, options);
+    expect(streamed.inputCheck?.issues.map((x) => [x.class, x.count, x.samples[0]!.row])).toEqual([["non-positive-price", 1, 25_123]]);
+    expect(streamed.inputCheck?.rowsChecked).toBe(40_000);
+  });
+
+  it("says what a streamed source cannot do", async () => {
+    expect((await caughtAsync(() => backtestStream(chunksOf(l2, 1000), maker, { startAt: 1n }))).message).toBe("backtest option startAt is not available with a streamed source");
+    expect((await caughtAsync(() => backtestStream(chunksOf(l2, 1000), maker, { clockOffsetNs: "auto" }))).code).toBe("BAD_OPTION");
+  });
+});
