@@ -1,0 +1,226 @@
+/**
+ * Distributed sweeps through a BullMQ job queue: a throwaway redis-server, two
+ * `strategy-lab worker` processes, and sweeps whose results must equal a local sweep's bit for bit
+ * (objectives, metrics with NaN and -Infinity, per-period returns, chosen params, trial count,
+ * DSR/PBO inputs), also after a worker is killed in the middle of a trial; a worker given other data
+ * refuses the trial (DATA_MISMATCH); an unreachable Redis is QUEUE_UNREACHABLE with a hint.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateTicks } from "../../src/data/index.js";
+import { optimize, overfitting, parseQueueUrl, trialJobId, type OptimizationResult, type OptimizeOptions } from "../../src/optimize/index.js";
+import { DuckDbStore } from "../../src/store/index.js";
+import { startRedis, type RedisServer } from "../../scripts/redis-server.mjs";
+import { CLI, ROOT } from "../helpers/paths.js";
+import { buildDist, scratch } from "./helpers.js";
+
+const MODULE = join(ROOT, "test", "optimize", "fixtures", "queue-evaluators.mjs");
+const EVENTS = 3000;
+const GENERATED = { events: EVENTS, seed: 1, mode: "l2" as const };
+const data = generateTicks({ ...GENERATED, shared: true });
+
+let redis: RedisServer;
+let url: string;
+const workers: { child: ChildProcess; log: string[] }[] = [];
+
+function startWorker(queueUrl: string): { child: ChildProcess; log: string[] } {
+  const child = spawn(process.execPath, [CLI, "worker", "--queue", queueUrl, "--lock-duration", "1500", "--stalled-interval", "500"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const w = { child, log: [] as string[] };
+  child.stderr!.on("data", (d: Buffer) => w.log.push(...d.toString().split("\n").filter(Boolean)));
+  workers.push(w);
+  return w;
+}
+
+async function waitFor(what: string, test: () => boolean, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!test()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface LogLine {
+  x: number;
+  pid: number;
+  event: string;
+}
+
+function logLines(path: string): LogLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.endsWith("}"))
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
+function sweepOptions(evaluatorOptions: Record<string, unknown> = {}): OptimizeOptions {
+  return {
+    data,
+    evaluator: { module: MODULE, export: "probe", options: evaluatorOptions },
+    space: { x: { min: 0, max: 7.5, step: 0.5 } },
+    objective: "score",
+    constraints: { inf: { min: -1 } },
+    seed: 11,
+    onWarning: () => undefined,
+  };
+}
+
+/** Everything a sweep's results are made of, except timings. */
+function essence(r: OptimizationResult): unknown {
+  return {
+    trialCount: r.trialCount,
+    best: r.bestParams,
+    trials: r.trials.map((t) => ({ index: t.index, status: t.status, params: t.params, seed: t.seed, events: t.events, range: t.range, error: t.error ?? null, objective: bits([t.objective]), metrics: Object.entries(t.metrics).map(([k, v]) => [k, bits([v])]), returns: bits(t.periodReturns ?? new Float64Array(0)) })),
+  };
+}
+
+/** float64 values as hex of their bytes: equal only when bit for bit equal (NaN included). */
+function bits(values: ArrayLike<number>): string {
+  return Buffer.from(Float64Array.from(values).buffer).toString("hex");
+}
+
+let local: OptimizationResult;
+
+beforeAll(async () => {
+  await buildDist();
+  redis = await startRedis();
+  url = `${redis.url}/sweeps`;
+  startWorker(url);
+  startWorker(url);
+  await waitFor("two workers", () => workers.every((w) => w.log.some((l) => l.includes("takes trials from"))));
+  local = await optimize({ ...sweepOptions(), workers: 1, keepWorkersMs: 0 });
+}, 900_000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+  await redis?.stop();
+});
+
+describe("sweeps through a job queue", () => {
+  it("equal a local sweep with the same seed, bit for bit, and are recorded in the store like local trials", async () => {
+    expect(local.trialCount).toBe(16);
+    expect(local.statusCounts()).toEqual({ ok: 15, infeasible: 1, failed: 0 });
+    const dir = scratch("queue");
+    const storePath = join(dir, "queue.duckdb");
+    const queued = await optimize({ ...sweepOptions(), queue: { url, data: { generated: GENERATED } }, store: storePath, runId: "queued" });
+    expect(essence(queued)).toEqual(essence(local));
+    expect(queued.bestParams).toEqual({ x: 3 });
+    expect(queued.evaluated).toBe(16);
+    // DSR and PBO from the same inputs.
+    const a = overfitting(local);
+    const b = overfitting(queued);
+    expect(bits([b.dsr, b.pbo, b.sharpeVariance, b.trialCount])).toBe(bits([a.dsr, a.pbo, a.sharpeVariance, a.trialCount]));
+    // Both workers took trials.
+    const perWorker = workers.map((w) => w.log.filter((l) => l.includes("run queued)")).length);
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(16);
+    expect(perWorker.every((n) => n > 0)).toBe(true);
+    // The store holds every trial as a local sweep records it.
+    const store = await DuckDbStore.open(storePath);
+    const stored = await store.loadTrials("queued");
+    await store.close();
+    expect(stored).toHaveLength(16);
+    const byIndex = new Map(stored.map((t) => [t.index, t]));
+    for (const t of queued.trials) {
+      const s = byIndex.get(t.index)!;
+      expect(bits([s.objective])).toBe(bits([t.objective]));
+      expect(bits(s.periodReturns ?? [])).toBe(bits(t.periodReturns ?? []));
+      expect(s.params).toEqual(t.params);
+    }
+  }, 60_000);
+
+  it("re-enqueueing a sweep (same run id and configuration) takes the finished jobs' results instead of running them again", async () => {
+    const log = join(scratch("queue-idem"), "evaluations.jsonl");
+    const first = await optimize({ ...sweepOptions({ log }), queue: { url, data: { generated: GENERATED } }, runId: "idem" });
+    expect(logLines(log)).toHaveLength(16);
+    // A coordinator that crashed and starts again with a fresh store enqueues the same job ids.
+    const again = await optimize({ ...sweepOptions({ log }), queue: { url, data: { generated: GENERATED } }, runId: "idem" });
+    expect(logLines(log)).toHaveLength(16);
+    expect(essence(again)).toEqual(essence(first));
+    expect(essence(again)).toEqual(essence(local));
+    const q = new Queue("sweeps", { connection: { host: "127.0.0.1", port: redis.port } });
+    try {
+      const fingerprintJob = (await q.getJobs(["completed"])).find((j) => j.id!.startsWith("idem."));
+      expect(fingerprintJob?.id).toMatch(/^idem\.[0-9a-f]{12}\.w0\.search\.\d+$/);
+      expect(trialJobId("a:b", "0123456789abcdef", 2, "oos", 0)).toBe("a_b.0123456789ab.w2.oos.0");
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
+
+  it("a worker whose data has another checksum fails the trial with DATA_MISMATCH instead of computing it", async () => {
+    // The workers are told to generate seed 2 data; this process runs on seed 1 data.
+    const error = await optimize({ ...sweepOptions(), queue: { url, data: { generated: { ...GENERATED, seed: 2 } } }, runId: "mismatch" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "LabError", code: "DATA_MISMATCH" });
+    const e = error as { message: string; hint: string; context: { expected: string; actual: string } };
+    expect(e.message).toMatch(/^worker [^ ]+:\d+ loaded generated data \{"events":3000,"seed":2,"mode":"l2"\} with 3000 rows and checksum [0-9a-f]{64}, but the sweep ran on 3000 rows with checksum [0-9a-f]{64}: trial \d+ of window 0 \(run mismatch\) was not computed$/);
+    expect(e.context.expected).not.toBe(e.context.actual);
+    expect(e.hint).toContain("same data");
+  }, 60_000);
+
+  it("a trial whose worker is killed (SIGKILL) mid-trial runs again on the other worker, and the results stay identical", async () => {
+    const log = join(scratch("queue-kill"), "evaluations.jsonl");
+    const sweep = optimize({ ...sweepOptions({ log, slowX: 5, delayMs: 2500 }), queue: { url, data: { generated: GENERATED } }, runId: "killed" });
+    await waitFor("the slow trial to start", () => logLines(log).some((l) => l.x === 5));
+    const victim = logLines(log).find((l) => l.x === 5)!.pid;
+    const w = workers.find((x) => x.child.pid === victim)!;
+    expect(w).toBeDefined();
+    w.child.kill("SIGKILL");
+    const result = await sweep;
+    expect(essence(result)).toEqual(essence(local));
+    const starts = logLines(log).filter((l) => l.x === 5);
+    expect(starts).toHaveLength(2);
+    expect(starts[0]!.pid).toBe(victim);
+    expect(starts[1]!.pid).not.toBe(victim);
+    // Every other trial ran exactly once.
+    const others = logLines(log).filter((l) => l.x !== 5);
+    expect(new Set(others.map((l) => l.x)).size).toBe(others.length);
+    const q = new Queue("sweeps", { connection: { host: "127.0.0.1", port: redis.port } });
+    try {
+      const job = (await q.getJobs(["completed"])).find((j) => j.id!.startsWith("killed.") && (j.data as { params: { x: number } }).params.x === 5)!;
+      expect(job.stalledCounter).toBe(1);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
+});
+
+describe("queue errors", () => {
+  it("an unreachable Redis is QUEUE_UNREACHABLE naming host:port, with a hint to start redis-server", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const error = await optimize({ ...sweepOptions(), queue: { url: `redis://127.0.0.1:${port}/nowhere`, data: { generated: GENERATED } } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "QUEUE_UNREACHABLE" });
+    const e = error as { message: string; hint: string };
+    expect(e.message).toContain(`Redis at 127.0.0.1:${port} does not answer`);
+    expect(e.hint).toContain(`redis-server --port ${port}`);
+    expect(e.hint).toContain("npm run setup");
+    // The worker command says the same and exits with code 2.
+    const child = spawn(process.execPath, [CLI, "worker", "--queue", `redis://127.0.0.1:${port}/nowhere`], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error QUEUE_UNREACHABLE: the job queue's Redis at 127\.0\.0\.1:\d+ does not answer/);
+  }, 30_000);
+
+  it("bad queue URLs, data references and evaluators are refused before anything runs", async () => {
+    expect(() => parseQueueUrl("http://127.0.0.1:6379/x")).toThrow(/scheme http is not redis or rediss/);
+    expect(() => parseQueueUrl("redis://127.0.0.1:6379")).toThrow(/no queue name/);
+    expect(() => parseQueueUrl("redis://127.0.0.1:6379/a:b")).toThrow(/may only have letters/);
+    expect(parseQueueUrl("redis://u:secret@h:7000/q")).toMatchObject({ host: "h", port: 7000, name: "q", password: "secret", display: "redis://u@h:7000/q" });
+    await expect(optimize({ ...sweepOptions(), queue: "redis//nope" })).rejects.toMatchObject({ code: "BAD_QUEUE_URL" });
+    // Generated data has no file: the workers must be told how to make it.
+    await expect(optimize({ ...sweepOptions(), queue: url })).rejects.toMatchObject({ code: "QUEUE_DATA_REF" });
+    await expect(optimize({ ...sweepOptions(), queue: url, workers: 2 })).rejects.toMatchObject({ code: "QUEUE_EVALUATOR" });
+    await expect(optimize({ ...sweepOptions(), evaluator: () => ({ metrics: {}, events: 0 }), queue: url })).rejects.toMatchObject({ code: "QUEUE_EVALUATOR" });
+  }, 30_000);
+});
