@@ -106,7 +106,10 @@ describe("sweeps through a job queue", () => {
     expect(local.statusCounts()).toEqual({ ok: 15, infeasible: 1, failed: 0 });
     const dir = scratch("queue");
     const storePath = join(dir, "queue.duckdb");
-    const queued = await optimize({ ...sweepOptions(), queue: { url, data: { generated: GENERATED } }, store: storePath, runId: "queued" });
+    const events: { done: number; total: number; finished: boolean }[] = [];
+    const queued = await optimize({ ...sweepOptions(), queue: { url, data: { generated: GENERATED } }, store: storePath, runId: "queued", progress: (e) => events.push(e) });
+    // Progress reaches the sink the local optimizer uses: trials done of the total.
+    expect(events.at(-1)).toMatchObject({ done: 16, total: 16, finished: true });
     expect(essence(queued)).toEqual(essence(local));
     expect(queued.bestParams).toEqual({ x: 3 });
     expect(queued.evaluated).toBe(16);
@@ -149,6 +152,23 @@ describe("sweeps through a job queue", () => {
     } finally {
       await q.close();
     }
+  }, 60_000);
+
+  it("strategy-lab optimize --queue runs a built-in strategy on the workers with the local run's results", async () => {
+    const args = ["optimize", "--strategy", "imbalance", "--data", "generated", "--events", "4000", "--space", '{"threshold":[0.2,0.3,0.4]}', "--objective", "pnl", "--seed", "5", "--json", "--quiet"];
+    const cli = (extra: string[]): Promise<{ trials: { index: number; objective: number | null; params: Record<string, unknown> }[]; bestParams: Record<string, unknown>; trialCount: number }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args, ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`))));
+      });
+    const [viaQueue, here] = await Promise.all([cli(["--queue", url]), cli(["--workers", "1"])]);
+    expect(viaQueue.trialCount).toBe(3);
+    expect(viaQueue.trials.map((t) => [t.index, t.objective, t.params])).toEqual(here.trials.map((t) => [t.index, t.objective, t.params]));
+    expect(viaQueue.bestParams).toEqual(here.bestParams);
   }, 60_000);
 
   it("a worker whose data has another checksum fails the trial with DATA_MISMATCH instead of computing it", async () => {
