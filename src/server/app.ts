@@ -95,7 +95,8 @@ function phaseOrder(p: string): number {
 }
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, return503OnClosing: true });
+  // forceCloseConnections: close() ends keep-alive and refused-upgrade sockets instead of waiting for clients.
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true });
   const routes: string[] = [];
   app.decorate("apiRoutes", routes);
   app.addHook("onRoute", (r) => {
@@ -136,6 +137,12 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
       await reply.header("Set-Cookie", tokenCookie(o.token)).redirect("/", 302);
       return reply;
     }
+  });
+
+  // A refused WebSocket upgrade keeps its raw socket (the server never switched protocols), and
+  // that socket would hold close() forever: end it once the error response is out.
+  app.addHook("onResponse", async (req) => {
+    if (req.headers.upgrade !== undefined && req.raw.socket && !req.raw.socket.destroyed && req.ws === null) req.raw.socket.destroy();
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });

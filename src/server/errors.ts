@@ -70,6 +70,10 @@ export function apiError(error: unknown): { status: number; body: ApiErrorBody }
   if (fastify.code === "FST_ERR_CTP_BODY_TOO_LARGE" || fastify.statusCode === 413) {
     return { status: 413, body: { error: { code: "PAYLOAD_TOO_LARGE", message: "the request body is larger than the server accepts", hint: "send a smaller body: a job names its data file by path" } } };
   }
+  if (fastify.statusCode === 403 || fastify.statusCode === 404) {
+    // The static file server refusing a path (e.g. with "..") or not finding it.
+    return { status: 404, body: { error: { code: "ROUTE_NOT_FOUND", message: "no such file or route", hint: "GET /api/openapi.json lists the routes" } } };
+  }
   if (typeof fastify.statusCode === "number" && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     // Bodies fastify itself refuses (malformed JSON, a wrong content type).
     return { status: 400, body: { error: { code: "BAD_REQUEST", message: `request: ${String(fastify.message)}`, hint: "send a JSON body with Content-Type: application/json" } } };

@@ -50,7 +50,7 @@ export interface ResearchServer {
   /** Every route as "METHOD /path" (what the OpenAPI document must describe). */
   readonly routes: readonly string[];
   readonly live: LiveHub;
-  /** Stops jobs (their runs become "interrupted"), closes connections and the store if opened here. */
+  /** Stops jobs (their runs become "interrupted" and can be resumed), closes connections, and closes the store if it was opened here. */
   close(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ import { register as registerOptimize } from "./optimize.js";
 import { register as registerStats } from "./stats.js";
 import { register as registerRuns } from "./runs.js";
 import { register as registerWorker } from "./worker.js";
+import { register as registerServe } from "./serve.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -23,4 +24,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerStats,
   registerRuns,
   registerWorker,
+  registerServe,
 ];
