@@ -389,6 +389,8 @@ export class JobManager {
     await store.updateRun(e.job.runId, { state: "finished", finishedAt: new Date().toISOString(), metrics: outcome.metrics, params: outcome.params, ...(outcome.equity ? { equity: outcome.equity } : {}) });
     const p = e.job.progress;
     if (Number.isFinite(p.total)) p.done = p.total;
+    const secs = (performance.now() - e.startedAt) / 1000;
+    if (e.spec.kind === "backtest" && outcome.metrics.events !== undefined && secs > 0) p.eventsPerSecond = outcome.metrics.events / secs;
     p.etaSeconds = 0;
     e.job.state = "finished";
     this.o.live.job(e.job);
