@@ -36,8 +36,14 @@ export function livePage(root, jobId) {
   const runLink = h("span", { id: "run-link" });
   const trialsBox = h("div", { id: "live-trials" }, h("p", { class: "muted" }, "No trials yet."));
   const trialsCount = h("span", { class: "muted", id: "trials-count" }, "");
-  const xSelect = h("select", { id: "axis-x", onchange: () => drawChart() });
-  const ySelect = h("select", { id: "axis-y", onchange: () => drawChart() });
+  // Until someone picks an axis, x follows the first swept parameter as trials reveal which vary.
+  let axesPicked = false;
+  const pick = () => {
+    axesPicked = true;
+    drawChart();
+  };
+  const xSelect = h("select", { id: "axis-x", onchange: pick });
+  const ySelect = h("select", { id: "axis-y", onchange: pick });
   const chart = chartBox("sweep-chart");
   const errorSlot = h("div");
 
@@ -108,11 +114,15 @@ export function livePage(root, jobId) {
   }, 250);
 
   function updateAxes() {
-    const names = [...new Set([...trials.values()].flatMap((t) => Object.entries(t.params ?? {}).filter(([, v]) => typeof v === "number" || typeof v === "boolean" || typeof v === "string").map(([k]) => k)))];
+    const list = [...trials.values()];
+    const all = [...new Set(list.flatMap((t) => Object.keys(t.params ?? {})))];
+    // The swept parameters are the axes worth plotting; the fixed ones would draw one column.
+    const swept = all.filter((p) => new Set(list.map((t) => JSON.stringify(t.params?.[p]))).size > 1);
+    const names = swept.length ? swept : all;
     const current = [...xSelect.options].map((o) => o.value).filter(Boolean);
     if (names.join() === current.join()) return;
-    const x = xSelect.value || names[0] || "";
-    const y = ySelect.value;
+    const x = axesPicked && names.includes(xSelect.value) ? xSelect.value : names[0] ?? "";
+    const y = axesPicked ? ySelect.value : "";
     xSelect.replaceChildren(...names.map((n) => h("option", { value: n, selected: n === x }, n)));
     ySelect.replaceChildren(h("option", { value: "" }, "—"), ...names.map((n) => h("option", { value: n, selected: n === y }, n)));
   }
@@ -139,7 +149,7 @@ export function livePage(root, jobId) {
       // Several trials can share a cell (walk-forward windows, other parameters): the best one shows.
       if (z[i][j] === null || o > z[i][j]) z[i][j] = o;
     }
-    react(chart, [{ type: "heatmap", x: xv.map(String), y: yv.map(String), z, colorscale: "Viridis", colorbar: { title: { text: "objective" } }, hoverongaps: false }], layout({ xaxis: { title: { text: x }, type: "category" }, yaxis: { title: { text: y }, type: "category" } }));
+    react(chart, [{ type: "heatmap", x: xv.map(fmt.value), y: yv.map(fmt.value), z, colorscale: "Viridis", colorbar: { title: { text: "objective" }, tickformat: tickFormat(z.flat().filter((v) => v !== null)) }, hoverongaps: false }], layout({ xaxis: { title: { text: x }, type: "category" }, yaxis: { title: { text: y }, type: "category" } }));
   }, 300);
 
   function addTrial(t) {
