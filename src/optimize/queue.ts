@@ -155,8 +155,15 @@ export function dataRefOf(data: TickBatch): QueueDataRef | undefined {
   return { file: resolvePath(report.file), ...(quarantined ? { options: { onBadRows: "quarantine" as const } } : {}) };
 }
 
-/** SHA-256 of every column's bytes, the instruments and the row count, as hex. */
+const checksums = new WeakMap<TickBatch, string>();
+
+/**
+ * SHA-256 of every column's bytes, the instruments and the row count, as hex. Remembered per batch
+ * object (batches are not changed in place), so a next sweep over the same data does not hash it again.
+ */
 export function dataChecksum(data: TickBatch): string {
+  const known = checksums.get(data);
+  if (known !== undefined) return known;
   const h = createHash("sha256");
   h.update(`rows ${data.length}\n`);
   h.update(JSON.stringify(data.instruments.map((i) => i.toJSON())));
@@ -168,7 +175,9 @@ export function dataChecksum(data: TickBatch): string {
     for (let off = 0; off < bytes.length; off += step) h.update(Buffer.from(bytes.subarray(off, Math.min(bytes.length, off + step))));
     h.update(`|${name}|`);
   }
-  return h.digest("hex");
+  const digest = h.digest("hex");
+  checksums.set(data, digest);
+  return digest;
 }
 
 // ---------------------------------------------------------------------------------------------
