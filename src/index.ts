@@ -7,7 +7,7 @@ export * from "./core/index.js";
 export * as data from "./data/index.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
 export * as book from "./book/index.js";
-export { latency, queue, fees, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers } from "./engine/index.js";
+export { latency, queue, fees, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
 export * as strategy from "./strategy/index.js";
 export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrategy } from "./strategy/index.js";
 export * as stats from "./stats/index.js";
@@ -15,6 +15,6 @@ export * as report from "./report/index.js";
 export { show } from "./report/index.js";
 export { range, optimizer, OptimizationResult, type OptimizeOptions } from "./optimize/index.js";
 // backtest and optimize record into the configured run store (lab.store.use); otherwise they are the engine's and the optimizer's.
-export { backtest, optimize } from "./runs/index.js";
+export { backtest, optimize, type CatalogQuery } from "./runs/index.js";
 export * as store from "./runs/store-namespace.js";
 export * as runs from "./runs/runs-namespace.js";

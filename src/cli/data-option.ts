@@ -25,9 +25,9 @@ export interface DataCliOptions {
 }
 
 /** Declares the `--data` family of options on a command (see the module comment). */
-export function withDataOptions(command: Command): Command {
-  return command
-    .requiredOption("--data <path>", 'tick data file, a catalog folder, or "generated" for seeded synthetic data')
+export function withDataOptions(command: Command, dataRequired = true): Command {
+  const data = 'tick data file, a catalog folder, or "generated" for seeded synthetic data';
+  return (dataRequired ? command.requiredOption("--data <path>", data) : command.option("--data <path>", data))
     .option("--format <name>", "data format (told from the file's content when omitted)")
     .option("--events <n>", "rows of generated data", "200000")
     .option("--mode <l2|l3>", "generated data kind", "l2")

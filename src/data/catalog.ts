@@ -26,10 +26,10 @@ import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
 import { errnoOf, writeError } from "../core/fs-errors.js";
-import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumnChunks, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
 import { copyBatchToFile, parquetOptions } from "./table-io.js";
-import { TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch } from "./tick-batch.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
 
 export interface CatalogWriteOptions {
   /** "append" adds files to existing partitions; "replace" swaps the partitions written. @default "append" */
@@ -767,5 +767,113 @@ async function readFiles(root: string, options: CatalogReadOptions, partitions: 
     }
   } finally {
     connection.closeSync();
+  }
+}
+
+export interface CatalogChunkOptions {
+  symbols?: readonly string[];
+  venues?: readonly string[];
+  /** Inclusive start (ns, or a time text). */
+  start?: Nanos | string;
+  /** Exclusive end. */
+  end?: Nanos | string;
+  /** Rows per chunk (about: whole DuckDB vectors). @default 1_000_000 */
+  chunkRows?: number;
+}
+
+/** What a streamed backtest needs to know of each instrument's rows as a whole (see src/engine/streaming.ts). */
+export interface CatalogStreamTraits {
+  hasLast: boolean;
+  l3: boolean;
+  hasTrades: boolean;
+}
+
+/** A catalog query read chunk by chunk: the shape `lab.backtest` streams (TickChunkSource). */
+export interface CatalogChunks {
+  readonly instruments: readonly InstrumentSpec[];
+  readonly traits: readonly CatalogStreamTraits[];
+  readonly totalRows: number;
+  readonly description: string;
+  next(): Promise<TickBatch | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * The rows `readCatalog(root, options)` would return, in the same order, as chunks of about
+ * `chunkRows` rows: memory holds a chunk or two, never the whole range. One aggregate query first
+ * counts each instrument's rows and whether they carry `Last` flags, order-by-order kinds and
+ * trades (the engine's rules depend on them); instruments without a row in the range are left out.
+ * Files replaced while the chunks are read are not noticed (read while no writer commits).
+ */
+export async function catalogChunks(root: string, options: CatalogChunkOptions = {}): Promise<CatalogChunks> {
+  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows"], "catalogChunks");
+  const chunkRows = options.chunkRows ?? 1_000_000;
+  if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
+  if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
+  const start = toNs(options.start);
+  const end = toNs(options.end);
+  const startDay = start !== undefined ? dayOf(start) : undefined;
+  const endDay = end !== undefined ? dayOf(end - 1n) : undefined;
+  const partitions = (await listPartitions(root)).filter(
+    (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
+  );
+  const files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
+  const description = `catalog ${root}${options.symbols ? ` (${options.symbols.join(", ")})` : ""}`;
+  if (files.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no partition in the range asked for`, hint: "check the symbols, venues, start and end (strategy-lab data list shows what the catalog holds)", context: { file: root } });
+  const streams = [...new Set(partitions.map((p) => `${p.venue}\u0000${p.symbol}`))];
+  const specs: InstrumentSpec[] = [];
+  for (const key of streams) {
+    const [venue, symbol] = key.split("\u0000") as [string, string];
+    const spec = await readInstrument(root, venue, symbol);
+    if (!spec) throw new LabError({ code: "CATALOG_DAMAGED", message: `${root}/venue=${venue}/symbol=${symbol} has no readable instrument.json`, hint: "restore the file (tick size and lot size of the symbol)", context: { file: join(root, `venue=${venue}`, `symbol=${symbol}`, "instrument.json") } });
+    specs.push(spec);
+  }
+  const relation = `read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = true, hive_types = {'venue': VARCHAR, 'symbol': VARCHAR, 'date': VARCHAR})`;
+  const where: string[] = [];
+  if (start !== undefined) where.push(`exchTs >= ${start}`);
+  if (end !== undefined) where.push(`exchTs < ${end}`);
+  const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  const instrumentOf = (list: readonly InstrumentSpec[]): string => `CASE ${list.map((s, i) => `WHEN venue = ${sqlString(s.venue)} AND symbol = ${sqlString(s.symbol)} THEN ${i}`).join(" ")} END`;
+  const connection = await duckConnection();
+  try {
+    const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
+    const stats = (await connection.runAndReadAll(`SELECT ${instrumentOf(specs)} AS k, count(*)::DOUBLE AS n, bool_or((flags & ${EventFlag.Last}) <> 0) AS hasLast, bool_or(kind IN (${l3Kinds})) AS l3, bool_or(kind = ${EventKind.Trade}) AS trades FROM ${relation}${whereSql} GROUP BY ALL`)).getRowObjectsJS();
+    const byIndex = new Map(stats.map((r) => [Number(r["k"]), r]));
+    const kept = specs.map((_, i) => i).filter((i) => Number(byIndex.get(i)?.["n"] ?? 0) > 0);
+    const instruments = kept.map((i) => specs[i]!);
+    const traits = kept.map((i) => ({ hasLast: byIndex.get(i)!["hasLast"] === true, l3: byIndex.get(i)!["l3"] === true, hasTrades: byIndex.get(i)!["trades"] === true }));
+    const totalRows = kept.reduce((a, i) => a + Number(byIndex.get(i)!["n"]), 0);
+    if (instruments.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no rows in the range asked for`, hint: "check the start and end", context: { file: root } });
+    // the order readCatalog reads in: by receive time across streams, file order for one
+    const orderBy = instruments.length > 1 ? ` ORDER BY "localTs", exchTs, venue, symbol` : "";
+    const columns = TICK_COLUMN_NAMES.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
+    const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}`;
+    const pieces = streamColumnChunks(connection, sql, TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows);
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await pieces.return(undefined);
+      connection.closeSync();
+    };
+    return {
+      instruments,
+      traits,
+      totalRows,
+      description,
+      next: async () => {
+        if (closed) return undefined;
+        const piece = await pieces.next();
+        if (piece.done) {
+          await close();
+          return undefined;
+        }
+        return tickBatch(piece.value.columns as unknown as TickColumns, instruments, root);
+      },
+      close,
+    };
+  } catch (error) {
+    connection.closeSync();
+    throw error;
   }
 }

@@ -10,10 +10,10 @@
  * `backtest` is synchronous, so its recording runs in the background, in order; a failure is
  * printed once as a warning with its code and `flush()` rejects with it, so none goes unnoticed.
  */
-import { join } from "node:path";
-import { LabError, isLabError } from "../core/index.js";
-import type { TickBatch } from "../data/index.js";
-import { backtest as runBacktest, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
+import { join, resolve } from "node:path";
+import { LabError, checkOptionKeys, isLabError } from "../core/index.js";
+import { catalogChunks, type TickBatch } from "../data/index.js";
+import { backtest as runBacktest, backtestStream, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike, type TickChunkSource } from "../engine/index.js";
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
 import { htmlDocument, type Exportable } from "../report/index.js";
 import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
@@ -140,15 +140,62 @@ function schemaOf(strategy: unknown): unknown {
   return Array.isArray(s) ? s : undefined;
 }
 
+/** A range of a Parquet catalog to backtest chunk by chunk (see `catalogChunks`). */
+export interface CatalogQuery {
+  catalog: string;
+  symbols?: readonly string[];
+  venues?: readonly string[];
+  /** Inclusive start (ns, or a time text). */
+  start?: bigint | string;
+  /** Exclusive end. */
+  end?: bigint | string;
+  /** Rows read per chunk. @default 1_000_000 */
+  chunkRows?: number;
+}
+
+function isChunkSource(x: unknown): x is TickChunkSource {
+  return typeof x === "object" && x !== null && typeof (x as TickChunkSource).next === "function" && Array.isArray((x as TickChunkSource).instruments);
+}
+
+function isCatalogQuery(x: unknown): x is CatalogQuery {
+  return typeof x === "object" && x !== null && typeof (x as CatalogQuery).catalog === "string";
+}
+
 /**
  * `backtest(ticks, strategy, options)` as in the engine; with a store configured the run is also
  * recorded (in the background: `await lab.store.flush()` to wait).
+ *
+ * Given a catalog query (`{ catalog, symbols, start, end, chunkRows }`) or a chunk source instead
+ * of batches, the run streams its rows chunk by chunk (memory bounded by the chunk size plus the
+ * result; identical to the in-memory run on the same rows; src/engine/streaming.ts) and returns
+ * a promise.
  */
-export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: StrategyLike | StrategyHandlers, options: BacktestOptions = {}): BacktestResult {
+export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: StrategyLike | StrategyHandlers, options?: BacktestOptions): BacktestResult;
+export function backtest(source: CatalogQuery | TickChunkSource, strategy: StrategyLike | StrategyHandlers, options?: BacktestOptions): Promise<BacktestResult>;
+export function backtest(ticks: TickBatch | readonly TickBatch[] | CatalogQuery | TickChunkSource, strategy: StrategyLike | StrategyHandlers, options: BacktestOptions = {}): BacktestResult | Promise<BacktestResult> {
+  if (isCatalogQuery(ticks) || isChunkSource(ticks)) return streamed(ticks, strategy, options);
   const result = runBacktest(ticks, strategy, options);
   if (current() !== undefined) {
     const schema = schemaOf(strategy);
     enqueue(`the backtest of ${result.summary.strategy}`, (s) => recordBacktest(s, result, { data: ticks, options, ...(schema === undefined ? {} : { schema }) }));
+  }
+  return result;
+}
+
+async function streamed(input: CatalogQuery | TickChunkSource, strategy: StrategyLike | StrategyHandlers, options: BacktestOptions): Promise<BacktestResult> {
+  let source: TickChunkSource;
+  let read: Record<string, string> | undefined;
+  if (isChunkSource(input)) source = input;
+  else {
+    checkOptionKeys(input, ["catalog", "symbols", "venues", "start", "end", "chunkRows"], "backtest catalog query");
+    const { catalog, ...query } = input;
+    source = await catalogChunks(catalog, query);
+    read = { catalog: resolve(catalog), ...(input.symbols ? { symbols: input.symbols.join(",") } : {}), ...(input.start !== undefined ? { start: String(input.start) } : {}), ...(input.end !== undefined ? { end: String(input.end) } : {}) };
+  }
+  const result = await backtestStream(source, strategy, options);
+  if (current() !== undefined) {
+    const schema = schemaOf(strategy);
+    enqueue(`the backtest of ${result.summary.strategy}`, (s) => recordBacktest(s, result, { options, ...(read ? { read } : {}), ...(schema === undefined ? {} : { schema }) }));
   }
   return result;
 }

@@ -82,3 +82,43 @@ describe("streamed backtest = in-memory backtest", () => {
     expect((await caughtAsync(() => backtestStream(chunksOf(l2, 1000), maker, { clockOffsetNs: "auto" }))).code).toBe("BAD_OPTION");
   });
 });
+
+describe("streamed from a catalog", () => {
+  it("two days and two symbols read chunk by chunk equal readCatalog's rows in memory (the facade and the CLI)", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { spawnSync } = await import("node:child_process");
+    const { catalogChunks, readCatalog, writeCatalog } = await import("../../src/data/index.js");
+    const { backtest: labBacktest } = await import("../../src/runs/index.js");
+    const { parseTime } = await import("../../src/core/index.js");
+    const { CLI } = await import("../helpers/paths.js");
+    const dir = mkdtempSync(join(tmpdir(), "stream-catalog-"));
+    try {
+      // across midnight: two date partitions per symbol
+      const a = generateTicks({ events: 30_000, seed: 21, mode: "l2", startNs: parseTime("2024-03-04T23:50:00Z"), ratePerSecond: 40 });
+      const b = generateTicks({ events: 20_000, seed: 22, mode: "l2", startNs: parseTime("2024-03-04T23:55:00Z"), ratePerSecond: 30, instrument: instrument({ symbol: "BBB", venue: "SIM", tickSize: "0.01" }) });
+      await writeCatalog(dir, a);
+      await writeCatalog(dir, b);
+      const source = await catalogChunks(dir, { chunkRows: 5_000 });
+      expect(source.totalRows).toBe(50_000);
+      expect(source.instruments.map((i) => i.symbol).sort()).toEqual(["BBB", "SYN"]);
+      expect(source.traits).toEqual([{ hasLast: true, l3: false, hasTrades: true }, { hasLast: true, l3: false, hasTrades: true }]);
+      await source.close();
+      for (const symbols of [["BBB"], undefined]) {
+        const memory = backtest(await readCatalog(dir, symbols ? { symbols } : {}), maker, options);
+        expect(memory.fills.ts.length).toBeGreaterThan(20);
+        for (const chunkRows of [1_000, 7_777, 4_000_000]) {
+          const streamed = await labBacktest({ catalog: dir, ...(symbols ? { symbols } : {}), chunkRows }, maker, options);
+          expect(outcome(streamed), `${symbols ?? "all"} in chunks of ${chunkRows}`).toEqual(outcome(memory));
+        }
+      }
+      const cli = (args: string[]): Record<string, unknown> => JSON.parse(spawnSync(process.execPath, [CLI, "backtest", "--strategy", "imbalance", "--json", ...args], { encoding: "utf8" }).stdout) as Record<string, unknown>;
+      const viaCli = cli(["--catalog", dir, "--symbols", "BBB", "--chunk-rows", "3000"]);
+      const inMemory = cli(["--data", dir, "--symbol", "BBB"]);
+      expect(viaCli.summary).toEqual({ ...(inMemory.summary as object), eventsPerSecond: (viaCli.summary as { eventsPerSecond: number }).eventsPerSecond });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -18,7 +18,7 @@ import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
 import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
-import { recordBacktest, storeSpecFrom } from "../../runs/index.js";
+import { backtest as streamBacktest, recordBacktest, storeSpecFrom } from "../../runs/index.js";
 import { openRunStore } from "../../store/index.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
@@ -31,6 +31,9 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   latency?: string;
   feedLatency?: string;
   clockOffset?: string;
+  catalog?: string;
+  symbols?: string;
+  chunkRows?: string;
   queue?: string;
   fees?: string;
   risk?: string;
@@ -62,10 +65,14 @@ export function register(program: Command): void {
       .command("backtest")
       .description("run one event-driven backtest of a registered strategy on a data file (or generated data)")
       .requiredOption("--strategy <name>", `strategy name (${strategies.names().join(", ")})`),
+    false,
   )
     .option("--params <json>", "strategy parameters as JSON, e.g. '{\"threshold\":0.3}'")
     .option("--latency <duration>", "order latency each way (ns, or 50us, 1ms ...)", "0")
     .option("--feed-latency <duration>", 'feed latency: "data" (receive timestamps) or a constant', "data")
+    .option("--catalog <dir>", "stream the run from a Parquet catalog chunk by chunk instead of reading --data into memory (with --symbols, --start, --end)")
+    .option("--symbols <list>", "catalog: comma-separated symbols (default: all)")
+    .option("--chunk-rows <n>", "catalog: rows read per chunk", "1000000")
     .option("--clock-offset <auto|duration>", "added to receive times before feed latency is taken from the data: auto (estimated from the data) or a duration, for a capture whose clock runs behind the exchange's", "0")
     .option("--queue <model>", "queue model: riskAverse, prob, log, l3Fifo (default by data)")
     .option("--fees <json>", "fee schedule for every instrument, e.g. '{\"maker\":-0.0001,\"taker\":0.0004}' (default: the instrument's)")
@@ -85,7 +92,10 @@ export function register(program: Command): void {
       const strategy = factory(params as Record<string, unknown>);
       const check = o.check ?? "warn";
       if (check !== "warn" && check !== "strict" && check !== "off") throw new LabError({ code: "BAD_OPTION", message: `--check must be warn, strict or off, got "${check}"`, hint: "warn reports issues in the input and runs, strict refuses damaged input, off skips the check", context: { option: "--check" } });
-      const ticks = await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
+      if (o.catalog === undefined && o.data === undefined) throw new LabError({ code: "BAD_OPTION", message: "backtest needs data: --data <file|catalog|generated> or --catalog <dir>", hint: "e.g. --data generated, --data ticks.parquet, or --catalog catalog/ --symbols BTCUSDT", context: { option: "--data" } });
+      const catalog = o.catalog === undefined ? undefined : { catalog: o.catalog, ...(o.symbols ? { symbols: o.symbols.split(",").map((x) => x.trim()).filter(Boolean) } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}), chunkRows: parseIntegerOption(o.chunkRows ?? "1000000", "--chunk-rows") };
+      if (catalog && o.data !== undefined && o.data !== "generated") throw new LabError({ code: "BAD_OPTION", message: "--catalog and --data are two sources; give one", hint: "--catalog <dir> streams a catalog range; --data <file> reads a file into memory", context: { option: "--catalog" } });
+      const ticks = catalog ? undefined : await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
       const options: BacktestOptions = {
         latencyNs: durationNs(o.latency ?? "0", "--latency"),
         feedLatencyNs: o.feedLatency === undefined || o.feedLatency === "data" ? "data" : durationNs(o.feedLatency, "--feed-latency"),
@@ -100,16 +110,18 @@ export function register(program: Command): void {
       if (o.risk !== undefined) options.risk = parseJsonOption(o.risk, "--risk") as BacktestOptions["risk"];
       const progress = o.json || o.quiet ? undefined : cliProgress(o);
       if (progress) options.progress = progress;
-      const run = backtest(ticks, strategy, options);
+      const run = catalog ? await streamBacktest(catalog, strategy, options) : backtest(ticks!, strategy, options);
       const found = run.inputCheck ? describeInputCheck(run.inputCheck) : undefined;
-      if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${o.data}\` for the full report, --check strict to refuse such input\n`);
+      if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${catalog ? catalog.catalog : o.data}\` for the full report, --check strict to refuse such input\n`);
       if (o.out) writeOutputFileSync(o.out, JSON.stringify(run.toJSON()) + "\n", { what: "backtest result (--out)", example: "run.json" });
       const storeSpec = storeSpecFrom(o.store);
       let recorded: { runId: string; store: string } | undefined;
       if (storeSpec !== undefined) {
         const { store, owned } = await openRunStore(storeSpec);
         try {
-          const runId = await recordBacktest(store, run, { data: ticks, options, schema: factory.schema, read: dataReadOptions(o), ...(o.data === "generated" || statSync(o.data).isDirectory() ? {} : { files: [resolve(o.data)] }) });
+          const runId = catalog
+            ? await recordBacktest(store, run, { options, schema: factory.schema, read: { catalog: resolve(catalog.catalog), ...(o.symbols ? { symbols: o.symbols } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}) } })
+            : await recordBacktest(store, run, { data: ticks!, options, schema: factory.schema, read: dataReadOptions(o), ...(o.data === "generated" || statSync(o.data).isDirectory() ? {} : { files: [resolve(o.data)] }) });
           recorded = { runId, store: store.location };
         } finally {
           if (owned) await store.close();
