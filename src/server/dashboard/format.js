@@ -60,8 +60,8 @@ export function money(value) {
 
 const RATIOS = new Set(["sharpe", "sortino", "calmar", "omega", "tailRatio", "profitFactor", "skewness", "kurtosis", "excessKurtosis", "sharpeAnnualized", "sharpePerPeriod", "objective"]);
 const PROBABILITIES = new Set(["psr", "dsr", "probabilisticSharpe", "deflatedSharpe", "pbo"]);
-const MONEY = new Set(["pnl", "fees", "netPnl", "grossPnl", "notional", "rebates", "feesPaid", "finalEquity", "startEquity", "maxDrawdownMoney"]);
-const COUNTS = new Set(["trades", "fills", "orders", "events", "buys", "sells", "roundTrips", "longestDrawdown", "trials", "rows", "makerFills", "takerFills", "cancels"]);
+const MONEY = new Set(["pnl", "fees", "netPnl", "grossPnl", "realizedPnl", "unrealizedPnl", "notional", "rebates", "feesPaid", "finalEquity", "startEquity", "maxDrawdownMoney"]);
+const COUNTS = new Set(["trades", "fills", "orders", "events", "filledLots", "buys", "sells", "roundTrips", "longestDrawdown", "trials", "rows", "makerFills", "takerFills", "cancels"]);
 const RUN_RETURNS = new Set(["maxDrawdown", "totalReturn", "annualReturn", "annualVolatility"]);
 const SHARES = new Set(["makerShare", "hitRate", "fillRatio", "adverseShare", "winRate"]);
 
@@ -103,6 +103,12 @@ export const METRIC_TITLES = {
   profitFactor: "Profit factor",
   fillRatio: "Fill ratio",
   objective: "Objective",
+  realizedPnl: "Realized PnL",
+  unrealizedPnl: "Unrealized PnL",
+  filledLots: "Filled lots",
+  orders: "Orders",
+  events: "Events",
+  volume: "Volume",
 };
 
 export function metricTitle(name) {
