@@ -208,6 +208,58 @@ describe("sweeps through a job queue", () => {
   }, 60_000);
 });
 
+describe("stopping a worker", () => {
+  const alive = (): { child: ChildProcess; log: string[] }[] => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+  const ready = (w: { log: string[] }): boolean => w.log.some((l) => l.includes("takes trials from"));
+  const exitOf = (w: { child: ChildProcess }): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => new Promise((r) => w.child.once("exit", (code, signal) => r({ code, signal })));
+
+  it("SIGTERM lets the running trial finish, then the worker exits with code 0", async () => {
+    while (alive().length < 2) startWorker(url);
+    await waitFor("two ready workers", () => alive().every(ready));
+    const log = join(scratch("queue-term"), "evaluations.jsonl");
+    const sweep = optimize({ ...sweepOptions({ log, slowX: 5, delayMs: 1500 }), queue: { url, data: { generated: GENERATED } }, runId: "term-finish" });
+    await waitFor("the slow trial to start", () => logLines(log).some((l) => l.x === 5));
+    const pid = logLines(log).find((l) => l.x === 5)!.pid;
+    const w = workers.find((x) => x.child.pid === pid)!;
+    const exited = exitOf(w);
+    w.child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(w.log.some((l) => /^worker: trial \d+ of window 0 \(search, run term-finish\): ok/.test(l))).toBe(true);
+    expect(w.log.at(-1)).toMatch(/^worker: stopped after \d+ trials?$/);
+    const result = await sweep;
+    expect(essence(result)).toEqual(essence(local));
+    expect(logLines(log).filter((l) => l.x === 5)).toHaveLength(1);
+  }, 60_000);
+
+  it("a second signal puts the running trial back in the queue at once; another worker runs it, with the same results", async () => {
+    while (alive().length < 2) startWorker(url);
+    await waitFor("two ready workers", () => alive().every(ready));
+    const log = join(scratch("queue-release"), "evaluations.jsonl");
+    const sweep = optimize({ ...sweepOptions({ log, slowX: 5, delayMs: 2500 }), queue: { url, data: { generated: GENERATED } }, runId: "term-release" });
+    await waitFor("the slow trial to start", () => logLines(log).some((l) => l.x === 5));
+    const pid = logLines(log).find((l) => l.x === 5)!.pid;
+    const w = workers.find((x) => x.child.pid === pid)!;
+    const exited = exitOf(w);
+    w.child.kill("SIGINT");
+    await waitFor("the first signal", () => w.log.some((l) => l.startsWith("worker: SIGINT: finishing")));
+    w.child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(w.log.some((l) => l.startsWith("worker: SIGTERM: putting the running trials back"))).toBe(true);
+    const result = await sweep;
+    expect(essence(result)).toEqual(essence(local));
+    const starts = logLines(log).filter((l) => l.x === 5);
+    expect(starts.map((l) => l.pid === pid)).toEqual([true, false]);
+    const q = new Queue("sweeps", { connection: { host: "127.0.0.1", port: redis.port } });
+    try {
+      const job = (await q.getJobs(["completed"])).find((j) => j.id!.startsWith("term-release.") && (j.data as { params: { x: number } }).params.x === 5)!;
+      // Released, not stalled.
+      expect(job.stalledCounter).toBe(0);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
+});
+
 describe("queue errors", () => {
   it("an unreachable Redis is QUEUE_UNREACHABLE naming host:port, with a hint to start redis-server", async () => {
     const port = await new Promise<number>((resolve) => {
