@@ -85,7 +85,7 @@ export function livePage(root, jobId) {
       job.createdAt ? ` · started ${fmt.dateTime(job.createdAt)} UTC` : null,
     );
     clear(errorSlot);
-    if (job.error) errorSlot.append(errorBox(typeof job.error === "object" ? job.error : { code: "JOB_FAILED", message: job.error }));
+    if (job.error) errorSlot.append(errorBox(typeof job.error === "object" ? job.error : { message: `The job failed: ${job.error}` }));
     clear(actions);
     if (job.state === "running" || job.state === "queued") actions.append(h("button", { id: "cancel-job", onclick: () => act(() => api.del(`/api/jobs/${encodeURIComponent(jobId)}`)) }, "Cancel"));
     if (job.state === "interrupted" || job.state === "cancelled") actions.append(h("button", { id: "resume-job", onclick: () => act(() => api.post(`/api/jobs/${encodeURIComponent(jobId)}/resume`)) }, "Resume"));

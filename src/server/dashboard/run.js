@@ -205,7 +205,7 @@ export function runPage(root, id) {
         run.trials ? ` · ${fmt.count(run.trials)} trials` : "",
         run.resultHash ? h("span", {}, " · result ", h("code", { class: "hash" }, run.resultHash.slice(0, 16))) : "",
       ),
-      run.error ? errorBox({ code: "RUN_FAILED", message: run.error }) : null,
+      run.error ? errorBox({ message: `The run failed: ${run.error}` }) : null,
       metricCards(run.metrics),
       section("Equity", chart),
       section("Artifacts", artifactsView(run)),
