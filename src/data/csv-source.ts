@@ -396,3 +396,120 @@ export async function readRejects(connection: Awaited<ReturnType<typeof duckConn
   if (swallowed > 0) out.swallowed = swallowed;
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exact decimal -> ticks/lots for CSV text
+//
+// DuckDB parses a price into the float64 nearest to its text (correctly rounded) far faster than
+// into any exact type, so the readers convert from that float and prove the result: a decimal of
+// at most 15 significant digits round-trips through float64 (DBL_DIG), so two such decimals never
+// share a float. When both the text and the grid value t·step have ≤ 15 significant digits, the
+// float equals fl(t·step) exactly when the text *is* t·step. A text longer than 15 bytes (it may
+// hold more digits) or an exponent that underflows to 0 is not decided by its float; only those
+// rows (usually none) have their text read and converted with integer arithmetic.
+
+/** `undecided` bits: the price / size text of the row must be converted from its text. */
+export const UNDECIDED_PRICE = 1;
+export const UNDECIDED_QTY = 2;
+
+/**
+ * SQL that is true where the float64 `value` parsed from `text` cannot decide the grid test:
+ * more than 15 bytes of text, or a zero that may come from an exponent too small for a float.
+ * `strlen` (bytes) costs nothing per row; the `contains` tests run only on zero values.
+ */
+export function undecidedTextSql(text: string, value: string): string {
+  return `(strlen(${text}) > 15 OR (${value} = 0 AND (contains(${text}, 'e') OR contains(${text}, 'E'))))`;
+}
+
+/** A grid step (tick or lot) as an integer count of 10^-scale units. */
+export interface ExactStep {
+  units: number;
+  scale: number;
+}
+
+/** Below this, t·units and the text both have ≤ 15 significant digits: the float test is exact. */
+const FLOAT_DECIDES = 1e15;
+const MAX_EXACT = 2 ** 53;
+
+/**
+ * Converts a float64 column of decimals to grid steps in place, where the float decides (see
+ * above): on-grid values become their step count, off-grid rows get `offGridBit`. Rows flagged
+ * `undecidedBit` in `undecided`, and rows whose step count is too large for the float test, are
+ * left for `decimalTextSteps` and their indexes appended to `pending`. Rows with NaN (no value) or
+ * any `skipMask` bit are skipped. Returns the number of off-grid rows.
+ */
+export function convertDecided(values: Float64Array, instrument: Uint16Array, steps: readonly ExactStep[], bad: Uint32Array, offGridBit: number, skipMask: number, undecided: Uint8Array, undecidedBit: number, pending: number[]): number {
+  const units = steps.map((s) => s.units);
+  const pows = steps.map((s) => 10 ** s.scale);
+  // 10^scale is an exact float up to 10^22; beyond it (or for huge units) only text decides.
+  const floatOk = steps.map((s) => s.scale <= 22 && s.units < FLOAT_DECIDES);
+  const one = steps.length === 1;
+  let offGrid = 0;
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v !== v || (bad[i]! & skipMask) !== 0) continue;
+    const k = one ? 0 : instrument[i]!;
+    if (k >= steps.length) continue;
+    if ((undecided[i]! & undecidedBit) !== 0 || !floatOk[k]) {
+      pending.push(i);
+      continue;
+    }
+    const u = units[k]!;
+    const pow = pows[k]!;
+    const t = Math.round((v * pow) / u);
+    const scaled = t * u;
+    const size = Math.abs(scaled);
+    if (size < FLOAT_DECIDES) {
+      if (scaled / pow === v) values[i] = t;
+      else {
+        bad[i] = bad[i]! | offGridBit;
+        offGrid++;
+      }
+    } else if (size < MAX_EXACT) pending.push(i);
+    else {
+      bad[i] = bad[i]! | offGridBit;
+      offGrid++;
+    }
+  }
+  return offGrid;
+}
+
+const DECIMAL_TEXT = /^\s*([+-]?)(\d[\d_]*)?(?:\.(\d[\d_]*)?)?(?:[eE]([+-]?\d{1,9}))?\s*$/;
+
+/**
+ * The exact number of grid steps in a decimal text (sign, digits, '.', exponent, surrounding
+ * blanks and digit separators '_' as DuckDB reads numbers), or undefined when the text is not
+ * a whole number of steps or the count does not fit a float64 exactly (|t·units| ≥ 2^53).
+ * Integer arithmetic only; exponents are bounded before any power of ten is built, so a value
+ * in the file never sizes an allocation.
+ */
+export function decimalTextSteps(text: string, step: ExactStep): number | undefined {
+  const match = DECIMAL_TEXT.exec(text);
+  if (!match || (match[2] === undefined && match[3] === undefined)) return undefined;
+  const intDigits = (match[2] ?? "").replace(/_/g, "");
+  const fracDigits = (match[3] ?? "").replace(/_/g, "");
+  const negative = match[1] === "-";
+  const digits = (intDigits + fracDigits).replace(/^0+/, "");
+  if (digits === "") return negative ? -0 : 0;
+  const mantissa = BigInt(digits);
+  // value · 10^scale = mantissa · 10^shift
+  const shift = Number(match[4] ?? "0") - fracDigits.length + step.scale;
+  let scaled: bigint;
+  if (shift >= 0) {
+    // mantissa ≥ 1, so 10^shift ≥ 2^53 is already out of range.
+    if (shift > 16) return undefined;
+    scaled = mantissa * 10n ** BigInt(shift);
+  } else {
+    // mantissa < 10^digits: a larger divisor leaves a fraction.
+    if (-shift > digits.length) return undefined;
+    const divisor = 10n ** BigInt(-shift);
+    if (mantissa % divisor !== 0n) return undefined;
+    scaled = mantissa / divisor;
+  }
+  if (scaled >= BigInt(MAX_EXACT)) return undefined;
+  const units = BigInt(step.units);
+  if (units === 0n || scaled % units !== 0n) return undefined;
+  const t = Number(scaled / units);
+  return negative ? -t : t;
+}
