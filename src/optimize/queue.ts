@@ -327,6 +327,8 @@ export class QueueDispatcher implements TrialRunner {
   readonly size = 0;
   private readonly waiters = new Map<string, Waiter>();
   private warnedNoWorkers = false;
+  private lastEventAt = performance.now();
+  private readonly watchdog: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly o: QueueDispatcherOptions,
@@ -336,14 +338,41 @@ export class QueueDispatcher implements TrialRunner {
   ) {
     events.on("completed", ({ jobId, returnvalue }) => this.settle(jobId, returnvalue, undefined));
     events.on("failed", ({ jobId, failedReason }) => this.settle(jobId, undefined, failedReason));
+    // The events stream is trimmed (10,000 entries): a coordinator that fell far behind could miss
+    // one. After a quiet spell, the pending jobs' states are read directly.
+    this.watchdog = setInterval(() => void this.sweepPending(), 10_000);
+    this.watchdog.unref();
+  }
+
+  private async sweepPending(): Promise<void> {
+    if (this.waiters.size === 0 || performance.now() - this.lastEventAt < 10_000) return;
+    for (const id of [...this.waiters.keys()]) {
+      const job = await this.queue.getJob(id).catch(() => undefined);
+      if (job === undefined) continue;
+      const state = await job.getState().catch(() => "unknown");
+      if (state === "completed") this.settle(id, job.returnvalue, undefined);
+      else if (state === "failed") this.settle(id, undefined, job.failedReason);
+    }
   }
 
   static async open(o: QueueDispatcherOptions): Promise<QueueDispatcher> {
     await checkQueueReachable(o.location);
     const checksum = dataChecksum(o.data);
     const connection = connectionOptions(o.location);
+    // Events are read from the stream's current end, taken before any job is added: a job that
+    // finishes before the event reader's first blocking read is still seen.
+    const probe = new Redis({ ...connection, lazyConnect: true });
+    probe.on("error", () => undefined);
+    let lastEventId = "0-0";
+    try {
+      await probe.connect();
+      const last = await probe.xrevrange(`bull:${o.location.name}:events`, "+", "-", "COUNT", 1);
+      lastEventId = last[0]?.[0] ?? "0-0";
+    } finally {
+      probe.disconnect();
+    }
     const queue = new Queue(o.location.name, { connection });
-    const events = new QueueEvents(o.location.name, { connection });
+    const events = new QueueEvents(o.location.name, { connection, lastEventId });
     queue.on("error", () => undefined);
     events.on("error", () => undefined);
     try {
@@ -363,6 +392,7 @@ export class QueueDispatcher implements TrialRunner {
   private settle(jobId: string, returnvalue: unknown, failedReason: string | undefined): void {
     const w = this.waiters.get(jobId);
     if (w === undefined) return;
+    this.lastEventAt = performance.now();
     this.waiters.delete(jobId);
     if (failedReason !== undefined) {
       const lab = labErrorFromReason(failedReason);
@@ -469,6 +499,7 @@ export class QueueDispatcher implements TrialRunner {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
   }
 }
