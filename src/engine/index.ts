@@ -10,7 +10,7 @@
 export { backtest } from "./backtest.js";
 export { backtestStream, chunksOf, type TickChunkSource, type StreamTraits } from "./streaming.js";
 export { describeInputCheck, type InputCheckReport, type InputIssue, type InputCheckMode } from "./input-check.js";
-export { BacktestResult, type BacktestSummary, type BacktestSettings, type BacktestJson, type RunDiagnostics } from "./result.js";
+export { BacktestResult, DayTable, type BacktestSummary, type BacktestSettings, type BacktestJson, type RunDiagnostics } from "./result.js";
 export { normalizeBacktestOptions, queueByName, DEFAULTS as BACKTEST_DEFAULTS, OPTION_KEYS as BACKTEST_OPTION_KEYS, type BacktestOptions, type NormalizedOptions, type QueueName, type BookKind } from "./options.js";
 export * as latency from "./latency-api.js";
 export * as queue from "./queue/index.js";

@@ -6,7 +6,7 @@
  */
 import { inspect } from "node:util";
 import { annualizationOf, formatNs, spanText, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
-import { Liquidity, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
+import { Liquidity, dailySummary, type DayRow, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
 import type { L3Book } from "../book/index.js";
 import { describeInputCheck, type InputCheckReport } from "./input-check.js";
 import type { RawRun } from "./loop.js";
@@ -409,6 +409,15 @@ export class BacktestResult {
   }
 
   /** Count of orders per final status name. */
+  /**
+   * One row per day (src/stats/daily.ts): PnL (the days add up to the run's), drawdown within the
+   * day, fills, notional, fees and the closing position per instrument. `dayStartNs`: where a day
+   * starts after midnight UTC (e.g. 22 h for CME's 17:00 Chicago open); UTC days by default.
+   */
+  days(options: { dayStartNs?: number } = {}): DayTable {
+    return new DayTable(dailySummary(this.equity, this.fills, { ...options, positions: this.positions }), this.instruments);
+  }
+
   statusCounts(): Record<string, number> {
     const out: Record<string, number> = {};
     const { tickets, ex, local } = this.raw;
@@ -561,4 +570,29 @@ function gridSharpe(equity: Float64Array, fill: Int32Array, length: number, inte
   const sd = Math.sqrt(m2 / (count - 1));
   if (!(sd > 0)) return NaN;
   return (mean / sd) * Math.sqrt(SECONDS_PER_YEAR / (intervalNs / 1e9));
+}
+
+/** Per-day rows of a run (`run.days()`): an array of `DayRow`, shown as a table in a notebook. */
+export class DayTable {
+  constructor(
+    readonly rows: readonly DayRow[],
+    readonly instruments: readonly InstrumentSpec[],
+  ) {}
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  toJSON(): unknown[] {
+    return this.rows.map((r) => ({ ...r, firstTs: r.firstTs.toString(), lastTs: r.lastTs.toString() }));
+  }
+
+  toString(): string {
+    const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }) : "n/a");
+    const head = ["day", "pnl", "max dd", "fills", "notional", "fees", ...this.instruments.map((i) => `pos ${i.symbol}`)];
+    const body = this.rows.map((r) => [r.day, num(r.pnl), num(r.maxDrawdown), r.fills.toLocaleString("en-US"), num(r.notional, 0), num(r.fees), ...r.closingPositions.map((p) => num(p, 0))]);
+    const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+    const line = (cells: string[]): string => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join("  ");
+    return [line(head), ...body.map(line)].join("\n");
+  }
 }

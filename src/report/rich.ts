@@ -16,9 +16,10 @@ import { inspect } from "node:util";
 import { formatNs, registerDisplay, type InstrumentSpec } from "../core/index.js";
 import { L2Book, L3Book } from "../book/index.js";
 import { EVENT_KIND_NAMES, allocateColumns, tickBatch, type QualityReport, type TickBatch } from "../data/index.js";
-import { BacktestResult } from "../engine/index.js";
+import { BacktestResult, DayTable } from "../engine/index.js";
 import { OptimizationResult } from "../optimize/index.js";
-import { escapeHtml, keyValueHtml, panel } from "./html.js";
+import { escapeHtml, keyValueHtml, panel, tableHtml } from "./html.js";
+import { formatCount, formatFixed } from "./format.js";
 import { backtestHtml } from "./views/engine.js";
 import { optimizationHtml } from "./views/optimize.js";
 import { depthLadderHtml } from "./views/book.js";
@@ -262,6 +263,18 @@ define(tickBatchPrototype, inspect.custom, function (this: TickBatch, depth: num
 });
 define(BacktestResult.prototype, DISPLAY, function (this: BacktestResult): MimeBundle {
   return { "text/html": backtestHtml(this), "text/plain": this.toString() };
+});
+define(DayTable.prototype, DISPLAY, function (this: DayTable): MimeBundle {
+  const cols: Record<string, string[]> = {
+    day: this.rows.map((r) => r.day),
+    pnl: this.rows.map((r) => formatFixed(r.pnl, 2)),
+    "max drawdown": this.rows.map((r) => formatFixed(r.maxDrawdown, 2)),
+    fills: this.rows.map((r) => formatCount(r.fills)),
+    notional: this.rows.map((r) => formatFixed(r.notional, 0)),
+    fees: this.rows.map((r) => formatFixed(r.fees, 2)),
+  };
+  this.instruments.forEach((spec, k) => (cols[`position ${spec.symbol}`] = this.rows.map((r) => formatFixed(r.closingPositions[k] ?? NaN, 0))));
+  return { "text/html": panel(tableHtml(cols)), "text/plain": this.toString() };
 });
 define(OptimizationResult.prototype, DISPLAY, function (this: OptimizationResult): MimeBundle {
   return { "text/html": panel(optimizationHtml(this)), "text/plain": this.toString() };

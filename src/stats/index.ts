@@ -12,3 +12,4 @@ export { EULER_MASCHERONI, sharpeMoments, sharpeVarianceFactor, probabilisticSha
 export { bootstrap, stationaryResample, type BootstrapOptions, type BootstrapResult, type ConfidenceInterval } from "./bootstrap.js";
 export { probabilityOfOverfitting, probabilityOfOverfittingColumns, combinations, type PboOptions, type PboResult } from "./pbo.js";
 export { DEFAULT_MARKOUT_HORIZONS_MS, lastAtOrBefore, roundTrips, markouts, tradeAnalytics, type RoundTrips, type RoundTripSummary, type Markouts, type InventoryStats, type TradeSummary, type TradeAnalyticsOptions, type TradeReport } from "./trades.js";
+export { dailySummary, type DayRow, type DailyOptions } from "./daily.js";
