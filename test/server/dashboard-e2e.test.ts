@@ -49,8 +49,8 @@ function manifest(strategy: string, params: Record<string, number>): RunManifest
 }
 
 // Metrics chosen so that every formatted figure below is computed by hand, away from rounding ties.
-const A = { id: "e2e-run-a", params: { gamma: 0.1, kappa: 5 }, metrics: { sharpe: 1.2312, psr: 0.9123, dsr: NaN, pnl: 12_345.678, trades: 1234, maxDrawdown: -0.0456, makerShare: 0.8712 } };
-const B = { id: "e2e-run-b", params: { gamma: 0.2, kappa: 5 }, metrics: { sharpe: -0.5, psr: 0.25, dsr: 0.125, pnl: -250.5, trades: 98, maxDrawdown: -0.1, makerShare: 0.5 } };
+const A = { id: "e2e-run-a", params: { gamma: 0.1, kappa: 5 }, metrics: { sharpe: 1.2312, psr: 0.9123, dsr: NaN, pnl: 12_345.678, trades: 1234, maxDrawdown: 456.25, makerShare: 0.8712 } };
+const B = { id: "e2e-run-b", params: { gamma: 0.2, kappa: 5 }, metrics: { sharpe: -0.5, psr: 0.25, dsr: 0.125, pnl: -250.5, trades: 98, maxDrawdown: 1000, makerShare: 0.5 } };
 
 async function recordRun(store: LabStore, run: typeof A, equity: { timeMs: number[]; equity: number[] }, createdOffsetMs: number): Promise<void> {
   await store.createRun({ id: run.id, kind: "backtest", manifest: manifest("marketMaker", run.params), state: "running" });
@@ -152,7 +152,7 @@ describe("dashboard in Chromium", () => {
       ["sharpe", "1.23", "PSR 0.912 · DSR n/a"],
       ["pnl", "12,345.68", ""],
       ["trades", "1,234", ""],
-      ["maxDrawdown", "-4.56%", ""],
+      ["maxDrawdown", "456.25", ""],
       ["makerShare", "87.1%", ""],
     ]);
     const files = await page.$$eval("#data-files tbody td", (tds) => tds.map((td) => td.textContent));
@@ -267,7 +267,7 @@ describe("dashboard in Chromium", () => {
     expect(rows).toEqual([
       ["dsr", "n/a", "0.125", "n/a"],
       ["makerShare", "87.1%", "50.0%", "-37.1%"],
-      ["maxDrawdown", "-4.56%", "-10.00%", "-5.44%"],
+      ["maxDrawdown", "456.25", "1,000.00", "543.75"],
       ["pnl", "12,345.68", "-250.50", "-12,596.18"],
       ["psr", "0.912", "0.250", "-0.662"],
       ["sharpe", "1.23", "-0.50", "-1.73"],

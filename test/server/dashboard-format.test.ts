@@ -37,7 +37,7 @@ describe("dashboard number formats", () => {
       ["fees", 0, "0.00"],
       ["trades", 1234, "1,234"],
       ["trades", "Infinity", "n/a"],
-      ["maxDrawdown", -0.0456, "-4.56%"],
+      ["maxDrawdown", 908.88, "908.88"],
       ["makerShare", 0.8712, "87.1%"],
       ["makerShare", 1, "100.0%"],
       ["somethingElse", 0.012345678, "0.0123457"],

@@ -60,9 +60,10 @@ export function money(value) {
 
 const RATIOS = new Set(["sharpe", "sortino", "calmar", "omega", "tailRatio", "profitFactor", "skewness", "kurtosis", "excessKurtosis", "sharpeAnnualized", "sharpePerPeriod", "objective"]);
 const PROBABILITIES = new Set(["psr", "dsr", "probabilisticSharpe", "deflatedSharpe", "pbo"]);
-const MONEY = new Set(["pnl", "fees", "netPnl", "grossPnl", "realizedPnl", "unrealizedPnl", "notional", "rebates", "feesPaid", "finalEquity", "startEquity", "maxDrawdownMoney"]);
+const MONEY = new Set(["pnl", "fees", "netPnl", "grossPnl", "realizedPnl", "unrealizedPnl", "notional", "rebates", "feesPaid", "finalEquity", "startEquity", "maxDrawdownMoney", "maxDrawdown"]);
 const COUNTS = new Set(["trades", "fills", "orders", "events", "filledLots", "buys", "sells", "roundTrips", "longestDrawdown", "trials", "rows", "makerFills", "takerFills", "cancels"]);
-const RUN_RETURNS = new Set(["maxDrawdown", "totalReturn", "annualReturn", "annualVolatility"]);
+// maxDrawdown of a run or a trial is in account currency (the run summary's figure), not a return.
+const RUN_RETURNS = new Set(["totalReturn", "annualReturn", "annualVolatility"]);
 const SHARES = new Set(["makerShare", "hitRate", "fillRatio", "adverseShare", "winRate"]);
 
 /** A metric by its name, in the format the product uses for it. */
