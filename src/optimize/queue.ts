@@ -80,7 +80,9 @@ export function connectionOptions(loc: QueueLocation): { host: string; port: num
  */
 export async function checkQueueReachable(loc: QueueLocation, timeoutMs = 3000): Promise<void> {
   const client = new Redis({ ...connectionOptions(loc), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on("error", () => undefined);
+  // The socket's own error (ECONNREFUSED, ENOTFOUND, NOAUTH ...) says more than the rejection's.
+  let socketError: Error | undefined;
+  client.on("error", (e: Error) => (socketError ??= e));
   let failure: unknown;
   try {
     await client.connect();
@@ -92,7 +94,7 @@ export async function checkQueueReachable(loc: QueueLocation, timeoutMs = 3000):
     client.disconnect();
   }
   if (failure !== undefined) {
-    const why = failure instanceof Error ? failure.message : String(failure);
+    const why = socketError?.message ?? (failure instanceof Error ? failure.message : String(failure));
     throw new LabError({
       code: "QUEUE_UNREACHABLE",
       message: `the job queue's Redis at ${loc.host}:${loc.port} does not answer (${loc.display}): ${why}`,

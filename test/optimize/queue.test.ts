@@ -273,6 +273,7 @@ describe("queue errors", () => {
     expect(error).toMatchObject({ code: "QUEUE_UNREACHABLE" });
     const e = error as { message: string; hint: string };
     expect(e.message).toContain(`Redis at 127.0.0.1:${port} does not answer`);
+    expect(e.message).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
     expect(e.hint).toContain(`redis-server --port ${port}`);
     expect(e.hint).toContain("npm run setup");
     // The worker command says the same and exits with code 2.
