@@ -1,7 +1,7 @@
 // A throwaway redis-server for tests and benchmarks: 127.0.0.1 only, a free port, a temporary
 // directory, no persistence (`--save ""`, `--appendonly no`), in the foreground as a child of this
 // process. `stop()` stops it and removes the directory; a server its caller forgot is stopped when
-// the process exits.
+// the process exits, and a watchdog stops it even when the process is killed outright.
 //
 //   node scripts/redis-server.mjs     starts one by hand and prints its URL (Ctrl-C stops it)
 import { spawn, spawnSync } from "node:child_process";
@@ -62,6 +62,14 @@ async function waitForPing(port, child, log) {
   throw new Error(`redis-server did not answer on 127.0.0.1:${port} within 10 s: ${log().slice(-2000)}`);
 }
 
+/** Stops the server and removes its directory once this process is gone, however it ended (the exit hook does not run on SIGKILL). */
+function startWatchdog(pid, dir) {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -TERM ${pid} 2>/dev/null; sleep 2; kill -KILL ${pid} 2>/dev/null; rm -rf '${dir}'`;
+  const child = spawn("/bin/sh", ["-c", script], { detached: true, stdio: "ignore" });
+  child.unref();
+  return child;
+}
+
 const running = new Set();
 let exitHookInstalled = false;
 
@@ -82,6 +90,7 @@ export async function startRedis(options = {}) {
   child.unref();
   child.stdout.unref?.();
   child.stderr.unref?.();
+  const watchdog = startWatchdog(child.pid, dir);
   let stopped = false;
   const server = {
     url: `redis://127.0.0.1:${port}`,
@@ -102,6 +111,11 @@ export async function startRedis(options = {}) {
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      try {
+        process.kill(watchdog.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     },
   };
   running.add(server);
