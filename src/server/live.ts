@@ -54,7 +54,10 @@ export class LiveHub {
     // Clients only listen; anything they send is ignored.
   }
 
-  private broadcast(frame: string): void {
+  private broadcast(text: string): void {
+    if (this.clients.size === 0) return;
+    // Encoded once for every client (ws would encode a string per send).
+    const frame = Buffer.from(text);
     for (const c of this.clients) {
       if (c.readyState !== 1) continue;
       if (c.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -62,7 +65,7 @@ export class LiveHub {
         c.terminate();
         continue;
       }
-      c.send(frame);
+      c.send(frame, { binary: false });
       this.delivered++;
     }
   }
