@@ -42,7 +42,10 @@ export class StoreWatcher {
     const running = (await this.store.listRuns({ state: "running", limit: 200 })).runs;
     const fresh = (await this.store.listRuns({ since: this.since, limit: 200, order: "asc" })).runs;
     const now = new Set(running.map((r) => r.id));
-    for (const run of [...fresh, ...running]) if (this.changed(run)) this.live.run(withoutEquity(run));
+    // A run in both lists: the second listing is the newer one.
+    const latest = new Map<string, RunRecord>();
+    for (const run of [...running, ...fresh]) latest.set(run.id, run);
+    for (const run of latest.values()) if (this.changed(run)) this.live.run(withoutEquity(run));
     // Runs that were running at the last poll and are not any more: finished, failed, interrupted.
     for (const [id, k] of this.seen) {
       if (now.has(id) || !k.startsWith("running|")) continue;
