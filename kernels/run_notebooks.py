@@ -55,10 +55,19 @@ def run(path, kernel, timeout, out_dir):
         on_cell_executed=on_executed,
     )
     result = {"notebook": path, "ok": True, "cells": sum(1 for c in nb.cells if c.cell_type == "code"), "failures": failures}
+    # With a run store configured, backtests record in the background: one last cell waits for
+    # those records before the kernel is shut down (it is removed again before anything is saved).
+    flush = None
+    if os.environ.get("STRATEGY_LAB_STORE"):
+        flush = nbformat.v4.new_code_cell('import * as strategyLabRunStore from "strategy-lab";\nawait strategyLabRunStore.store.flush().catch(() => undefined);')
+        nb.cells.append(flush)
     try:
         client.execute()
     except Exception as exc:  # kernel died, timeout: report it as a failure of the notebook
         failures.append({"cell": 0, "source": "", "error": f"{type(exc).__name__}: {exc}"})
+    if flush is not None:
+        nb.cells.remove(flush)
+        failures[:] = [f for f in failures if f["cell"] <= len(nb.cells)]
     # Some kernels report an error only as an error output: catch those too.
     reported = {f["cell"] for f in failures}
     code_index = 0

@@ -234,10 +234,14 @@ export async function backtestArtifacts(result: BacktestResult): Promise<{ name:
 /** Records a finished backtest in `store` and returns the run id. */
 export async function recordBacktest(store: LabStore, result: BacktestResult, info: BacktestRecordInfo = {}): Promise<string> {
   const manifest = backtestManifest(result, info);
+  // Everything slow (hashing, Parquet encoding) before the run exists, so a process that ends
+  // meanwhile (a notebook kernel shut down) leaves no run marked "running" for ever.
+  const patch = { metrics: backtestMetrics(result), params: manifest.strategy.params, resultHash: resultHash(result), equity: equityForCharts(result) };
+  const artifacts = info.artifacts ?? true ? await backtestArtifacts(result) : [];
   const id = await store.createRun({ ...(info.id === undefined ? {} : { id: info.id }), kind: "backtest", manifest });
   try {
-    await store.updateRun(id, { metrics: backtestMetrics(result), params: manifest.strategy.params, resultHash: resultHash(result), equity: equityForCharts(result) });
-    if (info.artifacts ?? true) for (const a of await backtestArtifacts(result)) await store.putArtifact(id, a.name, a.bytes, a.mediaType);
+    await store.updateRun(id, patch);
+    for (const a of artifacts) await store.putArtifact(id, a.name, a.bytes, a.mediaType);
     await store.updateRun(id, { state: "finished", finishedAt: new Date().toISOString() });
   } catch (error) {
     await store.updateRun(id, { state: "failed", error: `recording failed: ${(error as Error).message}`, finishedAt: new Date().toISOString() }).catch(() => undefined);
