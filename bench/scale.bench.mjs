@@ -7,9 +7,13 @@
 // - "queue overhead per trial": with 1 worker, (sweep wall time − Σ trial durations measured in
 //   the worker's trial thread) / trials: enqueueing, a worker taking the job, the result's trip
 //   back through Redis and its decoding, per trial.
-// Workers are warmed first (their data loaded, the engine compiled) by a sweep with another seed,
-// so the measured sweeps compare steady trials; the worker counts alternate over ROUNDS rounds and
-// the best run of each counts (the machine may be shared).
+// - "2-worker sweep efficiency": (Σ trial durations / 2) / wall time of the 2-worker sweep: how
+//   close the queue keeps two workers to busy all the time, whatever each trial cost at that moment
+//   (on a machine shared with other work, the trials themselves slow down; this does not move with it).
+// Three worker processes are started once: one on queue "one", two on queue "two" (an idle worker
+// waits on Redis without using the CPU). Each queue's workers are warmed first (data loaded, engine
+// compiled) by a sweep with another seed, so the measured sweeps compare steady trials; the two
+// queues alternate over ROUNDS rounds and the best run of each counts (the machine may be shared).
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
@@ -23,7 +27,7 @@ const CLI = join(root, "dist", "cli", "main.js");
 const EVENTS = 4_000_000;
 const GENERATED = { events: EVENTS, seed: 7, mode: "l2" };
 const SPACE = { threshold: { min: 0.2, max: 0.95, step: 0.05 }, size: 1, maxPosition: 5 };
-const ROUNDS = 2;
+const ROUNDS = 5;
 
 const lab = await import("../dist/index.js");
 const redis = await startRedis();
@@ -83,28 +87,30 @@ try {
   const loadBefore = os.loadavg()[0];
   const one = [];
   const two = [];
+  const urls = { 1: `${redis.url}/scale-one`, 2: `${redis.url}/scale-two` };
+  const workers = [startWorker(urls[1]), startWorker(urls[2]), startWorker(urls[2])];
+  // Warm-up: every worker loads the data and compiles the engine (other seeds, the same work).
+  await sweep(urls[1], 1000, "warm-1");
+  await sweep(urls[2], 1001, "warm-2");
   for (let round = 0; round < ROUNDS; round++) {
-    // A fresh queue per round and worker count: nothing left from the last sweep.
     for (const n of round % 2 === 0 ? [1, 2] : [2, 1]) {
-      const url = `${redis.url}/scale-${round}-${n}`;
-      const workers = Array.from({ length: n }, () => startWorker(url));
-      // Warm-up: every worker loads the data and compiles the engine (another seed, same work).
-      await sweep(url, 1000 + round, `warm-${round}-${n}`);
-      const r = await sweep(url, 7, `measured-${round}-${n}`);
+      const r = await sweep(urls[n], 7 + round, `measured-${round}-${n}`);
       (n === 1 ? one : two).push(r);
-      console.log(`round ${round}, ${n} worker process${n === 1 ? "" : "es"}: ${r.trials} trials in ${r.seconds.toFixed(2)} s (trial time ${r.trialSeconds.toFixed(2)} s)`);
-      await Promise.all(workers.map(stopWorker));
+      console.log(`round ${round}, ${n} worker process${n === 1 ? "" : "es"}: ${r.trials} trials in ${r.seconds.toFixed(2)} s (trial time ${r.trialSeconds.toFixed(2)} s, load ${os.loadavg()[0].toFixed(1)})`);
     }
   }
+  await Promise.all(workers.map(stopWorker));
   const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const b1 = best(one);
   const b2 = best(two);
-  if (JSON.stringify(b1.pnl) !== JSON.stringify(b2.pnl)) throw new Error("1 and 2 workers gave different results");
+  for (let round = 0; round < ROUNDS; round++) if (JSON.stringify(one[round].pnl) !== JSON.stringify(two[round].pnl)) throw new Error(`round ${round}: 1 and 2 workers gave different results`);
   const capacity = Math.min(capacityBefore, await parallelCapacity());
+  const efficiency = Math.max(...two.map((r) => r.trialSeconds / 2 / r.seconds));
   const overheads = one.map((r) => ((r.seconds - r.trialSeconds) / r.trials) * 1000);
   writeResults("scale", [
     result("sweep speedup, 2 Redis worker processes vs 1", b1.seconds / b2.seconds, "ratio", "higher", 1.7),
     result("queue overhead per trial", Math.min(...overheads), "ms", "lower"),
+    result("2-worker sweep efficiency (trial time / 2 / wall time)", efficiency, "ratio", "higher"),
     result("queued sweep, 1 worker process", b1.seconds, "s", "lower"),
     result("queued sweep, 2 worker processes", b2.seconds, "s", "lower"),
     result("mean trial time (queued sweep)", (b1.trialSeconds / b1.trials) * 1000, "ms", "lower"),
