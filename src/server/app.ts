@@ -24,6 +24,8 @@ import { artifactParams, compareQuery, jobBody, jobParams, pageQuery, runParams,
 
 /** 1 MiB: a job request names its data by path, so bodies are small. */
 export const BODY_LIMIT = 1024 * 1024;
+/** How long a run listing is served again without asking the store. */
+export const LIST_CACHE_MS = 250;
 
 export interface AppOptions {
   store: ServerStore;
@@ -149,8 +151,26 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   app.get("/api/health", async () => ({ ok: true, version: o.version, store: { kind: o.store.kind, location: o.store.location } }));
 
-  app.get("/api/runs", async (req) => {
-    const q = parse(runsQuery, req.query, "");
+  // Listings are kept for LIST_CACHE_MS, one query per distinct listing however many clients ask
+  // (dashboards poll it and reload it on every run message); any job or run message clears them
+  // first, so a reload prompted by a message never sees the listing from before the change.
+  const listings = new Map<string, { at: number; body: Promise<string> }>();
+  o.live.onChange(() => listings.clear());
+
+  app.get("/api/runs", async (req, reply) => {
+    const key = req.url;
+    const now = performance.now();
+    const hit = listings.get(key);
+    if (hit !== undefined && now - hit.at < LIST_CACHE_MS) return reply.type("application/json; charset=utf-8").send(await hit.body);
+    if (listings.size >= 256) listings.clear();
+    const body = listRuns(req.query).then(toJson);
+    listings.set(key, { at: now, body });
+    body.catch(() => listings.delete(key));
+    return reply.type("application/json; charset=utf-8").send(await body);
+  });
+
+  const listRuns = async (query: unknown) => {
+    const q = parse(runsQuery, query, "");
     const filter: RunFilter = {};
     if (q.kind) filter.kind = q.kind;
     if (q.strategy) filter.strategy = q.strategy;
@@ -172,7 +192,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
     const { runs, total } = await o.store.listRuns(filter);
     return { runs: runs.map(withoutEquity), total };
-  });
+  };
 
   const runOr404 = async (id: string) => {
     const run = await o.store.getRun(id);

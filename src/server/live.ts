@@ -42,6 +42,16 @@ export class LiveHub {
   private readonly progressPending = new Map<string, { message: LiveProgress; timer: NodeJS.Timeout }>();
   /** Messages sent (frames x clients), for the bench. */
   delivered = 0;
+  private readonly changeListeners: (() => void)[] = [];
+
+  /** `fn` runs before every job or run message: whatever a client reloads on it must be fresh. */
+  onChange(fn: () => void): void {
+    this.changeListeners.push(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.changeListeners) fn();
+  }
 
   get size(): number {
     return this.clients.size;
@@ -72,11 +82,13 @@ export class LiveHub {
 
   /** A job changed state: buffered trials and progress go first, so the order on the wire is the order of events. */
   job(job: unknown): void {
+    this.changed();
     this.flushAll();
     this.broadcast(toJson({ type: "job", job }));
   }
 
   run(run: unknown): void {
+    this.changed();
     this.broadcast(toJson({ type: "run", run }));
   }
 

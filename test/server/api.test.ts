@@ -228,8 +228,13 @@ describe("runs", () => {
 
   it("sends runs written to the store by others to the live feed", async () => {
     const client = await live(server.url);
+    expect((await api(server.url, "/api/runs?limit=3")).body.total).toBe(7);
     const id = await store.createRun({ id: "run-from-elsewhere", kind: "backtest", manifest: manifest("imbalance") });
     await waitFor("the new run", () => client.messages.find((m) => m.type === "run" && m.run.id === id && m.run.state === "running"));
+    // A listing asked for after the message has the run (the server's listing cache was cleared).
+    const listed = await api(server.url, "/api/runs?limit=3");
+    expect(listed.body.total).toBe(8);
+    expect(listed.body.runs[0].id).toBe(id);
     await store.updateRun(id, { state: "finished", finishedAt: new Date().toISOString() });
     await waitFor("the finished run", () => client.messages.find((m) => m.type === "run" && m.run.id === id && m.run.state === "finished"));
     await client.close();
