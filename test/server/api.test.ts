@@ -300,6 +300,10 @@ describe("jobs", () => {
     const b = (await api(server.url, "/api/jobs", { method: "POST", body: JSON.stringify(big) })).body.job;
     expect((await api(server.url, `/api/jobs/${b.id}`)).body.job.state).toBe("queued");
     await waitFor("a first trial of job a", () => client.messages.find((m) => m.type === "trial" && m.runId === a.runId));
+    // The API answers while the sweep runs on other threads.
+    const health = await api(server.url, "/api/health");
+    expect(health.status).toBe(200);
+    expect((await api(server.url, `/api/jobs/${a.id}`)).body.job.state).toBe("running");
     const cancelledB = await api(server.url, `/api/jobs/${b.id}`, { method: "DELETE" });
     expect(cancelledB.body.job.state).toBe("cancelled");
     const cancelledA = await api(server.url, `/api/jobs/${a.id}`, { method: "DELETE" });
