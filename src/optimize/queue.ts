@@ -481,6 +481,8 @@ export class QueueDispatcher implements TrialRunner {
         });
     });
     if (firstError !== undefined) {
+      // Trials that did finish are recorded before the error stops the sweep (resume keeps them).
+      await Promise.allSettled(pending);
       await this.cancelWaiting();
       throw isLabError(firstError) ? firstError : new LabError({ code: "QUEUE_WORKER_FAILED", message: `queue ${this.o.location.display}: ${(firstError as Error).message ?? String(firstError)}`, hint: "see the worker's log; resume the sweep when it is fixed", cause: firstError });
     }
