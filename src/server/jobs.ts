@@ -13,6 +13,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { LabError, closestName, isLabError } from "../core/index.js";
+import { normalizeBacktestOptions, type BacktestOptions } from "../engine/index.js";
 import { resolveSpace, type SpaceSpec } from "../optimize/index.js";
 import type { RunManifest, RunRecord, RunStore, TrialRecord, TrialStore } from "../store/index.js";
 import { registry, resolveParams, type StrategyFactory } from "../strategy/index.js";
@@ -180,7 +181,7 @@ export class JobManager {
   /** A LabError of the strategy or optimizer layer about one parameter, as a 400 on its field. */
   private fieldError(error: unknown, field: string): never {
     if (isLabError(error)) {
-      const param = typeof error.context.param === "string" ? error.context.param : undefined;
+      const param = typeof error.context.param === "string" ? error.context.param : typeof error.context.option === "string" ? error.context.option : undefined;
       throw new LabError({ code: "BAD_REQUEST", message: error.message, hint: error.hint, context: { field: param === undefined ? field : `${field}.${param}`, cause: error.code } });
     }
     throw error;
@@ -208,6 +209,13 @@ export class JobManager {
         resolveSpace(space as SpaceSpec, factory.schema);
       } catch (error) {
         this.fieldError(error, "space");
+      }
+    }
+    if (spec.backtest !== undefined) {
+      try {
+        normalizeBacktestOptions(spec.backtest as BacktestOptions);
+      } catch (error) {
+        this.fieldError(error, "backtest");
       }
     }
     const dataPath = this.dataPath(spec.data);

@@ -108,6 +108,10 @@ describe("validation", () => {
     expect(space.status).toBe(400);
     expect(space.body.error.field).toBe("space.threshhold");
     expect(space.body.error.hint).toContain('did you mean "threshold"');
+    const engine = await api(server.url, "/api/jobs", { method: "POST", body: JSON.stringify({ ...job, backtest: { latncyNs: 1000 } }) });
+    expect(engine.status).toBe(400);
+    expect(engine.body.error.field).toBe("backtest.latncyNs");
+    expect(engine.body.error.hint).toContain('did you mean "latencyNs"');
     const q = await api(server.url, "/api/runs?limit=abc");
     expect(q.status).toBe(400);
     expect(q.body.error.field).toBe("limit");
