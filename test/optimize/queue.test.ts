@@ -6,12 +6,12 @@
  * refuses the trial (DATA_MISMATCH); an unreachable Redis is QUEUE_UNREACHABLE with a hint.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTicks } from "../../src/data/index.js";
+import { generateTicks, readFile, writeParquet } from "../../src/data/index.js";
 import { optimize, overfitting, parseQueueUrl, trialJobId, type OptimizationResult, type OptimizeOptions } from "../../src/optimize/index.js";
 import { DuckDbStore } from "../../src/store/index.js";
 import { startRedis, type RedisServer } from "../../scripts/redis-server.mjs";
@@ -179,6 +179,28 @@ describe("sweeps through a job queue", () => {
     expect(e.message).toMatch(/^worker [^ ]+:\d+ loaded generated data \{"events":3000,"seed":2,"mode":"l2"\} with 3000 rows and checksum [0-9a-f]{64}, but the sweep ran on 3000 rows with checksum [0-9a-f]{64}: trial \d+ of window 0 \(run mismatch\) was not computed$/);
     expect(e.context.expected).not.toBe(e.context.actual);
     expect(e.hint).toContain("same data");
+  }, 60_000);
+
+  it("data read from a file: workers read the same path with no data option; a file whose content differs on their side is DATA_MISMATCH", async () => {
+    const dir = scratch("queue-file");
+    const path = join(dir, "ticks.parquet");
+    await writeParquet(generateTicks({ events: 2500, seed: 3, mode: "l2" }), path);
+    const fromFile = await readFile(path, { shared: true });
+    const options = { ...sweepOptions(), data: fromFile };
+    const here = await optimize({ ...options, workers: 1, keepWorkersMs: 0 });
+    const queued = await optimize({ ...options, queue: url, runId: "file" });
+    expect(essence(queued)).toEqual(essence(here));
+    expect(essence(queued)).not.toEqual(essence(local));
+    // The same path now holds other rows (as on a machine with an older copy of the file).
+    const other = join(dir, "other.parquet");
+    await writeParquet(generateTicks({ events: 2500, seed: 4, mode: "l2" }), other);
+    const changed = join(dir, "changed.parquet");
+    await writeParquet(generateTicks({ events: 2500, seed: 3, mode: "l2" }), changed);
+    const before = await readFile(changed, { shared: true });
+    copyFileSync(other, changed);
+    const error = await optimize({ ...sweepOptions(), data: before, queue: url, runId: "file-changed" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "DATA_MISMATCH" });
+    expect((error as Error).message).toContain(`loaded file ${changed} with 2500 rows and checksum`);
   }, 60_000);
 
   it("a trial whose worker is killed (SIGKILL) mid-trial runs again on the other worker, and the results stay identical", async () => {
