@@ -13,7 +13,8 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTicks, readFile, writeParquet } from "../../src/data/index.js";
 import { optimize, overfitting, parseQueueUrl, trialJobId, type OptimizationResult, type OptimizeOptions } from "../../src/optimize/index.js";
-import { DuckDbStore } from "../../src/store/index.js";
+import { DuckDbStore, PostgresStore } from "../../src/store/index.js";
+import { startPostgres } from "../../scripts/pg-cluster.mjs";
 import { startRedis, type RedisServer } from "../../scripts/redis-server.mjs";
 import { CLI, ROOT } from "../helpers/paths.js";
 import { buildDist, scratch } from "./helpers.js";
@@ -134,6 +135,31 @@ describe("sweeps through a job queue", () => {
       expect(s.params).toEqual(t.params);
     }
   }, 60_000);
+
+  it("records in a shared PostgreSQL store as a local sweep does, and resumes there without running finished trials", async () => {
+    const cluster = await startPostgres({ fsync: false });
+    try {
+      const log = join(scratch("queue-pg"), "evaluations.jsonl");
+      const queued = await optimize({ ...sweepOptions({ log }), queue: { url, data: { generated: GENERATED } }, store: cluster.url, runId: "pg" });
+      expect(essence(queued)).toEqual(essence(local));
+      const store = await PostgresStore.open(cluster.url);
+      try {
+        const stored = await store.loadTrials("pg");
+        expect(stored.map((t) => [t.index, bits([t.objective]), bits(t.periodReturns ?? []), t.params]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(queued.trials.map((t) => [t.index, bits([t.objective]), bits(t.periodReturns ?? []), t.params]));
+        expect((await store.listTrialRuns()).find((r) => r.runId === "pg")?.status).toBe("finished");
+      } finally {
+        await store.close();
+      }
+      // Resuming the finished run takes every trial from the store: nothing is enqueued or run.
+      const resumed = await optimize({ ...sweepOptions({ log }), queue: { url, data: { generated: GENERATED } }, store: cluster.url, resume: true });
+      expect(resumed.resumed).toBe(16);
+      expect(resumed.evaluated).toBe(0);
+      expect(logLines(log)).toHaveLength(16);
+      expect(essence(resumed)).toEqual(essence(local));
+    } finally {
+      await cluster.stop();
+    }
+  }, 120_000);
 
   it("re-enqueueing a sweep (same run id and configuration) takes the finished jobs' results instead of running them again", async () => {
     const log = join(scratch("queue-idem"), "evaluations.jsonl");
