@@ -24,7 +24,7 @@ const CASES: string[][] = [
   ["notebooks", "run", "notebooks/x.ipynb", "--timeuot", "30"],
   ["backtest", "--data", "generated", "--strategy"],
   ["report", "results.json"],
-  ["backtest", "--strategy", "imbalance", ...VALUES],
+  ["optimize", "--strategy", "imbalance", ...VALUES],
   ["validate", "--json"],
   ["backtest", "--strategy", "imbalance", "--data", "generated", "ticks.parquet", "more"],
   ["stats", "a.csv", "b.csv"],
@@ -114,9 +114,9 @@ describe("CLI hints name the command, never its values", () => {
     const e = mistake("MISSING_OPTION", ["report", "results.json"], ["results.json"]);
     expect(e.message).toBe("strategy-lab report needs --out <file>");
     expect(e.hint).toBe("--out <file>: HTML file to write; run strategy-lab report --help for its options");
-    const b = mistake("MISSING_OPTION", ["backtest", "--strategy", "imbalance", ...VALUES], ["imbalance", ...VALUES]);
-    expect(b.message).toBe(`strategy-lab backtest needs --data <path> (${VALUES.length} arguments given without an option name before them)`);
-    expect(b.hint).toContain("; run strategy-lab backtest --help for its options");
+    const b = mistake("MISSING_OPTION", ["optimize", "--strategy", "imbalance", ...VALUES], ["imbalance", ...VALUES]);
+    expect(b.message).toBe(`strategy-lab optimize needs --data <path> (${VALUES.length} arguments given without an option name before them)`);
+    expect(b.hint).toContain("; run strategy-lab optimize --help for its options");
   });
 
   it("a missing argument", () => {
