@@ -20,6 +20,7 @@ describe("notebooks execute without errors", () => {
       if (!result!.ok) expect.fail(formatFailures(result!));
       expect(result!.ok).toBe(true);
       if (name === "00-welcome.ipynb") checkWelcomePage(result!.html!);
+      if (name === "08-multi-day.ipynb") checkMultiDayPage(result!.html!);
     });
   }
 });
@@ -36,4 +37,15 @@ function checkWelcomePage(file: string): void {
   expect(html).toMatch(/random walk 100% 3,000,000\/3,000,000 steps .* in \d+s final value/);
   expect(html.match(/random walk \d+% /g)).toHaveLength(1);
   expect(html).toMatch(/OFF_TICK<\/b>: price 5537\.30 is not a multiple of tick size 0\.25/);
+}
+
+/** Notebook 08: the streamed run equals the in-memory one, and its days add up to it. */
+function checkMultiDayPage(file: string): void {
+  const html = readFileSync(file, "utf8");
+  for (const what of ["identicalFills", "identicalEquity", "identicalOrders"]) expect(html).toContain(`${what}: true`);
+  expect(html).toContain("partitions: [ &#39;BTCUSDT 2024-08-08&#39;, &#39;BTCUSDT 2024-08-09&#39; ]");
+  const sums = /sumOfDays: &#39;(-?[\d.]+)&#39;,\s*run: &#39;(-?[\d.]+)&#39;/.exec(html);
+  expect(sums).not.toBeNull();
+  expect(sums![1]).toBe(sums![2]);
+  expect(html).toMatch(/receive clock behind by 1\.27\d{4} s/);
 }
