@@ -1,4 +1,4 @@
-// Scale benchmarks. Distributed sweeps: a grid of the imbalance strategy (the real backtest engine)
+// Scale benchmarks. Streamed backtests from the catalog (see streamingResults below), then distributed sweeps: a grid of the imbalance strategy (the real backtest engine)
 // sent through a Redis job queue (a throwaway redis-server) to `strategy-lab worker` processes on
 // this machine, with 1 and then 2 worker processes. Each trial costs ~0.5-1 s (generated L2 data,
 // EVENTS rows).
@@ -37,6 +37,43 @@ function startWorker(url) {
   const child = spawn(process.execPath, [CLI, "worker", "--queue", url, "--quiet"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   children.push(child);
   return child;
+}
+
+/** Runs bench/streaming-scale.mjs in a fresh process (its own peak RSS) and returns its JSON line. */
+function streamingChild(...args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", join(root, "bench", "streaming-scale.mjs"), ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`streaming-scale.mjs ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+/**
+ * Streamed backtests (bench/streaming-scale.mjs): on 5 days x 20M generated events in the catalog,
+ * the streamed run's events/s against the in-memory engine's on the first day (same process), and
+ * the peak RSS of streamed runs over 10M, 30M and 100M events, which should stay flat: memory is
+ * bounded by the chunks and the result columns, not the data.
+ */
+async function streamingResults() {
+  await streamingChild("generate");
+  const ratio = await streamingChild("ratio");
+  console.log(`streamed ${Math.round(ratio.streamEventsPerSecond).toLocaleString("en-US")} events/s, in memory ${Math.round(ratio.memoryEventsPerSecond).toLocaleString("en-US")} events/s on ${ratio.events.toLocaleString("en-US")} events`);
+  const runs = [];
+  for (const days of [0.5, 1.5, 5]) {
+    const r = await streamingChild("stream", String(days));
+    console.log(`streamed ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    runs.push(r);
+  }
+  const rss = runs.map((r) => r.peakRssBytes);
+  return [
+    result("streamed backtest events/s (catalog, 20M events, chunks of 1M)", ratio.streamEventsPerSecond, "events/s", "higher"),
+    result("streamed / in-memory events/s (same 20M events)", ratio.streamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 0.9),
+    ...runs.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events`, r.peakRssBytes, "bytes", "lower", r.days === 5 ? 1.5 * 2 ** 30 : undefined)),
+    result("peak RSS spread, streamed runs of 10M to 100M events (max / min)", Math.max(...rss) / Math.min(...rss), "ratio", "lower", 1.2),
+  ];
 }
 
 async function stopWorker(child) {
@@ -107,7 +144,9 @@ try {
   const capacity = Math.min(capacityBefore, await parallelCapacity());
   const efficiency = Math.max(...two.map((r) => r.trialSeconds / 2 / r.seconds));
   const overheads = one.map((r) => ((r.seconds - r.trialSeconds) / r.trials) * 1000);
+  const streaming = await streamingResults();
   writeResults("scale", [
+    ...streaming,
     result("sweep speedup, 2 Redis worker processes vs 1", b1.seconds / b2.seconds, "ratio", "higher", 1.7),
     result("queue overhead per trial", Math.min(...overheads), "ms", "lower"),
     result("2-worker sweep efficiency (trial time / 2 / wall time)", efficiency, "ratio", "higher"),

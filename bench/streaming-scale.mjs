@@ -1,0 +1,72 @@
+// Streamed backtests at scale (run by bench/scale.bench.mjs; each measurement in a fresh process,
+// so its peak RSS is its own):
+//   node bench/streaming-scale.mjs generate        5 days x 20M generated L2 events into
+//                                                  data/generated/scale-catalog (seeded; skipped
+//                                                  when already there; not timed)
+//   node bench/streaming-scale.mjs ratio           day 1 (20M events): the in-memory engine on the
+//                                                  batch read from the catalog (reading not timed)
+//                                                  against the streamed run of the same rows
+//   node bench/streaming-scale.mjs stream <days>   a streamed run over the first <days> days
+//                                                  (0.5 = 10M events, 1.5 = 30M, 5 = 100M)
+// Each prints one JSON line with its figures.
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const CATALOG = join(root, "data", "generated", "scale-catalog");
+export const DAYS = 5;
+export const EVENTS_PER_DAY = Number(process.env.SCALE_EVENTS_PER_DAY ?? 20_000_000);
+const DAY_NS = 86_400_000_000_000n;
+const START = 1_704_153_600_000_000_000n; // 2024-01-02T00:00:00Z
+
+const lab = await import("../dist/index.js");
+const strategy = lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition: 5 });
+const options = { latencyNs: 50_000, queue: "riskAverse", seed: 1, check: "off" };
+
+function peakRssBytes() {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+async function generate() {
+  const marker = join(CATALOG, `_complete-${DAYS}x${EVENTS_PER_DAY}`);
+  if (existsSync(marker)) return { generated: false };
+  rmSync(CATALOG, { recursive: true, force: true });
+  mkdirSync(CATALOG, { recursive: true });
+  for (let d = 0; d < DAYS; d++) {
+    // one day at a time: memory holds one day's batch, never the five
+    const ticks = lab.data.generateTicks({ events: EVENTS_PER_DAY, seed: 100 + d, mode: "l2", startNs: START + BigInt(d) * DAY_NS, ratePerSecond: EVENTS_PER_DAY / 86_000 });
+    await lab.data.writeCatalog(CATALOG, ticks);
+  }
+  mkdirSync(marker);
+  return { generated: true };
+}
+
+const range = (days) => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000 });
+
+async function ratio() {
+  const batch = await lab.data.readCatalog(CATALOG, { start: START, end: START + DAY_NS });
+  lab.backtest(lab.data.sliceBatch(batch, 0, 300_000), strategy, options); // warm-up
+  let t = performance.now();
+  const memory = lab.backtest(batch, strategy, options);
+  const memorySeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  const streamed = await lab.backtest(range(1), strategy, options);
+  const streamSeconds = (performance.now() - t) / 1000;
+  if (streamed.summary.events !== memory.summary.events || streamed.fills.ts.length !== memory.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
+  return { events: memory.summary.events, memoryEventsPerSecond: memory.summary.events / memorySeconds, streamEventsPerSecond: streamed.summary.events / streamSeconds };
+}
+
+async function stream(days) {
+  const t = performance.now();
+  const run = await lab.backtest(range(days), strategy, options);
+  const seconds = (performance.now() - t) / 1000;
+  return { days, events: run.summary.events, seconds, eventsPerSecond: run.summary.events / seconds, peakRssBytes: peakRssBytes(), fills: run.fills.ts.length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, arg] = process.argv.slice(2);
+  const out = mode === "generate" ? await generate() : mode === "ratio" ? await ratio() : mode === "stream" ? await stream(Number(arg)) : undefined;
+  if (!out) throw new Error("usage: streaming-scale.mjs generate | ratio | stream <days>");
+  console.log(JSON.stringify(out));
+}
