@@ -12,6 +12,7 @@
  * per-period returns are a BLOB of little-endian float64 (exact, and compact for long series).
  */
 import { mkdirSync } from "node:fs";
+import { endianness } from "node:os";
 import { dirname, resolve } from "node:path";
 import { LabError } from "../core/index.js";
 import { chooseRun, decodeMetrics, encodeJson, newRunId, nextCreatedAt, packFloat64, unpackFloat64 } from "./common.js";
@@ -44,7 +45,32 @@ const RUN_COLUMNS = `r.id, r.kind, r.strategy, r.state, r.created_at, r.finished
   (SELECT count(*) FROM optimize_trials t WHERE t.run_id = r.id),
   (SELECT list(struct_pack(name := a.name, media_type := a.media_type, bytes := a.bytes) ORDER BY a.name) FROM run_artifacts a WHERE a.run_id = r.id)`;
 
-const INSERT_TRIAL = `INSERT OR REPLACE INTO optimize_trials VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
+/** A connection-local table a batch of trials is appended to before it replaces rows of `optimize_trials`. */
+const STAGING = "optimize_trials_batch";
+const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} AS SELECT * FROM optimize_trials LIMIT 0`;
+
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** The times whose ISO text has a four-digit year (0000-01-01 .. 9999-12-31T23:59:59.999Z). */
+const MIN_ISO_MS = -62167219200000;
+const MAX_ISO_MS = 253402300799999;
+
+/** Returns as little-endian float64 bytes: on a little-endian host the array's own bytes (the appender copies them). */
+function float64Bytes(values: Float64Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : packFloat64(values);
+}
+
+/**
+ * Metrics as `encodeJson` writes them; a flat record of finite numbers (the usual case) skips the
+ * replacer, which costs more than the rest of a trial's row.
+ */
+function encodeNumbers(values: Record<string, number>): string {
+  for (const k in values) {
+    const v = values[k];
+    if (typeof v !== "number" || !Number.isFinite(v)) return encodeJson(values);
+  }
+  return JSON.stringify(values);
+}
 
 export interface DuckDbStoreOptions {
   /** Open without writing (for reading results while nothing else writes). @default false */
@@ -112,46 +138,90 @@ export class DuckDbStore implements TrialStore, RunStore {
 
   async record(runId: string, trials: readonly TrialRecord[]): Promise<void> {
     if (trials.length === 0) return;
+    // A trial given twice is stored once, the later one winning (as a replace would); one
+    // INSERT OR REPLACE statement may not touch the same key twice.
+    const byKey = new Map<string, TrialRecord>();
+    for (const t of trials) byKey.set(`${t.window}\u0000${t.phase}\u0000${t.index}`, t);
     return this.serial(async () => {
-      const c = this.connection;
-      await c.run("BEGIN TRANSACTION");
       try {
-        const stmt = await c.prepare(INSERT_TRIAL);
-        const now = new Date().toISOString();
-        for (const t of trials) {
-          stmt.bindVarchar(1, runId);
-          stmt.bindInteger(2, t.window);
-          stmt.bindVarchar(3, t.phase);
-          stmt.bindInteger(4, t.index);
-          stmt.bindInteger(5, t.generation);
-          stmt.bindVarchar(6, encodeJson(t.params));
-          stmt.bindVarchar(7, t.status);
-          stmt.bindDouble(8, t.objective);
-          stmt.bindVarchar(9, encodeJson(t.metrics));
-          if (t.error === undefined) stmt.bindNull(10);
-          else stmt.bindVarchar(10, t.error);
-          stmt.bindDouble(11, t.seed);
-          stmt.bindDouble(12, t.durationMs);
-          stmt.bindDouble(13, t.events);
-          stmt.bindBigInt(14, BigInt(t.range.start));
-          stmt.bindBigInt(15, BigInt(t.range.end));
-          if (t.periodReturns === undefined) {
-            stmt.bindNull(16);
-            stmt.bindNull(17);
-          } else {
-            stmt.bindInteger(16, t.periodReturns.length);
-            stmt.bindBlob(17, packFloat64(t.periodReturns));
-          }
-          stmt.bindVarchar(18, now);
-          await stmt.run();
-        }
-        stmt.destroySync();
-        await c.run("COMMIT");
+        await this.appendTrials(runId, byKey, false);
       } catch (error) {
-        await c.run("ROLLBACK").catch(() => undefined);
-        throw new LabError({ code: "STORE_WRITE_FAILED", message: `could not write trials to ${this.location}: ${(error as Error).message}`, hint: "check free disk space and that the file is writable", context: { file: this.location }, cause: error });
+        // A key already stored makes the plain INSERT fail; the batch is then written again,
+        // replacing those rows (rewrites are rare, and the plain INSERT is the cheaper statement).
+        if (!/constraint|duplicate key/i.test((error as Error).message)) throw this.recordFailed(error);
+        try {
+          await this.appendTrials(runId, byKey, true);
+        } catch (again) {
+          throw this.recordFailed(again);
+        }
       }
     });
+  }
+
+  private recordFailed(error: unknown): LabError {
+    return new LabError({ code: "STORE_WRITE_FAILED", message: `could not write trials to ${this.location}: ${(error as Error).message}`, hint: "check free disk space and that the file is writable", context: { file: this.location }, cause: error });
+  }
+
+  /**
+   * One transaction: the rows go through the appender into a per-connection staging table (no
+   * per-row statement), then into the trials table with one INSERT; a failure anywhere rolls the
+   * whole batch back.
+   */
+  private async appendTrials(runId: string, trials: Map<string, TrialRecord>, replace: boolean): Promise<void> {
+    const c = this.connection;
+    await c.run("BEGIN TRANSACTION");
+    let appender: DuckApi.DuckDBAppender | undefined;
+    try {
+      await c.run(STAGING_TABLE);
+      appender = await c.createAppender(STAGING, "main", "temp");
+      const now = new Date().toISOString();
+      for (const t of trials.values()) {
+        const start = BigInt(t.range.start);
+        const end = BigInt(t.range.end);
+        appender.appendVarchar(runId);
+        appender.appendInteger(t.window);
+        appender.appendVarchar(t.phase);
+        appender.appendInteger(t.index);
+        appender.appendInteger(t.generation);
+        appender.appendVarchar(encodeJson(t.params));
+        appender.appendVarchar(t.status);
+        appender.appendDouble(t.objective);
+        appender.appendVarchar(encodeNumbers(t.metrics));
+        if (t.error === undefined) appender.appendNull();
+        else appender.appendVarchar(t.error);
+        appender.appendDouble(t.seed);
+        appender.appendDouble(t.durationMs);
+        appender.appendDouble(t.events);
+        appender.appendBigInt(start);
+        appender.appendBigInt(end);
+        if (t.periodReturns === undefined) {
+          appender.appendNull();
+          appender.appendNull();
+        } else {
+          appender.appendInteger(t.periodReturns.length);
+          appender.appendBlob(float64Bytes(t.periodReturns));
+        }
+        appender.appendVarchar(now);
+        appender.endRow();
+      }
+      appender.flushSync();
+      appender.closeSync();
+      appender = undefined;
+      await c.run(`INSERT${replace ? " OR REPLACE" : ""} INTO optimize_trials SELECT * FROM temp.main.${STAGING}`);
+      await c.run(`DELETE FROM temp.main.${STAGING}`);
+      await c.run("COMMIT");
+    } catch (error) {
+      if (appender !== undefined) {
+        try {
+          appender.clear();
+          appender.closeSync();
+        } catch {
+          // The rollback below discards whatever the appender wrote.
+        }
+      }
+      await c.run("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
   }
 
   async finishRun(runId: string, summary: unknown): Promise<void> {
@@ -281,11 +351,15 @@ export class DuckDbStore implements TrialStore, RunStore {
     });
   }
 
+  /**
+   * Plain columns (kind, strategy, state, creation time) narrow the rows in SQL. Sorted by creation
+   * time without metric bounds, the page itself is cut in SQL; otherwise only ids, plain columns and
+   * metrics are read to filter and sort by the shared rules (`filterRuns`). Either way only the
+   * returned page is read whole, and never its equity series.
+   */
   async listRuns(filter?: RunFilter): Promise<{ runs: RunRecord[]; total: number }> {
     const f = normalizeRunFilter(filter);
     return this.serial(async () => {
-      // Plain columns narrow the rows in SQL; metric bounds, sorting and paging share one
-      // implementation with the other back ends (metrics are JSON with NaN kept as text).
       const where: string[] = [];
       const values: string[] = [];
       for (const [column, value] of [["kind", f.kind], ["strategy", f.strategy], ["state", f.state]] as const) {
@@ -293,9 +367,62 @@ export class DuckDbStore implements TrialStore, RunStore {
         values.push(value);
         where.push(`r.${column} = $${values.length}`);
       }
-      const reader = await this.connection.runAndReadAll(`SELECT ${RUN_COLUMNS} FROM runs r${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`, values);
-      return filterRuns(reader.getRows().map((row) => this.runFromRow(row)), f);
+      // Creation times are ISO text of one fixed form, so text order is time order within years
+      // 0000..9999; bounds beyond that range match every run or none.
+      const timeBound = (ms: number, op: ">=" | "<"): void => {
+        if (ms < MIN_ISO_MS) where.push(op === ">=" ? "TRUE" : "FALSE");
+        else if (ms > MAX_ISO_MS) where.push(op === ">=" ? "FALSE" : "TRUE");
+        else {
+          values.push(new Date(ms).toISOString());
+          where.push(`r.created_at ${op} $${values.length}`);
+        }
+      };
+      if (f.sinceMs !== undefined) timeBound(f.sinceMs, ">=");
+      if (f.untilMs !== undefined) timeBound(f.untilMs, "<");
+      const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+      let ids: string[];
+      let total: number;
+      if (f.sort === "createdAt" && (f.where === undefined || Object.keys(f.where).length === 0)) {
+        const dir = f.order === "asc" ? "ASC" : "DESC";
+        const limit = f.limit === undefined ? "" : ` LIMIT ${Math.min(f.limit, Number.MAX_SAFE_INTEGER)}`;
+        const count = await this.connection.runAndReadAll(`SELECT count(*) FROM runs r${whereSql}`, values);
+        total = Number(count.getRows()[0]?.[0] ?? 0);
+        const page = await this.connection.runAndReadAll(`SELECT r.id FROM runs r${whereSql} ORDER BY r.created_at ${dir}, r.id ${dir}${limit} OFFSET ${Math.min(f.offset, Number.MAX_SAFE_INTEGER)}`, values);
+        ids = page.getRows().map((row) => String(row[0]));
+      } else {
+        const reader = await this.connection.runAndReadAll(`SELECT r.id, r.kind, r.strategy, r.state, r.created_at, r.metrics FROM runs r${whereSql}`, values);
+        const stubs = reader.getRows().map(([id, kind, strategy, state, createdAt, metrics]): RunRecord => ({
+          id: String(id),
+          kind: String(kind) as RunKind,
+          strategy: String(strategy),
+          state: String(state) as RunState,
+          createdAt: String(createdAt),
+          metrics: decodeMetrics(String(metrics)),
+          manifest: undefined as unknown as RunManifest,
+          params: {},
+          trials: 0,
+          artifacts: [],
+        }));
+        const page = filterRuns(stubs, f);
+        ids = page.runs.map((r) => r.id);
+        total = page.total;
+      }
+      return { runs: await this.runsById(ids), total };
     });
+  }
+
+  /** Whole runs (no equity) for `ids`, in that order. */
+  private async runsById(ids: readonly string[]): Promise<RunRecord[]> {
+    const byId = new Map<string, RunRecord>();
+    for (let start = 0; start < ids.length; start += 1000) {
+      const part = ids.slice(start, start + 1000);
+      const reader = await this.connection.runAndReadAll(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id IN (${part.map((_, i) => `$${i + 1}`).join(", ")})`, part);
+      for (const row of reader.getRows()) {
+        const run = this.runFromRow(row);
+        byId.set(run.id, run);
+      }
+    }
+    return ids.map((id) => byId.get(id)!);
   }
 
   private runFromRow(row: readonly unknown[]): RunRecord {

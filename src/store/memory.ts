@@ -84,10 +84,10 @@ export class MemoryStore implements TrialStore, RunStore {
     return found.bytes.slice();
   }
 
-  private view(id: string): RunRecord | undefined {
+  private view(id: string, equity = true): RunRecord | undefined {
     const entry = this.registry.get(id);
     if (!entry) return undefined;
-    const run = copyRun(entry.run);
+    const run = copyRun(entry.run, { equity });
     run.trials = this.runs.get(id)?.trials.size ?? 0;
     run.artifacts = [...entry.artifacts.values()].map((a) => ({ ...a.info })).sort((a, b) => (a.name < b.name ? -1 : 1));
     return run;
@@ -98,9 +98,10 @@ export class MemoryStore implements TrialStore, RunStore {
   }
 
   async listRuns(filter?: RunFilter): Promise<{ runs: RunRecord[]; total: number }> {
-    const all = [...this.registry.keys()].map((id) => this.view(id)!);
-    const page = filterRuns(all, filter);
-    return { runs: page.runs.map((r) => { delete r.equity; return r; }), total: page.total };
+    // Filtering and sorting read only plain fields and metrics, so they run on the stored records
+    // themselves; only the returned page is copied.
+    const page = filterRuns([...this.registry.values()].map((e) => e.run), filter);
+    return { runs: page.runs.map((r) => this.view(r.id, false)!), total: page.total };
   }
 
   async close(): Promise<void> {}

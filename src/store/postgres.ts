@@ -15,6 +15,7 @@
  * objectives and other doubles are DOUBLE PRECISION (NaN, ±Infinity and -0 kept); per-period
  * returns are BYTEA of little-endian float64, bit for bit.
  */
+import { endianness } from "node:os";
 import pg from "pg";
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from "pg";
 import { LabError } from "../core/index.js";
@@ -36,6 +37,28 @@ export interface PostgresStoreOptions {
 const INSERT_CHUNK = 500;
 const TRIAL_COLUMNS = "run_id, win, phase, idx, generation, params, status, objective, metrics, error, seed, duration_ms, events, range_start, range_end, n_periods, period_returns, finished_at";
 const TRIAL_COLUMN_COUNT = 18;
+/** A stored trial written again replaces every column but its key. */
+const UPSERT_TRIAL = ` ON CONFLICT (run_id, win, phase, idx) DO UPDATE SET ${TRIAL_COLUMNS.split(", ").slice(4).map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
+
+/** The VALUES list of `rows` trials ($1..$18), ($19..$36), ...; built once per size. */
+const tupleCache = new Map<number, string>();
+function tuples(rows: number): string {
+  let text = tupleCache.get(rows);
+  if (text === undefined) {
+    const out: string[] = [];
+    for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: TRIAL_COLUMN_COUNT }, (_, i) => `$${r * TRIAL_COLUMN_COUNT + i + 1}`).join(", ")})`);
+    text = out.join(", ");
+    if (tupleCache.size < 16) tupleCache.set(rows, text);
+  }
+  return text;
+}
+
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** Returns as little-endian float64 bytes, bit for bit (on a little-endian host the array's own bytes, no copy). */
+function float64Bytes(values: Float64Array): Buffer {
+  return LITTLE_ENDIAN ? Buffer.from(values.buffer, values.byteOffset, values.byteLength) : Buffer.from(packFloat64(values).buffer);
+}
 
 const OID_INT8 = 20;
 const OID_JSON = 114;
@@ -197,6 +220,8 @@ export class PostgresStore implements TrialStore, RunStore {
   private writes: Promise<unknown> = Promise.resolve();
   private readonly reads = new Set<Promise<unknown>>();
   private closed = false;
+  /** Whether optimize_trials has its primary key (not the hypertable layout), so a batch can upsert. */
+  private trialKeyUnique = true;
 
   private constructor(
     location: string,
@@ -234,8 +259,10 @@ export class PostgresStore implements TrialStore, RunStore {
       throw pgFailure(error, location, "open the store", { code: "STORE_OPEN_FAILED", hint: "check the URL (postgres://user:password@host:port/database)" });
     }
     let migration: MigrationReport;
+    let keyed: boolean;
     try {
       migration = await migrate(client);
+      keyed = await hasTrialKey(client);
       client.release();
     } catch (error) {
       client.release(true);
@@ -250,7 +277,9 @@ export class PostgresStore implements TrialStore, RunStore {
       }
       throw pgFailure(error, location, "create or migrate the store's tables", { code: "STORE_OPEN_FAILED", hint: "the user needs the right to create tables in the database (or have its owner open the store once)" });
     }
-    return new PostgresStore(location, pool, migration);
+    const store = new PostgresStore(location, pool, migration);
+    store.trialKeyUnique = keyed;
+    return store;
   }
 
   private checkOpen(): void {
@@ -327,33 +356,51 @@ export class PostgresStore implements TrialStore, RunStore {
 
   async record(runId: string, trials: readonly TrialRecord[]): Promise<void> {
     if (trials.length === 0) return;
-    // A trial given twice is stored once, the later one winning (as a replace would).
+    // A trial given twice is stored once, the later one winning (as a replace would); one
+    // INSERT ... ON CONFLICT may not touch the same key twice.
     const byKey = new Map<string, TrialRecord>();
     for (const t of trials) byKey.set(`${t.window}\u0000${t.phase}\u0000${t.index}`, t);
     const batch = [...byKey.values()];
+    try {
+      return await this.writeTrials(runId, batch);
+    } catch (error) {
+      // The primary key was dropped after this store opened (a hypertable layout): replace by
+      // deleting first, as a store opened on that layout does.
+      if (!this.trialKeyUnique || errorCode((error as { cause?: unknown }).cause) !== "42P10") throw error;
+      this.trialKeyUnique = false;
+      return this.writeTrials(runId, batch);
+    }
+  }
+
+  private writeTrials(runId: string, batch: readonly TrialRecord[]): Promise<void> {
     return this.write("write trials", async (c) => {
       await PostgresStore.lock(c, `trials:${runId}`);
-      await c.query(
-        `DELETE FROM optimize_trials WHERE run_id = $1 AND (win, phase, idx) IN (SELECT * FROM unnest($2::int[], $3::text[], $4::int[]))`,
-        [runId, batch.map((t) => t.window), batch.map((t) => t.phase), batch.map((t) => t.index)],
-      );
+      const upsert = this.trialKeyUnique;
+      if (!upsert) {
+        // Without a unique key (a hypertable layout) rows already stored are deleted first. Probing
+        // the key index once per trial keeps this proportional to the batch, not to the run.
+        await c.query("SET LOCAL enable_hashjoin = off");
+        await c.query("SET LOCAL enable_mergejoin = off");
+        await c.query(
+          `DELETE FROM optimize_trials t USING unnest($2::int[], $3::text[], $4::int[]) AS k(win, phase, idx)
+           WHERE t.run_id = $1 AND t.win = k.win AND t.phase = k.phase AND t.idx = k.idx`,
+          [runId, batch.map((t) => t.window), batch.map((t) => t.phase), batch.map((t) => t.index)],
+        );
+      }
       const now = new Date().toISOString();
       for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
         const chunk = batch.slice(start, start + INSERT_CHUNK);
         const values: unknown[] = [];
-        const tuples: string[] = [];
         for (const t of chunk) {
-          const base = values.length;
-          tuples.push(`(${Array.from({ length: TRIAL_COLUMN_COUNT }, (_, i) => `$${base + i + 1}`).join(", ")})`);
           values.push(
             runId, t.window, t.phase, t.index, t.generation, encodeJson(t.params), t.status, f8(t.objective), encodeJson(t.metrics), t.error ?? null,
             f8(t.seed), f8(t.durationMs), f8(t.events), t.range.start, t.range.end,
             t.periodReturns === undefined ? null : t.periodReturns.length,
-            t.periodReturns === undefined ? null : Buffer.from(packFloat64(t.periodReturns).buffer),
+            t.periodReturns === undefined ? null : float64Bytes(t.periodReturns),
             now,
           );
         }
-        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) VALUES ${tuples.join(", ")}`, values);
+        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) VALUES ${tuples(chunk.length)}${upsert ? UPSERT_TRIAL : ""}`, values);
       }
     });
   }
@@ -538,6 +585,19 @@ export class PostgresStore implements TrialStore, RunStore {
     await Promise.allSettled([...this.reads]);
     await this.pool.end();
   }
+}
+
+/** Whether optimize_trials has a unique index on exactly its key (the primary key, unless a hypertable layout dropped it). */
+async function hasTrialKey(client: PoolClient): Promise<boolean> {
+  const found = await rows<{ keyed: boolean }>(
+    client,
+    `SELECT EXISTS (
+       SELECT 1 FROM pg_index i
+       WHERE i.indrelid = 'optimize_trials'::regclass AND i.indisunique AND i.indnkeyatts = 4
+         AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey::int2[]))
+           = ARRAY['idx', 'phase', 'run_id', 'win']) AS keyed`,
+  );
+  return found[0]?.keyed === true;
 }
 
 function runFromRow(row: RunRow): RunRecord {

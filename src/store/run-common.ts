@@ -138,10 +138,13 @@ export function decodeEquity(text: string): EquitySeries {
   return { timeMs: raw.timeMs.map(decodeNumber), equity: raw.equity.map(decodeNumber) };
 }
 
-/** A deep copy, so callers cannot change what a memory store holds. */
-export function copyRun(run: RunRecord): RunRecord {
+/**
+ * A deep copy, so callers cannot change what a memory store holds. Listings leave the equity series
+ * out (`equity: false`): it is the largest part of a run and no listing returns it.
+ */
+export function copyRun(run: RunRecord, options: { equity?: boolean } = {}): RunRecord {
   const out: RunRecord = { ...run, manifest: structuredClone(run.manifest), params: { ...run.params }, metrics: { ...run.metrics }, artifacts: run.artifacts.map((a) => ({ ...a })) };
-  if (run.equity) out.equity = { timeMs: [...run.equity.timeMs], equity: [...run.equity.equity] };
+  if (run.equity && options.equity !== false) out.equity = { timeMs: [...run.equity.timeMs], equity: [...run.equity.equity] };
   else delete out.equity;
   return out;
 }
