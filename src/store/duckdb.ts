@@ -41,6 +41,15 @@ const SCHEMA = [
     data BLOB NOT NULL, created_at VARCHAR NOT NULL, PRIMARY KEY (run_id, name))`,
 ];
 
+/** A run's own columns, without the per-run subqueries of RUN_COLUMNS. */
+const PLAIN_RUN_COLUMNS = "r.id, r.kind, r.strategy, r.state, r.created_at, r.finished_at, r.manifest, r.params, r.metrics, r.result_hash, r.error";
+/** Ids per `IN (...)` list. */
+const ID_CHUNK = 1000;
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(", ");
+}
+
 const RUN_COLUMNS = `r.id, r.kind, r.strategy, r.state, r.created_at, r.finished_at, r.manifest, r.params, r.metrics, r.result_hash, r.error,
   (SELECT count(*) FROM optimize_trials t WHERE t.run_id = r.id),
   (SELECT list(struct_pack(name := a.name, media_type := a.media_type, bytes := a.bytes) ORDER BY a.name) FROM run_artifacts a WHERE a.run_id = r.id)`;
@@ -380,15 +389,13 @@ export class DuckDbStore implements TrialStore, RunStore {
       if (f.sinceMs !== undefined) timeBound(f.sinceMs, ">=");
       if (f.untilMs !== undefined) timeBound(f.untilMs, "<");
       const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
-      let ids: string[];
-      let total: number;
       if (f.sort === "createdAt" && (f.where === undefined || Object.keys(f.where).length === 0)) {
         const dir = f.order === "asc" ? "ASC" : "DESC";
         const limit = f.limit === undefined ? "" : ` LIMIT ${Math.min(f.limit, Number.MAX_SAFE_INTEGER)}`;
         const count = await this.connection.runAndReadAll(`SELECT count(*) FROM runs r${whereSql}`, values);
-        total = Number(count.getRows()[0]?.[0] ?? 0);
-        const page = await this.connection.runAndReadAll(`SELECT r.id FROM runs r${whereSql} ORDER BY r.created_at ${dir}, r.id ${dir}${limit} OFFSET ${Math.min(f.offset, Number.MAX_SAFE_INTEGER)}`, values);
-        ids = page.getRows().map((row) => String(row[0]));
+        const total = Number(count.getRows()[0]?.[0] ?? 0);
+        const page = await this.connection.runAndReadAll(`SELECT ${PLAIN_RUN_COLUMNS} FROM runs r${whereSql} ORDER BY r.created_at ${dir}, r.id ${dir}${limit} OFFSET ${Math.min(f.offset, Number.MAX_SAFE_INTEGER)}`, values);
+        return { runs: await this.completeRuns(page.getRows().map((row) => this.runFromRow([...row, 0, null]))), total };
       } else {
         const reader = await this.connection.runAndReadAll(`SELECT r.id, r.kind, r.strategy, r.state, r.created_at, r.metrics FROM runs r${whereSql}`, values);
         const stubs = reader.getRows().map(([id, kind, strategy, state, createdAt, metrics]): RunRecord => ({
@@ -404,25 +411,41 @@ export class DuckDbStore implements TrialStore, RunStore {
           artifacts: [],
         }));
         const page = filterRuns(stubs, f);
-        ids = page.runs.map((r) => r.id);
-        total = page.total;
+        return { runs: await this.runsById(page.runs.map((r) => r.id)), total: page.total };
       }
-      return { runs: await this.runsById(ids), total };
     });
   }
 
   /** Whole runs (no equity) for `ids`, in that order. */
   private async runsById(ids: readonly string[]): Promise<RunRecord[]> {
     const byId = new Map<string, RunRecord>();
-    for (let start = 0; start < ids.length; start += 1000) {
-      const part = ids.slice(start, start + 1000);
-      const reader = await this.connection.runAndReadAll(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id IN (${part.map((_, i) => `$${i + 1}`).join(", ")})`, part);
+    for (let start = 0; start < ids.length; start += ID_CHUNK) {
+      const part = ids.slice(start, start + ID_CHUNK);
+      const reader = await this.connection.runAndReadAll(`SELECT ${PLAIN_RUN_COLUMNS} FROM runs r WHERE r.id IN (${placeholders(part.length)})`, part);
       for (const row of reader.getRows()) {
-        const run = this.runFromRow(row);
+        const run = this.runFromRow([...row, 0, null]);
         byId.set(run.id, run);
       }
     }
-    return ids.map((id) => byId.get(id)!);
+    return this.completeRuns(ids.map((id) => byId.get(id)!));
+  }
+
+  /**
+   * Fills in trial counts and artifacts of listed runs with one grouped query each (per-row
+   * subqueries cost more to plan than the page takes to read).
+   */
+  private async completeRuns(runs: RunRecord[]): Promise<RunRecord[]> {
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const ids = [...byId.keys()];
+    for (let start = 0; start < ids.length; start += ID_CHUNK) {
+      const part = ids.slice(start, start + ID_CHUNK);
+      const list = placeholders(part.length);
+      const counts = await this.connection.runAndReadAll(`SELECT run_id, count(*) FROM optimize_trials WHERE run_id IN (${list}) GROUP BY run_id`, part);
+      for (const [id, n] of counts.getRows()) byId.get(String(id))!.trials = Number(n);
+      const artifacts = await this.connection.runAndReadAll(`SELECT run_id, name, media_type, bytes FROM run_artifacts WHERE run_id IN (${list}) ORDER BY run_id, name`, part);
+      for (const [id, name, mediaType, bytes] of artifacts.getRows()) byId.get(String(id))!.artifacts.push({ name: String(name), mediaType: String(mediaType), bytes: Number(bytes) });
+    }
+    return runs;
   }
 
   private runFromRow(row: readonly unknown[]): RunRecord {
