@@ -33,25 +33,14 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** Trials per INSERT statement (18 parameters each; PostgreSQL allows 65535 per statement). */
+/** Trials per INSERT statement (each statement takes one array per column, whatever its length). */
 const INSERT_CHUNK = 500;
 const TRIAL_COLUMNS = "run_id, win, phase, idx, generation, params, status, objective, metrics, error, seed, duration_ms, events, range_start, range_end, n_periods, period_returns, finished_at";
-const TRIAL_COLUMN_COUNT = 18;
 /** A stored trial written again replaces every column but its key. */
 const UPSERT_TRIAL = ` ON CONFLICT (run_id, win, phase, idx) DO UPDATE SET ${TRIAL_COLUMNS.split(", ").slice(4).map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
 
-/** The VALUES list of `rows` trials ($1..$18), ($19..$36), ...; built once per size. */
-const tupleCache = new Map<number, string>();
-function tuples(rows: number): string {
-  let text = tupleCache.get(rows);
-  if (text === undefined) {
-    const out: string[] = [];
-    for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: TRIAL_COLUMN_COUNT }, (_, i) => `$${r * TRIAL_COLUMN_COUNT + i + 1}`).join(", ")})`);
-    text = out.join(", ");
-    if (tupleCache.size < 16) tupleCache.set(rows, text);
-  }
-  return text;
-}
+/** The columns between run_id and finished_at, as arrays ($2..$17). */
+const UNNEST_TRIALS = `unnest(${["int", "text", "int", "int", "json", "text", "float8", "json", "text", "float8", "float8", "float8", "int8", "int8", "int", "bytea"].map((type, i) => `$${i + 2}::${type}[]`).join(", ")})`;
 
 const LITTLE_ENDIAN = endianness() === "LE";
 
@@ -387,20 +376,33 @@ export class PostgresStore implements TrialStore, RunStore {
           [runId, batch.map((t) => t.window), batch.map((t) => t.phase), batch.map((t) => t.index)],
         );
       }
+      // One statement per chunk with a column array per field: 16 parameters whatever the row count,
+      // so the server parses a short statement instead of thousands of placeholders.
       const now = new Date().toISOString();
       for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
         const chunk = batch.slice(start, start + INSERT_CHUNK);
-        const values: unknown[] = [];
-        for (const t of chunk) {
-          values.push(
-            runId, t.window, t.phase, t.index, t.generation, encodeJson(t.params), t.status, f8(t.objective), encodeJson(t.metrics), t.error ?? null,
-            f8(t.seed), f8(t.durationMs), f8(t.events), t.range.start, t.range.end,
-            t.periodReturns === undefined ? null : t.periodReturns.length,
-            t.periodReturns === undefined ? null : float64Bytes(t.periodReturns),
-            now,
-          );
+        const n = chunk.length;
+        const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(n));
+        for (let i = 0; i < n; i++) {
+          const t = chunk[i]!;
+          cols[0]![i] = t.window;
+          cols[1]![i] = t.phase;
+          cols[2]![i] = t.index;
+          cols[3]![i] = t.generation;
+          cols[4]![i] = encodeJson(t.params);
+          cols[5]![i] = t.status;
+          cols[6]![i] = f8(t.objective);
+          cols[7]![i] = encodeJson(t.metrics);
+          cols[8]![i] = t.error ?? null;
+          cols[9]![i] = f8(t.seed);
+          cols[10]![i] = f8(t.durationMs);
+          cols[11]![i] = f8(t.events);
+          cols[12]![i] = t.range.start;
+          cols[13]![i] = t.range.end;
+          cols[14]![i] = t.periodReturns === undefined ? null : t.periodReturns.length;
+          cols[15]![i] = t.periodReturns === undefined ? null : float64Bytes(t.periodReturns);
         }
-        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) VALUES ${tuples(chunk.length)}${upsert ? UPSERT_TRIAL : ""}`, values);
+        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) SELECT $1, k.*, $18::timestamptz FROM ${UNNEST_TRIALS} AS k${upsert ? UPSERT_TRIAL : ""}`, [runId, ...cols, now]);
       }
     });
   }
