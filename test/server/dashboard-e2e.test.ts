@@ -235,6 +235,9 @@ describe("dashboard in Chromium", () => {
     // Only the swept parameters get columns: #, status, objective, gamma, kappa, then metrics.
     expect((await page.$$eval("#live-trials-table thead th", (ths) => ths.map((th) => th.textContent))).slice(0, 5)).toEqual(["#", "Status", "Objective", "gamma", "kappa"]);
     await page.waitForSelector("#sweep-chart .main-svg");
+    // the chart redraws at most every 300 ms: wait for the redraw after the last trial (a chart
+    // that never shows all 16 points times out here)
+    await page.waitForFunction(() => (document.getElementById("sweep-chart") as unknown as { data?: { x: unknown[] }[] }).data?.[0]?.x.length === 16, undefined, { timeout: LONG }).catch(() => undefined);
     const points = await page.evaluate(() => (document.getElementById("sweep-chart") as unknown as { data: { x: unknown[] }[] }).data[0]!.x.length);
     expect(points).toBe(16);
     await page.selectOption("#axis-y", "kappa");
@@ -267,7 +270,7 @@ describe("dashboard in Chromium", () => {
     expect(rows).toEqual([
       ["dsr", "n/a", "0.125", "n/a"],
       ["makerShare", "87.1%", "50.0%", "-37.1%"],
-      ["maxDrawdown", "456.25", "1,000.00", "543.75"],
+      ["maxDrawdown", "456.25", "1,000.00", "+543.75"],
       ["pnl", "12,345.68", "-250.50", "-12,596.18"],
       ["psr", "0.912", "0.250", "-0.662"],
       ["sharpe", "1.23", "-0.50", "-1.73"],
