@@ -71,7 +71,7 @@ async function streamingResults() {
   return [
     result("streamed backtest events/s (catalog, 20M events, chunks of 1M)", ratio.streamEventsPerSecond, "events/s", "higher"),
     result("streamed / in-memory events/s (same 20M events)", ratio.streamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 0.9),
-    ...runs.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events`, r.peakRssBytes, "bytes", "lower", r.days === 5 ? 1.5 * 2 ** 30 : undefined)),
+    ...runs.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events (${r.fills.toLocaleString("en-US")} fills)`, r.peakRssBytes, "bytes", "lower", r.days === 5 ? 1.5 * 2 ** 30 : undefined)),
     result("peak RSS spread, streamed runs of 10M to 100M events (max / min)", Math.max(...rss) / Math.min(...rss), "ratio", "lower", 1.2),
   ];
 }
