@@ -2,6 +2,7 @@
 // format {"machine": {...}, "results": [{name, value, unit, better, target}]}.
 import { writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -79,3 +80,25 @@ export function writeResults(area, results) {
   }
   console.log(`wrote ${file}`);
 }
+
+/** Wall-clock speedup of 2 threads over 1 on a fixed CPU loop: the parallelism the machine offers now (it may be shared). */
+export async function parallelCapacity() {
+  const code = `let s = 0; for (let i = 0; i < 2e8; i++) s += i % 7; require("node:worker_threads").parentPort.postMessage(s);`;
+  const wall = async (n) => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once("message", () => resolve(w.terminate()));
+      w.once("error", reject);
+    })));
+    return performance.now() - t;
+  };
+  let best1 = Infinity;
+  let best2 = Infinity;
+  for (let r = 0; r < 3; r++) {
+    best1 = Math.min(best1, await wall(1));
+    best2 = Math.min(best2, await wall(2));
+  }
+  return (2 * best1) / best2;
+}
+

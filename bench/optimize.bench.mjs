@@ -10,8 +10,7 @@
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { machine, result, rssTracker, writeResults } from "./lib.mjs";
+import { machine, parallelCapacity, result, rssTracker, writeResults } from "./lib.mjs";
 
 const EVENTS = 7_000_000;
 const SEED = 7;
@@ -51,27 +50,6 @@ async function child(workers) {
   const failed = res.trials.filter((t) => t.status === "failed").map((t) => t.error);
   if (failed.length) throw new Error(`failed trials: ${failed.join("; ")}`);
   process.stdout.write(JSON.stringify({ workers, trials: res.trialCount, seconds, events, peak, baseline, dataBytes, generateSeconds, best: res.bestParams, pnl: res.trials.map((t) => t.metrics.pnl), durations: res.trials.map((t) => t.durationMs) }) + "\n");
-}
-
-/** Wall-clock speedup of 2 threads over 1 on a fixed CPU loop: the parallelism the machine offers now. */
-async function parallelCapacity() {
-  const code = `let s = 0; for (let i = 0; i < 2e8; i++) s += i % 7; require("node:worker_threads").parentPort.postMessage(s);`;
-  const wall = async (n) => {
-    const t = performance.now();
-    await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-      const w = new Worker(code, { eval: true });
-      w.once("message", () => resolve(w.terminate()));
-      w.once("error", reject);
-    })));
-    return performance.now() - t;
-  };
-  let best1 = Infinity;
-  let best2 = Infinity;
-  for (let r = 0; r < 3; r++) {
-    best1 = Math.min(best1, await wall(1));
-    best2 = Math.min(best2, await wall(2));
-  }
-  return (2 * best1) / best2;
 }
 
 /**

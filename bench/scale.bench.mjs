@@ -16,10 +16,9 @@
 // queues alternate over ROUNDS rounds and the best run of each counts (the machine may be shared).
 import { spawn } from "node:child_process";
 import os from "node:os";
-import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { result, writeResults } from "./lib.mjs";
+import { parallelCapacity, result, writeResults } from "./lib.mjs";
 import { startRedis } from "../scripts/redis-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,31 +80,6 @@ async function stopWorker(child) {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
-}
-
-/** Wall-clock speedup of 2 threads over 1 on a fixed CPU loop: the parallelism the machine offers now (it may be shared). */
-async function parallelCapacity() {
-  const code = `let s = 0; for (let i = 0; i < 2e8; i++) s += i % 7; require("node:worker_threads").parentPort.postMessage(s);`;
-  const wall = async (n) => {
-    const t = performance.now();
-    await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise((resolve, reject) => {
-          const w = new Worker(code, { eval: true });
-          w.once("message", () => resolve(w.terminate()));
-          w.once("error", reject);
-        }),
-      ),
-    );
-    return performance.now() - t;
-  };
-  let best1 = Infinity;
-  let best2 = Infinity;
-  for (let r = 0; r < 3; r++) {
-    best1 = Math.min(best1, await wall(1));
-    best2 = Math.min(best2, await wall(2));
-  }
-  return (2 * best1) / best2;
 }
 
 const data = lab.data.generateTicks({ ...GENERATED, shared: true });

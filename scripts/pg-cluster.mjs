@@ -8,7 +8,7 @@
 // As root, the server runs as the `postgres` user (PostgreSQL refuses to run as root).
 import { spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,20 +38,6 @@ export function findPostgresBin() {
   const found = candidates.find(has);
   if (found === undefined) throw new Error(`PostgreSQL server programs (initdb, pg_ctl, postgres) not found in ${[...new Set(candidates)].join(", ")}: ${SETUP_HINT}`);
   return found;
-}
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** The uid/gid to run the server as: postgres's when we are root, ours otherwise. */

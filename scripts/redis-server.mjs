@@ -6,7 +6,8 @@
 //   node scripts/redis-server.mjs     starts one by hand and prints its URL (Ctrl-C stops it)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,20 +21,6 @@ export function findRedisServer() {
   const probe = spawnSync(program, ["--version"], { encoding: "utf8" });
   if (probe.status !== 0) throw new Error(`${program} not found or not runnable${probe.error ? ` (${probe.error.message})` : ""}: ${SETUP_HINT}`);
   return program;
-}
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Resolves once the server answers PING on `port`. */

@@ -22,14 +22,14 @@
  * it once with `validate` or `estimateClockOffset` and pass the number).
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "../data/index.js";
+import { TICK_COLUMN_NAMES, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "../data/index.js";
 import { resolveStrategy, settingsOf } from "./backtest.js";
 import { wordsOf } from "./clock.js";
 import { ChunkedInputCheck, inputCheckError } from "./input-check.js";
 import { setupRun, type FeedLoop } from "./loop.js";
 import { normalizeBacktestOptions, type BacktestOptions } from "./options.js";
 import { BacktestResult } from "./result.js";
-import { Stream, clockOffsetsOf, timeBaseOf } from "./streams.js";
+import { Stream, clockOffsetsOf, streamTraits, timeBaseOf } from "./streams.js";
 import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
 
 /** What the loop's rules need to know of an instrument's rows as a whole. */
@@ -58,25 +58,12 @@ export interface TickChunkSource {
   close?(): Promise<void>;
 }
 
-export interface StreamOptions {
-  /** Stop after this many rows have been read (a test hook for bounded runs). @default all */
-  maxRows?: number;
-}
-
-const L3_KINDS = new Set<number>([EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]);
-
-/** `traits` of each instrument from rows of a batch (per instrument index). */
+/** `traits` of each instrument from the rows of a batch (per instrument index). */
 function traitsOfRows(batch: TickBatch, n: number): StreamTraits[] {
-  const out = Array.from({ length: n }, () => ({ hasLast: false, l3: false, hasTrades: false }));
-  for (let i = 0; i < batch.length; i++) {
-    const t = out[batch.instrument[i]!];
-    if (!t) continue;
-    if ((batch.flags[i]! & EventFlag.Last) !== 0) t.hasLast = true;
-    const k = batch.kind[i]!;
-    if (L3_KINDS.has(k)) t.l3 = true;
-    else if (k === EventKind.Trade) t.hasTrades = true;
-  }
-  return out;
+  return Array.from({ length: n }, (_, k) => {
+    const rows = rowsOf(batch, k, n);
+    return streamTraits(batch, rows, rows === null ? batch.length : rows.length);
+  });
 }
 
 /** The rows of `chunk` whose instrument is k, in order (null = every row, when the chunk has one instrument). */
@@ -208,7 +195,6 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     progress?.update(loop.position());
   }
   const raw = run.finish();
-  // the source may hold rows past the run's end only when the loop ended early (it does not)
   const inputCheck = check?.finish(rowsRead);
   if (inputCheck && opts.check === "strict" && inputCheck.total > 0 && inputCheck.issues.some((x) => x.severity === "error")) {
     // strict cannot refuse before a streamed run; it refuses its result instead

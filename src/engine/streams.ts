@@ -71,6 +71,11 @@ function anyKind(kinds: Uint8Array, rows: Int32Array | null, length: number, tab
   return false;
 }
 
+/** Whether one instrument's rows (rows 0..length−1 of the batch when `rows` is null) carry Last flags, order-by-order kinds, trades. */
+export function streamTraits(batch: TickBatch, rows: Int32Array | null, length: number): { hasLast: boolean; l3: boolean; hasTrades: boolean } {
+  return { hasLast: anyFlag(batch.flags, rows, length, EventFlag.Last), l3: anyKind(batch.kind, rows, length, L3_KIND), hasTrades: anyKind(batch.kind, rows, length, TRADE_KIND) };
+}
+
 export function prepareStreams(input: TickBatch | readonly TickBatch[]): { streams: Stream[]; instruments: InstrumentSpec[] } {
   const batches = Array.isArray(input) ? (input as readonly TickBatch[]) : [input as TickBatch];
   if (batches.length === 0) throw new LabError({ code: "NO_DATA", message: "backtest needs at least one TickBatch", hint: "pass the ticks returned by a reader or lab.data.generateTicks(...)" });
@@ -110,9 +115,7 @@ export function prepareStreams(input: TickBatch | readonly TickBatch[]): { strea
       const spec = batch.instruments[k]!;
       const exchWords = wordsOf(batch.exchTs);
       const localWords = wordsOf(batch.localTs);
-      const hasLast = anyFlag(batch.flags, rows, length, EventFlag.Last);
-      const l3 = anyKind(batch.kind, rows, length, L3_KIND);
-      const hasTrades = anyKind(batch.kind, rows, length, TRADE_KIND);
+      const { hasLast, l3, hasTrades } = streamTraits(batch, rows, length);
       streams.push(new Stream(batch, spec, rows, length, exchWords, localWords, hasLast, l3, hasTrades));
       instruments.push(spec);
     });

@@ -16,6 +16,7 @@ import { openStore, type RunRecord, type TrialRecord } from "../../src/store/ind
 import { caughtAsync } from "../helpers/checks.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { findPostgresBin, startPostgres } from "../../scripts/pg-cluster.mjs";
+import { freePort } from "../../scripts/free-port.mjs";
 import { describeRunStore, manifest } from "./run-store-conformance.js";
 import pg from "pg";
 
@@ -65,16 +66,6 @@ function trial(index: number, extra: Partial<TrialRecord> = {}): TrialRecord {
 
 function bits(a: Float64Array | undefined): string {
   return a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex") : "none";
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
 }
 
 /** A trigger that, on the trial with `idx`, fails the statement ("raise") or holds the transaction ("sleep"). */
