@@ -88,6 +88,13 @@ export const EventFlag = {
   NoExchangeTime: 1024,
   /** The price is not on the instrument's tick grid (e.g. a midpoint execution of hidden size); priceTicks holds the exact fractional tick count. */
   OffGrid: 2048,
+  /**
+   * For the exchange's processor only (hftbacktest's EXCH_EVENT without LOCAL_EVENT: a row whose
+   * receive order differs from its exchange order, split in two): the strategy never receives it.
+   */
+  ExchangeOnly: 4096,
+  /** For the strategy's processor only (hftbacktest's LOCAL_EVENT without EXCH_EVENT): the exchange never applies it. */
+  LocalOnly: 8192,
 } as const;
 
 export const TICK_COLUMNS = {

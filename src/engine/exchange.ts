@@ -28,7 +28,10 @@
  *   book change (`EventFlag.NoBookEffect`) are counted once.
  * - Clear rows keep our orders and their queue estimate; snapshot rows only cap it at the new size.
  * - Rows flagged `EventFlag.Hidden` (hidden-liquidity executions) do not change the book; they fill
- *   a resting order only by printing through its price.
+ *   a resting order only by printing through its price. Rows flagged `EventFlag.LocalOnly` are skipped.
+ * - What a trade at the order's price and a marketable arrival execute is the fill model's choice
+ *   (fills.ts): "partial" as above, or "no-partial" (the whole order once its queue position is
+ *   below zero; takers fill whole at the touch), hftbacktest's default exchange.
  */
 import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
 import { Liquidity } from "../stats/index.js";
@@ -39,6 +42,7 @@ import { OrderReason, OrderStatus, OrderType, TimeInForce } from "./orders.js";
 import type { Portfolio, FillRecorder } from "./portfolio.js";
 import type { L2QueueModel, L3QueueModel, QueueModel, QueueState } from "./queue/index.js";
 import type { OrderTickets } from "./tickets.js";
+import { partial, type FillModel } from "./fills.js";
 import { grownCapacity, grownColumn } from "./grow.js";
 import { SlotLists } from "./slot-lists.js";
 
@@ -98,6 +102,8 @@ export class ExchangeSim {
     private readonly portfolio: Portfolio,
     private readonly fills: FillRecorder,
     private readonly hooks: ExchangeHooks,
+    /** What a trade at a resting order's price and a marketable arrival execute (fills.ts). */
+    private readonly fillModel: FillModel = partial(),
   ) {
     this.books = books;
     this.l3Books = books.map((b) => (l3 ? (b as SimL3Book) : null));
@@ -129,7 +135,9 @@ export class ExchangeSim {
       this.halted[k] = batch.aux[i] === 1 ? 0 : 1;
       return;
     }
-    if ((batch.flags[i]! & EventFlag.Hidden) !== 0) {
+    if ((batch.flags[i]! & (EventFlag.Hidden | EventFlag.LocalOnly)) !== 0) {
+      // A row for the strategy's processor only (hftbacktest's split rows) never reached the venue.
+      if ((batch.flags[i]! & EventFlag.LocalOnly) !== 0) return;
       // Hidden-liquidity executions print on the tape but leave the visible book as it is; they
       // only matter to us when they trade through a resting order's price. The row's side is the
       // hidden order's (for Execute rows), so the aggressor is the other side.
@@ -308,6 +316,7 @@ export class ExchangeSim {
     const aggressor = this.aggressorOf(k, aggressorSide, price);
     if (aggressor === 0) return;
     const model = this.l2Queue!;
+    const fills = this.fillModel;
     const q = this.queueState;
     const n = this.copyResting(k);
     let remaining = qty;
@@ -320,9 +329,8 @@ export class ExchangeSim {
         this.fill(k, o, this.leaves[o]!, p, Liquidity.Maker, t);
       } else if (p === price) {
         model.onTrade(q, o, qty);
-        const reached = model.filledLots(q, o);
-        if (reached > 0 && remaining > 0) {
-          const lots = Math.min(reached, remaining, this.leaves[o]!);
+        const lots = fills.tradeAtPrice(model, q, o, this.leaves[o]!, remaining);
+        if (lots > 0) {
           this.fill(k, o, lots, p, Liquidity.Maker, t);
           remaining -= lots;
         }
@@ -478,9 +486,14 @@ export class ExchangeSim {
     return total;
   }
 
-  /** Walks the opposite levels up to `limit`, filling as taker. */
+  /** Walks the opposite levels up to `limit`, filling as taker (or, fill model "touch", all of it at the touch). */
   private take(k: number, o: number, side: number, limit: number, t: number): void {
     const book = this.books[k]!;
+    if (this.fillModel.taking === "touch") {
+      const touch = side === 1 ? book.bestAsk() : book.bestBid();
+      if (touch === touch && (side === 1 ? touch <= limit : touch >= limit)) this.fill(k, o, this.leaves[o]!, touch, Liquidity.Taker, t);
+      return;
+    }
     const opp = -side as 1 | -1;
     for (let lv = 0, n = book.levelCount(opp); lv < n && this.leaves[o]! > 0; lv++) {
       const px = book.priceAt(opp, lv);

@@ -5,7 +5,7 @@
  * timers) — joined by request/response channels with entry and response latency. Strategies only
  * ever hold a `Context` bound to `LocalView`, so look-ahead has no API to go through.
  * Models are small interfaces with their formulas in the doc comments: `latency.*`, `queue.*`,
- * `fees.*`. See docs/engine.md.
+ * `fees.*`, `fills.*`. See docs/engine.md.
  */
 export { backtest } from "./backtest.js";
 export { backtestStream, chunksOf, type TickChunkSource, type StreamTraits } from "./streaming.js";
@@ -15,6 +15,8 @@ export { normalizeBacktestOptions, queueByName, DEFAULTS as BACKTEST_DEFAULTS, O
 export * as latency from "./latency-api.js";
 export * as queue from "./queue/index.js";
 export * as fees from "./fees-api.js";
+export * as fills from "./fills-api.js";
+export type { FillModel, FillModelName } from "./fills.js";
 export type { LatencyModel, FeedLatencyModel, LatencyOrderInfo, LognormalLatencyOptions } from "./latency.js";
 export type { FeeModel } from "./fees.js";
 export type { QueueModel, L2QueueModel, L3QueueModel, QueueState } from "./queue/index.js";

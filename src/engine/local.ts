@@ -252,19 +252,25 @@ export class LocalView {
 
   /** Fast-forward (`startAt`): the row only updates the strategy's book (and the feed latency seen); no callbacks. */
   applySilently(k: number, batch: TickBatch, i: number, feedLatency: number): void {
-    if ((batch.flags[i]! & EventFlag.Hidden) === 0) this.books[k]!.apply(batch, i);
+    const flags = batch.flags[i]!;
+    if ((flags & EventFlag.ExchangeOnly) !== 0) return;
+    if ((flags & EventFlag.Hidden) === 0) this.books[k]!.apply(batch, i);
     if (this.observeFeed) this.observeFeed(feedLatency);
   }
 
   /** Row `i` of instrument `k` received at local time `rowTime[0]` after feed latency `rowTime[1]`; `groupEnd` = the book is consistent now. */
   processRow(k: number, batch: TickBatch, i: number, groupEnd: boolean): void {
     this.now = this.rowTime[0]!;
-    const hidden = (batch.flags[i]! & EventFlag.Hidden) !== 0;
+    const flags = batch.flags[i]!;
+    // A row for the exchange's processor only (hftbacktest's split rows) is never received; it
+    // may still close the group the rows before it opened.
+    const received = (flags & EventFlag.ExchangeOnly) === 0;
+    const hidden = (flags & EventFlag.Hidden) !== 0;
     // Hidden-liquidity executions leave the visible book unchanged (they are shown as trades).
-    if (!hidden) this.books[k]!.apply(batch, i);
-    if (this.observeFeed) this.observeFeed(this.rowTime[1]!);
+    if (!hidden && received) this.books[k]!.apply(batch, i);
+    if (this.observeFeed && received) this.observeFeed(this.rowTime[1]!);
     if (this.isHalted) return;
-    if (this.onTrade !== undefined) {
+    if (this.onTrade !== undefined && received) {
       const kind = batch.kind[i]!;
       if (kind === EventKind.Trade || (kind === EventKind.Execute && (hidden || this.executionsAreTrades[k] === 1) && (batch.flags[i]! & EventFlag.NoBookEffect) === 0)) {
         const tr = this.trade;

@@ -121,7 +121,7 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
 
   const markouts = new MarkoutSampler(opts.markoutHorizonsMs, fills, exchBooks);
   const sampler = new EquitySampler(exchBooks, portfolio, equity, markouts);
-  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler);
+  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler, opts.fills);
   const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
@@ -382,7 +382,8 @@ export class FeedLoop {
       lr = lp++;
       const x = (ew[2 * lr + 1]! - hi) * 4294967296 + ((ew[2 * lr]! >>> 0) - lo);
       let y = (lw[2 * lr + 1]! - lhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - llo);
-      if (y < x) {
+      // An exchange-only row (hftbacktest's split rows) is never received: its receive time is a filler, not raised.
+      if (y < x && (batch.flags[lr]! & EventFlag.ExchangeOnly) === 0) {
         y = x;
         clamped++;
       }
@@ -464,7 +465,8 @@ export class FeedLoop {
     let t: number;
     if (this.feedModel === null) {
       t = this.localBases[k]!.at(s.localWords, r);
-      if (t < et) {
+      // An exchange-only row (hftbacktest's split rows) is never received: its receive time is a filler, not raised.
+      if (t < et && (s.batch.flags[r]! & EventFlag.ExchangeOnly) === 0) {
         t = et;
         this.feedClamped++;
       }
@@ -593,7 +595,8 @@ export class FeedLoop {
           let y: number;
           if (feedModel === null) {
             y = (lw[2 * lr + 1]! - lhi) * 4294967296 + ((lw[2 * lr]! >>> 0) - llo);
-            if (y < x) {
+            // An exchange-only row (hftbacktest's split rows) is never received: its receive time is a filler, not raised.
+            if (y < x && (flags[lr]! & EventFlag.ExchangeOnly) === 0) {
               y = x;
               clamped++;
             }

@@ -10,6 +10,7 @@ import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLa
 import type { InputCheckMode } from "./input-check.js";
 import type { RiskLimits } from "./local.js";
 import { l3Fifo, log, prob, riskAverse, type QueueModel } from "./queue/index.js";
+import { FILL_MODEL_NAMES, fillModelByName, isFillModel, type FillModel, type FillModelName } from "./fills.js";
 
 export type QueueName = "riskAverse" | "prob" | "log" | "l3Fifo";
 export type BookKind = "auto" | "l2" | "l3";
@@ -30,6 +31,13 @@ export interface BacktestOptions {
   clockOffsetNs?: "auto" | number | readonly number[];
   /** Queue model: "riskAverse", "prob" (power, n = 3), "log", "l3Fifo", or a model. @default "riskAverse" on L2 data, "l3Fifo" on L3 data */
   queue?: QueueName | QueueModel;
+  /**
+   * Fill model (src/engine/fills.ts): "partial" fills the queue overshoot, one trade shared among
+   * our orders; "no-partial" fills the whole order once its queue position is below zero
+   * (hftbacktest's NoPartialFillExchange); or a `FillModel`. L3 data always uses the exact FIFO.
+   * @default "partial"
+   */
+  fills?: FillModelName | FillModel;
   /** Fees: a `FeeModel`, or `{ maker, taker }` fractions of notional for every instrument (negative = rebate). @default each instrument's makerFee / takerFee */
   fees?: FeeModel | { maker: number; taker: number };
   /** Seed for every random draw of the run (latency distributions). @default 0 */
@@ -69,6 +77,7 @@ export interface NormalizedOptions {
   feed: "data" | FeedLatencyModel;
   clockOffsetNs: "auto" | number | readonly number[];
   queue: QueueModel | undefined;
+  fills: FillModel;
   fees: FeeModel;
   seed: number;
   equityIntervalNs: number;
@@ -87,6 +96,7 @@ export const DEFAULTS = {
   feedLatencyNs: "data",
   clockOffsetNs: 0,
   queue: undefined,
+  fills: "partial",
   fees: undefined,
   seed: 0,
   equityIntervalNs: 1_000_000_000,
@@ -156,6 +166,11 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
   else if (typeof o.queue === "object" && o.queue !== null && (o.queue.kind === "l2" || o.queue.kind === "l3")) queue = o.queue;
   else throw bad("queue", "must be a queue model name or model", `use one of ${QUEUE_NAMES.join(", ")}`);
 
+  let fills: FillModel;
+  if (typeof o.fills === "string") fills = fillModelByName(o.fills);
+  else if (isFillModel(o.fills)) fills = o.fills;
+  else throw bad("fills", "must be a fill model name or a FillModel", `use one of ${FILL_MODEL_NAMES.join(", ")}`);
+
   let fees: FeeModel;
   if (o.fees === undefined) fees = fromInstrument();
   else if (isFeeModel(o.fees)) fees = o.fees;
@@ -198,6 +213,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     feed,
     clockOffsetNs: offset as "auto" | number | readonly number[],
     queue,
+    fills,
     fees,
     seed: o.seed,
     equityIntervalNs: o.equityIntervalNs,

@@ -16,7 +16,7 @@ import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
-import { backtest, type BacktestOptions, type QueueName } from "../../engine/index.js";
+import { backtest, type BacktestOptions, type FillModelName, type QueueName } from "../../engine/index.js";
 import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
 import { backtest as streamBacktest, recordBacktest, storeSpecFrom } from "../../runs/index.js";
 import { openRunStore } from "../../store/index.js";
@@ -35,6 +35,7 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   symbols?: string;
   chunkRows?: string;
   queue?: string;
+  fillsModel?: string;
   fees?: string;
   risk?: string;
   seed?: string;
@@ -75,6 +76,7 @@ export function register(program: Command): void {
     .option("--chunk-rows <n>", "catalog: rows read per chunk", "1000000")
     .option("--clock-offset <auto|duration>", "added to receive times before feed latency is taken from the data: auto (estimated from the data) or a duration, for a capture whose clock runs behind the exchange's", "0")
     .option("--queue <model>", "queue model: riskAverse, prob, log, l3Fifo (default by data)")
+    .option("--fills-model <model>", "fill model: partial (the queue overshoot; default) or no-partial (the whole order once its queue position is below zero, as hftbacktest's NoPartialFillExchange)")
     .option("--fees <json>", "fee schedule for every instrument, e.g. '{\"maker\":-0.0001,\"taker\":0.0004}' (default: the instrument's)")
     .option("--risk <json>", "risk limits, e.g. '{\"maxPosition\":10,\"maxDrawdown\":500}'")
     .option("--seed <n>", "seed for random latency and generated data", "1")
@@ -106,6 +108,7 @@ export function register(program: Command): void {
       };
       if (o.clockOffset !== undefined && o.clockOffset !== "0") options.clockOffsetNs = o.clockOffset === "auto" ? "auto" : durationNs(o.clockOffset, "--clock-offset");
       if (o.queue !== undefined) options.queue = o.queue as QueueName;
+      if (o.fillsModel !== undefined) options.fills = o.fillsModel as FillModelName;
       if (o.fees !== undefined) options.fees = parseJsonOption(o.fees, "--fees") as { maker: number; taker: number };
       if (o.risk !== undefined) options.risk = parseJsonOption(o.risk, "--risk") as BacktestOptions["risk"];
       const progress = o.json || o.quiet ? undefined : cliProgress(o);
