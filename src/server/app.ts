@@ -14,7 +14,7 @@ import { LabError } from "../core/index.js";
 import { detectFormat } from "../data/index.js";
 import type { RunFilter, TrialRecord } from "../store/index.js";
 import { registry } from "../strategy/index.js";
-import { isLoopback, requestToken, sameToken, tokenCookie, unauthorized } from "./auth.js";
+import { isLoopback, requestToken, tokenCheck, tokenCookie, unauthorized } from "./auth.js";
 import { apiError, badRequest, fromZod } from "./errors.js";
 import { JobManager, withoutEquity, type ServerStore } from "./jobs.js";
 import { toJson } from "./json.js";
@@ -26,6 +26,8 @@ import { artifactParams, compareQuery, jobBody, jobParams, pageQuery, runParams,
 export const BODY_LIMIT = 1024 * 1024;
 /** How long a run listing is served again without asking the store. */
 export const LIST_CACHE_MS = 250;
+
+const SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY" } as const;
 
 export interface AppOptions {
   store: ServerStore;
@@ -113,12 +115,15 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     void reply.code(404).type("application/json").send({ error: { code: "ROUTE_NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}`, hint: "GET /api/openapi.json lists the routes" } });
   });
 
+  const validToken = tokenCheck(o.token);
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-    void reply.header("X-Content-Type-Options", "nosniff").header("Referrer-Policy", "no-referrer").header("X-Frame-Options", "DENY");
-    const path = req.url.split("?")[0]!;
+    void reply.headers(SECURITY_HEADERS);
+    const url = req.url;
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
     if (path === "/api" || path.startsWith("/api/")) {
       const given = requestToken(req.headers);
-      if (!sameToken(given, o.token)) throw unauthorized(given !== undefined);
+      if (!validToken(given)) throw unauthorized(given !== undefined);
       // A browser page of another site cannot open the feed with a cookie it cannot send, but a
       // WebSocket has no same-origin rule of its own: refuse a foreign Origin outright.
       const origin = req.headers.origin;
@@ -135,7 +140,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
     if (path === "/" && req.query !== null && typeof req.query === "object" && "token" in req.query) {
       const t = (req.query as Record<string, unknown>).token;
-      if (typeof t !== "string" || !sameToken(t, o.token)) throw unauthorized(typeof t === "string");
+      if (typeof t !== "string" || !validToken(t)) throw unauthorized(typeof t === "string");
       await reply.header("Set-Cookie", tokenCookie(o.token)).redirect("/", 302);
       return reply;
     }
@@ -143,8 +148,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   // A refused WebSocket upgrade keeps its raw socket (the server never switched protocols), and
   // that socket would hold close() forever: end it once the error response is out.
-  app.addHook("onResponse", async (req) => {
+  app.addHook("onResponse", (req, _reply, done) => {
     if (req.headers.upgrade !== undefined && req.raw.socket && !req.raw.socket.destroyed && req.ws === null) req.raw.socket.destroy();
+    done();
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
@@ -154,19 +160,25 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // Listings are kept for LIST_CACHE_MS, one query per distinct listing however many clients ask
   // (dashboards poll it and reload it on every run message); any job or run message clears them
   // first, so a reload prompted by a message never sees the listing from before the change.
-  const listings = new Map<string, { at: number; body: Promise<string> }>();
+  // A listing is kept as its UTF-8 bytes: every client asking within the interval gets the same
+  // buffer, with no serialization, no encoding and no promise to wait for.
+  const listings = new Map<string, { at: number; body: Promise<Buffer>; bytes?: Buffer }>();
   o.live.onChange(() => listings.clear());
 
   app.get("/api/runs", async (req, reply) => {
     const key = req.url;
     const now = performance.now();
     const hit = listings.get(key);
-    if (hit !== undefined && now - hit.at < LIST_CACHE_MS) return reply.type("application/json; charset=utf-8").send(await hit.body);
+    void reply.type("application/json; charset=utf-8");
+    if (hit !== undefined && now - hit.at < LIST_CACHE_MS) return reply.send(hit.bytes ?? (await hit.body));
     if (listings.size >= 256) listings.clear();
-    const body = listRuns(req.query).then(toJson);
-    listings.set(key, { at: now, body });
-    body.catch(() => listings.delete(key));
-    return reply.type("application/json; charset=utf-8").send(await body);
+    const entry: { at: number; body: Promise<Buffer>; bytes?: Buffer } = { at: now, body: listRuns(req.query).then((v) => Buffer.from(toJson(v))) };
+    listings.set(key, entry);
+    entry.body.then(
+      (bytes) => (entry.bytes = bytes),
+      () => listings.get(key) === entry && listings.delete(key),
+    );
+    return reply.send(await entry.body);
   });
 
   const listRuns = async (query: unknown) => {

@@ -16,10 +16,16 @@ export function newToken(): string {
 
 /** Constant-time comparison: both sides are hashed first, so their lengths do not leak either. */
 export function sameToken(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = createHash("sha256").update(given).digest();
+  return tokenCheck(expected)(given);
+}
+
+/**
+ * `sameToken` against one fixed token, whose hash is computed once: every request pays for
+ * hashing only the token it carries.
+ */
+export function tokenCheck(expected: string): (given: string | undefined) => boolean {
   const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  return (given) => given !== undefined && timingSafeEqual(createHash("sha256").update(given).digest(), b);
 }
 
 /** The value of one cookie from a Cookie header. */

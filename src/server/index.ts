@@ -17,7 +17,7 @@ export { BODY_LIMIT } from "./app.js";
 export { COOKIE_NAME, newToken, sameToken, isLoopback } from "./auth.js";
 export { toJson, fromWireNumber, type WireNumber } from "./json.js";
 export { openApiDocument, ROUTES, openApiPath, type RouteDoc } from "./openapi.js";
-export { LiveHub, PROGRESS_MS, TRIAL_MS, type LiveProgress, type LiveTrial } from "./live.js";
+export { LiveHub, MAX_FRAME_BYTES, PROGRESS_MS, TRIAL_MS, type LiveProgress, type LiveTrial } from "./live.js";
 export { JOB_FILE, type Job, type JobState, type JobProgress, type ServerStore } from "./jobs.js";
 export type { JobBody } from "./schemas.js";
 

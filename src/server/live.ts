@@ -2,8 +2,10 @@
  * The live feed (`/api/live`): every connected client gets the same JSON messages. Job state
  * changes and run records go out at once; progress goes out at most every `PROGRESS_MS` per job
  * (the latest figures win); trials are buffered and flushed every `TRIAL_MS`, and always before
- * a job message, so a client sees every trial of a job before the job is finished. A fast sweep
- * therefore costs a browser a bounded number of wake-ups, whatever its trial rate.
+ * a job message, so a client sees every trial of a job before the job is finished. A flush sends
+ * its trials as JSON arrays of messages, one frame per `MAX_FRAME_BYTES` or so, serialized and
+ * encoded once for all clients. A fast sweep therefore costs a browser a bounded number of
+ * wake-ups and frames, whatever its trial rate, and the server a bounded cost per client.
  */
 import type { WebSocket } from "ws";
 import { toJson } from "./json.js";
@@ -12,6 +14,8 @@ export const PROGRESS_MS = 100;
 export const TRIAL_MS = 100;
 /** A client this far behind (bytes queued on its socket) is dropped rather than buffered without bound. */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** A flush's trials are cut into frames of about this many bytes (a frame holds at least one trial). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface LiveProgress {
   type: "progress";
@@ -36,11 +40,12 @@ export interface LiveTrial {
 
 export class LiveHub {
   private readonly clients = new Set<WebSocket>();
-  private trialFrames: string[] = [];
+  /** Serialized trial messages waiting for the flush. */
+  private trialMessages: string[] = [];
   private trialTimer: NodeJS.Timeout | undefined;
   private readonly progressLast = new Map<string, number>();
   private readonly progressPending = new Map<string, { message: LiveProgress; timer: NodeJS.Timeout }>();
-  /** Messages sent (frames x clients), for the bench. */
+  /** Messages sent (messages x clients; a batch counts each message in it). */
   delivered = 0;
   private readonly changeListeners: (() => void)[] = [];
 
@@ -64,7 +69,7 @@ export class LiveHub {
     // Clients only listen; anything they send is ignored.
   }
 
-  private broadcast(text: string): void {
+  private broadcast(text: string, messages = 1): void {
     if (this.clients.size === 0) return;
     // Encoded once for every client (ws would encode a string per send).
     const frame = Buffer.from(text);
@@ -76,7 +81,7 @@ export class LiveHub {
         continue;
       }
       c.send(frame, { binary: false });
-      this.delivered++;
+      this.delivered += messages;
     }
   }
 
@@ -120,7 +125,7 @@ export class LiveHub {
   }
 
   trial(runId: string, trial: LiveTrial): void {
-    this.trialFrames.push(toJson({ type: "trial", runId, trial }));
+    this.trialMessages.push(toJson({ type: "trial", runId, trial }));
     if (this.trialTimer === undefined) {
       this.trialTimer = setTimeout(() => this.flushTrials(), TRIAL_MS);
       this.trialTimer.unref();
@@ -130,9 +135,19 @@ export class LiveHub {
   private flushTrials(): void {
     if (this.trialTimer !== undefined) clearTimeout(this.trialTimer);
     this.trialTimer = undefined;
-    const frames = this.trialFrames;
-    this.trialFrames = [];
-    for (const f of frames) this.broadcast(f);
+    const messages = this.trialMessages;
+    this.trialMessages = [];
+    if (this.clients.size === 0) return;
+    let first = 0;
+    let chars = 0;
+    for (let i = 0; i < messages.length; i++) {
+      chars += messages[i]!.length + 1;
+      if (chars >= MAX_FRAME_BYTES || i === messages.length - 1) {
+        this.broadcast(`[${messages.slice(first, i + 1).join(",")}]`, i + 1 - first);
+        first = i + 1;
+        chars = 0;
+      }
+    }
   }
 
   flushAll(): void {

@@ -47,7 +47,11 @@ export function live(url: string, headers: Record<string, string> = { authorizat
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url.replace(/^http/, "ws") + "/api/live", { headers });
     const messages: any[] = [];
-    socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+    // A frame is one message or an array of them (a flush of trials).
+    socket.on("message", (data) => {
+      const m = JSON.parse(String(data));
+      messages.push(...(Array.isArray(m) ? m : [m]));
+    });
     socket.on("unexpected-response", (req, res) => {
       req.destroy();
       res.destroy();

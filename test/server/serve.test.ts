@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { serveStoreSpec } from "../../src/cli/commands/serve.js";
-import { createServer, LiveHub, type LiveProgress, type LiveTrial } from "../../src/server/index.js";
+import { createServer, LiveHub, MAX_FRAME_BYTES, toJson, type LiveProgress, type LiveTrial } from "../../src/server/index.js";
 import { MemoryStore } from "../../src/store/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 import { TOKEN } from "./helpers.js";
@@ -51,10 +51,19 @@ describe("starting", () => {
   });
 });
 
-/** A client the hub can send to: keeps the parsed frames. */
-function fakeClient(): { frames: any[]; socket: any } {
+/**
+ * A client the hub can send to: `frames` keeps the messages in order (a frame holding an array of
+ * messages adds each of them, as the dashboard reads it), `raw` the frames as sent.
+ */
+function fakeClient(): { frames: any[]; raw: string[]; socket: any } {
   const frames: any[] = [];
-  return { frames, socket: { readyState: 1, bufferedAmount: 0, send: (f: Buffer | string) => frames.push(JSON.parse(String(f))), on: () => undefined, terminate: () => undefined, close: () => undefined } };
+  const raw: string[] = [];
+  const send = (f: Buffer | string) => {
+    raw.push(String(f));
+    const m = JSON.parse(String(f));
+    frames.push(...(Array.isArray(m) ? m : [m]));
+  };
+  return { frames, raw, socket: { readyState: 1, bufferedAmount: 0, send, on: () => undefined, terminate: () => undefined, close: () => undefined } };
 }
 
 const progress = (done: number): LiveProgress => ({ type: "progress", jobId: "job-1", runId: "run-1", done, total: 1000, eventsPerSecond: 1, etaSeconds: 1, best: null });
@@ -99,11 +108,70 @@ describe("live feed throttling", () => {
     vi.advanceTimersByTime(100);
     expect(c.frames.map((f) => f.trial.index)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     expect(c.frames[3]).toEqual({ type: "trial", runId: "run-1", trial: { index: 3, window: 0, phase: "search", params: { x: 3 }, status: "ok", objective: 1.5, metrics: { sharpe: "NaN" } } });
+    // One flush of 500 small trials is one frame: a JSON array of their messages.
+    expect(c.raw).toHaveLength(1);
+    expect(c.raw[0]!.startsWith('[{"type":"trial"')).toBe(true);
     hub.trial("run-1", trial(500));
     hub.job({ id: "job-1", state: "finished" });
     expect(c.frames.slice(500).map((f) => f.type)).toEqual(["trial", "job"]);
+    expect(c.raw).toHaveLength(3);
     vi.advanceTimersByTime(1000);
     expect(c.frames).toHaveLength(502);
+    expect(hub.delivered).toBe(502);
     hub.close();
+  });
+
+  it("cuts a large flush into frames of about MAX_FRAME_BYTES, every trial once and in order, the same frames for every client", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const hub = new LiveHub();
+    const a = fakeClient();
+    const b = fakeClient();
+    hub.add(a.socket);
+    hub.add(b.socket);
+    // 3000 trials of about 1.1 kB each: 3.3 MB in one flush.
+    const big = (i: number): LiveTrial => ({ ...trial(i), params: { x: i, tag: "p".repeat(1000) } });
+    const longest = toJson({ type: "trial", runId: "run-1", trial: big(2999) }).length;
+    const total = Array.from({ length: 3000 }, (_, i) => toJson({ type: "trial", runId: "run-1", trial: big(i) }).length + 1).reduce((x, y) => x + y, 0);
+    for (let i = 0; i < 3000; i++) hub.trial("run-1", big(i));
+    vi.advanceTimersByTime(100);
+    expect(a.frames.map((f) => f.trial.index)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(b.raw).toEqual(a.raw);
+    // Every frame but the last reaches MAX_FRAME_BYTES and overshoots by less than one message.
+    expect(a.raw).toHaveLength(Math.ceil(total / MAX_FRAME_BYTES));
+    for (const f of a.raw.slice(0, -1)) {
+      expect(f.length).toBeGreaterThanOrEqual(MAX_FRAME_BYTES);
+      expect(f.length).toBeLessThanOrEqual(MAX_FRAME_BYTES + longest + 1);
+    }
+    expect(a.raw.join("").length).toBe(total + a.raw.length);
+    expect(hub.delivered).toBe(6000);
+    hub.close();
+  });
+});
+
+describe("toJson", () => {
+  // What the API promised before the replacer-free path: every value through the replacer.
+  const reference = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : typeof x === "bigint" ? x.toString() : x));
+
+  it("writes non-finite numbers and bigints as strings wherever they are, and everything else as JSON.stringify does", () => {
+    const deep: Record<string, unknown> = { v: -Infinity };
+    let d = deep;
+    for (let i = 0; i < 100; i++) d = { next: d };
+    const cases: unknown[] = [
+      { a: 1, b: [1, 2, { c: "x", d: null, e: true }], f: undefined },
+      { metrics: { sharpe: NaN, pnl: 1.5 } },
+      [1, [2, [3, [Infinity]]]],
+      { n: 12345678901234567890n },
+      { at: new Date(Date.UTC(2024, 0, 2)), nested: { at: new Date(0) } },
+      { t: { toJSON: () => ({ x: NaN }) } },
+      { f: new Float64Array([1, NaN]) },
+      d,
+      NaN,
+      -Infinity,
+      "text",
+      null,
+    ];
+    for (const c of cases) expect(toJson(c)).toBe(reference(c));
+    expect(toJson({ metrics: { sharpe: NaN, pnl: 1.5 } })).toBe('{"metrics":{"sharpe":"NaN","pnl":1.5}}');
+    expect(toJson({ t: { toJSON: () => ({ x: NaN }) } })).toBe('{"t":{"x":"NaN"}}');
   });
 });
