@@ -47,7 +47,7 @@ registerFormat("lobster-l2", {
 registerFormat("binance-raw", {
   description: "Binance raw websocket capture (`<local ns> <json>` lines, plain or .gz): depth synchronized with its snapshot, bookTicker, trades",
   read: async (path, o) => {
-    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}) });
+    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.exchangeTime ? { exchangeTime: o.exchangeTime } : {}) });
     const batch = binanceSyncedBatch(capture);
     if (!o.shared) return batch;
     // The copy in shared memory must still say what reading skipped or cut.

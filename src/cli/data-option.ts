@@ -22,6 +22,7 @@ export interface DataCliOptions {
   start?: string;
   end?: string;
   onBadRows?: string;
+  exchangeTime?: string;
 }
 
 /** Declares the `--data` family of options on a command (see the module comment). */
@@ -37,7 +38,8 @@ export function withDataOptions(command: Command, dataRequired = true): Command 
     .option("--end <time>", "catalog: end of the range to read (exclusive)")
     .option("--tick-size <decimal>", "instrument tick size, e.g. 0.01")
     .option("--lot-size <decimal>", "instrument lot size, e.g. 0.001")
-    .option("--on-bad-rows <policy>", "reject (default) or quarantine: run on the good rows of a damaged file (the rows set aside are reported with the run)");
+    .option("--on-bad-rows <policy>", "reject (default) or quarantine: run on the good rows of a damaged file (the rows set aside are reported with the run)")
+    .option("--exchange-time <event|transaction>", "Binance raw captures: stamp rows with the event time E (default) or the transaction time T");
 }
 
 export interface LoadDataOptions {
@@ -77,5 +79,9 @@ export async function loadDataOption(o: DataCliOptions, options: LoadDataOptions
   if (onBadRows !== "reject" && onBadRows !== "quarantine") {
     throw new LabError({ code: "BAD_OPTION", message: `--on-bad-rows must be reject or quarantine, got "${onBadRows}"`, hint: "quarantine keeps the good rows of a damaged file, sets the bad ones aside and reports them with the run", context: { option: "--on-bad-rows" } });
   }
-  return readFile(o.data, { shared, onBadRows, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}) });
+  const exchangeTime = o.exchangeTime;
+  if (exchangeTime !== undefined && exchangeTime !== "event" && exchangeTime !== "transaction") {
+    throw new LabError({ code: "BAD_OPTION", message: `--exchange-time must be event or transaction, got "${exchangeTime}"`, hint: "event stamps Binance rows with E (the default), transaction with T (as hftbacktest's converter does)", context: { option: "--exchange-time" } });
+  }
+  return readFile(o.data, { shared, onBadRows, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}), ...(exchangeTime ? { exchangeTime } : {}) });
 }

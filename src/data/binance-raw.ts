@@ -8,7 +8,14 @@
  * line. `binanceToTickBatch` then lays the synced stream out as TickBatch rows, with the read
  * report attached (`readReportOf(batch)`, merged by `validate()`).
  *
- * Times: `localTs` is the capture's receive time; `exchTs` is the message's event time `E` (ms).
+ * Times: `localTs` is the capture's receive time; `exchTs` is, with `exchangeTime: "event"` (the
+ * default), the message's event time `E` (ms), or with `exchangeTime: "transaction"` its
+ * transaction time `T` (ms), the matching engine's time, which futures depth diffs, snapshots,
+ * bookTickers and trades carry (spot diffs have none: they keep `E`). `E` is the default because
+ * every message with a time carries it on both markets, so one capture has one clock, and it is
+ * the time the message left the venue, which makes receive − exchange time the feed latency the
+ * strategy really faced; `T` (E − T is a few ms on futures) orders rows as the book changed and is
+ * what hftbacktest's Binance converter stamps, so compare against it with "transaction".
  * Spot bookTicker messages carry no event time: their rows get exchTs = localTs and
  * `EventFlag.NoExchangeTime`. Prices and sizes are decimal strings converted exactly onto the
  * instrument's grid; an off-grid value is reported, never rounded.
@@ -122,7 +129,15 @@ export interface BinanceReadOptions {
    * @default "reject" (readBinanceRaw), "quarantine" (parseBinanceRaw)
    */
   onBadRows?: BadRowPolicy;
+  /**
+   * Which Binance time becomes `exchTs`: "event" (`E`, when the message was sent) or
+   * "transaction" (`T`, the matching engine's time; messages without `T` keep `E`). See the
+   * module comment for why "event" is the default. @default "event"
+   */
+  exchangeTime?: BinanceExchangeTime;
 }
+
+export type BinanceExchangeTime = "event" | "transaction";
 
 /** The instrument Binance lists for BTCUSDT on each market (tick and lot sizes as of 2024). */
 export function binanceBtcUsdt(market: BinanceMarket): InstrumentSpec {
@@ -230,6 +245,11 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
   const total = buf.length;
   const market = options.market ?? detectMarket(buf);
   const futures = market === "futures";
+  const exchangeTime = options.exchangeTime ?? "event";
+  if (exchangeTime !== "event" && exchangeTime !== "transaction") {
+    throw new LabError({ code: "BAD_OPTION", message: `exchangeTime must be "event" or "transaction", got ${JSON.stringify(exchangeTime)}`, hint: '"event" stamps rows with Binance\'s E (the default), "transaction" with T (as hftbacktest\'s converter does)', context: { option: "exchangeTime" } });
+  }
+  const transaction = exchangeTime === "transaction";
   const instrument = options.instrument ?? binanceBtcUsdt(market);
   const priceStep = gridStep(instrument, "price");
   const sizeStep = gridStep(instrument, "size");
@@ -267,9 +287,12 @@ function parseCapture(input: Uint8Array, file: string, options: BinanceReadOptio
 
   /** Event time in ns; -1n when absent and optional. */
   const readEventTime = (data: Json, required: boolean): bigint | undefined => {
-    const v = data.E;
+    // With exchangeTime "transaction", T when the message has one (spot diffs do not).
+    const key = transaction && data.T !== undefined && data.T !== null ? "T" : "E";
+    const v = data[key];
+    const name = key === "T" ? "transaction time T" : "event time E";
     if (v === undefined || v === null) return required ? void fault.set("MISSING_VALUE", "missing-value", "E", undefined, "event time E is missing") : -1n;
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > MAX_EVENT_MS) return void fault.set("BAD_VALUE", "type-error", "E", sampleText(v), "event time E is not a millisecond count within int64 nanoseconds");
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > MAX_EVENT_MS) return void fault.set("BAD_VALUE", "type-error", key, sampleText(v), `${name} is not a millisecond count within int64 nanoseconds`);
     return BigInt(v) * 1_000_000n;
   };
 

@@ -29,6 +29,8 @@ export interface FormatReadOptions {
   onBadRows?: BadRowPolicy;
   shared?: boolean;
   progress?: ProgressSink;
+  /** Formats whose messages carry two exchange times (Binance raw: E and T): which one is exchTs. @default "event" */
+  exchangeTime?: "event" | "transaction";
 }
 
 export interface FormatReader {
