@@ -14,4 +14,5 @@ export type { ProgressEvent, ProgressSink, ProgressOptions } from "./progress.js
 export { InstrumentSpec, instrument } from "./instrument.js";
 export type { InstrumentSpecInit } from "./instrument.js";
 export { registerDisplay, attachDisplay, type DisplayBundle } from "./display.js";
+export { compiledModuleUrlFrom } from "./modules.js";
 export { sessionSpanNs, annualizationOf, spanText, type Annualization } from "./session.js";

@@ -26,10 +26,11 @@ import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
 import { errnoOf, writeError } from "../core/fs-errors.js";
-import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumnChunks, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
+import { readAhead } from "./read-ahead.js";
 import { copyBatchToFile, parquetOptions } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
+import { EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
 
 export interface CatalogWriteOptions {
   /** "append" adds files to existing partitions; "replace" swaps the partitions written. @default "append" */
@@ -794,9 +795,14 @@ export interface CatalogChunks {
   readonly traits: readonly CatalogStreamTraits[];
   readonly totalRows: number;
   readonly description: string;
+  /** Rows of writable room before each chunk's columns in buffers the chunk alone owns (one instrument; 0 otherwise). */
+  readonly frontRows: number;
   next(): Promise<TickBatch | undefined>;
   close(): Promise<void>;
 }
+
+/** Room left in front of each chunk of a one-instrument catalog read (see `CatalogChunks.frontRows`). */
+const CHUNK_FRONT_ROWS = 65_536;
 
 /**
  * The rows `readCatalog(root, options)` would return, in the same order, as chunks of about
@@ -846,34 +852,42 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     if (instruments.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no rows in the range asked for`, hint: "check the start and end", context: { file: root } });
     // the order readCatalog reads in: by receive time across streams, file order for one
     const orderBy = instruments.length > 1 ? ` ORDER BY "localTs", exchTs, venue, symbol` : "";
-    const columns = TICK_COLUMN_NAMES.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
+    // One instrument: each chunk's columns leave room in front for the rows a streamed run keeps
+    // from the chunk before (see TickChunkSource.frontRows), so the new rows are not copied again.
+    const frontRows = instruments.length === 1 ? CHUNK_FRONT_ROWS : 0;
+    // Columns the files' footers show constant (no order ids on a price-level feed, one
+    // instrument) are not read: each chunk gets a view of one array holding the value.
+    const constant = await constantColumns(connection, files);
+    if (instruments.length === 1) constant.set("instrument", 0);
+    else constant.delete("instrument");
+    const capacity = frontRows + Math.max(chunkRows, 2048);
+    const constantArrays = new Map([...constant].map(([name, value]) => {
+      const array = new TICK_COLUMNS[name](capacity) as unknown as RawArray;
+      (array as { fill(v: number | bigint): unknown }).fill(value);
+      return [name, array] as const;
+    }));
+    const read = TICK_COLUMN_NAMES.filter((name) => !constant.has(name));
+    const columns = read.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
     const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}`;
-    const pieces = streamColumnChunks(connection, sql, TICK_COLUMN_NAMES.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows);
-    let closed = false;
-    const close = async (): Promise<void> => {
-      if (closed) return;
-      closed = true;
-      await pieces.return(undefined);
-      connection.closeSync();
-    };
+    const pieces = readAhead({ sql, specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1 }, (message) =>
+      new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (strategy-lab data list; strategy-lab validate on a partition's file)", context: { file: root } }),
+    );
     return {
       instruments,
       traits,
       totalRows,
       description,
+      frontRows,
       next: async () => {
-        if (closed) return undefined;
         const piece = await pieces.next();
-        if (piece.done) {
-          await close();
-          return undefined;
-        }
-        return tickBatch(piece.value.columns as unknown as TickColumns, instruments, root);
+        if (!piece) return undefined;
+        for (const [name, array] of constantArrays) piece.columns[name] = array.subarray(frontRows, frontRows + piece.length);
+        return tickBatch(piece.columns as unknown as TickColumns, instruments, root);
       },
-      close,
+      close: () => pieces.close(),
     };
-  } catch (error) {
+  } finally {
+    // the read itself runs on its own connection
     connection.closeSync();
-    throw error;
   }
 }

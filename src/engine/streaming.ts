@@ -50,6 +50,12 @@ export interface TickChunkSource {
   readonly traits?: readonly StreamTraits[];
   /** Rows in all chunks, when known (progress, the equity grid's budget). */
   readonly totalRows?: number;
+  /**
+   * Rows of room before each chunk's columns, in buffers the chunk alone owns (a one-instrument
+   * source that allocates its chunks; 0 or absent when chunks are views of shared data): the run
+   * writes the rows it keeps from the previous window there instead of copying the new rows.
+   */
+  readonly frontRows?: number;
   /** For messages: the catalog, files or query. */
   readonly description: string;
   /** The next chunk, or undefined at the end. */
@@ -78,8 +84,9 @@ function rowsOf(chunk: TickBatch, k: number, n: number): Int32Array | null {
 }
 
 /** A one-instrument batch: `old` rows [from, old.length), then `chunk`'s rows `rows` (all when null). */
-function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec): TickBatch {
+function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec, frontRows = 0): TickBatch {
   const kept = old ? old.length - from : 0;
+  if (rows === null && kept <= frontRows) return joinInFront(old, from, kept, chunk, spec);
   const added = rows === null ? chunk.length : rows.length;
   const cols = {} as Record<TickColumnName, unknown>;
   for (const name of TICK_COLUMN_NAMES) {
@@ -93,6 +100,26 @@ function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, ro
   }
   // one instrument per window: its index in the window's batch is 0
   (cols.instrument as Uint16Array).fill(0);
+  return tickBatch(cols as TickColumns, [spec], chunk.source);
+}
+
+type ColumnView = { buffer: ArrayBufferLike; byteOffset: number; BYTES_PER_ELEMENT: number; length: number; set(a: ArrayLike<number | bigint>, o?: number): void; subarray(a: number, b?: number): ArrayLike<number | bigint> };
+
+/**
+ * `joinRows` for a whole chunk with room in front of its columns (`TickChunkSource.frontRows`):
+ * the kept rows are written into that room and the window is a view from there, so only the kept
+ * rows (usually a handful) are copied.
+ */
+function joinInFront(old: TickBatch | undefined, from: number, kept: number, chunk: TickBatch, spec: InstrumentSpec): TickBatch {
+  const cols = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const src = chunk[name] as unknown as ColumnView;
+    const Ctor = src.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ColumnView;
+    const out = new Ctor(src.buffer, src.byteOffset - kept * src.BYTES_PER_ELEMENT, kept + src.length);
+    if (old && kept > 0) out.set((old[name] as unknown as ColumnView).subarray(from), 0);
+    cols[name] = out;
+  }
+  (cols.instrument as Uint16Array).fill(0, 0, kept);
   return tickBatch(cols as TickColumns, [spec], chunk.source);
 }
 
@@ -153,7 +180,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     for (let k = 0; k < n; k++) {
       const rows = rowsOf(chunk, k, n);
       if (rows !== null && rows.length === 0) continue;
-      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!);
+      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!, source.frontRows);
     }
   }
   const traits = source.traits ?? traitsFromFirstRows(firstRows, n);
@@ -180,7 +207,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       present.forEach((k, s) => {
         const rows = rowsOf(chunk, k, n);
         if (rows !== null && rows.length === 0) return;
-        appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!);
+        appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!, source.frontRows);
       });
     }
   };
@@ -216,10 +243,10 @@ function traitsFromFirstRows(chunks: readonly TickBatch[], n: number): StreamTra
 }
 
 /** Stream s's window becomes the rows its cursors still need plus `rows` of `chunk`. */
-function appendRows(loop: FeedLoop, s: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec, traits: StreamTraits): void {
+function appendRows(loop: FeedLoop, s: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec, traits: StreamTraits, frontRows?: number): void {
   const old = loop.window(s);
   const from = loop.firstNeededRow(s);
-  loop.replaceWindow(s, streamOf(joinRows(old.batch, from, chunk, rows, spec), spec, traits, false), from);
+  loop.replaceWindow(s, streamOf(joinRows(old.batch, from, chunk, rows, spec, frontRows), spec, traits, false), from);
 }
 
 /** A batch as a chunked source (chunks of `chunkRows` rows, views without copying): for tests and for running a batch through the streamed path. */

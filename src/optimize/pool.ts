@@ -24,7 +24,7 @@ import { isAbsolute, resolve } from "node:path";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { LabError } from "../core/index.js";
+import { LabError, compiledModuleUrlFrom } from "../core/index.js";
 import type { TickBatch } from "../data/index.js";
 import { loadEvaluator, normalizeEvaluatorRef, runTrial, shareBatch, type SharedBatchHandle } from "./evaluator.js";
 import type { EvaluatorRef, TrialEvaluator, TrialOutcome, TrialTask } from "./types.js";
@@ -71,12 +71,7 @@ export function defaultWorkers(): number {
  * dist/, else the same path under dist/ when running from TypeScript sources.
  */
 export function compiledModuleUrl(file: string): URL {
-  const here = new URL(`./${file}`, import.meta.url);
-  const path = fileURLToPath(here);
-  if (existsSync(path)) return here;
-  const fromSources = path.replace(/([\\/])src([\\/])optimize([\\/])([^\\/]+)$/, "$1dist$2optimize$3$4");
-  if (fromSources !== path && existsSync(fromSources)) return pathToFileURL(fromSources);
-  throw new LabError({ code: "WORKER_NOT_BUILT", message: `the optimizer's compiled module is missing: ${path}`, hint: "build the package first: npx tsc -p tsconfig.json (workers run compiled JavaScript from dist/)", context: { file: path } });
+  return compiledModuleUrlFrom(import.meta.url, file, "the optimizer's compiled module");
 }
 
 /** The worker script (see the module comment). */

@@ -1,0 +1,139 @@
+/**
+ * Reading a query's rows on another thread while this one works (a streamed backtest's engine).
+ * DuckDB decodes on its own threads, but its result reaches JavaScript only through this thread's
+ * event loop: read in the engine's thread, the next piece waited until the engine stopped for it,
+ * and a streamed run took about as long as reading plus running. A worker thread with its own
+ * DuckDB instance runs the query, copies each piece into typed arrays and moves them here without
+ * copying; it stays at most `ahead` pieces ahead, so memory holds a bounded number of pieces.
+ * Without a compiled worker (sources run without a build) the query runs in this thread.
+ */
+import { Worker } from "node:worker_threads";
+import { LabError, compiledModuleUrlFrom, isLabError, type LabErrorContext } from "../core/index.js";
+import type { LabErrorCode } from "../core/index.js";
+import { duckConnection, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+
+export interface ReadAheadInit {
+  sql: string;
+  specs: readonly RawColumnSpec[];
+  chunkRows: number;
+  /** Unused rows left before each piece's columns (see `streamColumnChunks`). */
+  frontRows: number;
+  /** Pieces the reader may run ahead of the consumer. */
+  ahead: number;
+}
+
+export type ReadAheadMessage =
+  | { type: "piece"; length: number; columns: { name: string; buffer: ArrayBuffer; byteOffset: number; length: number }[] }
+  | { type: "end" }
+  | { type: "error"; error: { code?: LabErrorCode; message: string; hint?: string; context?: LabErrorContext } };
+
+/** Pieces of a query, read ahead on a worker thread. `close()` stops the reader early. */
+export interface PieceReader {
+  next(): Promise<RawColumns | undefined>;
+  close(): Promise<void>;
+}
+
+const ARRAY_OF: Record<RawType, new (buffer: ArrayBuffer, byteOffset: number, length: number) => RawArray> = {
+  BIGINT: BigInt64Array,
+  DOUBLE: Float64Array,
+  UTINYINT: Uint8Array,
+  TINYINT: Int8Array,
+  USMALLINT: Uint16Array,
+  UINTEGER: Uint32Array,
+};
+
+/**
+ * Reads `init.sql` ahead on a worker thread; `failure` turns an error that is not a LabError into
+ * one (it names the source).
+ */
+export function readAhead(init: ReadAheadInit, failure: (message: string) => LabError): PieceReader {
+  let script: URL;
+  try {
+    script = compiledModuleUrlFrom(import.meta.url, "read-ahead-worker.js", "the catalog's read-ahead module");
+  } catch {
+    return readInThread(init, failure);
+  }
+  const worker = new Worker(script, { workerData: init });
+  // A reader left open must not keep the process alive.
+  worker.unref();
+  const queue: ReadAheadMessage[] = [];
+  let waiting: ((message: ReadAheadMessage) => void) | undefined;
+  let finished = false;
+  let exited = false;
+  const exit = new Promise<void>((resolve) => worker.once("exit", () => {
+    exited = true;
+    resolve();
+  }));
+  const deliver = (message: ReadAheadMessage): void => {
+    if (waiting) {
+      const resolve = waiting;
+      waiting = undefined;
+      resolve(message);
+    } else queue.push(message);
+  };
+  worker.on("message", deliver);
+  worker.on("error", (error) => deliver({ type: "error", error: { message: error.message } }));
+  void exit.then(() => deliver({ type: "error", error: { message: "the read-ahead thread stopped before the end of the rows" } }));
+  /**
+   * Stops the thread by asking it: terminating a thread while DuckDB's native code runs in it
+   * aborts the whole process (the addon throws during the thread's teardown).
+   */
+  const stop = async (): Promise<void> => {
+    finished = true;
+    if (!exited) worker.postMessage({ type: "stop" });
+    await exit;
+  };
+  const types = new Map(init.specs.map((s) => [s.name, s.type]));
+  return {
+    async next() {
+      if (finished) return undefined;
+      const message = queue.shift() ?? (await new Promise<ReadAheadMessage>((resolve) => (waiting = resolve)));
+      if (message.type === "end") {
+        await stop();
+        return undefined;
+      }
+      if (message.type === "error") {
+        await stop();
+        const e = message.error;
+        throw e.code ? new LabError({ code: e.code, message: e.message, hint: e.hint ?? "", context: e.context ?? {} }) : failure(e.message);
+      }
+      worker.postMessage({ type: "credit" });
+      const columns: Record<string, RawArray> = {};
+      for (const c of message.columns) columns[c.name] = new ARRAY_OF[types.get(c.name)!](c.buffer, c.byteOffset, c.length);
+      return { length: message.length, columns };
+    },
+    async close() {
+      if (!finished) await stop();
+    },
+  };
+}
+
+/** The same pieces read in this thread (no compiled worker module). */
+function readInThread(init: ReadAheadInit, failure: (message: string) => LabError): PieceReader {
+  let pieces: AsyncGenerator<RawColumns> | undefined;
+  let connection: Awaited<ReturnType<typeof duckConnection>> | undefined;
+  let finished = false;
+  const close = async (): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    await pieces?.return(undefined);
+    connection?.closeSync();
+  };
+  return {
+    async next() {
+      if (finished) return undefined;
+      try {
+        connection ??= await duckConnection();
+        pieces ??= streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows);
+        const piece = await pieces.next();
+        if (!piece.done) return piece.value;
+      } catch (error) {
+        await close();
+        throw isLabError(error) ? error : failure((error as Error)?.message ?? String(error));
+      }
+      await close();
+      return undefined;
+    },
+    close,
+  };
+}
