@@ -15,4 +15,4 @@ export { InstrumentSpec, instrument } from "./instrument.js";
 export type { InstrumentSpecInit } from "./instrument.js";
 export { registerDisplay, attachDisplay, type DisplayBundle } from "./display.js";
 export { compiledModuleUrlFrom } from "./modules.js";
-export { sessionSpanNs, annualizationOf, spanText, type Annualization } from "./session.js";
+export { sessionSpanNs, annualizationOf, spanText, CALENDARS, calendarOf, resolveCalendar, setVenueCalendar, periodsPerYearOf, periodsPerSessionOf, annualizeSharpe, annualizationText, type Annualization, type TradingCalendar, type TradingCalendarInit, type CalendarSpec } from "./session.js";

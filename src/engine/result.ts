@@ -5,8 +5,8 @@
  * strings, numbers as numbers.
  */
 import { inspect } from "node:util";
-import { annualizationOf, formatNs, spanText, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
-import { Liquidity, dailySummary, type DayRow, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
+import { annualizationOf, annualizationText, annualizeSharpe, calendarOf, formatNs, periodsPerSessionOf, periodsPerYearOf, spanText, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
+import { Liquidity, dailySummary, equityDrawdown, gridValuesAt, sharpeOfChanges, type DayRow, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
 import type { L3Book } from "../book/index.js";
 import { describeInputCheck, type InputCheckReport } from "./input-check.js";
 import type { RawRun } from "./loop.js";
@@ -33,10 +33,18 @@ export interface BacktestSummary {
   /** Largest fall of equity from a running peak (currency, ≥ 0), over all samples. */
   maxDrawdown: number;
   /**
-   * Sharpe ratio of equity changes between grid samples, annualized on calendar time:
-   * mean/sd · √(365·86400 s / interval). NaN with fewer than 3 grid samples or zero variance.
+   * Sharpe ratio of equity changes between grid samples (src/stats/equity.ts), annualized by the
+   * venues' trading calendar: mean/sd · √(sessions per year × session / interval), e.g.
+   * √(252 × 23,400) for 1 s periods on NASDAQ, √(365 × 86,400) around the clock. NaN with fewer
+   * than 3 grid samples or zero variance.
    */
   sharpe: number;
+  /** The same Sharpe ratio per trading session (day): mean/sd · √(session / interval). */
+  sharpePerDay: number;
+  /** The same Sharpe ratio per grid period (not scaled). */
+  sharpePerPeriod: number;
+  /** How `sharpe` and `sharpePerDay` were scaled, in words (calendar, periods per year). */
+  sharpeConvention: string;
   /** Final position in lots per instrument. */
   finalPosition: number[];
   startTs: bigint;
@@ -88,8 +96,6 @@ export interface BookHealth {
   /** Cancels, executions or modifies of order ids the book did not hold (order-by-order data; 0 on price levels). */
   unknownIdEvents: number;
 }
-
-const SECONDS_PER_YEAR = 365 * 86400;
 
 function bookHealth(run: RawRun, instrument: number): BookHealth {
   const local = run.local;
@@ -187,13 +193,10 @@ export class BacktestResult {
       const lastMark = s > 0 ? eq.marks[k]![s - 1]! : NaN;
       unrealized += portfolio.unrealized(k, lastMark);
     }
-    let peak = -Infinity;
-    let maxDd = 0;
-    for (let j = 0; j < s; j++) {
-      const e = eq.equity[j]!;
-      if (e > peak) peak = e;
-      if (peak - e > maxDd) maxDd = peak - e;
-    }
+    // The one grid, Sharpe and drawdown of src/stats/equity.ts, as trials and the tear sheet use them.
+    const grid = gridValuesAt(eq.t, eq.equity, s, run.time.base, settings.equityIntervalNs, run.startT, run.endT);
+    const sharpePerPeriod = sharpeOfChanges(grid.values);
+    const calendar = calendarOf(run.instruments.map((i) => i.venue));
     this.summary = {
       strategy,
       params,
@@ -206,8 +209,11 @@ export class BacktestResult {
       filledLots: lots,
       makerShare: lots > 0 ? makerLots / lots : NaN,
       volume,
-      maxDrawdown: maxDd,
-      sharpe: gridSharpe(eq.equity, eq.fill, s, settings.equityIntervalNs),
+      maxDrawdown: equityDrawdown(eq.equity, 0, s).depth,
+      sharpe: annualizeSharpe(sharpePerPeriod, calendar, settings.equityIntervalNs),
+      sharpePerDay: sharpePerPeriod * Math.sqrt(periodsPerSessionOf(calendar, settings.equityIntervalNs)),
+      sharpePerPeriod,
+      sharpeConvention: annualizationText(calendar, settings.equityIntervalNs),
       finalPosition: Array.from(portfolio.positionLots),
       startTs: run.time.toBigInt(run.startT),
       endTs: run.time.toBigInt(run.endT),
@@ -437,9 +443,10 @@ export class BacktestResult {
   private sharpeText(fmt: (x: number, d?: number) => string): string {
     const s = this.summary;
     const interval = this.settings.equityIntervalNs;
-    const a = annualizationOf(Number(s.endTs - s.startTs), 0, (365 * 86_400e9) / interval, this.instruments.map((i) => i.venue));
-    if (a.annualized) return `sharpe ${fmt(s.sharpe)}`;
-    return `sharpe per ${spanText(interval)} ${fmt(s.sharpe / Math.sqrt((365 * 86_400e9) / interval), 4)} (${spanText(a.spanNs)} of data: not annualized)`;
+    const venues = this.instruments.map((i) => i.venue);
+    const a = annualizationOf(Number(s.endTs - s.startTs), 0, periodsPerYearOf(calendarOf(venues), interval), venues);
+    if (a.annualized) return `sharpe ${fmt(s.sharpe)} (per day ${fmt(s.sharpePerDay)})`;
+    return `sharpe per ${spanText(interval)} ${fmt(s.sharpePerPeriod, 4)} (${spanText(a.spanNs)} of data: not annualized)`;
   }
 
   toString(): string {
@@ -459,6 +466,7 @@ export class BacktestResult {
     return [
       `BacktestResult ${s.strategy}(${params}) on ${sym} · ${s.events.toLocaleString("en-US")} events · ${start} → ${end}`,
       `  pnl ${fmt(s.pnl)}  fees ${fmt(s.fees)}  trades ${s.trades.toLocaleString("en-US")}  maker ${Number.isFinite(s.makerShare) ? (s.makerShare * 100).toFixed(1) + "%" : "n/a"}  max drawdown ${fmt(s.maxDrawdown)}  ${this.sharpeText(fmt)}  position ${s.finalPosition.join("/")}${s.halted ? "  HALTED (drawdown stop)" : ""}`,
+      ...(Number.isFinite(s.sharpe) ? [`  sharpe ${s.sharpeConvention}`] : []),
       `  orders ${s.orders}${statuses ? ` (${statuses})` : ""} · latency ${this.settings.latency} · feed ${this.settings.feedLatency} · queue ${this.settings.queue} · fees ${this.settings.fees}`,
       ...(input ? [`  ${input}`] : []),
       ...this.diagnostics.warnings.map((w) => `  WARNING ${w}`),
@@ -547,29 +555,6 @@ export interface BacktestJson {
   fills: { ts: string[]; side: number[]; price: (number | null)[]; qty: (number | null)[]; fee: (number | null)[]; liquidity: string[]; instrument: number[]; orderId: number[] };
   mid: { ts: string[]; mid: (number | null)[] };
   orders: Record<string, unknown[]>;
-}
-
-function gridSharpe(equity: Float64Array, fill: Int32Array, length: number, intervalNs: number): number {
-  let prev = NaN;
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (let j = 0; j < length; j++) {
-    if (fill[j] !== -1) continue;
-    const e = equity[j]!;
-    if (prev === prev) {
-      const d = e - prev;
-      count++;
-      const delta = d - mean;
-      mean += delta / count;
-      m2 += delta * (d - mean);
-    }
-    prev = e;
-  }
-  if (count < 2) return NaN;
-  const sd = Math.sqrt(m2 / (count - 1));
-  if (!(sd > 0)) return NaN;
-  return (mean / sd) * Math.sqrt(SECONDS_PER_YEAR / (intervalNs / 1e9));
 }
 
 /** Per-day rows of a run (`run.days()`): an array of `DayRow`, shown as a table in a notebook. */

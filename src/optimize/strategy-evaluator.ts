@@ -7,16 +7,18 @@
  * sees); rows at or after `end` are never read. Metrics cover [start, end) only:
  * - pnl: equity change over the range, fees included (net); fees, trades (fills), orders, volume,
  *   filledLots, makerShare as the engine reports them (nothing trades before `start`);
- * - sharpe: mean/sd of equity changes between equity-grid samples inside the range, annualized on
- *   calendar time √(365·86400 s / interval), as the engine's own summary computes it;
- * - maxDrawdown: largest fall of equity from its running peak inside the range;
+ * - sharpe: mean/sd of equity changes between equity-grid samples inside the range, annualized by
+ *   the venues' trading calendar (core/session.ts): src/stats/equity.ts, as the run summary
+ *   computes it;
+ * - maxDrawdown: largest fall of equity from its running peak inside the range (a depth ≥ 0);
  * - periodReturns: equity change per grid period — from the range start to the first grid time,
  *   between grid times, and from the last grid time to the range end — so the periods depend only
  *   on the range (trials line up for PBO) and sum to pnl.
  */
-import { LabError } from "../core/index.js";
+import { LabError, annualizeSharpe, calendarOf, type TradingCalendar } from "../core/index.js";
 import { sliceBatch, type TickBatch } from "../data/index.js";
 import { backtest, type BacktestOptions, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
+import { equityDrawdown, gridValuesAt, sharpeOfChanges } from "../stats/index.js";
 import { strategies, type StrategyFactory } from "../strategy/index.js";
 import type { Params, RowRange, TrialContext, TrialEvaluator, TrialOutput } from "./types.js";
 
@@ -40,8 +42,6 @@ export interface StrategyEvaluatorOptions {
   /** Module to import first (it registers custom strategies with defineStrategy). */
   strategyModule?: string;
 }
-
-const SECONDS_PER_YEAR = 365 * 86400;
 
 /** Wraps a strategy so its callbacks start at local time ≥ `startNs` (the prefix only builds the book). */
 export function startingAt(strategy: StrategyLike, startNs: bigint): StrategyLike {
@@ -85,51 +85,43 @@ export function startingAt(strategy: StrategyLike, startNs: bigint): StrategyLik
   };
 }
 
-/** Equity at each grid time in [startNs, endNs] (step function of the samples) and the range figures. */
-export function rangeFigures(ts: BigInt64Array, equity: Float64Array, startNs: bigint, endNs: bigint, intervalNs: number, startEquity: number): { periodReturns: Float64Array; sharpe: number; maxDrawdown: number; pnl: number } {
-  const interval = BigInt(intervalNs);
-  const firstGrid = ((startNs + interval - 1n) / interval) * interval;
-  const grid: bigint[] = [];
-  for (let g = firstGrid; g <= endNs; g += interval) grid.push(g);
+/**
+ * Equity on the grid of src/stats/equity.ts inside [startNs, endNs] and the range figures: the
+ * Sharpe ratio and drawdown of the same kernel the run summary and the tear sheet use, so a
+ * trial over a whole run reports the run's own Sharpe ratio.
+ */
+export function rangeFigures(ts: BigInt64Array, equity: Float64Array, startNs: bigint, endNs: bigint, intervalNs: number, startEquity: number, calendar: TradingCalendar = calendarOf()): { periodReturns: Float64Array; sharpe: number; sharpePerPeriod: number; maxDrawdown: number; pnl: number } {
   const n = ts.length;
-  let j = 0;
-  let last = startEquity;
-  let peak = startEquity;
-  let maxDd = 0;
-  const values = new Float64Array(grid.length + 2);
-  values[0] = startEquity;
-  // Walk the samples once: the equity at a time is the last sample at or before it.
-  const advance = (t: bigint): number => {
-    while (j < n && ts[j]! <= t) {
-      const e = equity[j]!;
-      if (ts[j]! >= startNs) {
-        if (e > peak) peak = e;
-        if (peak - e > maxDd) maxDd = peak - e;
-      }
-      last = e;
-      j++;
-    }
-    return last;
-  };
-  advance(startNs - 1n);
-  for (let k = 0; k < grid.length; k++) values[k + 1] = advance(grid[k]!);
-  values[grid.length + 1] = advance(endNs);
-  const periodReturns = new Float64Array(grid.length + 1);
-  for (let k = 0; k <= grid.length; k++) periodReturns[k] = values[k + 1]! - values[k]!;
-  // Sharpe over whole grid periods only (between consecutive grid times), like the engine's summary.
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (let k = 1; k < grid.length; k++) {
-    const d = values[k + 1]! - values[k]!;
-    count++;
-    const delta = d - mean;
-    mean += delta / count;
-    m2 += delta * (d - mean);
+  // Samples before the range only set the equity at its start; the last one stands for "before".
+  let first = 0;
+  while (first < n && ts[first]! < startNs) first++;
+  const before = first > 0 ? equity[first - 1]! : startEquity;
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = Number(ts[i]! - startNs);
+  const span = Number(endNs - startNs);
+  const grid = gridValuesAt(t, equity, n, startNs, intervalNs, 0, span, before);
+  let last = first;
+  while (last < n && ts[last]! <= endNs) last++;
+  const endEquity = last > 0 ? equity[last - 1]! : before;
+  // Period PnL from the range start to the first grid time, between grid times, and from the
+  // last grid time to the range end: the periods depend only on the range (trials line up for
+  // PBO) and sum to the range's PnL.
+  const g = grid.values;
+  const periodReturns = new Float64Array(g.length + 1);
+  let prev = startEquity;
+  for (let k = 0; k < g.length; k++) {
+    periodReturns[k] = g[k]! - prev;
+    prev = g[k]!;
   }
-  const sd = count > 1 ? Math.sqrt(m2 / (count - 1)) : NaN;
-  const sharpe = sd > 0 ? (mean / sd) * Math.sqrt(SECONDS_PER_YEAR / (intervalNs / 1e9)) : NaN;
-  return { periodReturns, sharpe, maxDrawdown: maxDd, pnl: values[grid.length + 1]! - startEquity };
+  periodReturns[g.length] = endEquity - prev;
+  const sharpePerPeriod = sharpeOfChanges(g);
+  return {
+    periodReturns,
+    sharpe: annualizeSharpe(sharpePerPeriod, calendar, intervalNs),
+    sharpePerPeriod,
+    maxDrawdown: equityDrawdown(equity, first, last, startEquity).depth,
+    pnl: endEquity - startEquity,
+  };
 }
 
 /** Evaluates one strategy factory (used directly in-process, and by the worker factory below). */
@@ -160,12 +152,15 @@ export function evaluatorFor(factory: StrategyFactory, backtestOptions: Strategy
     const run = backtest(view, configured, options);
     const s = run.summary;
     const initial = run.settings.initialCash;
-    const fig = rangeFigures(run.equity.ts, run.equity.equity, startNs, endNs, interval, initial);
+    const fig = rangeFigures(run.equity.ts, run.equity.equity, startNs, endNs, interval, initial, calendarOf(run.instruments.map((i) => i.venue)));
+    // A trial over all the data is the run itself: its summary's Sharpe ratio and drawdown (the
+    // run's span starts at the first exchange time, a window's at its first local time).
+    const whole = range.start === 0 && range.end === data.length;
     return {
       metrics: {
         pnl: fig.pnl,
-        sharpe: fig.sharpe,
-        maxDrawdown: fig.maxDrawdown,
+        sharpe: whole ? s.sharpe : fig.sharpe,
+        maxDrawdown: whole ? s.maxDrawdown : fig.maxDrawdown,
         fees: s.fees,
         trades: s.trades,
         orders: s.orders,

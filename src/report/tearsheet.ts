@@ -5,12 +5,16 @@
  * are given, a verdict in plain words, and charts (equity, drawdown, return distribution, rolling
  * Sharpe, markouts, fills on price, inventory).
  *
- * Returns come from the equity curve resampled onto a regular time grid (the last equity at or
- * before each grid time): the engine samples equity on a grid AND at every fill, and fill-time
- * samples would make "per period" meaningless. The grid interval defaults to the most common
- * spacing of the equity timestamps (the engine's sampling interval); periods per year default to
- * calendar time, 365·86400 s / interval (markets that trade around the clock), like the engine's
- * own summary Sharpe.
+ * Returns come from the equity curve on the grid of src/stats/equity.ts (whole multiples of the
+ * interval since the epoch; the last equity at or before each grid time): the engine samples
+ * equity on that grid AND at every fill, and fill-time samples would make "per period"
+ * meaningless. The grid interval defaults to the most common spacing of the equity timestamps (the
+ * engine's sampling interval). The Sharpe ratio and everything built on it (PSR, DSR, minimum
+ * track record, bootstrap interval, rolling Sharpe) are of the PnL changes per grid period, the
+ * one Sharpe ratio a run reports everywhere (run summary, optimizer trial, tear sheet); return,
+ * volatility, Sortino, Calmar and drawdown are of the simple returns on the same grid. Periods per
+ * year follow the venues' trading calendar (core/session.ts: 252 sessions of 6.5 h on NASDAQ,
+ * 365 days of 24 h around the clock), and the sheet states the convention it used.
  *
  * Runs shorter than one trading session (src/report/session.ts: 6.5 h on equity exchanges, 24 h
  * otherwise) are not annualized: a CAGR or an annualized Sharpe from seconds of data is an
@@ -26,7 +30,10 @@
 import { LabError, attachDisplay, formatNs } from "../core/index.js";
 import {
   bootstrap,
+  equityGrid,
   mean,
+  pnlChanges,
+  sharpeOfChanges,
   metricsReport,
   std,
   sharpeInference,
@@ -45,10 +52,9 @@ import {
 import { plotMarks, plotSvg, plotlyHtml, utcAxis } from "./charts.js";
 import { formatBp, formatNumber, formatPrice, formatQty, plotlyTickFormat, type NumberGrid } from "./format.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
-import { annualizationOf, spanText, type Annualization } from "../core/index.js";
+import { annualizationOf, annualizationText, calendarOf, periodsPerSessionOf, periodsPerYearOf, spanText, type Annualization, type CalendarSpec, type TradingCalendar } from "../core/index.js";
 import { metricText, tradesHtml } from "./views/stats.js";
 
-const SECONDS_PER_YEAR = 365 * 86400;
 const HOUR_NS = 3_600_000_000_000;
 
 /** What the tear sheet reads from an instrument (an `InstrumentSpec`, or its JSON, has it). */
@@ -79,6 +85,10 @@ export interface PerPeriodFigures {
   volatilityPerHour: number;
   /** sharpe × √periodsPerHour. */
   sharpePerHour: number;
+  /** Grid periods in one trading session of the calendar. */
+  periodsPerDay: number;
+  /** sharpe × √periodsPerDay: the Sharpe ratio per trading session. */
+  sharpePerDay: number;
 }
 
 export interface TearSheetInput {
@@ -90,8 +100,13 @@ export interface TearSheetInput {
   mid?: MidSeries;
   /** Trials tried before picking this run (count, variance of their per-period Sharpe ratios): deflates the Sharpe ratio. */
   trials?: TrialsInfo;
-  /** Return periods per year. @default 365·86400 s / grid interval */
+  /** Return periods per year. @default the calendar's: sessions per year × session / grid interval */
   periodsPerYear?: number;
+  /**
+   * Trading calendar for annualization ("nasdaq", "24x7", { sessionHours, sessionsPerYear }, ...).
+   * @default the instruments' venues' calendar (core/session.ts), 24x7 without instruments
+   */
+  calendar?: CalendarSpec;
   title?: string;
   /** Grid interval for returns, ns. @default the most common spacing of the equity timestamps */
   intervalNs?: number;
@@ -144,6 +159,12 @@ export interface TearSheet {
   readonly title: string;
   /** Per-period simple returns on the grid. */
   readonly returns: Float64Array;
+  /** PnL (equity change) per grid period: what the Sharpe ratio, PSR and DSR are computed from. */
+  readonly changes: Float64Array;
+  /** The trading calendar the figures are annualized by. */
+  readonly calendar: TradingCalendar;
+  /** The annualization convention in words ("annualized by √(252 sessions × 6.5 h of 1 s periods) = ..."). */
+  readonly convention: string;
   /** Grid times (ns) of the returns' end points, length = returns.length. */
   readonly returnTimes: BigInt64Array;
   readonly intervalNs: number;
@@ -186,27 +207,14 @@ export function samplingIntervalNs(ts: BigInt64Array): number {
 }
 
 /**
- * Equity at a regular grid start + k·interval (the last sample at or before each grid time) and
- * the simple returns between consecutive grid points.
+ * Equity on the epoch-anchored grid of src/stats/equity.ts between the first and the last sample
+ * (the last sample at or before each grid time) and the simple returns between grid points.
  */
 export function gridReturns(equity: EquityCurve, intervalNs: number): { times: BigInt64Array; values: Float64Array; returns: Float64Array } {
-  const ts = equity.ts;
-  const n = ts.length;
-  if (n === 0 || !(intervalNs > 0)) return { times: new BigInt64Array(0), values: new Float64Array(0), returns: new Float64Array(0) };
-  const start = ts[0]!;
-  const step = BigInt(Math.round(intervalNs));
-  const points = Number((ts[n - 1]! - start) / step) + 1;
-  const times = new BigInt64Array(points);
-  const values = new Float64Array(points);
-  let j = 0;
-  for (let k = 0; k < points; k++) {
-    const t = start + BigInt(k) * step;
-    while (j + 1 < n && ts[j + 1]! <= t) j++;
-    times[k] = t;
-    values[k] = equity.equity[j]!;
-  }
-  const returns = new Float64Array(Math.max(0, points - 1));
-  for (let k = 1; k < points; k++) returns[k - 1] = values[k]! / values[k - 1]! - 1;
+  if (equity.ts.length === 0 || !(intervalNs > 0)) return { times: new BigInt64Array(0), values: new Float64Array(0), returns: new Float64Array(0) };
+  const { times, values } = equityGrid(equity.ts, equity.equity, intervalNs);
+  const returns = new Float64Array(Math.max(0, values.length - 1));
+  for (let k = 1; k < values.length; k++) returns[k - 1] = values[k]! / values[k - 1]! - 1;
   return { times, values, returns };
 }
 
@@ -304,27 +312,47 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   }
   const intervalNs = input.intervalNs ?? samplingIntervalNs(equity.ts);
   const grid = gridReturns(account, intervalNs);
-  const periodsPerYear = input.periodsPerYear ?? (intervalNs > 0 ? (SECONDS_PER_YEAR * 1e9) / intervalNs : NaN);
+  const venues = (input.instruments ?? []).map((i) => i.venue);
+  const calendar = calendarOf(venues, input.calendar);
+  const periodsPerYear = input.periodsPerYear ?? periodsPerYearOf(calendar, intervalNs);
+  const convention = input.periodsPerYear !== undefined ? `annualized by √${fmtCount(periodsPerYear)} periods per year (given)` : annualizationText(calendar, intervalNs);
   const riskFree = input.riskFree ?? 0;
   const returns = grid.returns;
+  // Sharpe figures are of PnL per period; a per-period risk-free return is that much PnL on the
+  // account at the first grid time.
+  const changes = pnlChanges(grid.values);
+  const riskFreePnl = riskFree === 0 ? 0 : riskFree * (grid.values[0] ?? NaN);
   const ppy = Number.isFinite(periodsPerYear) ? periodsPerYear : 1;
   const spanNs = equity.ts.length > 1 ? Number(equity.ts[equity.ts.length - 1]! - equity.ts[0]!) : 0;
-  const annualization = annualizationOf(spanNs, returns.length, periodsPerYear, (input.instruments ?? []).map((i) => i.venue), input.annualize);
+  const annualization = annualizationOf(spanNs, returns.length, periodsPerYear, venues, input.annualize, calendar);
   const sharpeUnit: SharpeUnit = annualization.annualized ? "annualized" : "per period";
   const leftOut = `left out: ${spanText(spanNs)} of data is shorter than one session (${spanText(annualization.sessionNs)}); a year is ×${fmtCount(annualization.factor)} this run`;
-  const metrics = withoutAnnualized(metricsReport(returns, { periodsPerYear: ppy, riskFree }), annualization, leftOut);
-  const fullInference = sharpeInference(returns, { periodsPerYear: ppy, riskFree, ...(input.trials ? { trials: input.trials } : {}) });
+  const returnMetrics = metricsReport(returns, { periodsPerYear: ppy, riskFree });
+  // The one Sharpe ratio of the run (src/stats/equity.ts), as the summary and trials report it.
+  const sharpePerPeriod = riskFree === 0 ? sharpeOfChanges(grid.values) : sharpeInferenceSharpe(changes, riskFreePnl);
+  if (returnMetrics.values.sharpe !== undefined) {
+    returnMetrics.values.sharpe = sharpePerPeriod * Math.sqrt(ppy);
+    if (Number.isFinite(returnMetrics.values.sharpe)) delete returnMetrics.reasons.sharpe;
+  }
+  const metrics = withoutAnnualized(returnMetrics, annualization, leftOut);
+  const fullInference = sharpeInference(changes, { periodsPerYear: ppy, riskFree: riskFreePnl, ...(input.trials ? { trials: input.trials } : {}) });
   const inference: SharpeInference = annualization.annualized
     ? fullInference
     : { ...fullInference, values: { ...fullInference.values, sharpeStandardErrorAnnualized: NaN }, reasons: { ...fullInference.reasons, sharpeStandardErrorAnnualized: leftOut } };
-  const perPeriod = perPeriodFigures(returns, intervalNs, riskFree);
+  const perPeriod = perPeriodFigures(returns, intervalNs, sharpePerPeriod, periodsPerSessionOf(calendar, intervalNs));
   let boot: BootstrapResult | undefined;
   let bootstrapReason: string | undefined;
   if (returns.length < 4) bootstrapReason = `needs at least 4 returns, got ${returns.length}`;
   else if (inference.reasons.probabilisticSharpe) bootstrapReason = inference.reasons.probabilisticSharpe;
   else {
     const b = input.bootstrap ?? {};
-    boot = bootstrap(returns, { periodsPerYear: annualization.annualized ? ppy : 1, riskFree, resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) });
+    const common = { resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) };
+    // The same seed draws the same blocks from both series: the Sharpe interval of the PnL
+    // changes, the drawdown interval of the returns.
+    boot = bootstrap(returns, { periodsPerYear: 1, riskFree, ...common });
+    const bootSharpe = bootstrap(changes, { periodsPerYear: annualization.annualized ? ppy : 1, riskFree: riskFreePnl, ...common });
+    if (boot.reason === undefined && bootSharpe.reason !== undefined) boot = bootSharpe;
+    else boot = { ...boot, sharpe: bootSharpe.sharpe };
     if (boot.reason !== undefined) {
       bootstrapReason = boot.reason;
       boot = undefined;
@@ -338,6 +366,9 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const sheet: TearSheet = {
     title,
     returns,
+    changes,
+    calendar,
+    convention,
     returnTimes,
     intervalNs,
     periodsPerYear,
@@ -357,6 +388,8 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       periods: returns.length,
       intervalNs,
       periodsPerYear,
+      calendar: { name: calendar.name, hours: calendar.hours, sessionNs: calendar.sessionNs, sessionsPerYear: calendar.sessionsPerYear },
+      convention,
       start: equity.ts.length ? formatNs(equity.ts[0]!) : null,
       end: equity.ts.length ? formatNs(equity.ts[equity.ts.length - 1]!) : null,
       metrics: metrics.values,
@@ -392,12 +425,16 @@ function withoutAnnualized(report: MetricsReport, annualization: Annualization, 
   return { ...report, values, reasons };
 }
 
-function perPeriodFigures(returns: Float64Array, intervalNs: number, riskFree: number): PerPeriodFigures {
+function perPeriodFigures(returns: Float64Array, intervalNs: number, sharpe: number, periodsPerDay: number): PerPeriodFigures {
   const m = returns.length > 0 ? mean(returns) : NaN;
   const sd = returns.length > 1 ? std(returns) : NaN;
-  const sharpe = sd > 1e-14 * Math.abs(m) && sd > 0 ? (m - riskFree) / sd : NaN;
   const periodsPerHour = intervalNs > 0 ? HOUR_NS / intervalNs : NaN;
-  return { meanReturn: m, volatility: sd, sharpe, periodsPerHour, meanReturnPerHour: m * periodsPerHour, volatilityPerHour: sd * Math.sqrt(periodsPerHour), sharpePerHour: sharpe * Math.sqrt(periodsPerHour) };
+  return { meanReturn: m, volatility: sd, sharpe, periodsPerHour, meanReturnPerHour: m * periodsPerHour, volatilityPerHour: sd * Math.sqrt(periodsPerHour), sharpePerHour: sharpe * Math.sqrt(periodsPerHour), periodsPerDay, sharpePerDay: sharpe * Math.sqrt(periodsPerDay) };
+}
+
+/** Per-period Sharpe ratio of PnL changes less a per-period risk-free PnL (the same arithmetic as `sharpeOfChanges`). */
+function sharpeInferenceSharpe(changes: Float64Array, riskFreePnl: number): number {
+  return sharpeInference(changes, { riskFree: riskFreePnl }).values.sharpePerPeriod;
 }
 
 const bp = (x: number): string => formatBp(x);
@@ -413,7 +450,8 @@ function metricsTableHtml(sheet: TearSheet): string {
     if (v === undefined) continue;
     // A short run's annualized metrics are left out of the table (their reason is in toJSON()).
     if (m.annualized && !a.annualized) continue;
-    rows.push(cell(m.title, metricText(m, v), sheet.metrics.reasons[m.key] ?? (m.annualized ? extrapolated : undefined), m.source));
+    rows.push(cell(m.title, metricText(m, v), sheet.metrics.reasons[m.key] ?? (m.annualized ? extrapolated : undefined), m.key === "sharpe" ? `Sharpe (1966) of PnL per grid period; ${sheet.convention}` : m.source));
+    if (m.key === "sharpe") rows.push(cell(`Sharpe ratio per day (${spanText(sheet.calendar.sessionNs)} session)`, fmtNumber(sheet.perPeriod.sharpePerDay, 3), undefined, `Sharpe per period × √${fmtNumber(sheet.perPeriod.periodsPerDay, 6)} periods per session`));
   }
   if (!a.annualized) {
     const p = sheet.perPeriod;
@@ -458,7 +496,7 @@ function inferenceTableHtml(sheet: TearSheet): string {
     const pct = Math.round(b.confidence * 100);
     const unit = sheet.sharpeUnit === "annualized" ? (sheet.annualization.extrapolated ? `annualized, extrapolated ×√${fmtCount(sheet.annualization.factor)}` : "annualized") : "per period";
     rows.push(row(`Sharpe ${pct}% bootstrap interval (${unit})`, `${fmtNumber(b.sharpe.lower)} … ${fmtNumber(b.sharpe.upper)}`, `stationary bootstrap, ${b.resamples} resamples, mean block ${fmtNumber(b.blockLength)} periods, seed ${String(b.seed)}`));
-    rows.push(row(`Max drawdown ${pct}% bootstrap interval`, `${(b.maxDrawdown.lower * 100).toFixed(2)}% … ${(b.maxDrawdown.upper * 100).toFixed(2)}%`));
+    rows.push(row(`Max drawdown ${pct}% bootstrap interval (depth below the peak)`, `${(b.maxDrawdown.lower * 100).toFixed(2)}% … ${(b.maxDrawdown.upper * 100).toFixed(2)}%`));
   } else rows.push(row("Bootstrap intervals", "n/a", sheet.bootstrapReason));
   return `<table><caption>Is the Sharpe ratio real?</caption><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -550,7 +588,7 @@ function rollingSharpeChart(sheet: TearSheet, width: number): { html: string; wi
   const n = sheet.returns.length;
   const window = Math.max(10, Math.min(500, Math.floor(n / 10)));
   const annualized = sheet.sharpeUnit === "annualized";
-  const rs = n >= window ? rollingSharpe(sheet.returns, window, annualized && Number.isFinite(sheet.periodsPerYear) ? sheet.periodsPerYear : 1) : new Float64Array(0);
+  const rs = n >= window ? rollingSharpe(sheet.changes, window, annualized && Number.isFinite(sheet.periodsPerYear) ? sheet.periodsPerYear : 1) : new Float64Array(0);
   const step = stride(n, 3000);
   const data: { t: Date; sharpe: number }[] = [];
   for (let i = window - 1; i < rs.length; i += step) if (Number.isFinite(rs[i]!)) data.push({ t: nsToDate(sheet.returnTimes[i]!), sharpe: rs[i]! });
@@ -631,6 +669,7 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
   ].join("");
   const parts: string[] = [header, verdictHtml(sheet.verdict)];
   if (sheet.annualization.note) parts.push(`<div class="warn slab-annualization">${escapeHtml(sheet.annualization.note)}${sheet.annualization.annualized ? "" : ". Pass { annualize: true } to show them marked as extrapolated."}</div>`);
+  parts.push(`<div class="note slab-convention">Sharpe ratio of PnL per grid period, ${escapeHtml(sheet.convention)}</div>`);
   parts.push(`<div class="slab-cols"><div>${metricsTableHtml(sheet)}</div><div>${inferenceTableHtml(sheet)}</div></div>`);
   if (grid.times.length >= 2) {
     const maxDd = sheet.metrics.values.maxDrawdown ?? NaN;

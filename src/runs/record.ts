@@ -11,7 +11,7 @@ import type * as DuckApi from "@duckdb/node-api";
 import { readReportOf, type TickBatch } from "../data/index.js";
 import { duckConnection, sqlIdent, sqlString } from "../data/duck.js";
 import { BACKTEST_DEFAULTS, type BacktestOptions, type BacktestResult } from "../engine/index.js";
-import { probabilisticSharpe } from "../stats/index.js";
+import { equityGrid, pnlChanges, probabilisticSharpe } from "../stats/index.js";
 import { dataFingerprintOf, downsampleEquity, environmentInfo, type DataFingerprint, type LabStore, type RunManifest, type StoredValue } from "../store/index.js";
 
 /** What `recordBacktest` needs besides the result. */
@@ -98,17 +98,9 @@ export function backtestManifest(result: BacktestResult, info: BacktestRecordInf
 }
 
 /** Per-period equity changes on the sampling grid (the samples taken at fills left out). */
-function gridChanges(result: BacktestResult): number[] {
-  const eq = result.equity.equity;
-  const fill = result.equitySampleFill;
-  const out: number[] = [];
-  let prev = NaN;
-  for (let j = 0; j < eq.length; j++) {
-    if (fill[j] !== -1) continue;
-    if (prev === prev) out.push(eq[j]! - prev);
-    prev = eq[j]!;
-  }
-  return out;
+/** PnL per grid period: the series of the run's Sharpe ratio (src/stats/equity.ts). */
+function gridChanges(result: BacktestResult): Float64Array {
+  return pnlChanges(equityGrid(result.equity.ts, result.equity.equity, result.settings.equityIntervalNs).values);
 }
 
 /** The summary figures of a run as metrics (NaN kept: "no fills" is not a maker share of 0). */

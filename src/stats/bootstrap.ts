@@ -46,7 +46,7 @@ export interface ConfidenceInterval {
 export interface BootstrapResult {
   /** Annualized Sharpe ratio. */
   sharpe: ConfidenceInterval;
-  /** Max drawdown (fraction ≤ 0). */
+  /** Max drawdown (fraction ≥ 0, the depth below the peak). */
   maxDrawdown: ConfidenceInterval;
   resamples: number;
   blockLength: number;
@@ -82,8 +82,8 @@ function maxDrawdownInPlace(r: Float64Array): number {
     w *= 1 + r[i]!;
     if (w > peak) peak = w;
     else {
-      const dd = w / peak - 1;
-      if (dd < worst) worst = dd;
+      const dd = 1 - w / peak;
+      if (dd > worst) worst = dd;
     }
   }
   return worst;

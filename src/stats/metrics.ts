@@ -102,17 +102,17 @@ export function sortinoRatio(returns: ArrayLike<number>, options: { periodsPerYe
   return ((mean(returns) - mar) / dd) * Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
 }
 
-/** Maximum drawdown of cumulative wealth, as a fraction ≤ 0. */
+/** Maximum drawdown of cumulative wealth, as a depth ≥ 0 (0.25 = 25 % below the peak; empyrical's −0.25). */
 export function maxDrawdown(returns: ArrayLike<number>): number {
   if (returns.length === 0) return NaN;
   return drawdownInfo(returns).maxDrawdown;
 }
 
-/** Calmar: annual return / |max drawdown|. NaN without a drawdown. */
+/** Calmar: annual return / max drawdown. NaN without a drawdown. */
 export function calmarRatio(returns: ArrayLike<number>, periodsPerYear = DEFAULT_PERIODS_PER_YEAR): number {
   const mdd = maxDrawdown(returns);
-  if (!(mdd < 0)) return NaN;
-  return annualReturn(returns, periodsPerYear) / Math.abs(mdd);
+  if (!(mdd > 0)) return NaN;
+  return annualReturn(returns, periodsPerYear) / mdd;
 }
 
 /** Omega(t) = Σ max(r − t, 0) / Σ max(t − r, 0). NaN without a return below t. */

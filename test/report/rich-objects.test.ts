@@ -25,7 +25,9 @@ describe("rich display of objects built below the report layer", () => {
     const second = show(sheet)["text/html"];
     expect(first).toContain("daily");
     expect(first.length).toBeGreaterThan(second.length + 1_000_000); // the library, once
-    expect(show(sheet)["text/plain"]).toMatch(/^tear sheet: daily \(399 periods\); /);
+    // Grid times are whole days since the epoch; the samples fall mid-day (1.7e9 s), so the 400
+    // samples span 399 midnights: 398 periods.
+    expect(show(sheet)["text/plain"]).toMatch(/^tear sheet: daily \(398 periods\); /);
   });
 
   it("an L2 book shows its depth ladder", () => {

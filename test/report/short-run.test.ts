@@ -11,7 +11,7 @@ import { readFile } from "../../src/data/index.js";
 import { backtest, type BacktestResult } from "../../src/engine/index.js";
 import { backtestSummaryHtml, tearSheet } from "../../src/report/index.js";
 import { annualizationOf, sessionSpanNs } from "../../src/core/index.js";
-import { metricsReport, sharpeInference, type EquityCurve } from "../../src/stats/index.js";
+import { metricsReport, sharpeInference, sharpePerPeriod, type EquityCurve } from "../../src/stats/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";
 
@@ -78,7 +78,9 @@ describe("tear sheet of a short real run (Binance BTCUSDT futures, 5.7 minutes)"
     const json = JSON.parse(JSON.stringify(sheet.toJSON())) as { metrics: Record<string, number | null>; bootstrap: { unit: string } };
     expect([json.metrics.annualReturn, json.metrics.sharpe, json.metrics.annualVolatility, json.bootstrap.unit]).toEqual([null, null, null, "per period"]);
     // PSR stays: it is per period.
-    const ref = sharpeInference(sheet.returns, { periodsPerYear: sheet.periodsPerYear });
+    // ...of the PnL per period, the run's one Sharpe ratio.
+    const ref = sharpeInference(sheet.changes, { periodsPerYear: sheet.periodsPerYear });
+    expect(sheet.inference.values.sharpePerPeriod).toBe(run.summary.sharpePerPeriod);
     expect(sheet.inference.values.probabilisticSharpe).toBe(ref.values.probabilisticSharpe);
     expect(rows["Probabilistic Sharpe (vs 0)"]).toBe(ref.values.probabilisticSharpe.toFixed(3));
     // The bootstrap interval is of the per-period Sharpe: around it, not 10^5 times it.
@@ -94,7 +96,9 @@ describe("tear sheet of a short real run (Binance BTCUSDT futures, 5.7 minutes)"
     const html = sheet.html({ inlinePlotly: false });
     const rows = rowsOf(html);
     expect(rows["Annual return (CAGR)"]).toMatch(/%$/);
-    expect(sheet.metrics.values).toEqual(metricsReport(sheet.returns, { periodsPerYear: 31_536_000 }).values);
+    // Return metrics of the simple returns; the Sharpe ratio of the PnL changes, as in the run's summary.
+    expect(sheet.metrics.values).toEqual({ ...metricsReport(sheet.returns, { periodsPerYear: 31_536_000 }).values, sharpe: sharpePerPeriod(sheet.changes) * Math.sqrt(31_536_000) });
+    expect(sheet.metrics.values.sharpe).toBe(run.summary.sharpe);
     expect(html).toContain("extrapolated ×91,674 from 5.7 min of data");
     expect(html).toContain("Sharpe 90% bootstrap interval (annualized, extrapolated ×√91,674)");
   });
@@ -104,6 +108,7 @@ describe("tear sheet of a short real run (Binance BTCUSDT futures, 5.7 minutes)"
     expect(rows.sharpe).toBeUndefined();
     expect(rows["sharpe (annualized)"]).toBeUndefined();
     const perPeriod = run.summary.sharpe / Math.sqrt(365 * 86400);
+    expect(run.summary.sharpePerPeriod).toBeCloseTo(perPeriod, 12);
     expect(rows["sharpe (per 1 s, not annualized)"]).toBe(perPeriod.toFixed(4));
     expect(rows.period).toMatch(/\(5\.7 min\)$/);
   });
@@ -117,7 +122,7 @@ describe("tear sheet of a long synthetic run (3 days of minutes)", () => {
     expect(sheet.sharpeUnit).toBe("annualized");
     const ppy = 525_600;
     expect(sheet.periodsPerYear).toBe(ppy);
-    expect(sheet.metrics.values).toEqual(metricsReport(sheet.returns, { periodsPerYear: ppy }).values);
+    expect(sheet.metrics.values).toEqual({ ...metricsReport(sheet.returns, { periodsPerYear: ppy }).values, sharpe: sharpePerPeriod(sheet.changes) * Math.sqrt(ppy) });
     const rows = rowsOf(sheet.html({ inlinePlotly: false }));
     expect(rows["Annual return (CAGR)"]).toBe(`${(sheet.metrics.values.annualReturn! * 100).toFixed(2)}%`);
     expect(rows["Sharpe ratio (annualized)"]).toBe(sheet.metrics.values.sharpe!.toFixed(2));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportHtml, externalReferences, gridReturns, rollingSharpe, samplingIntervalNs, tearSheet, verdictOf } from "../../src/report/index.js";
-import { Liquidity, metricsReport, sharpeInference, type EquityCurve, type FillTable, type MidSeries } from "../../src/stats/index.js";
+import { Liquidity, metricsReport, sharpeInference, sharpePerPeriod, type EquityCurve, type FillTable, type MidSeries } from "../../src/stats/index.js";
 import { rng } from "../../src/core/index.js";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 
@@ -74,9 +74,13 @@ describe("tear sheet", () => {
     expect(sheet.intervalNs).toBe(1e9);
     expect(sheet.periodsPerYear).toBe(365 * 86400);
     expect(sheet.returns.length).toBe(599);
+    const g = gridReturns(equity, 1e9);
+    // Return metrics of the grid returns; the Sharpe ratio (and PSR, DSR) of the PnL per grid period.
+    const changes = Float64Array.from(sheet.returns, (_, k) => g.values[k + 1]! - g.values[k]!);
+    expect(Array.from(sheet.changes)).toEqual(Array.from(changes));
     const ref = metricsReport(sheet.returns, { periodsPerYear: 365 * 86400 });
-    expect(sheet.metrics.values).toEqual(ref.values);
-    const inf = sharpeInference(sheet.returns, { periodsPerYear: 365 * 86400, trials: { count: 240, sharpeVariance: 0.002 } });
+    expect(sheet.metrics.values).toEqual({ ...ref.values, sharpe: sharpePerPeriod(changes) * Math.sqrt(365 * 86400) });
+    const inf = sharpeInference(changes, { periodsPerYear: 365 * 86400, trials: { count: 240, sharpeVariance: 0.002 } });
     expect(sheet.inference.values).toEqual(inf.values);
     // The off-grid samples (equity × 1.5) never enter the returns: every return is small.
     expect(Math.max(...Array.from(sheet.returns, Math.abs))).toBeLessThan(0.01);

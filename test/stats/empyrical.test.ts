@@ -39,9 +39,10 @@ describe("empyrical's test expectations", () => {
   });
 
   it("max_drawdown", () => {
-    expect(maxDrawdown(mixed)).toBeCloseTo(-0.1, 10);
-    expect(maxDrawdown(negative)).toBeCloseTo(-0.36590730349873601, 10);
-    expect(maxDrawdown(pct([10, -10, 10]))).toBeCloseTo(-0.1, 10);
+    // empyrical's max_drawdown negated: a drawdown here is a depth ≥ 0
+    expect(maxDrawdown(mixed)).toBeCloseTo(0.1, 10);
+    expect(maxDrawdown(negative)).toBeCloseTo(0.36590730349873601, 10);
+    expect(maxDrawdown(pct([10, -10, 10]))).toBeCloseTo(0.1, 10);
     expect(maxDrawdown(positive)).toBe(0);
     expect(maxDrawdown(simpleBenchmark)).toBe(0);
   });

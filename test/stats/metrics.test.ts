@@ -36,7 +36,8 @@ describe("metrics against a hand-worked 5-return series", () => {
 
   it("drawdown with peak, trough, recovery and duration", () => {
     const info = drawdownInfo(r);
-    expect(info.maxDrawdown).toBeCloseTo(0.95931 / 1.1 - 1, 14);
+    // a depth ≥ 0 (empyrical reports −12.79 %)
+    expect(info.maxDrawdown).toBeCloseTo(1 - 0.95931 / 1.1, 14);
     expect(info.peakIndex).toBe(1);
     expect(info.troughIndex).toBe(4);
     expect(info.recoveryIndex).toBe(-1);
@@ -44,17 +45,17 @@ describe("metrics against a hand-worked 5-return series", () => {
     expect(maxDrawdown(r)).toBe(info.maxDrawdown);
     expect(calmarRatio(r, ppy)).toBeCloseTo((Math.pow(0.9976824, 252 / 5) - 1) / (1 - 0.95931 / 1.1), 12);
     const dd = drawdownSeries(r);
-    expect(Array.from(dd).map((v) => +v.toFixed(10))).toEqual([0, 0, +(1.045 / 1.1 - 1).toFixed(10), +(1.0659 / 1.1 - 1).toFixed(10), +(0.95931 / 1.1 - 1).toFixed(10), +(0.9976824 / 1.1 - 1).toFixed(10)]);
+    expect(Array.from(dd).map((v) => +v.toFixed(10))).toEqual([0, 0, +(1 - 1.045 / 1.1).toFixed(10), +(1 - 1.0659 / 1.1).toFixed(10), +(1 - 0.95931 / 1.1).toFixed(10), +(1 - 0.9976824 / 1.1).toFixed(10)]);
   });
 
   it("a recovered drawdown and the starting wealth as a peak", () => {
     // W = 1, 0.9, 0.99, 1.089: peak W0, trough W1 (−10 %), back above 1 at W3; under water W1..W2 = 2 periods
     const info = drawdownInfo(new Float64Array([-0.1, 0.1, 0.1]));
-    expect(info.maxDrawdown).toBeCloseTo(-0.1, 14);
+    expect(info.maxDrawdown).toBeCloseTo(0.1, 14);
     expect([info.peakIndex, info.troughIndex, info.recoveryIndex, info.longestDuration]).toEqual([0, 1, 3, 2]);
     // W = 1, 1.1, 0.88, 1.144: peak W1, trough W2 (0.88/1.1 − 1 = −20 %), recovered at W3 (1.144 ≥ 1.1)
     const later = drawdownInfo(new Float64Array([0.1, -0.2, 0.3]));
-    expect(later.maxDrawdown).toBeCloseTo(-0.2, 14);
+    expect(later.maxDrawdown).toBeCloseTo(0.2, 14);
     expect([later.peakIndex, later.troughIndex, later.recoveryIndex, later.longestDuration, later.longestStartIndex]).toEqual([1, 2, 3, 1, 1]);
   });
 
@@ -78,7 +79,7 @@ describe("metrics against a hand-worked 5-return series", () => {
     // m2 = 0.02448/5, Σd³ = 0.000941192 − 0.000140608 + 0.000005832 − 0.001061208 + 0.000054872 = −0.00019992
     expect(rep.values.skewness).toBeCloseTo(-0.00019992 / 5 / Math.pow(0.02448 / 5, 1.5), 12);
     for (const m of METRICS) expect(typeof m.format(rep.values[m.key]!)).toBe("string");
-    expect(METRICS.find((m) => m.key === "maxDrawdown")!.format(rep.values.maxDrawdown!)).toBe("-12.79%");
+    expect(METRICS.find((m) => m.key === "maxDrawdown")!.format(rep.values.maxDrawdown!)).toBe("12.79%");
   });
 });
 

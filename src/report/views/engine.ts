@@ -6,12 +6,12 @@
  */
 import { formatNs } from "../../core/index.js";
 import type { BacktestResult } from "../../engine/index.js";
-import { Liquidity } from "../../stats/index.js";
+import { Liquidity, equityGrid, pnlChanges, sharpeInference } from "../../stats/index.js";
 import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { formatCount, formatLots, formatMoney, formatPct, formatPrice, formatQty, formatRatio, plotlyTickFormat } from "../format.js";
 import { escapeHtml, keyValueHtml, panel, tableHtml } from "../html.js";
-import { annualizationOf, spanText } from "../../core/index.js";
+import { annualizationOf, calendarOf, periodsPerYearOf, spanText } from "../../core/index.js";
 
 export interface BacktestViewOptions {
   /** Instrument index for price/inventory charts. @default 0 */
@@ -28,22 +28,32 @@ function strideOf(n: number, maxPoints: number): number {
   return Math.max(1, Math.ceil(n / maxPoints));
 }
 
-const SECONDS_PER_YEAR = 365 * 86400;
+/**
+ * Probabilistic Sharpe ratio (vs 0) of the run's PnL per grid period: the same series and Sharpe
+ * ratio as the summary's (src/stats/equity.ts), so the two sit side by side.
+ */
+export function runPsr(run: BacktestResult): number {
+  const grid = equityGrid(run.equity.ts, run.equity.equity, run.settings.equityIntervalNs);
+  return sharpeInference(pnlChanges(grid.values)).values.probabilisticSharpe;
+}
 
 /**
- * The summary's Sharpe ratio as a row: annualized on calendar time for a run of one session or
- * more (src/report/session.ts), per equity-grid period for a shorter one, where √(periods per
- * year) would multiply seconds of noise into a five-digit figure.
+ * The summary's Sharpe ratio as rows: annualized by the venues' trading calendar and per day for
+ * a run of one session or more (core/session.ts), per equity-grid period for a shorter one, where
+ * √(periods per year) would multiply seconds of noise into a five-digit figure; the PSR beside it
+ * and the convention under it.
  */
-function sharpeRow(run: BacktestResult): [string, string] {
+function sharpeRows(run: BacktestResult): Record<string, string> {
   const s = run.summary;
   const interval = run.settings.equityIntervalNs;
   const spanNs = Number(s.endTs - s.startTs);
-  const ppy = interval > 0 ? (SECONDS_PER_YEAR * 1e9) / interval : NaN;
-  const a = annualizationOf(spanNs, interval > 0 ? spanNs / interval : 0, ppy, run.instruments.map((i) => i.venue));
-  if (a.annualized) return ["sharpe (annualized)", formatRatio(s.sharpe)];
-  const perPeriod = s.sharpe / Math.sqrt(ppy);
-  return [`sharpe (per ${spanText(interval)}, not annualized)`, Number.isFinite(perPeriod) ? formatRatio(perPeriod, 4) : "n/a"];
+  const venues = run.instruments.map((i) => i.venue);
+  const ppy = periodsPerYearOf(calendarOf(venues), interval);
+  const a = annualizationOf(spanNs, interval > 0 ? spanNs / interval : 0, ppy, venues);
+  const psr = runPsr(run);
+  const psrText = Number.isFinite(psr) ? psr.toFixed(3) : "n/a";
+  if (a.annualized) return { "sharpe (annualized)": formatRatio(s.sharpe), "sharpe per day": formatRatio(s.sharpePerDay), "probabilistic sharpe (vs 0)": psrText, "sharpe convention": s.sharpeConvention };
+  return { [`sharpe (per ${spanText(interval)}, not annualized)`]: Number.isFinite(s.sharpePerPeriod) ? formatRatio(s.sharpePerPeriod, 4) : "n/a", "probabilistic sharpe (vs 0)": psrText };
 }
 
 /** Key figures of a run as a two-column table. */
@@ -53,7 +63,6 @@ export function backtestSummaryHtml(run: BacktestResult): string {
   const input = run.inputLine();
   const currency = run.instruments.length > 0 && run.instruments.every((i) => i.currency === run.instruments[0]!.currency) ? run.instruments[0]!.currency : undefined;
   const money = (x: number): string => formatMoney(x, currency);
-  const [sharpeKey, sharpeText] = sharpeRow(run);
   return keyValueHtml(
     {
       strategy: `${s.strategy}(${Object.entries(s.params)
@@ -68,7 +77,7 @@ export function backtestSummaryHtml(run: BacktestResult): string {
       trades: formatCount(s.trades),
       "maker share": formatPct(s.makerShare),
       "max drawdown": money(s.maxDrawdown),
-      [sharpeKey]: sharpeText,
+      ...sharpeRows(run),
       orders: `${formatCount(s.orders)} (${Object.entries(counts)
         .map(([k, v]) => `${k} ${formatCount(v)}`)
         .join(", ")})`,
@@ -79,7 +88,7 @@ export function backtestSummaryHtml(run: BacktestResult): string {
       ...(run.diagnostics.warnings.length > 0 ? { "⚠ warnings": run.diagnostics.warnings.join(" ") } : {}),
     },
     "Backtest",
-    { cellClass: { strategy: "wide", settings: "wide", "⚠ input": "wide", "⚠ warnings": "wide", "final position": "nowrap", "realized / unrealized": "nowrap" } },
+    { cellClass: { strategy: "wide", settings: "wide", "sharpe convention": "wide", "⚠ input": "wide", "⚠ warnings": "wide", "final position": "nowrap", "realized / unrealized": "nowrap" } },
   );
 }
 
