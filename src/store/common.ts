@@ -19,9 +19,35 @@ export function nextCreatedAt(now = Date.now()): string {
   return new Date(lastCreatedMs).toISOString();
 }
 
-/** JSON with non-finite numbers kept as the strings "NaN", "Infinity", "-Infinity". */
+/** JSON with non-finite numbers kept as the strings "NaN", "Infinity", "-Infinity" (and bigints as decimal strings). */
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? v.toString() : v));
+  // The replacer is called for every value and costs more than the rest of the serialization;
+  // a value with nothing to replace (the usual case) is serialized without it, to the same text.
+  return plainJson(value, 0) ? JSON.stringify(value) : JSON.stringify(value, replaceSpecial);
+}
+
+function replaceSpecial(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? v.toString() : v;
+}
+
+/** Deeper values (or a cycle) take the replacer path, which serializes them or throws as it would. */
+const MAX_PLAIN_DEPTH = 64;
+
+/**
+ * True when `JSON.stringify(value)` without the replacer gives the same text: no non-finite
+ * number, no bigint, and no object whose `toJSON` or typed-array contents the scan cannot see.
+ */
+function plainJson(value: unknown, depth: number): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return typeof value !== "bigint";
+  if (depth > MAX_PLAIN_DEPTH || ArrayBuffer.isView(value) || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  for (const k in record) if (!plainJson(record[k], depth + 1)) return false;
+  return true;
 }
 
 /** Metrics back from `encodeJson`: the three special strings become numbers again. */

@@ -69,18 +69,6 @@ function float64Bytes(values: Float64Array): Uint8Array {
   return LITTLE_ENDIAN ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : packFloat64(values);
 }
 
-/**
- * Metrics as `encodeJson` writes them; a flat record of finite numbers (the usual case) skips the
- * replacer, which costs more than the rest of a trial's row.
- */
-function encodeNumbers(values: Record<string, number>): string {
-  for (const k in values) {
-    const v = values[k];
-    if (typeof v !== "number" || !Number.isFinite(v)) return encodeJson(values);
-  }
-  return JSON.stringify(values);
-}
-
 export interface DuckDbStoreOptions {
   /** Open without writing (for reading results while nothing else writes). @default false */
   readOnly?: boolean;
@@ -155,8 +143,8 @@ export class DuckDbStore implements TrialStore, RunStore {
       try {
         await this.appendTrials(runId, byKey, false);
       } catch (error) {
-        // A key already stored makes the plain INSERT fail; the batch is then written again,
-        // replacing those rows (rewrites are rare, and the plain INSERT is the cheaper statement).
+        // A key already stored makes the plain append fail; the batch is then written again,
+        // replacing those rows (rewrites are rare, and the plain append is the cheaper path).
         if (!/constraint|duplicate key/i.test((error as Error).message)) throw this.recordFailed(error);
         try {
           await this.appendTrials(runId, byKey, true);
@@ -172,17 +160,19 @@ export class DuckDbStore implements TrialStore, RunStore {
   }
 
   /**
-   * One transaction: the rows go through the appender into a per-connection staging table (no
-   * per-row statement), then into the trials table with one INSERT; a failure anywhere rolls the
-   * whole batch back.
+   * One transaction: the rows go through the appender (no per-row statement) straight into the
+   * trials table, or, to replace rows already stored, into a per-connection staging table and then
+   * into the trials table with one INSERT OR REPLACE; a failure anywhere rolls the whole batch back.
    */
   private async appendTrials(runId: string, trials: Map<string, TrialRecord>, replace: boolean): Promise<void> {
     const c = this.connection;
     await c.run("BEGIN TRANSACTION");
     let appender: DuckApi.DuckDBAppender | undefined;
     try {
-      await c.run(STAGING_TABLE);
-      appender = await c.createAppender(STAGING, "main", "temp");
+      if (replace) {
+        await c.run(STAGING_TABLE);
+        appender = await c.createAppender(STAGING, "main", "temp");
+      } else appender = await c.createAppender("optimize_trials");
       const now = new Date().toISOString();
       for (const t of trials.values()) {
         const start = BigInt(t.range.start);
@@ -195,7 +185,7 @@ export class DuckDbStore implements TrialStore, RunStore {
         appender.appendVarchar(encodeJson(t.params));
         appender.appendVarchar(t.status);
         appender.appendDouble(t.objective);
-        appender.appendVarchar(encodeNumbers(t.metrics));
+        appender.appendVarchar(encodeJson(t.metrics));
         if (t.error === undefined) appender.appendNull();
         else appender.appendVarchar(t.error);
         appender.appendDouble(t.seed);
@@ -216,8 +206,10 @@ export class DuckDbStore implements TrialStore, RunStore {
       appender.flushSync();
       appender.closeSync();
       appender = undefined;
-      await c.run(`INSERT${replace ? " OR REPLACE" : ""} INTO optimize_trials SELECT * FROM temp.main.${STAGING}`);
-      await c.run(`DELETE FROM temp.main.${STAGING}`);
+      if (replace) {
+        await c.run(`INSERT OR REPLACE INTO optimize_trials SELECT * FROM temp.main.${STAGING}`);
+        await c.run(`DELETE FROM temp.main.${STAGING}`);
+      }
       await c.run("COMMIT");
     } catch (error) {
       if (appender !== undefined) {

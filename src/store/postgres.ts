@@ -39,8 +39,16 @@ const TRIAL_COLUMNS = "run_id, win, phase, idx, generation, params, status, obje
 /** A stored trial written again replaces every column but its key. */
 const UPSERT_TRIAL = ` ON CONFLICT (run_id, win, phase, idx) DO UPDATE SET ${TRIAL_COLUMNS.split(", ").slice(4).map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
 
-/** The columns between run_id and finished_at, as arrays ($2..$17). */
-const UNNEST_TRIALS = `unnest(${["int", "text", "int", "int", "json", "text", "float8", "json", "text", "float8", "float8", "float8", "int8", "int8", "int", "bytea"].map((type, i) => `$${i + 2}::${type}[]`).join(", ")})`;
+/**
+ * The columns between run_id and finished_at as arrays ($2..$17), but for the per-period returns:
+ * those travel as one binary bytea ($19, every trial's bytes one after another; a bytea array
+ * would go as hex text, twice their size, encoded by the client and decoded by the server), and
+ * each row takes its slice from its byte offset ($17) and count.
+ */
+const UNNEST_TRIALS = `unnest(${["int", "text", "int", "int", "json", "text", "float8", "json", "text", "float8", "float8", "float8", "int8", "int8", "int", "int"].map((type, i) => `$${i + 2}::${type}[]`).join(", ")})
+  AS k(win, phase, idx, generation, params, status, objective, metrics, error, seed, duration_ms, events, range_start, range_end, n_periods, returns_at)`;
+const TRIAL_VALUES = `$1, k.win, k.phase, k.idx, k.generation, k.params, k.status, k.objective, k.metrics, k.error, k.seed, k.duration_ms, k.events, k.range_start, k.range_end, k.n_periods,
+  CASE WHEN k.returns_at IS NULL THEN NULL ELSE substring($19::bytea FROM k.returns_at + 1 FOR k.n_periods * 8) END, $18::timestamptz`;
 
 const LITTLE_ENDIAN = endianness() === "LE";
 
@@ -383,6 +391,8 @@ export class PostgresStore implements TrialStore, RunStore {
         const chunk = batch.slice(start, start + INSERT_CHUNK);
         const n = chunk.length;
         const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(n));
+        const returns: Buffer[] = [];
+        let returnsAt = 0;
         for (let i = 0; i < n; i++) {
           const t = chunk[i]!;
           cols[0]![i] = t.window;
@@ -400,9 +410,14 @@ export class PostgresStore implements TrialStore, RunStore {
           cols[12]![i] = t.range.start;
           cols[13]![i] = t.range.end;
           cols[14]![i] = t.periodReturns === undefined ? null : t.periodReturns.length;
-          cols[15]![i] = t.periodReturns === undefined ? null : float64Bytes(t.periodReturns);
+          if (t.periodReturns === undefined) cols[15]![i] = null;
+          else {
+            cols[15]![i] = returnsAt;
+            returns.push(float64Bytes(t.periodReturns));
+            returnsAt += t.periodReturns.byteLength;
+          }
         }
-        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) SELECT $1, k.*, $18::timestamptz FROM ${UNNEST_TRIALS} AS k${upsert ? UPSERT_TRIAL : ""}`, [runId, ...cols, now]);
+        await c.query(`INSERT INTO optimize_trials (${TRIAL_COLUMNS}) SELECT ${TRIAL_VALUES} FROM ${UNNEST_TRIALS}${upsert ? UPSERT_TRIAL : ""}`, [runId, ...cols, now, Buffer.concat(returns, returnsAt)]);
       }
     });
   }
