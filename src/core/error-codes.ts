@@ -298,6 +298,11 @@ export const ERROR_CODES = {
     meaning: "A catalog's files were replaced while each of several reads ran (another process keeps writing); no mixed read is returned.",
     fix: "Read again when the writer is done; it holds `_writer.lock` in the catalog root while it writes.",
   },
+  DATA_TOO_LARGE: {
+    area: "files",
+    meaning: "A catalog range asked for as one in-memory batch (a sweep's data) is larger than the memory it may take.",
+    fix: "Narrow the range (start, end, symbols), raise `maxMemoryBytes` if the machine has the memory, or backtest the range streamed (`lab.backtest({ catalog, start, end }, ...)`).",
+  },
   BAD_PARTITION_NAME: {
     area: "files",
     meaning: "A venue or symbol cannot be used as a catalog folder name.",

@@ -804,17 +804,23 @@ export interface CatalogChunks {
 /** Room left in front of each chunk of a one-instrument catalog read (see `CatalogChunks.frontRows`). */
 const CHUNK_FRONT_ROWS = 65_536;
 
-/**
- * The rows `readCatalog(root, options)` would return, in the same order, as chunks of about
- * `chunkRows` rows: memory holds a chunk or two, never the whole range. One aggregate query first
- * counts each instrument's rows and whether they carry `Last` flags, order-by-order kinds and
- * trades (the engine's rules depend on them); instruments without a row in the range are left out.
- * Files replaced while the chunks are read are not noticed (read while no writer commits).
- */
-export async function catalogChunks(root: string, options: CatalogChunkOptions = {}): Promise<CatalogChunks> {
-  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows"], "catalogChunks");
-  const chunkRows = options.chunkRows ?? 1_000_000;
-  if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
+/** What a catalog range holds, per instrument (see `catalogSummary`). */
+export interface CatalogSummary {
+  readonly instruments: readonly InstrumentSpec[];
+  readonly traits: readonly CatalogStreamTraits[];
+  /** Rows in the range, all instruments. */
+  readonly totalRows: number;
+  readonly description: string;
+}
+
+interface CatalogPlan extends CatalogSummary {
+  files: string[];
+  relation: string;
+  whereSql: string;
+  instrumentOf(list: readonly InstrumentSpec[]): string;
+}
+
+async function planCatalogRead(root: string, options: CatalogChunkOptions, connection: Awaited<ReturnType<typeof duckConnection>>): Promise<CatalogPlan> {
   if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
   const start = toNs(options.start);
   const end = toNs(options.end);
@@ -840,16 +846,47 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
   if (end !== undefined) where.push(`exchTs < ${end}`);
   const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   const instrumentOf = (list: readonly InstrumentSpec[]): string => `CASE ${list.map((s, i) => `WHEN venue = ${sqlString(s.venue)} AND symbol = ${sqlString(s.symbol)} THEN ${i}`).join(" ")} END`;
+  const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
+  const stats = (await connection.runAndReadAll(`SELECT ${instrumentOf(specs)} AS k, count(*)::DOUBLE AS n, bool_or((flags & ${EventFlag.Last}) <> 0) AS hasLast, bool_or(kind IN (${l3Kinds})) AS l3, bool_or(kind = ${EventKind.Trade}) AS trades FROM ${relation}${whereSql} GROUP BY ALL`)).getRowObjectsJS();
+  const byIndex = new Map(stats.map((r) => [Number(r["k"]), r]));
+  const kept = specs.map((_, i) => i).filter((i) => Number(byIndex.get(i)?.["n"] ?? 0) > 0);
+  const instruments = kept.map((i) => specs[i]!);
+  const traits = kept.map((i) => ({ hasLast: byIndex.get(i)!["hasLast"] === true, l3: byIndex.get(i)!["l3"] === true, hasTrades: byIndex.get(i)!["trades"] === true }));
+  const totalRows = kept.reduce((a, i) => a + Number(byIndex.get(i)!["n"]), 0);
+  if (instruments.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no rows in the range asked for`, hint: "check the start and end", context: { file: root } });
+  return { instruments, traits, totalRows, description, files, relation, whereSql, instrumentOf };
+}
+
+/**
+ * The instruments of a catalog range, whether their rows carry `Last` flags, order-by-order kinds
+ * and trades, and how many rows it holds, from one aggregate query (no rows are read): enough to
+ * size a read before making it (the optimizer reads a range into memory only when it fits).
+ */
+export async function catalogSummary(root: string, options: Omit<CatalogChunkOptions, "chunkRows"> = {}): Promise<CatalogSummary> {
+  checkOptionKeys(options, ["symbols", "venues", "start", "end"], "catalogSummary");
   const connection = await duckConnection();
   try {
-    const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
-    const stats = (await connection.runAndReadAll(`SELECT ${instrumentOf(specs)} AS k, count(*)::DOUBLE AS n, bool_or((flags & ${EventFlag.Last}) <> 0) AS hasLast, bool_or(kind IN (${l3Kinds})) AS l3, bool_or(kind = ${EventKind.Trade}) AS trades FROM ${relation}${whereSql} GROUP BY ALL`)).getRowObjectsJS();
-    const byIndex = new Map(stats.map((r) => [Number(r["k"]), r]));
-    const kept = specs.map((_, i) => i).filter((i) => Number(byIndex.get(i)?.["n"] ?? 0) > 0);
-    const instruments = kept.map((i) => specs[i]!);
-    const traits = kept.map((i) => ({ hasLast: byIndex.get(i)!["hasLast"] === true, l3: byIndex.get(i)!["l3"] === true, hasTrades: byIndex.get(i)!["trades"] === true }));
-    const totalRows = kept.reduce((a, i) => a + Number(byIndex.get(i)!["n"]), 0);
-    if (instruments.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no rows in the range asked for`, hint: "check the start and end", context: { file: root } });
+    const { instruments, traits, totalRows, description } = await planCatalogRead(root, options, connection);
+    return { instruments, traits, totalRows, description };
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/**
+ * The rows `readCatalog(root, options)` would return, in the same order, as chunks of about
+ * `chunkRows` rows: memory holds a chunk or two, never the whole range. One aggregate query first
+ * counts each instrument's rows and whether they carry `Last` flags, order-by-order kinds and
+ * trades (the engine's rules depend on them); instruments without a row in the range are left out.
+ * Files replaced while the chunks are read are not noticed (read while no writer commits).
+ */
+export async function catalogChunks(root: string, options: CatalogChunkOptions = {}): Promise<CatalogChunks> {
+  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows"], "catalogChunks");
+  const chunkRows = options.chunkRows ?? 1_000_000;
+  if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
+  const connection = await duckConnection();
+  try {
+    const { instruments, traits, totalRows, description, files, relation, whereSql, instrumentOf } = await planCatalogRead(root, options, connection);
     // the order readCatalog reads in: by receive time across streams, file order for one
     const orderBy = instruments.length > 1 ? ` ORDER BY "localTs", exchTs, venue, symbol` : "";
     // One instrument: each chunk's columns leave room in front for the rows a streamed run keeps

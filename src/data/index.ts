@@ -19,6 +19,6 @@ export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.j
 export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFormat, formatFromName, type FormatReader, type FormatReadOptions, type FormatDetection } from "./formats.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
-export { writeCatalog, readCatalog, listPartitions, catalogChunks, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
+export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";
 export { readLobster, timeZoneOffsetMinutes, type LobsterData, type LobsterOrderbook, type LobsterReadOptions } from "./lobster.js";

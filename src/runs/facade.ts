@@ -10,12 +10,13 @@
  * `backtest` is synchronous, so its recording runs in the background, in order; a failure is
  * printed once as a warning with its code and `flush()` rejects with it, so none goes unnoticed.
  */
+import { totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { LabError, checkOptionKeys, isLabError } from "../core/index.js";
-import { catalogChunks, type TickBatch } from "../data/index.js";
+import { catalogChunks, catalogSummary, readCatalog, type TickBatch } from "../data/index.js";
 import { backtest as runBacktest, backtestStream, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike, type TickChunkSource } from "../engine/index.js";
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
-import { htmlDocument, type Exportable } from "../report/index.js";
+import { htmlDocument, rememberSweep, type Exportable } from "../report/index.js";
 import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
 import type { SpaceSpec } from "../optimize/space.js";
 import type { StrategyFactory } from "../strategy/index.js";
@@ -200,19 +201,83 @@ async function streamed(input: CatalogQuery | TickChunkSource, strategy: Strateg
   return result;
 }
 
+/** A catalog range as a sweep's data: read into shared memory once, when it fits `maxMemoryBytes`. */
+export interface CatalogSweepData extends Omit<CatalogQuery, "chunkRows"> {
+  /**
+   * Largest in-memory size of the range (about 62 bytes a row) the sweep reads into shared memory
+   * for its workers. @default a quarter of the machine's memory
+   */
+  maxMemoryBytes?: number;
+}
+
+/** Bytes a row takes in a TickBatch (its 11 columns). */
+const BYTES_PER_ROW = 62;
+
+/** `OptimizeOptions` whose data may also be a catalog range. */
+export type SweepOptions = Omit<OptimizeOptions, "data"> & { data: TickBatch | CatalogSweepData };
+
+/**
+ * The rows of a catalog range as one shared batch, after checking from the catalog's own counts
+ * (no rows read) that they fit: every worker reads the same memory, and trials, walk-forward
+ * windows (which may span days), DSR and PBO run exactly as on any batch.
+ */
+async function sweepData(data: CatalogSweepData): Promise<TickBatch> {
+  checkOptionKeys(data, ["catalog", "symbols", "venues", "start", "end", "maxMemoryBytes"], "optimize data (catalog range)");
+  const { catalog, maxMemoryBytes, ...query } = data;
+  const limit = maxMemoryBytes ?? Math.floor(totalmem() / 4);
+  const summary = await catalogSummary(catalog, query);
+  const bytes = summary.totalRows * BYTES_PER_ROW;
+  if (bytes > limit) {
+    const gib = (x: number): string => `${(x / 2 ** 30).toFixed(1)} GiB`;
+    throw new LabError({
+      code: "DATA_TOO_LARGE",
+      message: `${summary.description}: the range holds ${summary.totalRows.toLocaleString("en-US")} rows (${gib(bytes)} in memory), more than the sweep may hold (maxMemoryBytes ${gib(limit)})`,
+      hint: "narrow the range (start, end, symbols), raise maxMemoryBytes if the machine has the memory, or run the trials one by one as streamed backtests: lab.backtest({ catalog, start, end }, strategy, params)",
+      context: { file: catalog },
+    });
+  }
+  return readCatalog(catalog, { ...query, shared: true });
+}
+
+function isCatalogData(x: unknown): x is CatalogSweepData {
+  return typeof x === "object" && x !== null && typeof (x as CatalogSweepData).catalog === "string" && !("exchTs" in x);
+}
+
 /**
  * `optimize(...)` as in the optimizer; with a store configured and no `store` option, the sweep's
- * trials and its registry run go to that store.
+ * trials and its registry run go to that store. `data` may also be a catalog range
+ * (`{ catalog, symbols, start, end }`), read once into shared memory when it fits (see
+ * `CatalogSweepData`); a queued sweep's workers then read the same range themselves.
  */
-export async function optimize(options: OptimizeOptions): Promise<OptimizationResult>;
-export async function optimize(data: TickBatch, strategy: string | StrategyFactory, space: SpaceSpec, options?: Omit<OptimizeOptions, "data" | "strategy" | "space">): Promise<OptimizationResult>;
-export async function optimize(first: OptimizeOptions | TickBatch, strategy?: string | StrategyFactory, space?: SpaceSpec, rest: Omit<OptimizeOptions, "data" | "strategy" | "space"> = {}): Promise<OptimizationResult> {
+export async function optimize(options: SweepOptions): Promise<OptimizationResult>;
+export async function optimize(data: TickBatch | CatalogSweepData, strategy: string | StrategyFactory, space: SpaceSpec, options?: Omit<OptimizeOptions, "data" | "strategy" | "space">): Promise<OptimizationResult>;
+export async function optimize(first: SweepOptions | TickBatch | CatalogSweepData, strategy?: string | StrategyFactory, space?: SpaceSpec, rest: Omit<OptimizeOptions, "data" | "strategy" | "space"> = {}): Promise<OptimizationResult> {
   const positional = strategy !== undefined;
-  const given = positional ? rest : (first as OptimizeOptions);
+  const given = positional ? rest : (first as SweepOptions);
   const a = given.store === undefined ? current() : undefined;
   const extra = a === undefined ? {} : { store: await a.store };
-  if (positional) return runOptimize(first as TickBatch, strategy, space as SpaceSpec, { ...rest, ...extra });
-  return runOptimize({ ...(first as OptimizeOptions), ...extra });
+  const raw = positional ? (first as TickBatch | CatalogSweepData) : (first as SweepOptions).data;
+  const data = isCatalogData(raw) ? await sweepData(raw) : raw;
+  // Queued workers on other machines read the same catalog range (not a file this batch came from).
+  const queue = isCatalogData(raw) ? catalogQueue(given.queue, raw) : given.queue;
+  const queued = queue === undefined ? {} : { queue };
+  const result = positional ? await runOptimize(data, strategy, space as SpaceSpec, { ...rest, ...extra, ...queued }) : await runOptimize({ ...(first as SweepOptions), data, ...extra, ...queued });
+  // sweep.report() / lab.show.tearSheet(sweep) repeat the chosen trial's backtest.
+  return rememberSweep(result, data, positional ? strategy : given.strategy, given.backtest);
+}
+
+function catalogQueue(queue: OptimizeOptions["queue"], data: CatalogSweepData): OptimizeOptions["queue"] {
+  if (queue === undefined) return undefined;
+  const spec = typeof queue === "string" ? { url: queue } : queue;
+  if (spec.data !== undefined) return spec;
+  const text = (x: bigint | string | undefined): string | undefined => (x === undefined ? undefined : String(x));
+  const options = {
+    ...(data.symbols ? { symbols: [...data.symbols] } : {}),
+    ...(data.venues ? { venues: [...data.venues] } : {}),
+    ...(data.start !== undefined ? { start: text(data.start)! } : {}),
+    ...(data.end !== undefined ? { end: text(data.end)! } : {}),
+  };
+  return { ...spec, data: { catalog: resolve(data.catalog), options } };
 }
 
 function toFilter(filter: RunFilter | undefined): RunFilter {
