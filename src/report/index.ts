@@ -9,10 +9,11 @@ export { plotSvg, plotMarks, plotlyHtml, plotlyLibrary, plotlyLibraryScript, typ
 export { escapeHtml, panel, tableHtml, keyValueHtml, formatCell, BASE_CSS, type TableOptions, type ColumnLike, type CellValue } from "./html.js";
 export { l3LevelHtml, l3LadderHtml, showL3Level, showL3Ladder, type L3ViewOptions } from "./views/l3.js";
 export { qualityReportHtml, ticksHtml, showQualityReport, showTicks, type TicksViewOptions } from "./views/data.js";
-export { backtestHtml, backtestSummaryHtml, fillsChartHtml, inventoryChartHtml, pnlChartHtml, fillsTableHtml, showBacktest, showFills, showInventory, showPnl, type BacktestViewOptions } from "./views/engine.js";
+export { runPsr, backtestHtml, backtestSummaryHtml, fillsChartHtml, inventoryChartHtml, pnlChartHtml, fillsTableHtml, showBacktest, showFills, showInventory, showPnl, type BacktestViewOptions } from "./views/engine.js";
 export { depthLadderHtml, depthChartHtml, micropriceChartHtml, imbalanceChartHtml, bookAtTimeHtml, bookVerifyHtml, showDepthLadder, showDepthChart, showMicroprice, showImbalance, showBookAt, showBookVerify, type BookViewOptions, type FeatureColumns } from "./views/book.js";
 export { optimizationHtml, optimizeHeatmapHtml, optimizeParallelHtml, optimizeParallelSpec, optimizeScatterHtml, bestTrialHtml, walkForwardHtml, showOptimization, type OptimizeViewOptions } from "./views/optimize.js";
 export { tearSheet, tearSheetSummaryHtml, verdictOf, gridReturns, samplingIntervalNs, rollingSharpe, type TearSheet, type TearSheetInput, type TearSheetHtmlOptions, type Verdict, type VerdictLevel } from "./tearsheet.js";
+export { reportRun, reportSweep, rememberSweep, runSheetInput, jsonSheetInput, sweepTrials, chosenRun, CHOSEN_RUN, type RunReportOptions, type BacktestJsonLike } from "./run-report.js";
 export { exportHtml, htmlDocument, externalReferences, type Exportable, type ExportResult } from "./export.js";
 export { metricsHtml, sharpeInferenceHtml, tradesHtml, pboHtml, showMetrics, showSharpeInference, showTrades, showPbo } from "./views/stats.js";
 export { tearSheet as showTearSheet } from "./show.js";

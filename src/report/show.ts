@@ -9,6 +9,10 @@ import { plotSvg, plotlyHtml, plotlyLibraryScript, type PlotOptions, type Plotly
 import { displayHtml, newDisplaySlot } from "./display.js";
 import { escapeHtml, panel, tableHtml, keyValueHtml, type ColumnLike, type TableOptions, type CellValue } from "./html.js";
 import { tearSheet as buildTearSheet, type TearSheet, type TearSheetHtmlOptions, type TearSheetInput } from "./tearsheet.js";
+import { BacktestResult } from "../engine/index.js";
+import { OptimizationResult } from "../optimize/index.js";
+import { reportRun, reportSweep, type RunReportOptions } from "./run-report.js";
+import { showBacktest, type BacktestViewOptions } from "./views/engine.js";
 
 /** Displays raw HTML (wrapped in the styled container). */
 export function html(content: string): void {
@@ -98,12 +102,26 @@ export function error(err: unknown): void {
 }
 
 /**
- * Displays a tear sheet: pass the input (`{ equity, fills, mid, trials, ... }`) or a sheet built
- * with `lab.report.tearSheet(...)`. Plotly is inlined only if no earlier cell did it.
+ * Displays a tear sheet of a run (`lab.backtest`'s result), of an optimization's chosen trial
+ * (deflated by the sweep's trial count and Sharpe variance), of the input (`{ equity, fills, mid,
+ * trials, ... }`), or a sheet built with `lab.report.tearSheet(...)` / `run.report()`. `options`
+ * take the report options (`trials`, `calendar`, `title`, ...) and the HTML ones. Plotly is
+ * inlined only if no earlier cell did it.
  */
-export function tearSheet(source: TearSheet | TearSheetInput, options: TearSheetHtmlOptions = {}): void {
-  const sheet = "html" in source && typeof source.html === "function" ? source : buildTearSheet(source as TearSheetInput);
+export function tearSheet(source: TearSheet | TearSheetInput | BacktestResult | OptimizationResult, options: TearSheetHtmlOptions & RunReportOptions = {}): void {
+  const { inlinePlotly, width, ...report } = options;
+  const sheet =
+    source instanceof BacktestResult ? reportRun(source, report)
+    : source instanceof OptimizationResult ? reportSweep(source, report)
+    : "html" in source && typeof source.html === "function" ? source
+    : buildTearSheet(source as TearSheetInput);
+  options = { ...(inlinePlotly !== undefined ? { inlinePlotly } : {}), ...(width !== undefined ? { width } : {}) };
   const inline = options.inlinePlotly ?? !plotlyLoaded;
   plotlyLoaded = true;
   displayHtml(sheet.html({ ...options, inlinePlotly: inline }));
+}
+
+/** The run's summary (with the PSR next to the Sharpe ratio), fills on the price chart, inventory and equity: `lab.report.showBacktest`. */
+export function backtest(run: BacktestResult, options: BacktestViewOptions = {}): void {
+  showBacktest(run, options);
 }

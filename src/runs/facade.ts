@@ -263,7 +263,7 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
   const queued = queue === undefined ? {} : { queue };
   const result = positional ? await runOptimize(data, strategy, space as SpaceSpec, { ...rest, ...extra, ...queued }) : await runOptimize({ ...(first as SweepOptions), data, ...extra, ...queued });
   // sweep.report() / lab.show.tearSheet(sweep) repeat the chosen trial's backtest.
-  return rememberSweep(result, data, positional ? strategy : given.strategy, given.backtest);
+  return rememberSweep(result, data, positional ? strategy : (first as SweepOptions).strategy, given.backtest);
 }
 
 function catalogQueue(queue: OptimizeOptions["queue"], data: CatalogSweepData): OptimizeOptions["queue"] {

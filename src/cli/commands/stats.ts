@@ -13,8 +13,8 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
-import { Liquidity, METRICS, metricsReport, probabilityOfOverfitting, sharpeInference, type EquityCurve, type FillTable, type MidSeries, type TrialsInfo } from "../../stats/index.js";
-import { exportHtml, tearSheet } from "../../report/index.js";
+import { METRICS, metricsReport, probabilityOfOverfitting, sharpeInference, type TrialsInfo } from "../../stats/index.js";
+import { exportHtml, jsonSheetInput, tearSheet, type BacktestJsonLike, type RunReportOptions, type TearSheetInput } from "../../report/index.js";
 import { output, parseIntegerOption, parseNumberOption, requireFile } from "../util.js";
 
 /** The keys `stats --json` prints, in order (plus `reasons` for the NaN ones). */
@@ -169,35 +169,8 @@ export function statsSummary(returns: Float64Array, options: { periodsPerYear: n
   return { values, reasons, periods: returns.length, periodsPerYear: options.periodsPerYear };
 }
 
-interface BacktestJsonLike {
-  summary?: { strategy?: string; params?: Record<string, unknown>; orders?: number };
-  instruments?: { symbol?: string; venue?: string }[];
-  settings?: Record<string, unknown>;
-  equity?: { ts?: unknown[]; equity?: unknown[]; position?: unknown[] };
-  fills?: { ts?: unknown[]; side?: unknown[]; price?: unknown[]; qty?: unknown[]; fee?: unknown[]; liquidity?: unknown[]; instrument?: unknown[]; orderId?: unknown[] };
-  mid?: { ts?: unknown[]; mid?: unknown[] };
-}
-
-function column(values: unknown[] | undefined, name: string, file: string, length?: number): unknown[] {
-  if (!Array.isArray(values)) throw new LabError({ code: "BAD_RESULTS", message: `${file} has no ${name} array`, hint: "write it with `strategy-lab backtest --out run.json` or JSON.stringify(run.toJSON())", context: { file, column: name } });
-  if (length !== undefined && values.length !== length) throw new LabError({ code: "BAD_RESULTS", message: `${name} has ${values.length} values, expected ${length}`, hint: "the results file is truncated or was edited", context: { file, column: name } });
-  return values;
-}
-
-function nsColumn(values: unknown[], name: string, file: string): BigInt64Array {
-  return BigInt64Array.from(values, (v, i) => {
-    try {
-      return BigInt(v as string);
-    } catch {
-      throw new LabError({ code: "BAD_RESULTS", message: `${name}[${i}] is ${JSON.stringify(v)}, not an integer ns timestamp`, hint: "timestamps are ns since the epoch as strings", context: { file, row: i, column: name } });
-    }
-  });
-}
-
-const numColumn = (values: unknown[]): Float64Array => Float64Array.from(values, (v) => (typeof v === "number" ? v : NaN));
-
-/** Equity, fills, mid, order count and a title from a `BacktestResult.toJSON()` file. */
-export function readResults(file: string): { equity: EquityCurve; fills: FillTable; mid: MidSeries; orders: number; title: string; notes: string[] } {
+/** The tear sheet's input from a `BacktestResult.toJSON()` file (the adapter is the library's: `lab.report.jsonSheetInput`). */
+export function readResults(file: string, options: RunReportOptions = {}): TearSheetInput {
   let json: BacktestJsonLike;
   try {
     json = JSON.parse(readText(file, "results file")) as BacktestJsonLike;
@@ -205,35 +178,7 @@ export function readResults(file: string): { equity: EquityCurve; fills: FillTab
     if (error instanceof LabError) throw error;
     throw new LabError({ code: "BAD_JSON", message: `${file} is not valid JSON: ${(error as Error).message}`, hint: "write it with `strategy-lab backtest --out run.json`", context: { file }, cause: error });
   }
-  if (typeof json !== "object" || json === null) throw new LabError({ code: "BAD_RESULTS", message: `${file} is not a results object`, hint: "write it with `strategy-lab backtest --out run.json`", context: { file } });
-  const eqTs = column(json.equity?.ts, "equity.ts", file);
-  const equity: EquityCurve = { ts: nsColumn(eqTs, "equity.ts", file), equity: numColumn(column(json.equity?.equity, "equity.equity", file, eqTs.length)) };
-  const pos = json.equity?.position;
-  if (Array.isArray(pos) && pos.length === eqTs.length) equity.position = numColumn(pos);
-  const f = json.fills ?? {};
-  const fTs = column(f.ts, "fills.ts", file);
-  const m = fTs.length;
-  const fills: FillTable = {
-    ts: nsColumn(fTs, "fills.ts", file),
-    side: Int8Array.from(column(f.side, "fills.side", file, m), (v) => (v === 1 || v === "buy" ? 1 : -1)),
-    price: numColumn(column(f.price, "fills.price", file, m)),
-    qty: numColumn(column(f.qty, "fills.qty", file, m)),
-    fee: numColumn(column(f.fee, "fills.fee", file, m)),
-    liquidity: Uint8Array.from(column(f.liquidity, "fills.liquidity", file, m), (v) => (v === "maker" || v === Liquidity.Maker ? Liquidity.Maker : Liquidity.Taker)),
-  };
-  if (Array.isArray(f.instrument) && f.instrument.length === m) fills.instrument = Uint16Array.from(f.instrument, (v) => Number(v));
-  if (Array.isArray(f.orderId) && f.orderId.length === m) fills.orderId = Float64Array.from(f.orderId, (v) => Number(v));
-  const midTs = Array.isArray(json.mid?.ts) ? json.mid!.ts! : [];
-  const mid: MidSeries = { ts: nsColumn(midTs, "mid.ts", file), mid: numColumn(Array.isArray(json.mid?.mid) ? column(json.mid!.mid, "mid.mid", file, midTs.length) : []) };
-  const s = json.summary ?? {};
-  const params = Object.entries(s.params ?? {})
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(", ");
-  const symbols = (json.instruments ?? []).map((i) => i.symbol ?? "?").join("+");
-  const title = `${s.strategy ?? "strategy"}${params ? `(${params})` : ""}${symbols ? ` on ${symbols}` : ""}`;
-  const settings = json.settings ?? {};
-  const notes = Object.keys(settings).length ? [Object.entries(settings).map(([k, v]) => `${k} ${String(v)}`).join(" · ")] : [];
-  return { equity, fills, mid, orders: typeof s.orders === "number" ? s.orders : NaN, title, notes };
+  return jsonSheetInput(json, options, file);
 }
 
 const fmt = (v: number): string => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : "n/a");
@@ -287,23 +232,23 @@ export function register(program: Command): void {
     .option("--title <text>", "page title (default: strategy, parameters and symbols)")
     .option("--trials <n>", "parameter sets tried before picking this run (deflates the Sharpe ratio)")
     .option("--trial-sharpe-variance <v>", "variance of the trials' per-period Sharpe ratios")
-    .option("--periods-per-year <n>", "override the annualization (default: calendar time from the equity interval)")
+    .option("--calendar <name>", "trading calendar for annualization: nasdaq, nyse, lse, 24x7, ... (default: the instruments' venues')")
+    .option("--periods-per-year <n>", "override the annualization outright (default: the calendar's sessions × session / equity interval)")
     .option("--capital <amount>", "account value the PnL was made on, for a run with no initial cash (equity = PnL)")
     .option("--json", "print what was written as JSON")
-    .action((file: string, o: { out: string; title?: string; trials?: string; trialSharpeVariance?: string; periodsPerYear?: string; capital?: string; json?: boolean }) => {
-      const run = readResults(file);
+    .action((file: string, o: { out: string; title?: string; trials?: string; trialSharpeVariance?: string; calendar?: string; periodsPerYear?: string; capital?: string; json?: boolean }) => {
       const trials = trialsOption(o);
-      const sheet = tearSheet({
-        equity: run.equity,
-        fills: run.fills,
-        mid: run.mid,
-        title: o.title ?? run.title,
-        ...(trials ? { trials } : {}),
-        ...(o.periodsPerYear !== undefined ? { periodsPerYear: parseNumberOption(o.periodsPerYear, "--periods-per-year") } : {}),
-        ...(o.capital !== undefined ? { capital: parseNumberOption(o.capital, "--capital") } : {}),
-      });
+      const sheet = tearSheet(
+        readResults(file, {
+          ...(o.title !== undefined ? { title: o.title } : {}),
+          ...(trials ? { trials } : {}),
+          ...(o.calendar !== undefined ? { calendar: o.calendar } : {}),
+          ...(o.periodsPerYear !== undefined ? { periodsPerYear: parseNumberOption(o.periodsPerYear, "--periods-per-year") } : {}),
+          ...(o.capital !== undefined ? { capital: parseNumberOption(o.capital, "--capital") } : {}),
+        }),
+      );
       exportHtml(sheet, o.out);
       const verdict = (sheet as { verdict?: unknown }).verdict;
-      output({ out: o.out, title: o.title ?? run.title, verdict }, o.json, () => `wrote ${relative(process.cwd(), o.out)}`);
+      output({ out: o.out, title: sheet.title, verdict, convention: sheet.convention }, o.json, () => `wrote ${relative(process.cwd(), o.out)}`);
     });
 }
