@@ -62,6 +62,7 @@ export const CONTENT_SIGNATURES: readonly { format: string; signature: string }[
   { format: "dbn", signature: 'starts with "DBN" and a version byte (also zstd-compressed)' },
   { format: "lobster", signature: "a zip with *_message_*.csv, or rows of 6 numbers starting with seconds after midnight (34200.0123,...)" },
   { format: "binance-raw", signature: "lines of `<local ns> {json}` (also gzip/zstd)" },
+  { format: "hftbacktest", signature: 'a numpy array: starts with "\\x93NUMPY" (.npy), or a zip of .npy members (.npz)' },
   { format: "tardis", signature: "header exchange,symbol,timestamp,local_timestamp,..." },
   { format: "binance-csv", signature: "header symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu" },
   { format: "csv", signature: "a header with a time column (exchTs, timestamp, ts_event, ...) and a price column (price, px)" },
@@ -239,6 +240,8 @@ export function lookAtFile(path: string): ContentLook {
       const look: ContentLook = { compression, head: raw, size, zipMembers: members };
       if (members.some((n) => LOBSTER_MEMBER.test(n))) {
         look.match = { format: "lobster", reason: `a zip holding LOBSTER files (${members.filter((n) => LOBSTER_MEMBER.test(n)).join(", ")})` };
+      } else if (members.length > 0 && members.every((n) => n.endsWith(".npy"))) {
+        look.match = { format: "hftbacktest", reason: `a numpy .npz archive (${members.slice(0, 3).join(", ")})` };
       } else {
         look.note = `a zip archive holding ${members.length === 0 ? "no member that could be listed" : members.slice(0, 5).join(", ") + (members.length > 5 ? ", ..." : "")}; only LOBSTER zips are read as they are, so unzip it and read a member`;
       }
@@ -325,6 +328,7 @@ export function sniffContent(head: Uint8Array): ContentMatch | undefined {
   if (head.length >= 6 && ascii(head, 0, 6) === "ARROW1") return { format: "arrow", reason: 'starts with "ARROW1" (Arrow IPC file)' };
   if (head.length >= 8 && u32(head, 0) === 0xffffffff) return { format: "arrow", reason: "starts with 0xFFFFFFFF (Arrow IPC stream)" };
   if (head.length >= 4 && ascii(head, 0, 3) === "DBN") return { format: "dbn", reason: `starts with "DBN" version ${head[3]}` };
+  if (head.length >= 6 && head[0] === 0x93 && ascii(head, 1, 6) === "NUMPY") return { format: "hftbacktest", reason: 'starts with "\\x93NUMPY" (a numpy .npy array)' };
   if (!looksLikeText(head)) return undefined;
   const lines = firstLines(head, 3);
   const first = lines[0] ?? "";

@@ -21,6 +21,7 @@ import type { BadRowPolicy } from "./staging.js";
 import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
 import { toShared, type TickBatch } from "./tick-batch.js";
+import { readHftbacktest } from "./hftbacktest.js";
 
 export interface FormatReadOptions {
   instrument?: InstrumentSpec;
@@ -161,6 +162,14 @@ registerFormat("dbn", {
   description: "Databento DBN v1-v3 (.dbn/.dbn.zst): MBO, MBP-1/10, TBBO, trades; tick size from the file's definitions or --tick-size",
   extensions: [".dbn", ".dbn.zst"],
   read: async (path, o) => readDbn(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}) }),
+});
+registerFormat("hftbacktest", {
+  description: "hftbacktest normalized events (.npz/.npy): 1.x float64 (n, 6) rows or 2.x event_dtype records; needs --symbol/--tick-size/--lot-size",
+  extensions: [".npz", ".npy"],
+  read: async (path, o) => {
+    const batch = readHftbacktest(path, { ...(o.instrument ? { instrument: o.instrument } : {}) });
+    return o.shared ? toShared(batch) : batch;
+  },
 });
 registerFormat("lobster", {
   description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",
