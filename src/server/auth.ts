@@ -3,7 +3,7 @@
  * as `Authorization: Bearer <token>` or as the `strategy_lab_token` cookie that `GET /?token=...`
  * sets (HttpOnly, so page scripts never see it; SameSite=Strict, so other sites cannot send it).
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { LabError } from "../core/index.js";
 
@@ -14,18 +14,25 @@ export function newToken(): string {
   return randomBytes(24).toString("base64url");
 }
 
-/** Constant-time comparison: both sides are hashed first, so their lengths do not leak either. */
+/**
+ * Constant-time comparison of the token bytes: the time depends on the token's length (as with
+ * Python's `hmac.compare_digest`, which Jupyter uses for its tokens) but never on its contents.
+ */
 export function sameToken(given: string | undefined, expected: string): boolean {
   return tokenCheck(expected)(given);
 }
 
-/**
- * `sameToken` against one fixed token, whose hash is computed once: every request pays for
- * hashing only the token it carries.
- */
+/** `sameToken` against one fixed token, whose bytes are encoded once. */
 export function tokenCheck(expected: string): (given: string | undefined) => boolean {
-  const b = createHash("sha256").update(expected).digest();
-  return (given) => given !== undefined && timingSafeEqual(createHash("sha256").update(given).digest(), b);
+  const want = Buffer.from(expected, "utf8");
+  return (given) => {
+    if (given === undefined) return false;
+    const got = Buffer.from(given, "utf8");
+    if (got.length === want.length) return timingSafeEqual(got, want);
+    // timingSafeEqual needs equal lengths: a wrong length still costs a comparison of its own bytes.
+    timingSafeEqual(got, got);
+    return false;
+  };
 }
 
 /** The value of one cookie from a Cookie header. */

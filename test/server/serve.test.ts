@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { serveStoreSpec } from "../../src/cli/commands/serve.js";
-import { createServer, LiveHub, MAX_FRAME_BYTES, toJson, type LiveProgress, type LiveTrial } from "../../src/server/index.js";
+import { createServer, LiveHub, MAX_FRAME_BYTES, sameToken, toJson, type LiveProgress, type LiveTrial } from "../../src/server/index.js";
 import { MemoryStore } from "../../src/store/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 import { TOKEN } from "./helpers.js";
@@ -173,5 +173,13 @@ describe("toJson", () => {
     for (const c of cases) expect(toJson(c)).toBe(reference(c));
     expect(toJson({ metrics: { sharpe: NaN, pnl: 1.5 } })).toBe('{"metrics":{"sharpe":"NaN","pnl":1.5}}');
     expect(toJson({ t: { toJSON: () => ({ x: NaN }) } })).toBe('{"t":{"x":"NaN"}}');
+  });
+});
+
+describe("token comparison", () => {
+  it("accepts exactly the token: not a prefix, an extension, another case or another token of the same length", () => {
+    const token = "Zm9vYmFyLXRva2VuLTEyMzQ1Njc4OTA";
+    expect(sameToken(token, token)).toBe(true);
+    for (const wrong of [undefined, "", token.slice(0, -1), `${token}x`, token.toLowerCase(), `${token.slice(0, -1)}B`, "é".repeat(token.length)]) expect(sameToken(wrong, token)).toBe(false);
   });
 });
