@@ -165,24 +165,45 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // (dashboards poll it and reload it on every run message); any job or run message clears them
   // first, so a reload prompted by a message never sees the listing from before the change.
   // A listing is kept as its UTF-8 bytes: every client asking within the interval gets the same
-  // buffer, with no serialization, no encoding and no promise to wait for.
-  const listings = new Map<string, { at: number; body: Promise<Buffer>; bytes?: Buffer }>();
+  // buffer, with no serialization, no encoding and no promise to wait for. Once the interval is
+  // over, one request starts a fresh query and, until it is answered, clients still get the kept
+  // listing (at most LIST_CACHE_MS plus one query old), so a slow store never stalls them all.
+  interface Listing {
+    at: number;
+    body: Promise<Buffer>;
+    bytes?: Buffer;
+    refreshing?: boolean;
+  }
+  const listings = new Map<string, Listing>();
   o.live.onChange(() => listings.clear());
+  const fetchListing = (key: string, query: unknown, at: number): Listing => {
+    if (listings.size >= 256) listings.clear();
+    const entry: Listing = { at, body: listRuns(query).then((v) => Buffer.from(toJson(v))) };
+    listings.set(key, entry);
+    entry.body.then(
+      (bytes) => (entry.bytes = bytes),
+      () => listings.get(key) === entry && listings.delete(key),
+    );
+    return entry;
+  };
 
   app.get("/api/runs", async (req, reply) => {
     const key = req.url;
     const now = performance.now();
     const hit = listings.get(key);
     void reply.type("application/json; charset=utf-8");
-    if (hit !== undefined && now - hit.at < LIST_CACHE_MS) return reply.send(hit.bytes ?? (await hit.body));
-    if (listings.size >= 256) listings.clear();
-    const entry: { at: number; body: Promise<Buffer>; bytes?: Buffer } = { at: now, body: listRuns(req.query).then((v) => Buffer.from(toJson(v))) };
-    listings.set(key, entry);
-    entry.body.then(
-      (bytes) => (entry.bytes = bytes),
-      () => listings.get(key) === entry && listings.delete(key),
-    );
-    return reply.send(await entry.body);
+    if (hit === undefined) return reply.send(await fetchListing(key, req.query, now).body);
+    if (now - hit.at >= LIST_CACHE_MS && hit.bytes !== undefined && !hit.refreshing) {
+      hit.refreshing = true;
+      const next = fetchListing(key, req.query, now);
+      // Until the fresh listing is in, the kept one answers; a cleared map (a change) drops both.
+      listings.set(key, hit);
+      next.body.then(
+        () => listings.get(key) === hit && listings.set(key, next),
+        () => listings.get(key) === hit && listings.delete(key),
+      );
+    }
+    return reply.send(hit.bytes ?? (await hit.body));
   });
 
   const listRuns = async (query: unknown) => {
