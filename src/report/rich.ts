@@ -295,5 +295,5 @@ registerDisplay("quality-report", (value) => {
 });
 registerDisplay("tear-sheet", (value) => {
   const sheet = value as TearSheet;
-  return { "text/html": sheet.html({ inlinePlotly: claimPlotlyInline() }), "text/plain": `tear sheet: ${sheet.title} (${sheet.returns.length.toLocaleString("en-US")} periods); ${sheet.verdict.headline}` };
+  return { "text/html": sheet.html({ inlinePlotly: claimPlotlyInline() }), "text/plain": `tear sheet: ${sheet.title} (${sheet.changes.length.toLocaleString("en-US")} periods); ${sheet.verdict.headline}` };
 });

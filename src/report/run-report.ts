@@ -95,6 +95,8 @@ export function runSheetInput(run: BacktestResult, options: RunReportOptions = {
     instruments: run.instruments,
     title: options.title ?? titleOf(s.strategy, s.params, run.instruments.map((i) => i.symbol)),
     notes: [...settingsNote(run.settings as unknown as Record<string, unknown>), ...(options.notes ?? [])],
+    // A run with no initial cash (the default) records equity = PnL: report its PnL figures.
+    pnlOnly: true,
     ...commonInput(options),
   };
 }
@@ -186,6 +188,7 @@ export function jsonSheetInput(json: BacktestJsonLike, options: RunReportOptions
     ...(instruments.length ? { instruments } : {}),
     title: options.title ?? titleOf(s.strategy, s.params, (json.instruments ?? []).map((i) => i.symbol)),
     notes: [...settingsNote(json.settings), ...(options.notes ?? [])],
+    pnlOnly: true,
     ...commonInput(options),
   };
 }

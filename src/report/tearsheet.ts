@@ -56,6 +56,7 @@ import { annualizationOf, annualizationText, calendarOf, periodsPerSessionOf, pe
 import { metricText, tradesHtml } from "./views/stats.js";
 
 const HOUR_NS = 3_600_000_000_000;
+const NO_CAPITAL = "no account value: the run has no initial cash, so equity is PnL and has no returns; pass { capital } (or backtest with initialCash) for return metrics";
 
 /** What the tear sheet reads from an instrument (an `InstrumentSpec`, or its JSON, has it). */
 export interface TearSheetInstrument extends NumberGrid {
@@ -130,6 +131,12 @@ export interface TearSheetInput {
    * true shows them for shorter runs too, marked "extrapolated ×factor"; false never.
    */
   annualize?: boolean;
+  /**
+   * For a PnL curve (equity starting at 0, no `capital`): report what is of PnL (the Sharpe ratio,
+   * PSR, DSR, trades, charts) and leave the return metrics out with the reason, instead of
+   * refusing the curve. `run.report()` sets it for a run with no initial cash.
+   */
+  pnlOnly?: boolean;
   /**
    * Account value added to every equity sample before returns are computed: for a PnL curve
    * (a backtest run with `initialCash: 0` records equity = PnL, which starts at 0 and has no
@@ -302,7 +309,10 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const capital = input.capital ?? 0;
   if (!Number.isFinite(capital)) throw new LabError({ code: "BAD_OPTION", message: `tearSheet: capital must be a finite number, got ${capital}`, hint: "e.g. { capital: 100_000 }" });
   const account: EquityCurve = capital === 0 ? equity : { ...equity, equity: equity.equity.map((e) => e + capital) };
-  if (account.equity.length > 0 && !(account.equity[0]! > 0)) {
+  // A PnL curve (equity from 0) has no returns; with `pnlOnly` the sheet still has everything that
+  // is of PnL: the Sharpe ratio and its tests, the trades, the charts.
+  const pnlOnly = account.equity.length > 0 && !(account.equity[0]! > 0) && input.pnlOnly === true;
+  if (account.equity.length > 0 && !(account.equity[0]! > 0) && !pnlOnly) {
     throw new LabError({
       code: "BAD_EQUITY",
       message: `tearSheet: equity starts at ${account.equity[0]}, so it has no returns: this looks like a PnL curve (a backtest with initialCash 0 records equity = PnL)`,
@@ -317,17 +327,18 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const periodsPerYear = input.periodsPerYear ?? periodsPerYearOf(calendar, intervalNs);
   const convention = input.periodsPerYear !== undefined ? `annualized by √${fmtCount(periodsPerYear)} periods per year (given)` : annualizationText(calendar, intervalNs);
   const riskFree = input.riskFree ?? 0;
-  const returns = grid.returns;
+  const returns = pnlOnly ? new Float64Array(0) : grid.returns;
   // Sharpe figures are of PnL per period; a per-period risk-free return is that much PnL on the
   // account at the first grid time.
   const changes = pnlChanges(grid.values);
   const riskFreePnl = riskFree === 0 ? 0 : riskFree * (grid.values[0] ?? NaN);
   const ppy = Number.isFinite(periodsPerYear) ? periodsPerYear : 1;
   const spanNs = equity.ts.length > 1 ? Number(equity.ts[equity.ts.length - 1]! - equity.ts[0]!) : 0;
-  const annualization = annualizationOf(spanNs, returns.length, periodsPerYear, venues, input.annualize, calendar);
+  const annualization = annualizationOf(spanNs, changes.length, periodsPerYear, venues, input.annualize, calendar);
   const sharpeUnit: SharpeUnit = annualization.annualized ? "annualized" : "per period";
   const leftOut = `left out: ${spanText(spanNs)} of data is shorter than one session (${spanText(annualization.sessionNs)}); a year is ×${fmtCount(annualization.factor)} this run`;
   const returnMetrics = metricsReport(returns, { periodsPerYear: ppy, riskFree });
+  if (pnlOnly) for (const key of Object.keys(returnMetrics.reasons)) returnMetrics.reasons[key] = NO_CAPITAL;
   // The one Sharpe ratio of the run (src/stats/equity.ts), as the summary and trials report it.
   const sharpePerPeriod = riskFree === 0 ? sharpeOfChanges(grid.values) : sharpeInferenceSharpe(changes, riskFreePnl);
   if (returnMetrics.values.sharpe !== undefined) {
@@ -342,24 +353,27 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const perPeriod = perPeriodFigures(returns, intervalNs, sharpePerPeriod, periodsPerSessionOf(calendar, intervalNs));
   let boot: BootstrapResult | undefined;
   let bootstrapReason: string | undefined;
-  if (returns.length < 4) bootstrapReason = `needs at least 4 returns, got ${returns.length}`;
+  if (changes.length < 4) bootstrapReason = `needs at least 4 periods, got ${changes.length}`;
   else if (inference.reasons.probabilisticSharpe) bootstrapReason = inference.reasons.probabilisticSharpe;
   else {
     const b = input.bootstrap ?? {};
     const common = { resamples: b.resamples ?? 1000, seed: b.seed ?? 0, confidence: b.confidence ?? 0.9, ...(b.blockLength ? { blockLength: b.blockLength } : {}) };
     // The same seed draws the same blocks from both series: the Sharpe interval of the PnL
     // changes, the drawdown interval of the returns.
-    boot = bootstrap(returns, { periodsPerYear: 1, riskFree, ...common });
     const bootSharpe = bootstrap(changes, { periodsPerYear: annualization.annualized ? ppy : 1, riskFree: riskFreePnl, ...common });
-    if (boot.reason === undefined && bootSharpe.reason !== undefined) boot = bootSharpe;
-    else boot = { ...boot, sharpe: bootSharpe.sharpe };
+    if (pnlOnly) boot = { ...bootSharpe, maxDrawdown: { estimate: NaN, lower: NaN, upper: NaN, samples: new Float64Array(0), reason: NO_CAPITAL } };
+    else {
+      boot = bootstrap(returns, { periodsPerYear: 1, riskFree, ...common });
+      if (boot.reason === undefined && bootSharpe.reason !== undefined) boot = bootSharpe;
+      else boot = { ...boot, sharpe: bootSharpe.sharpe };
+    }
     if (boot.reason !== undefined) {
       bootstrapReason = boot.reason;
       boot = undefined;
     }
   }
   const trades = input.fills ? tradeAnalytics(input.fills, input.mid, input.orders !== undefined ? { orders: input.orders } : {}) : undefined;
-  const verdict = verdictOf(inference, boot, returns.length, intervalNs, sharpeUnit);
+  const verdict = verdictOf(inference, boot, changes.length, intervalNs, sharpeUnit);
   const title = input.title ?? "Tear sheet";
   const returnTimes = grid.times.slice(1);
 
@@ -385,7 +399,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
     html: (options = {}) => renderTearSheet(sheet, grid, options),
     toJSON: () => ({
       title,
-      periods: returns.length,
+      periods: changes.length,
       intervalNs,
       periodsPerYear,
       calendar: { name: calendar.name, hours: calendar.hours, sessionNs: calendar.sessionNs, sessionsPerYear: calendar.sessionsPerYear },
@@ -466,8 +480,8 @@ function metricsTableHtml(sheet: TearSheet): string {
     );
   }
   const caption = a.annualized
-    ? `Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${fmtNumber(sheet.periodsPerYear, 4)} per year)`
-    : `Returns and risk (${sheet.returns.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${spanText(a.spanNs)}; not annualized)`;
+    ? `Returns and risk (${sheet.changes.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${fmtNumber(sheet.periodsPerYear, 4)} per year)`
+    : `Returns and risk (${sheet.changes.length.toLocaleString("en-US")} periods of ${durationText(1, sheet.intervalNs)}, ${spanText(a.spanNs)}; not annualized)`;
   return `<table><caption>${escapeHtml(caption)}</caption><tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -496,7 +510,7 @@ function inferenceTableHtml(sheet: TearSheet): string {
     const pct = Math.round(b.confidence * 100);
     const unit = sheet.sharpeUnit === "annualized" ? (sheet.annualization.extrapolated ? `annualized, extrapolated ×√${fmtCount(sheet.annualization.factor)}` : "annualized") : "per period";
     rows.push(row(`Sharpe ${pct}% bootstrap interval (${unit})`, `${fmtNumber(b.sharpe.lower)} … ${fmtNumber(b.sharpe.upper)}`, `stationary bootstrap, ${b.resamples} resamples, mean block ${fmtNumber(b.blockLength)} periods, seed ${String(b.seed)}`));
-    rows.push(row(`Max drawdown ${pct}% bootstrap interval (depth below the peak)`, `${(b.maxDrawdown.lower * 100).toFixed(2)}% … ${(b.maxDrawdown.upper * 100).toFixed(2)}%`));
+    if (Number.isFinite(b.maxDrawdown.lower)) rows.push(row(`Max drawdown ${pct}% bootstrap interval (depth below the peak)`, `${(b.maxDrawdown.lower * 100).toFixed(2)}% … ${(b.maxDrawdown.upper * 100).toFixed(2)}%`));
   } else rows.push(row("Bootstrap intervals", "n/a", sheet.bootstrapReason));
   return `<table><caption>Is the Sharpe ratio real?</caption><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -585,7 +599,7 @@ export function rollingSharpe(returns: Float64Array, window: number, periodsPerY
 
 function rollingSharpeChart(sheet: TearSheet, width: number): { html: string; window: number } {
   const Plot = plotMarks();
-  const n = sheet.returns.length;
+  const n = sheet.changes.length;
   const window = Math.max(10, Math.min(500, Math.floor(n / 10)));
   const annualized = sheet.sharpeUnit === "annualized";
   const rs = n >= window ? rollingSharpe(sheet.changes, window, annualized && Number.isFinite(sheet.periodsPerYear) ? sheet.periodsPerYear : 1) : new Float64Array(0);
@@ -675,8 +689,8 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
     const maxDd = sheet.metrics.values.maxDrawdown ?? NaN;
     parts.push(section("Equity and drawdown", equityDrawdownChart(grid, takeInline()), `max drawdown ${Number.isFinite(maxDd) ? (maxDd * 100).toFixed(2) : "n/a"}% · drag to zoom, double-click to reset`));
   }
-  if (sheet.returns.length >= 2) {
-    parts.push(section("Return distribution", distributionChart(sheet.returns, width)));
+  if (sheet.changes.length >= 2) {
+    if (sheet.returns.length >= 2) parts.push(section("Return distribution", distributionChart(sheet.returns, width)));
     const rolling = rollingSharpeChart(sheet, width);
     parts.push(section("Rolling Sharpe", rolling.html, `window ${rolling.window} periods`));
   }

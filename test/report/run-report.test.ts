@@ -94,6 +94,22 @@ describe("run.report() and lab.show.tearSheet(run)", () => {
     expect(rerun.report({ trials: sweep, bootstrap: { resamples: 50 } }).inference.values.deflatedSharpe).toBe(sheet.inference.values.deflatedSharpe);
   });
 
+  it("a run with no initial cash (equity = PnL) reports its PnL figures and says why return metrics are missing", () => {
+    const pnlRun = lab.backtest(data, lab.strategies.marketMaker({ minHalfSpreadTicks: 2 }), { ...OPTIONS, initialCash: 0 });
+    const sheet = pnlRun.report({ bootstrap: { resamples: 50 } });
+    expect(sheet.metrics.values.sharpe).toBe(pnlRun.summary.sharpe);
+    // The same PnL on a different account: the same Sharpe ratio (to rounding of the equity sums).
+    expect(pnlRun.summary.sharpe).toBeCloseTo(run.summary.sharpe, 9);
+    expect(sheet.metrics.values.totalReturn).toBeNaN();
+    expect(sheet.metrics.reasons.totalReturn).toMatch(/^no account value: the run has no initial cash/);
+    expect(Number.isFinite(sheet.inference.values.probabilisticSharpe)).toBe(true);
+    expect(sheet.bootstrap!.sharpe.lower).toBeLessThan(sheet.bootstrap!.sharpe.upper);
+    // With the capital given, the return metrics are back and the Sharpe ratio does not move.
+    const withCapital = pnlRun.report({ capital: 1_000_000, bootstrap: { resamples: 50 } });
+    expect(withCapital.metrics.values.sharpe).toBeCloseTo(pnlRun.summary.sharpe, 9);
+    expect(withCapital.metrics.values.totalReturn).toBeCloseTo(run.report({ bootstrap: { resamples: 50 } }).metrics.values.totalReturn!, 12);
+  });
+
   it("a sweep that cannot repeat its trial says what to do instead", () => {
     expect(() => lab.report.chosenRun(Object.create(Object.getPrototypeOf(sweep)) as OptimizationResult)).toThrow(/cannot repeat its chosen trial/);
   });
