@@ -4,9 +4,9 @@
 //   per-period returns (target 20000/s each);
 // - live trial messages/s delivered to 10 WebSocket clients (target 200000/s). Trial messages are
 //   buffered and flushed every 100 ms (as arrays of messages, about 1 MiB a frame) but never
-//   dropped, so this is the broadcast path itself at full rate; every client parses every frame
-//   and counts the trial messages in it, and the figure counts a run only when each client has
-//   all of them;
+//   dropped, so this is the broadcast path itself at full rate; every client counts the trial
+//   messages in every frame (one parses them all and checks it got each trial once, in order), and
+//   the run ends only when each client has all of them;
 // - p99 latency of GET /api/runs?limit=20 on a store of 500 runs (memory, DuckDB) under 100
 //   concurrent keep-alive clients, one request in flight each, 30 measured requests each after
 //   10 of warm-up (target < 20 ms); every answer is checked. The server asks the store at most
@@ -88,7 +88,13 @@ const clientsScript = fileURLToPath(new URL("server-clients.mjs", import.meta.ur
 function clients(args) {
   const child = fork(clientsScript, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise((r) => child.on("exit", r));
-  return { child, stop: () => (child.exitCode === null && child.kill(), exited) };
+  // The clients end themselves after their last message; one that does not is ended after 5 s.
+  const stop = async () => {
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, stop };
 }
 
 {

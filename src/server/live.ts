@@ -14,7 +14,7 @@ export const PROGRESS_MS = 100;
 export const TRIAL_MS = 100;
 /** A client this far behind (bytes queued on its socket) is dropped rather than buffered without bound. */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
-/** A flush's trials are cut into frames of about this many bytes (a frame holds at least one trial). */
+/** A flush's trials are cut into frames of about this many bytes (a frame holds at least one trial; it ends at the first message that reaches the size). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export interface LiveProgress {
@@ -38,10 +38,23 @@ export interface LiveTrial {
   metrics: Record<string, number>;
 }
 
+/** `[m0,m1,...]` of messages[from..to), whose lengths plus one each (and one more) make `size`. */
+function arrayFrame(messages: readonly Buffer[], from: number, to: number, size: number): Buffer {
+  const frame = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    frame[at++] = i === from ? 0x5b : 0x2c;
+    messages[i]!.copy(frame, at);
+    at += messages[i]!.length;
+  }
+  frame[at] = 0x5d;
+  return frame;
+}
+
 export class LiveHub {
   private readonly clients = new Set<WebSocket>();
-  /** Serialized trial messages waiting for the flush. */
-  private trialMessages: string[] = [];
+  /** Trial messages waiting for the flush, as UTF-8 bytes (a frame is then copied together, not joined and encoded). */
+  private trialMessages: Buffer[] = [];
   private trialTimer: NodeJS.Timeout | undefined;
   private readonly progressLast = new Map<string, number>();
   private readonly progressPending = new Map<string, { message: LiveProgress; timer: NodeJS.Timeout }>();
@@ -69,10 +82,10 @@ export class LiveHub {
     // Clients only listen; anything they send is ignored.
   }
 
-  private broadcast(text: string, messages = 1): void {
+  private broadcast(text: string | Buffer, messages = 1): void {
     if (this.clients.size === 0) return;
     // Encoded once for every client (ws would encode a string per send).
-    const frame = Buffer.from(text);
+    const frame = typeof text === "string" ? Buffer.from(text) : text;
     for (const c of this.clients) {
       if (c.readyState !== 1) continue;
       if (c.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -125,7 +138,7 @@ export class LiveHub {
   }
 
   trial(runId: string, trial: LiveTrial): void {
-    this.trialMessages.push(toJson({ type: "trial", runId, trial }));
+    this.trialMessages.push(Buffer.from(toJson({ type: "trial", runId, trial })));
     if (this.trialTimer === undefined) {
       this.trialTimer = setTimeout(() => this.flushTrials(), TRIAL_MS);
       this.trialTimer.unref();
@@ -139,13 +152,13 @@ export class LiveHub {
     this.trialMessages = [];
     if (this.clients.size === 0) return;
     let first = 0;
-    let chars = 0;
+    let bytes = 0;
     for (let i = 0; i < messages.length; i++) {
-      chars += messages[i]!.length + 1;
-      if (chars >= MAX_FRAME_BYTES || i === messages.length - 1) {
-        this.broadcast(`[${messages.slice(first, i + 1).join(",")}]`, i + 1 - first);
+      bytes += messages[i]!.length + 1;
+      if (bytes >= MAX_FRAME_BYTES || i === messages.length - 1) {
+        this.broadcast(arrayFrame(messages, first, i + 1, bytes + 1), i + 1 - first);
         first = i + 1;
-        chars = 0;
+        bytes = 0;
       }
     }
   }

@@ -121,6 +121,21 @@ describe("live feed throttling", () => {
     hub.close();
   });
 
+  it("sends text that is not ASCII intact", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const hub = new LiveHub();
+    const c = fakeClient();
+    hub.add(c.socket);
+    hub.trial("run-é", { ...trial(0), params: { label: "é✓ \"q\" 𝛼" } });
+    hub.trial("run-é", trial(1));
+    vi.advanceTimersByTime(100);
+    expect(c.frames.map((f) => [f.runId, f.trial.params])).toEqual([
+      ["run-é", { label: "é✓ \"q\" 𝛼" }],
+      ["run-é", { x: 1 }],
+    ]);
+    hub.close();
+  });
+
   it("cuts a large flush into frames of about MAX_FRAME_BYTES, every trial once and in order, the same frames for every client", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const hub = new LiveHub();
