@@ -80,14 +80,23 @@ export function readAhead(init: ReadAheadInit, failure: (message: string) => Lab
    */
   const stop = async (): Promise<void> => {
     finished = true;
-    if (!exited) worker.postMessage({ type: "stop" });
+    if (!exited) {
+      worker.ref();
+      worker.postMessage({ type: "stop" });
+    }
     await exit;
   };
   const types = new Map(init.specs.map((s) => [s.name, s.type]));
   return {
     async next() {
       if (finished) return undefined;
-      const message = queue.shift() ?? (await new Promise<ReadAheadMessage>((resolve) => (waiting = resolve)));
+      let message = queue.shift();
+      if (!message) {
+        // Waiting for the thread must keep the process alive (an idle reader must not).
+        worker.ref();
+        message = await new Promise<ReadAheadMessage>((resolve) => (waiting = resolve));
+        worker.unref();
+      }
       if (message.type === "end") {
         await stop();
         return undefined;

@@ -78,6 +78,8 @@ export class ExchangeSim {
   private scratch = new Int32Array(64);
   /** Per instrument: 1 while the data says trading is halted (Halt row with code −1 or 0 until code 1). */
   readonly halted: Uint8Array;
+  /** Per instrument: 1 outside its trading session (backtest option `session`; src/engine/sessions.ts). */
+  readonly closed: Uint8Array;
   private readonly prevBestBid: Float64Array;
   private readonly prevBestAsk: Float64Array;
   private readonly lastPriority: Float64Array;
@@ -113,12 +115,34 @@ export class ExchangeSim {
     this.resting = new SlotLists(n);
     this.restingCount = this.resting.counts;
     this.halted = new Uint8Array(n);
+    this.closed = new Uint8Array(n);
     this.prevBestBid = new Float64Array(n).fill(NaN);
     this.prevBestAsk = new Float64Array(n).fill(NaN);
     this.lastPriority = new Float64Array(n).fill(-Infinity);
     this.pendingExecId = new Float64Array(n).fill(NaN);
     this.pendingExecQty = new Float64Array(n);
     this.ensure(64);
+  }
+
+  /**
+   * The session of instrument `k` closes at `t` (src/engine/sessions.ts): every order resting
+   * there is cancelled (reason SessionClosed), and new orders and modifies are rejected until
+   * `openSession`.
+   */
+  closeSession(k: number, t: number): void {
+    this.closed[k] = 1;
+    const n = this.copyResting(k);
+    const orders = this.scratch;
+    for (let j = 0; j < n; j++) {
+      const o = orders[j]!;
+      this.unrest(k, o);
+      this.finish(o, OrderStatus.Cancelled, OrderReason.SessionClosed, t, ResponseKind.Cancelled);
+    }
+  }
+
+  /** The session of instrument `k` opens: orders are accepted again. */
+  openSession(k: number): void {
+    this.closed[k] = 0;
   }
 
   /** Number of orders resting at the exchange for instrument `k`. */
@@ -395,13 +419,13 @@ export class ExchangeSim {
     this.ensure(o + 1);
     const tk = this.tickets;
     const k = tk.instrument[o]!;
-    if (this.halted[k] === 1) {
+    if ((this.halted[k]! | this.closed[k]!) !== 0) {
       this.price[o] = tk.price[o]!;
       this.qty[o] = tk.qty[o]!;
       this.leaves[o] = tk.qty[o]!;
       this.arrivedT[o] = t;
       this.touch[o] = NaN;
-      this.finish(o, OrderStatus.Rejected, OrderReason.TradingHalted, t, ResponseKind.Rejected);
+      this.finish(o, OrderStatus.Rejected, this.closed[k] === 1 ? OrderReason.MarketClosed : OrderReason.TradingHalted, t, ResponseKind.Rejected);
       return;
     }
     const side = tk.side[o]!;
@@ -521,8 +545,8 @@ export class ExchangeSim {
       this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, OrderReason.OrderNotOpen);
       return;
     }
-    if (this.halted[k] === 1) {
-      this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, OrderReason.TradingHalted);
+    if ((this.halted[k]! | this.closed[k]!) !== 0) {
+      this.respond(t, ResponseKind.ModifyRejected, o, 0, NO_PRICE, 0, 0, this.closed[k] === 1 ? OrderReason.MarketClosed : OrderReason.TradingHalted);
       return;
     }
     const price = newPrice === newPrice ? newPrice : this.price[o]!;

@@ -27,7 +27,12 @@ import { EquityRecorder, FillRecorder, Portfolio } from "./portfolio.js";
 import { l3Fifo, riskAverse, type QueueModel } from "./queue/index.js";
 import type { Stream } from "./streams.js";
 import type { StrategyHandlers } from "./strategy-types.js";
+import { SessionClock } from "./sessions.js";
 import { OrderTickets } from "./tickets.js";
+
+
+/** The session clock of a run without sessions (never fires). */
+const NO_SESSIONS = new SessionClock(undefined, new TimeBase(0n), 0);
 
 export interface RawRun {
   time: TimeBase;
@@ -126,6 +131,7 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
   });
+  local.everyOrigin = opts.everyOrigin;
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
   const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
@@ -133,6 +139,8 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
   const totalEvents = totalRows ?? streams.reduce((a, s) => a + s.length, 0);
   const loop = new FeedLoop(streams, time, feedModel, exchange, local, requests, responses, notices, timers, opts.equityIntervalNs, sampler, markouts, fastForwardTo, localBases, totalEvents);
   const startT = loop.startT;
+  loop.sessions = new SessionClock(opts.session, time, n);
+  loop.sessions.start(startT, exchange);
   const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
 
   sampler.sample(startT, -2);
@@ -236,6 +244,8 @@ export class FeedLoop {
    * its cursors can go on: the driver adds rows with `replaceWindow`, clears it, and runs again.
    */
   needMore = false;
+  /** Session boundaries (backtest option `session`; none unless set). */
+  sessions: SessionClock = NO_SESSIONS;
   /** Per stream: rows of the data before its current window (streaming), for positions. */
   private readonly rowOffset: Float64Array;
   private readonly streams: Stream[];
@@ -279,6 +289,8 @@ export class FeedLoop {
       this.advanceExch(k);
       this.advanceLocal(k);
     }
+    // The data's first receive time, before any fast-forward: the origin of ctx.every grids that start at the first row.
+    local.firstRowT = Math.min(...this.loT);
     if (fastForwardTo !== undefined) this.fastForward(fastForwardTo);
     let cursorsLeft = 0;
     for (let k = 0; k < n; k++) {
@@ -500,7 +512,7 @@ export class FeedLoop {
     const blo = this.time.lo;
     const lhi = this.localBases[0]!.hi;
     const llo = this.localBases[0]!.lo;
-    const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts, sampleLimitT } = this;
+    const { exchange, local, requests, responses, notices, timers, feedModel, interval, markouts, sampleLimitT, sessions } = this;
     const exchangeTime = exchange.rowTime;
     const localTime = local.rowTime;
     let ep = this.exPos[0]!;
@@ -545,6 +557,12 @@ export class FeedLoop {
         t = tm;
         src = 6;
       }
+      // A session boundary comes before any event at its time (sessions are [open, close)).
+      const ss = sessions.nextT;
+      if (ss <= t && ss !== Infinity) {
+        t = ss;
+        src = 7;
+      }
       if (t === Infinity || (src !== 1 && src !== 5 && et === Infinity && lt === Infinity && t > endT)) {
         more = false;
         break;
@@ -568,6 +586,7 @@ export class FeedLoop {
           if (nt < stop) stop = nt;
           if (nextSample < stop) stop = nextSample;
           if (markouts.nextT < stop) stop = markouts.nextT;
+          if (sessions.nextT <= stop) stop = sessions.nextT - 1;
         }
         for (;;) {
           const r = er;
@@ -613,6 +632,7 @@ export class FeedLoop {
       } else if (src === 2) exchange.processRequest(t);
       else if (src === 3) local.processResponse(responses, t);
       else if (src === 4) local.processResponse(notices, t);
+      else if (src === 7) sessions.fire(exchange);
       else local.fireTimer(t);
     }
     this.exPos[0] = ep;
@@ -679,6 +699,11 @@ export class FeedLoop {
         t = tm;
         src = 6;
       }
+      const ss = this.sessions.nextT;
+      if (ss <= t && ss !== Infinity) {
+        t = ss;
+        src = 7;
+      }
       if (t === Infinity || (src !== 1 && src !== 5 && this.cursorsLeft === 0 && t > this.endT)) return false;
       if (src === 1 || src === 5) this.endT = t;
       while (this.nextSample < t) {
@@ -717,6 +742,9 @@ export class FeedLoop {
           local.processRow(which, s.batch, r, groupEnd);
           break;
         }
+        case 7:
+          this.sessions.fire(exchange);
+          break;
         default:
           local.fireTimer(t);
       }

@@ -3,7 +3,7 @@
  * expanded (a number of ns means constant latency; a queue name means that model) and defaults
  * come from the one `DEFAULTS` object below.
  */
-import { LabError, checkOptionKeys, parseTime, type ProgressSink } from "../core/index.js";
+import { LabError, checkOptionKeys, parseTime, resolveTradingHours, type ProgressSink, type TradingHours, type TradingHoursSpec } from "../core/index.js";
 import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
@@ -69,6 +69,14 @@ export interface BacktestOptions {
    * naming the first row); "off" skips the pass. @default "warn"
    */
   check?: InputCheckMode;
+  /**
+   * Trading sessions for runs over several days (src/engine/sessions.ts): "24x7" never closes;
+   * "nasdaq", "nyse", "us-equity", "lse", "xetra", "euronext", "cme-globex", or
+   * `{ open: "09:30", close: "16:00", timeZone: "America/New_York", days: [1, 2, 3, 4, 5] }`. At
+   * each close the exchange cancels every resting order (reason SessionClosed); outside sessions
+   * it rejects new orders and modifies (MarketClosed). @default "24x7"
+   */
+  session?: TradingHoursSpec;
   progress?: ProgressSink;
 }
 
@@ -88,6 +96,7 @@ export interface NormalizedOptions {
   book: BookKind;
   venueRules: "fifo" | "lobster" | "databento";
   check: InputCheckMode;
+  session: TradingHours | undefined;
   progress: ProgressSink | undefined;
 }
 
@@ -107,6 +116,7 @@ export const DEFAULTS = {
   book: "auto",
   venueRules: "fifo",
   check: "warn",
+  session: "24x7",
   progress: undefined,
 } as const satisfies Record<keyof BacktestOptions, unknown>;
 
@@ -224,6 +234,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     book: o.book,
     venueRules: o.venueRules,
     check: o.check,
+    session: o.session === undefined ? undefined : resolveTradingHours(o.session),
     progress: o.progress,
   };
 }

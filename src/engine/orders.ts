@@ -57,6 +57,10 @@ export const OrderReason = {
   BadModify: 16,
   /** A new order or modify reached the exchange while trading in the instrument was halted (a `Halt` row in the data). */
   TradingHalted: 17,
+  /** Cancelled by the exchange at its session's close (backtest option `session`: orders are day orders). */
+  SessionClosed: 18,
+  /** A new order or modify reached the exchange outside its trading session (backtest option `session`). */
+  MarketClosed: 19,
 } as const;
 export type OrderReason = (typeof OrderReason)[keyof typeof OrderReason];
 

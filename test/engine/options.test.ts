@@ -32,7 +32,8 @@ describe("backtest options", () => {
     expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
     expect(o.startAt).toBeUndefined();
     expect(o.check).toBe("warn");
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "equityIntervalNs", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "startAt", "venueRules"]);
+    expect(o.session).toBeUndefined();
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "equityIntervalNs", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "session", "startAt", "venueRules"]);
   });
 
   it("startAt takes ns or a time text, and says what is wrong with anything else", () => {
