@@ -4,7 +4,7 @@
  * time zone's rules (the platform's Intl time-zone data). Holidays and half days are not known:
  * a day without rows simply has no trading, but a session is still opened and closed on it.
  */
-import { LabError } from "./errors.js";
+import { LabError, closestName } from "./errors.js";
 
 /** A venue's trading hours. */
 export interface TradingHours {
@@ -56,7 +56,10 @@ export function resolveTradingHours(spec: TradingHoursSpec): TradingHours | unde
     const key = spec.trim().toLowerCase();
     if (key === "24x7") return undefined;
     const named = TRADING_HOURS[key];
-    if (!named) throw badHours(`unknown session "${spec}"`);
+    if (!named) {
+      const near = closestName(key, ["24x7", ...Object.keys(TRADING_HOURS)]);
+      throw badHours(`unknown session "${spec}"${near ? ` (did you mean "${near}"?)` : ""}`);
+    }
     return named;
   }
   if (typeof spec !== "object" || spec === null) throw badHours(`must be a name or { open, close, timeZone }, got ${String(spec)}`);

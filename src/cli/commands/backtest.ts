@@ -36,6 +36,8 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   chunkRows?: string;
   queue?: string;
   fillsModel?: string;
+  compat?: string;
+  fillsCsv?: string;
   fees?: string;
   risk?: string;
   seed?: string;
@@ -43,6 +45,7 @@ interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
   cash?: string;
   out?: string;
   check?: string;
+  session?: string;
   store?: string;
 }
 
@@ -75,8 +78,10 @@ export function register(program: Command): void {
     .option("--symbols <list>", "catalog: comma-separated symbols (default: all)")
     .option("--chunk-rows <n>", "catalog: rows read per chunk", "1000000")
     .option("--clock-offset <auto|duration>", "added to receive times before feed latency is taken from the data: auto (estimated from the data) or a duration, for a capture whose clock runs behind the exchange's", "0")
-    .option("--queue <model>", "queue model: riskAverse, prob, log, l3Fifo (default by data)")
+    .option("--queue <model>", "queue model: riskAverse, prob, log, squareProb (hftbacktest's), l3Fifo (default by data)")
     .option("--fills-model <model>", "fill model: partial (the queue overshoot; default) or no-partial (the whole order once its queue position is below zero, as hftbacktest's NoPartialFillExchange)")
+    .option("--compat <engine>", "hftbacktest: every semantic choice as hftbacktest 1.x makes it (no-partial fills, step grid from the first row; Binance captures stamped with T unless --exchange-time is given); each option still overrides")
+    .option("--fills-csv <file>", "write the fills as CSV with hftbacktest's reference columns (step_local_ts_ns, exch_fill_ts_ns, order_id, side, exec_price_tick, exec_qty)")
     .option("--fees <json>", "fee schedule for every instrument, e.g. '{\"maker\":-0.0001,\"taker\":0.0004}' (default: the instrument's)")
     .option("--risk <json>", "risk limits, e.g. '{\"maxPosition\":10,\"maxDrawdown\":500}'")
     .option("--seed <n>", "seed for random latency and generated data", "1")
@@ -84,6 +89,7 @@ export function register(program: Command): void {
     .option("--cash <amount>", "initial cash", "0")
     .option("--out <file>", "write the full result as JSON (report input)")
     .option("--check <mode>", "input check before the run: warn (report issues), strict (refuse damaged input), off", "warn")
+    .option("--session <hours>", 'trading sessions of a multi-day run: 24x7 (default), nasdaq, nyse, lse, xetra, euronext, cme-globex, or JSON {"open":"09:30","close":"16:00","timeZone":"America/New_York"}; resting orders are cancelled at each close')
     .option("--store <spec>", "record the run in this store: a DuckDB file, \"memory\" or a postgres:// URL (default: STRATEGY_LAB_STORE when set)")
     .option("--json", "print the summary as JSON")
     .option("-q, --quiet", "no progress output")
@@ -97,6 +103,9 @@ export function register(program: Command): void {
       if (o.catalog === undefined && o.data === undefined) throw new LabError({ code: "BAD_OPTION", message: "backtest needs data: --data <file|catalog|generated> or --catalog <dir>", hint: "e.g. --data generated, --data ticks.parquet, or --catalog catalog/ --symbols BTCUSDT", context: { option: "--data" } });
       const catalog = o.catalog === undefined ? undefined : { catalog: o.catalog, ...(o.symbols ? { symbols: o.symbols.split(",").map((x) => x.trim()).filter(Boolean) } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}), chunkRows: parseIntegerOption(o.chunkRows ?? "1000000", "--chunk-rows") };
       if (catalog && o.data !== undefined && o.data !== "generated") throw new LabError({ code: "BAD_OPTION", message: "--catalog and --data are two sources; give one", hint: "--catalog <dir> streams a catalog range; --data <file> reads a file into memory", context: { option: "--catalog" } });
+      if (o.compat !== undefined && o.compat !== "hftbacktest") throw new LabError({ code: "BAD_OPTION", message: `--compat must be hftbacktest, got "${o.compat}"`, hint: "--compat hftbacktest", context: { option: "--compat" } });
+      // hftbacktest's Binance converter stamps T: the capture is read that way under --compat.
+      if (o.compat === "hftbacktest" && o.exchangeTime === undefined) o.exchangeTime = "transaction";
       const ticks = catalog ? undefined : await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
       const options: BacktestOptions = {
         latencyNs: durationNs(o.latency ?? "0", "--latency"),
@@ -109,8 +118,10 @@ export function register(program: Command): void {
       if (o.clockOffset !== undefined && o.clockOffset !== "0") options.clockOffsetNs = o.clockOffset === "auto" ? "auto" : durationNs(o.clockOffset, "--clock-offset");
       if (o.queue !== undefined) options.queue = o.queue as QueueName;
       if (o.fillsModel !== undefined) options.fills = o.fillsModel as FillModelName;
+      if (o.compat !== undefined) options.compat = o.compat as "hftbacktest";
       if (o.fees !== undefined) options.fees = parseJsonOption(o.fees, "--fees") as { maker: number; taker: number };
       if (o.risk !== undefined) options.risk = parseJsonOption(o.risk, "--risk") as BacktestOptions["risk"];
+      if (o.session !== undefined) options.session = o.session.trim().startsWith("{") ? (parseJsonOption(o.session, "--session") as BacktestOptions["session"] & object) : o.session;
       const progress = o.json || o.quiet ? undefined : cliProgress(o);
       if (progress) options.progress = progress;
       const run = catalog ? await streamBacktest(catalog, strategy, options) : backtest(ticks!, strategy, options);
