@@ -282,8 +282,6 @@ class SideLadder {
 export interface L2BookOptions {
   /** Dense window width in ticks per side (levels farther from the touch go to a sorted overflow). @default 32768 */
   windowTicks?: number;
-  /** Accepted for API symmetry with depth-limited feeds; the book keeps every level it is told about. */
-  maxLevels?: number;
 }
 
 export class L2Book {

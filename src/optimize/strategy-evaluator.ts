@@ -22,19 +22,16 @@ import { equityDrawdown, gridValuesAt, sharpeOfChanges } from "../stats/index.js
 import { strategies, type StrategyFactory } from "../strategy/index.js";
 import type { Params, RowRange, TrialContext, TrialEvaluator, TrialOutput } from "./types.js";
 
-/** The JSON-able backtest options a sweep can carry to workers (the seed comes from each trial). */
-export interface StrategyBacktestOptions {
-  latencyNs?: number;
-  feedLatencyNs?: "data" | number;
-  queue?: "riskAverse" | "prob" | "log" | "l3Fifo";
-  fees?: { maker: number; taker: number };
-  equityIntervalNs?: number;
-  initialCash?: number;
-  risk?: { maxPosition?: number; maxOrderQty?: number; maxOrdersPerSecond?: number; maxDrawdown?: number; allowShort?: boolean };
-  book?: "auto" | "l2" | "l3";
-  maxLevels?: number;
-  venueRules?: "fifo" | "lobster" | "databento";
-}
+/** A value's union members that are data (no methods): what crosses to a worker as JSON. */
+type DataOnly<T> = T extends readonly unknown[] ? T : T extends object ? ({ [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] extends never ? T : never) : T;
+
+/**
+ * The backtest options a sweep can carry to workers: every `BacktestOptions` key, with the
+ * JSON-able forms of its value (a number of ns, a queue name, `{ maker, taker }` fees; not model
+ * objects, which cannot cross to a worker). The seed comes from each trial and the start from its
+ * window; a key the engine does not know is a compile error here, not a run-time UNKNOWN_OPTION.
+ */
+export type StrategyBacktestOptions = { [K in Exclude<keyof BacktestOptions, "seed" | "startAt" | "progress">]?: DataOnly<NonNullable<BacktestOptions[K]>> };
 
 export interface StrategyEvaluatorOptions {
   strategy: string;
