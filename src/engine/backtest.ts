@@ -17,6 +17,7 @@ import { InputChecker, inputCheckError, refuses, type InputCheckReport } from ".
 import { runLoop, type RawRun } from "./loop.js";
 import { normalizeBacktestOptions, type BacktestOptions, type NormalizedOptions } from "./options.js";
 import { BacktestResult, type BacktestSettings } from "./result.js";
+import { attachFillReports } from "./fills-csv.js";
 import { clockOffsetsOf, prepareStreams, timeBaseOf } from "./streams.js";
 import type { StrategyHandlers, StrategyLike } from "./strategy-types.js";
 
@@ -57,7 +58,9 @@ export function backtest(ticks: TickBatch | readonly TickBatch[], strategy: Stra
   const clockOffsets = opts.feed === "data" ? clockOffsetsOf(streams, opts.clockOffsetNs) : streams.map(() => 0);
   const raw = runLoop(streams, instruments, time, handlers, params, opts, inputCheck ? undefined : checker, clockOffsets);
   if (checker && !inputCheck) inputCheck = checker.finish();
-  return new BacktestResult(raw, name, params, settingsOf(opts, raw), inputCheck);
+  const result = new BacktestResult(raw, name, params, settingsOf(opts, raw), inputCheck);
+  attachFillReports(result, raw.local, raw.time);
+  return result;
 }
 
 /** The settings a result states: the models by name, and what the data decided (book kind). */

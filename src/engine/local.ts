@@ -173,6 +173,25 @@ export class LocalView {
   // Timers.
   private timerTags: (string | number)[] = [];
   private timerCancelled = new Uint8Array(16);
+  /** Fixed-step timers (`ctx.every`), by timer id: step (0 = a one-off timer) and handler. */
+  private timerStep = new Float64Array(16);
+  private readonly timerHandler: (((ctx: Context) => void) | undefined)[] = [];
+  /**
+   * Receive time of the data's first row (before any fast-forward), the origin of `ctx.every`
+   * grids that start at the first row; the run's start until the loop says otherwise.
+   */
+  firstRowT = NaN;
+  /** Local time the strategy started (the run's start). */
+  startT = NaN;
+  /** Where `ctx.every` grids start when the strategy does not say (option everyOrigin). */
+  everyOrigin: "start" | "firstRow" = "start";
+  /**
+   * Every fill report as it reached the strategy: order, exchange time, local arrival time, price
+   * (ticks) and lots, in arrival order (the fills CSV, src/engine/fills-csv.ts).
+   */
+  readonly reports = { length: 0, order: new Int32Array(64), exchT: new Float64Array(64), localT: new Float64Array(64), price: new Float64Array(64), qty: new Float64Array(64) };
+  /** Per order: 1 while a cancel or modify the strategy sent has had no response yet. */
+  private pendingRequest = new Uint8Array(0);
 
   private readonly trade = new TradeFlyweight();
   private readonly reqInfo = new MutableLatencyOrderInfo();
@@ -315,6 +334,9 @@ export class LocalView {
     queue.pop();
     const k = this.tickets.instrument[o]!;
     const side = this.tickets.side[o]!;
+    // Any answer about the order settles the request in flight (as a response replaces the
+    // order's local state in hftbacktest).
+    this.pendingRequest[o] = 0;
     let fill: FillEvent | undefined;
     switch (kind) {
       case ResponseKind.Ack:
@@ -322,6 +344,7 @@ export class LocalView {
         this.ackT[o] = t;
         break;
       case ResponseKind.Fill: {
+        this.noteReport(o, exchT, t, price, qty);
         this.leaves[o] = Math.max(0, this.leaves[o]! - qty);
         if (side === 1) this.openBuy[k] = this.openBuy[k]! - qty;
         else this.openSell[k] = this.openSell[k]! - qty;
@@ -379,6 +402,14 @@ export class LocalView {
     const id = this.timers.peekId();
     this.timers.pop();
     if (this.timerCancelled[id] === 1 || this.isHalted) return;
+    const step = this.timerStep[id]!;
+    if (step > 0) {
+      // A fixed-step timer: the next point of its grid, then its handler.
+      this.timers.push(t + step, id);
+      this.callbacks++;
+      this.timerHandler[id]!(this.ctx);
+      return;
+    }
     this.timerCancelled[id] = 1;
     if (this.handlers.onTimer) {
       this.callbacks++;
@@ -388,6 +419,8 @@ export class LocalView {
 
   start(t: number): void {
     this.now = t;
+    this.startT = t;
+    if (this.firstRowT !== this.firstRowT) this.firstRowT = t;
     if (this.handlers.onStart) this.handlers.onStart(this.ctx);
   }
 
@@ -409,6 +442,7 @@ export class LocalView {
     this.reason[o] = 0;
     this.ackT[o] = NaN;
     this.doneT[o] = NaN;
+    this.pendingRequest[o] = 0;
     const reject = internal ? OrderReason.None : this.preTradeCheck(k, side, type, price, qty);
     if (reject !== OrderReason.None) {
       this.status[o] = OrderStatus.Rejected;
@@ -487,7 +521,10 @@ export class LocalView {
   private cancelOrder(o: number): boolean {
     if (!this.isOpen(o)) return false;
     const e = this.entryLatency(o, RequestKind.Cancel, NaN, NaN);
-    if (e >= 0) this.requests.push(this.now + e, RequestKind.Cancel, o, NaN, NaN);
+    if (e >= 0) {
+      this.requests.push(this.now + e, RequestKind.Cancel, o, NaN, NaN);
+      this.pendingRequest[o] = 1;
+    }
     return true;
   }
 
@@ -495,7 +532,10 @@ export class LocalView {
     if (!this.isOpen(o)) return false;
     if (this.isHalted) return false;
     const e = this.entryLatency(o, RequestKind.Modify, priceTicks, qtyLots);
-    if (e >= 0) this.requests.push(this.now + e, RequestKind.Modify, o, priceTicks, qtyLots);
+    if (e >= 0) {
+      this.requests.push(this.now + e, RequestKind.Modify, o, priceTicks, qtyLots);
+      this.pendingRequest[o] = 1;
+    }
     return true;
   }
 
@@ -542,6 +582,8 @@ export class LocalView {
       status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
       reason: ORDER_REASON_NAMES[reason] ?? "None",
       ts: this.time.toBigInt(this.now),
+      pendingRequest: this.pendingRequest[o] === 1,
+      cancellable: (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] !== 1,
     };
   }
 
@@ -556,6 +598,7 @@ export class LocalView {
     this.leaves = grownColumn(this.leaves, cap);
     this.ackT = grownColumn(this.ackT, cap);
     this.doneT = grownColumn(this.doneT, cap);
+    this.pendingRequest = grownColumn(this.pendingRequest, cap);
     this.cap = cap;
   }
 
@@ -610,6 +653,22 @@ export class LocalView {
       modify: (orderId, change) => self.modifyOrder(orderId, change.priceTicks ?? NaN, change.qtyLots ?? NaN),
       setTimer: (delayNs, tag = 0) => self.addTimer(self.now + Math.max(0, Math.round(delayNs)), tag),
       setTimerAt: (atNs, tag = 0) => self.addTimer(Math.max(self.now, self.time.fromBigInt(atNs, "timer time")), tag),
+      every: (stepNs, handler, options) => {
+        const step = Math.round(stepNs);
+        if (!(step > 0) || typeof handler !== "function") {
+          throw new LabError({ code: "BAD_OPTION", message: `ctx.every needs a step > 0 ns and a handler, got ${String(stepNs)}`, hint: "e.g. ctx.every(100_000_000, (ctx) => { ... }) for every 100 ms", context: { option: "stepNs" } });
+        }
+        const o = options?.origin ?? self.everyOrigin;
+        const origin = o === "firstRow" ? self.firstRowT : o === "start" ? self.startT : self.time.fromBigInt(o, "ctx.every origin");
+        // The first point of the grid origin + k·step (k ≥ 1) after now: a loop of
+        // `while elapse(step)` from the origin.
+        const k = Math.max(1, Math.floor((self.now - origin) / step) + 1);
+        const at = origin + k * step;
+        const id = self.addTimer(at, 0);
+        self.timerStep[id] = step;
+        self.timerHandler[id] = handler;
+        return id;
+      },
       clearTimer: (timerId) => {
         if (timerId >= 0 && timerId < self.timerTags.length) self.timerCancelled[timerId] = 1;
       },
@@ -637,6 +696,24 @@ export class LocalView {
     };
   }
 
+  private noteReport(o: number, exchT: number, t: number, price: number, qty: number): void {
+    const r = this.reports;
+    if (r.length === r.order.length) {
+      const cap = r.length * 2;
+      r.order = grownColumn(r.order, cap);
+      r.exchT = grownColumn(r.exchT, cap);
+      r.localT = grownColumn(r.localT, cap);
+      r.price = grownColumn(r.price, cap);
+      r.qty = grownColumn(r.qty, cap);
+    }
+    const j = r.length++;
+    r.order[j] = o;
+    r.exchT[j] = exchT;
+    r.localT[j] = t;
+    r.price[j] = price;
+    r.qty[j] = qty;
+  }
+
   private addTimer(t: number, tag: string | number): number {
     const id = this.timerTags.length;
     this.timerTags.push(tag);
@@ -644,6 +721,9 @@ export class LocalView {
       const next = new Uint8Array(this.timerCancelled.length * 2);
       next.set(this.timerCancelled);
       this.timerCancelled = next;
+      const steps = new Float64Array(this.timerStep.length * 2);
+      steps.set(this.timerStep);
+      this.timerStep = steps;
     }
     this.timers.push(t, id);
     return id;

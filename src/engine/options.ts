@@ -9,10 +9,10 @@ import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
 import type { InputCheckMode } from "./input-check.js";
 import type { RiskLimits } from "./local.js";
-import { l3Fifo, log, prob, riskAverse, type QueueModel } from "./queue/index.js";
+import { l3Fifo, log, prob, riskAverse, squareProb, type QueueModel } from "./queue/index.js";
 import { FILL_MODEL_NAMES, fillModelByName, isFillModel, type FillModel, type FillModelName } from "./fills.js";
 
-export type QueueName = "riskAverse" | "prob" | "log" | "l3Fifo";
+export type QueueName = "riskAverse" | "prob" | "log" | "squareProb" | "l3Fifo";
 export type BookKind = "auto" | "l2" | "l3";
 
 export interface BacktestOptions {
@@ -29,15 +29,28 @@ export interface BacktestOptions {
    * instrument in the run's order. @default 0
    */
   clockOffsetNs?: "auto" | number | readonly number[];
-  /** Queue model: "riskAverse", "prob" (power, n = 3), "log", "l3Fifo", or a model. @default "riskAverse" on L2 data, "l3Fifo" on L3 data */
+  /** Queue model: "riskAverse", "prob" (power, n = 3), "log", "squareProb" (hftbacktest's SquareProbQueueModel), "l3Fifo", or a model. @default "riskAverse" on L2 data, "l3Fifo" on L3 data */
   queue?: QueueName | QueueModel;
   /**
    * Fill model (src/engine/fills.ts): "partial" fills the queue overshoot, one trade shared among
    * our orders; "no-partial" fills the whole order once its queue position is below zero
    * (hftbacktest's NoPartialFillExchange); or a `FillModel`. L3 data always uses the exact FIFO.
-   * @default "partial"
+   * @default "partial" (with compat "hftbacktest": "no-partial")
    */
   fills?: FillModelName | FillModel;
+  /**
+   * Where `ctx.every` grids start when the strategy does not say: "start" (the run's start) or
+   * "firstRow" (the data's first row, before a `startAt` fast-forward). @default "start"
+   */
+  everyOrigin?: "start" | "firstRow";
+  /**
+   * Sets every semantic choice to another engine's behaviour; each stays settable on its own.
+   * "hftbacktest" (1.x): fills "no-partial", everyOrigin "firstRow" (its `while elapse(step)`
+   * loop starts at the first row). Readers: read its event files with format "hftbacktest" (their
+   * own timestamps), Binance captures with exchangeTime "transaction" (docs/fidelity.md).
+   * @default none
+   */
+  compat?: "hftbacktest";
   /** Fees: a `FeeModel`, or `{ maker, taker }` fractions of notional for every instrument (negative = rebate). @default each instrument's makerFee / takerFee */
   fees?: FeeModel | { maker: number; taker: number };
   /** Seed for every random draw of the run (latency distributions). @default 0 */
@@ -86,6 +99,8 @@ export interface NormalizedOptions {
   clockOffsetNs: "auto" | number | readonly number[];
   queue: QueueModel | undefined;
   fills: FillModel;
+  everyOrigin: "start" | "firstRow";
+  compat: "hftbacktest" | undefined;
   fees: FeeModel;
   seed: number;
   equityIntervalNs: number;
@@ -105,7 +120,9 @@ export const DEFAULTS = {
   feedLatencyNs: "data",
   clockOffsetNs: 0,
   queue: undefined,
-  fills: "partial",
+  fills: undefined,
+  everyOrigin: undefined,
+  compat: undefined,
   fees: undefined,
   seed: 0,
   equityIntervalNs: 1_000_000_000,
@@ -122,7 +139,7 @@ export const DEFAULTS = {
 
 export const OPTION_KEYS = Object.keys(DEFAULTS) as (keyof BacktestOptions)[];
 const RISK_KEYS = ["maxPosition", "maxOrderQty", "maxOrdersPerSecond", "maxDrawdown", "allowShort"] as const;
-const QUEUE_NAMES: readonly QueueName[] = ["riskAverse", "prob", "log", "l3Fifo"];
+const QUEUE_NAMES: readonly QueueName[] = ["riskAverse", "prob", "log", "squareProb", "l3Fifo"];
 
 function bad(option: string, message: string, hint: string): LabError {
   return new LabError({ code: "BAD_OPTION", message: `backtest option ${option}: ${message}`, hint, context: { option } });
@@ -136,12 +153,20 @@ export function queueByName(name: string): QueueModel {
       return prob({ n: 3 });
     case "log":
       return log();
+    case "squareProb":
+      return squareProb();
     case "l3Fifo":
       return l3Fifo();
     default: {
       throw bad("queue", `unknown queue model "${name}"`, `use one of ${QUEUE_NAMES.join(", ")}, or a model from lab.queue`);
     }
   }
+}
+
+function everyOrigin(value: unknown, hft: boolean): "start" | "firstRow" {
+  if (value === undefined) return hft ? "firstRow" : "start";
+  if (value === "start" || value === "firstRow") return value;
+  throw bad("everyOrigin", `must be "start" or "firstRow", got ${String(value)}`, 'e.g. everyOrigin: "firstRow"');
 }
 
 export function normalizeBacktestOptions(options: BacktestOptions = {}): NormalizedOptions {
@@ -176,8 +201,11 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
   else if (typeof o.queue === "object" && o.queue !== null && (o.queue.kind === "l2" || o.queue.kind === "l3")) queue = o.queue;
   else throw bad("queue", "must be a queue model name or model", `use one of ${QUEUE_NAMES.join(", ")}`);
 
+  if (o.compat !== undefined && o.compat !== "hftbacktest") throw bad("compat", `unknown engine "${String(o.compat)}"`, 'use compat: "hftbacktest"');
+  const hft = o.compat === "hftbacktest";
   let fills: FillModel;
-  if (typeof o.fills === "string") fills = fillModelByName(o.fills);
+  if (o.fills === undefined) fills = fillModelByName(hft ? "no-partial" : "partial");
+  else if (typeof o.fills === "string") fills = fillModelByName(o.fills);
   else if (isFillModel(o.fills)) fills = o.fills;
   else throw bad("fills", "must be a fill model name or a FillModel", `use one of ${FILL_MODEL_NAMES.join(", ")}`);
 
@@ -224,6 +252,8 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     clockOffsetNs: offset as "auto" | number | readonly number[],
     queue,
     fills,
+    everyOrigin: everyOrigin(o.everyOrigin, hft),
+    compat: o.compat,
     fees,
     seed: o.seed,
     equityIntervalNs: o.equityIntervalNs,

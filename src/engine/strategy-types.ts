@@ -72,6 +72,10 @@ export interface OrderUpdate {
   readonly reason: string;
   /** Local time of this update, ns since the epoch. */
   readonly ts: bigint;
+  /** A cancel or modify the strategy sent has had no response yet. */
+  readonly pendingRequest: boolean;
+  /** Acknowledged, still open, and no request pending: a cancel now is meaningful (hftbacktest's "status New or PartiallyFilled, req None"). */
+  readonly cancellable: boolean;
 }
 
 export interface FillEvent {
@@ -120,6 +124,13 @@ export interface Context {
   /** Calls `onTimer(ctx, tag)` at local time `atNs` (ns since the epoch). */
   setTimerAt(atNs: bigint, tag?: string | number): number;
   clearTimer(timerId: number): void;
+  /**
+   * Calls `handler(ctx)` at every point origin + k·stepNs (k ≥ 1) of a fixed grid, after every
+   * event at or before it, as hftbacktest's `while elapse(step)` loop does. `origin`: "start" (the
+   * run's start, default), "firstRow" (the data's first row's receive time, before any `startAt`
+   * fast-forward) or an absolute time (ns since the epoch). Returns a timer id (`clearTimer` stops it).
+   */
+  every(stepNs: number, handler: (ctx: Context) => void, options?: { origin?: "start" | "firstRow" | bigint }): number;
   /** The latest known state of an order. */
   order(orderId: number): OrderUpdate | undefined;
   /** Number of orders open as far as the strategy knows. */

@@ -33,7 +33,7 @@ describe("backtest options", () => {
     expect(o.startAt).toBeUndefined();
     expect(o.check).toBe("warn");
     expect(o.session).toBeUndefined();
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "equityIntervalNs", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "session", "startAt", "venueRules"]);
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "compat", "equityIntervalNs", "everyOrigin", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "session", "startAt", "venueRules"]);
   });
 
   it("startAt takes ns or a time text, and says what is wrong with anything else", () => {
@@ -55,7 +55,7 @@ describe("backtest options", () => {
     [{ latncyNs: 5 }, "UNKNOWN_OPTION", 'unknown option "latncyNs" for backtest', 'did you mean "latencyNs"?'],
     [{ risk: { maxPositon: 3 } }, "UNKNOWN_OPTION", 'unknown option "maxPositon" for backtest risk limits', 'did you mean "maxPosition"?'],
     [{ latencyNs: -1 }, "BAD_OPTION", "backtest option latencyNs: must be ≥ 0 ns, got -1", "e.g. latencyNs: 50_000"],
-    [{ queue: "fifo" }, "BAD_OPTION", 'backtest option queue: unknown queue model "fifo"', "use one of riskAverse, prob, log, l3Fifo"],
+    [{ queue: "fifo" }, "BAD_OPTION", 'backtest option queue: unknown queue model "fifo"', "use one of riskAverse, prob, log, squareProb, l3Fifo"],
     [{ equityIntervalNs: 0.5 }, "BAD_OPTION", "backtest option equityIntervalNs: must be a positive integer number of ns, got 0.5", "e.g. 1_000_000_000"],
     [{ book: "l4" }, "BAD_OPTION", 'backtest option book: must be "auto", "l2" or "l3", got l4', 'e.g. book: "l2"'],
   ])("rejects %j", (options, code, message, hint) => {

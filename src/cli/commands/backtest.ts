@@ -16,7 +16,7 @@ import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
-import { backtest, type BacktestOptions, type FillModelName, type QueueName } from "../../engine/index.js";
+import { backtest, fillsCsv, type BacktestOptions, type FillModelName, type QueueName } from "../../engine/index.js";
 import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
 import { backtest as streamBacktest, recordBacktest, storeSpecFrom } from "../../runs/index.js";
 import { openRunStore } from "../../store/index.js";
@@ -128,6 +128,11 @@ export function register(program: Command): void {
       const found = run.inputCheck ? describeInputCheck(run.inputCheck) : undefined;
       if (found) process.stderr.write(`warning: input ${found}; \`strategy-lab validate ${catalog ? catalog.catalog : o.data}\` for the full report, --check strict to refuse such input\n`);
       if (o.out) writeOutputFileSync(o.out, JSON.stringify(run.toJSON()) + "\n", { what: "backtest result (--out)", example: "run.json" });
+      if (o.fillsCsv) {
+        // A strategy on a fixed-step clock (a stepMs parameter) saw each fill at its next step.
+        const stepMs = (strategy.params as Record<string, unknown>).stepMs;
+        writeOutputFileSync(o.fillsCsv, fillsCsv(run, typeof stepMs === "number" ? { stepNs: Math.round(stepMs * 1e6) } : {}), { what: "fills CSV (--fills-csv)", example: "fills.csv" });
+      }
       const storeSpec = storeSpecFrom(o.store);
       let recorded: { runId: string; store: string } | undefined;
       if (storeSpec !== undefined) {
