@@ -6,6 +6,7 @@
  * for every NaN.
  */
 import { mean, std, skewness, kurtosisRaw, kurtosisExcess, hasNonFinite, quantileInPlace } from "./moments.js";
+import { calendarOf, periodsPerYearOf, type CalendarSpec } from "../core/index.js";
 import { drawdownInfo, type DrawdownInfo } from "./drawdown.js";
 import {
   DEFAULT_PERIODS_PER_YEAR, cumulativeReturn, annualReturn, annualVolatility, sharpeRatio, sortinoRatio, downsideDeviation,
@@ -13,8 +14,18 @@ import {
 } from "./metrics.js";
 
 export interface MetricOptions {
-  /** Return periods per year used to annualize. @default 252 */
+  /**
+   * Return periods per year used to annualize.
+   * @default the calendar's with `intervalNs` (sessions per year × session / interval), else 252
+   */
   periodsPerYear?: number;
+  /**
+   * Length of one return period, ns, for returns sampled within the day: periods per year then come
+   * from the trading calendar, as a run's summary annualizes its Sharpe ratio (docs/stats.md).
+   */
+  intervalNs?: number;
+  /** Trading calendar for `intervalNs` ("nasdaq", "24x7", { sessionHours, sessionsPerYear }). @default "24x7" */
+  calendar?: CalendarSpec;
   /** Risk-free rate per period, subtracted in the Sharpe ratio. @default 0 */
   riskFree?: number;
   /** Minimum acceptable return per period for the Sortino ratio. @default 0 */
@@ -126,7 +137,7 @@ export function metricContext(returns: Float64Array, options: MetricOptions = {}
   let scratch: Float64Array | undefined;
   return {
     returns,
-    periodsPerYear: options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR,
+    periodsPerYear: options.periodsPerYear ?? (options.intervalNs !== undefined ? periodsPerYearOf(calendarOf([], options.calendar), options.intervalNs) : DEFAULT_PERIODS_PER_YEAR),
     riskFree: options.riskFree ?? 0,
     minimumAcceptableReturn: options.minimumAcceptableReturn ?? 0,
     omegaThreshold: options.omegaThreshold ?? 0,

@@ -10,7 +10,10 @@ import { backtest, type BacktestResult } from "../../src/engine/index.js";
 import { readLobster } from "../../src/data/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { tearSheet } from "../../src/report/index.js";
-import { ROOT } from "../helpers/paths.js";
+import { CLI, ROOT, TEST_OUTPUT } from "../helpers/paths.js";
+import { metricsReport, sharpePerPeriod } from "../../src/stats/index.js";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 const HOUR = 3_600_000_000_000;
 
@@ -92,4 +95,22 @@ describe("trading calendars", () => {
     expect(sheet.periodsPerYear).toBe(5_896_800);
     expect(sheet.metrics.values.sharpe).toBeCloseTo(hand.sharpe * Math.sqrt(5_896_800), 9);
   }, 60_000);
+
+  it("the metric registry and `strategy-lab stats` annualize intraday returns by the same calendar", () => {
+    const r = Float64Array.from({ length: 500 }, (_, i) => 0.0001 * Math.sin(i * 1.7) + 0.00001);
+    const rep = metricsReport(r, { intervalNs: 1e9, calendar: "nasdaq" });
+    expect(rep.periodsPerYear).toBe(5_896_800);
+    expect(rep.values.sharpe).toBeCloseTo(sharpePerPeriod(r) * Math.sqrt(5_896_800), 9);
+    expect(metricsReport(r, { intervalNs: 60e9 }).periodsPerYear).toBe(525_600);
+    expect(metricsReport(r).periodsPerYear).toBe(252);
+    const dir = join(TEST_OUTPUT, "annualization");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "returns.json");
+    writeFileSync(file, JSON.stringify(Array.from(r)));
+    const out = spawnSync(process.execPath, [CLI, "stats", file, "--interval", "1s", "--calendar", "nasdaq", "--json"], { encoding: "utf8" });
+    expect(out.status, out.stderr).toBe(0);
+    const json = JSON.parse(out.stdout) as { periodsPerYear: number; sharpe: number };
+    expect(json.periodsPerYear).toBe(5_896_800);
+    expect(json.sharpe).toBeCloseTo(rep.values.sharpe!, 9);
+  });
 });

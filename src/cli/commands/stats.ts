@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { Command } from "commander";
-import { LabError } from "../../core/index.js";
+import { LabError, parseDuration, periodsPerYearOf, resolveCalendar } from "../../core/index.js";
 import { METRICS, metricsReport, probabilityOfOverfitting, sharpeInference, type TrialsInfo } from "../../stats/index.js";
 import { exportHtml, jsonSheetInput, tearSheet, type BacktestJsonLike, type RunReportOptions, type TearSheetInput } from "../../report/index.js";
 import { output, parseIntegerOption, parseNumberOption, requireFile } from "../util.js";
@@ -188,13 +188,18 @@ export function register(program: Command): void {
     .command("stats")
     .description("return, risk and Sharpe-test statistics of a series of per-period returns")
     .argument("<returns>", "returns file: .json array, one number per line, or CSV with a `return` column")
-    .option("--periods-per-year <n>", "return periods per year, for annualization", "252")
+    .option("--periods-per-year <n>", "return periods per year, for annualization (default 252, or from --interval)")
+    .option("--interval <duration>", "length of one return period (e.g. 1s, 1m) for intraday returns: periods per year from the trading calendar")
+    .option("--calendar <name>", "trading calendar with --interval: nasdaq, nyse, lse, 24x7, ...", "24x7")
     .option("--risk-free <r>", "risk-free return per period", "0")
     .option("--trials <n>", "parameter sets tried before picking this one (deflates the Sharpe ratio)")
     .option("--trial-sharpe-variance <v>", "variance of the trials' per-period Sharpe ratios")
     .option("--json", "print one JSON object")
-    .action((file: string, o: { periodsPerYear: string; riskFree: string; trials?: string; trialSharpeVariance?: string; json?: boolean }) => {
-      const periodsPerYear = parseNumberOption(o.periodsPerYear, "--periods-per-year");
+    .action((file: string, o: { periodsPerYear?: string; interval?: string; calendar: string; riskFree: string; trials?: string; trialSharpeVariance?: string; json?: boolean }) => {
+      const periodsPerYear =
+        o.periodsPerYear !== undefined ? parseNumberOption(o.periodsPerYear, "--periods-per-year")
+        : o.interval !== undefined ? periodsPerYearOf(resolveCalendar(o.calendar), Number(parseDuration(o.interval)))
+        : 252;
       if (!(periodsPerYear > 0)) throw new LabError({ code: "BAD_OPTION", message: `--periods-per-year must be > 0, got ${periodsPerYear}`, hint: "e.g. 252 for daily returns, 8760 for hourly around the clock", context: { option: "--periods-per-year" } });
       const riskFree = parseNumberOption(o.riskFree, "--risk-free");
       const trials = trialsOption(o);
