@@ -28,6 +28,13 @@ export function attachFillReports(result: BacktestResult, local: LocalView, time
   REPORTS.set(result, { local, time });
 }
 
+/** What the strategy did, as hftbacktest's reference summary counts it: fixed-step iterations and cancels sent. */
+export function strategyCounts(result: BacktestResult): { steps: number; cancelsSent: number } {
+  const found = REPORTS.get(result);
+  if (!found) throw new LabError({ code: "BAD_OPTION", message: "this result keeps no strategy counters (a streamed or restored run)", hint: "use an in-memory backtest (lab.backtest)", context: {} });
+  return { steps: found.local.steps, cancelsSent: found.local.cancelsSent };
+}
+
 export interface FillsCsvOptions {
   /** The strategy's step (ns): rows are stamped with the first step at or after each report's arrival. */
   stepNs?: number;

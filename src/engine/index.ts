@@ -16,7 +16,7 @@ export * as latency from "./latency-api.js";
 export * as queue from "./queue/index.js";
 export * as fees from "./fees-api.js";
 export * as fills from "./fills-api.js";
-export { fillsCsv, type FillsCsvOptions } from "./fills-csv.js";
+export { fillsCsv, strategyCounts, type FillsCsvOptions } from "./fills-csv.js";
 export type { FillModel, FillModelName } from "./fills.js";
 export type { LatencyModel, FeedLatencyModel, LatencyOrderInfo, LognormalLatencyOptions } from "./latency.js";
 export type { FeeModel } from "./fees.js";

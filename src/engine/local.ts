@@ -190,6 +190,10 @@ export class LocalView {
    * (ticks) and lots, in arrival order (the fills CSV, src/engine/fills-csv.ts).
    */
   readonly reports = { length: 0, order: new Int32Array(64), exchT: new Float64Array(64), localT: new Float64Array(64), price: new Float64Array(64), qty: new Float64Array(64) };
+  /** Cancels the strategy sent (requests that left, whatever their answer). */
+  cancelsSent = 0;
+  /** Times a fixed-step (`ctx.every`) handler ran: hftbacktest's loop iterations. */
+  steps = 0;
   /** Per order: 1 while a cancel or modify the strategy sent has had no response yet. */
   private pendingRequest = new Uint8Array(0);
 
@@ -407,6 +411,7 @@ export class LocalView {
       // A fixed-step timer: the next point of its grid, then its handler.
       this.timers.push(t + step, id);
       this.callbacks++;
+      this.steps++;
       this.timerHandler[id]!(this.ctx);
       return;
     }
@@ -524,6 +529,7 @@ export class LocalView {
     if (e >= 0) {
       this.requests.push(this.now + e, RequestKind.Cancel, o, NaN, NaN);
       this.pendingRequest[o] = 1;
+      this.cancelsSent++;
     }
     return true;
   }
