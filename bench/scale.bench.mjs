@@ -53,28 +53,32 @@ function streamingChild(...args) {
 /**
  * Streamed backtests (bench/streaming-scale.mjs): on 5 days x 20M generated events in the catalog,
  * the streamed run's events/s against the in-memory engine's on the first day (same process), and
- * the peak RSS of streamed runs over 10M, 30M and 100M events, which should stay flat: memory is
- * bounded by the chunks and the result columns, not the data.
+ * peak RSS. Memory is bounded by the chunks plus the run's own result columns: the flatness figure
+ * uses a strategy that reads every event and never orders (its result columns are the equity grid
+ * alone), so it shows whether the data path grows with the data; the template trading at most
+ * once a second shows the total at 100M events (target 1.5 GB) with its orders and fills.
  */
 async function streamingResults() {
   await streamingChild("generate");
   const ratio = await streamingChild("ratio");
   console.log(`streamed ${Math.round(ratio.streamEventsPerSecond).toLocaleString("en-US")} events/s, in memory ${Math.round(ratio.memoryEventsPerSecond).toLocaleString("en-US")} events/s on ${ratio.events.toLocaleString("en-US")} events`);
-  const runs = [];
+  const observed = [];
   for (const days of [0.5, 1.5, 5]) {
-    const r = await streamingChild("stream", String(days));
-    console.log(`streamed ${r.events.toLocaleString("en-US")} events in ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
-    runs.push(r);
+    const r = await streamingChild("stream", String(days), "observer");
+    console.log(`streamed ${r.events.toLocaleString("en-US")} events (no orders) in ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    observed.push(r);
   }
-  const rss = runs.map((r) => r.peakRssBytes);
+  const trading = await streamingChild("stream", "5", "quiet");
+  console.log(`streamed ${trading.events.toLocaleString("en-US")} events with ${trading.orders.toLocaleString("en-US")} orders and ${trading.fills.toLocaleString("en-US")} fills in ${trading.seconds.toFixed(1)} s, peak RSS ${(trading.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  const rss = observed.map((r) => r.peakRssBytes);
   return [
     result("streamed backtest events/s (catalog, 20M events, chunks of 1M)", ratio.streamEventsPerSecond, "events/s", "higher"),
     result("streamed / in-memory events/s (same 20M events)", ratio.streamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 0.9),
-    ...runs.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events (${r.fills.toLocaleString("en-US")} fills)`, r.peakRssBytes, "bytes", "lower", r.days === 5 ? 1.5 * 2 ** 30 : undefined)),
-    result("peak RSS spread, streamed runs of 10M to 100M events (max / min)", Math.max(...rss) / Math.min(...rss), "ratio", "lower", 1.2),
+    result(`peak RSS, streamed run of ${Math.round(trading.events / 1e6)}M events trading (${trading.orders.toLocaleString("en-US")} orders, ${trading.fills.toLocaleString("en-US")} fills)`, trading.peakRssBytes, "bytes", "lower", 1.5 * 2 ** 30),
+    ...observed.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events, no orders (the data path)`, r.peakRssBytes, "bytes", "lower")),
+    result("peak RSS spread, streamed runs of 13M to 100M events, no orders (max / min)", Math.max(...rss) / Math.min(...rss), "ratio", "lower", 1.2),
   ];
 }
-
 async function stopWorker(child) {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));

@@ -6,9 +6,13 @@
 //   node bench/streaming-scale.mjs ratio           day 1 (20M events): the in-memory engine on the
 //                                                  batch read from the catalog (reading not timed)
 //                                                  against the streamed run of the same rows
-//   node bench/streaming-scale.mjs stream <days>   a streamed run over the first <days> days
-//                                                  (0.5 = 10M events, 1.5 = 30M, 5 = 100M), with
-//                                                  the template trading at most once a second
+//   node bench/streaming-scale.mjs stream <days> [quiet|observer]
+//                                                  a streamed run over the first <days> days
+//                                                  (0.5 = 13M events, 1.5 = 33M, 5 = 100M): "quiet"
+//                                                  (default) is the template trading at most once
+//                                                  a second; "observer" reads every event and never
+//                                                  orders, so its result columns (the equity grid
+//                                                  alone) barely grow and memory shows the data path
 // Each prints one JSON line with its figures.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,6 +32,8 @@ const strategy = lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition
 // the figures show whether memory grows with the data's length (the speed figures use `strategy`,
 // which fills about once per eleven events).
 const quiet = lab.strategies.imbalance({ threshold: 0.3, size: 1, maxPosition: 5, cooldownMs: 1000 });
+/** Reads the book on every event (the engine does all its work for it) and never sends an order. */
+const observer = { name: "observer", params: [], create: () => ({ onBook(_ctx, book) { book.mid(); } }) };
 const options = { latencyNs: 50_000, queue: "riskAverse", seed: 1, check: "off" };
 
 function peakRssBytes() {
@@ -63,16 +69,16 @@ async function ratio() {
   return { events: memory.summary.events, memoryEventsPerSecond: memory.summary.events / memorySeconds, streamEventsPerSecond: streamed.summary.events / streamSeconds };
 }
 
-async function stream(days) {
+async function stream(days, which = "quiet") {
   const t = performance.now();
-  const run = await lab.backtest(range(days), quiet, options);
+  const run = await lab.backtest(range(days), which === "observer" ? observer : quiet, options);
   const seconds = (performance.now() - t) / 1000;
-  return { days, events: run.summary.events, seconds, eventsPerSecond: run.summary.events / seconds, peakRssBytes: peakRssBytes(), fills: run.fills.ts.length };
+  return { days, strategy: which, events: run.summary.events, seconds, eventsPerSecond: run.summary.events / seconds, peakRssBytes: peakRssBytes(), fills: run.fills.ts.length, orders: run.orders.id.length };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [mode, arg] = process.argv.slice(2);
-  const out = mode === "generate" ? await generate() : mode === "ratio" ? await ratio() : mode === "stream" ? await stream(Number(arg)) : undefined;
-  if (!out) throw new Error("usage: streaming-scale.mjs generate | ratio | stream <days>");
+  const [mode, arg, which] = process.argv.slice(2);
+  const out = mode === "generate" ? await generate() : mode === "ratio" ? await ratio() : mode === "stream" ? await stream(Number(arg), which) : undefined;
+  if (!out) throw new Error("usage: streaming-scale.mjs generate | ratio | stream <days> [quiet|observer]");
   console.log(JSON.stringify(out));
 }
