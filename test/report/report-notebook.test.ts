@@ -61,4 +61,29 @@ describe("run.report() in a notebook", () => {
     expect(printed.perDay).toBeCloseTo((mean / sd) * Math.sqrt(2_340), 10);
     expect(printed.convention).toBe(run.summary.sharpeConvention);
   });
+
+  it("README's quick start (data → backtest → report → optimize, six lines) runs in a notebook", { timeout: 600_000 }, async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = /In any notebook in this project, data → backtest → report → optimize:\n\n```ts\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    const lines = block![1]!.trim().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(6);
+    // The README's paths are relative to notebooks/; this notebook lives elsewhere.
+    const code = lines.join("\n").replace('"../data/', JSON.stringify(join(ROOT, "data") + "/").slice(0, -1));
+    const quick = join(dir, "quick-start.ipynb");
+    writeFileSync(quick, JSON.stringify({
+      cells: [codeCell(code.replace(/\nsweep\.report\(\);.*$/, ""), "q1"), codeCell("sweep.report()", "q2"), codeCell("console.log(JSON.stringify({ trials: sweep.trials.length, dsrTrials: sweep.report().inference.trials?.count, sharpe: run.report().metrics.values.sharpe, summary: run.summary.sharpe }));", "q3")],
+      metadata: { kernelspec: { name: "strategy-lab", display_name: "Strategy Lab (TypeScript)", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }));
+    const [result] = await runNotebooks([quick], { htmlDir: join(dir, "html") });
+    if (!result!.ok) expect.fail(formatFailures(result!));
+    const executed = JSON.parse(readFileSync(join(dir, "html", "quick-start.ipynb"), "utf8")) as { cells: { outputs: { text?: string | string[]; data?: Record<string, string | string[]> }[] }[] };
+    const out = (k: number, mime?: string): string => executed.cells[k]!.outputs.map((o) => [mime ? (o.data?.[mime] ?? "") : (o.text ?? "")].flat().join("")).join("");
+    expect(out(1, "text/html")).toContain("Deflated Sharpe");
+    const printed = JSON.parse(out(2).trim()) as { trials: number; dsrTrials: number; sharpe: number; summary: number };
+    expect(printed).toMatchObject({ trials: 3, dsrTrials: 3 });
+    expect(printed.sharpe).toBe(printed.summary);
+  });
 });
