@@ -77,6 +77,7 @@ if (mode === "rest") {
         for (let i = 0; i < warmup; i++) check(await c.get());
       }),
     );
+    send({ type: "measuring" });
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
     await Promise.all(
@@ -93,9 +94,9 @@ if (mode === "rest") {
     const wallMs = performance.now() - wall0;
     for (const c of conns) c.close();
     for (const r of answers) check(r);
-    finish({ latencies, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
+    finish({ type: "done", latencies, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   } catch (e) {
-    finish({ error: e.message });
+    finish({ type: "error", error: e.message });
   }
 } else if (mode === "live") {
   const [url, token, clients, expected, wsPath] = [args[0], args[1], Number(args[2]), Number(args[3]), args[4]];
