@@ -125,6 +125,7 @@ export function backtestMetrics(result: BacktestResult): Record<string, number> 
     volume: s.volume,
     maxDrawdown: s.maxDrawdown,
     sharpe: s.sharpe,
+    sharpePerDay: s.sharpePerDay,
     psr,
     events: s.events,
     eventsPerSecond: s.eventsPerSecond,
