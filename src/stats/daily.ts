@@ -6,6 +6,7 @@
  * previous day's last sample (the run's first sample for the first day), so the days' PnL adds up
  * to the run's. Drawdown is within the day, from the day's opening equity.
  */
+import { equityDrawdown } from "./equity.js";
 import type { EquityCurve, FillTable } from "./types.js";
 
 const DAY_NS = 86_400_000_000_000n;
@@ -56,14 +57,10 @@ export function dailySummary(equity: EquityCurve, fills: FillTable, options: Dai
   let f = 0;
   while (i < n) {
     const d = dayOf(equity.ts[i]!);
-    let peak = open;
-    let dd = 0;
     let j = i;
-    for (; j < n && dayOf(equity.ts[j]!) === d; j++) {
-      const e = equity.equity[j]!;
-      if (e > peak) peak = e;
-      if (peak - e > dd) dd = peak - e;
-    }
+    while (j < n && dayOf(equity.ts[j]!) === d) j++;
+    // The day's drawdown from its opening equity: the one drawdown of src/stats/equity.ts.
+    const dd = equityDrawdown(equity.equity, i, j, open).depth;
     const close = equity.equity[j - 1]!;
     let count = 0;
     let notional = 0;
