@@ -216,7 +216,7 @@ export function chosenRun(sweep: OptimizationResult): BacktestResult {
  */
 export function rememberSweep(sweep: OptimizationResult, data: TickBatch, strategy: string | StrategyFactory | undefined, options: StrategyBacktestOptions | undefined): OptimizationResult {
   const best = sweep.best;
-  if (!best || strategy === undefined || sweep.walkForward || best.range.start !== 0 || best.range.end !== data.length) return sweep;
+  if (!best || strategy === undefined || sweep.walkForward || best.range?.start !== 0 || best.range?.end !== data?.length) return sweep;
   const rerun = (): BacktestResult => {
     const factory = typeof strategy === "string" ? strategies.get(strategy) : strategy;
     return backtest(data, factory(best.params), { ...options, seed: best.seed >>> 0 });
