@@ -16,5 +16,4 @@ export { show } from "./report/index.js";
 export { range, optimizer, OptimizationResult, type OptimizeOptions } from "./optimize/index.js";
 // backtest and optimize record into the configured run store (lab.store.use); otherwise they are the engine's and the optimizer's.
 export { backtest, optimize, type CatalogQuery } from "./runs/index.js";
-export * as store from "./runs/store-namespace.js";
-export * as runs from "./runs/runs-namespace.js";
+export { storeNamespace as store, runsNamespace as runs } from "./runs/index.js";

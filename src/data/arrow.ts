@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { InstrumentSpec, LabError, NS_PER, parseTime, type InstrumentSpecInit, type TimeUnit } from "../core/index.js";
 import { BAD, PRICED_KINDS, SIZED_KINDS, checkNormalizedRows, finishStagedSync, type BadRowPolicy } from "./staging.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
-import type { ColumnMapping } from "./table-io.js";
+import type { ColumnMapping } from "./column-mapping.js";
 
 const METADATA_KEY = "strategy_lab";
 

@@ -25,7 +25,7 @@ import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, checkOptionKeys, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
-import { errnoOf, writeError } from "../core/fs-errors.js";
+import { errnoOf, writeError } from "../core/internal.js";
 import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
 import { readAhead } from "./read-ahead.js";

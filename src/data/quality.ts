@@ -6,7 +6,7 @@
  * rows aside in a separate TickBatch and keeps every good row; "warn" keeps the rows and reports.
  * Nothing is ever dropped silently.
  */
-import type { TickBatch } from "./tick-batch.js";
+import { attachBatchInfo, batchInfoOf, type TickBatch } from "./tick-batch.js";
 
 export type IssuePolicy = "reject" | "quarantine" | "warn";
 export type IssueSeverity = "error" | "warning" | "info";
@@ -88,16 +88,14 @@ export interface ReadReport {
   quarantine?: Quarantine;
 }
 
-const readReports = new WeakMap<TickBatch, ReadReport>();
-
 /** Attaches what a reader found to the batch it produced (`validate()` includes it). */
 export function attachReadReport(batch: TickBatch, report: ReadReport): void {
-  readReports.set(batch, report);
+  attachBatchInfo(batch, "read-report", report);
 }
 
 /** What the reader found while producing `batch`, if it came from a reader. */
 export function readReportOf(batch: TickBatch): ReadReport | undefined {
-  return readReports.get(batch);
+  return batchInfoOf(batch, "read-report") as ReadReport | undefined;
 }
 
 /** Collects samples and counts for one issue class without allocating per row beyond the samples. */

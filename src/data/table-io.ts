@@ -21,26 +21,11 @@ import { checkReadableFile, compressionOf, filesystemError, readSourceBytes } fr
 import { BAD, PRICED_KINDS, SIZED_KINDS, finishStaged, type BadRowPolicy, type FinishOptions, type RejectedLines, type Staged } from "./staging.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 import { arrowLibrary, fromArrow, toArrow } from "./arrow.js";
+import type { ColumnMapping } from "./column-mapping.js";
 
 export type TableFormat = "parquet" | "csv" | "arrow";
 
-/** Which column of the user's file holds each TickBatch field (prices and sizes as decimals). */
-export interface ColumnMapping {
-  exchTs?: string;
-  localTs?: string;
-  kind?: string;
-  side?: string;
-  price?: string;
-  qty?: string;
-  orderId?: string;
-  flags?: string;
-  seq?: string;
-  aux?: string;
-  /** Symbol per row, matched against `instruments`. */
-  symbol?: string;
-  /** Venue per row: names the instruments when none are given (files `writeCsv` wrote carry it). */
-  venue?: string;
-}
+export type { ColumnMapping } from "./column-mapping.js";
 
 const MAPPING_KEYS = ["exchTs", "localTs", "kind", "side", "price", "qty", "orderId", "flags", "seq", "aux", "symbol", "venue"] as const;
 type MappingKey = (typeof MAPPING_KEYS)[number];

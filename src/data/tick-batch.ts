@@ -19,9 +19,7 @@
  * (a whole Binance diff, a DBN F_LAST) carries `EventFlag.Last`. `seq` is the venue sequence /
  * update id (NaN if none); `aux` is one spare number per row whose meaning the reader documents.
  */
-import type { DbnBatchInfo } from "./dbn-tick.js";
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { attachReadReport, readReportOf } from "./quality.js";
 
 export const EventKind = {
   LevelSet: 1,
@@ -187,21 +185,32 @@ class ColumnBatch implements TickBatch {
   }
 
   /**
-   * What the DBN reader knows about the batch it made (`DbnTickBatch`), undefined for others. A
-   * getter over a side table rather than a field added to DBN batches: such batches would have a
-   * hidden class of their own.
+   * What the DBN reader knows about the batch it made (`DbnTickBatch` types it), undefined for
+   * others. A getter over a side table rather than a field added to DBN batches: such batches would
+   * have a hidden class of their own.
    */
-  get dbn(): DbnBatchInfo | undefined {
-    return DBN_INFO.get(this);
+  get dbn(): unknown {
+    return batchInfoOf(this, "dbn");
   }
 }
 
-const DBN_INFO = new WeakMap<TickBatch, DbnBatchInfo>();
+/**
+ * What readers attach to the batches they make (the read report, the DBN reader's details), by
+ * kind, in a side table keyed by the batch object: every batch keeps one hidden class, and this
+ * module needs no reader's types.
+ */
+const BATCH_INFO = new WeakMap<TickBatch, Map<string, unknown>>();
 
-/** Attaches the DBN reader's details to a batch it made (read back as `batch.dbn`). */
-export function attachDbnInfo(batch: TickBatch, info: DbnBatchInfo): TickBatch & { readonly dbn: DbnBatchInfo } {
-  DBN_INFO.set(batch, info);
-  return batch as TickBatch & { readonly dbn: DbnBatchInfo };
+/** Attaches a reader's details of `kind` to a batch it made (see quality.ts `attachReadReport`, dbn-tick.ts `attachDbnInfo`). */
+export function attachBatchInfo(batch: TickBatch, kind: string, info: unknown): void {
+  let map = BATCH_INFO.get(batch);
+  if (!map) BATCH_INFO.set(batch, (map = new Map()));
+  map.set(kind, info);
+}
+
+/** The details of `kind` attached to `batch`, if any. */
+export function batchInfoOf(batch: TickBatch, kind: string): unknown {
+  return BATCH_INFO.get(batch)?.get(kind);
 }
 
 /** Rows [start, end) as views (no copy). */
@@ -229,8 +238,8 @@ export function toShared(batch: TickBatch): TickBatch {
   for (const name of TICK_COLUMN_NAMES) (cols[name] as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
   const shared = tickBatch(cols, batch.instruments, batch.source);
   // Same rows, so what the reader found (rows set aside, a cut file) still describes them.
-  const read = readReportOf(batch);
-  if (read) attachReadReport(shared, read);
+  const read = batchInfoOf(batch, "read-report");
+  if (read !== undefined) attachBatchInfo(shared, "read-report", read);
   return shared;
 }
 

@@ -18,7 +18,7 @@ import { backtest as runBacktest, backtestStream, type BacktestOptions, type Bac
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
 import { htmlDocument, rememberSweep, type Exportable } from "../report/index.js";
 import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
-import type { SpaceSpec } from "../optimize/space.js";
+import type { SpaceSpec } from "../optimize/index.js";
 import type { StrategyFactory } from "../strategy/index.js";
 import { recordBacktest, type BacktestRecordInfo } from "./record.js";
 import { rerun as rerunRecorded, type RerunOptions, type RerunReport } from "./rerun.js";

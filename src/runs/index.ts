@@ -7,3 +7,6 @@ export { backtest, optimize, store, runs, STORE_ENV, defaultStorePath, storeSpec
 export { recordBacktest, backtestManifest, backtestMetrics, resultHash, equityForCharts, engineJson, optionJson, sourceFiles, backtestArtifacts, parquetBytes, PARQUET, type BacktestRecordInfo } from "./record.js";
 export { RunList, RunView, RunComparison, manifestDifferences, type MetricDiff } from "./views.js";
 export { rerun, type RerunReport, type RerunOptions, type RerunDifference } from "./rerun.js";
+
+export * as storeNamespace from "./store-namespace.js";
+export * as runsNamespace from "./runs-namespace.js";

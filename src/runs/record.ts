@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type * as DuckApi from "@duckdb/node-api";
 import { readReportOf, type TickBatch } from "../data/index.js";
-import { duckConnection, sqlIdent, sqlString } from "../data/duck.js";
+import { duckConnection, sqlIdent, sqlString } from "../data/internal.js";
 import { BACKTEST_DEFAULTS, type BacktestOptions, type BacktestResult } from "../engine/index.js";
 import { equityGrid, pnlChanges, probabilisticSharpe } from "../stats/index.js";
 import { dataFingerprintOf, downsampleEquity, environmentInfo, type DataFingerprint, type LabStore, type RunManifest, type StoredValue } from "../store/index.js";

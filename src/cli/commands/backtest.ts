@@ -11,13 +11,13 @@
  *
  * `strategy-lab new strategy <Name>`: scaffolds a strategy file, its test and a notebook.
  */
-import { writeOutputFileSync } from "../../core/fs-errors.js";
+import { writeOutputFileSync } from "../../core/internal.js";
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { backtest, fillsCsv, type BacktestOptions, type FillModelName, type QueueName } from "../../engine/index.js";
-import { describeInputCheck, type InputCheckMode } from "../../engine/input-check.js";
+import { describeInputCheck, type InputCheckMode } from "../../engine/index.js";
 import { backtest as streamBacktest, recordBacktest, storeSpecFrom } from "../../runs/index.js";
 import { openRunStore } from "../../store/index.js";
 import { strategies } from "../../strategy/index.js";

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { LabError, formatNs, instrument, type InstrumentSpec, type TimeUnit } from "../../core/index.js";
-import { checkWritableFolder, prepareOutputFile, writeError, writeOutputFile } from "../../core/fs-errors.js";
+import { checkWritableFolder, prepareOutputFile, writeError, writeOutputFile } from "../../core/internal.js";
 import { formatNames, generateTicks, guessFormat, qualityReportJson, readFile, validate, writeCatalog, writeTable, type ColumnMapping, type IssuePolicy, type QualityReport } from "../../data/index.js";
 import { qualityReportHtml } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, requireFile, type GlobalOptions } from "../util.js";

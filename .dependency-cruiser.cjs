@@ -1,0 +1,61 @@
+/**
+ * Layer rules (docs/architecture.md, "Layers"): imports point down the layer order only, always
+ * through the other layer's index (or its internal.ts, for what the package does not export); no
+ * import cycles. `npm test` runs this
+ * (test/architecture/layers.test.ts); `npx depcruise src` shows every violation with the import.
+ */
+const ALLOWED = {
+  core: [],
+  data: ["core"],
+  book: ["core", "data"],
+  stats: ["core"],
+  engine: ["core", "data", "book", "stats"],
+  strategy: ["core", "data", "book", "engine"],
+  store: ["core"],
+  optimize: ["core", "data", "book", "stats", "engine", "strategy", "store"],
+  report: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize"],
+  runs: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report"],
+  server: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs"],
+  cli: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server"],
+};
+const LAYERS = Object.keys(ALLOWED);
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "An import cycle: break it by moving the shared part down (a type into its own module, or into the lower file).",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    ...LAYERS.map((layer) => ({
+      name: `layer-${layer}`,
+      severity: "error",
+      comment: `src/${layer} may import only ${ALLOWED[layer].length ? ALLOWED[layer].join(", ") : "nothing else"} (docs/architecture.md, "Layers").`,
+      from: { path: `^src/${layer}/` },
+      to: { path: `^src/(${LAYERS.filter((l) => l !== layer && !ALLOWED[layer].includes(l)).join("|")})/` },
+    })),
+    {
+      name: "through-index",
+      severity: "error",
+      comment: "Another layer is imported through its index.ts (its public face) or its internal.ts (what other layers use but the package does not export), never another file inside it.",
+      from: { path: "^src/([^/]+)/" },
+      to: { path: "^src/[^/]+/.+", pathNot: ["^src/$1/", "^src/[^/]+/(index|internal)\\.ts$"] },
+    },
+    {
+      name: "layer-entry",
+      severity: "error",
+      comment: "src/index.ts (the package entry) imports the layers through their index.ts.",
+      from: { path: "^src/index\\.ts$" },
+      to: { path: "^src/[^/]+/.+", pathNot: ["^src/[^/]+/index\\.ts$"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^src/server/dashboard/" },
+    tsConfig: { fileName: "tsconfig.json" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};

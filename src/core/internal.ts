@@ -1,0 +1,5 @@
+/**
+ * core's internals that other layers use but that are not part of the package's public face
+ * (`src/index.ts` does not re-export this file): filesystem error mapping and safe output writes.
+ */
+export { errnoOf, writeError, prepareOutputFile, checkWritableFolder, writeOutputFileSync, writeOutputFile, type WriteTarget } from "./fs-errors.js";
