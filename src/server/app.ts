@@ -2,6 +2,7 @@
  * The fastify application: token check, the REST routes of docs/server.md, the live feed and
  * the dashboard's static files. Every request value goes through a zod schema of schemas.ts.
  */
+import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
@@ -168,32 +169,49 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   // buffer, with no serialization, no encoding and no promise to wait for. Once the interval is
   // over, one request starts a fresh query and, until it is answered, clients still get the kept
   // listing (at most LIST_CACHE_MS plus one query old), so a slow store never stalls them all.
+  interface Answer {
+    bytes: Buffer;
+    /** Strong validator of the bytes: a client that has them revalidates with If-None-Match and gets 304. */
+    etag: string;
+  }
   interface Listing {
     at: number;
-    body: Promise<Buffer>;
-    bytes?: Buffer;
+    body: Promise<Answer>;
+    ready?: Answer;
     refreshing?: boolean;
   }
   const listings = new Map<string, Listing>();
   o.live.onChange(() => listings.clear());
   const fetchListing = (key: string, query: unknown, at: number): Listing => {
     if (listings.size >= 256) listings.clear();
-    const entry: Listing = { at, body: listRuns(query).then((v) => Buffer.from(toJson(v))) };
+    const entry: Listing = {
+      at,
+      body: listRuns(query).then((v) => {
+        const bytes = Buffer.from(toJson(v));
+        return { bytes, etag: `"${createHash("sha1").update(bytes).digest("base64url")}"` };
+      }),
+    };
     listings.set(key, entry);
     entry.body.then(
-      (bytes) => (entry.bytes = bytes),
+      (answer) => (entry.ready = answer),
       () => listings.get(key) === entry && listings.delete(key),
     );
     return entry;
+  };
+  const sendListing = (req: FastifyRequest, reply: FastifyReply, answer: Answer): FastifyReply => {
+    // no-cache: a browser keeps the listing but asks again every time (a 304 when unchanged).
+    void reply.header("ETag", answer.etag).header("Cache-Control", "no-cache, private");
+    const match = req.headers["if-none-match"];
+    if (match !== undefined && match.split(",").some((t) => t.trim().replace(/^W\//, "") === answer.etag)) return reply.code(304).send();
+    return reply.type("application/json; charset=utf-8").send(answer.bytes);
   };
 
   app.get("/api/runs", async (req, reply) => {
     const key = req.url;
     const now = performance.now();
     const hit = listings.get(key);
-    void reply.type("application/json; charset=utf-8");
-    if (hit === undefined) return reply.send(await fetchListing(key, req.query, now).body);
-    if (now - hit.at >= LIST_CACHE_MS && hit.bytes !== undefined && !hit.refreshing) {
+    if (hit === undefined) return sendListing(req, reply, await fetchListing(key, req.query, now).body);
+    if (now - hit.at >= LIST_CACHE_MS && hit.ready !== undefined && !hit.refreshing) {
       hit.refreshing = true;
       const next = fetchListing(key, req.query, now);
       // Until the fresh listing is in, the kept one answers; a cleared map (a change) drops both.
@@ -203,7 +221,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         () => listings.get(key) === hit && listings.delete(key),
       );
     }
-    return reply.send(hit.bytes ?? (await hit.body));
+    return sendListing(req, reply, hit.ready ?? (await hit.body));
   });
 
   const listRuns = async (query: unknown) => {

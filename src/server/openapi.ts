@@ -23,7 +23,7 @@ export interface RouteDoc {
 
 export const ROUTES: readonly RouteDoc[] = [
   { method: "GET", path: "/api/health", summary: "Server and store status", response: responses.health },
-  { method: "GET", path: "/api/runs", summary: "Runs of the store, filtered, sorted and paged (without equity series)", query: runsQuery, response: responses.runs },
+  { method: "GET", path: "/api/runs", summary: "Runs of the store, filtered, sorted and paged (without equity series); with an ETag, and 304 to an If-None-Match naming it", query: runsQuery, response: responses.runs },
   { method: "GET", path: "/api/runs/:id", summary: "One run with manifest, metrics, artifacts and equity", params: runParams, response: responses.run },
   { method: "GET", path: "/api/runs/:id/trials", summary: "The stored optimizer trials of a run", params: runParams, query: pageQuery, response: responses.trials },
   { method: "GET", path: "/api/runs/:id/artifacts/:name", summary: "The bytes of an artifact (report.html: a self-contained HTML report)", params: artifactParams, produces: "application/octet-stream" },

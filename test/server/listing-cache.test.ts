@@ -2,7 +2,8 @@
  * The run listing cache of `GET /api/runs`: within LIST_CACHE_MS every client gets the listing of
  * one store query; a live `run` message clears it, so the next request sees the change; after the
  * interval one request starts a fresh query and, while the store is slow to answer, clients get
- * the kept listing instead of waiting; once the fresh listing is in, they get that one.
+ * the kept listing instead of waiting; once the fresh listing is in, they get that one. A listing
+ * carries an ETag, and a client naming it in If-None-Match gets 304 until the listing changes.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type ResearchServer } from "../../src/server/index.js";
@@ -65,6 +66,29 @@ describe("run listing cache", () => {
     await waitFor("the fresh listing", async () => ((await api(server!.url, PATH)).body.total === 3 ? true : undefined), 10_000);
     expect((await api(server.url, PATH)).body.runs.map((x: RunRecord) => x.id)).toEqual(["run-c", "run-b", "run-a"]);
     expect(store.listings).toBe(3);
+  });
+
+  it("answers 304 to a client that has the current listing, and 200 with a new ETag once it changed", async () => {
+    const store = new GatedStore();
+    await store.createRun({ id: "run-a", kind: "backtest", manifest });
+    server = await createServer({ store, token: TOKEN, projectRoot: ROOT, watchMs: 60_000 });
+    const first = await api(server.url, PATH);
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(first.headers.get("cache-control")).toBe("no-cache, private");
+    const again = await api(server.url, PATH, { headers: { "if-none-match": etag! } });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe("");
+    expect(again.headers.get("etag")).toBe(etag);
+    // Among others, and as a weak validator, it still matches; another one does not.
+    expect((await api(server.url, PATH, { headers: { "if-none-match": `"x", W/${etag}` } })).status).toBe(304);
+    expect((await api(server.url, PATH, { headers: { "if-none-match": '"x"' } })).status).toBe(200);
+    await store.createRun({ id: "run-b", kind: "backtest", manifest });
+    server.live.run({ id: "run-b" });
+    const changed = await api(server.url, PATH, { headers: { "if-none-match": etag! } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.runs.map((x: RunRecord) => x.id)).toEqual(["run-b", "run-a"]);
+    expect(changed.headers.get("etag")).not.toBe(etag);
   });
 
   it("a failed query is not kept: the request gets the error, the next one asks the store again", async () => {
