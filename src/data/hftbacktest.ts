@@ -345,3 +345,79 @@ export function writeHftbacktest(batch: TickBatch, path: string): { file: string
   const written = writeOutputFileSync(path, content, { what: "hftbacktest event file", example: "events.npz" });
   return { ...written, rows: records.length / 64 };
 }
+
+/**
+ * Splits a one-instrument batch the way hftbacktest's converter orders its events
+ * (`correct_event_order`): the rows sorted by exchange time and by receive time are merged, a row
+ * at the head of both lists is kept once, and a row whose place differs in the two orders becomes
+ * two rows, an exchange-only copy where the exchange order puts it and a local-only copy where the
+ * receive order does (flags `ExchangeOnly` / `LocalOnly`, other time a filler as in
+ * `parseHftbacktest`). The engine's exchange then applies every row in exchange-time order, not at
+ * the running maximum of the receive order. Rows of equal time keep their order (stable sorts).
+ */
+export function splitByExchangeOrder(batch: TickBatch): TickBatch {
+  const n = batch.length;
+  const byExch = Array.from({ length: n }, (_, i) => i).sort((a, b) => (batch.exchTs[a]! < batch.exchTs[b]! ? -1 : batch.exchTs[a]! > batch.exchTs[b]! ? 1 : a - b));
+  const byLocal = Array.from({ length: n }, (_, i) => i).sort((a, b) => (batch.localTs[a]! < batch.localTs[b]! ? -1 : batch.localTs[a]! > batch.localTs[b]! ? 1 : a - b));
+  const order: number[] = [];
+  const sided: number[] = [];
+  const doneExch = new Uint8Array(n);
+  const doneLocal = new Uint8Array(n);
+  let i = 0;
+  let j = 0;
+  while (i < n || j < n) {
+    while (i < n && doneExch[byExch[i]!] === 1) i++;
+    while (j < n && doneLocal[byLocal[j]!] === 1) j++;
+    if (i >= n && j >= n) break;
+    const a = i < n ? byExch[i]! : -1;
+    const b = j < n ? byLocal[j]! : -1;
+    if (a === b) {
+      order.push(a);
+      sided.push(0);
+      doneExch[a] = 1;
+      doneLocal[a] = 1;
+    } else if (b < 0 || (a >= 0 && batch.exchTs[a]! <= batch.localTs[b]!)) {
+      order.push(a);
+      sided.push(EventFlag.ExchangeOnly);
+      doneExch[a] = 1;
+    } else {
+      order.push(b);
+      sided.push(EventFlag.LocalOnly);
+      doneLocal[b] = 1;
+    }
+  }
+  const m = order.length;
+  const cols = allocateColumns(m);
+  let maxExch = -1n;
+  let maxLocal = -1n;
+  const firstExch = batch.exchTs[byExch[0]!]!;
+  const firstLocal = batch.localTs[byLocal[0]!]!;
+  for (let k = 0; k < m; k++) {
+    const r = order[k]!;
+    const s = sided[k]!;
+    let e = batch.exchTs[r]!;
+    let l = batch.localTs[r]!;
+    if (s === EventFlag.ExchangeOnly) {
+      cols.aux[k] = Number(l);
+      l = maxLocal >= 0n ? maxLocal : firstLocal;
+    } else if (s === EventFlag.LocalOnly) {
+      cols.aux[k] = Number(e);
+      const before = maxExch >= 0n ? maxExch : firstExch;
+      e = before < l ? before : l;
+    } else cols.aux[k] = batch.aux[r]!;
+    if (s !== EventFlag.LocalOnly && e > maxExch) maxExch = e;
+    if (s !== EventFlag.ExchangeOnly && l > maxLocal) maxLocal = l;
+    cols.exchTs[k] = e;
+    cols.localTs[k] = l;
+    cols.kind[k] = batch.kind[r]!;
+    cols.side[k] = batch.side[r]!;
+    // An exchange-only copy never ends a group the strategy sees.
+    cols.flags[k] = (s === EventFlag.ExchangeOnly ? batch.flags[r]! & ~EventFlag.Last : batch.flags[r]!) | s;
+    cols.instrument[k] = batch.instrument[r]!;
+    cols.priceTicks[k] = batch.priceTicks[r]!;
+    cols.qtyLots[k] = batch.qtyLots[r]!;
+    cols.orderId[k] = batch.orderId[r]!;
+    cols.seq[k] = batch.seq[r]!;
+  }
+  return tickBatch(cols, batch.instruments, batch.source);
+}

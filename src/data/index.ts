@@ -20,6 +20,6 @@ export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFo
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
 export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
-export { readHftbacktest, parseHftbacktest, writeHftbacktest, hftbacktestRecords, parseNpy, npyImage, HFT_EVENT, HFT_FLAG, type HftbacktestReadOptions, type NpyArray } from "./hftbacktest.js";
+export { readHftbacktest, parseHftbacktest, writeHftbacktest, splitByExchangeOrder, hftbacktestRecords, parseNpy, npyImage, HFT_EVENT, HFT_FLAG, type HftbacktestReadOptions, type NpyArray } from "./hftbacktest.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";
 export { readLobster, timeZoneOffsetMinutes, type LobsterData, type LobsterOrderbook, type LobsterReadOptions } from "./lobster.js";

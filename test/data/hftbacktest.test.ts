@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, detectFormat, readFile, readHftbacktest, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, allocateColumns, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 
 const NPZ = join(SHARED_DATA, "..", "reference", "hftbacktest-1.8.4", "btcusdt_20240808.npz");
@@ -106,4 +106,34 @@ describe("hftbacktest 1.x reference file", () => {
     const differing = TICK_COLUMN_NAMES.filter((name) => name !== "aux" && !bytesOf(again[name]).equals(bytesOf(batch[name])));
     expect(differing).toEqual([]);
   }, 60_000);
+});
+
+describe("splitByExchangeOrder", () => {
+  it("keeps rows in both orders once and splits the rows whose two orders differ, as hftbacktest's converter does", () => {
+    // Receive order: A(e10,l20) B(e30,l25) C(e15,l26) D(e40,l45). By exchange time: A C B D; by
+    // receive time: A B C D. Merge (exchange heads keyed by exchTs, receive heads by localTs):
+    //   A at both heads: once · C (exchange head, 15 ≤ B's 25): exchange-only · B now at both
+    //   heads: once · C (receive head, 26 < D's 40): local-only · D: once.
+    const cols = allocateColumns(4);
+    const rows: [bigint, bigint, number][] = [[10n, 20n, 1], [30n, 25n, 2], [15n, 26n, 3], [40n, 45n, 4]];
+    rows.forEach(([e, l, p], i) => {
+      cols.exchTs[i] = e;
+      cols.localTs[i] = l;
+      cols.kind[i] = EventKind.LevelSet;
+      cols.side[i] = 1;
+      cols.priceTicks[i] = p;
+      cols.qtyLots[i] = 1;
+      cols.flags[i] = EventFlag.Last;
+    });
+    const out = splitByExchangeOrder(tickBatch(cols, [SPEC]));
+    const E = EventFlag.ExchangeOnly, L = EventFlag.LocalOnly, Last = EventFlag.Last;
+    expect(Array.from(out.priceTicks)).toEqual([1, 3, 2, 3, 4]);
+    // The exchange-only copy loses Last: it never ends a group the strategy sees.
+    expect(Array.from(out.flags)).toEqual([Last, E, Last, Last | L, Last]);
+    // Fillers: an exchange-only row's receive time is the largest before it; a local-only row's
+    // exchange time the largest before it (capped at its receive time); the file's value in aux.
+    expect(Array.from(out.exchTs)).toEqual([10n, 15n, 30n, 26n, 40n]);
+    expect(Array.from(out.localTs)).toEqual([20n, 20n, 25n, 26n, 45n]);
+    expect(Array.from(out.aux)).toEqual([NaN, 26, NaN, 15, NaN]);
+  });
 });
