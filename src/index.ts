@@ -7,7 +7,7 @@ export * from "./core/index.js";
 export * as data from "./data/index.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
 export * as book from "./book/index.js";
-export { latency, queue, fees, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
+export { latency, queue, fees, fills, fillsCsv, strategyCounts, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
 export * as strategy from "./strategy/index.js";
 export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrategy } from "./strategy/index.js";
 export * as stats from "./stats/index.js";
