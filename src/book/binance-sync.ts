@@ -82,21 +82,166 @@ export interface BinanceSyncOptions {
 
 const State = { NoSnapshot: 0, AwaitingFirst: 1, InSync: 2, OutOfSync: 3 } as const;
 
+/**
+ * The procedure one message at a time (see the module comment), for a capture read whole
+ * (`syncBinanceDepth`) and for a live feed whose messages arrive in many small captures: a message
+ * is a (capture, index) pair, and diffs buffered before a snapshot keep theirs. The book is applied
+ * here; `onApplied(capture, m, atCapture, at)` runs after each applied snapshot or diff, with the
+ * message at whose arrival it was applied (a buffered diff: the snapshot).
+ */
+export class BinanceDepthSync {
+  readonly book = new L2Book();
+  readonly gaps: BinanceGap[] = [];
+  snapshots = 0;
+  syncs = 0;
+  diffsSuperseded = 0;
+  diffsApplied = 0;
+  diffsOutOfSync = 0;
+  resyncs = 0;
+  private state: number = State.NoSnapshot;
+  private lastUpdateId = NaN;
+  private previousU = NaN;
+  private bufferCaptures: BinanceCapture[] = [];
+  private bufferIndex: number[] = [];
+
+  constructor(
+    private readonly futures: boolean,
+    private readonly onApplied: (capture: BinanceCapture, m: number, atCapture: BinanceCapture, at: number) => void = () => {},
+  ) {}
+
+  /** No snapshot yet, or a gap not yet resolved by one: the book is not trusted. */
+  get synced(): boolean {
+    return this.state === State.InSync || this.state === State.AwaitingFirst;
+  }
+
+  /** A snapshot and the diffs since are applied without a break. */
+  get inSync(): boolean {
+    return this.state === State.InSync;
+  }
+
+  /** A gap (or a broken connection) is waiting for the next snapshot. */
+  get outOfSync(): boolean {
+    return this.state === State.OutOfSync;
+  }
+
+  /** The final update id of the last applied diff (or the snapshot's lastUpdateId). */
+  get lastAppliedId(): number {
+    return this.previousU;
+  }
+
+  /** Diffs waiting for a snapshot. */
+  get buffered(): number {
+    return this.bufferIndex.length;
+  }
+
+  /**
+   * The stream itself broke (a dropped connection, a stale feed): whatever was missed cannot be
+   * known, so the book is out of sync until the next snapshot, as after a sequence gap.
+   */
+  breakSync(gap: BinanceGap): void {
+    this.gaps.push(gap);
+    if (this.state === State.NoSnapshot) return;
+    this.state = State.OutOfSync;
+    this.bufferCaptures = [];
+    this.bufferIndex = [];
+  }
+
+  /** One message in arrival order; bookTicker and trades are not book messages and are ignored. */
+  push(capture: BinanceCapture, m: number): void {
+    const k = capture.kind[m]!;
+    if (k === BinanceMessage.Snapshot) this.snapshot(capture, m);
+    else if (k === BinanceMessage.Diff) this.diff(capture, m);
+  }
+
+  private snapshot(capture: BinanceCapture, m: number): void {
+    this.snapshots++;
+    if (this.state === State.OutOfSync) this.resyncs++;
+    this.book.clear(0);
+    this.applyLevels(capture, m);
+    this.onApplied(capture, m, capture, m);
+    this.lastUpdateId = capture.lastId[m]!;
+    this.previousU = this.lastUpdateId;
+    this.state = State.AwaitingFirst;
+    this.syncs++;
+    const captures = this.bufferCaptures;
+    const pending = this.bufferIndex;
+    this.bufferCaptures = [];
+    this.bufferIndex = [];
+    // Diffs after a gap inside the replayed buffer wait for the next snapshot.
+    for (let i = 0; i < pending.length; i++) if (this.state !== State.OutOfSync) this.offer(captures[i]!, pending[i]!, capture, m);
+  }
+
+  private diff(capture: BinanceCapture, m: number): void {
+    if (this.state === State.NoSnapshot || this.state === State.OutOfSync) {
+      if (this.state === State.OutOfSync) this.diffsOutOfSync++;
+      this.bufferCaptures.push(capture);
+      this.bufferIndex.push(m);
+      return;
+    }
+    this.offer(capture, m, capture, m);
+  }
+
+  private applyLevels(capture: BinanceCapture, m: number): void {
+    for (let j = capture.levelStart[m]!; j < capture.levelEnd[m]!; j++) {
+      this.book.setLevel(capture.levelSide[j] as 1 | -1, capture.levelPrice[j]!, capture.levelQty[j]!);
+    }
+  }
+
+  private applyDiff(capture: BinanceCapture, m: number, atCapture: BinanceCapture, at: number): void {
+    this.applyLevels(capture, m);
+    this.diffsApplied++;
+    this.previousU = capture.lastId[m]!;
+    this.onApplied(capture, m, atCapture, at);
+  }
+
+  private outOfSyncAt(capture: BinanceCapture, m: number, gap: BinanceGap): void {
+    this.gaps.push(gap);
+    this.state = State.OutOfSync;
+    this.diffsOutOfSync++;
+    this.bufferCaptures = [capture];
+    this.bufferIndex = [m];
+  }
+
+  /** Steps 3-5 for one diff once a snapshot is loaded. */
+  private offer(capture: BinanceCapture, m: number, atCapture: BinanceCapture, at: number): void {
+    const futures = this.futures;
+    const U = capture.firstId[m]!;
+    const u = capture.lastId[m]!;
+    if (this.state === State.AwaitingFirst) {
+      const lastUpdateId = this.lastUpdateId;
+      if (futures ? u < lastUpdateId : u <= lastUpdateId) {
+        this.diffsSuperseded++;
+        return;
+      }
+      const target = futures ? lastUpdateId : lastUpdateId + 1;
+      if (U <= target && target <= u) {
+        this.state = State.InSync;
+        this.applyDiff(capture, m, atCapture, at);
+        return;
+      }
+      // The first diff after the snapshot does not cover it: updates were lost in between.
+      this.outOfSyncAt(capture, m, { line: capture.line[m]!, expected: target, got: U, message: `${capture.file}:${capture.line[m]}: first diff after snapshot ${lastUpdateId} starts at U=${U}, it must cover update ${target}` });
+      return;
+    }
+    // In sync: continuity.
+    const previousU = this.previousU;
+    const expected = futures ? previousU : previousU + 1;
+    const got = futures ? capture.prevId[m]! : U;
+    if (got === expected) {
+      this.applyDiff(capture, m, atCapture, at);
+      return;
+    }
+    this.outOfSyncAt(capture, m, { line: capture.line[m]!, expected, got, message: `${capture.file}:${capture.line[m]}: sequence gap: ${futures ? "pu" : "U"}=${got}, expected ${expected} (previous u=${previousU}); the book is out of sync until the next snapshot` });
+  }
+}
+
 /** Replays a capture with Binance's sync rules; see the module comment. */
 export function syncBinanceDepth(capture: BinanceCapture, options: BinanceSyncOptions = {}): BinanceSyncResult {
-  const futures = capture.market === "futures";
   const n = capture.messages;
   const applied = new Uint8Array(n);
   const afterGap = new Uint8Array(n);
   const applyOrder: number[] = [];
   const applyAt: number[] = [];
-  const book = new L2Book();
-  const gaps: BinanceGap[] = [];
-  let state: number = State.NoSnapshot;
-  let lastUpdateId = NaN;
-  let previousU = NaN;
-  let buffer: number[] = [];
-  let syncs = 0, snapshots = 0, superseded = 0, diffsApplied = 0, resyncs = 0, outOfSync = 0;
 
   // Tickers by update id, to compare with the book right after the diff that ends at that id.
   const tickersById = new Map<number, number[]>();
@@ -111,12 +256,6 @@ export function syncBinanceDepth(capture: BinanceCapture, options: BinanceSyncOp
   }
   let comparable = 0, equal = 0, mismatched = 0;
   let firstMismatch: BinanceTickerMismatch | null = null;
-
-  const applyLevels = (m: number): void => {
-    for (let j = capture.levelStart[m]!; j < capture.levelEnd[m]!; j++) {
-      book.setLevel(capture.levelSide[j] as 1 | -1, capture.levelPrice[j]!, capture.levelQty[j]!);
-    }
-  };
 
   const compareTickers = (u: number): void => {
     const list = tickersById.get(u);
@@ -134,100 +273,35 @@ export function syncBinanceDepth(capture: BinanceCapture, options: BinanceSyncOp
     }
   };
 
-  const applyDiff = (m: number, at: number): void => {
-    applyLevels(m);
+  const sync = new BinanceDepthSync(capture.market === "futures", (_c, m, _a, at) => {
     applied[m] = 1;
     applyOrder.push(m);
     applyAt.push(at);
-    diffsApplied++;
-    previousU = capture.lastId[m]!;
     options.onApplied?.(m, book);
-    compareTickers(previousU);
-  };
-
-  /** Steps 3-5 for one diff once a snapshot is loaded; returns false on a gap. */
-  const offer = (m: number, at: number): void => {
-    const U = capture.firstId[m]!;
-    const u = capture.lastId[m]!;
-    if (state === State.AwaitingFirst) {
-      if (futures ? u < lastUpdateId : u <= lastUpdateId) {
-        superseded++;
-        return;
-      }
-      const target = futures ? lastUpdateId : lastUpdateId + 1;
-      if (U <= target && target <= u) {
-        state = State.InSync;
-        applyDiff(m, at);
-        return;
-      }
-      // The first diff after the snapshot does not cover it: updates were lost in between.
-      gaps.push({ line: capture.line[m]!, expected: target, got: U, message: `${capture.file}:${capture.line[m]}: first diff after snapshot ${lastUpdateId} starts at U=${U}, it must cover update ${target}` });
-      state = State.OutOfSync;
-      outOfSync++;
-      buffer = [m];
-      return;
-    }
-    // In sync: continuity.
-    const expected = futures ? previousU : previousU + 1;
-    const got = futures ? capture.prevId[m]! : U;
-    if (got === expected) {
-      applyDiff(m, at);
-      return;
-    }
-    gaps.push({ line: capture.line[m]!, expected, got, message: `${capture.file}:${capture.line[m]}: sequence gap: ${futures ? "pu" : "U"}=${got}, expected ${expected} (previous u=${previousU}); the book is out of sync until the next snapshot` });
-    state = State.OutOfSync;
-    outOfSync++;
-    buffer = [m];
-  };
+    if (capture.kind[m] === BinanceMessage.Snapshot) afterGap[m] = 0;
+    else compareTickers(capture.lastId[m]!);
+  });
+  const book = sync.book;
 
   for (let m = 0; m < n; m++) {
     if (options.skip?.has(m)) continue;
-    const k = capture.kind[m]!;
-    if (state === State.OutOfSync) afterGap[m] = 1;
-    if (k === BinanceMessage.Snapshot) {
-      snapshots++;
-      if (state === State.OutOfSync) resyncs++;
-      book.clear(0);
-      applyLevels(m);
-      applied[m] = 1;
-      afterGap[m] = 0;
-      applyOrder.push(m);
-      applyAt.push(m);
-      options.onApplied?.(m, book);
-      lastUpdateId = capture.lastId[m]!;
-      previousU = lastUpdateId;
-      state = State.AwaitingFirst;
-      syncs++;
-      const pending = buffer;
-      buffer = [];
-      for (const d of pending) if (state !== State.OutOfSync) offer(d, m);
-      // Diffs after a gap inside the replayed buffer wait for the next snapshot.
-      continue;
-    }
-    if (k !== BinanceMessage.Diff) continue;
-    if (state === State.NoSnapshot || state === State.OutOfSync) {
-      if (state === State.OutOfSync) outOfSync++;
-      buffer.push(m);
-      continue;
-    }
-    offer(m, m);
+    if (sync.outOfSync) afterGap[m] = 1;
+    sync.push(capture, m);
   }
-
-  // Whatever is still buffered never met a snapshot.
-  const unapplied = buffer.length;
 
   const report: BinanceSyncReport = {
     file: capture.file,
     market: capture.market,
-    snapshots,
-    syncs,
-    diffsApplied,
-    diffsSuperseded: superseded,
-    diffsOutOfSync: outOfSync,
-    diffsUnapplied: unapplied,
-    gaps,
-    resyncs,
-    inSyncAtEnd: state === State.InSync,
+    snapshots: sync.snapshots,
+    syncs: sync.syncs,
+    diffsApplied: sync.diffsApplied,
+    diffsSuperseded: sync.diffsSuperseded,
+    diffsOutOfSync: sync.diffsOutOfSync,
+    // Whatever is still buffered never met a snapshot.
+    diffsUnapplied: sync.buffered,
+    gaps: sync.gaps,
+    resyncs: sync.resyncs,
+    inSyncAtEnd: sync.inSync,
     bookTickers,
     tickersComparable: comparable,
     tickersEqual: equal,

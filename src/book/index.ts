@@ -10,7 +10,7 @@ export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, 
 export { DatabentoMboBook, checkMboBook } from "./databento-mbo.js";
 export type { PublishedTop, MboCheckOptions, MboCheckReport, CrossedRun } from "./databento-mbo.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
-export { syncBinanceDepth, binanceSyncedBatch, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
+export { syncBinanceDepth, binanceSyncedBatch, BinanceDepthSync, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
 export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterVerifyInput, type LobsterMismatch } from "./lobster-verify.js";
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
 import "./formats.js";
