@@ -10,8 +10,9 @@
  *     lots = min(⌊−front⌋, trade lots not yet given to our earlier orders at that price, leaves)
  *   so one trade is shared among our orders in arrival order and an order may fill in pieces; a
  *   marketable order walks the opposite levels up to its limit, level by level. Source: the
- *   exchange's own matching (exchange.ts); hftbacktest's `PartialFillExchange` fills the same
- *   overshoot (nkaz001/hftbacktest, hftbacktest/src/backtest/proc/partialfillexchange.rs).
+ *   exchange's own matching (exchange.ts). hftbacktest's `PartialFillExchange` fills the
+ *   overshoot too, min(overshoot, leaves), but without capping it by the trade's size left over
+ *   from our earlier orders (nkaz001/hftbacktest, hftbacktest/src/backtest/proc/partialfillexchange.rs).
  * - `no-partial`: a trade at the order's price fills the whole order once its queue position is
  *   below zero, i.e. round(front) < 0 in lots (front < −½ lot); every order at the price sees the
  *   whole trade (the trade is not shared); a marketable limit order fills its whole size at the
