@@ -158,7 +158,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // No per-message compression: trial frames are sent as the same bytes to every client, and
+  // deflating them once per client would cost more than the loopback or LAN saves.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
 
   app.get("/api/health", async () => ({ ok: true, version: o.version, store: { kind: o.store.kind, location: o.store.location } }));
 
