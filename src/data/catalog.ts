@@ -780,6 +780,13 @@ export interface CatalogChunkOptions {
   end?: Nanos | string;
   /** Rows per chunk (about: whole DuckDB vectors). @default 1_000_000 */
   chunkRows?: number;
+  /** Only the first `rows` rows of the range, in read order. @default all */
+  rows?: number;
+  /**
+   * The range's `catalogSummary`, when the caller has it (a sweep reading the same range for many
+   * trials): its aggregate query, a scan of the range, is then not run again.
+   */
+  summary?: CatalogSummary;
 }
 
 /** What a streamed backtest needs to know of each instrument's rows as a whole (see src/engine/streaming.ts). */
@@ -846,6 +853,7 @@ async function planCatalogRead(root: string, options: CatalogChunkOptions, conne
   if (end !== undefined) where.push(`exchTs < ${end}`);
   const whereSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   const instrumentOf = (list: readonly InstrumentSpec[]): string => `CASE ${list.map((s, i) => `WHEN venue = ${sqlString(s.venue)} AND symbol = ${sqlString(s.symbol)} THEN ${i}`).join(" ")} END`;
+  if (options.summary) return { ...options.summary, files, relation, whereSql, instrumentOf };
   const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
   const stats = (await connection.runAndReadAll(`SELECT ${instrumentOf(specs)} AS k, count(*)::DOUBLE AS n, bool_or((flags & ${EventFlag.Last}) <> 0) AS hasLast, bool_or(kind IN (${l3Kinds})) AS l3, bool_or(kind = ${EventKind.Trade}) AS trades FROM ${relation}${whereSql} GROUP BY ALL`)).getRowObjectsJS();
   const byIndex = new Map(stats.map((r) => [Number(r["k"]), r]));
@@ -881,12 +889,16 @@ export async function catalogSummary(root: string, options: Omit<CatalogChunkOpt
  * Files replaced while the chunks are read are not noticed (read while no writer commits).
  */
 export async function catalogChunks(root: string, options: CatalogChunkOptions = {}): Promise<CatalogChunks> {
-  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows"], "catalogChunks");
+  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows", "rows", "summary"], "catalogChunks");
+  const limit = options.rows;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new LabError({ code: "BAD_OPTION", message: `rows must be a positive integer, got ${String(limit)}`, hint: "e.g. rows: 1_000_000 (the first rows of the range)", context: { option: "rows" } });
   const chunkRows = options.chunkRows ?? 1_000_000;
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
   const connection = await duckConnection();
   try {
-    const { instruments, traits, totalRows, description, files, relation, whereSql, instrumentOf } = await planCatalogRead(root, options, connection);
+    const plan = await planCatalogRead(root, options, connection);
+    const { instruments, traits, description, files, relation, whereSql, instrumentOf } = plan;
+    const totalRows = limit === undefined ? plan.totalRows : Math.min(limit, plan.totalRows);
     // the order readCatalog reads in: by receive time across streams, file order for one
     const orderBy = instruments.length > 1 ? ` ORDER BY "localTs", exchTs, venue, symbol` : "";
     // One instrument: each chunk's columns leave room in front for the rows a streamed run keeps
@@ -905,7 +917,7 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     }));
     const read = TICK_COLUMN_NAMES.filter((name) => !constant.has(name));
     const columns = read.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
-    const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}`;
+    const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}${limit === undefined ? "" : ` LIMIT ${limit}`}`;
     const pieces = readAhead({ sql, specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1 }, (message) =>
       new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (strategy-lab data list; strategy-lab validate on a partition's file)", context: { file: root } }),
     );

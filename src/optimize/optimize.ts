@@ -271,6 +271,23 @@ export async function optimize(data: TickBatch, strategy: string | StrategyFacto
 export async function optimize(first: OptimizeOptions | TickBatch, strategy?: string | StrategyFactory, spaceSpec?: SpaceSpec, rest: Omit<OptimizeOptions, "data" | "strategy" | "space"> = {}): Promise<OptimizationResult> {
   const positional = typeof first === "object" && first !== null && (first as TickBatch).exchTs instanceof BigInt64Array;
   const options: OptimizeOptions = positional ? { ...rest, data: first as TickBatch, ...(strategy === undefined ? {} : { strategy }), ...(spaceSpec === undefined ? {} : { space: spaceSpec }) } : (first as OptimizeOptions);
+  return sweep(options);
+}
+
+/**
+ * A sweep whose trials a given runner evaluates instead of the worker pool or a job queue (used
+ * by streamed sweeps over a catalog, src/optimize/streamed.ts: `data` is then the range's time
+ * index, and the runner reads each trial's rows itself). The runner's `close` is called at the end.
+ */
+export async function sweepWith(options: OptimizeOptions, runner: TrialRunner & { close(): Promise<void> }): Promise<OptimizationResult> {
+  try {
+    return await sweep(options, runner);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function sweep(options: OptimizeOptions, runner?: TrialRunner): Promise<OptimizationResult> {
   if (typeof options !== "object" || options === null) throw bad("options", "must be an object", "e.g. lab.optimize({ data, strategy: \"imbalance\", space: { threshold: lab.range(0.1, 0.5, 0.05) } })");
   checkOptionKeys(options, OPTION_KEYS, "optimize");
   const startedAt = performance.now();
@@ -372,6 +389,7 @@ export async function optimize(first: OptimizeOptions | TickBatch, strategy?: st
       runId: begun.runId,
       previous,
       getPool: async () => {
+        if (runner !== undefined) return runner;
         if (options.queue !== undefined) {
           dispatcher ??= await openQueueDispatcher(options.queue, data, evaluator as EvaluatorRef, begun.runId, fingerprint, warn);
           return dispatcher;

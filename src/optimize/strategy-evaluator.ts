@@ -17,7 +17,7 @@
  */
 import { LabError, annualizeSharpe, calendarOf, type TradingCalendar } from "../core/index.js";
 import { sliceBatch, type TickBatch } from "../data/index.js";
-import { backtest, type BacktestOptions, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
+import { backtest, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
 import { equityDrawdown, gridValuesAt, sharpeOfChanges } from "../stats/index.js";
 import { strategies, type StrategyFactory } from "../strategy/index.js";
 import type { Params, RowRange, TrialContext, TrialEvaluator, TrialOutput } from "./types.js";
@@ -147,29 +147,36 @@ export function evaluatorFor(factory: StrategyFactory, backtestOptions: Strategy
     // the strategy would see had it ignored every earlier event.
     const options: BacktestOptions = { ...backtestOptions, seed: ctx.seed >>> 0, ...(range.start === 0 ? {} : { startAt: startNs }) };
     const run = backtest(view, configured, options);
-    const s = run.summary;
-    const initial = run.settings.initialCash;
-    const fig = rangeFigures(run.equity.ts, run.equity.equity, startNs, endNs, interval, initial, calendarOf(run.instruments.map((i) => i.venue)));
-    // A trial over all the data is the run itself: its summary's Sharpe ratio and drawdown (the
-    // run's span starts at the first exchange time, a window's at its first local time).
-    const whole = range.start === 0 && range.end === data.length;
-    return {
-      metrics: {
-        pnl: fig.pnl,
-        sharpe: whole ? s.sharpe : fig.sharpe,
-        maxDrawdown: whole ? s.maxDrawdown : fig.maxDrawdown,
-        fees: s.fees,
-        trades: s.trades,
-        orders: s.orders,
-        volume: s.volume,
-        filledLots: s.filledLots,
-        makerShare: s.makerShare,
-        realizedPnl: s.realizedPnl,
-        finalPosition: s.finalPosition.reduce((a, b) => a + Math.abs(b), 0),
-      },
-      periodReturns: fig.periodReturns,
-      events: s.events,
-    };
+    return trialOutputOf(run, startNs, endNs, interval, range.start === 0 && range.end === data.length);
+  };
+}
+
+/**
+ * A trial's output from its backtest: figures over local times [startNs, endNs] (see the module
+ * comment). A trial over all the data (`whole`) is the run itself: its summary's Sharpe ratio and
+ * drawdown (the run's span starts at the first exchange time, a window's at its first local time).
+ * Used by the evaluator above and by streamed sweeps (src/optimize/streamed.ts).
+ */
+export function trialOutputOf(run: BacktestResult, startNs: bigint, endNs: bigint, interval: number, whole: boolean): TrialOutput {
+  const s = run.summary;
+  const initial = run.settings.initialCash;
+  const fig = rangeFigures(run.equity.ts, run.equity.equity, startNs, endNs, interval, initial, calendarOf(run.instruments.map((i) => i.venue)));
+  return {
+    metrics: {
+      pnl: fig.pnl,
+      sharpe: whole ? s.sharpe : fig.sharpe,
+      maxDrawdown: whole ? s.maxDrawdown : fig.maxDrawdown,
+      fees: s.fees,
+      trades: s.trades,
+      orders: s.orders,
+      volume: s.volume,
+      filledLots: s.filledLots,
+      makerShare: s.makerShare,
+      realizedPnl: s.realizedPnl,
+      finalPosition: s.finalPosition.reduce((a, b) => a + Math.abs(b), 0),
+    },
+    periodReturns: fig.periodReturns,
+    events: s.events,
   };
 }
 

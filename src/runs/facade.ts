@@ -12,10 +12,13 @@
  */
 import { totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { LabError, checkOptionKeys, isLabError } from "../core/index.js";
-import { catalogChunks, catalogSummary, readCatalog, type TickBatch } from "../data/index.js";
+import { pathToFileURL } from "node:url";
+import { LabError, checkOptionKeys, isLabError, parseTime } from "../core/index.js";
+import { catalogChunks, catalogSummary, readCatalog, type CatalogSummary, type TickBatch } from "../data/index.js";
 import { backtest as runBacktest, backtestStream, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike, type TickChunkSource } from "../engine/index.js";
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
+import { StreamedRunner, sweepWith, timeIndexOf, type StreamedRange } from "../optimize/internal.js";
+import { strategies } from "../strategy/index.js";
 import { htmlDocument, rememberSweep, type Exportable } from "../report/index.js";
 import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
 import type { SpaceSpec } from "../optimize/index.js";
@@ -201,13 +204,26 @@ async function streamed(input: CatalogQuery | TickChunkSource, strategy: Strateg
   return result;
 }
 
-/** A catalog range as a sweep's data: read into shared memory once, when it fits `maxMemoryBytes`. */
-export interface CatalogSweepData extends Omit<CatalogQuery, "chunkRows"> {
+/**
+ * A catalog range as a sweep's data: read into shared memory once when it fits `maxMemoryBytes`,
+ * else streamed by every trial (see `stream`).
+ */
+export interface CatalogSweepData extends CatalogQuery {
   /**
    * Largest in-memory size of the range (about 62 bytes a row) the sweep reads into shared memory
    * for its workers. @default a quarter of the machine's memory
    */
   maxMemoryBytes?: number;
+  /**
+   * "auto": in memory when the range fits `maxMemoryBytes`, else streamed; true: streamed; false:
+   * in memory or DATA_TOO_LARGE. A streamed sweep's trials each read their rows from the catalog
+   * on worker threads (src/optimize/streamed.ts; memory holds a few chunks per worker), and its
+   * search and walk-forward windows run on a time index of the range, one row in
+   * `timeIndexEvery` (default: about a million index rows). @default "auto"
+   */
+  stream?: boolean | "auto";
+  /** Rows of the range per row of a streamed sweep's time index (1: windows on exact rows). */
+  timeIndexEvery?: number;
 }
 
 /** Bytes a row takes in a TickBatch (its 11 columns). */
@@ -221,22 +237,54 @@ export type SweepOptions = Omit<OptimizeOptions, "data"> & { data: TickBatch | C
  * (no rows read) that they fit: every worker reads the same memory, and trials, walk-forward
  * windows (which may span days), DSR and PBO run exactly as on any batch.
  */
-async function sweepData(data: CatalogSweepData): Promise<TickBatch> {
-  checkOptionKeys(data, ["catalog", "symbols", "venues", "start", "end", "maxMemoryBytes"], "optimize data (catalog range)");
-  const { catalog, maxMemoryBytes, ...query } = data;
+async function sweepData(data: CatalogSweepData): Promise<TickBatch | { streamed: CatalogSummary }> {
+  checkOptionKeys(data, ["catalog", "symbols", "venues", "start", "end", "chunkRows", "maxMemoryBytes", "stream", "timeIndexEvery"], "optimize data (catalog range)");
+  const { catalog, maxMemoryBytes, stream = "auto", timeIndexEvery: _every, chunkRows: _chunkRows, ...query } = data;
+  if (stream !== "auto" && typeof stream !== "boolean") throw new LabError({ code: "BAD_OPTION", message: `optimize data stream must be true, false or "auto", got ${String(stream)}`, hint: 'e.g. stream: "auto"', context: { option: "stream" } });
   const limit = maxMemoryBytes ?? Math.floor(totalmem() / 4);
   const summary = await catalogSummary(catalog, query);
   const bytes = summary.totalRows * BYTES_PER_ROW;
+  if (stream === true || (stream === "auto" && bytes > limit)) return { streamed: summary };
   if (bytes > limit) {
     const gib = (x: number): string => `${(x / 2 ** 30).toFixed(1)} GiB`;
     throw new LabError({
       code: "DATA_TOO_LARGE",
       message: `${summary.description}: the range holds ${summary.totalRows.toLocaleString("en-US")} rows (${gib(bytes)} in memory), more than the sweep may hold (maxMemoryBytes ${gib(limit)})`,
-      hint: "narrow the range (start, end, symbols), raise maxMemoryBytes if the machine has the memory, or run the trials one by one as streamed backtests: lab.backtest({ catalog, start, end }, strategy, params)",
+      hint: 'narrow the range (start, end, symbols), raise maxMemoryBytes if the machine has the memory, or let every trial stream its rows: stream: "auto" (the default) or true',
       context: { file: catalog },
     });
   }
   return readCatalog(catalog, { ...query, shared: true });
+}
+
+/**
+ * A sweep whose trials stream their rows from the catalog on worker threads (see
+ * `CatalogSweepData.stream`): trials run a registered strategy (built in, or from
+ * `strategyModule`), which the workers look up themselves.
+ */
+async function streamedSweep(data: CatalogSweepData, summary: CatalogSummary, options: OptimizeOptions): Promise<OptimizationResult> {
+  if (options.evaluator !== undefined || options.strategy === undefined) throw new LabError({ code: "BAD_OPTION", message: "a streamed sweep runs a strategy; a custom evaluator reads an in-memory batch", hint: "pass strategy (a registered name) or a range that fits in memory (maxMemoryBytes)", context: { option: "evaluator" } });
+  if (options.queue !== undefined) throw new LabError({ code: "BAD_OPTION", message: "a streamed sweep runs on this machine's threads; queue workers read their data into memory", hint: "leave out queue, or narrow the range so it fits in memory", context: { option: "queue" } });
+  const name = typeof options.strategy === "string" ? options.strategy : options.strategy.strategyName;
+  const builtIn = [strategies.imbalance, strategies.bidAskBounce, strategies.marketMaker, strategies.skewedMarketMaker].some((f) => f.strategyName === name);
+  if (!builtIn && options.strategyModule === undefined) {
+    throw new LabError({ code: "STRATEGY_NOT_IN_WORKERS", message: `strategy "${name}" is defined in this process only; a streamed sweep's worker threads cannot see it`, hint: 'define it in a module and pass strategyModule: "/abs/path/to/module.js"', context: { value: name } });
+  }
+  const ns = (x: bigint | string | undefined): string | undefined => (x === undefined ? undefined : String(typeof x === "bigint" ? x : parseTime(x)));
+  const range: StreamedRange = {
+    catalog: resolve(data.catalog),
+    ...(data.symbols ? { symbols: [...data.symbols] } : {}),
+    ...(data.venues ? { venues: [...data.venues] } : {}),
+    ...(data.start !== undefined ? { start: ns(data.start)! } : {}),
+    ...(data.end !== undefined ? { end: ns(data.end)! } : {}),
+    ...(data.chunkRows !== undefined ? { chunkRows: data.chunkRows } : {}),
+  };
+  const time = await timeIndexOf(range, summary, data.timeIndexEvery);
+  const given = options.strategyModule;
+  const strategyModule = given === undefined ? undefined : given.startsWith("file:") ? given : pathToFileURL(resolve(given)).href;
+  const runner = await StreamedRunner.open(time, { range, strategy: name, ...(strategyModule ? { strategyModule } : {}), backtest: options.backtest ?? {} }, options.workers);
+  const { workers: _workers, ...rest } = options;
+  return sweepWith({ ...rest, data: time.index }, runner);
 }
 
 function isCatalogData(x: unknown): x is CatalogSweepData {
@@ -257,7 +305,12 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
   const a = given.store === undefined ? current() : undefined;
   const extra = a === undefined ? {} : { store: await a.store };
   const raw = positional ? (first as TickBatch | CatalogSweepData) : (first as SweepOptions).data;
-  const data = isCatalogData(raw) ? await sweepData(raw) : raw;
+  const read = isCatalogData(raw) ? await sweepData(raw) : raw;
+  if ("streamed" in read) {
+    const options: OptimizeOptions = positional ? { ...rest, ...extra, data: undefined as unknown as TickBatch, strategy, space: space as SpaceSpec } : { ...(first as SweepOptions), ...extra, data: undefined as unknown as TickBatch };
+    return streamedSweep(raw as CatalogSweepData, read.streamed, options);
+  }
+  const data = read;
   // Queued workers on other machines read the same catalog range (not a file this batch came from).
   const queue = isCatalogData(raw) ? catalogQueue(given.queue, raw) : given.queue;
   const queued = queue === undefined ? {} : { queue };

@@ -37,10 +37,26 @@ describe("optimize over catalog data", () => {
     expect(fromCatalog.trials.some((t) => (t.metrics.trades ?? 0) > 0)).toBe(true);
   });
 
-  it("a range larger than maxMemoryBytes is refused with DATA_TOO_LARGE, counted from the catalog alone", async () => {
+  it("a streamed sweep (each trial reads its rows from the catalog on a worker thread) equals the in-memory sweep, windows across midnight included", async () => {
+    const range = { start: parseTime("2024-03-04T23:10:00Z"), end: parseTime("2024-03-05T00:50:00Z") };
+    const space = { threshold: [0.2, 0.5], size: 1, maxPosition: 3 };
+    const common = { strategy: "imbalance", space, walkForward: { windows: 2, ratio: 2 }, backtest: { latencyNs: 50_000 }, objective: "pnl" as const, seed: 5, onWarning: () => undefined };
+    const inMemory = await optimize({ ...common, workers: 0, data: await readCatalog(dir, range) });
+    // a memory budget the range does not fit: "auto" streams; one index row per data row
+    const streamed = await optimize({ ...common, workers: 2, data: { catalog: dir, ...range, maxMemoryBytes: 100_000, timeIndexEvery: 1, chunkRows: 4_000 } });
+    expect(streamed.windows?.map((w) => [w.isStartNs, w.oosStartNs, w.oosEndNs])).toEqual(inMemory.windows?.map((w) => [w.isStartNs, w.oosStartNs, w.oosEndNs]));
+    const figures = (r: typeof inMemory): unknown[] => r.trials.map((t) => [t.window, t.phase, t.params, t.status, t.metrics.pnl, t.metrics.trades, t.metrics.sharpe, t.metrics.maxDrawdown, Array.from(t.periodReturns ?? [])]);
+    expect(figures(streamed)).toEqual(figures(inMemory));
+    const oos = (r: typeof inMemory): unknown[] => (r.windows ?? []).map((w) => [w.oos?.params, w.oos?.metrics.pnl, w.oos?.metrics.trades, Array.from(w.oos?.periodReturns ?? [])]);
+    expect(oos(streamed)).toEqual(oos(inMemory));
+    expect(streamed.windows!.every((w) => w.oos !== undefined && Number.isFinite(w.oosObjective))).toBe(true);
+    expect(streamed.trials.some((t) => (t.metrics.trades ?? 0) > 0)).toBe(true);
+  }, 120_000);
+
+  it("a range larger than maxMemoryBytes is refused with DATA_TOO_LARGE when streaming is off, counted from the catalog alone", async () => {
     const summary = await catalogSummary(dir);
     expect(summary.totalRows).toBe(60_000);
-    const error = await optimize({ data: { catalog: dir, maxMemoryBytes: 1_000_000 }, strategy: "imbalance", space: { threshold: [0.3] }, workers: 0, onWarning: () => undefined }).catch((e: unknown) => e);
+    const error = await optimize({ data: { catalog: dir, maxMemoryBytes: 1_000_000, stream: false }, strategy: "imbalance", space: { threshold: [0.3] }, workers: 0, onWarning: () => undefined }).catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe("DATA_TOO_LARGE");
     expect((error as Error).message).toContain("60,000 rows");
   });
