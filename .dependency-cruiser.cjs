@@ -14,9 +14,10 @@ const ALLOWED = {
   store: ["core"],
   optimize: ["core", "data", "book", "stats", "engine", "strategy", "store"],
   report: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize"],
-  runs: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report"],
-  server: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs"],
-  cli: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server"],
+  live: ["core", "data", "book", "stats", "engine", "strategy"],
+  runs: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "live"],
+  server: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "live"],
+  cli: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server", "live"],
 };
 const LAYERS = Object.keys(ALLOWED);
 

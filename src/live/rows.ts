@@ -1,0 +1,210 @@
+/**
+ * Live messages to TickBatch rows, the way a capture read whole becomes them: each arriving piece
+ * of capture text is parsed by the binance-raw reader (`parseBinanceRaw`), its book messages go
+ * through the book layer's sync one at a time (`BinanceDepthSync`), and the messages are laid out
+ * by the reader's own conversion (`binanceToTickBatch`) in the order `binanceSyncedBatch` uses:
+ * bookTicker and trades where they arrived, a snapshot where it arrived followed by the diffs it
+ * releases from the buffer (at the snapshot's receive time), diffs not applied left out, rows
+ * after an unresolved gap flagged AfterGap. Concatenated, the pieces' rows are the rows of
+ * `readFile` on the same lines, row for row.
+ */
+import { BinanceMessage, binanceToTickBatch, parseBinanceRaw, type BinanceCapture, type BinanceMarket, type BinanceReadProblem, type BinanceTickOptions, type TickBatch } from "../data/index.js";
+import { BinanceDepthSync, type BinanceGap } from "../book/index.js";
+import type { InstrumentSpec } from "../core/index.js";
+
+export interface LiveRowsOptions {
+  market: BinanceMarket;
+  instrument: InstrumentSpec;
+  exchangeTime?: "event" | "transaction";
+  tick?: BinanceTickOptions;
+  /** Names the source in messages. */
+  description: string;
+}
+
+/** A bad line: counted, skipped, kept with its text. */
+export interface MalformedLine {
+  /** 1-based number of the line among all lines received. */
+  line: number;
+  code: string;
+  message: string;
+  /** The line's text, shortened to 1,000 characters. */
+  text: string;
+}
+
+export interface PieceResult {
+  /** Rows of this piece (may be empty). */
+  rows: TickBatch | undefined;
+  messages: number;
+  malformed: MalformedLine[];
+  nonData: number;
+  /** Gaps found in this piece. */
+  gaps: BinanceGap[];
+  /** Local minus exchange time (ns) of each message that has an exchange time. */
+  lags: number[];
+}
+
+const TEXT_LIMIT = 1000;
+
+export class LiveRows {
+  readonly sync: BinanceDepthSync;
+  lines = 0;
+  private readonly afterGapOf = new WeakMap<BinanceCapture, Uint8Array>();
+  // Output of the piece being laid out: message refs in row order.
+  private outCapture: BinanceCapture[] = [];
+  private outIndex: number[] = [];
+  private outLocal: bigint[] = [];
+  private outApplied: number[] = [];
+  private outAfterGap: number[] = [];
+
+  constructor(private readonly options: LiveRowsOptions) {
+    this.sync = new BinanceDepthSync(options.market === "futures", (capture, m, atCapture, at) => {
+      const own = capture.localTs[m]!;
+      const atLocal = atCapture.localTs[at]!;
+      this.outCapture.push(capture);
+      this.outIndex.push(m);
+      this.outLocal.push(own < atLocal ? atLocal : own);
+      this.outApplied.push(1);
+      this.outAfterGap.push(capture.kind[m] === BinanceMessage.Snapshot ? 0 : this.afterGapOf.get(capture)![m]!);
+    });
+  }
+
+  /** Lays out the complete lines `<ns> <json>` received since the last piece. */
+  piece(lines: readonly string[]): PieceResult {
+    const first = this.lines;
+    this.lines += lines.length;
+    const result: PieceResult = { rows: undefined, messages: 0, malformed: [], nonData: 0, gaps: [], lags: [] };
+    const capture = this.parse(lines, first, result);
+    if (!capture) return result;
+    result.messages = capture.messages;
+    const afterGap = new Uint8Array(capture.messages);
+    this.afterGapOf.set(capture, afterGap);
+    const gapsBefore = this.sync.gaps.length;
+    for (let m = 0; m < capture.messages; m++) {
+      if (this.sync.outOfSync) afterGap[m] = 1;
+      if (capture.exchTs[m]! >= 0n) result.lags.push(Number(capture.localTs[m]! - capture.exchTs[m]!));
+      const k = capture.kind[m]!;
+      if (k === BinanceMessage.Diff || k === BinanceMessage.Snapshot) {
+        this.sync.push(capture, m);
+        continue;
+      }
+      this.outCapture.push(capture);
+      this.outIndex.push(m);
+      this.outLocal.push(capture.localTs[m]!);
+      this.outApplied.push(0);
+      this.outAfterGap.push(afterGap[m]!);
+    }
+    result.gaps = this.sync.gaps.slice(gapsBefore);
+    result.rows = this.layOut(capture);
+    return result;
+  }
+
+  /** The stream broke (reconnect, stale): out of sync until the next snapshot. */
+  breakSync(message: string): BinanceGap {
+    const gap: BinanceGap = { line: this.lines, expected: NaN, got: NaN, message: `${this.options.description}: after line ${this.lines}: ${message}; the book is out of sync until the next snapshot` };
+    this.sync.breakSync(gap);
+    return gap;
+  }
+
+  private parse(lines: readonly string[], first: number, result: PieceResult): BinanceCapture | undefined {
+    const o = this.options;
+    const read = { market: o.market, instrument: o.instrument, onBadRows: "quarantine" as const, ...(o.exchangeTime ? { exchangeTime: o.exchangeTime } : {}) };
+    let capture: BinanceCapture;
+    try {
+      capture = parseBinanceRaw(lines.join("\n"), o.description, read);
+    } catch (error) {
+      // Nothing readable in the piece: each line again, alone, to tell bad lines from non-data ones.
+      if (lines.length > 1) {
+        for (let i = 0; i < lines.length; i++) {
+          const one = this.parseOne(lines[i]!, first + i + 1);
+          if (one === "non-data") result.nonData++;
+          else if (one) result.malformed.push(one);
+        }
+      } else if (lines.length === 1) {
+        const one = this.describeFailure(error, lines[0]!, first + 1);
+        if (one === "non-data") result.nonData++;
+        else result.malformed.push(one);
+      }
+      return undefined;
+    }
+    for (let m = 0; m < capture.messages; m++) capture.line[m] = capture.line[m]! + first;
+    result.nonData = capture.readReport.nonData.lines;
+    for (const p of capture.problems) result.malformed.push(this.malformed(p, lines[p.line - 1] ?? "", first));
+    return capture;
+  }
+
+  private parseOne(line: string, lineNumber: number): MalformedLine | "non-data" | undefined {
+    try {
+      parseBinanceRaw(line, this.options.description, { market: this.options.market, instrument: this.options.instrument, onBadRows: "quarantine" });
+      return undefined;
+    } catch (error) {
+      return this.describeFailure(error, line, lineNumber);
+    }
+  }
+
+  private describeFailure(error: unknown, line: string, lineNumber: number): MalformedLine | "non-data" {
+    const context = (error as { context?: { badLines?: number } }).context;
+    if (context?.badLines === 0 && line.trim() !== "") return "non-data";
+    const message = error instanceof Error ? error.message : String(error);
+    return { line: lineNumber, code: (error as { code?: string }).code ?? "BAD_LINE", message, text: line.length > TEXT_LIMIT ? `${line.slice(0, TEXT_LIMIT)}…` : line };
+  }
+
+  private malformed(p: BinanceReadProblem, text: string, first: number): MalformedLine {
+    return { line: p.line + first, code: p.code, message: p.message, text: text.length > TEXT_LIMIT ? `${text.slice(0, TEXT_LIMIT)}…` : text };
+  }
+
+  private layOut(source: BinanceCapture): TickBatch | undefined {
+    const n = this.outIndex.length;
+    if (n === 0) return undefined;
+    const picked = pickMessages(source, this.outCapture, this.outIndex, this.outLocal);
+    const marks = { applied: Uint8Array.from(this.outApplied), afterGap: Uint8Array.from(this.outAfterGap) };
+    this.outCapture = [];
+    this.outIndex = [];
+    this.outLocal = [];
+    this.outApplied = [];
+    this.outAfterGap = [];
+    return binanceToTickBatch(picked, marks, this.options.tick ?? {});
+  }
+}
+
+/** One capture of the given messages of several captures, in that order, with the given receive times. */
+function pickMessages(like: BinanceCapture, captures: readonly BinanceCapture[], index: readonly number[], local: readonly bigint[]): BinanceCapture {
+  const n = index.length;
+  let levels = 0;
+  for (let i = 0; i < n; i++) levels += captures[i]!.levelEnd[index[i]!]! - captures[i]!.levelStart[index[i]!]!;
+  const out: BinanceCapture = {
+    ...like,
+    messages: n,
+    kind: new Uint8Array(n),
+    line: new Int32Array(n),
+    localTs: BigInt64Array.from(local),
+    exchTs: new BigInt64Array(n),
+    firstId: new Float64Array(n),
+    lastId: new Float64Array(n),
+    prevId: new Float64Array(n),
+    levelStart: new Int32Array(n),
+    levelEnd: new Int32Array(n),
+    levelSide: new Int8Array(levels),
+    levelPrice: new Float64Array(levels),
+    levelQty: new Float64Array(levels),
+  };
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const c = captures[i]!;
+    const m = index[i]!;
+    out.kind[i] = c.kind[m]!;
+    out.line[i] = c.line[m]!;
+    out.exchTs[i] = c.exchTs[m]!;
+    out.firstId[i] = c.firstId[m]!;
+    out.lastId[i] = c.lastId[m]!;
+    out.prevId[i] = c.prevId[m]!;
+    out.levelStart[i] = at;
+    const s = c.levelStart[m]!;
+    const e = c.levelEnd[m]!;
+    out.levelSide.set(c.levelSide.subarray(s, e), at);
+    out.levelPrice.set(c.levelPrice.subarray(s, e), at);
+    out.levelQty.set(c.levelQty.subarray(s, e), at);
+    at += e - s;
+    out.levelEnd[i] = at;
+  }
+  return out;
+}
