@@ -9,16 +9,16 @@
 //   the run ends only when each client has all of them;
 // - p99 latency of GET /api/runs?limit=20 on a store of 500 runs (memory, DuckDB) under 100
 //   concurrent keep-alive clients, one request in flight each, 30 measured requests each after
-//   10 of warm-up (target < 20 ms); every answer is checked. The server asks the store at most
+//   50 of warm-up (target < 20 ms); every answer is checked. The server asks the store at most
 //   once per 250 ms for one listing, so the store's own time for a listing is reported beside it.
 // Clients run in a child process (bench/server-clients.mjs), as browsers and scripts are other
-// processes than the server.
+// processes than the server. Beside the wall-clock figures: the CPU the server side spent per
+// trial, message and answer, and the machine's load average at the start and the end.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadavg } from "node:os";
 import { result, writeResults } from "./lib.mjs";
 
 const dist = new URL("../dist/", import.meta.url);
