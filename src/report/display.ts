@@ -5,9 +5,6 @@
  * everywhere.
  */
 import { createRequire } from "node:module";
-// The display protocol's methods are put on the data, engine and optimize classes when this layer
-// loads; every view imports this module, so they are there whenever the report layer is.
-import "./rich.js";
 
 interface KernelDisplay {
   html(s: string): void;

@@ -4,7 +4,7 @@
  * data embedded in the page. `checkSelfContained` is the guard used before writing.
  */
 import { LabError } from "../core/index.js";
-import { writeOutputFileSync } from "../core/fs-errors.js";
+import { writeOutputFileSync } from "../core/internal.js";
 import { escapeHtml } from "./html.js";
 import type { TearSheet } from "./tearsheet.js";
 

@@ -3,6 +3,10 @@
  * charts, tables) that can be tested without a kernel, the `show` helpers that display them in a
  * notebook, and self-contained HTML export.
  */
+// Loading the layer puts the display protocol's methods (rich.ts) and `report` (run-report.ts) on
+// the data, engine and optimize classes; every other layer reaches the report layer through here.
+import "./rich.js";
+import "./run-report.js";
 export * as show from "./show.js";
 export { displayHtml, newDisplaySlot, inNotebook, setFallbackWriter, htmlToText, type DisplaySlot } from "./display.js";
 export { plotSvg, plotMarks, plotlyHtml, plotlyLibrary, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
