@@ -140,8 +140,8 @@ export class BinanceDepthSync {
    */
   breakSync(gap: BinanceGap): void {
     this.gaps.push(gap);
-    if (this.state === State.NoSnapshot) return;
-    this.state = State.OutOfSync;
+    // Before any snapshot the book is empty anyway; the diffs buffered before the break cannot be joined to those after it.
+    if (this.state !== State.NoSnapshot) this.state = State.OutOfSync;
     this.bufferCaptures = [];
     this.bufferIndex = [];
   }

@@ -112,6 +112,8 @@ export class BinanceFeed {
   private staleTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private snapshotInFlight = false;
+  /** Connections opened so far: a snapshot requested on an earlier one is discarded. */
+  private epoch = 0;
   private snapshotWanted = false;
   private readonly lagRing = new Float64Array(LAG_RING);
   private lagCount = 0;
@@ -214,6 +216,7 @@ export class BinanceFeed {
     ws.on("open", () => {
       if (this.ws !== ws) return;
       this.stateName = "open";
+      this.epoch++;
       this.lastFrameAt = performance.now();
       if (this.attempt > 0 || this.counts.reconnects > 0 || this.counts.frames > 0) this.incident("reconnect", `connected again to ${this.options.url}`);
       this.attempt = 0;
@@ -337,11 +340,17 @@ export class BinanceFeed {
     }
     this.snapshotInFlight = true;
     this.snapshotWanted = false;
+    const epoch = this.epoch;
     void (async () => {
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
         const body = await response.text();
         if (!response.ok) throw new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
+        // Requested before the connection was replaced: it belongs to a stream that is gone.
+        if (epoch !== this.epoch) {
+          this.snapshotWanted = true;
+          return;
+        }
         if (!body.trimStart().startsWith("{") || !body.includes('"lastUpdateId"')) throw new Error(`not a depth snapshot: ${body.slice(0, 200)}`);
         this.counts.snapshotsFetched++;
         const compact = body.includes("\n") || body.includes("\r") ? body.replace(/[\r\n]+/g, " ") : body;

@@ -77,6 +77,8 @@ interface Line {
   /** Message index in the parsed capture, -1 for lines the reader skipped. */
   message: number;
   snapshot: boolean;
+  /** Never sent (`omitLines`), though the venue's book (the REST snapshot) includes it. */
+  omit: boolean;
 }
 
 /** Splits a capture into lines (gzip or plain), keeping each line's raw text. */
@@ -103,7 +105,7 @@ function loadLines(path: string, options: ReplayServerOptions): { lines: Line[];
   for (let i = 0; i < limit; i++) {
     let line = kept[i]!;
     if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "" || omit.has(i + 1)) continue;
+    if (line.trim() === "") continue;
     const space = line.indexOf(" ");
     const prefix = space > 0 ? line.slice(0, space) : "";
     // A line without a receive time keeps the previous one for pacing; its text is sent as is.
@@ -112,7 +114,7 @@ function loadLines(path: string, options: ReplayServerOptions): { lines: Line[];
     const message = byLine[i + 1]!;
     const snapshot = message >= 0 && capture.kind[message] === BinanceMessage.Snapshot;
     if (snapshot) recordedSnapshot ??= json;
-    lines.push({ ns, text: options.stamp ? line : json, message, snapshot });
+    lines.push({ ns, text: options.stamp ? line : json, message, snapshot, omit: omit.has(i + 1) });
   }
   return { lines, capture, recordedSnapshot };
 }
@@ -245,7 +247,7 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
         }
         cursor++;
         track(line);
-        if (!options.stamp && line.snapshot) continue;
+        if (line.omit || (!options.stamp && line.snapshot)) continue;
         for (const ws of clients) ws.send(line.text);
         sent++;
         burst++;

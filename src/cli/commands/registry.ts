@@ -13,6 +13,7 @@ import { register as registerStats } from "./stats.js";
 import { register as registerRuns } from "./runs.js";
 import { register as registerWorker } from "./worker.js";
 import { register as registerServe } from "./serve.js";
+import { register as registerReplayServer } from "./replay-server.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -25,4 +26,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerRuns,
   registerWorker,
   registerServe,
+  registerReplayServer,
 ];
