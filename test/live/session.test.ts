@@ -1,0 +1,130 @@
+/**
+ * Paper session control: pausing holds rows without changing any decision, stop() ends the run
+ * with the rows taken so far, a stale feed is reported and reconnected, and the CLI's replay
+ * server serves the capture.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { WebSocketServer } from "ws";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFile } from "../../src/data/index.js";
+import { backtest, latency } from "../../src/engine/index.js";
+import { strategies } from "../../src/strategy/index.js";
+import { binanceFeed, paper, startReplayServer, type BinanceFeed } from "../../src/live/index.js";
+import { CLI, ROOT, TEST_OUTPUT } from "../helpers/paths.js";
+
+const CAPTURE = join(ROOT, "data", "binance", "usdm_futures_btcusdt_20240808.gz");
+const DIR = join(TEST_OUTPUT, "live-session");
+let slice = "";
+let lines: string[] = [];
+
+beforeAll(() => {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  lines = gunzipSync(readFileSync(CAPTURE)).toString("utf8").split("\n").slice(0, 20_000);
+  slice = join(DIR, "slice.gz");
+  writeFileSync(slice, gzipSync(`${lines.join("\n")}\n`));
+});
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+const ended = (feed: BinanceFeed): Promise<void> => new Promise((resolve) => (feed.ended ? resolve() : feed.onEnd(resolve)));
+const options = { latencyNs: latency.constant({ entryNs: 100_000 }), queue: "prob" as const, seed: 1 };
+
+describe("paper sessions", () => {
+  it("paused, rows wait in the session; resumed, the run equals the backtest", async () => {
+    const batch = await readFile(slice);
+    const expected = backtest(batch, strategies.marketMaker({ requoteMs: 20 }), options);
+    expect(expected.fills.price.length).toBeGreaterThan(0);
+    const server = await startReplayServer(slice, { speed: "max", stamp: true });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const session = paper(feed, strategies.marketMaker({ requoteMs: 20 }), options);
+      session.pause();
+      await ended(feed);
+      const held = session.status();
+      expect(held.state).toBe("paused");
+      expect(held.rowsDelivered + held.rowsQueued).toBe(batch.length);
+      expect(held.rowsQueued).toBeGreaterThan(0);
+      session.resume();
+      const result = await session.result;
+      expect(Array.from(result.fills.price)).toEqual(Array.from(expected.fills.price));
+      expect(Array.from(result.fills.ts)).toEqual(Array.from(expected.fills.ts));
+      expect(result.summary.pnl).toBe(expected.summary.pnl);
+      const status = session.status();
+      expect(status.state).toBe("finished");
+      expect(status.rowsDelivered).toBe(batch.length);
+      expect(status.callbacks).toBeGreaterThan(0);
+      expect(status.feed.messages).toBe(feed.stats().messages);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it("stop() ends the run with the rows taken so far", async () => {
+    const server = await startReplayServer(slice, { speed: 5, stamp: true });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const session = paper(feed, strategies.marketMaker({ requoteMs: 20 }), options);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const result = await session.stop();
+      await feed.stop();
+      const status = session.status();
+      expect(status.state).toBe("finished");
+      expect(status.rowsDelivered).toBeGreaterThan(0);
+      expect(server.sent()).toBeLessThan(lines.length);
+      // The run ends at the last row the engine took, before the capture's end.
+      const full = backtest(await readFile(slice), strategies.marketMaker({ requoteMs: 20 }), options);
+      expect(status.rowsDelivered).toBeLessThan(full.summary.events);
+      expect(result.summary.endTs).toBeLessThan(full.summary.endTs);
+      expect(result.summary.startTs).toBe(full.summary.startTs);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it("a stale feed is reported and the connection reopened", async () => {
+    const silent = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => silent.once("listening", resolve));
+    let connections = 0;
+    silent.on("connection", () => connections++);
+    const port = (silent.address() as AddressInfo).port;
+    const feed = binanceFeed({ url: `ws://127.0.0.1:${port}/stream`, staleAfterMs: 200, reconnect: { initialDelayMs: 20 } });
+    feed.start();
+    const deadline = Date.now() + 10_000;
+    while (feed.stats().staleEvents < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await feed.stop();
+    await new Promise((resolve) => silent.close(resolve));
+    expect(feed.stats().staleEvents).toBeGreaterThanOrEqual(2);
+    expect(feed.incidents.filter((i) => i.kind === "stale")[0]!.message).toMatch(/no message for \d+ ms/);
+    expect(connections).toBeGreaterThanOrEqual(2);
+    expect(feed.stats().reconnects).toBeGreaterThanOrEqual(1);
+    expect(feed.ended).toBe(true);
+  }, 30_000);
+
+  it("strategy-lab replay-server serves the capture and its snapshot on 127.0.0.1", async () => {
+    const child = spawn(process.execPath, [CLI, "replay-server", slice, "--speed", "max", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      const deadline = Date.now() + 20_000;
+      while (!/snapshot: (\S+)/.test(out) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const url = /stream: (\S+)/.exec(out)![1]!;
+      const snapshotUrl = /snapshot: (\S+)/.exec(out)![1]!;
+      expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream$/);
+      const feed = binanceFeed({ url, snapshotUrl });
+      feed.start();
+      await ended(feed);
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // Every line but the REST snapshot (served over HTTP, not streamed).
+      expect(feed.stats().frames).toBe(lines.length - 1);
+      expect(feed.stats().inSync).toBe(true);
+      await exited;
+      expect(out).toMatch(/capture sent: 19,999 messages to 1 connection/);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+});
