@@ -9,6 +9,7 @@
  * NASDAQ strategy is 252 sessions of 6.5 hours, of a crypto strategy 365 days of 24 hours.
  */
 import { LabError } from "./errors.js";
+import { TRADING_HOURS, resolveTradingHours, type TradingHours, type TradingHoursSpec } from "./trading-hours.js";
 
 const HOUR_NS = 3_600_000_000_000;
 
@@ -27,6 +28,12 @@ export interface TradingCalendar {
   readonly sessionsPerYear: number;
   /** The hours in words: "09:30–16:00 America/New_York", "around the clock". */
   readonly hours: string;
+  /**
+   * When sessions open and close (core/trading-hours.ts): grid periods outside them do not count
+   * as periods of the Sharpe ratio. Undefined: every period counts (around the clock, or hours not
+   * modelled, e.g. a lunch break).
+   */
+  readonly tradingHours?: TradingHours;
 }
 
 /** A calendar given by hand: hours per session and sessions per year (e.g. `{ sessionHours: 8.5, sessionsPerYear: 252 }`). */
@@ -35,22 +42,24 @@ export interface TradingCalendarInit {
   sessionHours: number;
   sessionsPerYear: number;
   hours?: string;
+  /** Session open and close for counting periods ("nasdaq", { open, close, timeZone }). @default none: every period counts */
+  tradingHours?: TradingHoursSpec;
 }
 
 /** A calendar, its name in `CALENDARS`, or one given by hand. */
 export type CalendarSpec = TradingCalendar | TradingCalendarInit | string;
 
-const calendar = (name: string, hours: number, sessionsPerYear: number, text: string): TradingCalendar => Object.freeze({ name, sessionNs: hours * HOUR_NS, sessionsPerYear, hours: text });
+const calendar = (name: string, hours: number, sessionsPerYear: number, text: string, tradingHours?: TradingHours): TradingCalendar => Object.freeze({ name, sessionNs: hours * HOUR_NS, sessionsPerYear, hours: text, ...(tradingHours ? { tradingHours } : {}) });
 
 /** Built-in calendars, by name (case-insensitive). */
 export const CALENDARS: Readonly<Record<string, TradingCalendar>> = Object.freeze({
   "24x7": calendar("24x7", 24, 365, "around the clock, 365 days"),
-  "us-equity": calendar("US equities", 6.5, 252, "09:30–16:00 America/New_York, 252 days"),
-  nasdaq: calendar("NASDAQ", 6.5, 252, "09:30–16:00 America/New_York, 252 days"),
-  nyse: calendar("NYSE", 6.5, 252, "09:30–16:00 America/New_York, 252 days"),
-  lse: calendar("LSE", 8.5, 252, "08:00–16:30 Europe/London, 252 days"),
-  xetra: calendar("XETRA", 8.5, 252, "09:00–17:30 Europe/Berlin, 252 days"),
-  euronext: calendar("Euronext", 8.5, 252, "09:00–17:30 Europe/Paris, 252 days"),
+  "us-equity": calendar("US equities", 6.5, 252, "09:30–16:00 America/New_York, 252 days", TRADING_HOURS["us-equity"]),
+  nasdaq: calendar("NASDAQ", 6.5, 252, "09:30–16:00 America/New_York, 252 days", TRADING_HOURS.nasdaq),
+  nyse: calendar("NYSE", 6.5, 252, "09:30–16:00 America/New_York, 252 days", TRADING_HOURS.nyse),
+  lse: calendar("LSE", 8.5, 252, "08:00–16:30 Europe/London, 252 days", TRADING_HOURS.lse),
+  xetra: calendar("XETRA", 8.5, 252, "09:00–17:30 Europe/Berlin, 252 days", TRADING_HOURS.xetra),
+  euronext: calendar("Euronext", 8.5, 252, "09:00–17:30 Europe/Paris, 252 days", TRADING_HOURS.euronext),
   tsx: calendar("TSX", 6.5, 252, "09:30–16:00 America/Toronto, 252 days"),
   tse: calendar("TSE", 5, 245, "09:00–11:30, 12:30–15:30 Asia/Tokyo, 245 days"),
   hkex: calendar("HKEX", 5.5, 247, "09:30–12:00, 13:00–16:00 Asia/Hong_Kong, 247 days"),
@@ -90,7 +99,8 @@ export function resolveCalendar(spec: CalendarSpec): TradingCalendar {
   const { sessionHours, sessionsPerYear } = spec;
   if (!(typeof sessionHours === "number" && sessionHours > 0 && sessionHours <= 24)) throw badCalendar(`calendar sessionHours must be in (0, 24], got ${String(sessionHours)}`);
   if (!(typeof sessionsPerYear === "number" && sessionsPerYear > 0 && sessionsPerYear <= 366)) throw badCalendar(`calendar sessionsPerYear must be in (0, 366], got ${String(sessionsPerYear)}`);
-  return calendar(spec.name ?? `${sessionHours} h × ${sessionsPerYear}`, sessionHours, sessionsPerYear, spec.hours ?? `${sessionHours} h a session, ${sessionsPerYear} sessions a year`);
+  const tradingHours = spec.tradingHours === undefined ? undefined : resolveTradingHours(spec.tradingHours);
+  return calendar(spec.name ?? `${sessionHours} h × ${sessionsPerYear}`, sessionHours, sessionsPerYear, spec.hours ?? `${sessionHours} h a session, ${sessionsPerYear} sessions a year`, tradingHours);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { inspect } from "node:util";
 import { annualizationOf, annualizationText, annualizeSharpe, calendarOf, formatNs, periodsPerSessionOf, periodsPerYearOf, spanText, type InstrumentSpec, type InstrumentSpecInit } from "../core/index.js";
-import { Liquidity, dailySummary, equityDrawdown, gridValuesAt, sharpeOfChanges, type DayRow, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
+import { Liquidity, dailySummary, equityDrawdown, gridValuesAt, sessionPeriods, sharpeOfChanges, type DayRow, type EquityCurve, type FillTable, type MidSeries } from "../stats/index.js";
 import type { L3Book } from "../book/index.js";
 import { describeInputCheck, type InputCheckReport } from "./input-check.js";
 import type { RawRun } from "./loop.js";
@@ -195,8 +195,9 @@ export class BacktestResult {
     }
     // The one grid, Sharpe and drawdown of src/stats/equity.ts, as trials and the tear sheet use them.
     const grid = gridValuesAt(eq.t, eq.equity, s, run.time.base, settings.equityIntervalNs, run.startT, run.endT);
-    const sharpePerPeriod = sharpeOfChanges(grid.values);
     const calendar = calendarOf(run.instruments.map((i) => i.venue));
+    const counted = sessionPeriods(run.time.base + BigInt(grid.first), settings.equityIntervalNs, grid.values.length, calendar.tradingHours);
+    const sharpePerPeriod = sharpeOfChanges(grid.values, 0, grid.values.length, counted);
     this.summary = {
       strategy,
       params,

@@ -18,7 +18,7 @@
 import { LabError, annualizeSharpe, calendarOf, type TradingCalendar } from "../core/index.js";
 import { sliceBatch, type TickBatch } from "../data/index.js";
 import { backtest, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike } from "../engine/index.js";
-import { equityDrawdown, gridValuesAt, sharpeOfChanges } from "../stats/index.js";
+import { equityDrawdown, gridValuesAt, sessionPeriods, sharpeOfChanges } from "../stats/index.js";
 import { strategies, type StrategyFactory } from "../strategy/index.js";
 import type { Params, RowRange, TrialContext, TrialEvaluator, TrialOutput } from "./types.js";
 
@@ -111,7 +111,8 @@ export function rangeFigures(ts: BigInt64Array, equity: Float64Array, startNs: b
     prev = g[k]!;
   }
   periodReturns[g.length] = endEquity - prev;
-  const sharpePerPeriod = sharpeOfChanges(g);
+  const counted = sessionPeriods(startNs + BigInt(grid.first), intervalNs, g.length, calendar.tradingHours);
+  const sharpePerPeriod = sharpeOfChanges(g, 0, g.length, counted);
   return {
     periodReturns,
     sharpe: annualizeSharpe(sharpePerPeriod, calendar, intervalNs),

@@ -30,9 +30,10 @@
 import { LabError, attachDisplay, formatNs } from "../core/index.js";
 import {
   bootstrap,
+  countedChanges,
   equityGrid,
   mean,
-  pnlChanges,
+  sessionPeriods,
   sharpeOfChanges,
   metricsReport,
   std,
@@ -166,7 +167,7 @@ export interface TearSheet {
   readonly title: string;
   /** Per-period simple returns on the grid. */
   readonly returns: Float64Array;
-  /** PnL (equity change) per grid period: what the Sharpe ratio, PSR and DSR are computed from. */
+  /** PnL (equity change) per counted grid period (inside the venue's sessions): what the Sharpe ratio, PSR and DSR are computed from. */
   readonly changes: Float64Array;
   /** The trading calendar the figures are annualized by. */
   readonly calendar: TradingCalendar;
@@ -330,7 +331,8 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const returns = pnlOnly ? new Float64Array(0) : grid.returns;
   // Sharpe figures are of PnL per period; a per-period risk-free return is that much PnL on the
   // account at the first grid time.
-  const changes = pnlChanges(grid.values);
+  const counted = grid.times.length > 0 ? sessionPeriods(grid.times[0]!, intervalNs, grid.values.length, calendar.tradingHours) : undefined;
+  const changes = countedChanges(grid.values, counted);
   const riskFreePnl = riskFree === 0 ? 0 : riskFree * (grid.values[0] ?? NaN);
   const ppy = Number.isFinite(periodsPerYear) ? periodsPerYear : 1;
   const spanNs = equity.ts.length > 1 ? Number(equity.ts[equity.ts.length - 1]! - equity.ts[0]!) : 0;
@@ -340,7 +342,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   const returnMetrics = metricsReport(returns, { periodsPerYear: ppy, riskFree });
   if (pnlOnly) for (const key of Object.keys(returnMetrics.reasons)) returnMetrics.reasons[key] = NO_CAPITAL;
   // The one Sharpe ratio of the run (src/stats/equity.ts), as the summary and trials report it.
-  const sharpePerPeriod = riskFree === 0 ? sharpeOfChanges(grid.values) : sharpeInferenceSharpe(changes, riskFreePnl);
+  const sharpePerPeriod = riskFree === 0 ? sharpeOfChanges(grid.values, 0, grid.values.length, counted) : sharpeInferenceSharpe(changes, riskFreePnl);
   if (returnMetrics.values.sharpe !== undefined) {
     returnMetrics.values.sharpe = sharpePerPeriod * Math.sqrt(ppy);
     if (Number.isFinite(returnMetrics.values.sharpe)) delete returnMetrics.reasons.sharpe;

@@ -8,10 +8,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type * as DuckApi from "@duckdb/node-api";
+import { calendarOf } from "../core/index.js";
 import { readReportOf, type TickBatch } from "../data/index.js";
 import { duckConnection, sqlIdent, sqlString } from "../data/internal.js";
 import { BACKTEST_DEFAULTS, type BacktestOptions, type BacktestResult } from "../engine/index.js";
-import { equityGrid, pnlChanges, probabilisticSharpe } from "../stats/index.js";
+import { countedChanges, equityGrid, probabilisticSharpe, sessionPeriods } from "../stats/index.js";
 import { dataFingerprintOf, downsampleEquity, environmentInfo, type DataFingerprint, type LabStore, type RunManifest, type StoredValue } from "../store/index.js";
 
 /** What `recordBacktest` needs besides the result. */
@@ -100,7 +101,9 @@ export function backtestManifest(result: BacktestResult, info: BacktestRecordInf
 /** Per-period equity changes on the sampling grid (the samples taken at fills left out). */
 /** PnL per grid period: the series of the run's Sharpe ratio (src/stats/equity.ts). */
 function gridChanges(result: BacktestResult): Float64Array {
-  return pnlChanges(equityGrid(result.equity.ts, result.equity.equity, result.settings.equityIntervalNs).values);
+  const grid = equityGrid(result.equity.ts, result.equity.equity, result.settings.equityIntervalNs);
+  const hours = calendarOf(result.instruments.map((i) => i.venue)).tradingHours;
+  return countedChanges(grid.values, grid.times.length > 0 ? sessionPeriods(grid.times[0]!, grid.intervalNs, grid.values.length, hours) : undefined);
 }
 
 /** The summary figures of a run as metrics (NaN kept: "no fills" is not a maker share of 0). */

@@ -11,9 +11,15 @@
  * - Sharpe: mean / sd (ddof = 1) of the changes between consecutive grid values, whole periods
  *   only. Changes in currency, not returns on a compounding account, so a run with `initialCash: 0`
  *   has a Sharpe ratio too; for a run with cash it equals the Sharpe ratio of fixed-capital returns.
+ * - Periods: with the venue's trading hours (core/session.ts `TradingCalendar.tradingHours`), a
+ *   grid period counts only when it lies inside one session (open ≤ its start, its end ≤ close):
+ *   nights, weekends and the gap between sessions are not periods of a NASDAQ strategy. A grid
+ *   with no period inside a session counts them all (its timestamps are not the venue's hours).
  * - Drawdown: a depth ≥ 0, the fall from the running peak, in currency (`depth`) and as a fraction
  *   of the peak (`fraction`, when the peak is positive).
  */
+
+import { sessionsBetween, type TradingHours } from "../core/index.js";
 
 const NONE = { first: 0, values: new Float64Array(0) };
 
@@ -78,18 +84,58 @@ export function pnlChanges(values: ArrayLike<number>, from = 0, to = values.leng
 }
 
 /**
- * Per-period Sharpe ratio of the changes between consecutive `values[from..to)`: mean / sd
- * (ddof = 1). Two passes, no allocation; the same arithmetic as `sharpePerPeriod` over
- * `pnlChanges`, so either gives the same bits. NaN with fewer than 2 changes or zero variance.
+ * Which grid periods count (module comment): `mask[k]` = 1 when the period from grid time k − 1
+ * to k (grid time k = `firstNs + k·interval`) lies inside one session of `hours`. Undefined when
+ * every period counts: no hours, or no period inside a session.
  */
-export function sharpeOfChanges(values: ArrayLike<number>, from = 0, to = values.length): number {
-  const n = to - from - 1;
-  if (n < 2) return NaN;
+export function sessionPeriods(firstNs: bigint, intervalNs: number, points: number, hours: TradingHours | undefined): Uint8Array | undefined {
+  if (hours === undefined || points < 2 || !(intervalNs > 0)) return undefined;
+  const step = BigInt(Math.round(intervalNs));
+  const sessions = sessionsBetween(hours, firstNs, firstNs + BigInt(points - 1) * step);
+  // Offsets from the first grid time as numbers (exact below 2^53 ns), so the walk is plain arithmetic.
+  const open = sessions.map((x) => Number(x.openNs - firstNs));
+  const close = sessions.map((x) => Number(x.closeNs - firstNs));
+  const mask = new Uint8Array(points);
+  let s = 0;
+  let counted = 0;
+  for (let k = 1; k < points; k++) {
+    const end = k * intervalNs;
+    while (s < close.length && close[s]! < end) s++;
+    if (s < close.length && open[s]! <= end - intervalNs) {
+      mask[k] = 1;
+      counted++;
+    }
+  }
+  return counted === 0 || counted === points - 1 ? undefined : mask;
+}
+
+/** PnL of each counted grid period (`sessionPeriods`; all of them without a mask). */
+export function countedChanges(values: ArrayLike<number>, mask: Uint8Array | undefined): Float64Array {
+  if (mask === undefined) return pnlChanges(values);
+  const out: number[] = [];
+  for (let k = 1; k < values.length; k++) if (mask[k] === 1) out.push(values[k]! - values[k - 1]!);
+  return Float64Array.from(out);
+}
+
+/**
+ * Per-period Sharpe ratio of the changes between consecutive `values[from..to)`: mean / sd
+ * (ddof = 1), over the periods `mask` counts (all without one). Two passes, no allocation; the
+ * same arithmetic as `sharpePerPeriod` over `countedChanges`, so either gives the same bits. NaN
+ * with fewer than 2 changes or zero variance.
+ */
+export function sharpeOfChanges(values: ArrayLike<number>, from = 0, to = values.length, mask?: Uint8Array): number {
+  let n = 0;
   let sum = 0;
-  for (let k = from + 1; k < to; k++) sum += values[k]! - values[k - 1]!;
+  for (let k = from + 1; k < to; k++) {
+    if (mask !== undefined && mask[k] !== 1) continue;
+    sum += values[k]! - values[k - 1]!;
+    n++;
+  }
+  if (n < 2) return NaN;
   const mu = sum / n;
   let s2 = 0;
   for (let k = from + 1; k < to; k++) {
+    if (mask !== undefined && mask[k] !== 1) continue;
     const d = values[k]! - values[k - 1]! - mu;
     s2 += d * d;
   }

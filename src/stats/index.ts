@@ -5,7 +5,7 @@
 export * from "./types.js";
 export { erf, erfc, normalCdf, normalPdf, normalInv } from "./distributions.js";
 export { mean, variance, std, skewness, kurtosisRaw, kurtosisExcess, centralMoments, quantile, quantileSorted, selectInPlace, hasNonFinite } from "./moments.js";
-export { gridValuesAt, equityGrid, pnlChanges, sharpeOfChanges, equityDrawdown, type EquityGrid, type EquityDrawdown } from "./equity.js";
+export { gridValuesAt, equityGrid, pnlChanges, sessionPeriods, countedChanges, sharpeOfChanges, equityDrawdown, type EquityGrid, type EquityDrawdown } from "./equity.js";
 export { cumulativeWealth, drawdownSeries, drawdownInfo, type DrawdownInfo } from "./drawdown.js";
 export { DEFAULT_PERIODS_PER_YEAR, returnsFromEquity, cumulativeReturn, annualReturn, annualVolatility, sharpePerPeriod, sharpeRatio, downsideDeviation, sortinoRatio, maxDrawdown, calmarRatio, omegaRatio, tailRatio, valueAtRisk, conditionalValueAtRisk, hitRate, profitFactor, averageWin, averageLoss } from "./metrics.js";
 export { METRICS, metricsReport, metricContext, metricTitle, undefinedMetric, type MetricDefinition, type MetricContext, type MetricOptions, type MetricOutcome, type MetricsReport, type UndefinedMetric } from "./registry.js";

@@ -113,4 +113,30 @@ describe("trading calendars", () => {
     expect(json.periodsPerYear).toBe(5_896_800);
     expect(json.sharpe).toBeCloseTo(rep.values.sharpe!, 9);
   });
+
+  it("on a NASDAQ instrument only grid periods inside a session count: nights, the weekend and the DST change are left out", () => {
+    // 1-minute equity from Friday 2024-03-08 00:00 UTC to Monday 2024-03-11 24:00 UTC. New York
+    // switched to daylight time on Sunday 10 March: the Friday session is 14:30–21:00 UTC, the
+    // Monday one 13:30–20:00 UTC. Equity moves every minute, in and out of the sessions.
+    const MIN = 60_000_000_000n;
+    const t0 = BigInt(Date.UTC(2024, 2, 8)) * 1_000_000n;
+    const minutes = 4 * 24 * 60;
+    const ts = BigInt64Array.from({ length: minutes + 1 }, (_, k) => t0 + BigInt(k) * MIN);
+    const equity = Float64Array.from({ length: minutes + 1 }, (_, k) => 1_000_000 + 50 * Math.sin(k * 0.37) + 0.8 * k);
+    const sessions = [
+      [Date.UTC(2024, 2, 8, 14, 30), Date.UTC(2024, 2, 8, 21, 0)],
+      [Date.UTC(2024, 2, 11, 13, 30), Date.UTC(2024, 2, 11, 20, 0)],
+    ].map(([a, b]) => [BigInt(a!) * 1_000_000n, BigInt(b!) * 1_000_000n] as const);
+    const d: number[] = [];
+    for (let k = 1; k <= minutes; k++) if (sessions.some(([open, close]) => ts[k - 1]! >= open && ts[k]! <= close)) d.push(equity[k]! - equity[k - 1]!);
+    expect(d.length).toBe(780);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (d.length - 1));
+    const nasdaq = tearSheet({ equity: { ts, equity }, instruments: [{ venue: "NASDAQ", tickSize: "0.01" }], bootstrap: { resamples: 20 } });
+    expect(nasdaq.changes.length).toBe(780);
+    expect(nasdaq.metrics.values.sharpe).toBeCloseTo((mean / sd) * Math.sqrt(252 * 390), 9);
+    // Around the clock every minute counts.
+    const crypto = tearSheet({ equity: { ts, equity }, instruments: [{ venue: "BINANCE", tickSize: "0.01" }], bootstrap: { resamples: 20 } });
+    expect(crypto.changes.length).toBe(minutes);
+  });
 });

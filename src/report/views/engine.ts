@@ -6,7 +6,7 @@
  */
 import { formatNs } from "../../core/index.js";
 import type { BacktestResult } from "../../engine/index.js";
-import { Liquidity, equityGrid, pnlChanges, sharpeInference } from "../../stats/index.js";
+import { Liquidity, countedChanges, equityGrid, sessionPeriods, sharpeInference } from "../../stats/index.js";
 import { plotMarks, plotSvg, utcAxis } from "../charts.js";
 import { displayHtml } from "../display.js";
 import { formatCount, formatLots, formatMoney, formatPct, formatPrice, formatQty, formatRatio, plotlyTickFormat } from "../format.js";
@@ -34,7 +34,9 @@ function strideOf(n: number, maxPoints: number): number {
  */
 export function runPsr(run: BacktestResult): number {
   const grid = equityGrid(run.equity.ts, run.equity.equity, run.settings.equityIntervalNs);
-  return sharpeInference(pnlChanges(grid.values)).values.probabilisticSharpe;
+  const hours = calendarOf(run.instruments.map((i) => i.venue)).tradingHours;
+  const counted = grid.times.length > 0 ? sessionPeriods(grid.times[0]!, grid.intervalNs, grid.values.length, hours) : undefined;
+  return sharpeInference(countedChanges(grid.values, counted)).values.probabilisticSharpe;
 }
 
 /**
