@@ -74,6 +74,7 @@ export function stationaryResample(x: ArrayLike<number>, out: Float64Array, bloc
   return out;
 }
 
+/** `equityDrawdown(cumulativeWealth(r)).fraction` without building the wealth: one call per resample allocates nothing. */
 function maxDrawdownInPlace(r: Float64Array): number {
   let w = 1;
   let peak = 1;
