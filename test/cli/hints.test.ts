@@ -17,7 +17,7 @@ const VALUES = ["/path/file.npz", "hftbacktest", "0.1", "0.001", "skewedMarketMa
 
 /** Every command line below, started together (each is a separate process: startup dominates). */
 const CASES: string[][] = [
-  ["backtest", ...VALUES, "--compat"],
+  ["backtest", ...VALUES, "--frobnicate"],
   ["backtest", "--strategy", "imbalance", "--data", "generated", "--latncy", "5us"],
   ["validate", "data/tardis-csv-samples/bitmex_trades_XBTUSD.csv", "--on-bad-row=quarantine"],
   ["backtest", "--stratgy", "imbalance"],
@@ -77,8 +77,8 @@ function mistake(code: string, args: string[], values: string[]): { message: str
 
 describe("CLI hints name the command, never its values", () => {
   it("unknown option among positional values: the command's help, not the values", () => {
-    const e = mistake("UNKNOWN_OPTION", ["backtest", ...VALUES, "--compat"], VALUES);
-    expect(e.message).toBe("unknown option --compat for strategy-lab backtest");
+    const e = mistake("UNKNOWN_OPTION", ["backtest", ...VALUES, "--frobnicate"], VALUES);
+    expect(e.message).toBe("unknown option --frobnicate for strategy-lab backtest");
     expect(e.hint).toBe("run strategy-lab backtest --help for its options");
     // The message does not repeat them either.
     for (const v of VALUES) expect(e.message).not.toContain(v);
