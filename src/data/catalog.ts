@@ -654,23 +654,32 @@ function dayOf(ns: Nanos): string {
   return formatNs(ns).slice(0, 10);
 }
 
+/** The partitions (and their files) of a range: symbols, venues and the dates its start and end touch. */
+async function rangePartitions(root: string, options: { symbols?: readonly string[]; venues?: readonly string[] }, start: Nanos | undefined, end: Nanos | undefined): Promise<{ partitions: CatalogPartition[]; files: string[] }> {
+  const startDay = start !== undefined ? dayOf(start) : undefined;
+  const endDay = end !== undefined ? dayOf(end - 1n) : undefined;
+  const partitions = (await listPartitions(root)).filter(
+    (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
+  );
+  return { partitions, files: partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f))) };
+}
+
+function catalogNotFound(root: string): LabError {
+  return new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
+}
+
 /** Reads the rows of the given symbols/venues and time range into one TickBatch. */
 export async function readCatalog(root: string, options: CatalogReadOptions = {}): Promise<TickBatch> {
   checkOptionKeys(options, ["symbols", "venues", "start", "end", "order", "onBadFile", "shared", "progress"], "readCatalog");
-  if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
+  if (!(await exists(root))) throw catalogNotFound(root);
   const start = toNs(options.start);
   const end = toNs(options.end);
-  const startDay = start !== undefined ? dayOf(start) : undefined;
-  const endDay = end !== undefined ? dayOf(end - 1n) : undefined;
   // A write swaps a partition's file by a rename while this may be reading it; the queries below
   // open each file more than once (footers, count, rows), so a read that saw a file change is
   // done again on the new listing (each partition then reads as wholly old or wholly new).
   // A read that saw a change is never returned: it could mix two versions of one file.
   for (let attempt = 1; ; attempt++) {
-    const partitions = (await listPartitions(root)).filter(
-      (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
-    );
-    const files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
+    const { partitions, files } = await rangePartitions(root, options, start, end);
     const before = await identities(files);
     let batch: TickBatch | undefined;
     let failure: unknown;
@@ -828,15 +837,10 @@ interface CatalogPlan extends CatalogSummary {
 }
 
 async function planCatalogRead(root: string, options: CatalogChunkOptions, connection: Awaited<ReturnType<typeof duckConnection>>): Promise<CatalogPlan> {
-  if (!(await exists(root))) throw new LabError({ code: "CATALOG_NOT_FOUND", message: `no catalog at ${root}${root.startsWith("/") ? "" : ` (relative paths resolve from ${process.cwd()})`}`, hint: "write one with writeCatalog() or `strategy-lab ingest ... --out <catalog>`", context: { file: root } });
+  if (!(await exists(root))) throw catalogNotFound(root);
   const start = toNs(options.start);
   const end = toNs(options.end);
-  const startDay = start !== undefined ? dayOf(start) : undefined;
-  const endDay = end !== undefined ? dayOf(end - 1n) : undefined;
-  const partitions = (await listPartitions(root)).filter(
-    (p) => (!options.symbols || options.symbols.includes(p.symbol)) && (!options.venues || options.venues.includes(p.venue)) && (startDay === undefined || p.date >= startDay) && (endDay === undefined || p.date <= endDay),
-  );
-  const files = partitions.flatMap((p) => p.files.map((f) => join(root, p.path, f)));
+  const { partitions, files } = await rangePartitions(root, options, start, end);
   const description = `catalog ${root}${options.symbols ? ` (${options.symbols.join(", ")})` : ""}`;
   if (files.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no partition in the range asked for`, hint: "check the symbols, venues, start and end (strategy-lab data list shows what the catalog holds)", context: { file: root } });
   const streams = [...new Set(partitions.map((p) => `${p.venue}\u0000${p.symbol}`))];
