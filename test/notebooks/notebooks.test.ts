@@ -21,6 +21,7 @@ describe("notebooks execute without errors", () => {
       expect(result!.ok).toBe(true);
       if (name === "00-welcome.ipynb") checkWelcomePage(result!.html!);
       if (name === "08-multi-day.ipynb") checkMultiDayPage(result!.html!);
+      if (name === "09-cross-engine.ipynb") checkCrossEnginePage(result!.html!);
     });
   }
 });
@@ -48,4 +49,13 @@ function checkMultiDayPage(file: string): void {
   expect(sums).not.toBeNull();
   expect(sums![1]).toBe(sums![2]);
   expect(html).toMatch(/receive clock behind by 1\.27\d{4} s/);
+}
+
+/** Notebook 09: hftbacktest's reference run reproduced (every figure, the fills file), the raw capture's match. */
+function checkCrossEnginePage(file: string): void {
+  const html = readFileSync(file, "utf8");
+  expect(html).toContain("identicalFiles: true");
+  expect(html).toContain("differingRows: 0");
+  expect(html).not.toMatch(/<td[^>]*>false<\/td>/);
+  expect(html).toContain("314 of 329 (95.4 %)");
 }
