@@ -431,24 +431,7 @@ export class ChunkedInputCheck {
   }
 
   finish(rowsRead: number): InputCheckReport {
-    const issues: InputIssue[] = [];
-    const counts: Partial<Record<IssueClass, number>> = {};
-    let total = 0;
-    const found = this.findings;
-    if (found) {
-      CHECKED.forEach((cls, c) => {
-        const count = found.counts[c]!;
-        if (count > 0) issues.push({ class: cls, severity: ISSUE_CLASSES[cls].severity, count, input: 0, file: this.source, samples: found.samples[c]!.map((x) => ({ ...x })) });
-      });
-    }
-    for (const cls of Object.keys(ISSUE_CLASSES) as IssueClass[]) {
-      for (const x of [...issues, ...this.readIssues]) {
-        if (x.class !== cls) continue;
-        counts[cls] = (counts[cls] ?? 0) + x.count;
-        total += x.count;
-      }
-    }
-    return { mode: this.mode, rowsChecked: rowsRead, counts, total, issues, readIssues: this.readIssues };
+    return reportOfParts(this.findings ? [{ findings: this.findings, input: 0, file: this.source }] : [], this.readIssues, rowsRead, this.mode);
   }
 }
 
@@ -474,30 +457,35 @@ export function scanInputUncached(batch: TickBatch): void {
 }
 
 function reportOf(batches: readonly TickBatch[], findings: readonly BatchFindings[], mode: "warn" | "strict"): InputCheckReport {
-  const issues: InputIssue[] = [];
   const readIssues: QualityIssue[] = [];
-  const counts: Partial<Record<IssueClass, number>> = {};
   let rows = 0;
-  let total = 0;
-  const add = (cls: IssueClass, count: number): void => {
-    counts[cls] = (counts[cls] ?? 0) + count;
-    total += count;
-  };
-  batches.forEach((batch, input) => {
+  const parts = batches.map((batch, input) => {
     rows += batch.length;
-    const found = findings[input]!;
     const file = batch.source ?? `input ${input}`;
-    CHECKED.forEach((cls, c) => {
-      const count = found.counts[c]!;
-      if (count === 0) return;
-      issues.push({ class: cls, severity: ISSUE_CLASSES[cls].severity, count, input, file, samples: found.samples[c]!.map((x) => ({ ...x })) });
-    });
     for (const issue of readReportOf(batch)?.issues ?? []) readIssues.push(issue.file === undefined ? { ...issue, file } : issue);
+    return { findings: findings[input]!, input, file };
   });
-  // Classes in the data layer's order, whichever found them.
+  return reportOfParts(parts, readIssues, rows, mode);
+}
+
+/** The report of the pass's findings per input and the readers' issues, classes in the data layer's order. */
+function reportOfParts(parts: readonly { findings: BatchFindings; input: number; file: string }[], readIssues: QualityIssue[], rows: number, mode: "warn" | "strict"): InputCheckReport {
+  const issues: InputIssue[] = [];
+  const counts: Partial<Record<IssueClass, number>> = {};
+  let total = 0;
+  for (const { findings, input, file } of parts) {
+    CHECKED.forEach((cls, c) => {
+      const count = findings.counts[c]!;
+      if (count === 0) return;
+      issues.push({ class: cls, severity: ISSUE_CLASSES[cls].severity, count, input, file, samples: findings.samples[c]!.map((x) => ({ ...x })) });
+    });
+  }
   for (const cls of Object.keys(ISSUE_CLASSES) as IssueClass[]) {
-    for (const x of issues) if (x.class === cls) add(cls, x.count);
-    for (const x of readIssues) if (x.class === cls) add(cls, x.count);
+    for (const x of [...issues, ...readIssues]) {
+      if (x.class !== cls) continue;
+      counts[cls] = (counts[cls] ?? 0) + x.count;
+      total += x.count;
+    }
   }
   return { mode, rowsChecked: rows, counts, total, issues, readIssues };
 }
