@@ -22,7 +22,8 @@
  *
  * Rows meant for one processor only (1.x: the other timestamp is -1; 2.x: only one of
  * EXCH_EVENT / LOCAL_EVENT set) are kept and flagged `EventFlag.ExchangeOnly` / `LocalOnly`: the
- * engine applies each only on its own side, as hftbacktest does. The timestamp such a row has no
+ * engine applies each only on its own side, as hftbacktest does (an exchange-only row is also
+ * flagged BadTimestamp: its receive time is no receive time). The timestamp such a row has no
  * use for is replaced by a filler that keeps both clocks in order (a local-only row's exchTs is
  * the largest exchange time before it, capped at its own receive time; an exchange-only row's
  * localTs is the largest receive time before it), and the value the file gave, when it gave one
@@ -220,7 +221,9 @@ export function parseHftbacktest(bytes: Uint8Array, where: string, options: Hftb
     kind[i] = k;
     let fl = ev === HFT_EVENT.DepthSnapshot ? EventFlag.Snapshot : 0;
     if (hasExch && !hasLocal) {
-      fl |= EventFlag.ExchangeOnly;
+      // Its receive time is a filler: BadTimestamp keeps it out of clock-offset estimates and
+      // latency checks.
+      fl |= EventFlag.ExchangeOnly | EventFlag.BadTimestamp;
       if (local > 0n) aux[i] = Number(local);
       local = maxLocal >= 0n ? maxLocal : firstLocal >= 0n ? firstLocal : exch;
     } else if (hasLocal && !hasExch) {
@@ -412,7 +415,7 @@ export function splitByExchangeOrder(batch: TickBatch): TickBatch {
     cols.kind[k] = batch.kind[r]!;
     cols.side[k] = batch.side[r]!;
     // An exchange-only copy never ends a group the strategy sees.
-    cols.flags[k] = (s === EventFlag.ExchangeOnly ? batch.flags[r]! & ~EventFlag.Last : batch.flags[r]!) | s;
+    cols.flags[k] = s === EventFlag.ExchangeOnly ? (batch.flags[r]! & ~EventFlag.Last) | s | EventFlag.BadTimestamp : batch.flags[r]! | s;
     cols.instrument[k] = batch.instrument[r]!;
     cols.priceTicks[k] = batch.priceTicks[r]!;
     cols.qtyLots[k] = batch.qtyLots[r]!;

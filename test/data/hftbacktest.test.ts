@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, allocateColumns, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, allocateColumns, estimateClockOffset, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 
 const NPZ = join(SHARED_DATA, "..", "reference", "hftbacktest-1.8.4", "btcusdt_20240808.npz");
@@ -42,11 +42,15 @@ describe("hftbacktest 1.x reference file", () => {
     expect(row(batch, 1)).toEqual([EventKind.LevelSet, 1723161256297999872n, 1723161256302471424n, 1, 614965, 10, 0]);
     // d[264] = [4, 1.723161256493e18, -1, 1, 61800.2, 2.909]: exchange-only snapshot row; its local
     // time is the filler (the largest receive time before it).
-    expect(row(batch, 264)).toEqual([EventKind.LevelSet, 1723161256492999936n, batch.localTs[263], 1, 618002, 2909, EventFlag.Snapshot | EventFlag.ExchangeOnly]);
+    expect(row(batch, 264)).toEqual([EventKind.LevelSet, 1723161256492999936n, batch.localTs[263], 1, 618002, 2909, EventFlag.Snapshot | EventFlag.ExchangeOnly | EventFlag.BadTimestamp]);
     // d[2336] = [4, -1, 1.7231612565918592e18, 1, 61800.2, 2.909]: its local-only twin.
     expect(row(batch, 2336).slice(2)).toEqual([1723161256591859200n, 1, 618002, 2909, EventFlag.Snapshot | EventFlag.LocalOnly]);
     // d[-1] = [1, 1.723161601054e18, 1.7231616011056492e18, 1, 61632.6, 0.0]
     expect(row(batch, batch.length - 1)).toEqual([EventKind.LevelSet, 1723161601054000128n, 1723161601105649152n, 1, 616326, 0, 0]);
+  });
+
+  it("the fillers do not read as a clock offset: the file's smallest feed latency is 0, so the estimate is 0", () => {
+    expect(estimateClockOffset(batch).maxNs).toBe(0);
   });
 
   it("fillers keep both clocks in order: exchange times never fall, receive times never fall, and no row is received before it was sent", () => {
@@ -126,7 +130,7 @@ describe("splitByExchangeOrder", () => {
       cols.flags[i] = EventFlag.Last;
     });
     const out = splitByExchangeOrder(tickBatch(cols, [SPEC]));
-    const E = EventFlag.ExchangeOnly, L = EventFlag.LocalOnly, Last = EventFlag.Last;
+    const E = EventFlag.ExchangeOnly | EventFlag.BadTimestamp, L = EventFlag.LocalOnly, Last = EventFlag.Last;
     expect(Array.from(out.priceTicks)).toEqual([1, 3, 2, 3, 4]);
     // The exchange-only copy loses Last: it never ends a group the strategy sees.
     expect(Array.from(out.flags)).toEqual([Last, E, Last, Last | L, Last]);
