@@ -115,10 +115,9 @@ export function tearSheet(source: TearSheet | TearSheetInput | BacktestResult | 
     : source instanceof OptimizationResult ? reportSweep(source, report)
     : "html" in source && typeof source.html === "function" ? source
     : buildTearSheet(source as TearSheetInput);
-  options = { ...(inlinePlotly !== undefined ? { inlinePlotly } : {}), ...(width !== undefined ? { width } : {}) };
-  const inline = options.inlinePlotly ?? !plotlyLoaded;
+  const inline = inlinePlotly ?? !plotlyLoaded;
   plotlyLoaded = true;
-  displayHtml(sheet.html({ ...options, inlinePlotly: inline }));
+  displayHtml(sheet.html({ inlinePlotly: inline, ...(width !== undefined ? { width } : {}) }));
 }
 
 /** The run's summary (with the PSR next to the Sharpe ratio), fills on the price chart, inventory and equity: `lab.report.showBacktest`. */
