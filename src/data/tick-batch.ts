@@ -89,6 +89,7 @@ export const EventFlag = {
   /**
    * For the exchange's processor only (hftbacktest's EXCH_EVENT without LOCAL_EVENT: a row whose
    * receive order differs from its exchange order, split in two): the strategy never receives it.
+   * Its receive time is a filler, so readers flag it BadTimestamp too.
    */
   ExchangeOnly: 4096,
   /** For the strategy's processor only (hftbacktest's LOCAL_EVENT without EXCH_EVENT): the exchange never applies it. */
