@@ -194,7 +194,7 @@ export class LocalView {
   cancelsSent = 0;
   /** Times a fixed-step (`ctx.every`) handler ran: hftbacktest's loop iterations. */
   steps = 0;
-  /** Per order: 1 while a cancel or modify the strategy sent has had no response yet. */
+  /** Per order: the request in flight without a response yet (1 cancel, 2 modify, 0 none). */
   private pendingRequest = new Uint8Array(0);
 
   private readonly trade = new TradeFlyweight();
@@ -540,7 +540,7 @@ export class LocalView {
     const e = this.entryLatency(o, RequestKind.Modify, priceTicks, qtyLots);
     if (e >= 0) {
       this.requests.push(this.now + e, RequestKind.Modify, o, priceTicks, qtyLots);
-      this.pendingRequest[o] = 1;
+      this.pendingRequest[o] = 2;
     }
     return true;
   }
@@ -588,8 +588,9 @@ export class LocalView {
       status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
       reason: ORDER_REASON_NAMES[reason] ?? "None",
       ts: this.time.toBigInt(this.now),
-      pendingRequest: this.pendingRequest[o] === 1,
-      cancellable: (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] !== 1,
+      pendingRequest: this.pendingRequest[o] !== 0,
+      pendingCancel: this.pendingRequest[o] === 1,
+      cancellable: (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0,
     };
   }
 

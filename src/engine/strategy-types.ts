@@ -74,6 +74,8 @@ export interface OrderUpdate {
   readonly ts: bigint;
   /** A cancel or modify the strategy sent has had no response yet. */
   readonly pendingRequest: boolean;
+  /** A cancel the strategy sent has had no response yet. */
+  readonly pendingCancel: boolean;
   /** Acknowledged, still open, and no request pending: a cancel now is meaningful (hftbacktest's "status New or PartiallyFilled, req None"). */
   readonly cancellable: boolean;
 }

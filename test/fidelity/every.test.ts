@@ -71,11 +71,11 @@ describe("ctx.every", () => {
 describe("order state: pendingRequest and cancellable", () => {
   it("an order is cancellable once acknowledged, not while its cancel is in flight", () => {
     // Latency 10 µs each way. Buy sent at 5 (start), acked at 25; cancel sent at 35, answered at 55.
-    const states: [number, boolean, boolean, string][] = [];
+    const states: [number, boolean, boolean, boolean, string][] = [];
     let id = -1;
     const note = (ctx: Context): void => {
       const o = ctx.order(id) as OrderUpdate;
-      states.push([toUs(ctx.now()), o.pendingRequest, o.cancellable, o.status]);
+      states.push([toUs(ctx.now()), o.pendingRequest, o.pendingCancel, o.cancellable, o.status]);
     };
     const strategy = {
       onStart(ctx: Context) {
@@ -89,13 +89,38 @@ describe("order state: pendingRequest and cancellable", () => {
     };
     backtest(feed().build(testSpec()), strategy, { latencyNs: 10_000 });
     expect(states.slice(0, 7)).toEqual([
-      [5, false, false, "New"],
-      [15, false, false, "New"],
-      [25, false, true, "Acked"],
-      [35, false, true, "Acked"],
-      [45, true, false, "Acked"],
-      [55, false, false, "Cancelled"],
-      [65, false, false, "Cancelled"],
+      [5, false, false, false, "New"],
+      [15, false, false, false, "New"],
+      [25, false, false, true, "Acked"],
+      [35, false, false, true, "Acked"],
+      [45, true, true, false, "Acked"],
+      [55, false, false, false, "Cancelled"],
+      [65, false, false, false, "Cancelled"],
+    ]);
+  });
+});
+
+describe("order state: a modify in flight", () => {
+  it("is a pending request but not a pending cancel, and the order is not cancellable until answered", () => {
+    // Buy sent at 5, acked at 25; modify to 98 sent at 35, answered (Modified) at 55.
+    const states: [number, boolean, boolean, boolean, number][] = [];
+    let id = -1;
+    const strategy = {
+      onStart(ctx: Context) {
+        id = ctx.limit(1, 99, 1);
+        ctx.every(10_000, (c) => {
+          const o = c.order(id) as OrderUpdate;
+          states.push([toUs(c.now()), o.pendingRequest, o.pendingCancel, o.cancellable, o.priceTicks]);
+          if (toUs(c.now()) === 35) c.modify(id, { priceTicks: 98 });
+        });
+      },
+    };
+    backtest(feed().build(testSpec()), strategy, { latencyNs: 10_000 });
+    expect(states.slice(2, 6)).toEqual([
+      [35, false, false, true, 99],
+      [45, true, false, false, 99],
+      [55, false, false, true, 98],
+      [65, false, false, true, 98],
     ]);
   });
 });
