@@ -72,10 +72,11 @@ export const ${pascal} = lab.defineStrategy({
     { name: "cooldownMs", type: "number", default: 10, min: 0, max: 10000, step: 5, description: "minimum time between orders" },
   ],
   create: (p) => {
-    const threshold = p.threshold as number;
-    const size = p.size as number;
-    const maxPosition = p.maxPosition as number;
-    const cooldownNs = (p.cooldownMs as number) * 1e6;
+    // p is typed by the schema above: p.threshold is a number, p.treshold would not compile
+    const threshold = p.threshold;
+    const size = p.size;
+    const maxPosition = p.maxPosition;
+    const cooldownNs = p.cooldownMs * 1e6;
     let lastOrderNs = -Infinity;
     return {
       onBook(ctx, book) {

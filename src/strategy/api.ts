@@ -10,24 +10,27 @@
  *     params: [{ name: "threshold", type: "number", default: 0.3, min: 0, max: 1, step: 0.05 }],
  *     create: (p) => ({ onBook(ctx, book) { if (book.imbalance() > p.threshold) ctx.buy(1); } }),
  *   });
+ *
+ * The schema is read as written (a `const` type parameter), so `create` sees `p.threshold` as a
+ * number, a choice parameter as the union of its choices, and `p.treshold` does not compile.
  *   lab.backtest(ticks, Momentum({ threshold: 0.4 }));
  */
 import { LabError, closestName } from "../core/index.js";
 import type { StrategyHandlers, StrategyLike } from "../engine/index.js";
-import { resolveParams, type ParamSchema, type Params } from "./params.js";
+import { resolveParams, type ParamSchema, type Params, type ParamsOf } from "./params.js";
 
 export type { Context, BookView, TradeView, OrderUpdate, OrderEvent, FillEvent, OrderOptions, StrategyHandlers, StrategyLike } from "../engine/index.js";
 
-export interface StrategyDefinition {
+export interface StrategyDefinition<S extends ParamSchema = ParamSchema> {
   /** Registry name, e.g. "imbalance". Letters, digits, "-" and "_". */
   name: string;
   /** One line for listings. */
   description?: string;
   /** Other names the registry accepts (e.g. the template's class-like name). */
   aliases?: readonly string[];
-  params: ParamSchema;
-  /** Fresh callbacks for one run; `params` are resolved and validated. May return a class instance. */
-  create(params: Readonly<Params>): StrategyHandlers;
+  params: S;
+  /** Fresh callbacks for one run; `params` are resolved and validated, typed by the schema. May return a class instance. */
+  create(params: ParamsOf<S>): StrategyHandlers;
   /** Add to the global registry. @default true */
   register?: boolean;
 }
@@ -50,20 +53,21 @@ export interface StrategyFactory {
   defaults(): Params;
 }
 
-function configure(def: StrategyDefinition, given: Readonly<Record<string, unknown>>): ConfiguredStrategy {
+function configure<S extends ParamSchema>(def: StrategyDefinition<S>, given: Readonly<Record<string, unknown>>): ConfiguredStrategy {
   const params = Object.freeze(resolveParams(def.params, given, `strategy "${def.name}"`));
   return {
     name: def.name,
     params,
     schema: def.params,
-    create: () => def.create(params),
+    // resolveParams checked every value against the schema: they have the types ParamsOf<S> says
+    create: () => def.create(params as unknown as ParamsOf<S>),
     with: (changes) => configure(def, { ...params, ...changes }),
   };
 }
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-export function defineStrategy(def: StrategyDefinition): StrategyFactory {
+export function defineStrategy<const S extends ParamSchema>(def: StrategyDefinition<S>): StrategyFactory {
   if (typeof def !== "object" || def === null || typeof def.name !== "string" || !NAME_PATTERN.test(def.name)) {
     throw new LabError({ code: "BAD_STRATEGY", message: `strategy name ${JSON.stringify((def as { name?: unknown })?.name)} is not valid`, hint: 'use letters, digits, "-" and "_", starting with a letter, e.g. "myImbalance"' });
   }

@@ -37,6 +37,16 @@ export type ParamSpec = NumberParam | BooleanParam | ChoiceParam;
 export type ParamSchema = readonly ParamSpec[];
 export type Params = Record<string, ParamValue>;
 
+/** The value type a parameter spec declares: number, boolean, or the union of its choices. */
+export type ParamValueOf<S extends ParamSpec> = S extends { type: "number" | "integer" } ? number : S extends { type: "boolean" } ? boolean : S extends { choices: readonly (infer C)[] } ? C : ParamValue;
+
+/**
+ * The parameters a schema declares, by name, each with its own type: what `create(p)` of a
+ * strategy defined with `defineStrategy` sees (`p.threshold: number`; a misspelt name does not
+ * compile). A schema whose names are not literal types gives `Readonly<Params>`.
+ */
+export type ParamsOf<S extends ParamSchema> = { readonly [P in S[number] as P["name"]]: ParamValueOf<P> };
+
 function badParam(name: string, message: string, hint: string): LabError {
   return new LabError({ code: "BAD_PARAM", message: `parameter "${name}": ${message}`, hint, context: { param: name } });
 }

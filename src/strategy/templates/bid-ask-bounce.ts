@@ -17,7 +17,6 @@
  */
 import type { BookView, Context, StrategyHandlers, TradeView } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
-import type { Params } from "../params.js";
 import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
 
 export const BidAskBounce = defineStrategy({
@@ -32,13 +31,13 @@ export const BidAskBounce = defineStrategy({
     { name: "stopTicks", type: "integer", default: 3, min: 1, max: 10_000, step: 1, description: "close at market when the touch moves this far against the entry" },
     { name: "entryTimeoutMs", type: "number", default: 500, min: 1, max: 600_000, step: 50, description: "cancel an unfilled entry after this" },
   ],
-  create: (p: Readonly<Params>): StrategyHandlers => {
-    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
-    const maxPosition = p.maxPosition as number;
-    const minSpread = p.minSpreadTicks as number;
-    const target = p.targetTicks as number;
-    const stop = p.stopTicks as number;
-    const timeoutNs = (p.entryTimeoutMs as number) * 1e6;
+  create: (p): StrategyHandlers => {
+    const lotsFor = orderSizer(p.size, p.orderNotional);
+    const maxPosition = p.maxPosition;
+    const minSpread = p.minSpreadTicks;
+    const target = p.targetTicks;
+    const stop = p.stopTicks;
+    const timeoutNs = p.entryTimeoutMs * 1e6;
     let entry = -1;
     let entrySentNs = 0;
     let exit = -1;

@@ -20,7 +20,6 @@
  */
 import type { BookView, Context, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
-import type { Params } from "../params.js";
 import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
 
 /** Quotes' worth of inventory the default position limit allows. */
@@ -40,15 +39,15 @@ export const MarketMaker = defineStrategy({
     { name: "requoteMs", type: "number", default: 50, min: 0, max: 60_000, step: 10, description: "minimum time between re-pricing a quote" },
     { name: "volHalfLifeSec", type: "number", default: 10, min: 0.001, max: 86_400, description: "half-life of the volatility estimate" },
   ],
-  create: (p: Readonly<Params>): StrategyHandlers => {
-    const gamma = p.gamma as number;
-    const kappa = p.kappa as number;
-    const tau = p.horizonSec as number;
-    const minHalf = p.minHalfSpreadTicks as number;
-    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
-    const maxPosition = p.maxPosition as number;
-    const requoteNs = (p.requoteMs as number) * 1e6;
-    const halfLifeNs = (p.volHalfLifeSec as number) * 1e9;
+  create: (p): StrategyHandlers => {
+    const gamma = p.gamma;
+    const kappa = p.kappa;
+    const tau = p.horizonSec;
+    const minHalf = p.minHalfSpreadTicks;
+    const lotsFor = orderSizer(p.size, p.orderNotional);
+    const maxPosition = p.maxPosition;
+    const requoteNs = p.requoteMs * 1e6;
+    const halfLifeNs = p.volHalfLifeSec * 1e9;
     const baseHalf = (2 / gamma) * Math.log(1 + gamma / kappa);
     const quote = [-1, -1];
     const quotePrice = [NaN, NaN];

@@ -14,7 +14,6 @@
  */
 import type { BookView, Context, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
-import type { Params } from "../params.js";
 import { orderSizer, positionLimit, sizeParams } from "./sizing.js";
 
 /** Orders' worth of position the default target allows. */
@@ -33,13 +32,13 @@ export const OrderBookImbalance = defineStrategy({
     { name: "cooldownMs", type: "number", default: 10, min: 0, max: 60_000, step: 5, description: "minimum time between orders" },
     { name: "mode", type: "choice", default: "taker", choices: ["taker", "maker"], description: "market orders, or post-only orders at the touch" },
   ],
-  create: (p: Readonly<Params>): StrategyHandlers => {
-    const threshold = p.threshold as number;
-    const exitThreshold = p.exitThreshold as number;
-    const levels = p.levels as number;
-    const lotsFor = orderSizer(p.size as number, p.orderNotional as number);
-    const maxPosition = p.maxPosition as number;
-    const cooldownNs = (p.cooldownMs as number) * 1e6;
+  create: (p): StrategyHandlers => {
+    const threshold = p.threshold;
+    const exitThreshold = p.exitThreshold;
+    const levels = p.levels;
+    const lotsFor = orderSizer(p.size, p.orderNotional);
+    const maxPosition = p.maxPosition;
+    const cooldownNs = p.cooldownMs * 1e6;
     const maker = p.mode === "maker";
     let lastOrderNs = -Infinity;
     let working = -1;

@@ -13,8 +13,8 @@ import type { NumberParam } from "../params.js";
 /** Default value per order, in the quote currency (USDT for BTCUSDT: ~0.016 BTC at 61,800). */
 export const DEFAULT_ORDER_NOTIONAL = 1000;
 
-/** The `size` and `orderNotional` parameter specs shared by the templates. */
-export function sizeParams(what: string): NumberParam[] {
+/** The `size` and `orderNotional` parameter specs shared by the templates (names kept as literal types for `ParamsOf`). */
+export function sizeParams(what: string): readonly [NumberParam & { name: "size" }, NumberParam & { name: "orderNotional" }] {
   return [
     { name: "size", type: "integer", default: 0, min: 0, max: 1_000_000, description: `lots ${what}; 0 = from orderNotional` },
     {

@@ -22,7 +22,6 @@
  */
 import type { Context, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
-import type { Params } from "../params.js";
 
 export const SkewedMarketMaker = defineStrategy({
   name: "skewedMarketMaker",
@@ -36,13 +35,13 @@ export const SkewedMarketMaker = defineStrategy({
     { name: "orderQty", type: "number", default: 0.01, min: 0, max: 1e12, description: "quote size in instrument units (rounded to lots)" },
     { name: "maxPosition", type: "number", default: 0.1, min: 0, max: 1e12, description: "no bid at position ≥ this, no ask at position ≤ −this (instrument units)" },
   ],
-  create: (p: Readonly<Params>): StrategyHandlers => {
-    const stepNs = Math.round((p.stepMs as number) * 1e6);
-    const warmupNs = (p.warmupMs as number) * 1e6;
-    const half = p.halfSpreadTicks as number;
-    const skewTicks = p.skewTicks as number;
-    const orderQty = p.orderQty as number;
-    const maxPosition = p.maxPosition as number;
+  create: (p): StrategyHandlers => {
+    const stepNs = Math.round(p.stepMs * 1e6);
+    const warmupNs = p.warmupMs * 1e6;
+    const half = p.halfSpreadTicks;
+    const skewTicks = p.skewTicks;
+    const orderQty = p.orderQty;
+    const maxPosition = p.maxPosition;
     let lotSize = NaN;
     let qtyLots = 0;
     let steps = 0;
