@@ -18,8 +18,7 @@
 import { endianness } from "node:os";
 import pg from "pg";
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from "pg";
-import { LabError } from "../core/index.js";
-import type { LabErrorCode } from "../core/error-codes.js";
+import { LabError, type LabErrorCode } from "../core/index.js";
 import { chooseRun, decodeMetrics, encodeJson, newRunId, nextCreatedAt, packFloat64, unpackFloat64 } from "./common.js";
 import { migrate, SchemaNewerError, SCHEMA_VERSION, type MigrationReport } from "./postgres-schema.js";
 import { artifactNotFound, checkArtifactName, decodeEquity, encodeEquity, encodeMetrics, normalizeRunFilter, runExists, runNotFound } from "./run-common.js";
