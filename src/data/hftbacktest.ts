@@ -28,7 +28,8 @@
  * the largest exchange time before it, capped at its own receive time; an exchange-only row's
  * localTs is the largest receive time before it), and the value the file gave, when it gave one
  * (2.x), is kept in `aux` (ns as float64). Everything else in `aux` is NaN; 2.x `ival`/`fval` are
- * not kept.
+ * not kept. Rows that end a venue message (the next received row has other timestamps) are
+ * flagged `Last`.
  *
  * The `.npy` header is parsed here: the format is a tiny documented one (numpy's
  * `numpy.lib.format`: magic `\x93NUMPY`, version, header length, a Python dict literal with
@@ -263,7 +264,24 @@ export function parseHftbacktest(bytes: Uint8Array, where: string, options: Hftb
     orderId[i] = k >= EventKind.Add && k <= EventKind.Execute ? oid : NaN;
     flags[i] = fl;
   }
+  markMessages(cols.exchTs, cols.localTs, flags);
   return tickBatch(cols, [spec], where);
+}
+
+/**
+ * Flags `Last` on the rows that end a message: the files keep no grouping, but the rows of one
+ * venue message share both timestamps, so a row ends its message where the next row the strategy
+ * receives has other times. Exchange-only rows never end one (the strategy never sees them).
+ * Checks and callbacks then see the book after whole messages, not halfway through a diff.
+ */
+function markMessages(exchTs: BigInt64Array, localTs: BigInt64Array, flags: Uint16Array): void {
+  let prev = -1;
+  for (let i = 0; i < flags.length; i++) {
+    if ((flags[i]! & EventFlag.ExchangeOnly) !== 0) continue;
+    if (prev >= 0 && (localTs[i] !== localTs[prev] || exchTs[i] !== exchTs[prev])) flags[prev] = flags[prev]! | EventFlag.Last;
+    prev = i;
+  }
+  if (prev >= 0) flags[prev] = flags[prev]! | EventFlag.Last;
 }
 
 /** numpy's `.npy` v1 image of an array (header padded so the data starts on a 64-byte boundary). */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, allocateColumns, estimateClockOffset, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, allocateColumns, estimateClockOffset, validate, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 
 const NPZ = join(SHARED_DATA, "..", "reference", "hftbacktest-1.8.4", "btcusdt_20240808.npz");
@@ -46,7 +46,23 @@ describe("hftbacktest 1.x reference file", () => {
     // d[2336] = [4, -1, 1.7231612565918592e18, 1, 61800.2, 2.909]: its local-only twin.
     expect(row(batch, 2336).slice(2)).toEqual([1723161256591859200n, 1, 618002, 2909, EventFlag.Snapshot | EventFlag.LocalOnly]);
     // d[-1] = [1, 1.723161601054e18, 1.7231616011056492e18, 1, 61632.6, 0.0]
-    expect(row(batch, batch.length - 1)).toEqual([EventKind.LevelSet, 1723161601054000128n, 1723161601105649152n, 1, 616326, 0, 0]);
+    // The last row ends its message (Last).
+    expect(row(batch, batch.length - 1)).toEqual([EventKind.LevelSet, 1723161601054000128n, 1723161601105649152n, 1, 616326, 0, EventFlag.Last]);
+  });
+
+  it("rows sharing both times are one message: only the last of each is flagged Last, so validate sees whole messages", () => {
+    let last = 0, expected = 0, prev = -1;
+    for (let i = 0; i < batch.length; i++) {
+      if ((batch.flags[i]! & EventFlag.Last) !== 0) last++;
+      if ((batch.flags[i]! & EventFlag.ExchangeOnly) !== 0) continue;
+      if (prev >= 0 && (batch.localTs[i] !== batch.localTs[prev] || batch.exchTs[i] !== batch.exchTs[prev])) expected++;
+      prev = i;
+    }
+    expect(last).toBe(expected + 1);
+    // Checked message by message, the exchange's book never crosses (row by row it would, halfway through diffs).
+    const report = validate(batch, { onReject: "report" });
+    expect(report.issues.map((x) => x.class).filter((c) => c === "crossed-book" || c === "locked-book")).toEqual([]);
+    expect(report.summary.clockOffsetNs).toBe(0);
   });
 
   it("the fillers do not read as a clock offset: the file's smallest feed latency is 0, so the estimate is 0", () => {
