@@ -38,7 +38,7 @@
  */
 import { unzipSync, zipSync } from "fflate";
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { writeOutputFileSync } from "../core/fs-errors.js";
+import { writeOutputFileSync } from "../core/internal.js";
 import { gridStep } from "./exact.js";
 import { readSourceBytes } from "./source-bytes.js";
 import { EventFlag, EventKind, allocateColumns, tickBatch, type TickBatch } from "./tick-batch.js";
