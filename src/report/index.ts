@@ -7,6 +7,7 @@
 // the data, engine and optimize classes; every other layer reaches the report layer through here.
 import "./rich.js";
 import "./run-report.js";
+import "./checklist.js";
 export * as show from "./show.js";
 export { displayHtml, newDisplaySlot, inNotebook, setFallbackWriter, htmlToText, type DisplaySlot } from "./display.js";
 export { plotSvg, plotMarks, plotlyHtml, plotlyLibrary, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
@@ -18,6 +19,7 @@ export { depthLadderHtml, depthChartHtml, micropriceChartHtml, imbalanceChartHtm
 export { optimizationHtml, optimizeHeatmapHtml, optimizeParallelHtml, optimizeParallelSpec, optimizeScatterHtml, bestTrialHtml, walkForwardHtml, showOptimization, type OptimizeViewOptions } from "./views/optimize.js";
 export { tearSheet, tearSheetSummaryHtml, verdictOf, gridReturns, samplingIntervalNs, rollingSharpe, type TearSheet, type TearSheetInput, type TearSheetHtmlOptions, type Verdict, type VerdictLevel } from "./tearsheet.js";
 export { reportRun, reportSweep, rememberSweep, runSheetInput, jsonSheetInput, sweepTrials, chosenRun, CHOSEN_RUN, type RunReportOptions, type BacktestJsonLike } from "./run-report.js";
+export { runChecklist, sweepChecklist, checklistBrief, parameterSensitivity, runChanges, checklistHtml, rememberSweepContext, CHECKLIST_THRESHOLDS, SWEEP_CONTEXT, type Checklist, type ChecklistItem, type ChecklistItemId, type ChecklistJson, type ChecklistOptions, type CheckStatus, type ComplexityScore, type ParameterSensitivity, type SweepContext } from "./checklist.js";
 export { exportHtml, htmlDocument, externalReferences, type Exportable, type ExportResult } from "./export.js";
 export { metricsHtml, sharpeInferenceHtml, tradesHtml, pboHtml, showMetrics, showSharpeInference, showTrades, showPbo } from "./views/stats.js";
 export { tearSheet as showTearSheet } from "./show.js";

@@ -16,6 +16,7 @@ import { OptimizationResult, overfitting, type StrategyBacktestOptions } from ".
 import { strategies, type StrategyFactory } from "../strategy/index.js";
 import { Liquidity, type EquityCurve, type FillTable, type MidSeries, type TrialsInfo } from "../stats/index.js";
 import { tearSheet, type TearSheet, type TearSheetInput, type TearSheetInstrument } from "./tearsheet.js";
+import { rememberSweepContext, runChecklist, sweepChecklist, type Checklist } from "./checklist.js";
 
 export interface RunReportOptions {
   /** Page title. @default strategy(params) on symbols */
@@ -98,15 +99,17 @@ export function runSheetInput(run: BacktestResult, options: RunReportOptions = {
     // A run with no initial cash (the default) records equity = PnL: report its PnL figures.
     pnlOnly: true,
     ...commonInput(options),
+    checklist: runChecklist(run, options.trials !== undefined ? { trials: options.trials } : {}),
   };
 }
 
-/** The tear sheet of a run (`run.report(options)`). */
-export function reportRun(run: BacktestResult, options: RunReportOptions = {}): TearSheet {
+/** The tear sheet of a run (`run.report(options)`); `checklist` replaces the run's own (a sweep's report shows the sweep's). */
+export function reportRun(run: BacktestResult, options: RunReportOptions = {}, checklist?: Checklist): TearSheet {
   if (!(run instanceof BacktestResult)) {
     throw new LabError({ code: "BAD_OPTION", message: "report: expected a BacktestResult (what lab.backtest returns)", hint: "for equity columns of your own, call lab.report.tearSheet({ equity, ... })" });
   }
-  return tearSheet(runSheetInput(run, options));
+  const input = runSheetInput(run, options);
+  return tearSheet(checklist ? { ...input, checklist } : input);
 }
 
 /** What a results file (`BacktestResult.toJSON()`, `strategy-lab backtest --out`) may hold. */
@@ -215,6 +218,8 @@ export function chosenRun(sweep: OptimizationResult): BacktestResult {
  * of the data (a walk-forward trial covers one window; backtest that window yourself).
  */
 export function rememberSweep(sweep: OptimizationResult, data: TickBatch, strategy: string | StrategyFactory | undefined, options: StrategyBacktestOptions | undefined): OptimizationResult {
+  // sweep.checklist() reads the data (input check, book kind, fees) and the trials' backtest options.
+  rememberSweepContext(sweep, { data, ...(options ? { backtest: options } : {}), engine: strategy !== undefined });
   const best = sweep.best;
   if (!best || strategy === undefined || sweep.walkForward || best.range?.start !== 0 || best.range?.end !== data?.length) return sweep;
   const rerun = (): BacktestResult => {
@@ -227,7 +232,7 @@ export function rememberSweep(sweep: OptimizationResult, data: TickBatch, strate
 
 /** The tear sheet of an optimization's chosen trial, deflated by the sweep's trials. */
 export function reportSweep(sweep: OptimizationResult, options: RunReportOptions = {}): TearSheet {
-  return reportRun(chosenRun(sweep), { trials: sweep, ...options });
+  return reportRun(chosenRun(sweep), { trials: sweep, ...options }, sweepChecklist(sweep));
 }
 
 declare module "../engine/result.js" {

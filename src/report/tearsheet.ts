@@ -55,6 +55,7 @@ import { formatBp, formatNumber, formatPrice, formatQty, plotlyTickFormat, type 
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
 import { annualizationOf, annualizationText, calendarOf, periodsPerSessionOf, periodsPerYearOf, spanText, type Annualization, type CalendarSpec, type TradingCalendar } from "../core/index.js";
 import { metricText, tradesHtml } from "./views/stats.js";
+import { checklistHtml, type Checklist } from "./checklist.js";
 
 const HOUR_NS = 3_600_000_000_000;
 const NO_CAPITAL = "no account value: the run has no initial cash, so equity is PnL and has no returns; pass { capital } (or backtest with initialCash) for return metrics";
@@ -144,6 +145,8 @@ export interface TearSheetInput {
    * returns of its own). @default 0
    */
   capital?: number;
+  /** The run's research checklist (`run.report()` adds it): shown as a section, and in `toJSON()`. */
+  checklist?: Checklist;
 }
 
 export interface TearSheetHtmlOptions {
@@ -417,6 +420,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       trials: input.trials ?? null,
       trades: trades ? { ...trades.summary, reasons: trades.reasons, markouts: trades.markouts ? { horizonsMs: trades.markouts.horizonsMs, unit: trades.markouts.unit, all: Array.from(trades.markouts.all), buy: Array.from(trades.markouts.buy), sell: Array.from(trades.markouts.sell), maker: Array.from(trades.markouts.maker), taker: Array.from(trades.markouts.taker), counts: Array.from(trades.markouts.counts) } : null } : null,
       verdict,
+      ...(input.checklist ? { checklist: input.checklist.toJSON() } : {}),
     }),
   };
   attachDisplay(sheet, "tear-sheet");
@@ -687,6 +691,7 @@ function renderTearSheet(sheet: TearSheet, grid: GridSeries, options: TearSheetH
   if (sheet.annualization.note) parts.push(`<div class="warn slab-annualization">${escapeHtml(sheet.annualization.note)}${sheet.annualization.annualized ? "" : ". Pass { annualize: true } to show them marked as extrapolated."}</div>`);
   parts.push(`<div class="note slab-convention">Sharpe ratio of PnL per grid period, ${escapeHtml(sheet.convention)}</div>`);
   parts.push(`<div class="slab-cols"><div>${metricsTableHtml(sheet)}</div><div>${inferenceTableHtml(sheet)}</div></div>`);
+  if (input.checklist) parts.push(section("Research checklist", checklistHtml(input.checklist.toJSON()), "each item: pass / warn / fail, why, and the call that fixes it (docs/research.md)"));
   if (grid.times.length >= 2) {
     const maxDd = sheet.metrics.values.maxDrawdown ?? NaN;
     parts.push(section("Equity and drawdown", equityDrawdownChart(grid, takeInline()), `max drawdown ${Number.isFinite(maxDd) ? (maxDd * 100).toFixed(2) : "n/a"}% · drag to zoom, double-click to reset`));

@@ -23,6 +23,7 @@ import { openRunStore } from "../../store/index.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
 import { scaffoldStrategy } from "../scaffold.js";
+import { checklistBrief, runChecklist } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
 interface BacktestCliOptions extends GlobalOptions, DataCliOptions {
@@ -148,7 +149,8 @@ export function register(program: Command): void {
         if (!o.json) process.stderr.write(`recorded as run ${recorded.runId} in ${recorded.store}\n`);
       }
       const json = run.toJSON();
-      output({ ...(recorded ? { runId: recorded.runId } : {}), summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
+      const checklist = runChecklist(run);
+      output({ ...(recorded ? { runId: recorded.runId } : {}), summary: json.summary, settings: json.settings, instruments: json.instruments, orders: run.statusCounts(), warnings: run.diagnostics.warnings, books: run.diagnostics.books, ...(run.inputCheck ? { inputCheck: run.inputCheck } : {}), checklist: checklist.toJSON(), ...(o.out ? { out: o.out } : {}) }, o.json, () => run.toString() + "\n" + checklistBrief(checklist) + (o.out ? `\nwrote ${relative(process.cwd(), o.out)}` : ""));
     });
 
   const create = program.command("new").description("scaffold new project files");

@@ -16,6 +16,7 @@ import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type QueueDataRef, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
 import { durationNs, loadDataOption, withDataOptions, type DataCliOptions } from "../data-option.js";
+import { checklistBrief, sweepChecklist } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, parseNumberOption, type GlobalOptions } from "../util.js";
 
 interface OptimizeCliOptions extends GlobalOptions, DataCliOptions {
@@ -155,14 +156,16 @@ export function register(program: Command): void {
       if (progress) options.progress = progress;
       const result = await optimize(options);
       const stats = overfitting(result);
+      const checklist = sweepChecklist(result, { data, ...(options.backtest ? { backtest: options.backtest } : {}), engine: o.strategy !== undefined });
       const top = Math.max(0, Math.floor(parseNumberOption(o.top ?? "10", "--top")));
-      output({ ...result.toJSON(), overfitting: stats }, o.json, () => {
+      output({ ...result.toJSON(), overfitting: stats, checklist: checklist.toJSON() }, o.json, () => {
         const lines = [result.toString()];
         const sign = result.objective.direction === "maximize" ? -1 : 1;
         const ranked = result.windowTrials().filter((t) => t.status === "ok").sort((a, b) => sign * (a.objective - b.objective) || a.index - b.index).slice(0, top);
         if (ranked.length) lines.push(`top ${ranked.length}${result.walkForward ? " (last window, in-sample)" : ""}:`);
         for (const t of ranked) lines.push(`  #${t.index}  ${result.objective.name} ${fmt(t.objective)}  ${result.paramNames.map((n) => `${n}=${String(t.params[n])}`).join(" ")}`);
         lines.push(`overfitting: ${stats.trialCount} trials · DSR ${fmt(stats.dsr)} · PBO ${fmt(stats.pbo)}${stats.notes.length ? ` (${stats.notes.join("; ")})` : ""}`);
+        lines.push(checklistBrief(checklist));
         return lines.join("\n");
       });
     });
