@@ -132,6 +132,9 @@ function notebookSource(pascal: string, kebab: string, sample: { data: string; d
       cell("markdown", "Latency matters: the same strategy with ten times the order latency."),
       cell("code", `lab.backtest(ticks, ${pascal}({ threshold: 0.3 }), { latencyNs: 500_000, seed: 1 }).toString()`),
       cell("code", `lab.report.showBacktest(run);`),
+      cell("markdown", "The tear sheet, and the research checklist: what is still missing before the result can be trusted (docs/research.md)."),
+      cell("code", `run.report()`),
+      cell("code", `run.checklist()`),
     ],
     metadata: {
       kernelspec: { name: "strategy-lab", display_name: "Strategy Lab (TypeScript)", language: "typescript" },
