@@ -41,6 +41,14 @@ export interface ReplayServerOptions {
   port?: number;
   /** Frames are whole capture lines `<ns> <json>`, snapshots included (see the module comment). @default false */
   stamp?: boolean;
+  /**
+   * Paced and unstamped: rewrite the exchange times (`E`, `T`) of every message and snapshot onto
+   * the replay's clock, as the receive times are (recorded offset kept, scaled by the speed), so a
+   * feed stamping receive times with this machine's clock sees exchange times of today, not of the
+   * capture's day. Without it, a paper session on such a feed waits for the exchange-time cursor,
+   * which starts years before the receive times, to pass the whole stream. @default true when paced and unstamped
+   */
+  retime?: boolean;
   /** Serve only the first n lines of the capture. */
   maxLines?: number;
   /** @default 4 */
@@ -132,6 +140,14 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
   const sync = new BinanceDepthSync(futures);
   const instrument = capture.instrument;
   let lastExchMs = 0;
+  const retime = speed !== "max" && !options.stamp && (options.retime ?? true);
+  // The replay's clock: capture time t (ms) is shown as epochStart + (t - captureStart) / speed.
+  let clockStartMs = NaN;
+  let captureStartMs = NaN;
+  const retimed = (text: string): string => {
+    if (!retime || Number.isNaN(clockStartMs)) return text;
+    return text.replace(/"([ET])":(\d{10,16})(?=[,}])/g, (_all, key: string, ms: string) => `"${key}":${Math.round(clockStartMs + (Number(ms) - captureStartMs) / (speed as number))}`);
+  };
 
   const http: Server = createServer((req, res) => serveRest(req, res));
   const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 });
@@ -163,8 +179,8 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
         for (let k = 0; k < w; k++) out.push([instrument.priceString(prices[k]!), instrument.sizeString(qtys[k]!)]);
         return out;
       };
-      body = JSON.stringify({ lastUpdateId: sync.lastAppliedId, E: lastExchMs, T: lastExchMs, bids: side(1), asks: side(-1) });
-    } else body = recordedSnapshot;
+      body = retimed(JSON.stringify({ lastUpdateId: sync.lastAppliedId, E: lastExchMs, T: lastExchMs, bids: side(1), asks: side(-1) }));
+    } else body = recordedSnapshot === undefined ? undefined : retimed(recordedSnapshot);
     if (body === undefined) {
       res.writeHead(503, { "content-type": "application/json" }).end('{"code":-1,"msg":"the capture holds no depth snapshot"}');
       return;
@@ -229,12 +245,15 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
       }
       if (pausedAt >= 0) {
         startWall += performance.now() - pausedAt;
+        clockStartMs += performance.now() - pausedAt;
         pausedAt = -1;
       }
       if (!started) {
         started = true;
         startWall = performance.now();
         startNs = lines[cursor]!.ns;
+        clockStartMs = performance.timeOrigin + startWall;
+        captureStartMs = Number(startNs) / 1e6;
       }
       // One burst: every line due now (all of them at full speed, up to a bound so I/O interleaves).
       let burst = 0;
@@ -248,7 +267,8 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
         cursor++;
         track(line);
         if (line.omit || (!options.stamp && line.snapshot)) continue;
-        for (const ws of clients) ws.send(line.text);
+        const text = retimed(line.text);
+        for (const ws of clients) ws.send(text);
         sent++;
         burst++;
         if (options.dropAfter !== undefined && !dropped && sent >= options.dropAfter) {
