@@ -435,11 +435,13 @@ export function rememberSweepContext(sweep: OptimizationResult, context: SweepCo
   return sweep;
 }
 
-const L3_KINDS = new Set<number>([EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]);
+/** kind → 1 for the order-by-order kinds (the engine replays a batch with any of them as L3). */
+const L3_KIND = new Uint8Array(256);
+for (const k of [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute]) L3_KIND[k] = 1;
 
 function isOrderByOrder(data: TickBatch): boolean {
   const kind = data.kind;
-  for (let i = 0; i < data.length; i++) if (L3_KINDS.has(kind[i]!)) return true;
+  for (let i = 0; i < data.length; i++) if (L3_KIND[kind[i]!] === 1) return true;
   return false;
 }
 

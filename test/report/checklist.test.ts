@@ -119,6 +119,27 @@ describe("research checklist of a plain in-sample backtest", () => {
   });
 });
 
+describe("a sweep run by lab.optimize remembers its data and backtest options", () => {
+  it("sweep.checklist() and sweep.report() read them", async () => {
+    const data = lab.data.readLobster({ messages: ZIP }).batch;
+    const sweep = await lab.optimize({ data, strategy: "marketMaker", space: { minHalfSpreadTicks: lab.range(1, 3, 1) }, backtest: OPTIONS, workers: 0 });
+    const c = sweep.checklist();
+    expect(c.item("data-validated")!.figures).toMatchObject({ rowsChecked: data.length, issues: 34, "issues.duplicate": 34 });
+    expect(c.item("fees-latency")!.figures).toEqual({ latency: "constant(100000, 100000)", fees: "instrument" });
+    expect(c.item("queue-model")!.figures).toEqual({ book: "l3", queue: "l3Fifo", orderByOrderData: true });
+    expect(c.item("out-of-sample")!.status).toBe("fail");
+    // Trades: the chosen trial's fills; sensitivity: its grid neighbours' objectives.
+    const best = sweep.best!;
+    expect(c.complexity).toMatchObject({ freeParameters: 1, combinations: 3, trades: best.metrics.trades });
+    const at = best.params.minHalfSpreadTicks as number;
+    const near = sweep.trials.filter((t) => Math.abs((t.params.minHalfSpreadTicks as number) - at) === 1 && Number.isFinite(t.objective));
+    const change = Math.max(...near.map((t) => Math.abs(t.objective - best.objective)));
+    expect(c.complexity.sensitivity).toEqual([{ parameter: "minHalfSpreadTicks", neighbours: near.length, maxChange: change, maxRelativeChange: Math.abs(best.objective) > 0 ? change / Math.abs(best.objective) : NaN }]);
+    const sheet = sweep.report({ bootstrap: { resamples: 20 } });
+    expect(JSON.parse(JSON.stringify(sheet.toJSON().checklist))).toEqual(JSON.parse(JSON.stringify(c)));
+  }, 120_000);
+});
+
 describe("research checklist of a walk-forward sweep", () => {
   // Every trial's return is a common noise term plus a drift of a/10: a higher a wins in every
   // block, so PBO is 0, and the best trial's Sharpe ratio is far above what 15 unskilled trials give.
