@@ -36,7 +36,7 @@ describe("a scaffolded strategy: backtest, report, checklist", () => {
 
     // The strategy through the package, on seeded synthetic data.
     const mod = (await import(pathToFileURL(join(dir, "quote-fade.ts")).href)) as { QuoteFade: (p?: object) => { name: string } };
-    const lab = (await import("strategy-lab")) as typeof import("../../src/index.js");
+    const lab = (await import("strategy-lab")) as unknown as typeof import("../../src/index.js");
     const ticks = lab.data.generateTicks({ events: 30_000, seed: 1, mode: "l2" });
     const run = lab.backtest(ticks, mod.QuoteFade({ threshold: 0.3 }) as never, { latencyNs: 50_000, seed: 1 });
     expect(run.summary.strategy).toBe("quoteFade");
