@@ -291,8 +291,17 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    for (const ws of clients) ws.close(END_OF_CAPTURE, "end of capture");
+    // The close handshake completes before `done`: a client must read code 4000, not a dropped socket.
+    await closeAll(END_OF_CAPTURE, "end of capture");
     finish();
+  };
+
+  const closeAll = async (code: number, reason: string): Promise<void> => {
+    const open = [...clients];
+    const closedAll = Promise.all(open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once("close", () => resolve())))));
+    for (const ws of open) ws.close(code, reason);
+    await Promise.race([closedAll, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    for (const ws of open) if (ws.readyState !== ws.CLOSED) ws.terminate();
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -314,7 +323,7 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
     close: async () => {
       closed = true;
       wake?.();
-      for (const ws of clients) ws.terminate();
+      await closeAll(1001, "replay server closing");
       clients.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
