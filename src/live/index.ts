@@ -10,3 +10,4 @@ export { CaptureRecorder, recorder, type CaptureRecorderOptions, type RecorderSt
 export { paper, type PaperOptions, type PaperSession, type PaperStatus } from "./paper.js";
 export { startReplayServer, END_OF_CAPTURE, type ReplayServer, type ReplayServerOptions } from "./replay-server.js";
 export { LiveRows, type MalformedLine, type PieceResult, type LiveRowsOptions } from "./rows.js";
+export { liveMetrics, serveMetrics, type LiveMetrics, type MetricsServer } from "./metrics.js";
