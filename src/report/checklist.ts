@@ -313,12 +313,12 @@ const COLORS: Record<CheckStatus, string> = { pass: "#1a7f37", warn: "#9a6700", 
 /** The checklist as an HTML table (status, item, reason, fix) and the complexity figures. */
 export function checklistHtml(c: ChecklistJson): string {
   const rows = c.items
-    .map((i) => `<tr><td class="txt" style="color:${COLORS[i.status]};font-weight:600">${statusMark(i.status)} ${i.status}</td><td class="txt">${escapeHtml(i.title)}</td><td class="txt" style="white-space:normal;max-width:520px">${escapeHtml(i.reason)}</td><td class="txt" style="white-space:normal;max-width:360px">${i.fix ? `<code>${escapeHtml(i.fix)}</code>` : ""}</td></tr>`)
+    .map((i) => `<tr><td class="txt" style="color:${COLORS[i.status]};font-weight:600;white-space:nowrap">${statusMark(i.status)} ${i.status}</td><td class="txt">${escapeHtml(i.title)}</td><td class="txt" style="white-space:normal;max-width:520px">${escapeHtml(i.reason)}</td><td class="txt" style="white-space:normal;max-width:360px">${i.fix ? `<code>${escapeHtml(i.fix)}</code>` : ""}</td></tr>`)
     .join("");
   const cx = c.complexity;
   const sens = cx.sensitivity.length ? ` · sensitivity ${cx.sensitivity.map((s) => `${s.parameter} ${Number.isFinite(s.maxRelativeChange) ? `${f(s.maxRelativeChange * 100, 0)}%` : "n/a"}`).join(", ")}` : "";
   const head = `<div class="slab-checklist-head"><b>Research checklist</b> (${c.subject}): ${c.counts.pass} pass · ${c.counts.warn} warn · ${c.counts.fail} fail</div>`;
-  const complexity = `<div class="note">complexity: ${cx.freeParameters} free parameters · ${n0(cx.combinations)} combinations · ${n0(cx.trades)} trades · ${f(cx.tradesPerParameter, 1)} trades per parameter${escapeHtml(sens)}</div>`;
+  const complexity = `<div class="note">complexity: ${cx.freeParameters} free parameter${cx.freeParameters === 1 ? "" : "s"} · ${n0(cx.combinations)} combination${cx.combinations === 1 ? "" : "s"} · ${n0(cx.trades)} trades · ${f(cx.tradesPerParameter, 1)} trades per parameter${escapeHtml(sens)}</div>`;
   return `${head}<table class="slab-checklist"><thead><tr><th class="txt">status</th><th class="txt">item</th><th class="txt">why</th><th class="txt">fix</th></tr></thead><tbody>${rows}</tbody></table>${complexity}`;
 }
 
@@ -483,8 +483,10 @@ export function sweepChecklist(sweep: OptimizationResult, context: SweepContext 
     const evaluated = ws.filter((w) => w.oos !== undefined && w.oos.status !== "failed").length;
     const oos = ws.map((w) => w.oosObjective).filter((x) => Number.isFinite(x));
     const mean = oos.length ? oos.reduce((a, b) => a + b, 0) / oos.length : NaN;
-    const figures = { walkForwardWindows: ws.length, evaluatedWindows: evaluated, meanOosObjective: mean, oosPeriods: stitched!.returns.length };
-    if (evaluated === ws.length && evaluated > 0) items.push(item("out-of-sample", "pass", `walk-forward: ${evaluated} out-of-sample windows, mean OOS ${sweep.objective.name} ${f(mean, 4)} over ${n0(stitched!.returns.length)} stitched periods`, figures));
+    const figures = { walkForwardWindows: ws.length, evaluatedWindows: evaluated, scoredWindows: oos.length, meanOosObjective: mean, oosPeriods: stitched!.returns.length };
+    const unscored = ws.filter((w) => w.oos !== undefined && w.oos.status !== "failed" && !Number.isFinite(w.oosObjective)).map((w) => w.index);
+    if (evaluated === ws.length && evaluated > 0 && unscored.length > 0) items.push(item("out-of-sample", "warn", `walk-forward: ${evaluated} windows evaluated out of sample, but the ${sweep.objective.name} of window${unscored.length === 1 ? "" : "s"} ${unscored.join(", ")} is undefined there (too few periods or no change)`, figures, 'longer out-of-sample windows: lab.optimize({ ..., walkForward: "rolling:windows=4,ratio=2" })'));
+    else if (evaluated === ws.length && evaluated > 0) items.push(item("out-of-sample", "pass", `walk-forward: ${evaluated} out-of-sample windows, mean OOS ${sweep.objective.name} ${f(mean, 4)} over ${n0(stitched!.returns.length)} stitched periods`, figures));
     else items.push(item("out-of-sample", "warn", `walk-forward: ${evaluated} of ${ws.length} windows evaluated out of sample (windows ${stitched!.missingWindows.join(", ")} have none)`, figures, 'lab.optimize({ ..., walkForward: "rolling:windows=4" }) over more data'));
   } else {
     items.push(item("out-of-sample", "fail", `the chosen parameters were picked and scored on the same data (${sweep.method} search, ${n0(sweep.trialCount)} trials, no walk-forward)`, { walkForwardWindows: 0 }, 'lab.optimize({ ..., walkForward: "rolling:windows=4" })'));
