@@ -102,6 +102,10 @@ describe("research checklist of a plain in-sample backtest", () => {
     expect(item.figures.deflatedSharpe as number).toBeCloseTo(dsr, 10);
     expect(item.status).toBe(dsr >= 0.95 ? "pass" : "warn");
     expect(c.complexity.combinations).toBe(20);
+    // One DSR: the tear sheet's, for the same run and trials.
+    const sheet = withFees.report({ trials: { count: 20, sharpeVariance: 0.0004 }, bootstrap: { resamples: 20 } });
+    expect(Array.from(sheet.changes)).toEqual(Array.from(d));
+    expect(sheet.inference.values.deflatedSharpe).toBe(item.figures.deflatedSharpe);
   });
 
   it("shows itself in a notebook, prints as text, and is a section of run.report()", () => {
