@@ -12,17 +12,39 @@
  *
  * Pausing holds the rows in the session (the feed goes on and its book stays in sync); resuming
  * hands them to the engine in order, so a pause delays decisions but changes none.
+ *
+ * A slow consumer (a strategy slower than the feed, or a long pause) is bounded: past
+ * `maxQueuedRows` rows held, the held rows are dropped and replaced by a snapshot of the feed's
+ * book as of the last dropped row (LevelSet rows flagged Snapshot, which clear the engine's book),
+ * so the engine's book is right again and memory stays bounded; it is reported in `status()`.
+ * Resting orders keep their queue positions only as far as the snapshot's sizes allow, as after
+ * any snapshot. From there on the session differs from a backtest over the same capture.
  */
 import { LabError } from "../core/index.js";
-import type { TickBatch } from "../data/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../data/index.js";
 import { backtestStream, type BacktestOptions, type BacktestResult, type Context, type StrategyHandlers, type StrategyLike, type StreamTraits, type TickChunkSource } from "../engine/index.js";
-import type { BinanceFeed, FeedStats } from "./feed.js";
+import { wallNs, type BinanceFeed, type FeedStats } from "./feed.js";
 
 export interface PaperOptions extends BacktestOptions {
   /** What the rows hold, over the whole session (the engine's rules depend on it). @default Binance depth + trades: { hasLast: true, l3: false, hasTrades: true } */
   traits?: StreamTraits;
   /** Start the feed if it is not started yet. @default true */
   startFeed?: boolean;
+  /**
+   * Rows the session holds for the engine (paused, or slower than the feed) before it drops them:
+   * the engine's book then restarts from a snapshot of the feed's book (see the module comment).
+   * @default 2_000_000
+   */
+  maxQueuedRows?: number;
+}
+
+/** Rows dropped because the session fell behind (or was paused) past `maxQueuedRows`. */
+export interface SlowConsumerIncident {
+  /** Wall-clock time, ns since the epoch. */
+  at: bigint;
+  droppedRows: number;
+  /** Whether the engine's book was restarted from the feed's (false: the feed was out of sync; the next snapshot in the stream restarts it). */
+  snapshot: boolean;
 }
 
 export interface PaperStatus {
@@ -37,6 +59,9 @@ export interface PaperStatus {
   /** The strategy's local time at its last callback, ns since the epoch (0n before the first). */
   localNs: bigint;
   callbacks: number;
+  /** Rows dropped by the slow-consumer rule, and each time it applied. */
+  droppedRows: number;
+  incidents: SlowConsumerIncident[];
   feed: FeedStats;
   error?: string;
 }
@@ -58,7 +83,13 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
   if (feed === null || typeof feed !== "object" || typeof (feed as BinanceFeed).onRows !== "function") {
     throw new LabError({ code: "BAD_OPTION", message: "paper() needs a feed from lab.live.binanceFeed(...)", hint: "const feed = lab.live.binanceFeed({ url }); lab.live.paper(feed, strategy, options)", context: { option: "feed" } });
   }
-  const { traits, startFeed, ...backtestOptions } = options;
+  const { traits, startFeed, maxQueuedRows, ...backtestOptions } = options;
+  const maxQueued = maxQueuedRows ?? 2_000_000;
+  if (!(Number.isInteger(maxQueued) && maxQueued > 0)) {
+    throw new LabError({ code: "BAD_OPTION", message: `maxQueuedRows must be a positive integer, got ${maxQueuedRows}`, hint: "e.g. 2_000_000 (about 100 MB of rows)", context: { option: "maxQueuedRows" } });
+  }
+  let dropped = 0;
+  const incidents: SlowConsumerIncident[] = [];
   const queue: TickBatch[] = [];
   let queuedRows = 0;
   let delivered = 0;
@@ -77,6 +108,20 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
   const offRows = feed.onRows((rows) => {
     queue.push(rows);
     queuedRows += rows.length;
+    if (queuedRows > maxQueued) {
+      const last = queue[queue.length - 1]!;
+      const n = last.length - 1;
+      const restart = feed.stats().inSync ? bookSnapshot(feed, last.exchTs[n]!, last.localTs[n]!) : undefined;
+      incidents.push({ at: wallNs(), droppedRows: queuedRows, snapshot: restart !== undefined });
+      if (incidents.length > 1000) incidents.shift();
+      dropped += queuedRows;
+      queue.length = 0;
+      queuedRows = 0;
+      if (restart) {
+        queue.push(restart);
+        queuedRows = restart.length;
+      }
+    }
     if (!paused) wakeUp();
   });
   const offEnd = feed.onEnd(() => {
@@ -125,7 +170,7 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
 
   return {
     result,
-    status: () => ({ state, rowsDelivered: delivered, rowsQueued: queuedRows, ...live, feed: feed.stats(), ...(error !== undefined ? { error } : {}) }),
+    status: () => ({ state, rowsDelivered: delivered, rowsQueued: queuedRows, ...live, droppedRows: dropped, incidents: [...incidents], feed: feed.stats(), ...(error !== undefined ? { error } : {}) }),
     pause: () => {
       if (state === "running") {
         paused = true;
@@ -180,4 +225,21 @@ function watched(strategy: StrategyLike | StrategyHandlers, live: { position: nu
   }
   const ctorName = (strategy as object).constructor?.name;
   return { name: ctorName && ctorName !== "Object" ? ctorName : "custom", params: {}, create: () => wrap(create()) };
+}
+
+/** The feed's book as snapshot rows (bids then asks, Last on the final row) at the given times. */
+function bookSnapshot(feed: BinanceFeed, exchTs: bigint, localTs: bigint): TickBatch | undefined {
+  const book = feed.book;
+  const builder = new TickBatchBuilder(book.levelCount(1) + book.levelCount(-1) + 1);
+  let row = -1;
+  for (const side of [1, -1] as const) {
+    const n = book.levelCount(side);
+    const prices = new Float64Array(n);
+    const qtys = new Float64Array(n);
+    const w = book.levels(side, n, prices, qtys);
+    for (let k = 0; k < w; k++) row = builder.push(exchTs, localTs, EventKind.LevelSet, side, prices[k]!, qtys[k]!, NaN, EventFlag.Snapshot);
+  }
+  if (row < 0) return undefined;
+  builder.orFlags(row, EventFlag.Last);
+  return builder.build([feed.instrument], "slow-consumer snapshot");
 }

@@ -63,6 +63,31 @@ describe("paper sessions", () => {
     }
   }, 60_000);
 
+  it("a slow consumer: held rows past maxQueuedRows are dropped and the engine's book restarts from the feed's", async () => {
+    const server = await startReplayServer(slice, { speed: "max", stamp: true });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const top = (book: { priceAt(side: 1 | -1, k: number): number; qtyAtLevel(side: 1 | -1, k: number): number }): string =>
+        [1, -1].flatMap((side) => Array.from({ length: 10 }, (_, k) => `${book.priceAt(side as 1 | -1, k)}:${book.qtyAtLevel(side as 1 | -1, k)}`)).join(" ");
+      let engineTop = "";
+      const session = paper(feed, { onBook: () => undefined, onEnd: (ctx) => (engineTop = top(ctx.book())) }, { ...options, maxQueuedRows: 20_000 });
+      session.pause();
+      await ended(feed);
+      const held = session.status();
+      expect(held.droppedRows).toBeGreaterThan(0);
+      expect(held.incidents.length).toBeGreaterThan(0);
+      expect(held.incidents.every((i) => i.snapshot)).toBe(true);
+      expect(held.rowsQueued).toBeLessThanOrEqual(20_000);
+      session.resume();
+      await session.result;
+      const feedBook = feed.book;
+      expect(engineTop).toBe(top({ priceAt: (s, k) => feedBook.priceAt(s, k), qtyAtLevel: (s, k) => feedBook.qtyAtLevel(s, k) }));
+      expect(session.status().state).toBe("finished");
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
   it("stop() ends the run with the rows taken so far", async () => {
     const server = await startReplayServer(slice, { speed: 5, stamp: true });
     try {
