@@ -14,7 +14,7 @@ const ALLOWED = {
   store: ["core"],
   optimize: ["core", "data", "book", "stats", "engine", "strategy", "store"],
   report: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize"],
-  live: ["core", "data", "book", "stats", "engine", "strategy"],
+  live: ["core", "data", "book", "stats", "engine", "strategy", "report"],
   runs: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "live"],
   server: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "live"],
   cli: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server", "live"],

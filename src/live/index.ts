@@ -11,3 +11,4 @@ export { paper, type PaperOptions, type PaperSession, type PaperStatus } from ".
 export { startReplayServer, END_OF_CAPTURE, type ReplayServer, type ReplayServerOptions } from "./replay-server.js";
 export { LiveRows, type MalformedLine, type PieceResult, type LiveRowsOptions } from "./rows.js";
 export { liveMetrics, serveMetrics, type LiveMetrics, type MetricsServer } from "./metrics.js";
+export { showSession, type SessionDisplay, type SessionDisplayOptions } from "./display.js";

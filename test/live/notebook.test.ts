@@ -36,10 +36,12 @@ describe("notebooks/10-live.ipynb", () => {
     expect(figures["malformed"]).toBe("0");
     expect(figures["fills"]).toBe(expected.fills.price.length.toLocaleString("en-US"));
     expect(figures["final position (lots)"]).toBe(expected.summary.finalPosition[0]!.toLocaleString("en-US"));
-    const parity = tableText(html, "figure").length > 0 ? (html.match(/<table>.*?<\/table>/gs) ?? []).find((t) => t.includes("paper session")) : undefined;
+    const parity = tableText(html, "figure").length > 0 ? (html.match(/<table>.*?<\/table>/gs) ?? []).find((t) => /<th[^>]*>\s*backtest\s*<\/th>/.test(t)) : undefined;
     expect(parity).toBeDefined();
     const rows = (parity!.match(/<tr>.*?<\/tr>/gs) ?? []).slice(1).map((r) => (r.match(/<td[^>]*>.*?<\/td>/gs) ?? []).map((c) => c.replace(/<[^>]+>/g, "").trim()));
     expect(rows.map((r) => r[0])).toEqual(["fills", "final position", "pnl", "fill prices", "fill times"]);
     expect(rows.map((r) => r[r.length - 1])).toEqual(["true", "true", "true", "true", "true"]);
+    // The in-place display ends in the finished state, with every message counted.
+    expect(html).toMatch(new RegExp(`<caption>paper session</caption>.*?<td>finished</td>.*?<td>${lines.toLocaleString("en-US")}</td>`, "s"));
   });
 });

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile } from "../../src/data/index.js";
 import { backtest, latency } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
-import { binanceFeed, paper, startReplayServer, type BinanceFeed } from "../../src/live/index.js";
+import { binanceFeed, paper, showSession, startReplayServer, type BinanceFeed } from "../../src/live/index.js";
+import { setFallbackWriter } from "../../src/report/index.js";
 import { CLI, ROOT, TEST_OUTPUT } from "../helpers/paths.js";
 
 const CAPTURE = join(ROOT, "data", "binance", "usdm_futures_btcusdt_20240808.gz");
@@ -84,6 +85,37 @@ describe("paper sessions", () => {
       expect(engineTop).toBe(top({ priceAt: (s, k) => feedBook.priceAt(s, k), qtyAtLevel: (s, k) => feedBook.qtyAtLevel(s, k) }));
       expect(session.status().state).toBe("finished");
     } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it("shows itself in place: figures, book ladder and latest trades, the last state drawn at the end", async () => {
+    const outputs: string[] = [];
+    const restore = setFallbackWriter((html) => outputs.push(html));
+    const server = await startReplayServer(slice, { speed: 10, stamp: true, maxLines: 6_000 });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const session = paper(feed, strategies.marketMaker({ requoteMs: 20 }), options);
+      const display = showSession(session, feed, { everyMs: 100, levels: 3 });
+      const result = await session.result;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(display.updates).toBeGreaterThanOrEqual(3);
+      expect(outputs.length).toBe(display.updates);
+      const last = outputs[outputs.length - 1]!;
+      const stats = feed.stats();
+      expect(last).toContain(`<td>finished</td><td>${session.status().rowsDelivered.toLocaleString("en-US")}</td>`);
+      expect(last).toContain(`<td>${stats.messages.toLocaleString("en-US")}</td>`);
+      expect(last).toContain(`<td>${result.summary.finalPosition[0]!.toLocaleString("en-US")}</td>`);
+      const spec = feed.instrument;
+      const bid = spec.priceString(feed.book.priceAt(1, 0));
+      const ask = spec.priceString(feed.book.priceAt(-1, 0));
+      expect(last).toContain(`<td>${spec.sizeString(feed.book.qtyAtLevel(1, 0))}</td><td>${bid}</td><td>${ask}</td><td>${spec.sizeString(feed.book.qtyAtLevel(-1, 0))}</td>`);
+      // The latest trade first: the capture's last trade line among the lines served.
+      const lastTrade = lines.slice(0, 6_000).reverse().find((l) => l.includes('"e":"trade"'))!;
+      const price = /"p":"([^"]+)"/.exec(lastTrade)![1]!;
+      expect(last).toMatch(new RegExp(`<caption>latest trades</caption>.*?<tbody><tr><td>(buy|sell)</td><td>${price.replace(".", "\\.").replace(/0+$/, "").replace(/\\\.$/, "")}`));
+    } finally {
+      restore();
       await server.close();
     }
   }, 60_000);
