@@ -161,6 +161,31 @@ describe("paper sessions", () => {
     expect(feed.ended).toBe(true);
   }, 30_000);
 
+  it("strategy-lab live record appends the stream to a capture that reads back as the served lines", async () => {
+    const server = await startReplayServer(slice, { speed: "max", stamp: false, maxLines: 3_000 });
+    const dir = join(DIR, "recorded-cli");
+    try {
+      const child = spawn(process.execPath, [CLI, "live", "record", server.url, "--snapshot-url", server.snapshotUrl, "--dir", dir, "--prefix", "usdm_futures_btcusdt", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((resolve) => child.once("exit", resolve));
+      expect(code).toBe(0);
+      const figures = JSON.parse(out.trim().split("\n").pop()!) as { messages: number; frames: number; files: string[]; recordedLines: number; snapshotsFetched: number };
+      // Every streamed line (the REST snapshot is fetched, not streamed) plus the snapshots fetched.
+      expect(figures.frames).toBe(3_000 - 1);
+      expect(figures.recordedLines).toBe(figures.frames + figures.snapshotsFetched);
+      expect(figures.files).toHaveLength(1);
+      const recorded = gunzipSync(readFileSync(figures.files[0]!)).toString("utf8").split("\n").filter((l) => l !== "");
+      const streamed = recorded.map((l) => l.slice(l.indexOf(" ") + 1)).filter((j) => !j.startsWith('{"lastUpdateId"'));
+      const served = lines.slice(0, 3_000).map((l) => l.slice(l.indexOf(" ") + 1)).filter((j) => !j.startsWith('{"lastUpdateId"'));
+      expect(streamed).toEqual(served);
+      const back = await readFile(figures.files[0]!);
+      expect(back.length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
   it("strategy-lab replay-server serves the capture and its snapshot on 127.0.0.1", async () => {
     const child = spawn(process.execPath, [CLI, "replay-server", slice, "--speed", "max", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     try {

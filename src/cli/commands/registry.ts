@@ -14,6 +14,7 @@ import { register as registerRuns } from "./runs.js";
 import { register as registerWorker } from "./worker.js";
 import { register as registerServe } from "./serve.js";
 import { register as registerReplayServer } from "./replay-server.js";
+import { register as registerLive } from "./live.js";
 
 export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
@@ -27,4 +28,5 @@ export const COMMAND_MODULES: ReadonlyArray<(program: Command) => void> = [
   registerWorker,
   registerServe,
   registerReplayServer,
+  registerLive,
 ];
