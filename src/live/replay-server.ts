@@ -292,15 +292,16 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
       }
     }
     // The close handshake completes before `done`: a client must read code 4000, not a dropped socket.
-    await closeAll(END_OF_CAPTURE, "end of capture");
+    // A client still reading its backlog reads the close frame after it: give it time.
+    await closeAll(END_OF_CAPTURE, "end of capture", 15_000);
     finish();
   };
 
-  const closeAll = async (code: number, reason: string): Promise<void> => {
+  const closeAll = async (code: number, reason: string, waitMs = 2000): Promise<void> => {
     const open = [...clients];
     const closedAll = Promise.all(open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once("close", () => resolve())))));
     for (const ws of open) ws.close(code, reason);
-    await Promise.race([closedAll, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.race([closedAll, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
     for (const ws of open) if (ws.readyState !== ws.CLOSED) ws.terminate();
   };
 

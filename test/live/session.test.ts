@@ -196,7 +196,7 @@ describe("paper sessions", () => {
       const url = /stream: (\S+)/.exec(out)![1]!;
       const snapshotUrl = /snapshot: (\S+)/.exec(out)![1]!;
       expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream$/);
-      const feed = binanceFeed({ url, snapshotUrl, snapshotIntervalMs: 20 });
+      const feed = binanceFeed({ url, snapshotUrl, snapshotIntervalMs: 20, reconnect: { maxAttempts: 2 } });
       feed.start();
       await ended(feed);
       const exited = new Promise((resolve) => child.once("exit", resolve));
