@@ -14,6 +14,5 @@ export type { ProgressEvent, ProgressSink, ProgressOptions } from "./progress.js
 export { InstrumentSpec, instrument } from "./instrument.js";
 export type { InstrumentSpecInit } from "./instrument.js";
 export { registerDisplay, attachDisplay, type DisplayBundle } from "./display.js";
-export { compiledModuleUrlFrom } from "./modules.js";
 export { TRADING_HOURS, resolveTradingHours, sessionsBetween, nextSessionBoundary, sessionOpenAt, type TradingHours, type TradingHoursSpec, type TradingSession } from "./trading-hours.js";
 export { sessionSpanNs, annualizationOf, spanText, CALENDARS, calendarOf, resolveCalendar, setVenueCalendar, periodsPerYearOf, periodsPerSessionOf, annualizeSharpe, annualizationText, type Annualization, type TradingCalendar, type TradingCalendarInit, type CalendarSpec } from "./session.js";

@@ -8,7 +8,8 @@
  * Without a compiled worker (sources run without a build) the query runs in this thread.
  */
 import { Worker } from "node:worker_threads";
-import { LabError, compiledModuleUrlFrom, isLabError, type LabErrorContext } from "../core/index.js";
+import { LabError, isLabError, type LabErrorContext } from "../core/index.js";
+import { compiledModuleUrlFrom } from "../core/internal.js";
 import type { LabErrorCode } from "../core/index.js";
 import { duckConnection, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 

@@ -13,7 +13,8 @@
  */
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import { LabError, compiledModuleUrlFrom } from "../core/index.js";
+import { LabError } from "../core/index.js";
+import { compiledModuleUrlFrom } from "../core/internal.js";
 import { catalogChunks, tickBatch, allocateColumns, type CatalogChunkOptions, type CatalogSummary, type TickBatch } from "../data/index.js";
 import type { TrialRunner } from "./queue.js";
 import type { StrategyBacktestOptions } from "./strategy-evaluator.js";
