@@ -5,11 +5,10 @@ export { range, resolveSpace, paramsKey, isSearchable, type RangeSpec, type Spac
 export { gridSearch, randomSearch, geneticSearch, expandGrid, gridSize, GeneticPlan, type SearchMethod, type SearchPlan, type Candidate, type GridOptions, type RandomOptions, type GeneticOptions } from "./search.js";
 export { normalizeObjective, normalizeConstraints, fitness, type ObjectiveSpec, type ConstraintSpec, type Objective, type Constraints, type Direction, type Metrics } from "./objective.js";
 export { walkForwardWindows, parseWalkForward, type WalkForwardSpec, type WalkForwardWindow } from "./walk-forward.js";
-export { TrialPool, WORKER_NICENESS, KEEP_WORKERS_MS, acquirePool, releasePool, closeIdleWorkers, defaultWorkers, workerScriptUrl, compiledModuleUrl, type PoolOptions } from "./pool.js";
-export { loadEvaluator, runTrial, shareBatch, batchFromHandle, isSharedBatch, type SharedBatchHandle } from "./evaluator.js";
+export { WORKER_NICENESS, KEEP_WORKERS_MS, closeIdleWorkers, defaultWorkers, type PoolOptions } from "./pool.js";
+export { isSharedBatch } from "./evaluator.js";
 export { evaluatorFor, strategyEvaluator, startingAt, rangeFigures, type StrategyBacktestOptions, type StrategyEvaluatorOptions } from "./strategy-evaluator.js";
 export { overfitting, type OverfittingReport, type OverfittingOptions } from "./overfitting.js";
 export { dataFingerprint } from "./fingerprint.js";
 export type { TrialEvaluator, EvaluatorRef, EvaluatorFactory, TrialContext, TrialOutput, TrialTask, TrialOutcome, TrialRecord, TrialStatus, TrialPhase, RowRange, Params, ParamValue } from "./types.js";
-export { parseQueueUrl, checkQueueReachable, dataChecksum, dataRefOf, normalizeDataRef, trialJobId, QueueDispatcher, type QueueSweepOptions, type QueueDataRef, type QueueFileReadOptions, type QueueLocation, type QueueJobData, type QueueJobResult, type TrialRunner, type TrialBatchInfo } from "./queue.js";
-export { startQueueWorker, type QueueWorkerOptions, type QueueWorkerHandle } from "./queue-worker.js";
+export { parseQueueUrl, checkQueueReachable, dataRefOf, normalizeDataRef, type QueueSweepOptions, type QueueDataRef, type QueueFileReadOptions, type QueueLocation } from "./queue.js";

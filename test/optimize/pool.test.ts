@@ -11,7 +11,8 @@ import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isLabError } from "../../src/core/index.js";
 import { generateTicks } from "../../src/data/index.js";
-import { TrialPool, WORKER_NICENESS, closeIdleWorkers, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { WORKER_NICENESS, closeIdleWorkers, optimize, range, type TrialRecord } from "../../src/optimize/index.js";
+import { TrialPool } from "../../src/optimize/internal.js";
 import { ROOT } from "../helpers/paths.js";
 import { FIXTURES, buildDist, scratch } from "./helpers.js";
 

@@ -5,7 +5,7 @@
  * See docs/scale.md.
  */
 import type { Command } from "commander";
-import { startQueueWorker } from "../../optimize/index.js";
+import { startQueueWorker } from "../../optimize/internal.js";
 import { parseIntegerOption } from "../util.js";
 
 interface WorkerCliOptions {
