@@ -197,9 +197,10 @@ describe("paper sessions", () => {
       const snapshotUrl = /snapshot: (\S+)/.exec(out)![1]!;
       expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream$/);
       const feed = binanceFeed({ url, snapshotUrl, snapshotIntervalMs: 20, reconnect: { maxAttempts: 2 } });
-      feed.start();
-      await ended(feed);
       const exited = new Promise((resolve) => child.once("exit", resolve));
+      feed.start();
+      const outcome = await Promise.race([ended(feed).then(() => "ended"), new Promise((resolve) => setTimeout(() => resolve("timeout"), 40_000))]);
+      if (outcome !== "ended") expect.fail(`feed did not end: ${JSON.stringify(feed.stats())} ${JSON.stringify(feed.incidents.map((i) => i.message))} server said: ${out}`);
       // Every line but the REST snapshot (served over HTTP, not streamed).
       expect(feed.stats().frames).toBe(lines.length - 1);
       expect(feed.stats().inSync).toBe(true);
