@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { LabError, Progress, type ProgressSink } from "../core/index.js";
-import { escapeHtml } from "../report/index.js";
+import { escapeHtml } from "../report/internal.js";
 import { jupyterEnv, jupyterPython, kernelInstalled, packageRoot, KERNEL_NAME } from "./jupyter.js";
 
 export interface CellFailure {

@@ -11,7 +11,7 @@ import "./checklist.js";
 export * as show from "./show.js";
 export { displayHtml, newDisplaySlot, inNotebook, setFallbackWriter, htmlToText, type DisplaySlot } from "./display.js";
 export { plotSvg, plotMarks, plotlyHtml, plotlyLibrary, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
-export { escapeHtml, panel, tableHtml, keyValueHtml, formatCell, BASE_CSS, type TableOptions, type ColumnLike, type CellValue } from "./html.js";
+export type { TableOptions, ColumnLike, CellValue } from "./html.js";
 export { l3LevelHtml, l3LadderHtml, showL3Level, showL3Ladder, type L3ViewOptions } from "./views/l3.js";
 export { qualityReportHtml, ticksHtml, showQualityReport, showTicks, type TicksViewOptions } from "./views/data.js";
 export { runPsr, backtestHtml, backtestSummaryHtml, fillsChartHtml, inventoryChartHtml, pnlChartHtml, fillsTableHtml, showBacktest, showFills, showInventory, showPnl, type BacktestViewOptions } from "./views/engine.js";

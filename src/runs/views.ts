@@ -3,7 +3,7 @@
  * notebook (the display protocol, `Symbol.for("strategy-lab.display")`) and as text elsewhere.
  */
 import { inspect } from "node:util";
-import { keyValueHtml, panel, tableHtml, escapeHtml } from "../report/index.js";
+import { keyValueHtml, panel, tableHtml, escapeHtml } from "../report/internal.js";
 import type { RunRecord } from "../store/index.js";
 
 const DISPLAY = Symbol.for("strategy-lab.display");

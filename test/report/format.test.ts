@@ -20,7 +20,8 @@ import {
   groupDigitsIn,
   plotlyTickFormat,
 } from "../../src/report/format.js";
-import { depthLadderHtml, formatCell, keyValueHtml, plotlyHtml, tableHtml, tradesHtml } from "../../src/report/index.js";
+import { depthLadderHtml, plotlyHtml, tradesHtml } from "../../src/report/index.js";
+import { formatCell, keyValueHtml, tableHtml } from "../../src/report/internal.js";
 import { withAxisDefaults } from "../../src/report/charts.js";
 import { Liquidity, tradeAnalytics, type FillTable } from "../../src/stats/index.js";
 

@@ -11,7 +11,8 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { generateTicks } from "../../src/data/index.js";
 import { backtest } from "../../src/engine/index.js";
-import { backtestSummaryHtml, htmlDocument, panel, tearSheet } from "../../src/report/index.js";
+import { backtestSummaryHtml, htmlDocument, tearSheet } from "../../src/report/index.js";
+import { panel } from "../../src/report/internal.js";
 import { strategies } from "../../src/strategy/index.js";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { show, setFallbackWriter, tableHtml, plotSvg, plotMarks, plotlyHtml } from "../../src/report/index.js";
+import { show, setFallbackWriter, plotSvg, plotMarks, plotlyHtml } from "../../src/report/index.js";
+import { tableHtml } from "../../src/report/internal.js";
 import { LabError, Progress } from "../../src/core/index.js";
 
 let restore: (() => void) | undefined;
