@@ -222,6 +222,8 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     progress?.update(loop.position());
   }
   const raw = run.finish();
+  // A source that could not count its rows up front (a live feed): the run read what it read.
+  if (source.totalRows === undefined) raw.events = rowsRead;
   const inputCheck = check?.finish(rowsRead);
   if (inputCheck && opts.check === "strict" && inputCheck.total > 0 && inputCheck.issues.some((x) => x.severity === "error")) {
     // strict cannot refuse before a streamed run; it refuses its result instead

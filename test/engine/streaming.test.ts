@@ -68,6 +68,15 @@ describe("streamed backtest = in-memory backtest", () => {
     for (const chunkRows of [1_000, 33_333]) expect(outcome(await backtestStream(chunksOf(merged, chunkRows), maker, opts))).toEqual(outcome(memory));
   });
 
+  it("a source that cannot count its rows up front (a live feed) reports the rows it read", async () => {
+    const { totalRows: _total, ...uncounted } = chunksOf(l2, 3_000);
+    const memory = backtest(l2, maker, options);
+    const streamed = await backtestStream(uncounted, maker, options);
+    expect(streamed.summary.events).toBe(l2.length);
+    expect(streamed.summary.events).toBe(memory.summary.events);
+    expect(Array.from(streamed.fills.ts)).toEqual(Array.from(memory.fills.ts));
+  });
+
   it("checks the input chunk by chunk, rows numbered in the whole source", async () => {
     const price = l2.priceTicks.slice();
     price[25_123] = -3;
