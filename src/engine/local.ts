@@ -571,8 +571,40 @@ export class LocalView {
     }
   }
 
-  private orderUpdate(o: number, event: OrderEvent, reason: number): OrderUpdate {
+  /** `now` as ns since the epoch, made once per time (every order update at one time shares it). */
+  private nowNs(): bigint {
+    if (this.nowNsAt !== this.now) {
+      this.nowNsAt = this.now;
+      this.nowNsValue = this.time.toBigInt(this.now);
+    }
+    return this.nowNsValue;
+  }
+  private nowNsAt = NaN;
+  private nowNsValue = 0n;
+
+  private orderUpdate(o: number, event: OrderEvent, reason: number, reuse?: OrderUpdate): OrderUpdate {
     const tk = this.tickets;
+    if (reuse !== undefined) {
+      // Filled in place: the caller asked to reuse its object (ctx.order(id, o)).
+      const u = reuse as { -readonly [K in keyof OrderUpdate]: OrderUpdate[K] };
+      u.id = o;
+      u.event = event;
+      u.instrument = tk.instrument[o]!;
+      u.side = tk.side[o]!;
+      u.type = tk.type[o] === OrderType.Market ? "market" : "limit";
+      u.tif = TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC";
+      u.priceTicks = this.price[o]!;
+      u.qtyLots = this.qty[o]!;
+      u.filledLots = this.qty[o]! - this.leaves[o]!;
+      u.leavesLots = this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0;
+      u.status = ORDER_STATUS_NAMES[this.status[o]!] ?? "New";
+      u.reason = ORDER_REASON_NAMES[reason] ?? "None";
+      u.ts = this.nowNs();
+      u.pendingRequest = this.pendingRequest[o] !== 0;
+      u.pendingCancel = this.pendingRequest[o] === 1;
+      u.cancellable = (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0;
+      return u;
+    }
     return {
       id: o,
       event,
@@ -587,7 +619,7 @@ export class LocalView {
       leavesLots: this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0,
       status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
       reason: ORDER_REASON_NAMES[reason] ?? "None",
-      ts: this.time.toBigInt(this.now),
+      ts: this.nowNs(),
       pendingRequest: this.pendingRequest[o] !== 0,
       pendingCancel: this.pendingRequest[o] === 1,
       cancellable: (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0,
@@ -679,7 +711,7 @@ export class LocalView {
       clearTimer: (timerId) => {
         if (timerId >= 0 && timerId < self.timerTags.length) self.timerCancelled[timerId] = 1;
       },
-      order: (orderId) => (orderId >= 0 && orderId < self.tickets.length ? self.orderUpdate(orderId, "ack", self.reason[orderId]!) : undefined),
+      order: (orderId, reuse) => (orderId >= 0 && orderId < self.tickets.length ? self.orderUpdate(orderId, "ack", self.reason[orderId]!, reuse) : undefined),
       openOrderCount: (instrument?: number) => {
         if (instrument !== undefined) return self.openCount[self.instrumentIndex(instrument, "openOrderCount")]!;
         let n = 0;
@@ -694,6 +726,19 @@ export class LocalView {
           for (let j = 0; j < self.openCount[k]!; j++) out.push(list[j]!);
         }
         return out;
+      },
+      openOrderAt: (index: number, instrument?: number) => {
+        if (instrument !== undefined) {
+          const k = self.instrumentIndex(instrument, "openOrderAt");
+          return index >= 0 && index < self.openCount[k]! ? self.open.backing(k)[index]! : -1;
+        }
+        let j = index;
+        for (let k = 0; k < self.openCount.length; k++) {
+          const n = self.openCount[k]!;
+          if (j >= 0 && j < n) return self.open.backing(k)[j]!;
+          j -= n;
+        }
+        return -1;
       },
       openQty: (side, instrument?: number) => {
         const k = self.instrumentIndex(instrument, "openQty");

@@ -133,12 +133,24 @@ export interface Context {
    * fast-forward) or an absolute time (ns since the epoch). Returns a timer id (`clearTimer` stops it).
    */
   every(stepNs: number, handler: (ctx: Context) => void, options?: { origin?: "start" | "firstRow" | bigint }): number;
-  /** The latest known state of an order. */
-  order(orderId: number): OrderUpdate | undefined;
+  /**
+   * The latest known state of an order. Pass an update a previous call returned (`o = ctx.order(id, o)`)
+   * and it is filled in place instead of a new object being made: a loop over open orders then
+   * allocates nothing (its `ts` is shared by every call at one time).
+   */
+  order(orderId: number, reuse?: OrderUpdate): OrderUpdate | undefined;
   /** Number of orders open as far as the strategy knows. */
   openOrderCount(instrument?: number): number;
-  /** Ids of open orders. */
+  /** Ids of open orders (a new array; `openOrderAt` reads them without one). */
   openOrderIds(instrument?: number): number[];
+  /**
+   * The id of the `index`-th open order (0 ≤ index < `openOrderCount(instrument)`), in the order
+   * they were sent (instrument by instrument when none is given): iterate open orders without
+   * allocating. Within one callback the list only grows (orders sent are appended; an order leaves
+   * it when its final response arrives, never while the callback runs), so a loop up to the count
+   * taken before it sees every order that was open, cancels included.
+   */
+  openOrderAt(index: number, instrument?: number): number;
   /** Open (unfilled) lots on one side. */
   openQty(side: 1 | -1, instrument?: number): number;
   /** True once the drawdown stop has halted trading. */

@@ -20,7 +20,7 @@
  * `compat: "hftbacktest"`, this reproduces its orders, cancels, fills, position and balance
  * (test/fidelity/hftbacktest-mm.test.ts).
  */
-import type { Context, StrategyHandlers } from "../../engine/index.js";
+import type { Context, OrderUpdate, StrategyHandlers } from "../../engine/index.js";
 import { defineStrategy } from "../api.js";
 
 export const SkewedMarketMaker = defineStrategy({
@@ -45,6 +45,7 @@ export const SkewedMarketMaker = defineStrategy({
     let lotSize = NaN;
     let qtyLots = 0;
     let steps = 0;
+    let view: OrderUpdate | undefined;
 
     const step = (ctx: Context): void => {
       steps++;
@@ -62,8 +63,10 @@ export const SkewedMarketMaker = defineStrategy({
       const wantAsk = position > -maxPosition;
       let haveBid = false;
       let haveAsk = false;
-      for (const id of ctx.openOrderIds(0)) {
-        const o = ctx.order(id)!;
+      // By index, one order view reused: the step loop allocates nothing per order.
+      for (let j = 0, n = ctx.openOrderCount(0); j < n; j++) {
+        const id = ctx.openOrderAt(j, 0);
+        const o = (view = ctx.order(id, view)!);
         if (o.side === 1 && wantBid && o.priceTicks === bidTick) haveBid = true;
         else if (o.side === -1 && wantAsk && o.priceTicks === askTick) haveAsk = true;
         else if (o.cancellable) ctx.cancel(id);
