@@ -14,6 +14,15 @@ import { OptimizationResult } from "../optimize/index.js";
 import { reportRun, reportSweep, type RunReportOptions } from "./run-report.js";
 import { showBacktest, type BacktestViewOptions } from "./views/engine.js";
 
+// Every display of the package under one name space (`lab.show.*`). The same functions under
+// their older names (`lab.report.showDepthLadder`, ...) stay as aliases for one version.
+export { showFills as fills, showInventory as inventory, showPnl as pnl } from "./views/engine.js";
+export { showDepthLadder as depthLadder, showDepthChart as depthChart, showMicroprice as microprice, showImbalance as imbalance, showBookAt as bookAt, showBookVerify as bookVerify } from "./views/book.js";
+export { showL3Level as l3Level, showL3Ladder as l3Ladder } from "./views/l3.js";
+export { showQualityReport as qualityReport, showTicks as ticks } from "./views/data.js";
+export { showOptimization as optimization } from "./views/optimize.js";
+export { showMetrics as metrics, showSharpeInference as sharpeInference, showTrades as trades, showPbo as pbo } from "./views/stats.js";
+
 /** Displays raw HTML (wrapped in the styled container). */
 export function html(content: string): void {
   displayHtml(panel(content));
