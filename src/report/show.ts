@@ -5,8 +5,9 @@
  * pure builders (`tableHtml`, `plotSvg`, `plotlyHtml`, ...) in `lab.report`.
  */
 import { Progress, formatProgressLine, isLabError, type ProgressEvent, type ProgressOptions, type ProgressSink } from "../core/index.js";
-import { plotSvg, plotlyHtml, plotlyLibraryScript, type PlotOptions, type PlotlyHtmlOptions } from "./charts.js";
+import { plotSvg, type PlotOptions } from "./charts.js";
 import { displayHtml, newDisplaySlot } from "./display.js";
+import { claimPlotlyInline } from "./plotly-display.js";
 import { escapeHtml, panel, tableHtml, keyValueHtml, type ColumnLike, type TableOptions, type CellValue } from "./html.js";
 import { tearSheet as buildTearSheet, type TearSheet, type TearSheetHtmlOptions, type TearSheetInput } from "./tearsheet.js";
 import { BacktestResult } from "../engine/index.js";
@@ -56,27 +57,7 @@ export function plot(options: PlotOptions): void {
   html(plotSvg(options));
 }
 
-let plotlyLoaded = false;
-
-/** Whether the next Plotly chart must inline the library (the first one in a kernel session does); marks it inlined. */
-export function claimPlotlyInline(): boolean {
-  const inline = !plotlyLoaded;
-  plotlyLoaded = true;
-  return inline;
-}
-
-/** Inlines the Plotly library into the notebook (done automatically by the first `plotly` call). */
-export function plotlyInit(): void {
-  plotlyLoaded = true;
-  displayHtml(plotlyLibraryScript());
-}
-
-/** An interactive Plotly chart; the library is inlined once per kernel session, never fetched. */
-export function plotly(data: readonly Record<string, unknown>[], layout: Record<string, unknown> = {}, options: PlotlyHtmlOptions = {}): void {
-  const inline = options.inline ?? !plotlyLoaded;
-  plotlyLoaded = true;
-  displayHtml(plotlyHtml(data, layout, { ...options, inline }));
-}
+export { claimPlotlyInline, plotlyInit, plotly } from "./plotly-display.js";
 
 /** HTML for a progress event: bar, counts, rate and ETA. */
 export function progressHtml(event: ProgressEvent): string {
@@ -124,8 +105,8 @@ export function tearSheet(source: TearSheet | TearSheetInput | BacktestResult | 
     : source instanceof OptimizationResult ? reportSweep(source, report)
     : "html" in source && typeof source.html === "function" ? source
     : buildTearSheet(source as TearSheetInput);
-  const inline = inlinePlotly ?? !plotlyLoaded;
-  plotlyLoaded = true;
+  const claimed = claimPlotlyInline();
+  const inline = inlinePlotly ?? claimed;
   displayHtml(sheet.html({ inlinePlotly: inline, ...(width !== undefined ? { width } : {}) }));
 }
 

@@ -11,7 +11,7 @@
 import type { OptimizationResult, TrialRecord } from "../../optimize/index.js";
 import { plotMarks, plotSvg, plotlyHtml } from "../charts.js";
 import { displayHtml } from "../display.js";
-import { plotly } from "../show.js";
+import { plotly } from "../plotly-display.js";
 import { escapeHtml, formatCell, keyValueHtml, panel, tableHtml, type CellValue } from "../html.js";
 
 export interface OptimizeViewOptions {
