@@ -582,29 +582,35 @@ export class LocalView {
   private nowNsAt = NaN;
   private nowNsValue = 0n;
 
-  private orderUpdate(o: number, event: OrderEvent, reason: number, reuse?: OrderUpdate): OrderUpdate {
+  /**
+   * `orderUpdate` written into an object the strategy passed back (`ctx.order(id, o)`): a loop over
+   * open orders then allocates nothing. A method of its own: the usual path below stays a plain
+   * object literal, which the compiler can keep off the heap when the callback does not keep it.
+   */
+  private fillOrderUpdate(o: number, reason: number, reuse: OrderUpdate): OrderUpdate {
     const tk = this.tickets;
-    if (reuse !== undefined) {
-      // Filled in place: the caller asked to reuse its object (ctx.order(id, o)).
-      const u = reuse as { -readonly [K in keyof OrderUpdate]: OrderUpdate[K] };
-      u.id = o;
-      u.event = event;
-      u.instrument = tk.instrument[o]!;
-      u.side = tk.side[o]!;
-      u.type = tk.type[o] === OrderType.Market ? "market" : "limit";
-      u.tif = TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC";
-      u.priceTicks = this.price[o]!;
-      u.qtyLots = this.qty[o]!;
-      u.filledLots = this.qty[o]! - this.leaves[o]!;
-      u.leavesLots = this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0;
-      u.status = ORDER_STATUS_NAMES[this.status[o]!] ?? "New";
-      u.reason = ORDER_REASON_NAMES[reason] ?? "None";
-      u.ts = this.nowNs();
-      u.pendingRequest = this.pendingRequest[o] !== 0;
-      u.pendingCancel = this.pendingRequest[o] === 1;
-      u.cancellable = (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0;
-      return u;
-    }
+    const u = reuse as { -readonly [K in keyof OrderUpdate]: OrderUpdate[K] };
+    u.id = o;
+    u.event = "ack";
+    u.instrument = tk.instrument[o]!;
+    u.side = tk.side[o]!;
+    u.type = tk.type[o] === OrderType.Market ? "market" : "limit";
+    u.tif = TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC";
+    u.priceTicks = this.price[o]!;
+    u.qtyLots = this.qty[o]!;
+    u.filledLots = this.qty[o]! - this.leaves[o]!;
+    u.leavesLots = this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0;
+    u.status = ORDER_STATUS_NAMES[this.status[o]!] ?? "New";
+    u.reason = ORDER_REASON_NAMES[reason] ?? "None";
+    u.ts = this.nowNs();
+    u.pendingRequest = this.pendingRequest[o] !== 0;
+    u.pendingCancel = this.pendingRequest[o] === 1;
+    u.cancellable = (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0;
+    return u;
+  }
+
+  private orderUpdate(o: number, event: OrderEvent, reason: number): OrderUpdate {
+    const tk = this.tickets;
     return {
       id: o,
       event,
@@ -619,7 +625,7 @@ export class LocalView {
       leavesLots: this.status[o] === OrderStatus.New || this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled ? this.leaves[o]! : 0,
       status: ORDER_STATUS_NAMES[this.status[o]!] ?? "New",
       reason: ORDER_REASON_NAMES[reason] ?? "None",
-      ts: this.nowNs(),
+      ts: this.time.toBigInt(this.now),
       pendingRequest: this.pendingRequest[o] !== 0,
       pendingCancel: this.pendingRequest[o] === 1,
       cancellable: (this.status[o] === OrderStatus.Acked || this.status[o] === OrderStatus.PartiallyFilled) && this.pendingRequest[o] === 0,
@@ -711,7 +717,7 @@ export class LocalView {
       clearTimer: (timerId) => {
         if (timerId >= 0 && timerId < self.timerTags.length) self.timerCancelled[timerId] = 1;
       },
-      order: (orderId, reuse) => (orderId >= 0 && orderId < self.tickets.length ? self.orderUpdate(orderId, "ack", self.reason[orderId]!, reuse) : undefined),
+      order: (orderId, reuse) => (orderId >= 0 && orderId < self.tickets.length ? (reuse === undefined ? self.orderUpdate(orderId, "ack", self.reason[orderId]!) : self.fillOrderUpdate(orderId, self.reason[orderId]!, reuse)) : undefined),
       openOrderCount: (instrument?: number) => {
         if (instrument !== undefined) return self.openCount[self.instrumentIndex(instrument, "openOrderCount")]!;
         let n = 0;
