@@ -31,6 +31,10 @@ const DETERMINISTIC_V8_FLAGS = [
   "--no-lazy-feedback-allocation",
   // A heap sample every 4 KiB exactly instead of at random intervals averaging 4 KiB.
   "--sampling-heap-profiler-suppress-randomness",
+  // No on-stack replacement: even single-threaded, whether a long loop was replaced mid-run
+  // varied from process to process (two inlining outcomes 0.47 bytes per event apart, ~1 run in
+  // 5); functions are then optimized at their next call, as in a chunked event loop they are.
+  "--no-use-osr",
 ];
 
 if (process.argv.includes("--deterministic")) {
