@@ -75,3 +75,20 @@ export function reportError(error: unknown): number {
   if (process.env.STRATEGY_LAB_DEBUG && error instanceof Error) process.stderr.write((error.stack ?? "") + "\n");
   return 1;
 }
+
+/**
+ * Resolves at the first SIGINT or SIGTERM (then stops listening), or when `also` calls the stop it
+ * is given (a feed ending, a time limit): how long-running commands wait for their end.
+ */
+export function untilInterrupted(also?: (stop: () => void) => void): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    also?.(stop);
+  });
+}

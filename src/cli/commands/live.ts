@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { binanceFeed, liveMetrics, recorder, serveMetrics } from "../../live/index.js";
-import { parseIntegerOption, parseNumberOption } from "../util.js";
+import { parseIntegerOption, parseNumberOption, untilInterrupted } from "../util.js";
 
 interface RecordOptions {
   snapshotUrl?: string;
@@ -47,14 +47,7 @@ export function register(program: Command): void {
           process.stderr.write(`${i.kind}: ${i.message}\n`);
         }
       }, 250);
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          done();
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilInterrupted((stop) => {
         feed.onEnd(stop);
         if (o.seconds !== undefined) setTimeout(stop, parseNumberOption(o.seconds, "--seconds") * 1000).unref();
         feed.start();

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { LabError } from "../../core/index.js";
 import { startReplayServer } from "../../live/index.js";
-import { parseIntegerOption, parseNumberOption, requireFile } from "../util.js";
+import { parseIntegerOption, parseNumberOption, requireFile, untilInterrupted } from "../util.js";
 
 interface ReplayOptions {
   speed?: string;
@@ -35,15 +35,8 @@ export function register(program: Command): void {
       const server = await startReplayServer(capture, { speed: parseSpeed(o.speed ?? "1"), port: parseIntegerOption(o.port ?? "0", "--port"), stamp: o.stamp === true });
       process.stdout.write(`replaying ${capture}\nstream: ${server.url}\nsnapshot: ${server.snapshotUrl}\n`);
       let interrupted = false;
-      const interrupt = new Promise<void>((done) => {
-        const stop = (): void => {
-          interrupted = true;
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          done();
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      const interrupt = untilInterrupted().then(() => {
+        interrupted = true;
       });
       await Promise.race([o.keepOpen ? interrupt : server.done.then(() => undefined), interrupt]);
       process.stdout.write(`${interrupted ? "interrupted" : "capture sent"}: ${server.sent().toLocaleString("en-US")} messages to ${server.connections()} connection(s)\n`);

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { createServer } from "../../server/index.js";
-import { parseIntegerOption, type GlobalOptions } from "../util.js";
+import { parseIntegerOption, untilInterrupted, type GlobalOptions } from "../util.js";
 
 interface ServeOptions extends GlobalOptions {
   port?: string;
@@ -50,15 +50,7 @@ export function register(program: Command): void {
       });
       process.stdout.write(`Strategy Lab dashboard: ${server.dashboardUrl}\n`);
       process.stdout.write(`API: ${server.url}/api (Authorization: Bearer <token>) · store: ${store.replace(/\/\/[^@/]*@/, "//***@")}\n`);
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          done();
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
+      await untilInterrupted();
       process.stdout.write("stopping: running jobs are left interrupted (resume them from the next server)\n");
       await server.close();
     });
