@@ -8,16 +8,17 @@ const ALLOWED = {
   core: [],
   data: ["core"],
   book: ["core", "data"],
+  venues: ["core", "data", "book"],
   stats: ["core"],
-  engine: ["core", "data", "book", "stats"],
-  strategy: ["core", "data", "book", "engine"],
+  engine: ["core", "data", "book", "venues", "stats"],
+  strategy: ["core", "data", "book", "venues", "engine"],
   store: ["core"],
-  optimize: ["core", "data", "book", "stats", "engine", "strategy", "store"],
-  report: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize"],
-  live: ["core", "data", "book", "stats", "engine", "strategy", "report"],
-  runs: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "live"],
-  server: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "live"],
-  cli: ["core", "data", "book", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server", "live"],
+  optimize: ["core", "data", "book", "venues", "stats", "engine", "strategy", "store"],
+  report: ["core", "data", "book", "venues", "stats", "engine", "strategy", "store", "optimize"],
+  live: ["core", "data", "book", "venues", "stats", "engine", "strategy", "report"],
+  runs: ["core", "data", "book", "venues", "stats", "engine", "strategy", "store", "optimize", "report", "live"],
+  server: ["core", "data", "book", "venues", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "live"],
+  cli: ["core", "data", "book", "venues", "stats", "engine", "strategy", "store", "optimize", "report", "runs", "server", "live"],
 };
 const LAYERS = Object.keys(ALLOWED);
 
@@ -29,6 +30,13 @@ module.exports = {
       comment: "An import cycle: break it by moving the shared part down (a type into its own module, or into the lower file).",
       from: { path: "^src/" },
       to: { circular: true },
+    },
+    {
+      name: "no-venue-below",
+      severity: "error",
+      comment: "src/data and src/book are venue-free: a venue registers its formats, detectors and book rules into their registries from src/venues/<venue>/ (docs/architecture.md, \"How to add a venue\").",
+      from: { path: "^src/(data|book)/" },
+      to: { path: "^src/venues/" },
     },
     ...LAYERS.map((layer) => ({
       name: `layer-${layer}`,
@@ -47,9 +55,9 @@ module.exports = {
     {
       name: "layer-entry",
       severity: "error",
-      comment: "src/index.ts (the package entry) imports the layers through their index.ts.",
+      comment: "src/index.ts (the package entry) imports the layers through their index.ts (lab.data and lab.book through src/venues/*-aliases.ts, which add the venues' deprecated former names).",
       from: { path: "^src/index\\.ts$" },
-      to: { path: "^src/[^/]+/.+", pathNot: ["^src/[^/]+/index\\.ts$"] },
+      to: { path: "^src/[^/]+/.+", pathNot: ["^src/[^/]+/index\\.ts$", "^src/venues/(data|book)-aliases\\.ts$"] },
     },
   ],
   options: {

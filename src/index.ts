@@ -4,9 +4,11 @@
  * stats and report sit beside them; cli and server on top. See docs/architecture.md.
  */
 export * from "./core/index.js";
-export * as data from "./data/index.js";
+// lab.data and lab.book keep the venue names they had as deprecated aliases (src/venues/*-aliases.ts).
+export * as data from "./venues/data-aliases.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
-export * as book from "./book/index.js";
+export * as book from "./venues/book-aliases.js";
+export * as venues from "./venues/index.js";
 export { latency, queue, fees, fills, fillsCsv, strategyCounts, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
 export * as strategy from "./strategy/index.js";
 export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrategy } from "./strategy/index.js";

@@ -19,8 +19,8 @@
  * from imbalance/spread transition statistics is not applied. It leans toward the side with LESS
  * size: a large bid queue pushes it up toward the ask. weightedMid(1) equals the microprice.
  *
- * Consistent points: a book is only meaningful after a whole atomic group (a Binance diff, a DBN
- * F_LAST event, a generator message). When a batch carries `EventFlag.Last`, samples and
+ * Consistent points: a book is only meaningful after a whole atomic group (a depth diff, a venue's
+ * end-of-event flag, a generator message). When a batch carries `EventFlag.Last`, samples and
  * crossed/locked checks happen only at rows flagged Last; a batch without Last flags is checked
  * after every row.
  */

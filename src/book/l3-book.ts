@@ -26,7 +26,8 @@ import { EventKind, EventFlag, type TickBatch } from "../data/index.js";
 /** "None" (no level, no such order) as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */
 const ABSENT = NaN;
 
-export type L3VenueRules = "lobster" | "databento" | "fifo";
+/** A name of venue rules: "fifo", or one a venue registered (`registerVenueRules`). */
+export type L3VenueRules = "fifo" | (string & {});
 
 export interface L3BookOptions {
   /** Priority and unknown-id conventions of the data source. @default "fifo" */
@@ -55,21 +56,18 @@ export interface VenueRuleSet {
 }
 
 /**
- * - `fifo`: generic price-time priority: a price change or a size increase loses priority, a
- *   size decrease keeps it.
- * - `databento`: CME Globex rules as seen through Databento MBO (same priority rules as fifo);
- *   a modify for an order the book never saw is treated as an add, as Databento's reference
- *   book example does (orders can predate the start of a file without a snapshot).
- * - `lobster`: NASDAQ via LOBSTER: there are no in-place modifies in the data (a replace is a
- *   delete plus a new order), so any modify loses priority; cancels/executions of orders
- *   submitted before the file window are unknown ids: counted, not fatal, and their size is
- *   taken from anonymous liquidity seeded from the first order book row (`addAnonymous`).
+ * The venue rules by name. `fifo` is generic price-time priority: a price change or a size
+ * increase loses priority, a size decrease keeps it. Each venue registers its own conventions
+ * (`registerVenueRules`, from src/venues/), documented where it registers them.
  */
 export const VENUE_RULES: Readonly<Record<L3VenueRules, VenueRuleSet>> = {
   fifo: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: false, unknownIdTakesAnonymous: false },
-  databento: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: false, modifyUnknownAddsOrder: true, unknownIdTakesAnonymous: false },
-  lobster: { sizeIncreaseLosesPriority: true, sizeDecreaseLosesPriority: true, modifyUnknownAddsOrder: false, unknownIdTakesAnonymous: true },
 };
+
+/** Adds (or replaces) the venue rules `name`, which `new L3Book({ venueRules: name })` then applies. */
+export function registerVenueRules(name: string, rules: VenueRuleSet): void {
+  (VENUE_RULES as Record<string, VenueRuleSet>)[name] = rules;
+}
 
 /** Counters of everything the book had to tolerate; `first*Row` are batch rows (-1 = none / direct call). */
 export interface L3BookStats {
@@ -88,13 +86,13 @@ export interface L3BookStats {
   /** Rows with a NaN/non-integer price or a non-positive/NaN size where one is required (ignored). */
   invalidEvents: number;
   firstInvalidRow: number;
-  /** Modifies for unknown ids applied as adds (venue rule `databento`). */
+  /** Modifies for unknown ids applied as adds (venue rules with `modifyUnknownAddsOrder`). */
   modifyAsAddEvents: number;
-  /** Unknown-id rows whose size was taken from anonymous orders (venue rule `lobster`). */
+  /** Unknown-id rows whose size was taken from anonymous orders (venue rules with `unknownIdTakesAnonymous`). */
   anonymousTakeEvents: number;
   /**
    * ... of which found less anonymous size at their price than they removed (the rest is not
-   * taken: LOBSTER also names ids it never added, e.g. after an order replace that kept price and
+   * taken: a message file may also name ids it never added, e.g. after an order replace that kept price and
    * size, and guessing which order they meant would corrupt queue positions).
    */
   anonymousShortfallEvents: number;
@@ -223,7 +221,7 @@ export class L3Book {
       throw new LabError({ code: "BAD_OPTION", message: `unknown onUnknownId "${String(onUnknown)}"`, hint: 'use "count" or "throw"', context: { value: onUnknown } });
     }
     this.venueRules = venue;
-    this.rules = VENUE_RULES[venue];
+    this.rules = VENUE_RULES[venue]!;
     this.onUnknownId = onUnknown;
     this.maxSpan = options.maxPriceSpanTicks ?? 1 << 24;
     let cap = 16;
@@ -258,9 +256,9 @@ export class L3Book {
     this.row = i;
     this.stats.events++;
     const flags = batch.flags[i]!;
-    // NoBookEffect rows (DBN fills) report an execution whose book change comes in later rows.
+    // NoBookEffect rows (a vendor's fill messages) report an execution whose book change comes in later rows.
     const kind = (flags & EventFlag.NoBookEffect) !== 0 ? 0 : batch.kind[i]!;
-    // A row with no order id (LOBSTER hidden execution, id 0 -> NaN) names no resting order: a
+    // A row with no order id (a hidden execution, id 0 -> NaN) names no resting order: a
     // hidden one leaves the visible book alone, any other is counted as an unknown id. NaN must
     // never reach the id hash (NaN equals no key, so a probe would not end).
     if (kind >= EventKind.Add && kind <= EventKind.Execute && Number.isNaN(batch.orderId[i]!)) {
@@ -360,7 +358,7 @@ export class L3Book {
   /**
    * Changes price and/or size. A price change always loses priority (back of the new level);
    * a size change loses it or keeps it per the venue rules. Size 0 removes the order. `side`
-   * (optional) lets a modify for an unknown id become an add under the `databento` rules.
+   * (optional) lets a modify for an unknown id become an add under rules with `modifyUnknownAddsOrder`.
    */
   modify(orderId: number, priceTicks: number, qtyLots: number, side = 0): void {
     const slot = this.lookup(orderId);
@@ -411,10 +409,10 @@ export class L3Book {
   }
 
   /**
-   * Adds size that rested before the data starts (e.g. LOBSTER's first order book row), as an
-   * anonymous order with a reserved negative id, at the front of its level by default (it is older
-   * than anything the data shows). Returns the id. Unknown-id cancels/executions take from it
-   * under the `lobster` rules.
+   * Adds size that rested before the data starts (e.g. the first row of a venue's order book
+   * file), as an anonymous order with a reserved negative id, at the front of its level by default
+   * (it is older than anything the data shows). Returns the id. Unknown-id cancels/executions take
+   * from it under rules with `unknownIdTakesAnonymous`.
    */
   addAnonymous(side: 1 | -1, priceTicks: number, qtyLots: number, atFront = true): number {
     const id = --this.anonymousIds;
@@ -672,7 +670,7 @@ export class L3Book {
 
   /**
    * Removes up to `qty` of anonymous size at a level, front first, as an unknown-id cancel or
-   * execution does under the `lobster` rules. Counted in `stats.anonymousTakeEvents` and
+   * execution does under rules with `unknownIdTakesAnonymous`. Counted in `stats.anonymousTakeEvents` and
    * `anonymousShortfallEvents`.
    */
   takeUnattributed(side: number, price: number, qty: number): void {

@@ -6,7 +6,7 @@
  * Two ways rows drive an `L2Book` (`mode`):
  * - `"l2"`: L2 rows as the book applies them (LevelSet, Clear, Bbo; see `L2Book.apply`).
  * - `"levels"`: L3 rows folded into price levels, for order-by-order sources replayed as an L2
- *   book (LOBSTER): Add adds its size at (side, price); Reduce, Delete and Execute remove theirs;
+ *   book (e.g. an equity venue's message file): Add adds its size at (side, price); Reduce, Delete and Execute remove theirs;
  *   Execute flagged Hidden does not touch the visible book; Trade and Halt rows change nothing.
  *   L2 rows in the same stream are applied as in "l2". Modify cannot be folded without order
  *   state (its old price/size are not in the row), nor can a row without a price or size: such

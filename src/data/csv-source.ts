@@ -1,6 +1,6 @@
 /**
- * A CSV file made ready for DuckDB (internal), shared by the CSV readers (normalized/mapped CSV,
- * Tardis, Binance depth): everything about the file that is not a row-level value is settled here,
+ * A CSV file made ready for DuckDB (internal), shared by the CSV readers (normalized/mapped CSV
+ * and the venues' CSV exports): everything about the file that is not a row-level value is settled here,
  * before any row is read.
  *
  * - Filesystem faults, a directory, an empty file: coded errors (source-bytes.ts).
@@ -33,7 +33,7 @@ export interface CsvSourceOptions {
   delimiter?: string;
   /** Files of this kind end every line with a line end (venue exports): a last line without one is cut. */
   strictEnd?: boolean;
-  /** What the file should be, for messages ("CSV", "Tardis CSV"). */
+  /** What the file should be, for messages ("CSV", "a venue's CSV"). */
   what: string;
 }
 

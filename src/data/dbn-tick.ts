@@ -37,7 +37,7 @@
  * faithful row form. A cut inside the metadata header fails under both policies.
  */
 import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../core/index.js";
-import { EventFlag, EventKind, allocateColumns, attachBatchInfo, sliceBatch, tickBatch, toShared, type TickBatch } from "./tick-batch.js";
+import { EventFlag, EventKind, allocateColumns, attachBatchInfo, defineBatchInfoGetter, sliceBatch, tickBatch, toShared, type TickBatch } from "./tick-batch.js";
 import { DbnFlag, decodeDbn, readDbnFile, type DbnCounts, type DbnDecodeOptions, type DbnFile, type DbnInstrumentDef, type DbnMbpColumns, type DbnMetadata } from "./dbn.js";
 import { ISSUE_CLASSES, ISSUE_CLASS_NAMES, attachReadReport, truncatedIssue, type QualityIssue, type ReadReport } from "./quality.js";
 import type { BadRowPolicy } from "./staging.js";
@@ -67,6 +67,8 @@ export interface DbnReadOptions {
 }
 
 const READ_OPTION_KEYS = ["instrument", "instruments", "definitions", "orderIds", "onBadRows", "onCorrupt", "chunkBytes", "shared"] as const;
+
+defineBatchInfoGetter("dbn");
 
 /** Attaches the DBN reader's details to a batch it made (read back as `batch.dbn`). */
 export function attachDbnInfo(batch: TickBatch, info: DbnBatchInfo): TickBatch & { readonly dbn: DbnBatchInfo } {

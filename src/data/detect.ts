@@ -1,22 +1,20 @@
 /**
  * Telling a file's format from its content, so `readFile(path)` and `strategy-lab ingest|validate
- * <path>` (no --format) read a capture whatever it is called: `spot_btcusdt_20240808.gz` is a
- * gzip of `<ns> {json}` lines, a `.csv` may be a Tardis or Binance export, a download may have
- * lost its extension.
+ * <path>` (no --format) read a capture whatever it is called: a `.gz` may hold `<ns> {json}`
+ * lines, a `.csv` may be any venue's export, a download may have lost its extension.
  *
  * Only the start of the file is read (at most `SNIFF_BYTES` of content; a gzip or zstd stream is
  * decompressed just far enough to give that many bytes, from at most `SNIFF_COMPRESSED_BYTES` of
  * input), plus the central directory at the end of a zip. What decides, in order:
  * - compression (gzip, zstd) is looked through;
  * - magic bytes: Parquet (`PAR1`), Arrow IPC file (`ARROW1`) or stream (0xFFFFFFFF continuation),
- *   DBN (`DBN` + version byte), zip (`PK\3\4`: a LOBSTER zip has `*_message_*.csv` /
- *   `*_orderbook_*.csv` members);
- * - text: `<ns> {json}` lines (Binance raw capture), a Tardis header
- *   (`exchange,symbol,timestamp,local_timestamp,...`), a Binance depth CSV header
- *   (`symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu`), LOBSTER
- *   message rows (6 numeric fields, no header, seconds after midnight first), a table header with
- *   a time and a price column (normalized CSV, as `writeCsv` writes it).
- * The file name is only a fallback for content that decides nothing (an empty or damaged start).
+ *   then the registered detectors' own magic (`FormatDetector.magic`); a zip (`PK\3\4`) is told by
+ *   its member names (`FormatDetector.zip`);
+ * - text: the registered detectors' tests of the first lines (`FormatDetector.text`), then a
+ *   table header with a time and a price column (normalized CSV, as `writeCsv` writes it).
+ * Formats other than the table formats register their detectors (`registerDetector`) where they
+ * register their readers, so this module knows no venue. The file name is only a fallback for
+ * content that decides nothing (an empty or damaged start).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Gunzip } from "fflate";
@@ -55,35 +53,66 @@ export interface ContentLook {
   zipMembers?: string[];
 }
 
-/** Formats sniffed by content, in the order they are tried, with what gives them away (for hints). */
-export const CONTENT_SIGNATURES: readonly { format: string; signature: string }[] = [
-  { format: "parquet", signature: 'starts with "PAR1"' },
-  { format: "arrow", signature: 'Arrow IPC: starts with "ARROW1" (file) or 0xFFFFFFFF (stream)' },
-  { format: "dbn", signature: 'starts with "DBN" and a version byte (also zstd-compressed)' },
-  { format: "lobster", signature: "a zip with *_message_*.csv, or rows of 6 numbers starting with seconds after midnight (34200.0123,...)" },
-  { format: "binance-raw", signature: "lines of `<local ns> {json}` (also gzip/zstd)" },
-  { format: "hftbacktest", signature: 'a numpy array: starts with "\\x93NUMPY" (.npy), or a zip of .npy members (.npz)' },
-  { format: "tardis", signature: "header exchange,symbol,timestamp,local_timestamp,..." },
-  { format: "binance-csv", signature: "header symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu" },
-  { format: "csv", signature: "a header with a time column (exchTs, timestamp, ts_event, ...) and a price column (price, px)" },
-];
+/** The start of a text file, as the detectors' `text` tests see it. */
+export interface TextStart {
+  /** Up to 3 first lines (CR stripped, BOM removed); the last may be cut by the sniff window. */
+  readonly lines: readonly string[];
+  /** The first line split at its most frequent delimiter, quotes removed. */
+  readonly header: readonly string[];
+  /** `header` in lower case. */
+  readonly lower: readonly string[];
+  /** The complete non-empty lines (a partial last line dropped), or the one line there is. */
+  readonly rows: readonly string[];
+}
 
 /**
- * Which compressions each reader decodes itself; a compressed file of another format must be
- * decompressed first.
+ * How a registered format is told by its content. Each test returns the reason (for messages,
+ * e.g. `starts with "PAR1"`) when the content is this format. Detectors are tried in ascending
+ * `order` (magic bytes of every detector before any text test) and listed in hints in that order.
  */
-const READS_COMPRESSED: Readonly<Record<string, readonly Compression[]>> = {
-  csv: ["gzip", "zstd"],
-  tardis: ["gzip", "zstd"],
-  "binance-csv": ["gzip", "zstd"],
-  "binance-raw": ["gzip", "zstd"],
-  lobster: ["gzip", "zstd"],
-  dbn: ["zstd"],
-};
+export interface FormatDetector {
+  /** Registered format name. */
+  format: string;
+  /** What gives the format away, for hints. */
+  signature: string;
+  /** Place among the detectors (the table formats: parquet 10, arrow 20, csv 90). */
+  order: number;
+  /** Compressions (gzip, zstd) the format's reader decodes itself; others are decompressed first. */
+  readsCompressed?: readonly Compression[];
+  /** Binary start (decompressed bytes). */
+  magic?(head: Uint8Array): string | undefined;
+  /** Text start. */
+  text?(start: TextStart): string | undefined;
+  /** A zip, by its member names. */
+  zip?(members: readonly string[]): string | undefined;
+  /** The format's name in "only X zips are read as they are" (for a zip no detector takes). */
+  zipLabel?: string;
+  /** For text no detector took: what it looks like when it belongs to this format (e.g. a file read together with another). */
+  describeUnmatched?(start: TextStart): string | undefined;
+}
+
+const detectors: FormatDetector[] = [];
+
+/** Adds (or replaces) the content detector of `detector.format`. */
+export function registerDetector(detector: FormatDetector): void {
+  const at = detectors.findIndex((d) => d.format === detector.format);
+  if (at >= 0) detectors.splice(at, 1);
+  detectors.push(detector);
+  detectors.sort((a, b) => a.order - b.order);
+}
+
+/** Formats sniffed by content, in order, with what gives them away (for hints). */
+export function contentSignatures(): { format: string; signature: string }[] {
+  return detectors.map((d) => ({ format: d.format, signature: d.signature }));
+}
+
+function compressionsReadBy(format: string): readonly Compression[] {
+  return detectors.find((d) => d.format === format)?.readsCompressed ?? [];
+}
 
 /** True when the reader of `format` decodes `compression` itself. */
 export function readsCompression(format: string, compression: Compression): boolean {
-  return compression === "none" || (READS_COMPRESSED[format]?.includes(compression) ?? false);
+  return compression === "none" || compressionsReadBy(format).includes(compression);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,12 +267,16 @@ export function lookAtFile(path: string): ContentLook {
     if (isZipStart(raw)) {
       const members = zipMembers(file, path, raw);
       const look: ContentLook = { compression, head: raw, size, zipMembers: members };
-      if (members.some((n) => LOBSTER_MEMBER.test(n))) {
-        look.match = { format: "lobster", reason: `a zip holding LOBSTER files (${members.filter((n) => LOBSTER_MEMBER.test(n)).join(", ")})` };
-      } else if (members.length > 0 && members.every((n) => n.endsWith(".npy"))) {
-        look.match = { format: "hftbacktest", reason: `a numpy .npz archive (${members.slice(0, 3).join(", ")})` };
-      } else {
-        look.note = `a zip archive holding ${members.length === 0 ? "no member that could be listed" : members.slice(0, 5).join(", ") + (members.length > 5 ? ", ..." : "")}; only LOBSTER zips are read as they are, so unzip it and read a member`;
+      for (const d of detectors) {
+        const reason = d.zip?.(members);
+        if (reason !== undefined) {
+          look.match = { format: d.format, reason };
+          break;
+        }
+      }
+      if (!look.match) {
+        const labels = detectors.flatMap((d) => (d.zipLabel ? [d.zipLabel] : []));
+        look.note = `a zip archive holding ${members.length === 0 ? "no member that could be listed" : members.slice(0, 5).join(", ") + (members.length > 5 ? ", ..." : "")}; ${labels.length > 0 ? `only ${labels.join(" and ")} zips are read as they are` : "no zip is read as it is"}, so unzip it and read a member`;
       }
       return look;
     }
@@ -259,8 +292,6 @@ export function lookAtFile(path: string): ContentLook {
 
 // ---------------------------------------------------------------------------------------------
 // Deciding from bytes
-
-const LOBSTER_MEMBER = /_(message|orderbook)_\d+\.csv$/i;
 
 function isZipStart(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
@@ -300,23 +331,16 @@ function splitHeader(line: string): string[] {
   return line.split(delimiter).map((f) => f.trim().replace(/^"(.*)"$/, "$1"));
 }
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const TIME_COLUMNS = ["exchts", "exch_ts", "timestamp", "ts_event", "ts"];
 const PRICE_COLUMNS = ["price", "px"];
-const BINANCE_CSV_COLUMNS = ["timestamp", "first_update_id", "last_update_id", "side", "update_type", "price", "qty"];
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** A LOBSTER message row: time (s after midnight), type 1-7, order id, size, price, direction ±1. */
-function isLobsterMessage(line: string): boolean {
-  const f = line.split(",");
-  if (f.length !== 6 || !f.every((x) => NUMBER.test(x.trim()))) return false;
-  const [time, type, , , , direction] = f.map(Number) as [number, number, number, number, number, number];
-  return time >= 0 && time <= 86_400 && Number.isInteger(type) && type >= 1 && type <= 7 && (direction === 1 || direction === -1);
-}
-
-/** A LOBSTER orderbook row: 4 x levels integers (ask price, ask size, bid price, bid size per level). */
-function isLobsterOrderbook(line: string): boolean {
-  const f = line.split(",");
-  return f.length >= 4 && f.length % 4 === 0 && f.every((x) => /^-?\d+$/.test(x.trim()));
+function textStart(head: Uint8Array): TextStart {
+  const lines = firstLines(head, 3);
+  const header = splitHeader(lines[0] ?? "");
+  // A partial last line (the sniff window ends inside it) is left out of the rows.
+  const rows = lines.length > 1 ? lines.slice(0, -1).filter((l) => l !== "") : lines;
+  return { lines, header, lower: header.map((h) => h.toLowerCase()), rows };
 }
 
 /**
@@ -324,38 +348,56 @@ function isLobsterOrderbook(line: string): boolean {
  * undefined. Zips are told apart by their member names in `lookAtFile`, not here.
  */
 export function sniffContent(head: Uint8Array): ContentMatch | undefined {
-  if (head.length >= 4 && ascii(head, 0, 4) === "PAR1") return { format: "parquet", reason: 'starts with "PAR1"' };
-  if (head.length >= 6 && ascii(head, 0, 6) === "ARROW1") return { format: "arrow", reason: 'starts with "ARROW1" (Arrow IPC file)' };
-  if (head.length >= 8 && u32(head, 0) === 0xffffffff) return { format: "arrow", reason: "starts with 0xFFFFFFFF (Arrow IPC stream)" };
-  if (head.length >= 4 && ascii(head, 0, 3) === "DBN") return { format: "dbn", reason: `starts with "DBN" version ${head[3]}` };
-  if (head.length >= 6 && head[0] === 0x93 && ascii(head, 1, 6) === "NUMPY") return { format: "hftbacktest", reason: 'starts with "\\x93NUMPY" (a numpy .npy array)' };
-  if (!looksLikeText(head)) return undefined;
-  const lines = firstLines(head, 3);
-  const first = lines[0] ?? "";
-  if (/^\d{10,20} [{[]/.test(first)) return { format: "binance-raw", reason: "lines of `<local ns> {json}` (Binance raw capture)" };
-  const header = splitHeader(first);
-  const lower = header.map((h) => h.toLowerCase());
-  if (lower.length >= 5 && lower[0] === "exchange" && lower[1] === "symbol" && lower[2] === "timestamp" && lower[3] === "local_timestamp") {
-    return { format: "tardis", reason: `Tardis header (${header.slice(0, 5).join(",")},...)` };
+  for (const d of detectors) {
+    const reason = d.magic?.(head);
+    if (reason !== undefined) return { format: d.format, reason };
   }
-  if (BINANCE_CSV_COLUMNS.every((c) => lower.includes(c))) return { format: "binance-csv", reason: `Binance depth CSV header (${header.join(",")})` };
-  // A partial first line (the sniff window ends inside it) is still a row of a LOBSTER file.
-  const rows = lines.length > 1 ? lines.slice(0, -1).filter((l) => l !== "") : lines;
-  if (rows.length > 0 && rows.every(isLobsterMessage)) return { format: "lobster", reason: `LOBSTER message rows (${rows[0]})` };
-  if (lower.some((h) => TIME_COLUMNS.includes(h)) && lower.some((h) => PRICE_COLUMNS.includes(h)) && !lower.some((h) => NUMBER.test(h))) {
-    return { format: "csv", reason: `table header with time and price columns (${header.slice(0, 6).join(",")}${header.length > 6 ? ",..." : ""})` };
+  if (!looksLikeText(head)) return undefined;
+  const start = textStart(head);
+  for (const d of detectors) {
+    const reason = d.text?.(start);
+    if (reason !== undefined) return { format: d.format, reason };
   }
   return undefined;
 }
+
+registerDetector({
+  format: "parquet",
+  signature: 'starts with "PAR1"',
+  order: 10,
+  magic: (head) => (head.length >= 4 && ascii(head, 0, 4) === "PAR1" ? 'starts with "PAR1"' : undefined),
+});
+registerDetector({
+  format: "arrow",
+  signature: 'Arrow IPC: starts with "ARROW1" (file) or 0xFFFFFFFF (stream)',
+  order: 20,
+  magic: (head) => {
+    if (head.length >= 6 && ascii(head, 0, 6) === "ARROW1") return 'starts with "ARROW1" (Arrow IPC file)';
+    if (head.length >= 8 && u32(head, 0) === 0xffffffff) return "starts with 0xFFFFFFFF (Arrow IPC stream)";
+    return undefined;
+  },
+});
+registerDetector({
+  format: "csv",
+  signature: "a header with a time column (exchTs, timestamp, ts_event, ...) and a price column (price, px)",
+  order: 90,
+  readsCompressed: ["gzip", "zstd"],
+  text: ({ header, lower }) => {
+    if (lower.some((h) => TIME_COLUMNS.includes(h)) && lower.some((h) => PRICE_COLUMNS.includes(h)) && !lower.some((h) => NUMBER.test(h))) {
+      return `table header with time and price columns (${header.slice(0, 6).join(",")}${header.length > 6 ? ",..." : ""})`;
+    }
+    return undefined;
+  },
+});
 
 /** What unmatched content looks like, for the error message. */
 function describeUnmatched(head: Uint8Array): string {
   if (head.length === 0) return "no content";
   if (!looksLikeText(head)) return "binary data of no known kind";
-  const lines = firstLines(head, 3);
-  const rows = lines.length > 1 ? lines.slice(0, -1).filter((l) => l !== "") : lines;
-  if (rows.length > 0 && rows.every(isLobsterOrderbook)) {
-    return "rows of 4 x levels integers without a header, like a LOBSTER orderbook file, which is read together with its message file (the LOBSTER zip, or readLobster({ messages, orderbook }))";
+  const start = textStart(head);
+  for (const d of detectors) {
+    const note = d.describeUnmatched?.(start);
+    if (note !== undefined) return note;
   }
   return "text without a header this lab knows";
 }
@@ -375,8 +417,9 @@ export function showBytes(bytes: Uint8Array, max = SHOWN_BYTES): string {
  */
 export function unknownFormatError(path: string, look: ContentLook, formats: readonly string[]): LabError {
   const where = look.compression === "none" ? "first bytes" : `first bytes after ${look.compression} decompression`;
-  const known = CONTENT_SIGNATURES.filter((s) => formats.includes(s.format)).map((s) => `${s.format} (${s.signature})`);
-  const others = formats.filter((f) => !CONTENT_SIGNATURES.some((s) => s.format === f));
+  const signatures = contentSignatures();
+  const known = signatures.filter((s) => formats.includes(s.format)).map((s) => `${s.format} (${s.signature})`);
+  const others = formats.filter((f) => !signatures.some((s) => s.format === f));
   return new LabError({
     code: "UNKNOWN_FORMAT",
     message: `cannot tell the format of ${path}: ${look.note ?? "its content matches no known format"}, and its name gives none; ${look.size.toLocaleString("en-US")} bytes, ${where}: ${showBytes(look.head)}`,
@@ -388,9 +431,10 @@ export function unknownFormatError(path: string, look: ContentLook, formats: rea
 /** WRONG_FORMAT for a compressed file whose format's reader does not decompress. */
 export function compressedFormatError(path: string, format: string, look: ContentLook): LabError {
   const tool = look.compression === "gzip" ? `gunzip -k ${path}` : `zstd -d ${path}`;
+  const reads = compressionsReadBy(format);
   return new LabError({
     code: "WRONG_FORMAT",
-    message: `${path} is ${look.compression}-compressed ${format} (${look.match?.reason ?? "by content"}); the ${format} reader reads ${format === "dbn" ? "plain or zstd-compressed" : "uncompressed"} files`,
+    message: `${path} is ${look.compression}-compressed ${format} (${look.match?.reason ?? "by content"}); the ${format} reader reads ${reads.length > 0 ? `plain or ${reads.join("- or ")}-compressed` : "uncompressed"} files`,
     hint: `decompress it first (${tool}) and read the result`,
     context: { file: path, format, compression: look.compression },
   });

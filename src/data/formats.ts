@@ -1,9 +1,10 @@
 /**
  * The format registry: one name -> one reader, so the CLI (`strategy-lab ingest --format X`),
- * `readFile()` and notebooks reach every reader the same way. A reader added elsewhere plugs in
- * with one line:
+ * `readFile()` and notebooks reach every reader the same way. The table formats (Parquet, CSV,
+ * Arrow) register here; each venue registers its own formats from its folder (src/venues/), with
+ * one line per reader and, when its content gives it away, a detector (`registerDetector`):
  *
- *   registerFormat("lobster", { description: "LOBSTER message file", read: (path, o) => readLobster(path, o) });
+ *   registerFormat("myvenue", { description: "My venue's CSV", read: (path, o) => readMyVenue(path, o) });
  *
  * Common options (`FormatReadOptions`) are what the CLI can pass; a reader uses what applies
  * and ignores the rest. `instrument` is built from --symbol/--venue/--tick-size/--lot-size.
@@ -11,17 +12,12 @@
 import { existsSync } from "node:fs";
 import { LabError, closestName, isLabError, type InstrumentSpec, type ProgressSink, type TimeUnit } from "../core/index.js";
 import { clockOffsetsFor, shiftLocalTimes, type ClockOffsetOption } from "./clock-offset.js";
-import { readBinanceDepthCsv } from "./binance-csv.js";
-import { readDbn } from "./dbn-tick.js";
-import { readLobster } from "./lobster.js";
 import { attachReadReport, readReportOf } from "./quality.js";
 import { compressedFormatError, lookAtFile, readsCompression, unknownFormatError } from "./detect.js";
 import { checkReadableFile, type Compression } from "./source-bytes.js";
 import type { BadRowPolicy } from "./staging.js";
-import { readTardisCsv } from "./tardis.js";
 import { formatFromPath, readTable, type ColumnMapping } from "./table-io.js";
-import { toShared, type TickBatch } from "./tick-batch.js";
-import { readHftbacktest } from "./hftbacktest.js";
+import type { TickBatch } from "./tick-batch.js";
 
 export interface FormatReadOptions {
   instrument?: InstrumentSpec;
@@ -30,7 +26,7 @@ export interface FormatReadOptions {
   onBadRows?: BadRowPolicy;
   shared?: boolean;
   progress?: ProgressSink;
-  /** Formats whose messages carry two exchange times (Binance raw: E and T): which one is exchTs. @default "event" */
+  /** Formats whose messages carry two exchange times (an event time and a transaction time): which one is exchTs. @default "event" */
   exchangeTime?: "event" | "transaction";
 }
 
@@ -150,37 +146,3 @@ const tableReader = (format: "parquet" | "csv" | "arrow", description: string, e
 registerFormat("parquet", tableReader("parquet", "Parquet: normalized TickBatch files, or any table with --columns mapping", [".parquet", ".pq"]));
 registerFormat("csv", tableReader("csv", "CSV with a header: normalized columns, or any table with --columns mapping", [".csv"]));
 registerFormat("arrow", tableReader("arrow", "Arrow IPC file (.arrow/.feather)", [".arrow", ".feather", ".ipc"]));
-registerFormat("tardis", {
-  description: "Tardis.dev CSV: incremental_book_L2, book_snapshot_N, trades, quotes (type from the header)",
-  read: (path, o) => readTardisCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
-});
-registerFormat("binance-csv", {
-  description: "Binance historical depth CSV (snap/set rows with update ids)",
-  read: (path, o) => readBinanceDepthCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
-});
-registerFormat("dbn", {
-  description: "Databento DBN v1-v3 (.dbn/.dbn.zst): MBO, MBP-1/10, TBBO, trades; tick size from the file's definitions or --tick-size",
-  extensions: [".dbn", ".dbn.zst"],
-  read: async (path, o) => readDbn(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}) }),
-});
-registerFormat("hftbacktest", {
-  description: "hftbacktest normalized events (.npz/.npy): 1.x float64 (n, 6) rows or 2.x event_dtype records; needs --symbol/--tick-size/--lot-size",
-  extensions: [".npz", ".npy"],
-  read: async (path, o) => {
-    const batch = readHftbacktest(path, { ...(o.instrument ? { instrument: o.instrument } : {}) });
-    return o.shared ? toShared(batch) : batch;
-  },
-});
-registerFormat("lobster", {
-  description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",
-  extensions: ["_message_1.csv", "_message_5.csv", "_message_10.csv"],
-  read: async (path, o) => {
-    const { batch } = readLobster({ messages: path, orderbook: false, ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.progress ? { progress: o.progress } : {}) });
-    if (!o.shared) return batch;
-    // The shared copy must still say what reading set aside or cut.
-    const shared = toShared(batch);
-    const report = readReportOf(batch);
-    if (report) attachReadReport(shared, report);
-    return shared;
-  },
-});

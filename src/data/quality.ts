@@ -33,7 +33,7 @@ export const ISSUE_CLASSES = {
   // A source cut off inside a record (a collector killed mid-write, a download cut short): every
   // record before the cut is kept; under "reject" the reader refuses the file instead.
   truncated: { severity: "warning", policy: "quarantine", title: "File cut off inside a record (every record before the cut kept)" },
-  // The source's own reference book (LOBSTER's orderbook file) does not show a level its messages touch.
+  // The source's own reference book (e.g. an orderbook file beside the messages) does not show a level its messages touch.
   "book-mismatch": { severity: "error", policy: "warn", title: "Reference book disagrees with the messages" },
   // Real exports print some times with float noise beyond 9 decimals (43002.632812672004).
   "time-rounded": { severity: "warning", policy: "warn", title: "Time with more than 9 decimals, rounded to the nanosecond" },

@@ -947,7 +947,7 @@ function checkArrowMessages(bytes: Uint8Array, path: string, fileFormat: boolean
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared by the CSV readers built on SQL (Tardis, Binance depth)
+// Shared by the CSV readers built on SQL (the venues' CSV exports)
 
 export type DuckConnection = Awaited<ReturnType<typeof duckConnection>>;
 

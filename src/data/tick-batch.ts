@@ -16,7 +16,7 @@
  * | Execute   | order price       | size executed against the order  | order id      |
  * | Halt      | NaN               | NaN (aux = halt/resume code)     | NaN           |
  * Rows that belong to a snapshot carry `EventFlag.Snapshot`; the last row of an atomic group
- * (a whole Binance diff, a DBN F_LAST) carries `EventFlag.Last`. `seq` is the venue sequence /
+ * (a whole depth diff, a venue's end-of-event flag) carries `EventFlag.Last`. `seq` is the venue sequence /
  * update id (NaN if none); `aux` is one spare number per row whose meaning the reader documents.
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
@@ -40,9 +40,9 @@ export const EVENT_KIND_NAMES: Readonly<Record<number, string>> = Object.fromEnt
 /**
  * Feeds whose exchange times are ordered separately: 0 book rows (levels, clears, orders), 1
  * top-of-book quotes (Bbo), 2 trades, 3 the rest (halts, unknown kinds). Venues stamp them apart:
- * a Binance capture interleaves depth, bookTicker and trade messages whose times cross by
- * milliseconds, and their sequence numbers are separate counters (depth and bookTicker update ids,
- * trade ids). Time order and sequence checks compare rows of one instrument and feed.
+ * a websocket capture interleaves depth, top-of-book and trade messages whose times cross by
+ * milliseconds, and their sequence numbers are separate counters (depth and top-of-book update
+ * ids, trade ids). Time order and sequence checks compare rows of one instrument and feed.
  */
 export const FEED_COUNT = 4;
 /** The feed of each kind (see `FEED_COUNT`), as a lookup by kind code. */
@@ -63,15 +63,15 @@ export const EventFlag = {
   Snapshot: 1,
   /** Last row of an atomic group: the book is consistent after applying it. */
   Last: 2,
-  /** The source marked the receive timestamp as unreliable (DBN F_BAD_TS_RECV). */
+  /** The source marked the receive timestamp as unreliable (a bad-receive-time flag). */
   BadTimestamp: 4,
-  /** Execution of hidden liquidity (LOBSTER type 5): does not touch the visible book. */
+  /** Execution of hidden liquidity (e.g. a hidden execution message): does not touch the visible book. */
   Hidden: 8,
-  /** Cross/auction trade (LOBSTER type 6). */
+  /** Cross/auction trade. */
   Cross: 16,
   /** Row follows a detected sequence gap: the book was resynchronized here. */
   AfterGap: 32,
-  /** Top-of-book only (DBN F_TOB / MBP-1): level set refers to the best level. */
+  /** Top-of-book only (a top-of-book feed): level set refers to the best level. */
   TopOfBook: 64,
   /** The source did not say which side was the aggressor. */
   AggressorUnknown: 128,
@@ -79,20 +79,20 @@ export const EventFlag = {
   SourceSpecific: 256,
   /**
    * The row reports an event whose effect on the book arrives in separate rows, so books must not
-   * apply it again (DBN MBO fills `F`: the resting order is reduced by the `C`/`M` that follows).
+   * apply it again (an order-by-order feed's fill message, when the resting order is reduced by the cancel or modify that follows).
    */
   NoBookEffect: 512,
-  /** The source gave no exchange timestamp for this row: exchTs repeats localTs (Binance spot bookTicker). */
+  /** The source gave no exchange timestamp for this row: exchTs repeats localTs (e.g. a spot top-of-book stream). */
   NoExchangeTime: 1024,
   /** The price is not on the instrument's tick grid (e.g. a midpoint execution of hidden size); priceTicks holds the exact fractional tick count. */
   OffGrid: 2048,
   /**
-   * For the exchange's processor only (hftbacktest's EXCH_EVENT without LOCAL_EVENT: a row whose
+   * For the exchange's processor only (an event marked for the exchange and not the local side: a row whose
    * receive order differs from its exchange order, split in two): the strategy never receives it.
    * Its receive time is a filler, so readers flag it BadTimestamp too.
    */
   ExchangeOnly: 4096,
-  /** For the strategy's processor only (hftbacktest's LOCAL_EVENT without EXCH_EVENT): the exchange never applies it. */
+  /** For the strategy's processor only (an event marked for the local side and not the exchange): the exchange never applies it. */
   LocalOnly: 8192,
 } as const;
 
@@ -184,25 +184,31 @@ class ColumnBatch implements TickBatch {
     this.seq = columns.seq;
     this.aux = columns.aux;
   }
-
-  /**
-   * What the DBN reader knows about the batch it made (`DbnTickBatch` types it), undefined for
-   * others. A getter over a side table rather than a field added to DBN batches: such batches would
-   * have a hidden class of their own.
-   */
-  get dbn(): unknown {
-    return batchInfoOf(this, "dbn");
-  }
 }
 
 /**
- * What readers attach to the batches they make (the read report, the DBN reader's details), by
+ * What readers attach to the batches they make (the read report, a reader's own details), by
  * kind, in a side table keyed by the batch object: every batch keeps one hidden class, and this
  * module needs no reader's types.
  */
 const BATCH_INFO = new WeakMap<TickBatch, Map<string, unknown>>();
 
-/** Attaches a reader's details of `kind` to a batch it made (see quality.ts `attachReadReport`, dbn-tick.ts `attachDbnInfo`). */
+/**
+ * Makes `batch[kind]` read the details of `kind` attached to a batch (undefined for others), for
+ * a reader whose details users read as a property (the reader types it on the batches it
+ * returns). A getter on the one batch class rather than a field added to that reader's batches:
+ * such batches would have a hidden class of their own.
+ */
+export function defineBatchInfoGetter(kind: string): void {
+  Object.defineProperty(ColumnBatch.prototype, kind, {
+    get(this: TickBatch): unknown {
+      return batchInfoOf(this, kind);
+    },
+    configurable: true,
+  });
+}
+
+/** Attaches a reader's details of `kind` to a batch it made (see quality.ts `attachReadReport`). */
 export function attachBatchInfo(batch: TickBatch, kind: string, info: unknown): void {
   let map = BATCH_INFO.get(batch);
   if (!map) BATCH_INFO.set(batch, (map = new Map()));

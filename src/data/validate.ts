@@ -20,7 +20,7 @@
  *   anywhere, zero for Trade/Add/Reduce/Execute/Modify; a missing price on a priced kind;
  * - sequence (`seq`, NaN = none; per feed, since each feed has its own counter): "consecutive" (rows of one message share seq, the next message
  *   has seq + 1: a larger step is a gap of step − 1), "increasing" (never decreases), "linked"
- *   (the first row of a message has aux = seq of the previous message: Binance pu/u), "none";
+ *   (the first row of a message has aux = seq of the previous message, as a depth diff's previous-final update id), "none";
  *   "auto" takes the mode a reader recorded, else "consecutive" if ≥ 90 % of steps are 1,
  *   else "increasing";
  * - crossed / locked top of book after each complete message (rows flagged Last; every row if
@@ -493,8 +493,8 @@ function checkCross(bid: number, ask: number, row: number, flag: (cls: IssueClas
 
 /**
  * True when each feed of a stream numbers its rows with its own counter: `seq` goes backwards
- * between rows of one stream, yet never within a feed (a Binance capture: depth and bookTicker
- * update ids, trade ids). A source with one counter per stream (ITCH, Databento's channel
+ * between rows of one stream, yet never within a feed (a websocket capture: depth and top-of-book
+ * update ids, trade ids). A source with one counter per stream (ITCH, a vendor's channel
  * sequence, the generator) never goes backwards at stream level when intact.
  */
 function separateSequenceCounters(seq: Float64Array, instrument: Uint16Array, kind: Uint8Array, streamOf: Uint16Array): boolean {

@@ -8,6 +8,8 @@
  * `fees.*`, `fills.*`. See docs/engine.md.
  */
 export { backtest } from "./backtest.js";
+// The L3 venue rules a backtest may name (venueRules) and the formats its files may have are registered by the venues.
+import "../venues/index.js";
 export { backtestStream, chunksOf, type TickChunkSource, type StreamTraits } from "./streaming.js";
 export { describeInputCheck, type InputCheckReport, type InputIssue, type InputCheckMode } from "./input-check.js";
 export { BacktestResult, DayTable, type BacktestSummary, type BacktestSettings, type BacktestJson, type RunDiagnostics } from "./result.js";

@@ -23,6 +23,8 @@ import { shareBatch, type SharedBatchHandle } from "./evaluator.js";
 import { WORKER_NICENESS, workerScriptUrl, type WorkerInit, type WorkerReply, type WorkerRequest } from "./pool.js";
 import { checkQueueReachable, connectionOptions, dataChecksum, encodeOutcome, labErrorReason, localEvaluatorRef, parseQueueUrl, type QueueDataRef, type QueueJobData, type QueueJobResult } from "./queue.js";
 import type { EvaluatorRef, TrialOutcome } from "./types.js";
+// Trials read files of every format and may name L3 venue rules: the venues register them.
+import "../venues/index.js";
 
 export interface QueueWorkerOptions {
   /** `redis://host:port/name`. */

@@ -10,6 +10,8 @@ import { strategies } from "../strategy/index.js";
 import type { StreamedTask, StreamedWorkerInit } from "./streamed.js";
 import { startingAt, trialOutputOf } from "./strategy-evaluator.js";
 import type { TrialOutcome } from "./types.js";
+// A worker thread has a module graph of its own: the venues register the formats and L3 venue rules its files and backtests may name.
+import "../venues/index.js";
 
 const init = workerData as StreamedWorkerInit;
 const port = parentPort!;

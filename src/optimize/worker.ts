@@ -9,6 +9,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { batchFromHandle, loadEvaluator, runTrial } from "./evaluator.js";
 import type { TrialTask } from "./types.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
+// A worker thread has a module graph of its own: the venues register the formats and L3 venue rules its files and backtests may name.
+import "../venues/index.js";
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(reply, transfer);

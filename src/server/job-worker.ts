@@ -13,6 +13,8 @@ import { optimize, type SpaceSpec, type StrategyBacktestOptions } from "../optim
 import type { ArtifactInfo, BeginRunOptions, BegunRun, EquitySeries, RunInfo, RunRecord, RunStore, TrialRecord, TrialStore } from "../store/index.js";
 import { strategies } from "../strategy/index.js";
 import { serializeError, type JobOutcome, type SerializedError, type StoreMethod, type ToServer, type ToWorker, type WorkerInit } from "./job-protocol.js";
+// A worker thread has a module graph of its own: the venues register the formats and L3 venue rules its files and backtests may name.
+import "../venues/index.js";
 
 const port = parentPort!;
 const init = workerData as WorkerInit;

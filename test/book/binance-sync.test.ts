@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { readBinanceRaw, parseBinanceRaw, BinanceMessage, EventFlag, EventKind } from "../../src/data/index.js";
-import { syncBinanceDepth, binanceSyncedBatch, L2Book } from "../../src/book/index.js";
+import { readBinanceRaw, parseBinanceRaw, BinanceMessage, EventFlag, EventKind } from "../../src/venues/data-aliases.js";
+import { syncBinanceDepth, binanceSyncedBatch, L2Book } from "../../src/venues/book-aliases.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
 const dir = join(SHARED_DATA, "binance-btcusdt-raw-ws-20240808");

@@ -5,9 +5,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DatabentoMboBook, L3Book, checkMboBook } from "../../src/book/index.js";
+import { DatabentoMboBook, L3Book, checkMboBook } from "../../src/venues/book-aliases.js";
 import { instrument, parseIso } from "../../src/core/index.js";
-import { EventFlag, EventKind, TickBatchBuilder, readDbn, tickBatch, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, readDbn, tickBatch, type TickBatch } from "../../src/venues/data-aliases.js";
 
 const DIR = fileURLToPath(new URL("../../data/databento/", import.meta.url));
 const ES = instrument({ symbol: "ES", venue: "GLBX", tickSize: "0.25", multiplier: 50 });

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { L3Book } from "../../src/book/index.js";
+import { L3Book } from "../../src/venues/book-aliases.js";
 import { instrument, isLabError } from "../../src/core/index.js";
 import { EventKind, TickBatchBuilder, type TickBatch } from "../../src/data/index.js";
 

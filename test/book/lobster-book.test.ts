@@ -10,9 +10,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { BookTimeline, L2Book, lobsterL2Batch, lobsterStartBook, verifyLobster } from "../../src/book/index.js";
+import { BookTimeline, L2Book, lobsterL2Batch, lobsterStartBook, verifyLobster } from "../../src/venues/book-aliases.js";
 import { rng } from "../../src/core/index.js";
-import { EventFlag, EventKind, readLobster } from "../../src/data/index.js";
+import { EventFlag, EventKind, readLobster } from "../../src/venues/data-aliases.js";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 
 const zip = (level: number) => fileURLToPath(new URL(`../../data/lobster/LOBSTER_SampleFile_GOOG_2012-06-21_${level}.zip`, import.meta.url));

@@ -6,9 +6,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { L3Book, lobsterL3Batch } from "../../src/book/index.js";
+import { L3Book, lobsterL3Batch } from "../../src/venues/book-aliases.js";
 import { isLabError } from "../../src/core/index.js";
-import { EventFlag, EventKind, readLobster } from "../../src/data/index.js";
+import { EventFlag, EventKind, readLobster } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { readLobster } from "../../src/data/index.js";
-import { verifyLobster } from "../../src/book/index.js";
+import { readLobster } from "../../src/venues/data-aliases.js";
+import { verifyLobster } from "../../src/venues/book-aliases.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
 const dir = join(SHARED_DATA, "lobster-goog-2012-06-21");

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { generateTicks, readCatalog, readFile, type TickBatch } from "../../src/data/index.js";
-import "../../src/book/index.js";
+import { generateTicks, readCatalog, readFile, type TickBatch } from "../../src/venues/data-aliases.js";
+import "../../src/venues/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 import { batchDifference as difference } from "../helpers/checks.js";
 

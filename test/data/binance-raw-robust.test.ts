@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { LabError } from "../../src/core/index.js";
-import { readBinanceRaw, readFile, readReportOf, parseBinanceRaw, TICK_COLUMN_NAMES, type BinanceCapture, type TickBatch } from "../../src/data/index.js";
+import { readBinanceRaw, readFile, readReportOf, parseBinanceRaw, TICK_COLUMN_NAMES, type BinanceCapture, type TickBatch } from "../../src/venues/data-aliases.js";
 import type { BinanceReadReport } from "../../src/data/binance-raw.js";
-import { binanceSyncedBatch } from "../../src/book/index.js";
+import { binanceSyncedBatch } from "../../src/venues/book-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 
 const dataDir = join(ROOT, "data", "binance");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { readBinanceRaw, parseBinanceRaw, BinanceMessage } from "../../src/data/index.js";
+import { readBinanceRaw, parseBinanceRaw, BinanceMessage } from "../../src/venues/data-aliases.js";
 import { LabError } from "../../src/core/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 

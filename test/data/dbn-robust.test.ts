@@ -11,7 +11,7 @@ import { join, relative } from "node:path";
 import { Decompress } from "fzstd";
 import { afterAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
-import { TICK_COLUMN_NAMES, decodeDbn, readDbn, readDbnBytes, readDbnFile, readFile, readReportOf, type QualityIssue, type TickBatch } from "../../src/data/index.js";
+import { TICK_COLUMN_NAMES, decodeDbn, readDbn, readDbnBytes, readDbnFile, readFile, readReportOf, type QualityIssue, type TickBatch } from "../../src/venues/data-aliases.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 import { caught as catchError } from "../helpers/checks.js";
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { TEST_OUTPUT } from "../helpers/paths.js";
 import { describe, expect, it } from "vitest";
 import { instrument, isLabError, type LabError } from "../../src/core/index.js";
-import { DbnStreamDecoder, EventFlag, EventKind, decodeDbn, guessFormat, partialDbn, readDbn, readDbnBytes, readDbnFile, readFile, type DbnFile } from "../../src/data/index.js";
+import { DbnStreamDecoder, EventFlag, EventKind, decodeDbn, guessFormat, partialDbn, readDbn, readDbnBytes, readDbnFile, readFile, type DbnFile } from "../../src/venues/data-aliases.js";
 
 const DIR = fileURLToPath(new URL("../../data/databento/", import.meta.url));
 const ESH4 = `${DIR}esh4-glbx-mdp3-20231225.mbo.dbn.zst`;

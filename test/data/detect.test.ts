@@ -12,12 +12,12 @@ import { gzipSync } from "node:zlib";
 import { unzipSync, zipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { generateTicks, readDbn, readLobster, toArrow, writeArrowFile, writeCsv, writeParquet } from "../../src/data/index.js";
+import { generateTicks, readDbn, readLobster, toArrow, writeArrowFile, writeCsv, writeParquet } from "../../src/venues/data-aliases.js";
 import { detectFormat, guessFormat, readFile } from "../../src/data/formats.js";
 import { sniffContent } from "../../src/data/detect.js";
 import { zstdWindowBytes } from "../../src/data/source-bytes.js";
 import { arrowLibrary } from "../../src/data/arrow.js";
-import "../../src/book/index.js";
+import "../../src/venues/index.js";
 import { CLI, ROOT, SHARED_DATA } from "../helpers/paths.js";
 import { caught, caughtAsync, batchDifference as difference } from "../helpers/checks.js";
 

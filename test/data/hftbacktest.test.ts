@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, allocateColumns, estimateClockOffset, validate, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/data/index.js";
+import { EventFlag, EventKind, allocateColumns, estimateClockOffset, validate, detectFormat, readFile, readHftbacktest, splitByExchangeOrder, tickBatch, writeHftbacktest, TICK_COLUMN_NAMES, type TickBatch } from "../../src/venues/data-aliases.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 
 const NPZ = join(SHARED_DATA, "..", "reference", "hftbacktest-1.8.4", "btcusdt_20240808.npz");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { readLobster, readReportOf, validate } from "../../src/data/index.js";
+import { readLobster, readReportOf, validate } from "../../src/venues/data-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 
 const zip = unzipSync(readFileSync(join(ROOT, "data", "lobster", "LOBSTER_SampleFile_GOOG_2012-06-21_5.zip")));

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { constants as zlibConstants, gunzipSync, gzipSync, inflateRawSync } from "node:zlib";
 import { unzipSync, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
-import { lobsterL3Batch, verifyLobster } from "../../src/book/index.js";
-import { TICK_COLUMN_NAMES, readFile, readLobster, readReportOf, validate, type LobsterData, type LobsterOrderbook, type TickBatch } from "../../src/data/index.js";
+import { lobsterL3Batch, verifyLobster } from "../../src/venues/book-aliases.js";
+import { TICK_COLUMN_NAMES, readFile, readLobster, readReportOf, validate, type LobsterData, type LobsterOrderbook, type TickBatch } from "../../src/venues/data-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 import { caught } from "../helpers/checks.js";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { unzipSync } from "fflate";
-import { readLobster, EventKind, EventFlag, validate } from "../../src/data/index.js";
+import { readLobster, EventKind, EventFlag, validate } from "../../src/venues/data-aliases.js";
 import { formatNs, LabError } from "../../src/core/index.js";
 import { SHARED_DATA, TEST_OUTPUT } from "../helpers/paths.js";
 

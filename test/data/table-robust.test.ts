@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument, LabError } from "../../src/core/index.js";
-import { fromArrow, generateTicks, readFile, readReportOf, readTable, toArrow, validate, writeTable, type TickBatch } from "../../src/data/index.js";
+import { fromArrow, generateTicks, readFile, readReportOf, readTable, toArrow, validate, writeTable, type TickBatch } from "../../src/venues/data-aliases.js";
 import { CLI } from "../helpers/paths.js";
 import { hashBatch, caughtAsync as failure } from "../helpers/checks.js";
 

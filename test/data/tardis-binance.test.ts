@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, readBinanceDepthCsv, readFile, readTardisCsv } from "../../src/data/index.js";
+import { EventFlag, EventKind, readBinanceDepthCsv, readFile, readTardisCsv } from "../../src/venues/data-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 
 const tardis = (f: string): string => join(ROOT, "data", "tardis-csv-samples", f);

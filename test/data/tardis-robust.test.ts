@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventKind, readBinanceDepthCsv, readReportOf, readTardisCsv, validate } from "../../src/data/index.js";
+import { EventKind, readBinanceDepthCsv, readReportOf, readTardisCsv, validate } from "../../src/venues/data-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 import { hashBatch, caughtAsync as failure } from "../helpers/checks.js";
 

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, TickBatchBuilder, generateTicks, mergeBatches, qualityReportJson, readBinanceDepthCsv, readFile, validate, type QualityReport } from "../../src/data/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, generateTicks, mergeBatches, qualityReportJson, readBinanceDepthCsv, readFile, validate, type QualityReport } from "../../src/venues/data-aliases.js";
 import { qualityReportHtml } from "../../src/report/views/data.js";
 import { ROOT } from "../helpers/paths.js";
 // The book layer registers the formats whose readers synchronise a book (binance-raw, lobster-*).
-import "../../src/book/index.js";
+import "../../src/venues/index.js";
 
 const spec = instrument({ symbol: "T", venue: "V", tickSize: "1" });
 const { LevelSet, Trade, Halt, Clear } = EventKind;

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { EventFlag, estimateClockOffset, generateTicks, readFile, readReportOf, shiftLocalTimes, tickBatch, TICK_COLUMN_NAMES, validate, type TickBatch, type TickColumns } from "../../src/data/index.js";
+import { EventFlag, estimateClockOffset, generateTicks, readFile, readReportOf, shiftLocalTimes, tickBatch, TICK_COLUMN_NAMES, validate, type TickBatch, type TickColumns } from "../../src/venues/data-aliases.js";
 import { backtest, latency, type BacktestOptions } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { caught } from "../helpers/checks.js";

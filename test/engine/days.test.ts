@@ -4,7 +4,7 @@
  * the fills' own dates, drawdown is within the day, and the day boundary can move.
  */
 import { describe, expect, it } from "vitest";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import "../../src/report/index.js";
 import { strategies } from "../../src/strategy/index.js";

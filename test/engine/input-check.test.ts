@@ -12,7 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { unzipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, decodeSource, generateTicks, readFile, tickBatch, validate, writeParquet, type IssueClass, type TickBatch, type TickColumns } from "../../src/data/index.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, decodeSource, generateTicks, readFile, tickBatch, validate, writeParquet, type IssueClass, type TickBatch, type TickColumns } from "../../src/venues/data-aliases.js";
 import { backtest, normalizeBacktestOptions, type BacktestOptions, type BacktestResult } from "../../src/engine/index.js";
 import { InputChecker, checkInput, type InputCheckReport } from "../../src/engine/input-check.js";
 import { strategies } from "../../src/strategy/index.js";

@@ -8,8 +8,8 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EventFlag, EventKind, readFile, type TickBatch } from "../../src/data/index.js";
-import "../../src/book/index.js";
+import { EventFlag, EventKind, readFile, type TickBatch } from "../../src/venues/data-aliases.js";
+import "../../src/venues/index.js";
 import { backtest } from "../../src/engine/index.js";
 import { defineStrategy } from "../../src/strategy/index.js";
 import { ROOT } from "../helpers/paths.js";

@@ -6,7 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseBinanceRaw, readBinanceRaw } from "../../src/data/index.js";
+import { parseBinanceRaw, readBinanceRaw } from "../../src/venues/data-aliases.js";
 import { SHARED_DATA } from "../helpers/paths.js";
 
 const LINES = [

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { readHftbacktest } from "../../src/data/index.js";
+import { readHftbacktest } from "../../src/venues/data-aliases.js";
 import { backtest, fillsCsv, strategyCounts, type Context, type StrategyHandlers } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { SHARED_DATA } from "../helpers/paths.js";

@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TICK_COLUMN_NAMES, parseBinanceRaw, readFile, type TickBatch } from "../../src/data/index.js";
-import { syncBinanceDepth, type L2Book } from "../../src/book/index.js";
+import { TICK_COLUMN_NAMES, parseBinanceRaw, readFile, type TickBatch } from "../../src/venues/data-aliases.js";
+import { syncBinanceDepth, type L2Book } from "../../src/venues/book-aliases.js";
 import { binanceFeed, recorder, startReplayServer, type BinanceFeed } from "../../src/live/index.js";
 import { ROOT, TEST_OUTPUT } from "../helpers/paths.js";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { ROOT, TEST_OUTPUT } from "../helpers/paths.js";

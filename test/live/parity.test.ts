@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest, latency } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { binanceFeed, paper, startReplayServer } from "../../src/live/index.js";

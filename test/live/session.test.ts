@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { WebSocketServer } from "ws";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest, latency } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { binanceFeed, paper, showSession, startReplayServer, type BinanceFeed } from "../../src/live/index.js";

@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTicks, readFile, writeParquet } from "../../src/data/index.js";
+import { generateTicks, readFile, writeParquet } from "../../src/venues/data-aliases.js";
 import { optimize, overfitting, parseQueueUrl, type OptimizationResult, type OptimizeOptions } from "../../src/optimize/index.js";
 import { trialJobId } from "../../src/optimize/internal.js";
 import { DuckDbStore, PostgresStore } from "../../src/store/index.js";

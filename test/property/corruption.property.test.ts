@@ -17,8 +17,8 @@ import { decompress as zstdDecompress } from "fzstd";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instrument, isLabError, type InstrumentSpecInit } from "../../src/core/index.js";
-import { generateTicks, readFile, readReportOf, validate, writeTable, type TickBatch } from "../../src/data/index.js";
-import "../../src/book/index.js";
+import { generateTicks, readFile, readReportOf, validate, writeTable, type TickBatch } from "../../src/venues/data-aliases.js";
+import "../../src/venues/index.js";
 import { backtest, strategies } from "../../src/index.js";
 import { CLI, ROOT } from "../helpers/paths.js";
 

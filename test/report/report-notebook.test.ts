@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, TEST_OUTPUT } from "../helpers/paths.js";
 import { formatFailures, runNotebooks } from "../../dist/cli/notebook-runner.js";
-import { readLobster } from "../../src/data/index.js";
+import { readLobster } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 

@@ -14,7 +14,7 @@ import { unzipSync } from "fflate";
 import { JSDOM } from "jsdom";
 import { ROOT } from "../helpers/paths.js";
 import { instrument } from "../../src/core/index.js";
-import { EVENT_KIND_NAMES, EventFlag, allocateColumns, generateTicks, readLobster, sliceBatch, tickBatch } from "../../src/data/index.js";
+import { EVENT_KIND_NAMES, EventFlag, allocateColumns, generateTicks, readLobster, sliceBatch, tickBatch } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import { optimize, range } from "../../src/optimize/index.js";
 import { strategies } from "../../src/strategy/index.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { JSDOM } from "jsdom";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rng } from "../../src/core/index.js";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest, type BacktestResult } from "../../src/engine/index.js";
 import { backtestSummaryHtml, tearSheet } from "../../src/report/index.js";
 import { annualizationOf, sessionSpanNs } from "../../src/core/index.js";
@@ -138,9 +138,9 @@ describe("tear sheet of a long synthetic run (3 days of minutes)", () => {
 
 describe("the text summary of a short run", () => {
   it("states the Sharpe ratio per equity period, not annualized, with the data's span", async () => {
-    const { readFile } = await import("../../src/data/index.js");
+    const { readFile } = await import("../../src/venues/data-aliases.js");
     const { backtest, strategies } = await import("../../src/index.js");
-    await import("../../src/book/index.js");
+    await import("../../src/venues/index.js");
     const batch = await readFile(join(ROOT, "data", "binance", "usdm_futures_btcusdt_20240808.gz"));
     const run = backtest(batch, strategies.marketMaker({}), { latencyNs: 50_000 });
     const line = String(run).split("\n")[1]!;

@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { CALENDARS, annualizationText, calendarOf, periodsPerSessionOf, periodsPerYearOf, resolveCalendar, sessionSpanNs, setVenueCalendar } from "../../src/core/index.js";
-import { readFile } from "../../src/data/index.js";
+import { readFile } from "../../src/venues/data-aliases.js";
 import { backtest, type BacktestResult } from "../../src/engine/index.js";
-import { readLobster } from "../../src/data/index.js";
+import { readLobster } from "../../src/venues/data-aliases.js";
 import { strategies } from "../../src/strategy/index.js";
 import { tearSheet } from "../../src/report/index.js";
 import { CLI, ROOT, TEST_OUTPUT } from "../helpers/paths.js";

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { readLobster, type TickBatch } from "../../src/data/index.js";
+import { readLobster, type TickBatch } from "../../src/venues/data-aliases.js";
 import { backtest, type BacktestResult } from "../../src/engine/index.js";
 import { optimize, range } from "../../src/optimize/index.js";
 import { tearSheet } from "../../src/report/index.js";

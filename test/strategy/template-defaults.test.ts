@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { readFile, sliceBatch, type TickBatch } from "../../src/data/index.js";
+import { readFile, sliceBatch, type TickBatch } from "../../src/venues/data-aliases.js";
 import { backtest } from "../../src/engine/index.js";
 import { strategies } from "../../src/strategy/index.js";
 import { DEFAULT_ORDER_NOTIONAL, lotsForNotional } from "../../src/strategy/templates/sizing.js";

@@ -16,12 +16,9 @@
  * - quotes: two Bbo rows per CSV row (bid, then ask, which carries Last); an empty side has NaN
  *   price and size (no quote on that side).
  */
-import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
-import { openCsvSource } from "./csv-source.js";
-import { duckConnection, sqlIdent } from "./duck.js";
-import { BAD, insertClearRows, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
-import { csvFinishOptions, finishStaged, instrumentsFor, stageCsv, symbolCaseSql } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, type TickBatch, type TickColumnName } from "./tick-batch.js";
+import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, type BadRowPolicy, type TickBatch, type TickColumnName } from "../../data/index.js";
+import { BAD, csvFinishOptions, duckConnection, finishStaged, insertClearRows, instrumentsFor, markGroupEnds, openCsvSource, sqlIdent, stageCsv, symbolCaseSql, type Staged } from "../../data/internal.js";
 
 export type TardisDataType = "incremental_book_L2" | "book_snapshot" | "trades" | "quotes";
 

@@ -37,11 +37,9 @@
  * is a zip of `.npy` members, opened with fflate.
  */
 import { unzipSync, zipSync } from "fflate";
-import { LabError, type InstrumentSpec } from "../core/index.js";
-import { writeOutputFileSync } from "../core/internal.js";
-import { gridStep } from "./exact.js";
-import { readSourceBytes } from "./source-bytes.js";
-import { EventFlag, EventKind, allocateColumns, tickBatch, type TickBatch } from "./tick-batch.js";
+import { LabError, type InstrumentSpec } from "../../core/index.js";
+import { writeOutputFileSync } from "../../core/internal.js";
+import { EventFlag, EventKind, allocateColumns, gridStep, readSourceBytes, tickBatch, type TickBatch } from "../../data/index.js";
 
 export const HFT_EVENT = { Depth: 1, Trade: 2, DepthClear: 3, DepthSnapshot: 4, DepthBbo: 5, AddOrder: 10, CancelOrder: 11, ModifyOrder: 12, Fill: 13 } as const;
 export const HFT_FLAG = { Exch: 2 ** 31, Local: 2 ** 30, Buy: 2 ** 29, Sell: 2 ** 28 } as const;
