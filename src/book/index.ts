@@ -8,8 +8,6 @@
  */
 export { L3Book, VENUE_RULES, registerVenueRules } from "./l3-book.js";
 export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, L3OrderView } from "./l3-book.js";
-export { DatabentoMboBook, checkMboBook } from "./databento-mbo.js";
-export type { PublishedTop, MboCheckOptions, MboCheckReport, CrossedRun } from "./databento-mbo.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
 export { syncBinanceDepth, binanceSyncedBatch, BinanceDepthSync, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
 export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterVerifyInput, type LobsterMismatch } from "./lobster-verify.js";

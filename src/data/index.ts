@@ -4,10 +4,6 @@
  */
 export * from "./tick-batch.js";
 export * from "./generator.js";
-export { DbnFlag, DbnRType, DBN_RTYPE_NAMES, DBN_SCHEMAS, DBN_STYPES, DBN_PRICE_SCALE, DBN_UNDEF_PRICE, DBN_UNDEF_SIZE, DBN_UNDEF_TIMESTAMP, DbnStreamDecoder, decodeDbn, readDbnFile, partialDbn, isZstd, fixedToDecimal, describeDbn } from "./dbn.js";
-export type { DbnBadRecordPolicy, DbnBadRecords, DbnStreamOptions, DbnSchema, DbnMetadata, DbnSymbolMapping, DbnMappingInterval, DbnColumn, DbnMboColumns, DbnMbpColumns, DbnInstrumentDef, DbnCounts, DbnFile, DbnDecodeOptions } from "./dbn.js";
-export { readDbn, readDbnBytes, dbnToTickBatch, DBN_FLAG_TO_EVENT_FLAG } from "./dbn-tick.js";
-export type { DbnReadOptions, DbnBatchInfo, DbnTickBatch } from "./dbn-tick.js";
 export * from "./quality.js";
 export { readSourceBytes, checkReadableFile, filesystemError, decodeSource, compressionOf, completeLinesLength, zstdWindowBytes, type DecodedSource, type StreamCut, type Compression, type DecodeOptions } from "./source-bytes.js";
 export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameOptions } from "./arrow.js";

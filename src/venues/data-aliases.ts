@@ -4,6 +4,7 @@
  */
 // Every venue registers its formats, as importing the data layer did when the readers lived there.
 import "./index.js";
+import * as databento from "./databento/index.js";
 import * as hftbacktest from "./hftbacktest/index.js";
 import * as tardis from "./tardis/index.js";
 
@@ -40,3 +41,80 @@ export const HFT_FLAG = hftbacktest.FLAG;
 export type HftbacktestReadOptions = hftbacktest.ReadOptions;
 /** @deprecated use lab.venues.hftbacktest.NpyArray */
 export type NpyArray = hftbacktest.NpyArray;
+
+/** @deprecated use lab.venues.databento.Flag */
+export const DbnFlag = databento.Flag;
+/** @deprecated use lab.venues.databento.RType */
+export const DbnRType = databento.RType;
+/** @deprecated use lab.venues.databento.RTYPE_NAMES */
+export const DBN_RTYPE_NAMES = databento.RTYPE_NAMES;
+/** @deprecated use lab.venues.databento.SCHEMAS */
+export const DBN_SCHEMAS = databento.SCHEMAS;
+/** @deprecated use lab.venues.databento.STYPES */
+export const DBN_STYPES = databento.STYPES;
+/** @deprecated use lab.venues.databento.PRICE_SCALE */
+export const DBN_PRICE_SCALE = databento.PRICE_SCALE;
+/** @deprecated use lab.venues.databento.UNDEF_PRICE */
+export const DBN_UNDEF_PRICE = databento.UNDEF_PRICE;
+/** @deprecated use lab.venues.databento.UNDEF_SIZE */
+export const DBN_UNDEF_SIZE = databento.UNDEF_SIZE;
+/** @deprecated use lab.venues.databento.UNDEF_TIMESTAMP */
+export const DBN_UNDEF_TIMESTAMP = databento.UNDEF_TIMESTAMP;
+/** @deprecated use lab.venues.databento.StreamDecoder */
+export const DbnStreamDecoder = databento.StreamDecoder;
+/** @deprecated use lab.venues.databento.decode */
+export const decodeDbn = databento.decode;
+/** @deprecated use lab.venues.databento.decodeFile */
+export const readDbnFile = databento.decodeFile;
+/** @deprecated use lab.venues.databento.partial */
+export const partialDbn = databento.partial;
+/** @deprecated use lab.venues.databento.isZstd */
+export const isZstd = databento.isZstd;
+/** @deprecated use lab.venues.databento.fixedToDecimal */
+export const fixedToDecimal = databento.fixedToDecimal;
+/** @deprecated use lab.venues.databento.describe */
+export const describeDbn = databento.describe;
+/** @deprecated use lab.venues.databento.read */
+export const readDbn = databento.read;
+/** @deprecated use lab.venues.databento.readBytes */
+export const readDbnBytes = databento.readBytes;
+/** @deprecated use lab.venues.databento.toTickBatch */
+export const dbnToTickBatch = databento.toTickBatch;
+/** @deprecated use lab.venues.databento.FLAG_TO_EVENT_FLAG */
+export const DBN_FLAG_TO_EVENT_FLAG = databento.FLAG_TO_EVENT_FLAG;
+/** @deprecated use lab.venues.databento.StreamDecoder */
+export type DbnStreamDecoder = databento.StreamDecoder;
+/** @deprecated use lab.venues.databento.BadRecordPolicy */
+export type DbnBadRecordPolicy = databento.BadRecordPolicy;
+/** @deprecated use lab.venues.databento.BadRecords */
+export type DbnBadRecords = databento.BadRecords;
+/** @deprecated use lab.venues.databento.StreamOptions */
+export type DbnStreamOptions = databento.StreamOptions;
+/** @deprecated use lab.venues.databento.Schema */
+export type DbnSchema = databento.Schema;
+/** @deprecated use lab.venues.databento.Metadata */
+export type DbnMetadata = databento.Metadata;
+/** @deprecated use lab.venues.databento.SymbolMapping */
+export type DbnSymbolMapping = databento.SymbolMapping;
+/** @deprecated use lab.venues.databento.MappingInterval */
+export type DbnMappingInterval = databento.MappingInterval;
+/** @deprecated use lab.venues.databento.Column */
+export type DbnColumn = databento.Column;
+/** @deprecated use lab.venues.databento.MboColumns */
+export type DbnMboColumns = databento.MboColumns;
+/** @deprecated use lab.venues.databento.MbpColumns */
+export type DbnMbpColumns = databento.MbpColumns;
+/** @deprecated use lab.venues.databento.InstrumentDef */
+export type DbnInstrumentDef = databento.InstrumentDef;
+/** @deprecated use lab.venues.databento.Counts */
+export type DbnCounts = databento.Counts;
+/** @deprecated use lab.venues.databento.File */
+export type DbnFile = databento.File;
+/** @deprecated use lab.venues.databento.DecodeOptions */
+export type DbnDecodeOptions = databento.DecodeOptions;
+/** @deprecated use lab.venues.databento.ReadOptions */
+export type DbnReadOptions = databento.ReadOptions;
+/** @deprecated use lab.venues.databento.BatchInfo */
+export type DbnBatchInfo = databento.BatchInfo;
+/** @deprecated use lab.venues.databento.TickBatch */
+export type DbnTickBatch = databento.TickBatch;

@@ -57,4 +57,31 @@ describe("layer rules", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("data and book import no venue: an import of src/venues from either fails, naming the import", () => {
+    const dir = mkdtempSync(join(tmpdir(), "layers-"));
+    try {
+      const files: Record<string, string> = {
+        "tsconfig.json": JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true } }),
+        "src/core/index.ts": "export const core = 1;\n",
+        "src/venues/index.ts": 'export * as tardis from "./tardis/index.js";\n',
+        "src/venues/tardis/index.ts": 'import { core } from "../../core/index.js";\nexport const read = () => core;\n',
+        // the data layer reaching up for a venue's reader
+        "src/data/index.ts": 'import { core } from "../core/index.js";\nexport const data = core;\nexport { read } from "./reader.js";\n',
+        "src/data/reader.ts": 'import { tardis } from "../venues/index.js";\nexport const read = () => tardis.read;\n',
+        // engine may import venues
+        "src/engine/index.ts": 'import { tardis } from "../venues/index.js";\nexport const engine = tardis;\n',
+      };
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      const found = cruise(dir).map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
+      expect(found).toContain("no-venue-below: src/data/reader.ts -> src/venues/index.ts");
+      expect(found).toContain("layer-data: src/data/reader.ts -> src/venues/index.ts");
+      expect(found.filter((f) => f.includes("src/engine/") || f.includes("src/venues/tardis/index.ts ->"))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -4,9 +4,8 @@
  * reports the acceptance checks (negative sizes, crossing, unknown ids, fills, trade prints).
  */
 import type { Command } from "commander";
-import { checkMboBook, type MboCheckReport } from "../../book/index.js";
 import { LabError, formatNs, instrument, isLabError, type InstrumentSpec } from "../../core/index.js";
-import { dbnToTickBatch, describeDbn, fixedToDecimal, readDbnFile, type DbnFile } from "../../data/index.js";
+import { databento } from "../../venues/index.js";
 import { output, parseNumberOption, requireFile, type GlobalOptions } from "../util.js";
 
 interface InspectOptions extends GlobalOptions {
@@ -19,7 +18,7 @@ interface CheckOptions extends GlobalOptions {
   tolerance?: string;
 }
 
-function tsRange(file: DbnFile): { first: string | null; last: string | null } {
+function tsRange(file: databento.File): { first: string | null; last: string | null } {
   let first: bigint | undefined;
   let last: bigint | undefined;
   for (const c of [file.mbo, file.trades, file.mbp1, file.mbp10]) {
@@ -34,7 +33,7 @@ function tsRange(file: DbnFile): { first: string | null; last: string | null } {
 
 /** The inspect report: plain data, JSON-friendly. */
 export function inspectDbn(path: string): Record<string, unknown> {
-  const file = readDbnFile(path, { onCorrupt: "keep" });
+  const file = databento.decodeFile(path, { onCorrupt: "keep" });
   const m = file.metadata;
   return {
     file: path,
@@ -58,32 +57,32 @@ export function inspectDbn(path: string): Record<string, unknown> {
     byFlag: file.counts.byFlag,
     skipped: file.counts.skipped,
     tsEvent: tsRange(file),
-    definitions: file.definitions.map((d) => ({ instrumentId: d.instrumentId, rawSymbol: d.rawSymbol, tickSize: d.tickSize, displayFactor: fixedToDecimal(d.displayFactor), exchange: d.exchange, currency: d.currency, instrumentClass: d.instrumentClass })),
+    definitions: file.definitions.map((d) => ({ instrumentId: d.instrumentId, rawSymbol: d.rawSymbol, tickSize: d.tickSize, displayFactor: databento.fixedToDecimal(d.displayFactor), exchange: d.exchange, currency: d.currency, instrumentClass: d.instrumentClass })),
     corruption: file.corruption ? file.corruption.toJSON() : null,
   };
 }
 
 /** Replays an MBO file and returns the check report plus where the tick size came from. */
-export function checkMboFile(path: string, options: { tickSize?: string; definitions?: string; toleranceTicks?: number } = {}): MboCheckReport & { file: string; symbol: string; tickSize: string; description: string; bestBidPrice: string | null; bestAskPrice: string | null } {
-  const file = readDbnFile(path);
+export function checkMboFile(path: string, options: { tickSize?: string; definitions?: string; toleranceTicks?: number } = {}): databento.VerifyReport & { file: string; symbol: string; tickSize: string; description: string; bestBidPrice: string | null; bestAskPrice: string | null } {
+  const file = databento.decodeFile(path);
   if (file.mbo.length === 0) {
-    throw new LabError({ code: "DBN_NOT_MBO", message: `${path} has no MBO records (${describeDbn(file)})`, hint: "check-mbo needs a Databento MBO file (schema mbo)", context: { file: path } });
+    throw new LabError({ code: "DBN_NOT_MBO", message: `${path} has no MBO records (${databento.describe(file)})`, hint: "check-mbo needs a Databento MBO file (schema mbo)", context: { file: path } });
   }
   let spec: InstrumentSpec | undefined;
   if (options.tickSize !== undefined) spec = instrument({ symbol: file.metadata.symbols[0] ?? "?", venue: file.metadata.dataset, tickSize: options.tickSize });
   let batch;
   try {
-    batch = dbnToTickBatch(file, { ...(spec ? { instrument: spec } : {}), ...(options.definitions ? { definitions: options.definitions } : {}) });
+    batch = databento.toTickBatch(file, { ...(spec ? { instrument: spec } : {}), ...(options.definitions ? { definitions: options.definitions } : {}) });
   } catch (error) {
     if (isLabError(error) && error.code === "DBN_NO_TICK_SIZE") {
       throw new LabError({ code: error.code, message: error.message, hint: "pass --tick-size 0.25 (the instrument's real tick size) or --definitions <definition .dbn file>", context: error.context });
     }
     throw error;
   }
-  const report = checkMboBook(batch, options.toleranceTicks === undefined ? {} : { tradeToleranceTicks: options.toleranceTicks });
+  const report = databento.verify(batch, options.toleranceTicks === undefined ? {} : { tradeToleranceTicks: options.toleranceTicks });
   const s = batch.instruments[0]!;
   const price = (t: number) => (Number.isNaN(t) ? null : s.priceString(t));
-  return { file: path, symbol: s.symbol, tickSize: s.tickSize, description: describeDbn(file), bestBidPrice: price(report.bestBid), bestAskPrice: price(report.bestAsk), ...report };
+  return { file: path, symbol: s.symbol, tickSize: s.tickSize, description: databento.describe(file), bestBidPrice: price(report.bestBid), bestAskPrice: price(report.bestAsk), ...report };
 }
 
 function humanInspect(r: Record<string, unknown>): string {

@@ -4,7 +4,8 @@
  * rules (`new L3Book({ venueRules: "databento" })`).
  */
 import { registerVenueRules } from "../../book/index.js";
-import { readDbn, registerDetector, registerFormat } from "../../data/index.js";
+import { registerDetector, registerFormat } from "../../data/index.js";
+import { readDbn } from "./dbn-tick.js";
 
 registerFormat("dbn", {
   description: "Databento DBN v1-v3 (.dbn/.dbn.zst): MBO, MBP-1/10, TBBO, trades; tick size from the file's definitions or --tick-size",

@@ -21,7 +21,7 @@ export {
   isZstd,
   fixedToDecimal,
   describeDbn as describe,
-} from "../../data/index.js";
+} from "./dbn.js";
 export type {
   DbnBadRecordPolicy as BadRecordPolicy,
   DbnBadRecords as BadRecords,
@@ -37,8 +37,8 @@ export type {
   DbnCounts as Counts,
   DbnFile as File,
   DbnDecodeOptions as DecodeOptions,
-} from "../../data/index.js";
-export { readDbn as read, readDbnBytes as readBytes, dbnToTickBatch as toTickBatch, DBN_FLAG_TO_EVENT_FLAG as FLAG_TO_EVENT_FLAG } from "../../data/index.js";
-export type { DbnReadOptions as ReadOptions, DbnBatchInfo as BatchInfo, DbnTickBatch as TickBatch } from "../../data/index.js";
-export { DatabentoMboBook as MboBook, checkMboBook as verify } from "../../book/index.js";
-export type { PublishedTop, MboCheckOptions as VerifyOptions, MboCheckReport as VerifyReport, CrossedRun } from "../../book/index.js";
+} from "./dbn.js";
+export { readDbn as read, readDbnBytes as readBytes, dbnToTickBatch as toTickBatch, DBN_FLAG_TO_EVENT_FLAG as FLAG_TO_EVENT_FLAG } from "./dbn-tick.js";
+export type { DbnReadOptions as ReadOptions, DbnBatchInfo as BatchInfo, DbnTickBatch as TickBatch } from "./dbn-tick.js";
+export { DatabentoMboBook as MboBook, checkMboBook as verify } from "./mbo-book.js";
+export type { PublishedTop, MboCheckOptions as VerifyOptions, MboCheckReport as VerifyReport, CrossedRun } from "./mbo-book.js";

@@ -54,9 +54,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Decompress } from "fzstd";
-import { LabError, checkOptionKeys, formatNs } from "../core/index.js";
-import type { IssueClass, IssueSample } from "./quality.js";
-import { checkReadableFile, filesystemError } from "./source-bytes.js";
+import { LabError, checkOptionKeys, formatNs } from "../../core/index.js";
+import { checkReadableFile, filesystemError, type IssueClass, type IssueSample } from "../../data/index.js";
 
 // ---------------------------------------------------------------------------- constants
 

@@ -14,8 +14,8 @@
  *   of one event are applied as they come, but the top of book that queries return is the one
  *   published at the last F_LAST, so a reader never sees a half-applied event.
  */
-import { EventFlag, EventKind, type TickBatch } from "../data/index.js";
-import { L3Book, type L3BookOptions, type L3BookStats } from "./l3-book.js";
+import { L3Book, type L3BookOptions, type L3BookStats } from "../../book/index.js";
+import { EventFlag, EventKind, type TickBatch } from "../../data/index.js";
 
 /** Top of book as published at the last F_LAST row. */
 export interface PublishedTop {

@@ -36,11 +36,9 @@
  * (`report.quarantine` stays unset): a record whose type, action, price or time is wrong has no
  * faithful row form. A cut inside the metadata header fails under both policies.
  */
-import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../core/index.js";
-import { EventFlag, EventKind, allocateColumns, attachBatchInfo, defineBatchInfoGetter, sliceBatch, tickBatch, toShared, type TickBatch } from "./tick-batch.js";
+import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../../core/index.js";
+import { EventFlag, EventKind, ISSUE_CLASSES, ISSUE_CLASS_NAMES, allocateColumns, attachBatchInfo, attachReadReport, defineBatchInfoGetter, sliceBatch, tickBatch, toShared, truncatedIssue, type BadRowPolicy, type QualityIssue, type ReadReport, type TickBatch } from "../../data/index.js";
 import { DbnFlag, decodeDbn, readDbnFile, type DbnCounts, type DbnDecodeOptions, type DbnFile, type DbnInstrumentDef, type DbnMbpColumns, type DbnMetadata } from "./dbn.js";
-import { ISSUE_CLASSES, ISSUE_CLASS_NAMES, attachReadReport, truncatedIssue, type QualityIssue, type ReadReport } from "./quality.js";
-import type { BadRowPolicy } from "./staging.js";
 
 export interface DbnReadOptions {
   /** One spec for every instrument in the file (single-instrument files). */
