@@ -10,8 +10,5 @@ export { L3Book, VENUE_RULES, registerVenueRules } from "./l3-book.js";
 export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, L3OrderView } from "./l3-book.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
 export { syncBinanceDepth, binanceSyncedBatch, BinanceDepthSync, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
-export { verifyLobster, type LobsterVerifyReport, type LobsterVerifyOptions, type LobsterVerifyInput, type LobsterMismatch } from "./lobster-verify.js";
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
-export { lobsterL2Batch, lobsterStartBook, type LobsterL2Options, type LobsterL2Result } from "./lobster-book.js";
-export { lobsterL3Batch, type LobsterL3Options, type LobsterL3Result } from "./lobster-l3.js";
 export { spread, mid, depth, cumulativeDepth, imbalance, microprice, weightedMid, bookFeatures, bookState, BookState, BOOK_STATE_NAMES, featureSeries, detectCrossedLocked, type BookLevelsView, type BookFeatures, type FeatureSeries, type FeatureSeriesOptions, type CrossedLockedReport } from "./features.js";

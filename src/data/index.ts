@@ -17,4 +17,3 @@ export { validate, qualityReportJson, type ValidateOptions, type QualityReport, 
 export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
 export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
 export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";
-export { readLobster, timeZoneOffsetMinutes, type LobsterData, type LobsterOrderbook, type LobsterReadOptions } from "./lobster.js";

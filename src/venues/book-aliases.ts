@@ -4,6 +4,7 @@
  */
 import "./index.js";
 import * as databento from "./databento/index.js";
+import * as lobster from "./lobster/index.js";
 
 export * from "../book/index.js";
 
@@ -21,3 +22,28 @@ export type MboCheckOptions = databento.VerifyOptions;
 export type MboCheckReport = databento.VerifyReport;
 /** @deprecated use lab.venues.databento.CrossedRun */
 export type CrossedRun = databento.CrossedRun;
+
+/** @deprecated use lab.venues.lobster.l2Batch */
+export const lobsterL2Batch = lobster.l2Batch;
+/** @deprecated use lab.venues.lobster.startBook */
+export const lobsterStartBook = lobster.startBook;
+/** @deprecated use lab.venues.lobster.l3Batch */
+export const lobsterL3Batch = lobster.l3Batch;
+/** @deprecated use lab.venues.lobster.verify */
+export const verifyLobster = lobster.verify;
+/** @deprecated use lab.venues.lobster.L2Options */
+export type LobsterL2Options = lobster.L2Options;
+/** @deprecated use lab.venues.lobster.L2Result */
+export type LobsterL2Result = lobster.L2Result;
+/** @deprecated use lab.venues.lobster.L3Options */
+export type LobsterL3Options = lobster.L3Options;
+/** @deprecated use lab.venues.lobster.L3Result */
+export type LobsterL3Result = lobster.L3Result;
+/** @deprecated use lab.venues.lobster.VerifyReport */
+export type LobsterVerifyReport = lobster.VerifyReport;
+/** @deprecated use lab.venues.lobster.VerifyOptions */
+export type LobsterVerifyOptions = lobster.VerifyOptions;
+/** @deprecated use lab.venues.lobster.VerifyInput */
+export type LobsterVerifyInput = lobster.VerifyInput;
+/** @deprecated use lab.venues.lobster.Mismatch */
+export type LobsterMismatch = lobster.Mismatch;

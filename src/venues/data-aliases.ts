@@ -6,6 +6,7 @@
 import "./index.js";
 import * as databento from "./databento/index.js";
 import * as hftbacktest from "./hftbacktest/index.js";
+import * as lobster from "./lobster/index.js";
 import * as tardis from "./tardis/index.js";
 
 export * from "../data/index.js";
@@ -118,3 +119,14 @@ export type DbnReadOptions = databento.ReadOptions;
 export type DbnBatchInfo = databento.BatchInfo;
 /** @deprecated use lab.venues.databento.TickBatch */
 export type DbnTickBatch = databento.TickBatch;
+
+/** @deprecated use lab.venues.lobster.read */
+export const readLobster = lobster.read;
+/** @deprecated use lab.venues.lobster.timeZoneOffsetMinutes */
+export const timeZoneOffsetMinutes = lobster.timeZoneOffsetMinutes;
+/** @deprecated use lab.venues.lobster.Data */
+export type LobsterData = lobster.Data;
+/** @deprecated use lab.venues.lobster.Orderbook */
+export type LobsterOrderbook = lobster.Orderbook;
+/** @deprecated use lab.venues.lobster.ReadOptions */
+export type LobsterReadOptions = lobster.ReadOptions;

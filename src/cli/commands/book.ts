@@ -8,9 +8,10 @@
  * command's options are shared and each handler reads the ones that apply.
  */
 import type { Command } from "commander";
-import { syncBinanceDepth, verifyLobster } from "../../book/index.js";
+import { syncBinanceDepth } from "../../book/index.js";
 import { LabError, closestName } from "../../core/index.js";
-import { readBinanceRaw, readLobster, readReportOf, type TickBatch } from "../../data/index.js";
+import { readBinanceRaw, readReportOf, type TickBatch } from "../../data/index.js";
+import { lobster } from "../../venues/index.js";
 import { cliProgress, output, parseIntegerOption, requireFile, type GlobalOptions } from "../util.js";
 
 /** Options `book verify` accepts; a format handler uses the ones that apply to it. */
@@ -70,12 +71,12 @@ registerBookVerifyFormat("lobster", "LOBSTER message + orderbook files (CSV or z
   const messages = requireFile(need(o.messages, "--messages", "lobster"), "LOBSTER message file");
   const orderbook = o.orderbook === undefined ? undefined : requireFile(o.orderbook, "LOBSTER orderbook file");
   const progress = cliProgress(o);
-  const data = readLobster({ messages, onBadRows: badRowPolicy(o), ...(orderbook ? { orderbook } : {}), ...(o.date ? { date: o.date } : {}), ...(o.symbol ? { symbol: o.symbol } : {}), ...(progress ? { progress } : {}) });
+  const data = lobster.read({ messages, onBadRows: badRowPolicy(o), ...(orderbook ? { orderbook } : {}), ...(o.date ? { date: o.date } : {}), ...(o.symbol ? { symbol: o.symbol } : {}), ...(progress ? { progress } : {}) });
   if (!data.orderbook) {
     throw new LabError({ code: "NO_ORDERBOOK", message: `${messages} holds no orderbook file`, hint: "pass --orderbook <file> (the *_orderbook_L.csv of the same download)", context: { file: messages } });
   }
   const levels = o.levels === undefined ? data.orderbook.levels : parseIntegerOption(o.levels, "--levels");
-  const r = verifyLobster(data, { levels });
+  const r = lobster.verify(data, { levels });
   return { rows: r.rows, compared: r.compared, mismatches: r.mismatches, firstMismatch: r.firstMismatch, notComparable: r.notComparable, levels: r.levels, readIssues: readIssues(data.batch) };
 });
 

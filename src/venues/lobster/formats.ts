@@ -6,8 +6,11 @@
  * conventions as the `lobster` venue rules (`new L3Book({ venueRules: "lobster" })`).
  */
 import { LabError } from "../../core/index.js";
-import { lobsterL2Batch, lobsterL3Batch, registerVenueRules } from "../../book/index.js";
-import { attachReadReport, readLobster, readReportOf, registerDetector, registerFormat, toShared, type FormatReadOptions, type LobsterData, type TickBatch } from "../../data/index.js";
+import { registerVenueRules } from "../../book/index.js";
+import { attachReadReport, readReportOf, registerDetector, registerFormat, toShared, type FormatReadOptions, type TickBatch } from "../../data/index.js";
+import { lobsterL2Batch } from "./l2.js";
+import { lobsterL3Batch } from "./l3.js";
+import { readLobster, type LobsterData } from "./read.js";
 
 registerFormat("lobster", {
   description: "LOBSTER message file or zip (L3 messages; the orderbook file is read too when present)",

@@ -16,9 +16,10 @@
  * of the hidden depth put there) and counts that cell as "not comparable". Levels 1..L-1 never
  * need this: at most one level changes per message, so a level entering the window lands at L.
  */
-import { EventKind, readLobster, type LobsterData, type LobsterOrderbook, type TickBatch } from "../data/index.js";
-import { LabError } from "../core/index.js";
-import { L2Book } from "./l2-book.js";
+import { L2Book } from "../../book/index.js";
+import { LabError } from "../../core/index.js";
+import { EventKind, type TickBatch } from "../../data/index.js";
+import { readLobster, type LobsterData, type LobsterOrderbook } from "./read.js";
 
 export interface LobsterMismatch {
   /** 0-based message/orderbook row. */

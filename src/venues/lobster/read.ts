@@ -58,11 +58,9 @@
 import { basename } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { Inflate } from "fflate";
-import { InstrumentSpec, LabError, NS_PER_SECOND, parseIso, Progress, type LabErrorCode, type ProgressSink } from "../core/index.js";
-import { ISSUE_CLASSES, IssueCollector, attachReadReport, truncatedIssue, type IssueClass, type IssuePolicy, type QualityIssue, type ReadReport } from "./quality.js";
-import { completeLinesLength, concatBytes, decodeSource, readSourceBytes } from "./source-bytes.js";
-import type { BadRowPolicy } from "./staging.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, TickBatchBuilder, allocateColumns, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
+import { InstrumentSpec, LabError, NS_PER_SECOND, parseIso, Progress, type LabErrorCode, type ProgressSink } from "../../core/index.js";
+import { EventFlag, EventKind, ISSUE_CLASSES, IssueCollector, TICK_COLUMN_NAMES, TickBatchBuilder, allocateColumns, attachReadReport, completeLinesLength, decodeSource, readSourceBytes, tickBatch, truncatedIssue, type BadRowPolicy, type IssueClass, type IssuePolicy, type QualityIssue, type ReadReport, type TickBatch, type TickColumnName, type TickColumns } from "../../data/index.js";
+import { concatBytes } from "../../data/internal.js";
 
 export interface LobsterOrderbook {
   levels: number;

@@ -20,9 +20,10 @@
  * The stream starts with Snapshot rows: the book before message 1 (orderbook row 1 with message
  * 1's effect undone), at message 1's time.
  */
-import { LabError } from "../core/index.js";
-import { EventFlag, EventKind, TickBatchBuilder, type LobsterData, type TickBatch } from "../data/index.js";
-import { L2Book } from "./l2-book.js";
+import { L2Book } from "../../book/index.js";
+import { LabError } from "../../core/index.js";
+import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../../data/index.js";
+import type { LobsterData } from "./read.js";
 
 export interface LobsterL2Options {
   /** Window size used to decide what the messages can know. @default the orderbook's L */

@@ -25,9 +25,10 @@
  *   window is emptied.
  * Hidden executions, cross trades and halts pass through unchanged.
  */
-import { EventFlag, EventKind, type LobsterData, type TickBatch } from "../data/index.js";
-import { L3Book } from "./l3-book.js";
-import { beyondEdge, lobsterStartBook, lobsterStream, orderbookSide } from "./lobster-book.js";
+import { L3Book } from "../../book/index.js";
+import { EventFlag, EventKind, type TickBatch } from "../../data/index.js";
+import { beyondEdge, lobsterStartBook, lobsterStream, orderbookSide } from "./l2.js";
+import type { LobsterData } from "./read.js";
 
 export interface LobsterL3Options {
   /** Levels per side reconciled with the orderbook file. @default the orderbook's L */
