@@ -29,6 +29,9 @@ import { EventFlag, type TickBatch } from "../data/index.js";
 import { L2Book } from "./l2-book.js";
 import { applyFolded, resolveReplayMode, type ReplayMode } from "./replay.js";
 
+/** "None" as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */
+const ABSENT = NaN;
+
 /** The price-level questions both L2Book and L3Book answer. */
 export interface BookLevelsView {
   bestBid(): number;
@@ -115,16 +118,26 @@ export function cumulativeDepth(book: BookLevelsView, side: 1 | -1, levels: numb
 
 /** (B − A) / (B + A) over `levels` levels per side; NaN when both sides are empty. */
 export function imbalance(book: BookLevelsView, levels = 1): number {
-  const b = depth(book, 1, levels);
-  const a = depth(book, -1, levels);
-  return b + a > 0 ? (b - a) / (b + a) : NaN;
+  return imbalanceOf(depth(book, 1, levels), depth(book, -1, levels));
+}
+
+/**
+ * The imbalance formula on sizes already summed: bid size B and ask size A (depths to N levels, or
+ * the sizes at the touch), so a caller holding them in typed arrays or locals needs no book view.
+ * NaN when B + A is 0.
+ */
+export function imbalanceOf(bidSize: number, askSize: number): number {
+  return bidSize + askSize > 0 ? (bidSize - askSize) / (bidSize + askSize) : ABSENT;
 }
 
 /** Imbalance-weighted mid: (b1·Qa + a1·Qb) / (Qb + Qa). */
 export function microprice(book: BookLevelsView): number {
-  const bq = book.bestBidQty();
-  const aq = book.bestAskQty();
-  return (book.bestBid() * aq + book.bestAsk() * bq) / (bq + aq);
+  return micropriceOf(book.bestBid(), book.bestAsk(), book.bestBidQty(), book.bestAskQty());
+}
+
+/** The microprice formula on the touch's prices and sizes: (b1·Qa + a1·Qb) / (Qb + Qa). */
+export function micropriceOf(bid: number, ask: number, bidQty: number, askQty: number): number {
+  return (bid * askQty + ask * bidQty) / (bidQty + askQty);
 }
 
 /** (b1·A_N + a1·B_N) / (B_N + A_N) with B/A the depth to `levels` levels. */
@@ -150,7 +163,7 @@ export function bookFeatures(book: BookLevelsView, levels = 5): BookFeatures {
     mid: (bestAsk + bestBid) / 2,
     microprice: microprice(book),
     weightedMid: (bestBid * askDepth + bestAsk * bidDepth) / (bidDepth + askDepth),
-    imbalance: bidDepth + askDepth > 0 ? (bidDepth - askDepth) / (bidDepth + askDepth) : NaN,
+    imbalance: imbalanceOf(bidDepth, askDepth),
     bidDepth,
     askDepth,
     crossed: bestBid > bestAsk,
@@ -328,9 +341,9 @@ export function featureSeries(batch: TickBatch, options: FeatureSeriesOptions = 
     f[3]![n] = aq;
     f[4]![n] = ask - bid;
     f[5]![n] = (ask + bid) / 2;
-    f[6]![n] = (bid * aq + ask * bq) / (bq + aq);
+    f[6]![n] = micropriceOf(bid, ask, bq, aq);
     f[7]![n] = (bid * ad + ask * bd) / (bd + ad);
-    f[8]![n] = bd + ad > 0 ? (bd - ad) / (bd + ad) : NaN;
+    f[8]![n] = imbalanceOf(bd, ad);
     f[9]![n] = bd;
     f[10]![n] = ad;
   };

@@ -48,7 +48,7 @@ export function fillsCsv(result: BacktestResult, options: FillsCsvOptions = {}):
     throw new LabError({ code: "BAD_OPTION", message: "this result keeps no fill reports (a streamed or restored run)", hint: "write the fills CSV from an in-memory backtest (lab.backtest / strategy-lab backtest --data)", context: { option: "fillsCsv" } });
   }
   const { local, time } = found;
-  const r = local.reports;
+  const r = local.orders.reports;
   const spec = result.instruments[0]!;
   const lot = Number(spec.lotSize);
   const decimals = (spec.lotSize.split(".")[1] ?? "").length;

@@ -127,11 +127,10 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
   const markouts = new MarkoutSampler(opts.markoutHorizonsMs, fills, exchBooks);
   const sampler = new EquitySampler(exchBooks, portfolio, equity, markouts);
   const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler, opts.fills);
-  const local = new LocalView(localBooks, instruments, handlers, params, time, opts.latency, tickets, requests, responses, notices, timers, opts.risk, opts.initialCash);
+  const local = new LocalView(localBooks, instruments, { handlers, params }, { time, tickets, requests, responses, notices, timers }, opts);
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
   });
-  local.everyOrigin = opts.everyOrigin;
 
   const feedModel = opts.feed === "data" ? null : opts.feed;
   const fastForwardTo = opts.startAt === undefined ? undefined : time.fromBigInt(opts.startAt, "startAt");
@@ -221,7 +220,7 @@ class EquitySampler implements ExchangeHooks {
  */
 export class FeedLoop {
   readonly n: number;
-  // Times are double fields from the start (NaN first; see LocalView.cash).
+  // Times are double fields from the start (NaN first; see Account.cash in context/account.ts).
   readonly startT = NaN;
   endT = NaN;
   nextSample = NaN;

@@ -15,7 +15,7 @@ import { UnitConverter } from "./units.js";
 import { grownColumn } from "./grow.js";
 
 export class Portfolio {
-  /** NaN first, then the starting cash: a double field from the start (see LocalView.cash). */
+  /** NaN first, then the starting cash: a double field from the start (see Account.cash in context/account.ts). */
   cash = NaN;
   readonly initialCash: number;
   /** Position in lots per instrument. */

@@ -133,7 +133,7 @@ interface RawTables {
   time: RawRun["time"];
   tickets: RawRun["tickets"];
   ex: Pick<RawRun["exchange"], "arrivedT" | "price" | "qty" | "status" | "reason" | "doneT" | "touch">;
-  local: Pick<RawRun["local"], "status" | "reason" | "ackT" | "doneT">;
+  local: Pick<RawRun["local"]["orders"], "status" | "reason" | "ackT" | "doneT">;
   portfolio: RawRun["portfolio"];
   fills: RawRun["fills"];
   equity: RawRun["equity"];
@@ -168,7 +168,7 @@ export class BacktestResult {
       time: run.time,
       tickets: run.tickets,
       ex: { arrivedT: ex.arrivedT, price: ex.price, qty: ex.qty, status: ex.status, reason: ex.reason, doneT: ex.doneT, touch: ex.touch },
-      local: { status: local.status, reason: local.reason, ackT: local.ackT, doneT: local.doneT },
+      local: { status: local.orders.status, reason: local.orders.reason, ackT: local.orders.ackT, doneT: local.orders.doneT },
       portfolio,
       fills: run.fills,
       equity: eq,
@@ -220,7 +220,7 @@ export class BacktestResult {
       endTs: run.time.toBigInt(run.endT),
       events: run.events,
       eventsPerSecond: run.wallMs > 0 ? (run.events * 1000) / run.wallMs : NaN,
-      halted: local.isHalted,
+      halted: local.account.halted,
     };
     const books = run.instruments.map((_, k) => bookHealth(run, k));
     this.diagnostics = { feedTimestampsRaised: run.feedClamped, clockOffsetNs: run.clockOffsets, callbacks: local.callbacks, wallMs: run.wallMs, books, warnings: [...feedWarnings(run), ...bookWarnings(books, run.instruments)] };
