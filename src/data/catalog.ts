@@ -814,6 +814,11 @@ export interface CatalogChunks {
   /** Rows of writable room before each chunk's columns in buffers the chunk alone owns (one instrument; 0 otherwise). */
   readonly frontRows: number;
   next(): Promise<TickBatch | undefined>;
+  /**
+   * The caller reads no row of `chunk` (a batch `next` returned) again, nor any view of its
+   * columns: its memory holds a later chunk. Optional: chunks not released are garbage collected.
+   */
+  release(chunk: TickBatch): void;
   close(): Promise<void>;
 }
 
@@ -937,6 +942,7 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
         for (const [name, array] of constantArrays) piece.columns[name] = array.subarray(frontRows, frontRows + piece.length);
         return tickBatch(piece.columns as unknown as TickColumns, instruments, root);
       },
+      release: (chunk) => pieces.recycle(TICK_COLUMN_NAMES.map((name) => chunk[name])),
       close: () => pieces.close(),
     };
   } finally {

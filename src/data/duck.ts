@@ -97,13 +97,13 @@ export function sqlIdent(name: string): string {
 /** Element types of the columns a query returns, as the typed arrays they are copied into. */
 export type RawType = "BIGINT" | "DOUBLE" | "UTINYINT" | "TINYINT" | "USMALLINT" | "UINTEGER";
 
-const RAW_BYTES: Record<RawType, number> = { BIGINT: 8, DOUBLE: 8, UTINYINT: 1, TINYINT: 1, USMALLINT: 2, UINTEGER: 4 };
+export const RAW_BYTES: Record<RawType, number> = { BIGINT: 8, DOUBLE: 8, UTINYINT: 1, TINYINT: 1, USMALLINT: 2, UINTEGER: 4 };
 
 const VECTOR_ROWS = 2048;
 
 export type RawArray = BigInt64Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Uint32Array;
 
-function makeArray(type: RawType, length: number): RawArray {
+export function makeArray(type: RawType, length: number): RawArray {
   switch (type) {
     case "BIGINT":
       return new BigInt64Array(length);
@@ -120,7 +120,7 @@ function makeArray(type: RawType, length: number): RawArray {
   }
 }
 
-function viewOf(type: RawType, buffer: ArrayBufferLike, byteOffset: number, length: number): RawArray {
+export function viewOf(type: RawType, buffer: ArrayBufferLike, byteOffset: number, length: number): RawArray {
   switch (type) {
     case "BIGINT":
       return new BigInt64Array(buffer, byteOffset, length);
@@ -243,11 +243,13 @@ function applyNulls(validity: Uint8Array, n: number, target: RawArray, offset: n
  * `frontRows` leaves that many unused rows before each piece's columns in their buffers (the
  * columns are views starting there), so a consumer can put rows it kept from the previous piece
  * in front of the new ones without copying the new ones (see `TickChunkSource.frontRows`).
+ * `allocate` makes each piece's arrays (default: new, zero-filled ones); every row a piece holds
+ * is written, so it may hand out reused memory.
  */
-export async function* streamColumnChunks(connection: DuckApi.DuckDBConnection, sql: string, specs: readonly RawColumnSpec[], chunkRows: number, frontRows = 0): AsyncGenerator<RawColumns> {
+export async function* streamColumnChunks(connection: DuckApi.DuckDBConnection, sql: string, specs: readonly RawColumnSpec[], chunkRows: number, frontRows = 0, allocate: (type: RawType, length: number) => RawArray = makeArray): AsyncGenerator<RawColumns> {
   const { bindings } = await loadModules();
   const capacity = Math.max(chunkRows, VECTOR_ROWS);
-  const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? makeArray(spec.type, frontRows + capacity).subarray(frontRows) : makeArray(spec.type, capacity)]));
+  const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? allocate(spec.type, frontRows + capacity).subarray(frontRows) : allocate(spec.type, capacity)]));
   let columns = fresh();
   let length = 0;
   let chunks = 0;

@@ -31,6 +31,11 @@ export type ReadAheadMessage =
 /** Pieces of a query, read ahead on a worker thread. `close()` stops the reader early. */
 export interface PieceReader {
   next(): Promise<RawColumns | undefined>;
+  /**
+   * Gives a piece's memory back for later pieces: the caller reads none of `arrays` (nor any other
+   * view of their buffers) again. Arrays this reader did not hand out are left alone.
+   */
+  recycle(arrays: readonly ArrayBufferView[]): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,8 @@ export function readAhead(init: ReadAheadInit, failure: (message: string) => Lab
     await exit;
   };
   const types = new Map(init.specs.map((s) => [s.name, s.type]));
+  /** Buffers handed out and not yet given back. */
+  const lent = new Set<ArrayBuffer>();
   return {
     async next() {
       if (finished) return undefined;
@@ -109,8 +116,19 @@ export function readAhead(init: ReadAheadInit, failure: (message: string) => Lab
       }
       worker.postMessage({ type: "credit" });
       const columns: Record<string, RawArray> = {};
-      for (const c of message.columns) columns[c.name] = new ARRAY_OF[types.get(c.name)!](c.buffer, c.byteOffset, c.length);
+      for (const c of message.columns) {
+        columns[c.name] = new ARRAY_OF[types.get(c.name)!](c.buffer, c.byteOffset, c.length);
+        lent.add(c.buffer);
+      }
       return { length: message.length, columns };
+    },
+    recycle(arrays) {
+      const buffers: ArrayBuffer[] = [];
+      for (const a of arrays) {
+        const buffer = a.buffer as ArrayBuffer;
+        if (lent.delete(buffer)) buffers.push(buffer);
+      }
+      if (buffers.length > 0 && !finished) worker.postMessage({ type: "recycle", buffers }, buffers);
     },
     async close() {
       if (!finished) await stop();
@@ -144,6 +162,7 @@ function readInThread(init: ReadAheadInit, failure: (message: string) => LabErro
       await close();
       return undefined;
     },
+    recycle() {},
     close,
   };
 }

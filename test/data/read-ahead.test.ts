@@ -39,6 +39,34 @@ describe("catalog chunks read ahead on a worker thread", () => {
     await source.close();
   });
 
+  it("released chunks give their memory back to the reader, and the chunks read into it hold the right rows", async () => {
+    const whole = await readCatalog(dir);
+    const source = await catalogChunks(dir, { chunkRows: 3_000 });
+    let at = 0;
+    let released = 0;
+    let previous: Awaited<ReturnType<typeof source.next>>;
+    for (let chunk = await source.next(); chunk; chunk = await source.next()) {
+      for (const name of ["exchTs", "localTs", "kind", "side", "priceTicks", "qtyLots", "seq"] as const) {
+        const got = Array.from(chunk[name] as ArrayLike<number | bigint>);
+        const want = Array.from((whole[name] as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(at, at + chunk.length));
+        expect(got, `${name} at row ${at}`).toEqual(want);
+      }
+      at += chunk.length;
+      if (previous) {
+        const length = previous.length;
+        source.release(previous);
+        // moved back to the reading thread: this side's views of it are empty now
+        if (previous.exchTs.length === 0) released++;
+        // the columns the footers fix are this side's own arrays and stay
+        expect(previous.orderId.length).toBe(length);
+      }
+      previous = chunk;
+    }
+    expect(at).toBe(whole.length);
+    expect(released).toBeGreaterThan(10);
+    await source.close();
+  });
+
   it("a file damaged under the reader ends in a coded error, not a crash or a hang", async () => {
     const copy = mkdtempSync(join(tmpdir(), "read-ahead-bad-"));
     try {
