@@ -9,6 +9,5 @@
 export { L3Book, VENUE_RULES, registerVenueRules } from "./l3-book.js";
 export type { L3BookOptions, L3BookStats, L3VenueRules, VenueRuleSet, L2Levels, L3OrderView } from "./l3-book.js";
 export { L2Book, type L2BookOptions } from "./l2-book.js";
-export { syncBinanceDepth, binanceSyncedBatch, BinanceDepthSync, type BinanceSyncReport, type BinanceSyncResult, type BinanceSyncOptions, type BinanceGap, type BinanceTickerMismatch } from "./binance-sync.js";
 export { replayBook, applyFolded, resolveReplayMode, rowsUpTo, BookCursor, BookTimeline, sideLevels, copyBook, type ReplayMode, type ReplayOptions, type ReplayResult, type BookTimelineOptions, type BookSnapshot, type BookSideLevels } from "./replay.js";
 export { spread, mid, depth, cumulativeDepth, imbalance, imbalanceOf, microprice, micropriceOf, weightedMid, bookFeatures, bookState, BookState, BOOK_STATE_NAMES, featureSeries, detectCrossedLocked, type BookLevelsView, type BookFeatures, type FeatureSeries, type FeatureSeriesOptions, type CrossedLockedReport } from "./features.js";

@@ -121,7 +121,7 @@ function notebookSource(pascal: string, kebab: string, sample: { data: string; d
   };
   const posix = (p: string): string => p.split("\\").join("/");
   const load = sample
-    ? `// Bundled sample: 2 s of CME ES futures, order by order (Databento MBO, with the snapshot);\n// the definitions file gives the tick size and multiplier.\nconst ticks = lab.data.readDbn(${JSON.stringify(posix(sample.data))}, { definitions: ${JSON.stringify(posix(sample.definitions))} });\nticks.length`
+    ? `// Bundled sample: 2 s of CME ES futures, order by order (Databento MBO, with the snapshot);\n// the definitions file gives the tick size and multiplier.\nconst ticks = lab.venues.databento.read(${JSON.stringify(posix(sample.data))}, { definitions: ${JSON.stringify(posix(sample.definitions))} });\nticks.length`
     : `// No bundled sample found next to the package: use seeded synthetic data.\nconst ticks = lab.data.generateTicks({ events: 200_000, seed: 1, mode: "l2" });\nticks.length`;
   const nb = {
     cells: [

@@ -453,7 +453,7 @@ export const ERROR_CODES = {
   DATA_BOOK_MISMATCH: {
     area: "data",
     meaning: "Rejected for issue class `book-mismatch`: a LOBSTER orderbook file does not list a price level its message file adds, cancels or executes at.",
-    fix: "Use the message and orderbook files of the same download (the class warns by default; lab.book.verifyLobster shows every mismatch).",
+    fix: "Use the message and orderbook files of the same download (the class warns by default; lab.venues.lobster.verify shows every mismatch).",
   },
   DATA_TIME_ROUNDED: {
     area: "data",

@@ -10,10 +10,8 @@ export { toArrow, fromArrow, toDataFrame, type FromArrowOptions, type DataFrameO
 export { readTable, readParquet, readArrowFile, writeParquet, writeCsv, writeArrowFile, writeTable, formatFromPath, type TableFormat, type ColumnMapping, type ReadTableOptions, type WriteOptions } from "./table-io.js";
 export { gridStep, toGridExact, type GridStep } from "./exact.js";
 export type { BadRowPolicy } from "./staging.js";
-export { readBinanceDepthCsv, type BinanceCsvReadOptions } from "./binance-csv.js";
 export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFormat, formatFromName, type FormatReader, type FormatReadOptions, type FormatDetection } from "./formats.js";
 export { registerDetector, type FormatDetector, type TextStart } from "./detect.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
 export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
-export { readBinanceRaw, parseBinanceRaw, binanceToTickBatch, binanceBtcUsdt, BinanceMessage, type BinanceCapture, type BinanceMarket, type BinanceReadOptions, type BinanceReadProblem, type BinanceReadReport, type BinanceSyncMarks, type BinanceTickOptions } from "./binance-raw.js";

@@ -122,7 +122,7 @@ function bookWarnings(books: readonly BookHealth[], instruments: readonly Instru
     const symbol = instruments[b.instrument]?.symbol ?? String(b.instrument);
     const share = `${((100 * b.crossedGroups) / Math.max(1, b.groups)).toFixed(b.crossedGroups < b.groups / 100 ? 2 : 0)}%`;
     const unknown = b.unknownIdEvents > 0 ? `; ${b.unknownIdEvents.toLocaleString("en-US")} ${b.unknownIdEvents === 1 ? "event named an order" : "events named orders"} the book never held` : "";
-    const fix = b.unknownIdEvents > 0 ? 'check the data; for LOBSTER, backtest order by order on lab.book.lobsterL3Batch (reconciled with the orderbook file; CLI --format lobster-l3) or on price levels with lab.book.lobsterL2Batch (--format lobster-l2)' : "check the data for gaps (a missed update leaves a stale level) or an auction period";
+    const fix = b.unknownIdEvents > 0 ? 'check the data; for LOBSTER, backtest order by order on lab.venues.lobster.l3Batch (reconciled with the orderbook file; CLI --format lobster-l3) or on price levels with lab.venues.lobster.l2Batch (--format lobster-l2)' : "check the data for gaps (a missed update leaves a stale level) or an auction period";
     out.push(`${symbol}: the book crossed (best bid > best ask) after ${b.crossedGroups.toLocaleString("en-US")} of ${b.groups.toLocaleString("en-US")} event groups (${share}, first at row ${b.firstCrossedRow.toLocaleString("en-US")}${unknown}); there it is not the venue's book and simulated fills are unreliable: ${fix}.`);
   }
   return out;

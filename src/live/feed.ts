@@ -21,7 +21,10 @@
  */
 import WebSocket from "ws";
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { binanceBtcUsdt, type BinanceMarket, type TickBatch } from "../data/index.js";
+import type { TickBatch } from "../data/index.js";
+import { binance } from "../venues/index.js";
+import binanceBtcUsdt = binance.btcUsdt;
+type BinanceMarket = binance.Market;
 import type { L2Book } from "../book/index.js";
 import { LiveRows, type MalformedLine } from "./rows.js";
 import type { CaptureRecorder } from "./recorder.js";
@@ -43,7 +46,7 @@ export interface BinanceFeedOptions {
   snapshotUrl?: string;
   /** @default "futures" */
   market?: BinanceMarket;
-  /** @default BTCUSDT on the market (lab.data.binanceBtcUsdt) */
+  /** @default BTCUSDT on the market (lab.venues.binance.btcUsdt) */
   instrument?: InstrumentSpec;
   /** See readBinanceRaw. @default "event" */
   exchangeTime?: "event" | "transaction";

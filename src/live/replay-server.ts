@@ -28,8 +28,12 @@ import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { LabError } from "../core/index.js";
-import { BinanceMessage, parseBinanceRaw, readBinanceRaw, type BinanceCapture } from "../data/index.js";
-import { BinanceDepthSync } from "../book/index.js";
+import { binance } from "../venues/index.js";
+import BinanceMessage = binance.Message;
+import parseBinanceRaw = binance.parse;
+import readBinanceRaw = binance.read;
+type BinanceCapture = binance.Capture;
+import BinanceDepthSync = binance.DepthSync;
 
 /** Close code that tells a client the capture is over (not a fault: do not reconnect). */
 export const END_OF_CAPTURE = 4000;

@@ -8,8 +8,17 @@
  * after an unresolved gap flagged AfterGap. Concatenated, the pieces' rows are the rows of
  * `readFile` on the same lines, row for row.
  */
-import { BinanceMessage, binanceToTickBatch, parseBinanceRaw, type BinanceCapture, type BinanceMarket, type BinanceReadProblem, type BinanceTickOptions, type TickBatch } from "../data/index.js";
-import { BinanceDepthSync, type BinanceGap } from "../book/index.js";
+import type { TickBatch } from "../data/index.js";
+import { binance } from "../venues/index.js";
+import BinanceMessage = binance.Message;
+import binanceToTickBatch = binance.toTickBatch;
+import parseBinanceRaw = binance.parse;
+type BinanceCapture = binance.Capture;
+type BinanceMarket = binance.Market;
+type BinanceReadProblem = binance.ReadProblem;
+type BinanceTickOptions = binance.TickOptions;
+import BinanceDepthSync = binance.DepthSync;
+type BinanceGap = binance.Gap;
 import type { InstrumentSpec } from "../core/index.js";
 
 export interface LiveRowsOptions {

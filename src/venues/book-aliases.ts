@@ -3,6 +3,7 @@
  * kept as deprecated aliases of their home under `lab.venues` for one version.
  */
 import "./index.js";
+import * as binance from "./binance/index.js";
 import * as databento from "./databento/index.js";
 import * as lobster from "./lobster/index.js";
 
@@ -47,3 +48,22 @@ export type LobsterVerifyOptions = lobster.VerifyOptions;
 export type LobsterVerifyInput = lobster.VerifyInput;
 /** @deprecated use lab.venues.lobster.Mismatch */
 export type LobsterMismatch = lobster.Mismatch;
+
+/** @deprecated use lab.venues.binance.sync */
+export const syncBinanceDepth = binance.sync;
+/** @deprecated use lab.venues.binance.syncedBatch */
+export const binanceSyncedBatch = binance.syncedBatch;
+/** @deprecated use lab.venues.binance.DepthSync */
+export const BinanceDepthSync = binance.DepthSync;
+/** @deprecated use lab.venues.binance.DepthSync */
+export type BinanceDepthSync = binance.DepthSync;
+/** @deprecated use lab.venues.binance.SyncReport */
+export type BinanceSyncReport = binance.SyncReport;
+/** @deprecated use lab.venues.binance.SyncResult */
+export type BinanceSyncResult = binance.SyncResult;
+/** @deprecated use lab.venues.binance.SyncOptions */
+export type BinanceSyncOptions = binance.SyncOptions;
+/** @deprecated use lab.venues.binance.Gap */
+export type BinanceGap = binance.Gap;
+/** @deprecated use lab.venues.binance.TickerMismatch */
+export type BinanceTickerMismatch = binance.TickerMismatch;

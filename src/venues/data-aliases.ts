@@ -4,6 +4,7 @@
  */
 // Every venue registers its formats, as importing the data layer did when the readers lived there.
 import "./index.js";
+import * as binance from "./binance/index.js";
 import * as databento from "./databento/index.js";
 import * as hftbacktest from "./hftbacktest/index.js";
 import * as lobster from "./lobster/index.js";
@@ -130,3 +131,34 @@ export type LobsterData = lobster.Data;
 export type LobsterOrderbook = lobster.Orderbook;
 /** @deprecated use lab.venues.lobster.ReadOptions */
 export type LobsterReadOptions = lobster.ReadOptions;
+
+/** @deprecated use lab.venues.binance.read */
+export const readBinanceRaw = binance.read;
+/** @deprecated use lab.venues.binance.parse */
+export const parseBinanceRaw = binance.parse;
+/** @deprecated use lab.venues.binance.toTickBatch */
+export const binanceToTickBatch = binance.toTickBatch;
+/** @deprecated use lab.venues.binance.btcUsdt */
+export const binanceBtcUsdt = binance.btcUsdt;
+/** @deprecated use lab.venues.binance.Message */
+export const BinanceMessage = binance.Message;
+/** @deprecated use lab.venues.binance.readDepthCsv */
+export const readBinanceDepthCsv = binance.readDepthCsv;
+/** @deprecated use lab.venues.binance.Message */
+export type BinanceMessage = binance.Message;
+/** @deprecated use lab.venues.binance.Capture */
+export type BinanceCapture = binance.Capture;
+/** @deprecated use lab.venues.binance.Market */
+export type BinanceMarket = binance.Market;
+/** @deprecated use lab.venues.binance.ReadOptions */
+export type BinanceReadOptions = binance.ReadOptions;
+/** @deprecated use lab.venues.binance.ReadProblem */
+export type BinanceReadProblem = binance.ReadProblem;
+/** @deprecated use lab.venues.binance.ReadReport */
+export type BinanceReadReport = binance.ReadReport;
+/** @deprecated use lab.venues.binance.SyncMarks */
+export type BinanceSyncMarks = binance.SyncMarks;
+/** @deprecated use lab.venues.binance.TickOptions */
+export type BinanceTickOptions = binance.TickOptions;
+/** @deprecated use lab.venues.binance.DepthCsvReadOptions */
+export type BinanceCsvReadOptions = binance.DepthCsvReadOptions;

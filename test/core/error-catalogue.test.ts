@@ -232,9 +232,9 @@ describe("the scanner", () => {
     const at = (code: string): string[] => uses.filter((u) => u.code === code).map((u) => u.file);
     // Each is thrown only in a way a plain `code: "X"` search misses.
     expect(at("CORRUPT_GZIP")).toContain("src/data/source-bytes.ts"); // const code = gzip ? ... : ...
-    expect(at("NO_DATE")).toContain("src/data/lobster.ts"); // lobsterError("NO_DATE", ...)
-    expect(at("BAD_TIME")).toContain("src/data/lobster.ts"); // fail("BAD_TIME", ...)
-    expect(at("UNKNOWN_MESSAGE")).toContain("src/data/binance-raw.ts"); // fault.line("UNKNOWN_MESSAGE", ...)
+    expect(at("NO_DATE")).toContain("src/venues/lobster/read.ts"); // lobsterError("NO_DATE", ...)
+    expect(at("BAD_TIME")).toContain("src/venues/lobster/read.ts"); // fail("BAD_TIME", ...)
+    expect(at("UNKNOWN_MESSAGE")).toContain("src/venues/binance/raw.ts"); // fault.line("UNKNOWN_MESSAGE", ...)
     expect(at("INTERNAL")).toContain("src/cli/util.ts"); // `error INTERNAL: ...`
     const lines = new Map<string, string[]>();
     for (const u of uses) {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { LabError } from "../../src/core/index.js";
 import { readBinanceRaw, readFile, readReportOf, parseBinanceRaw, TICK_COLUMN_NAMES, type BinanceCapture, type TickBatch } from "../../src/venues/data-aliases.js";
-import type { BinanceReadReport } from "../../src/data/binance-raw.js";
+import type { BinanceReadReport } from "../../src/venues/binance/raw.js";
 import { binanceSyncedBatch } from "../../src/venues/book-aliases.js";
 import { ROOT } from "../helpers/paths.js";
 

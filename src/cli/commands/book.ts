@@ -8,10 +8,9 @@
  * command's options are shared and each handler reads the ones that apply.
  */
 import type { Command } from "commander";
-import { syncBinanceDepth } from "../../book/index.js";
 import { LabError, closestName } from "../../core/index.js";
-import { readBinanceRaw, readReportOf, type TickBatch } from "../../data/index.js";
-import { lobster } from "../../venues/index.js";
+import { readReportOf, type TickBatch } from "../../data/index.js";
+import { binance, lobster } from "../../venues/index.js";
 import { cliProgress, output, parseIntegerOption, requireFile, type GlobalOptions } from "../util.js";
 
 /** Options `book verify` accepts; a format handler uses the ones that apply to it. */
@@ -83,8 +82,8 @@ registerBookVerifyFormat("lobster", "LOBSTER message + orderbook files (CSV or z
 registerBookVerifyFormat("binance-raw", "Binance raw websocket capture (.gz): snapshot + depth diffs synced per Binance's rules vs every bookTicker with the same update id", (o) => {
   const file = requireFile(need(o.capture, "<capture.gz>", "binance-raw"), "Binance capture");
   const progress = cliProgress(o);
-  const capture = readBinanceRaw(file, { onBadRows: badRowPolicy(o), ...(progress ? { progress } : {}) });
-  const { report } = syncBinanceDepth(capture);
+  const capture = binance.read(file, { onBadRows: badRowPolicy(o), ...(progress ? { progress } : {}) });
+  const { report } = binance.sync(capture);
   // A cell here is one bookTicker; "not comparable" = bookTickers whose update id ends no applied diff.
   return {
     rows: capture.messages,

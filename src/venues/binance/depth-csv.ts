@@ -23,12 +23,9 @@
  *   with the raw text under "reject", counted and set aside under "quarantine". Negative sizes
  *   are reported by `validate()`.
  */
-import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../core/index.js";
-import { openCsvSource } from "./csv-source.js";
-import { duckConnection, sqlIdent } from "./duck.js";
-import { BAD, insertClearRows, markGroupEnds, type BadRowPolicy, type Staged } from "./staging.js";
-import { csvFinishOptions, finishStaged, instrumentsFor, stageCsv, symbolCaseSql } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMN_NAMES, type TickBatch } from "./tick-batch.js";
+import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { EventFlag, EventKind, TICK_COLUMN_NAMES, type BadRowPolicy, type TickBatch } from "../../data/index.js";
+import { BAD, csvFinishOptions, duckConnection, finishStaged, insertClearRows, instrumentsFor, markGroupEnds, openCsvSource, sqlIdent, stageCsv, symbolCaseSql, type Staged } from "../../data/internal.js";
 
 export interface BinanceCsvReadOptions {
   instrument?: InstrumentSpec | InstrumentSpecInit;

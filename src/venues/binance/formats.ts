@@ -3,8 +3,10 @@
  * `binance-raw` (a websocket capture, whose depth diffs become rows only once synchronized with a
  * snapshot: sync.ts), with detection by content (the CSV header, `<local ns> {json}` lines).
  */
-import { binanceSyncedBatch } from "../../book/index.js";
-import { attachReadReport, readBinanceDepthCsv, readBinanceRaw, readReportOf, registerDetector, registerFormat, toShared } from "../../data/index.js";
+import { attachReadReport, readReportOf, registerDetector, registerFormat, toShared } from "../../data/index.js";
+import { readBinanceDepthCsv } from "./depth-csv.js";
+import { readBinanceRaw } from "./raw.js";
+import { binanceSyncedBatch } from "./sync.js";
 
 registerFormat("binance-csv", {
   description: "Binance historical depth CSV (snap/set rows with update ids)",

@@ -17,6 +17,6 @@ export {
   type BinanceReadReport as ReadReport,
   type BinanceSyncMarks as SyncMarks,
   type BinanceTickOptions as TickOptions,
-} from "../../data/index.js";
-export { readBinanceDepthCsv as readDepthCsv, type BinanceCsvReadOptions as DepthCsvReadOptions } from "../../data/index.js";
-export { syncBinanceDepth as sync, binanceSyncedBatch as syncedBatch, BinanceDepthSync as DepthSync, type BinanceSyncReport as SyncReport, type BinanceSyncResult as SyncResult, type BinanceSyncOptions as SyncOptions, type BinanceGap as Gap, type BinanceTickerMismatch as TickerMismatch } from "../../book/index.js";
+} from "./raw.js";
+export { readBinanceDepthCsv as readDepthCsv, type BinanceCsvReadOptions as DepthCsvReadOptions } from "./depth-csv.js";
+export { syncBinanceDepth as sync, binanceSyncedBatch as syncedBatch, BinanceDepthSync as DepthSync, type BinanceSyncReport as SyncReport, type BinanceSyncResult as SyncResult, type BinanceSyncOptions as SyncOptions, type BinanceGap as Gap, type BinanceTickerMismatch as TickerMismatch } from "./sync.js";

@@ -45,12 +45,8 @@
  * represented as TickBatch rows, so the report has no `quarantine` batch; its samples point at the
  * lines. No value read from the file sizes an allocation: columns grow with the lines read.
  */
-import { InstrumentSpec, LabError, Progress, type LabErrorCode, type ProgressSink } from "../core/index.js";
-import { gridStep, toGridExact, type GridStep } from "./exact.js";
-import { IssueCollector, ISSUE_CLASSES, attachReadReport, truncatedIssue, type IssueClass, type QualityIssue, type ReadReport } from "./quality.js";
-import { completeLinesLength, decodeSource, readSourceBytes, type StreamCut } from "./source-bytes.js";
-import type { BadRowPolicy } from "./staging.js";
-import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "./tick-batch.js";
+import { InstrumentSpec, LabError, Progress, type LabErrorCode, type ProgressSink } from "../../core/index.js";
+import { EventFlag, EventKind, ISSUE_CLASSES, IssueCollector, TickBatchBuilder, attachReadReport, completeLinesLength, decodeSource, gridStep, readSourceBytes, toGridExact, truncatedIssue, type BadRowPolicy, type GridStep, type IssueClass, type QualityIssue, type ReadReport, type StreamCut, type TickBatch } from "../../data/index.js";
 
 export const BinanceMessage = { Diff: 1, Snapshot: 2, BookTicker: 3, Trade: 4 } as const;
 export type BinanceMessage = (typeof BinanceMessage)[keyof typeof BinanceMessage];

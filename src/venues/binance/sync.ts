@@ -18,8 +18,9 @@
  * Verification: whenever a bookTicker carries the same update id `u` as an applied diff, the book
  * right after that diff must show exactly the bookTicker's best bid/ask prices and sizes.
  */
-import { BinanceMessage, binanceToTickBatch, type BinanceCapture, type BinanceSyncMarks, type BinanceTickOptions, type TickBatch } from "../data/index.js";
-import { L2Book } from "./l2-book.js";
+import { L2Book } from "../../book/index.js";
+import type { TickBatch } from "../../data/index.js";
+import { BinanceMessage, binanceToTickBatch, type BinanceCapture, type BinanceSyncMarks, type BinanceTickOptions } from "./raw.js";
 
 export interface BinanceGap {
   /** 1-based file line of the diff that broke the sequence. */
