@@ -43,7 +43,10 @@ export function showSession(session: PaperSession, feed: BinanceFeed, options: S
   // Latest trades, newest last: price and size in ticks and lots, aggressor side.
   const trades: { price: number; qty: number; side: number; local: bigint }[] = [];
   const offRows = feed.onRows((rows: TickBatch) => {
-    for (let i = Math.max(0, rows.length - 4 * keep); i < rows.length; i++) {
+    // The piece's last `keep` trades, found from its end: a piece may hold thousands of rows.
+    let from = rows.length;
+    for (let found = 0; from > 0 && found < keep; ) if (rows.kind[--from] === EventKind.Trade) found++;
+    for (let i = from; i < rows.length; i++) {
       if (rows.kind[i] !== EventKind.Trade) continue;
       trades.push({ price: rows.priceTicks[i]!, qty: rows.qtyLots[i]!, side: rows.side[i]!, local: rows.localTs[i]! });
       if (trades.length > keep) trades.shift();

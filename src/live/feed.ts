@@ -27,6 +27,7 @@ import binanceBtcUsdt = binance.btcUsdt;
 type BinanceMarket = binance.Market;
 import type { L2Book } from "../book/index.js";
 import { LiveRows, type MalformedLine } from "./rows.js";
+import { lineText, type ReceivedLine } from "./fast-lines.js";
 import type { CaptureRecorder } from "./recorder.js";
 import { END_OF_CAPTURE } from "./replay-server.js";
 
@@ -100,6 +101,7 @@ export interface FeedStats {
 }
 
 const LAG_RING = 4096;
+const MAX_LOCAL_NS = "9223372036854775807";
 
 export class BinanceFeed {
   readonly instrument: InstrumentSpec;
@@ -111,7 +113,7 @@ export class BinanceFeed {
   private readonly listeners = new Set<(rows: TickBatch) => void>();
   private readonly endListeners = new Set<() => void>();
   private ws: WebSocket | undefined;
-  private pending: string[] = [];
+  private pending: ReceivedLine[] = [];
   private flushScheduled = false;
   private stateName: FeedStats["state"] = "idle";
   private stopped = false;
@@ -289,17 +291,34 @@ export class BinanceFeed {
   private receive(data: WebSocket.RawData): void {
     this.counts.frames++;
     this.lastFrameAt = performance.now();
-    let text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data).toString("utf8");
-    // One message per line in the capture format: line breaks are JSON whitespace, never data.
-    if (text.includes("\n") || text.includes("\r")) text = text.replace(/[\r\n]+/g, " ");
-    let line: string;
-    if (this.options.receiveTime === "stamped") {
-      line = text;
-      const space = text.indexOf(" ");
-      if (space > 0 && /^\d{1,19}$/.test(text.slice(0, space))) this.lastStampNs = BigInt(text.slice(0, space));
-    } else line = `${wallNs()} ${text}`;
-    this.options.recorder?.appendLine(line);
-    this.pending.push(line);
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const stamped = this.options.receiveTime === "stamped";
+    let received: ReceivedLine;
+    if (bytes.indexOf(10) >= 0 || bytes.indexOf(13) >= 0) {
+      // One message per line in the capture format: line breaks are JSON whitespace, never data.
+      const text = bytes.toString("utf8").replace(/[\r\n]+/g, " ");
+      let line: string;
+      if (stamped) {
+        line = text;
+        const space = text.indexOf(" ");
+        if (space > 0 && /^\d{1,19}$/.test(text.slice(0, space))) this.lastStampNs = BigInt(text.slice(0, space));
+      } else line = `${wallNs()} ${text}`;
+      received = { bytes: Buffer.from(line, "utf8"), jsonStart: 0, ns: null, whole: true };
+    } else if (stamped) {
+      // The frame is a capture line: its `<ns> ` prefix read from the bytes, the JSON left as bytes.
+      let space = 0;
+      while (space < bytes.length && space < 20 && bytes[space]! >= 48 && bytes[space]! <= 57) space++;
+      let ns: bigint | null = null;
+      if (space > 0 && space <= 19 && bytes[space] === 32) {
+        const digits = bytes.toString("latin1", 0, space);
+        this.lastStampNs = BigInt(digits);
+        // The reader's bound (int64 ns); a larger stamp is its to report.
+        if (space < 19 || digits <= MAX_LOCAL_NS) ns = this.lastStampNs;
+      }
+      received = { bytes, jsonStart: space + 1, ns, whole: true };
+    } else received = { bytes, jsonStart: 0, ns: wallNs(), whole: false };
+    this.options.recorder?.appendLine(lineText(received));
+    this.pending.push(received);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -313,7 +332,7 @@ export class BinanceFeed {
     const lines = this.pending;
     this.pending = [];
     try {
-      const piece = this.rows.piece(lines);
+      const piece = this.rows.pieceOf(lines);
       this.counts.messages += piece.messages;
       this.counts.nonData += piece.nonData;
       for (const bad of piece.malformed) {
@@ -378,7 +397,8 @@ export class BinanceFeed {
         const ns = this.options.receiveTime === "stamped" ? this.lastStampNs : wallNs();
         const line = `${ns} ${compact}`;
         this.options.recorder?.appendLine(line);
-        this.pending.push(line);
+        const bytes = Buffer.from(line, "utf8");
+        this.pending.push({ bytes, jsonStart: bytes.indexOf(32) + 1, ns, whole: true });
         this.flush();
       } catch (error) {
         this.incident("snapshot-failed", `${url}: ${(error as Error).message}`);

@@ -10,5 +10,6 @@ export { CaptureRecorder, recorder, type CaptureRecorderOptions, type RecorderSt
 export { paper, type PaperOptions, type PaperSession, type PaperStatus } from "./paper.js";
 export { startReplayServer, END_OF_CAPTURE, type ReplayServer, type ReplayServerOptions } from "./replay-server.js";
 export { LiveRows, type MalformedLine, type PieceResult, type LiveRowsOptions } from "./rows.js";
+export { FastBinanceLines, type ReceivedLine } from "./fast-lines.js";
 export { liveMetrics, serveMetrics, type LiveMetrics, type MetricsServer } from "./metrics.js";
 export { showSession, type SessionDisplay, type SessionDisplayOptions } from "./display.js";

@@ -26,6 +26,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { LabError } from "../core/index.js";
 import { binance } from "../venues/index.js";
@@ -34,6 +35,8 @@ import parseBinanceRaw = binance.parse;
 import readBinanceRaw = binance.read;
 type BinanceCapture = binance.Capture;
 import BinanceDepthSync = binance.DepthSync;
+
+const TEXT_FRAME = { binary: false } as const;
 
 /** Close code that tells a client the capture is over (not a fault: do not reconnect). */
 export const END_OF_CAPTURE = 4000;
@@ -86,6 +89,8 @@ interface Line {
   ns: bigint;
   /** What a frame carries: the JSON text (or the whole line when stamped). */
   text: string;
+  /** The same as UTF-8 bytes (a view of the capture's text), sent as they are unless retimed. */
+  bytes: Buffer;
   /** Message index in the parsed capture, -1 for lines the reader skipped. */
   message: number;
   snapshot: boolean;
@@ -97,6 +102,21 @@ interface Line {
 function captureText(path: string): string {
   const bytes = readFileSync(path);
   return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
+}
+
+/** Frames' bytes, each a view of one buffer: encoded once, not once per frame sent. */
+function frameBytes(texts: readonly string[]): Buffer[] {
+  let size = 0;
+  for (const t of texts) size += Buffer.byteLength(t, "utf8");
+  const all = Buffer.allocUnsafe(size);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const t of texts) {
+    const n = all.write(t, at, "utf8");
+    out.push(all.subarray(at, at + n));
+    at += n;
+  }
+  return out;
 }
 
 function loadLines(path: string, options: ReplayServerOptions): { lines: Line[]; capture: BinanceCapture; recordedSnapshot: string | undefined } {
@@ -111,7 +131,7 @@ function loadLines(path: string, options: ReplayServerOptions): { lines: Line[];
   const byLine = new Int32Array(limit + 1).fill(-1);
   for (let m = 0; m < capture.messages; m++) if (capture.line[m]! <= limit) byLine[capture.line[m]!] = m;
   const omit = new Set(options.omitLines ?? []);
-  const lines: Line[] = [];
+  const lines: Omit<Line, "bytes">[] = [];
   let ns = 0n;
   let recordedSnapshot: string | undefined;
   for (let i = 0; i < limit; i++) {
@@ -128,7 +148,8 @@ function loadLines(path: string, options: ReplayServerOptions): { lines: Line[];
     if (snapshot) recordedSnapshot ??= json;
     lines.push({ ns, text: options.stamp ? line : json, message, snapshot, omit: omit.has(i + 1) });
   }
-  return { lines, capture, recordedSnapshot };
+  const bytes = frameBytes(lines.map((l) => l.text));
+  return { lines: lines.map((l, i) => ({ ...l, bytes: bytes[i]! })), capture, recordedSnapshot };
 }
 
 /** Starts a replay server on 127.0.0.1 (see the module comment). */
@@ -154,7 +175,16 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
   };
 
   const http: Server = createServer((req, res) => serveRest(req, res));
-  const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // Each connection's socket, to cork it for a burst: the frames of a burst leave in one write
+  // (one system call) instead of one each, which is what limits a full-speed replay otherwise.
+  const sockets = new WeakMap<WebSocket, Duplex>();
+  http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.set(ws, socket);
+      wss.emit("connection", ws, req);
+    });
+  });
   const clients = new Set<WebSocket>();
   let connections = 0;
   let cursor = 0;
@@ -261,6 +291,14 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
       }
       // One burst: every line due now (all of them at full speed, up to a bound so I/O interleaves).
       let burst = 0;
+      const corked: Duplex[] = [];
+      for (const ws of clients) {
+        const socket = sockets.get(ws);
+        if (socket) {
+          socket.cork();
+          corked.push(socket);
+        }
+      }
       while (cursor < lines.length && burst < 4096) {
         const line = lines[cursor]!;
         if (speed !== "max") {
@@ -271,8 +309,8 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
         cursor++;
         track(line);
         if (line.omit || (!options.stamp && line.snapshot)) continue;
-        const text = retimed(line.text);
-        for (const ws of clients) ws.send(text);
+        const frame = retime ? retimed(line.text) : line.bytes;
+        for (const ws of clients) ws.send(frame, TEXT_FRAME);
         sent++;
         burst++;
         if (options.dropAfter !== undefined && !dropped && sent >= options.dropAfter) {
@@ -283,6 +321,7 @@ export async function startReplayServer(capturePath: string, options: ReplayServ
           break;
         }
       }
+      for (const socket of corked) socket.uncork();
       if (cursor >= lines.length) break;
       if (speed !== "max") {
         const due = startWall + Number(lines[cursor]!.ns - startNs) / 1e6 / speed;

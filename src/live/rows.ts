@@ -20,6 +20,7 @@ type BinanceTickOptions = binance.TickOptions;
 import BinanceDepthSync = binance.DepthSync;
 type BinanceGap = binance.Gap;
 import type { InstrumentSpec } from "../core/index.js";
+import { FastBinanceLines, lineText, type ReceivedLine } from "./fast-lines.js";
 
 export interface LiveRowsOptions {
   market: BinanceMarket;
@@ -64,8 +65,10 @@ export class LiveRows {
   private outLocal: bigint[] = [];
   private outApplied: number[] = [];
   private outAfterGap: number[] = [];
+  private readonly fast: FastBinanceLines;
 
   constructor(private readonly options: LiveRowsOptions) {
+    this.fast = new FastBinanceLines(options.market, options.instrument, options.exchangeTime ?? "event");
     this.sync = new BinanceDepthSync(options.market === "futures", (capture, m, atCapture, at) => {
       const own = capture.localTs[m]!;
       const atLocal = atCapture.localTs[at]!;
@@ -83,7 +86,22 @@ export class LiveRows {
     this.lines += lines.length;
     const result: PieceResult = { rows: undefined, messages: 0, malformed: [], nonData: 0, gaps: [], lags: [] };
     const capture = this.parse(lines, first, result);
-    if (!capture) return result;
+    return capture ? this.lay(capture, result) : result;
+  }
+
+  /**
+   * `piece` for frames as received: read straight from their bytes when every line has a shape
+   * the fast reader knows (src/live/fast-lines.ts), else as text by the binance-raw reader; the
+   * rows are the same either way.
+   */
+  pieceOf(frames: readonly ReceivedLine[]): PieceResult {
+    const capture = this.fast.read(frames, this.lines, this.options.description);
+    if (!capture) return this.piece(frames.map(lineText));
+    this.lines += frames.length;
+    return this.lay(capture, { rows: undefined, messages: 0, malformed: [], nonData: 0, gaps: [], lags: [] });
+  }
+
+  private lay(capture: BinanceCapture, result: PieceResult): PieceResult {
     result.messages = capture.messages;
     const afterGap = new Uint8Array(capture.messages);
     this.afterGapOf.set(capture, afterGap);
@@ -164,7 +182,8 @@ export class LiveRows {
   private layOut(source: BinanceCapture): TickBatch | undefined {
     const n = this.outIndex.length;
     if (n === 0) return undefined;
-    const picked = pickMessages(source, this.outCapture, this.outIndex, this.outLocal);
+    // In sync, every message comes out where it arrived, at its own receive time: the piece as it is.
+    const picked = isWhole(source, this.outCapture, this.outIndex, this.outLocal) ? source : pickMessages(source, this.outCapture, this.outIndex, this.outLocal);
     const marks = { applied: Uint8Array.from(this.outApplied), afterGap: Uint8Array.from(this.outAfterGap) };
     this.outCapture = [];
     this.outIndex = [];
@@ -173,6 +192,14 @@ export class LiveRows {
     this.outAfterGap = [];
     return binanceToTickBatch(picked, marks, this.options.tick ?? {});
   }
+}
+
+/** Whether the picked messages are all of `source`'s, in its order, at its receive times. */
+function isWhole(source: BinanceCapture, captures: readonly BinanceCapture[], index: readonly number[], local: readonly bigint[]): boolean {
+  const n = index.length;
+  if (n !== source.messages) return false;
+  for (let i = 0; i < n; i++) if (captures[i] !== source || index[i] !== i || local[i] !== source.localTs[i]) return false;
+  return true;
 }
 
 /** One capture of the given messages of several captures, in that order, with the given receive times. */
