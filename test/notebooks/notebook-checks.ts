@@ -604,7 +604,13 @@ async function checkOptimize(page: NotebookPage): Promise<void> {
   const variance = sharpes.reduce((a, s) => a + (s - mean) ** 2, 0) / (sharpes.length - 1);
   expectShown(field(stats, "variance of the trials' Sharpe ratios"), variance, "variance of the trials' Sharpe ratios");
   const n = search.filter((t) => t.window === 2).length;
-  expectShown(field(stats, "expected max Sharpe of N unskilled trials (SR₀)"), expectedMaxSharpe(n, variance), "SR₀");
+  const sr0 = expectedMaxSharpe(n, variance);
+  expectShown(field(stats, "expected max Sharpe of N unskilled trials (SR₀)"), sr0, "SR₀");
+  // The chosen trial's Sharpe, and its PSR against SR₀: the Deflated Sharpe Ratio.
+  const chosen = last.filter((t) => t.metrics.trades! >= 20).reduce((a, t) => (t.objective > a.objective ? t : a));
+  const best = moments(chosen.periodReturns!);
+  expectShown(field(stats, "per-minute Sharpe of the best trial"), best.sharpe, "Sharpe of the best trial");
+  expectShown(field(stats, "Deflated Sharpe Ratio"), psr(best, sr0), "DSR");
 }
 
 // ---------------------------------------------------------------------------------------------
