@@ -19,11 +19,11 @@ import { backtest as runBacktest, backtestStream, type BacktestOptions, type Bac
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";
 import { StreamedRunner, sweepWith, timeIndexOf, type StreamedRange } from "../optimize/internal.js";
 import { strategies } from "../strategy/index.js";
-import { htmlDocument, rememberSweep, type Exportable } from "../report/index.js";
-import { openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
+import { htmlDocument, rememberSweep, sweepChecklist, type Exportable } from "../report/index.js";
+import { isRunStore, openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
 import type { SpaceSpec } from "../optimize/index.js";
 import type { StrategyFactory } from "../strategy/index.js";
-import { recordBacktest, type BacktestRecordInfo } from "./record.js";
+import { checklistArtifact, recordBacktest, type BacktestRecordInfo } from "./record.js";
 import { rerun as rerunRecorded, type RerunOptions, type RerunReport } from "./rerun.js";
 import { RunComparison, RunList, RunView } from "./views.js";
 
@@ -308,7 +308,7 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
   const read = isCatalogData(raw) ? await sweepData(raw) : raw;
   if ("streamed" in read) {
     const options: OptimizeOptions = positional ? { ...rest, ...extra, data: undefined as unknown as TickBatch, strategy, space: space as SpaceSpec } : { ...(first as SweepOptions), ...extra, data: undefined as unknown as TickBatch };
-    return streamedSweep(raw as CatalogSweepData, read.streamed, options);
+    return withChecklist(given.store ?? extra.store, await streamedSweep(raw as CatalogSweepData, read.streamed, options));
   }
   const data = read;
   // Queued workers on other machines read the same catalog range (not a file this batch came from).
@@ -316,7 +316,15 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
   const queued = queue === undefined ? {} : { queue };
   const result = positional ? await runOptimize(data, strategy, space as SpaceSpec, { ...rest, ...extra, ...queued }) : await runOptimize({ ...(first as SweepOptions), data, ...extra, ...queued });
   // sweep.report() / lab.show.tearSheet(sweep) repeat the chosen trial's backtest.
-  return rememberSweep(result, data, positional ? strategy : (first as SweepOptions).strategy, given.backtest);
+  return withChecklist(given.store ?? extra.store, rememberSweep(result, data, positional ? strategy : (first as SweepOptions).strategy, given.backtest));
+}
+
+/** Adds the sweep's research checklist to its recorded run (the dashboard shows it), when the store keeps runs. */
+async function withChecklist(store: StoreSpec | undefined, sweep: OptimizationResult): Promise<OptimizationResult> {
+  if (typeof store !== "object" || store === null || !isRunStore(store) || (await store.getRun(sweep.runId)) === undefined) return sweep;
+  const a = checklistArtifact(sweepChecklist(sweep));
+  await store.putArtifact(sweep.runId, a.name, a.bytes, a.mediaType);
+  return sweep;
 }
 
 function catalogQueue(queue: OptimizeOptions["queue"], data: CatalogSweepData): OptimizeOptions["queue"] {

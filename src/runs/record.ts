@@ -1,7 +1,8 @@
 /**
  * What a recorded backtest keeps: the manifest (data checksums, strategy, every engine option,
  * environment), the summary metrics, a bit-exact hash of the result's orders, fills and equity,
- * the equity series thinned for charts, and the orders, fills and equity as Parquet artifacts.
+ * the equity series thinned for charts, the orders, fills and equity as Parquet artifacts, and the
+ * research checklist as `checklist.json` (the dashboard shows it on the run's page).
  */
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -13,6 +14,7 @@ import { readReportOf, type TickBatch } from "../data/index.js";
 import { duckConnection, sqlIdent, sqlString } from "../data/internal.js";
 import { BACKTEST_DEFAULTS, type BacktestOptions, type BacktestResult } from "../engine/index.js";
 import { countedChanges, equityGrid, probabilisticSharpe, sessionPeriods } from "../stats/index.js";
+import { runChecklist, type Checklist } from "../report/index.js";
 import { dataFingerprintOf, downsampleEquity, environmentInfo, type DataFingerprint, type LabStore, type RunManifest, type StoredValue } from "../store/index.js";
 
 /** What `recordBacktest` needs besides the result. */
@@ -227,13 +229,21 @@ export async function backtestArtifacts(result: BacktestResult): Promise<{ name:
   ];
 }
 
+/** Name of the artifact that holds a run's research checklist (`ChecklistJson`). */
+export const CHECKLIST_ARTIFACT = "checklist.json";
+
+/** A checklist as its run's artifact. */
+export function checklistArtifact(checklist: Checklist): { name: string; bytes: Uint8Array; mediaType: string } {
+  return { name: CHECKLIST_ARTIFACT, bytes: new TextEncoder().encode(JSON.stringify(checklist)), mediaType: "application/json" };
+}
+
 /** Records a finished backtest in `store` and returns the run id. */
 export async function recordBacktest(store: LabStore, result: BacktestResult, info: BacktestRecordInfo = {}): Promise<string> {
   const manifest = backtestManifest(result, info);
   // Everything slow (hashing, Parquet encoding) before the run exists, so a process that ends
   // meanwhile (a notebook kernel shut down) leaves no run marked "running" for ever.
   const patch = { metrics: backtestMetrics(result), params: manifest.strategy.params, resultHash: resultHash(result), equity: equityForCharts(result) };
-  const artifacts = info.artifacts ?? true ? await backtestArtifacts(result) : [];
+  const artifacts = [...(info.artifacts ?? true ? await backtestArtifacts(result) : []), checklistArtifact(runChecklist(result))];
   const id = await store.createRun({ ...(info.id === undefined ? {} : { id: info.id }), kind: "backtest", manifest });
   try {
     await store.updateRun(id, patch);

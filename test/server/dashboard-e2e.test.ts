@@ -3,7 +3,8 @@
  * (in-process, port 0, a temp DuckDB store holding two finished backtests, one with a tear sheet
  * as report.html): the address with ?token= opens the runs table; sorting and a metric filter
  * change the rows; a run page shows its figures in the product's formats; a sweep started from
- * the form moves its progress bar and grows its trials table while it runs; the report opens in
+ * the form moves its progress bar and grows its trials table while it runs; a run's research
+ * checklist shows each item as recorded, the sweep's too; the report opens in
  * a new tab; two runs compare side by side with both equity curves; without the token the API
  * answers 401 and the page says how to sign in. Screenshots: test-output/dashboard/.
  */
@@ -15,7 +16,10 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createServer, type ResearchServer } from "../../src/server/index.js";
 import { openRunStore, type LabStore, type RunManifest } from "../../src/store/index.js";
-import { htmlDocument, tearSheet } from "../../src/report/index.js";
+import { htmlDocument, runChecklist, tearSheet, type ChecklistJson } from "../../src/report/index.js";
+import { generateTicks } from "../../src/data/index.js";
+import { backtest } from "../../src/engine/index.js";
+import { strategies } from "../../src/strategy/index.js";
 import { ROOT, TEST_OUTPUT } from "../helpers/paths.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -76,6 +80,18 @@ async function waitRowIds(page: Page, ids: string[]): Promise<void> {
   await page.waitForFunction((want) => Array.from(document.querySelectorAll("#runs-table tbody tr.run-row")).map((r) => (r as HTMLElement).dataset.id).join(",") === want.join(","), ids, { timeout: LONG });
 }
 
+/** A real backtest's checklist (input check on, fees and latency as given): the rows the page must show. */
+const checklistA = runChecklist(backtest(generateTicks({ events: 20_000, seed: 3, mode: "l2" }), strategies.get("marketMaker")({}), { latencyNs: 1_000_000, seed: 7 })).toJSON();
+
+/** Status, id, item, why and fix of every row of the checklist on the page. */
+async function checklistRows(page: Page): Promise<string[][]> {
+  return page.$$eval("#checklist tr.check-row", (rows) => rows.map((r) => [(r as HTMLElement).dataset.status ?? "", (r as HTMLElement).dataset.id ?? "", ...Array.from(r.querySelectorAll("td")).slice(1).map((td) => td.textContent ?? "")]));
+}
+
+function expectedRows(c: ChecklistJson): string[][] {
+  return c.items.map((i) => [i.status, i.id, i.title, i.reason, i.fix ?? ""]);
+}
+
 describe("dashboard in Chromium", () => {
   let dir: string;
   let store: LabStore | undefined;
@@ -95,6 +111,7 @@ describe("dashboard in Chromium", () => {
     store = (await openRunStore(join(dir, "runs.duckdb"))).store;
     await recordRun(store, A, equityOf(300, 3, 50), 0);
     await store.putArtifact(A.id, "report.html", reportHtml(), "text/html; charset=utf-8");
+    await store.putArtifact(A.id, "checklist.json", new TextEncoder().encode(JSON.stringify(checklistA)), "application/json");
     await recordRun(store, B, equityOf(300, -1, 80), 1);
     server = await createServer({ store, token: TOKEN, port: 0, projectRoot: ROOT });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
@@ -162,7 +179,15 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("#equity-chart .main-svg");
     const equity = await page.evaluate(() => (document.getElementById("equity-chart") as unknown as { data: { y: number[] }[] }).data.map((t) => [t.y.length, t.y[0], t.y[299]]));
     expect(equity).toEqual([[300, 100_000, 100_000 + 3 * 299 + 50 * Math.sin(299 / 15)]]);
-    expect(await page.$$eval("#artifacts a", (as) => as.map((a) => [a.getAttribute("href"), a.getAttribute("target")]))).toEqual([[`/api/runs/${A.id}/artifacts/report.html`, "_blank"]]);
+    expect(await page.$$eval("#artifacts a", (as) => as.map((a) => [a.getAttribute("href"), a.getAttribute("target")]))).toEqual([
+      [`/api/runs/${A.id}/artifacts/checklist.json`, "_blank"],
+      [`/api/runs/${A.id}/artifacts/report.html`, "_blank"],
+    ]);
+    // The research checklist, item by item as recorded: a plain in-sample backtest warns about it.
+    await page.waitForSelector("#checklist tr.check-row");
+    expect(await checklistRows(page)).toEqual(expectedRows(checklistA));
+    expect(checklistA.items.find((i) => i.id === "out-of-sample")?.status).toBe("warn");
+    expect(await page.textContent("#checklist-counts")).toBe(`${checklistA.counts.pass} pass · ${checklistA.counts.warn} warn · ${checklistA.counts.fail} fail`);
     await page.screenshot({ path: join(OUT, "run.png"), fullPage: true });
   });
 
@@ -254,6 +279,14 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("#trials-table");
     expect(await page.$$eval("#trials-table tbody tr", (rows) => rows.length)).toBe(16);
     expect(await page.textContent("#run-state")).toBe("finished");
+    // The job recorded the sweep's checklist (16 combinations, PBO computed) and the page shows it.
+    const runId = decodeURIComponent(new URL(page.url()).hash.replace(/^#\/run\//, ""));
+    const recorded = JSON.parse(new TextDecoder().decode(await store!.readArtifact(runId, "checklist.json"))) as ChecklistJson;
+    expect(recorded.subject).toBe("optimization");
+    expect(recorded.complexity.combinations).toBe(16);
+    expect(recorded.items.map((i) => i.id)).toContain("pbo");
+    await page.waitForSelector("#checklist tr.check-row");
+    expect(await checklistRows(page)).toEqual(expectedRows(recorded));
   });
 
   it("compares two runs: both ids, every metric with its difference, equity overlaid", async () => {

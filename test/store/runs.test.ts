@@ -118,7 +118,11 @@ describe("recording through lab.store and lab.runs", () => {
     expect(run.equity!.timeMs[0]).toBe(Number(result.equity.ts[0]! / 1_000_000n));
 
     // Artifacts: the Parquet files read back by DuckDB hold the result's rows.
-    expect(run.artifacts.map((a) => a.name)).toEqual(["equity.parquet", "fills.parquet", "orders.parquet"]);
+    expect(run.artifacts.map((a) => a.name)).toEqual(["checklist.json", "equity.parquet", "fills.parquet", "orders.parquet"]);
+    // The research checklist as the run's own checklist gives it (the dashboard shows this file).
+    const checklist = JSON.parse(new TextDecoder().decode(await store.readArtifact(run.id, "checklist.json"))) as { subject: string; items: { id: string; status: string }[] };
+    expect(checklist).toEqual(JSON.parse(JSON.stringify(result.checklist())));
+    expect(checklist.items.find((i) => i.id === "out-of-sample")?.status).toBe("warn");
     const fills = join(dir, "fills-back.parquet");
     writeFileSync(fills, await lab.runs.artifact(run.id, "fills.parquet"));
     const orders = join(dir, "orders-back.parquet");
@@ -193,6 +197,11 @@ describe("recording through lab.store and lab.runs", () => {
     expect(run.manifest.optimize).toMatchObject({ method: "grid", objective: { name: "sharpe", direction: "maximize" }, seed: 0 });
     expect(run.manifest.data.files?.[0]?.path).toBe(file);
     expect((await store.loadTrials(result.runId)).length).toBe(3);
+    // its research checklist, as sweep.checklist() gives it: 3 combinations, one free parameter
+    const checklist = JSON.parse(new TextDecoder().decode(await store.readArtifact(result.runId, "checklist.json"))) as { subject: string; complexity: { combinations: number; freeParameters: number } };
+    expect(checklist).toEqual(JSON.parse(JSON.stringify(result.checklist())));
+    expect(checklist.subject).toBe("optimization");
+    expect(checklist.complexity).toMatchObject({ combinations: 3, freeParameters: 1 });
   });
 
   it("attaches a report as report.html, or records it as a report run", async () => {

@@ -1,5 +1,5 @@
-// One run: its key metrics, equity curve, artifacts (the report opens in a new tab), the manifest
-// that makes it reproducible, and for an optimization its trials.
+// One run: its key metrics, research checklist, equity curve, artifacts (the report opens in a new
+// tab), the manifest that makes it reproducible, and for an optimization its trials.
 import { api, live, query, throttle } from "./api.js";
 import { errorBox, fill, h, keyValues, section } from "./dom.js";
 import { chartBox, equityChart } from "./charts.js";
@@ -106,6 +106,55 @@ function artifactsView(run) {
   );
 }
 
+const CHECKLIST_ARTIFACT = "checklist.json";
+
+/** The run's research checklist (its checklist.json artifact): status, item, why, fix, then the complexity figures. */
+export function checklistView(c) {
+  const cx = c.complexity ?? {};
+  return h(
+    "div",
+    { id: "checklist", "data-status": c.status },
+    h("p", { id: "checklist-counts" }, `${fmt.count(c.counts?.pass ?? 0)} pass · ${fmt.count(c.counts?.warn ?? 0)} warn · ${fmt.count(c.counts?.fail ?? 0)} fail`),
+    h(
+      "table",
+      { class: "grid compact" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Status"), h("th", {}, "Item"), h("th", {}, "Why"), h("th", {}, "Fix"))),
+      h(
+        "tbody",
+        {},
+        (c.items ?? []).map((i) =>
+          h(
+            "tr",
+            { class: "check-row", "data-id": i.id, "data-status": i.status },
+            h("td", {}, h("span", { class: `check ${i.status}` }, i.status)),
+            h("td", {}, i.title),
+            h("td", { class: "why" }, i.reason),
+            h("td", { class: "fix" }, i.fix ? h("code", {}, i.fix) : ""),
+          ),
+        ),
+      ),
+    ),
+    h(
+      "p",
+      { class: "muted", id: "checklist-complexity" },
+      `Complexity: ${counted(cx.freeParameters, "free parameter")} · ${counted(cx.combinations, "combination")} · ${counted(cx.trades, "trade")} · ${fmt.fixed(cx.tradesPerParameter, 1)} trades per parameter`,
+    ),
+  );
+}
+
+function counted(n, noun) {
+  return `${fmt.count(n ?? 0)} ${noun}${fmt.num(n) === 1 ? "" : "s"}`;
+}
+
+async function loadChecklist(box, id, alive) {
+  try {
+    const c = await api.get(`/api/runs/${encodeURIComponent(id)}/artifacts/${CHECKLIST_ARTIFACT}`);
+    if (alive()) fill(box, checklistView(c));
+  } catch (err) {
+    if (alive()) fill(box, errorBox(err));
+  }
+}
+
 /** A trials table: index, window/phase when walk-forward, status, objective, parameters, metrics. */
 export function trialsTable(trials, id = "trials-table") {
   // Parameters fixed for the whole search say nothing per trial: only the swept ones get columns.
@@ -189,6 +238,8 @@ export function runPage(root, id) {
     }
     if (!alive) return;
     const chart = chartBox("equity-chart");
+    const hasChecklist = run.artifacts?.some((a) => a.name === CHECKLIST_ARTIFACT);
+    const checklistBox = h("div", {}, h("p", { class: "muted" }, "Loading the checklist…"));
     fill(root, 
       h(
         "div",
@@ -207,6 +258,7 @@ export function runPage(root, id) {
       ),
       run.error ? errorBox({ message: `The run failed: ${run.error}` }) : null,
       metricCards(run.metrics),
+      hasChecklist ? section("Research checklist", checklistBox) : null,
       section("Equity", chart),
       section("Artifacts", artifactsView(run)),
       h("div", { class: "columns" }, section("Parameters", paramsTable(run.params)), section("Metrics", metricsTable(run.metrics))),
@@ -214,6 +266,7 @@ export function runPage(root, id) {
       run.kind === "optimize" ? section("Trials", trialsBox) : null,
     );
     equityChart(chart, [run]);
+    if (hasChecklist) loadChecklist(checklistBox, id, () => alive);
     if (run.kind === "optimize") loadTrials();
   }
 
