@@ -33,8 +33,12 @@ describe("strategy-lab optimize", () => {
 
   it("resumes a finished run from the store without running any trial again", () => {
     const store = join(scratch("cli"), "sweep.duckdb");
-    const first = JSON.parse(cli("optimize", ...common, "--store", store).stdout) as { runId: string; evaluated: number; trials: unknown[] };
+    const first = JSON.parse(cli("optimize", ...common, "--store", store).stdout) as { runId: string; evaluated: number; trials: unknown[]; checklist: unknown };
     expect(first.evaluated).toBe(21);
+    // the sweep's run holds the checklist the command printed (the dashboard shows it)
+    const artifact = spawnSync(process.execPath, ["--input-type=module", "-e", `const { openRunStore } = await import(${JSON.stringify(join(ROOT, "dist", "store", "index.js"))}); const { store } = await openRunStore(${JSON.stringify(store)}); process.stdout.write(new TextDecoder().decode(await store.readArtifact(${JSON.stringify(first.runId)}, "checklist.json"))); await store.close();`], { encoding: "utf8" });
+    expect(artifact.stderr).toBe("");
+    expect(JSON.parse(artifact.stdout)).toEqual(first.checklist);
     const again = JSON.parse(cli("optimize", ...common, "--store", store, "--resume").stdout) as { runId: string; evaluated: number; resumed: number; trials: { durationMs: number }[] };
     expect(again.runId).toBe(first.runId);
     expect(again).toMatchObject({ evaluated: 0, resumed: 21 });

@@ -11,7 +11,8 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { storeSpecFrom } from "../../runs/index.js";
+import { checklistArtifact, storeSpecFrom } from "../../runs/index.js";
+import { openRunStore } from "../../store/index.js";
 import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type QueueDataRef, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
 import { strategies } from "../../strategy/index.js";
@@ -157,6 +158,16 @@ export function register(program: Command): void {
       const result = await optimize(options);
       const stats = overfitting(result);
       const checklist = sweepChecklist(result, { data, ...(options.backtest ? { backtest: options.backtest } : {}), engine: o.strategy !== undefined });
+      if (typeof o.store === "string" && o.store !== "memory") {
+        // the sweep's run gets its checklist (the dashboard's run page shows it)
+        const { store, owned } = await openRunStore(o.store);
+        try {
+          const a = checklistArtifact(checklist);
+          if ((await store.getRun(result.runId)) !== undefined) await store.putArtifact(result.runId, a.name, a.bytes, a.mediaType);
+        } finally {
+          if (owned) await store.close();
+        }
+      }
       const top = Math.max(0, Math.floor(parseNumberOption(o.top ?? "10", "--top")));
       output({ ...result.toJSON(), overfitting: stats, checklist: checklist.toJSON() }, o.json, () => {
         const lines = [result.toString()];
