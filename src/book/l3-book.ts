@@ -20,7 +20,8 @@
  * Venue rules (`venueRules`) decide what a modify does to queue priority and what an event for
  * an unknown order id means; see `VENUE_RULES` and docs/l3-book.md.
  */
-import { LabError, checkOptionKeys } from "../core/index.js";
+import { LabError } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { EventKind, EventFlag, type TickBatch } from "../data/index.js";
 
 /** "None" (no level, no such order) as a module constant, not a literal NaN: see docs/architecture.md, "Hot paths". */

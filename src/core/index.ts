@@ -2,7 +2,7 @@
  * core: the vocabulary every other layer speaks. Exact ns time, instrument specs with exact
  * tick/lot conversion, `LabError`, a seeded RNG and progress events. Imports nothing else.
  */
-export { LabError, isLabError, attempt, closestName, checkOptionKeys } from "./errors.js";
+export { LabError, isLabError, attempt, closestName } from "./errors.js";
 export type { LabErrorInit, LabErrorContext } from "./errors.js";
 export { ERROR_CODES, ERROR_CODE_NAMES, ERROR_AREAS, dataIssueCode, errorCatalogueMarkdown } from "./error-codes.js";
 export type { LabErrorCode, ErrorCodeInfo, ErrorArea, DataIssueCode } from "./error-codes.js";

@@ -33,7 +33,8 @@
  * whose size reaches 0 by Execute is gone (no Delete row). Cancels only ever name live ids;
  * neither side is ever emptied; adds never cross the opposite touch.
  */
-import { LabError, Progress, checkOptionKeys, instrument, parseIso, rng, type InstrumentSpec, type ProgressSink, type Rng } from "../core/index.js";
+import { LabError, Progress, instrument, parseIso, rng, type InstrumentSpec, type ProgressSink, type Rng } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { EventFlag, EventKind, allocateColumns, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
 
 export interface GenerateOptions {

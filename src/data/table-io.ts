@@ -13,7 +13,8 @@
  */
 import { open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import { LabError, Progress, checkOptionKeys, closestName, guessEpochUnit, InstrumentSpec, NS_PER, type InstrumentSpecInit, type ProgressSink, type TimeUnit } from "../core/index.js";
+import { LabError, Progress, closestName, guessEpochUnit, InstrumentSpec, NS_PER, type InstrumentSpecInit, type ProgressSink, type TimeUnit } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, scanBatch, setStreamingBuffer, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray, type RawColumnSpec } from "./duck.js";
 import { gridStep, stepForDecimals } from "./exact.js";
 import { convertDecided, decimalTextSteps, openCsvSource, readRejects, rejectsTableName, undecidedTextSql, UNDECIDED_PRICE, UNDECIDED_QTY, type CsvSource, type ExactStep } from "./csv-source.js";

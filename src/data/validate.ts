@@ -33,7 +33,8 @@
  * Timestamps are compared through 32-bit word views of the BigInt64 columns, so the hot loop
  * never creates a BigInt.
  */
-import { LabError, attachDisplay, checkOptionKeys, dataIssueCode, type Nanos } from "../core/index.js";
+import { LabError, attachDisplay, dataIssueCode, type Nanos } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { estimateClockOffset } from "./clock-offset.js";
 import { ISSUE_CLASSES, IssueCollector, readReportOf, type IssueClass, type IssuePolicy, type QualityIssue, type Quarantine, type ReadReport, type SequenceMode } from "./quality.js";
 import { EVENT_KIND_NAMES, EventFlag, EventKind, FEED_COUNT, FEED_OF_KIND, TICK_COLUMN_NAMES, allocateColumns, tickBatch, type TickBatch, type TickColumnName } from "./tick-batch.js";

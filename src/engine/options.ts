@@ -3,7 +3,8 @@
  * expanded (a number of ns means constant latency; a queue name means that model) and defaults
  * come from the one `DEFAULTS` object below.
  */
-import { LabError, checkOptionKeys, parseTime, resolveTradingHours, type ProgressSink, type TradingHours, type TradingHoursSpec } from "../core/index.js";
+import { LabError, parseTime, resolveTradingHours, type ProgressSink, type TradingHours, type TradingHoursSpec } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";

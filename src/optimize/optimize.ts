@@ -7,7 +7,8 @@
  * params, a resumed run ends with exactly the trials and results of an uninterrupted one.
  */
 import { resolve as resolvePath } from "node:path";
-import { LabError, Progress, checkOptionKeys, formatRate, hashString, type ProgressSink } from "../core/index.js";
+import { LabError, Progress, formatRate, hashString, type ProgressSink } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { readReportOf, type TickBatch } from "../data/index.js";
 import { dataFingerprintOf, environmentInfo, isRunStore, openStore, type RunManifest, type StoreSpec, type TrialStore } from "../store/index.js";
 import type { StrategyFactory } from "../strategy/index.js";

@@ -15,7 +15,8 @@
  *   again (their fitness is reused), so every trial is a distinct point — which is what the
  *   trial count for the deflated Sharpe ratio should count.
  */
-import { LabError, checkOptionKeys, rng, type Rng } from "../core/index.js";
+import { LabError, rng, type Rng } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import type { ParamSpec, ParamValue, Params } from "../strategy/index.js";
 import { dimGrid, paramsKey, snapNumber, type SearchSpace } from "./space.js";
 

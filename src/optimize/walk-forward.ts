@@ -21,7 +21,8 @@
  * Lengths: either explicit durations (`inSample`, `outOfSample`), or `windows` k and `ratio` r
  * (IS = r × OOS), with OOS = (span − gap) / (r + k) so the k OOS windows end at the data's end.
  */
-import { LabError, checkOptionKeys, parseDuration, type Nanos } from "../core/index.js";
+import { LabError, parseDuration, type Nanos } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import type { TickBatch } from "../data/index.js";
 import type { RowRange } from "./types.js";
 

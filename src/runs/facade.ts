@@ -13,7 +13,8 @@
 import { totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { LabError, checkOptionKeys, isLabError, parseTime } from "../core/index.js";
+import { LabError, isLabError, parseTime } from "../core/index.js";
+import { checkOptionKeys } from "../core/internal.js";
 import { catalogChunks, catalogSummary, readCatalog, type CatalogSummary, type TickBatch } from "../data/index.js";
 import { backtest as runBacktest, backtestStream, type BacktestOptions, type BacktestResult, type StrategyHandlers, type StrategyLike, type TickChunkSource } from "../engine/index.js";
 import { optimize as runOptimize, type OptimizationResult, type OptimizeOptions } from "../optimize/index.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { instrument, LabError, checkOptionKeys } from "../../src/core/index.js";
+import { instrument, LabError } from "../../src/core/index.js";
+import { checkOptionKeys } from "../../src/core/internal.js";
 
 describe("instrument spec: exact price and size conversion", () => {
   const btc = instrument({ symbol: "BTCUSDT", venue: "BINANCE", tickSize: "0.10", lotSize: "0.001", makerFee: -0.0001, takerFee: 0.0004 });

@@ -23,7 +23,8 @@
  *   with the raw text under "reject", counted and set aside under "quarantine". Negative sizes
  *   are reported by `validate()`.
  */
-import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { LabError, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { checkOptionKeys } from "../../core/internal.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, type BadRowPolicy, type TickBatch } from "../../data/index.js";
 import { BAD, csvFinishOptions, duckConnection, finishStaged, insertClearRows, instrumentsFor, markGroupEnds, openCsvSource, sqlIdent, stageCsv, symbolCaseSql, type Staged } from "../../data/internal.js";
 

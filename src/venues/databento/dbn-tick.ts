@@ -36,7 +36,8 @@
  * (`report.quarantine` stays unset): a record whose type, action, price or time is wrong has no
  * faithful row form. A cut inside the metadata header fails under both policies.
  */
-import { LabError, checkOptionKeys, instrument as makeInstrument, type InstrumentSpec } from "../../core/index.js";
+import { LabError, instrument as makeInstrument, type InstrumentSpec } from "../../core/index.js";
+import { checkOptionKeys } from "../../core/internal.js";
 import { EventFlag, EventKind, ISSUE_CLASSES, ISSUE_CLASS_NAMES, allocateColumns, attachBatchInfo, attachReadReport, defineBatchInfoGetter, sliceBatch, tickBatch, toShared, truncatedIssue, type BadRowPolicy, type QualityIssue, type ReadReport, type TickBatch } from "../../data/index.js";
 import { DbnFlag, decodeDbn, readDbnFile, type DbnCounts, type DbnDecodeOptions, type DbnFile, type DbnInstrumentDef, type DbnMbpColumns, type DbnMetadata } from "./dbn.js";
 

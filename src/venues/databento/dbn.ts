@@ -54,7 +54,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Decompress } from "fzstd";
-import { LabError, checkOptionKeys, formatNs } from "../../core/index.js";
+import { LabError, formatNs } from "../../core/index.js";
+import { checkOptionKeys } from "../../core/internal.js";
 import { checkReadableFile, filesystemError, type IssueClass, type IssueSample } from "../../data/index.js";
 
 // ---------------------------------------------------------------------------- constants

@@ -16,7 +16,8 @@
  * - quotes: two Bbo rows per CSV row (bid, then ask, which carries Last); an empty side has NaN
  *   price and size (no quote on that side).
  */
-import { LabError, checkOptionKeys, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { LabError, type InstrumentSpec, type InstrumentSpecInit, type ProgressSink } from "../../core/index.js";
+import { checkOptionKeys } from "../../core/internal.js";
 import { EventFlag, EventKind, TICK_COLUMN_NAMES, type BadRowPolicy, type TickBatch, type TickColumnName } from "../../data/index.js";
 import { BAD, csvFinishOptions, duckConnection, finishStaged, insertClearRows, instrumentsFor, markGroupEnds, openCsvSource, sqlIdent, stageCsv, symbolCaseSql, type Staged } from "../../data/internal.js";
 
