@@ -2,8 +2,8 @@
  * The strategy context's parts (src/engine/context/): the book views a strategy reads give the
  * book layer's feature values bit for bit (checked against the formulas written out below, on
  * L2 and L3 books replayed from generated data, at every row), the shared formulas on hand
- * values, the order state's open-order questions, and that no constructor of the context takes
- * more than six parameters.
+ * values, the order state's open-order questions, that no constructor of the context takes
+ * more than six parameters, and that the order updates a strategy receives stay off the heap.
  */
 import { describe, expect, it } from "vitest";
 import { L2Book, L3Book, imbalance, imbalanceOf, microprice, micropriceOf, mid, spread } from "../../src/book/index.js";
@@ -17,6 +17,7 @@ import { LocalClock } from "../../src/engine/context/clock.js";
 import { OrderState } from "../../src/engine/context/order-state.js";
 import { LocalView } from "../../src/engine/local.js";
 import { OrderTickets } from "../../src/engine/tickets.js";
+import { runSliceScenario } from "../helpers/hot-path.js";
 
 /** The imbalance as the strategy view computed it before it read the book layer: sizes summed level by level. */
 function imbalanceByLevels(book: SimBook, levels: number): number {
@@ -116,4 +117,13 @@ describe("strategy context: parts", () => {
     for (const ctor of [LocalView, OrderState, Account, LocalBookView, LocalClock]) expect(ctor.length, ctor.name).toBeLessThanOrEqual(6);
     expect(LocalView.length).toBe(5);
   });
+
+  it("order updates stay off the heap: the slice scenario allocates what it did with the state inside LocalView", async () => {
+    // Built dist/, deterministic V8 flags (bench/slice-scenario.mjs). 7.17 bytes per event when
+    // OrderState.orderUpdate is inlined and its literal never reaches the heap; 21.99 when it grew
+    // past V8's inlining limit and every update was allocated (docs/architecture.md, "Hot paths").
+    const { bytesPerEvent, orders } = await runSliceScenario();
+    expect(orders).toBeGreaterThan(1_000);
+    expect(bytesPerEvent).toBeLessThan(10);
+  }, 240_000);
 });
