@@ -160,6 +160,13 @@ describe("fast reader of live Binance messages", () => {
     for (let i = 0; i < a.length; i++) {
       for (const c of TICK_COLUMN_NAMES) expect(Array.from(a[i]![c] as ArrayLike<number | bigint>), c).toEqual(Array.from(b[i]![c] as ArrayLike<number | bigint>));
     }
+    // Concatenated, the pieces' rows are the rows of the capture's reader and sync on the whole text.
+    const whole = binance.syncedBatch(binance.parse(lines.join("\n"), "t", { market: "futures", instrument: binance.btcUsdt("futures") }));
+    expect(a.reduce((n, x) => n + x.length, 0)).toBe(whole.length);
+    for (const c of TICK_COLUMN_NAMES) {
+      const joined = a.flatMap((x) => Array.from(x[c] as ArrayLike<number | bigint>));
+      expect(joined, c).toEqual(Array.from(whole[c] as ArrayLike<number | bigint>));
+    }
     expect(fast.sync.resyncs).toBe(text.sync.resyncs);
     expect(fast.sync.lastAppliedId).toBe(text.sync.lastAppliedId);
   });
