@@ -9,7 +9,7 @@ import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
 import type { InputCheckMode } from "./input-check.js";
-import type { RiskLimits } from "./local.js";
+import type { RiskLimits } from "./context/account.js";
 import { l3Fifo, log, prob, riskAverse, squareProb, type QueueModel } from "./queue/index.js";
 import { FILL_MODEL_NAMES, fillModelByName, isFillModel, type FillModel, type FillModelName } from "./fills.js";
 
