@@ -9,7 +9,7 @@ export * as data from "./venues/data-aliases.js";
 export { EventKind, EventFlag, Side, type TickBatch } from "./data/index.js";
 export * as book from "./venues/book-aliases.js";
 export * as venues from "./venues/index.js";
-export { latency, queue, fees, fills, fillsCsv, strategyCounts, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
+export { latency, queue, fees, fills, fillsCsv, strategyCounts, BacktestResult, OrderStatus, OrderReason, OrderType, TimeInForce, chunksOf, type OrderStatusName, type OrderReasonName, type OrderTypeName, type TimeInForceName, type OrderUpdate, type BacktestOptions, type BacktestSummary, type Context, type BookView, type StrategyHandlers, type TickChunkSource } from "./engine/index.js";
 export * as strategy from "./strategy/index.js";
 export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrategy } from "./strategy/index.js";
 export * as stats from "./stats/index.js";

@@ -24,5 +24,5 @@ export type { LatencyModel, FeedLatencyModel, LatencyOrderInfo, LognormalLatency
 export type { FeeModel } from "./fees.js";
 export type { QueueModel, L2QueueModel, L3QueueModel, QueueState } from "./queue/index.js";
 export type { RiskLimits } from "./local.js";
-export { OrderType, TimeInForce, OrderStatus, OrderReason, ORDER_REASON_NAMES, ORDER_STATUS_NAMES, type OrderTable } from "./orders.js";
+export { OrderType, TimeInForce, OrderStatus, OrderReason, ORDER_REASON_NAMES, ORDER_STATUS_NAMES, type OrderTable, type OrderTypeName, type TimeInForceName, type OrderStatusName, type OrderReasonName } from "./orders.js";
 export type { Context, BookView, TradeView, OrderUpdate, OrderEvent, FillEvent, OrderOptions, StrategyHandlers, StrategyLike } from "./strategy-types.js";

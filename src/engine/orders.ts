@@ -64,10 +64,23 @@ export const OrderReason = {
 } as const;
 export type OrderReason = (typeof OrderReason)[keyof typeof OrderReason];
 
-export const ORDER_REASON_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(OrderReason).map(([k, v]) => [v, k]));
-export const ORDER_STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(OrderStatus).map(([k, v]) => [v, k]));
-export const TIME_IN_FORCE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(TimeInForce).map(([k, v]) => [v, k]));
-export const ORDER_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(OrderType).map(([k, v]) => [v, k]));
+/**
+ * The names of the codes above: one vocabulary for order updates (`order.status === "Filled"`),
+ * order options (`tif: "PostOnly"`) and the result's tables (`run.ordersReadable().status`).
+ */
+export type OrderTypeName = keyof typeof OrderType;
+export type TimeInForceName = keyof typeof TimeInForce;
+export type OrderStatusName = keyof typeof OrderStatus;
+export type OrderReasonName = keyof typeof OrderReason;
+
+function namesOf<K extends string>(codes: Readonly<Record<K, number>>): Readonly<Record<number, K>> {
+  return Object.fromEntries(Object.entries(codes).map(([k, v]) => [v, k])) as Record<number, K>;
+}
+
+export const ORDER_REASON_NAMES: Readonly<Record<number, OrderReasonName>> = namesOf(OrderReason);
+export const ORDER_STATUS_NAMES: Readonly<Record<number, OrderStatusName>> = namesOf(OrderStatus);
+export const TIME_IN_FORCE_NAMES: Readonly<Record<number, TimeInForceName>> = namesOf(TimeInForce);
+export const ORDER_TYPE_NAMES: Readonly<Record<number, OrderTypeName>> = namesOf(OrderType);
 
 export function isOpenStatus(status: number): boolean {
   return status === OrderStatus.New || status === OrderStatus.Acked || status === OrderStatus.PartiallyFilled;

@@ -394,7 +394,8 @@ export class BacktestResult {
   /** Orders with readable names (status, reason, type, tif) for tables. */
   ordersReadable(): Record<string, ArrayLike<unknown>> {
     const o = this.orders;
-    const names = (a: Uint8Array, table: Readonly<Record<number, string>>): string[] => Array.from(a, (v) => table[v] ?? String(v));
+    // every code the engine writes has a name; a code that had none would show as its number
+    const names = <K extends string>(a: Uint8Array, table: Readonly<Record<number, K>>): K[] => Array.from(a, (v) => table[v] ?? (String(v) as K));
     return {
       id: o.id,
       instrument: o.instrument,

@@ -8,12 +8,13 @@
  * (sell/ask).
  */
 import type { InstrumentSpec } from "../core/index.js";
+import type { OrderReasonName, OrderStatusName, OrderTypeName, TimeInForceName } from "./orders.js";
 
 export interface OrderOptions {
   /** Index of the instrument in the run. @default 0 */
   instrument?: number;
   /** "GTC" (default), "IOC", "FOK" or "PostOnly" (limit orders only). */
-  tif?: "GTC" | "IOC" | "FOK" | "PostOnly";
+  tif?: TimeInForceName;
   /** Shorthand for `tif: "PostOnly"`. */
   postOnly?: boolean;
 }
@@ -59,17 +60,17 @@ export interface OrderUpdate {
   readonly event: OrderEvent;
   readonly instrument: number;
   readonly side: number;
-  /** "limit" or "market". */
-  readonly type: string;
-  readonly tif: string;
+  /** "Limit" or "Market" (as in the result's order table). */
+  readonly type: OrderTypeName;
+  readonly tif: TimeInForceName;
   readonly priceTicks: number;
   readonly qtyLots: number;
   readonly filledLots: number;
   readonly leavesLots: number;
   /** "New", "Acked", "PartiallyFilled", "Filled", "Cancelled", "Rejected". */
-  readonly status: string;
-  /** Reason name for rejects/cancels ("None" otherwise). */
-  readonly reason: string;
+  readonly status: OrderStatusName;
+  /** Reason name for rejects/cancels (`OrderReason`'s keys; "None" otherwise). */
+  readonly reason: OrderReasonName;
   /** Local time of this update, ns since the epoch. */
   readonly ts: bigint;
   /** A cancel or modify the strategy sent has had no response yet. */

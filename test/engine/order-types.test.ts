@@ -282,3 +282,27 @@ describe("trading halts in the data", () => {
     expect(Array.from(run.fills.ts, toUs)).toEqual([350]);
   });
 });
+
+describe("one order vocabulary", () => {
+  it("an order's last update and its row in the result's order table name its type, time in force, status and reason alike", () => {
+    const { strategy, rec } = scripted([
+      [10, (ctx) => ctx.market(1, 2)], // fills at 101
+      [20, (ctx) => ctx.limit(-1, 105, 1, { tif: "GTC" })], // rests
+      [30, (ctx) => ctx.limit(1, 102, 1, { postOnly: true })], // would cross: rejected
+      [40, (ctx) => ctx.limit(1, 101, 50, { tif: "IOC" })], // takes what is left at 101, the rest cancelled
+      [50, (ctx) => ctx.cancel(1)], // the resting sell
+    ]);
+    const run = backtest(book().build(spec), strategy);
+    const table = run.ordersReadable() as Record<"id" | "type" | "tif" | "status" | "reason", ArrayLike<unknown>>;
+    const lastUpdate = new Map(rec.updates.map((u) => [u.id, u]));
+    const rows = Array.from(table.id as ArrayLike<number>, (id, i) => [id, table.type[i], table.tif[i], table.status[i], table.reason[i]]);
+    expect(rows).toEqual([...lastUpdate.values()].map((u) => [u.id, u.type, u.tif, u.status, u.reason]));
+    // the spelling is the `const` objects' keys (OrderType, TimeInForce, OrderStatus, OrderReason)
+    expect(rows).toEqual([
+      [0, "Market", "IOC", "Filled", "None"],
+      [1, "Limit", "GTC", "Cancelled", "UserCancel"],
+      [2, "Limit", "PostOnly", "Rejected", "PostOnlyWouldCross"],
+      [3, "Limit", "IOC", "Cancelled", "IocRemainder"],
+    ]);
+  });
+});

@@ -235,7 +235,7 @@ export class OrderState {
     u.event = "ack";
     u.instrument = tk.instrument[o]!;
     u.side = tk.side[o]!;
-    u.type = tk.type[o] === OrderType.Market ? "market" : "limit";
+    u.type = tk.type[o] === OrderType.Market ? "Market" : "Limit";
     u.tif = TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC";
     u.priceTicks = this.price[o]!;
     u.qtyLots = qty;
@@ -267,7 +267,7 @@ export class OrderState {
       event,
       instrument: tk.instrument[o]!,
       side: tk.side[o]!,
-      type: tk.type[o] === OrderType.Market ? "market" : "limit",
+      type: tk.type[o] === OrderType.Market ? "Market" : "Limit",
       tif: TIME_IN_FORCE_NAMES[tk.tif[o]!] ?? "GTC",
       priceTicks: this.price[o]!,
       qtyLots: qty,
