@@ -24,6 +24,7 @@ import { LabError } from "../core/index.js";
 import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../data/index.js";
 import { backtestStream, type BacktestOptions, type BacktestResult, type Context, type StrategyHandlers, type StrategyLike, type StreamTraits, type TickChunkSource } from "../engine/index.js";
 import { wallNs, type BinanceFeed, type FeedStats } from "./feed.js";
+import { FRONT_ROWS, withFrontRoom } from "./rows.js";
 
 export interface PaperOptions extends BacktestOptions {
   /** What the rows hold, over the whole session (the engine's rules depend on it). @default Binance depth + trades: { hasLast: true, l3: false, hasTrades: true } */
@@ -134,13 +135,15 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
     instruments: [feed.instrument],
     traits: [traits ?? { hasLast: true, l3: false, hasTrades: true }],
     description: `live feed ${feed.instrument.symbol}`,
+    // The run keeps its few pending rows in the room before each piece's columns instead of copying the piece.
+    frontRows: FRONT_ROWS,
     next: async () => {
       for (;;) {
         if (!paused && queue.length > 0) {
           const rows = queue.shift()!;
           queuedRows -= rows.length;
           delivered += rows.length;
-          return rows;
+          return withFrontRoom(rows, source);
         }
         // Ended while paused: the rows wait for resume() (stop() resumes).
         if (ending && !paused && queue.length === 0) return undefined;

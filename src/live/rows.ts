@@ -9,7 +9,7 @@
  * after an unresolved gap flagged AfterGap. Concatenated, the pieces' rows are the rows of
  * `readFile` on the same lines, row for row.
  */
-import { EventFlag, EventKind, allocateColumns, attachReadReport, tickBatch, type TickBatch } from "../data/index.js";
+import { EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, attachReadReport, readReportOf, tickBatch, type TickBatch, type TickColumns } from "../data/index.js";
 import { binance } from "../venues/index.js";
 import BinanceMessage = binance.Message;
 import binanceToTickBatch = binance.toTickBatch;
@@ -212,7 +212,7 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
     else if (k === BinanceMessage.BookTicker) rows += levels;
     else if (k === BinanceMessage.Trade) rows += 1;
   }
-  const c = allocateColumns(rows);
+  const c = roomyColumns(rows);
   let r = 0;
   for (let m = 0; m < n; m++) {
     const k = kind[m]!;
@@ -283,7 +283,49 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
   }
   const batch = tickBatch(c, [capture.instrument], capture.file);
   attachReadReport(batch, capture.readReport);
+  roomy.set(batch, undefined);
   return batch;
+}
+
+/**
+ * Rows of room left before the columns of every batch the feed lays out: a streamed run writes the
+ * rows it keeps from its previous window there instead of copying each new piece into a new window
+ * (`TickChunkSource.frontRows`). The rows kept are those between the exchange-time and
+ * receive-time cursors, a handful on a Binance feed; past this many the run copies, as without room.
+ */
+export const FRONT_ROWS = 256;
+/** Batches with room in front, and the run that writes there (one only: two runs on one feed would overwrite each other's rows). */
+const roomy = new WeakMap<TickBatch, object | undefined>();
+
+/** Columns of `rows` rows, each a view starting FRONT_ROWS rows into a buffer of its own. */
+function roomyColumns(rows: number): TickColumns {
+  const out = {} as Record<keyof TickColumns, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const Ctor = TICK_COLUMNS[name];
+    out[name] = new Ctor(new ArrayBuffer((FRONT_ROWS + rows) * Ctor.BYTES_PER_ELEMENT), FRONT_ROWS * Ctor.BYTES_PER_ELEMENT, rows);
+  }
+  return out as TickColumns;
+}
+
+/**
+ * `batch` itself when the feed laid it out (with FRONT_ROWS rows of room) and no other run has
+ * taken its room, else a copy with that room; `run` takes the room.
+ */
+export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
+  if (roomy.has(batch)) {
+    const owner = roomy.get(batch);
+    if (owner === undefined || owner === run) {
+      roomy.set(batch, run);
+      return batch;
+    }
+  }
+  const c = roomyColumns(batch.length);
+  for (const name of TICK_COLUMN_NAMES) (c[name] as unknown as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
+  const copy = tickBatch(c, batch.instruments, batch.source);
+  const report = readReportOf(batch);
+  if (report) attachReadReport(copy, report);
+  roomy.set(copy, run);
+  return copy;
 }
 
 /** Whether the picked messages are all of `source`'s, in its order, at its receive times. */

@@ -48,4 +48,27 @@ describe("paper trading on a replayed capture", () => {
       await server.close();
     }
   }, 120_000);
+
+  it("two sessions on one feed each give the backtest's result (each run keeps its rows in its own memory)", async () => {
+    const options = { latencyNs: latency.constant({ entryNs: 200_000, responseNs: 100_000 }), seed: 5, queue: "prob" as const };
+    const strategy = strategies.marketMaker({ requoteMs: 20 });
+    const other = strategies.marketMaker({ requoteMs: 100 });
+    const batch = await readFile(CAPTURE);
+    const expected = [backtest(batch, strategy, options), backtest(batch, other, options)];
+    const server = await startReplayServer(CAPTURE, { speed: "max", stamp: true });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const results = await Promise.all([paper(feed, strategy, options).result, paper(feed, other, options).result]);
+      for (let k = 0; k < 2; k++) {
+        expect(results[k]!.fills.price.length).toBeGreaterThan(10);
+        expect(Array.from(results[k]!.fills.price)).toEqual(Array.from(expected[k]!.fills.price));
+        expect(Array.from(results[k]!.fills.ts)).toEqual(Array.from(expected[k]!.fills.ts));
+        expect(Array.from(results[k]!.equity.equity)).toEqual(Array.from(expected[k]!.equity.equity));
+        expect(results[k]!.summary.pnl).toBe(expected[k]!.summary.pnl);
+      }
+      expect(results[0]!.fills.price.length).not.toBe(results[1]!.fills.price.length);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 });
