@@ -297,12 +297,21 @@ export const FRONT_ROWS = 256;
 /** Batches with room in front, and the run that writes there (one only: two runs on one feed would overwrite each other's rows). */
 const roomy = new WeakMap<TickBatch, object | undefined>();
 
-/** Columns of `rows` rows, each a view starting FRONT_ROWS rows into a buffer of its own. */
+/** Column names, widest elements first: one buffer holds them all, each aligned. */
+const BY_WIDTH = [...TICK_COLUMN_NAMES].sort((x, y) => TICK_COLUMNS[y].BYTES_PER_ELEMENT - TICK_COLUMNS[x].BYTES_PER_ELEMENT);
+
+/** Columns of `rows` rows, each a view starting FRONT_ROWS rows into its own stretch of one buffer. */
 function roomyColumns(rows: number): TickColumns {
+  const span = FRONT_ROWS + rows;
+  let bytes = 0;
+  for (const name of BY_WIDTH) bytes += span * TICK_COLUMNS[name].BYTES_PER_ELEMENT;
+  const buffer = new ArrayBuffer(bytes);
   const out = {} as Record<keyof TickColumns, unknown>;
-  for (const name of TICK_COLUMN_NAMES) {
+  let at = 0;
+  for (const name of BY_WIDTH) {
     const Ctor = TICK_COLUMNS[name];
-    out[name] = new Ctor(new ArrayBuffer((FRONT_ROWS + rows) * Ctor.BYTES_PER_ELEMENT), FRONT_ROWS * Ctor.BYTES_PER_ELEMENT, rows);
+    out[name] = new Ctor(buffer, at + FRONT_ROWS * Ctor.BYTES_PER_ELEMENT, rows);
+    at += span * Ctor.BYTES_PER_ELEMENT;
   }
   return out as TickColumns;
 }
