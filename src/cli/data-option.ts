@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { LabError, instrument, parseDuration, type InstrumentSpec } from "../core/index.js";
-import { generateTicks, readCatalog, readFile, type TickBatch } from "../data/index.js";
+import { generateTicks, readCatalog, readFile, type ClockOffsetOption, type TickBatch } from "../data/index.js";
 import { parseIntegerOption, requireFile } from "./util.js";
 
 export interface DataCliOptions {
@@ -48,6 +48,8 @@ export interface LoadDataOptions {
   seedOption: string;
   /** Columns in SharedArrayBuffers, for worker threads. */
   shared?: boolean;
+  /** Read a file as that engine's converter does, the clock offset applied on reading (`readFile`'s `compat`). */
+  compat?: { engine: "hftbacktest"; clockOffsetNs?: ClockOffsetOption };
 }
 
 /** A duration option: plain digits are ns, or a number with a unit ("50us", "1.5ms"). */
@@ -83,5 +85,6 @@ export async function loadDataOption(o: DataCliOptions, options: LoadDataOptions
   if (exchangeTime !== undefined && exchangeTime !== "event" && exchangeTime !== "transaction") {
     throw new LabError({ code: "BAD_OPTION", message: `--exchange-time must be event or transaction, got "${exchangeTime}"`, hint: "event stamps Binance rows with E (the default), transaction with T (as hftbacktest's converter does)", context: { option: "--exchange-time" } });
   }
-  return readFile(o.data, { shared, onBadRows, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}), ...(exchangeTime ? { exchangeTime } : {}) });
+  const compat = options.compat === undefined ? {} : { compat: options.compat.engine, ...(options.compat.clockOffsetNs === undefined ? {} : { clockOffsetNs: options.compat.clockOffsetNs }) };
+  return readFile(o.data, { shared, onBadRows, ...(o.format ? { format: o.format } : {}), ...(spec ? { instrument: spec } : {}), ...(exchangeTime ? { exchangeTime } : {}), ...compat });
 }

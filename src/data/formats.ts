@@ -28,6 +28,11 @@ export interface FormatReadOptions {
   progress?: ProgressSink;
   /** Formats whose messages carry two exchange times (an event time and a transaction time): which one is exchTs. @default "event" */
   exchangeTime?: "event" | "transaction";
+  /**
+   * Read the file as that engine's own converter makes events of it (`compatRead`, for formats
+   * where the two differ; the others read as usual). @default none
+   */
+  compat?: "hftbacktest";
 }
 
 export interface FormatReader {
@@ -36,6 +41,8 @@ export interface FormatReader {
   /** File name endings this format usually has (for guessing when --format is omitted). */
   extensions?: readonly string[];
   read(path: string, options: FormatReadOptions): Promise<TickBatch>;
+  /** The file as `options.compat`'s converter makes events of it, the clock offset applied (absent: read as usual). */
+  compatRead?(path: string, options: FormatReadOptions & { clockOffsetNs?: ClockOffsetOption }): Promise<TickBatch>;
 }
 
 const registry = new Map<string, FormatReader>();
@@ -120,6 +127,7 @@ export async function readFile(path: string, options: FormatReadOptions & { form
   const name = format ?? detectFormat(path).format;
   const reader = getFormat(name);
   try {
+    if (rest.compat !== undefined && reader.compatRead) return await reader.compatRead(path, { ...rest, ...(clockOffsetNs === undefined ? {} : { clockOffsetNs }) });
     const batch = await reader.read(path, rest);
     if (clockOffsetNs === undefined) return batch;
     // The collector's clock offset (src/data/clock-offset.ts), added to every receive time.

@@ -107,7 +107,11 @@ export function register(program: Command): void {
       if (o.compat !== undefined && o.compat !== "hftbacktest") throw new LabError({ code: "BAD_OPTION", message: `--compat must be hftbacktest, got "${o.compat}"`, hint: "--compat hftbacktest", context: { option: "--compat" } });
       // hftbacktest's Binance converter stamps T: the capture is read that way under --compat.
       if (o.compat === "hftbacktest" && o.exchangeTime === undefined) o.exchangeTime = "transaction";
-      const ticks = catalog ? undefined : await loadDataOption(o, { seed: o.seed, seedOption: "--seed" });
+      const clockOffsetNs = o.clockOffset === undefined || o.clockOffset === "0" ? undefined : o.clockOffset === "auto" ? ("auto" as const) : durationNs(o.clockOffset, "--clock-offset");
+      // Under --compat a file reads as hftbacktest's converter makes events of it, the clock offset
+      // applied on reading (the converter's event order depends on it): docs/fidelity.md.
+      const readCompat = o.compat === "hftbacktest" && o.data !== undefined && o.data !== "generated";
+      const ticks = catalog ? undefined : await loadDataOption(o, { seed: o.seed, seedOption: "--seed", ...(readCompat ? { compat: { engine: "hftbacktest" as const, ...(clockOffsetNs === undefined ? {} : { clockOffsetNs }) } } : {}) });
       const options: BacktestOptions = {
         latencyNs: durationNs(o.latency ?? "0", "--latency"),
         feedLatencyNs: o.feedLatency === undefined || o.feedLatency === "data" ? "data" : durationNs(o.feedLatency, "--feed-latency"),
@@ -116,7 +120,7 @@ export function register(program: Command): void {
         initialCash: parseNumberOption(o.cash ?? "0", "--cash"),
         check: check as InputCheckMode,
       };
-      if (o.clockOffset !== undefined && o.clockOffset !== "0") options.clockOffsetNs = o.clockOffset === "auto" ? "auto" : durationNs(o.clockOffset, "--clock-offset");
+      if (clockOffsetNs !== undefined && !readCompat) options.clockOffsetNs = clockOffsetNs;
       if (o.queue !== undefined) options.queue = o.queue as QueueName;
       if (o.fillsModel !== undefined) options.fills = o.fillsModel as FillModelName;
       if (o.compat !== undefined) options.compat = o.compat as "hftbacktest";

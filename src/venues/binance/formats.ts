@@ -3,10 +3,20 @@
  * `binance-raw` (a websocket capture, whose depth diffs become rows only once synchronized with a
  * snapshot: sync.ts), with detection by content (the CSV header, `<local ns> {json}` lines).
  */
-import { attachReadReport, readReportOf, registerDetector, registerFormat, toShared } from "../../data/index.js";
+import { attachReadReport, clockOffsetsFor, readReportOf, registerDetector, registerFormat, shiftLocalTimes, toShared, type TickBatch } from "../../data/index.js";
+import { splitByExchangeOrder } from "../hftbacktest/index.js";
 import { readBinanceDepthCsv } from "./depth-csv.js";
 import { readBinanceRaw } from "./raw.js";
-import { binanceSyncedBatch } from "./sync.js";
+import { binanceSyncedBatch, syncBinanceDepth } from "./sync.js";
+
+/** A batch in shared memory when asked, still saying what reading skipped or cut. */
+function sharedIfAsked(batch: TickBatch, shared: boolean | undefined): TickBatch {
+  if (!shared) return batch;
+  const copy = toShared(batch);
+  const report = readReportOf(batch);
+  if (report && !readReportOf(copy)) attachReadReport(copy, report);
+  return copy;
+}
 
 registerFormat("binance-csv", {
   description: "Binance historical depth CSV (snap/set rows with update ids)",
@@ -17,12 +27,23 @@ registerFormat("binance-raw", {
   description: "Binance raw websocket capture (`<local ns> <json>` lines, plain or .gz): depth synchronized with its snapshot, bookTicker, trades",
   read: async (path, o) => {
     const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.exchangeTime ? { exchangeTime: o.exchangeTime } : {}) });
-    const batch = binanceSyncedBatch(capture);
-    if (!o.shared) return batch;
-    // The copy in shared memory must still say what reading skipped or cut.
-    const shared = toShared(batch);
-    if (!readReportOf(shared)) attachReadReport(shared, capture.readReport);
-    return shared;
+    return sharedIfAsked(binanceSyncedBatch(capture), o.shared);
+  },
+  /**
+   * As hftbacktest's Binance converter makes events of a capture: transaction times T (unless
+   * `exchangeTime` says otherwise); depth and trades only (it reads no bookTicker, so the clock
+   * offset estimated from the rows is the one it sees); every depth line kept, those the snapshot
+   * supersedes as rows that do not change the book (the data, and a step grid from its first
+   * row, start at the capture's first line); the clock offset applied; rows whose exchange order
+   * differs from their receive order split (`splitByExchangeOrder`). docs/fidelity.md.
+   */
+  compatRead: async (path, o) => {
+    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), exchangeTime: o.exchangeTime ?? "transaction" });
+    const rows = binanceSyncedBatch(capture, syncBinanceDepth(capture), { bookTicker: false, unapplied: "mark" });
+    const shifted = o.clockOffsetNs === undefined ? rows : shiftLocalTimes(rows, clockOffsetsFor(rows, o.clockOffsetNs));
+    const split = splitByExchangeOrder(shifted);
+    attachReadReport(split, capture.readReport);
+    return sharedIfAsked(split, o.shared);
   },
 });
 

@@ -570,6 +570,13 @@ export interface BinanceTickOptions {
   trades?: boolean;
   /** Instrument index written into the rows. @default 0 */
   instrumentIndex?: number;
+  /**
+   * Depth diffs the sync did not apply (received before the snapshot, or superseded by it):
+   * "drop" leaves them out; "mark" keeps their levels as rows flagged NoBookEffect (received, no
+   * change to the book), so the data starts where the capture does, as a reader that keeps every
+   * line (hftbacktest's converter) has it. @default "drop"
+   */
+  unapplied?: "drop" | "mark";
 }
 
 /**
@@ -583,6 +590,7 @@ export interface BinanceTickOptions {
 export function binanceToTickBatch(capture: BinanceCapture, marks: BinanceSyncMarks, options: BinanceTickOptions = {}): TickBatch {
   const withTicker = options.bookTicker ?? true;
   const withTrades = options.trades ?? true;
+  const markUnapplied = options.unapplied === "mark";
   const instrument = options.instrumentIndex ?? 0;
   const builder = new TickBatchBuilder(capture.levelSide.length + 16);
   for (let m = 0; m < capture.messages; m++) {
@@ -594,7 +602,11 @@ export function binanceToTickBatch(capture: BinanceCapture, marks: BinanceSyncMa
     const start = capture.levelStart[m]!;
     const end = capture.levelEnd[m]!;
     if (k === BinanceMessage.Diff || k === BinanceMessage.Snapshot) {
-      if (!marks.applied[m]) continue;
+      if (!marks.applied[m]) {
+        if (!markUnapplied || k !== BinanceMessage.Diff) continue;
+        for (let j = start; j < end; j++) builder.push(exch, local, EventKind.LevelSet, capture.levelSide[j]!, capture.levelPrice[j]!, capture.levelQty[j]!, NaN, baseFlags | EventFlag.NoBookEffect, instrument, capture.lastId[m]!, capture.firstId[m]!);
+        continue;
+      }
       const flags = baseFlags | (k === BinanceMessage.Snapshot ? EventFlag.Snapshot : 0);
       let row = -1;
       for (let j = start; j < end; j++) {

@@ -328,9 +328,12 @@ export function binanceSyncedBatch(capture: BinanceCapture, sync: BinanceSyncRes
     else bookPositions.set(at, [sync.applyOrder[i]!]);
   }
   const effectiveLocal = capture.localTs.slice();
+  // unapplied: "mark" keeps the diffs the sync did not apply where they arrived (rows without a book effect)
+  const keepUnapplied = options.unapplied === "mark";
   for (let m = 0; m < capture.messages; m++) {
     const k = capture.kind[m]!;
     if (k !== BinanceMessage.Diff && k !== BinanceMessage.Snapshot) order.push(m);
+    else if (keepUnapplied && k === BinanceMessage.Diff && !sync.marks.applied[m]) order.push(m);
     const appliedHere = bookPositions.get(m);
     if (appliedHere) {
       for (const b of appliedHere) {
