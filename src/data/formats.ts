@@ -30,9 +30,10 @@ export interface FormatReadOptions {
   exchangeTime?: "event" | "transaction";
   /**
    * Read the file as that engine's own converter makes events of it (`compatRead`, for formats
-   * where the two differ; the others read as usual). @default none
+   * where the two differ; the others read as usual): the engine's name, as the backtest options'
+   * `compat` names it. @default none
    */
-  compat?: "hftbacktest";
+  compat?: string;
 }
 
 export interface FormatReader {
