@@ -14,7 +14,8 @@ export * as strategy from "./strategy/index.js";
 export { strategies, defineStrategy, type StrategyFactory, type ConfiguredStrategy } from "./strategy/index.js";
 export * as stats from "./stats/index.js";
 export * as report from "./report/index.js";
-export * as live from "./live/index.js";
+// lab.live.paper records its sessions in the run store when recording is on (src/runs/live.ts).
+export { liveNamespace as live } from "./runs/index.js";
 export { show } from "./report/index.js";
 export { range, optimizer, OptimizationResult, type OptimizeOptions } from "./optimize/index.js";
 // backtest and optimize record into the configured run store (lab.store.use); otherwise they are the engine's and the optimizer's.

@@ -110,6 +110,10 @@ export class BinanceFeed {
   /** Malformed lines with their text (also in `incidents`). */
   readonly malformedLines: MalformedLine[] = [];
   private readonly rows: LiveRows;
+  /** The stream's URL (for a session's record). */
+  get url(): string {
+    return this.options.url;
+  }
   private readonly listeners = new Set<(rows: TickBatch) => void>();
   private readonly endListeners = new Set<() => void>();
   private ws: WebSocket | undefined;

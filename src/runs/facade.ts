@@ -31,6 +31,18 @@ import { RunComparison, RunList, RunView } from "./views.js";
 /** The environment variable naming the default store (a DuckDB path, "memory" or a postgres:// URL). */
 export const STORE_ENV = "STRATEGY_LAB_STORE";
 
+/**
+ * Records a result that arrives later (a paper session's) when recording is on, like a backtest's;
+ * the manifest's data names the live feed it ran on. Returns the same promise.
+ */
+export function recordWhenDone(result: Promise<BacktestResult>, info: BacktestRecordInfo & { live: string }): Promise<BacktestResult> {
+  if (current() === undefined) return result;
+  return result.then((r) => {
+    enqueue(`the paper session of ${r.summary.strategy}`, (s) => recordBacktest(s, r, info));
+    return r;
+  });
+}
+
 /** The project's own store, used by `npm start`, the server and `strategy-lab runs` when nothing else is named: `.strategy-lab/runs.duckdb` (git-ignored). */
 export function defaultStorePath(): string {
   return join(packageRoot(), ".strategy-lab", "runs.duckdb");

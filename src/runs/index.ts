@@ -10,3 +10,4 @@ export { rerun, type RerunReport, type RerunOptions, type RerunDifference } from
 
 export * as storeNamespace from "./store-namespace.js";
 export * as runsNamespace from "./runs-namespace.js";
+export * as liveNamespace from "./live.js";

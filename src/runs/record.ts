@@ -35,6 +35,8 @@ export interface BacktestRecordInfo {
   parent?: string;
   /** Store the orders, fills and equity as Parquet artifacts. @default true */
   artifacts?: boolean;
+  /** The live feed a paper session ran on (its URL): the data cannot be read again. */
+  live?: string;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -86,6 +88,7 @@ export function backtestManifest(result: BacktestResult, info: BacktestRecordInf
   if (info.data !== undefined) data = dataFingerprintOf(info.data as TickBatch | readonly TickBatch[], info.files ?? sourceFiles(info.data));
   else data = { symbols: result.instruments.map((i) => i.symbol), start: new Date(Number(s.startTs / 1_000_000n)).toISOString(), end: new Date(Number(s.endTs / 1_000_000n)).toISOString() };
   if (info.read !== undefined) data.read = { ...info.read };
+  if (info.live !== undefined) data.live = info.live;
   const engine = engineJson(info.options);
   engine.resolved = { ...result.settings };
   const manifest: RunManifest = {

@@ -105,6 +105,7 @@ export async function rerun(store: LabStore, id: string, options: RerunOptions =
   const m = run.manifest;
   if (run.kind !== "backtest") throw unavailable(id, `it is a${run.kind === "optimize" ? "n" : ""} ${run.kind} run; only backtests are repeated`, "rerun one of its backtests, or run the optimization again with the same seed");
   if (run.resultHash === undefined) throw unavailable(id, "it has no result hash (it did not finish recording)", "record the backtest again");
+  if (m.data.live !== undefined) throw unavailable(id, `it is a paper session on the live feed ${m.data.live}, whose rows were not kept`, "record the feed with lab.live.recorder (or strategy-lab live record) and backtest the capture");
   const files = m.data.files ?? [];
   const read = m.data.read ?? (files.length === 1 ? { data: files[0]!.path } : undefined);
   if (read === undefined) throw unavailable(id, "its data was not read from a file (only a checksum of the columns was recorded)", "record backtests of data read from files, e.g. strategy-lab backtest --data <file> --store <store>");

@@ -33,6 +33,8 @@ export interface DataFingerprint {
    * `{ data: "data/ticks.parquet", format: "parquet" }` or `{ data: "generated", events: "200000", seed: "1", mode: "l2" }`.
    */
   read?: Record<string, string>;
+  /** A paper session's live feed (its URL): rows that were not kept, so the run cannot be repeated from the manifest. */
+  live?: string;
 }
 
 /** Everything needed to repeat a run and to tell why a repetition differs. */
