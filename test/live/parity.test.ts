@@ -40,7 +40,10 @@ describe("paper trading on a replayed capture", () => {
       expect(result.summary.finalPosition).toEqual(expected.summary.finalPosition);
       expect(result.summary.pnl).toBe(expected.summary.pnl);
       expect(Array.from(result.equity.equity)).toEqual(Array.from(expected.equity.equity));
-      expect(result.orders.length).toBe(expected.orders.length);
+      expect(result.orders.id.length).toBe(expected.orders.id.length);
+      expect(Array.from(result.orders.priceTicks)).toEqual(Array.from(expected.orders.priceTicks));
+      expect(Array.from(result.orders.sentTs)).toEqual(Array.from(expected.orders.sentTs));
+      expect(Array.from(result.orders.status)).toEqual(Array.from(expected.orders.status));
       const status = session.status();
       expect(status.state).toBe("finished");
       expect(status.rowsDelivered).toBe(batch.length);
