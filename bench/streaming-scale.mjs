@@ -5,7 +5,8 @@
 //                                                  when already there; not timed)
 //   node bench/streaming-scale.mjs ratio           day 1 (20M events): the in-memory engine on the
 //                                                  batch read from the catalog (reading not timed)
-//                                                  against the streamed run of the same rows
+//                                                  against the streamed run of the same rows, in
+//                                                  SCALE_RATIO_PAIRS (3) alternating pairs
 //   node bench/streaming-scale.mjs stream <days> [quiet|observer]
 //                                                  a streamed run over the first <days> days
 //                                                  (0.5 = 13M events, 1.5 = 33M, 5 = 100M): "quiet"
@@ -56,17 +57,30 @@ async function generate() {
 
 const range = (days) => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000 });
 
+/** Pairs of runs, in alternating order, so each side sees the same machine; best of each and the pairs' median. */
+const RATIO_PAIRS = Number(process.env.SCALE_RATIO_PAIRS ?? 3);
+
 async function ratio() {
   const batch = await lab.data.readCatalog(CATALOG, { start: START, end: START + DAY_NS });
   lab.backtest(lab.data.sliceBatch(batch, 0, 300_000), strategy, options); // warm-up
-  let t = performance.now();
-  const memory = lab.backtest(batch, strategy, options);
-  const memorySeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  const streamed = await lab.backtest(range(1), strategy, options);
-  const streamSeconds = (performance.now() - t) / 1000;
-  if (streamed.summary.events !== memory.summary.events || streamed.fills.ts.length !== memory.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
-  return { events: memory.summary.events, memoryEventsPerSecond: memory.summary.events / memorySeconds, streamEventsPerSecond: streamed.summary.events / streamSeconds };
+  const memory = [];
+  const streamed = [];
+  let events = 0;
+  for (let pair = 0; pair < RATIO_PAIRS; pair++) {
+    for (const side of pair % 2 === 0 ? ["memory", "stream"] : ["stream", "memory"]) {
+      const t = performance.now();
+      const run = side === "memory" ? lab.backtest(batch, strategy, options) : await lab.backtest(range(1), strategy, options);
+      const seconds = (performance.now() - t) / 1000;
+      (side === "memory" ? memory : streamed).push({ seconds, run });
+      events = run.summary.events;
+    }
+    const m = memory[pair].run;
+    const s = streamed[pair].run;
+    if (s.summary.events !== m.summary.events || s.fills.ts.length !== m.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
+  }
+  const ratios = memory.map((m, i) => m.seconds / streamed[i].seconds).sort((a, b) => a - b);
+  const best = (runs) => Math.min(...runs.map((r) => r.seconds));
+  return { events, pairs: RATIO_PAIRS, memoryEventsPerSecond: events / best(memory), streamEventsPerSecond: events / best(streamed), pairedRatioMedian: ratios[ratios.length >> 1], pairedRatios: ratios };
 }
 
 async function stream(days, which = "quiet") {
