@@ -24,7 +24,7 @@ import { htmlDocument, rememberSweep, sweepChecklist, type Exportable } from "..
 import { isRunStore, openRunStore, packageRoot, type LabStore, type RunFilter, type RunManifest, type StoreSpec } from "../store/index.js";
 import type { SpaceSpec } from "../optimize/index.js";
 import type { StrategyFactory } from "../strategy/index.js";
-import { checklistArtifact, recordBacktest, type BacktestRecordInfo } from "./record.js";
+import { putChecklist, recordBacktest, type BacktestRecordInfo } from "./record.js";
 import { rerun as rerunRecorded, type RerunOptions, type RerunReport } from "./rerun.js";
 import { RunComparison, RunList, RunView } from "./views.js";
 
@@ -335,8 +335,7 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
 /** Adds the sweep's research checklist to its recorded run (the dashboard shows it), when the store keeps runs. */
 async function withChecklist(store: StoreSpec | undefined, sweep: OptimizationResult): Promise<OptimizationResult> {
   if (typeof store !== "object" || store === null || !isRunStore(store) || (await store.getRun(sweep.runId)) === undefined) return sweep;
-  const a = checklistArtifact(sweepChecklist(sweep));
-  await store.putArtifact(sweep.runId, a.name, a.bytes, a.mediaType);
+  await putChecklist(store, sweep.runId, sweepChecklist(sweep));
   return sweep;
 }
 

@@ -4,7 +4,7 @@
  * above engine, optimize and report (it records their results); the CLI and the server use it.
  */
 export { backtest, optimize, store, runs, STORE_ENV, defaultStorePath, storeSpecFrom, type CatalogQuery, type CatalogSweepData, type SweepOptions } from "./facade.js";
-export { recordBacktest, backtestManifest, backtestMetrics, resultHash, equityForCharts, engineJson, optionJson, sourceFiles, backtestArtifacts, parquetBytes, checklistArtifact, CHECKLIST_ARTIFACT, PARQUET, type BacktestRecordInfo } from "./record.js";
+export { recordBacktest, backtestManifest, backtestMetrics, resultHash, equityForCharts, engineJson, optionJson, sourceFiles, backtestArtifacts, parquetBytes, checklistArtifact, putChecklist, CHECKLIST_ARTIFACT, PARQUET, type BacktestRecordInfo } from "./record.js";
 export { RunList, RunView, RunComparison, manifestDifferences, type MetricDiff } from "./views.js";
 export { rerun, type RerunReport, type RerunOptions, type RerunDifference } from "./rerun.js";
 

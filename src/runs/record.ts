@@ -240,6 +240,12 @@ export function checklistArtifact(checklist: Checklist): { name: string; bytes: 
   return { name: CHECKLIST_ARTIFACT, bytes: new TextEncoder().encode(JSON.stringify(checklist)), mediaType: "application/json" };
 }
 
+/** Stores `checklist` as the `checklist.json` of run `id` (the dashboard shows it). */
+export async function putChecklist(store: Pick<LabStore, "putArtifact">, id: string, checklist: Checklist): Promise<void> {
+  const a = checklistArtifact(checklist);
+  await store.putArtifact(id, a.name, a.bytes, a.mediaType);
+}
+
 /** Records a finished backtest in `store` and returns the run id. */
 export async function recordBacktest(store: LabStore, result: BacktestResult, info: BacktestRecordInfo = {}): Promise<string> {
   const manifest = backtestManifest(result, info);

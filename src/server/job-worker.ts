@@ -12,8 +12,8 @@ import { backtest } from "../engine/index.js";
 import { optimize, type SpaceSpec, type StrategyBacktestOptions } from "../optimize/index.js";
 import type { ArtifactInfo, BeginRunOptions, BegunRun, EquitySeries, RunInfo, RunRecord, RunStore, TrialRecord, TrialStore } from "../store/index.js";
 import { strategies } from "../strategy/index.js";
-import { rememberSweep, runChecklist, sweepChecklist, type Checklist } from "../report/index.js";
-import { checklistArtifact } from "../runs/index.js";
+import { rememberSweep, runChecklist, sweepChecklist } from "../report/index.js";
+import { putChecklist } from "../runs/index.js";
 import { serializeError, type JobOutcome, type SerializedError, type StoreMethod, type ToServer, type ToWorker, type WorkerInit } from "./job-protocol.js";
 // A worker thread has a module graph of its own: the venues register the formats and L3 venue rules its files and backtests may name.
 import "../venues/index.js";
@@ -116,7 +116,7 @@ async function runOptimize(data: TickBatch): Promise<JobOutcome> {
     progress: (e) => post({ type: "progress", done: e.done, total: e.total, elapsedMs: e.elapsedMs }),
     onWarning: (message) => post({ type: "warning", message }),
   });
-  await putChecklist(sweepChecklist(rememberSweep(result, data, s.strategy, (s.backtest ?? {}) as StrategyBacktestOptions)));
+  await putChecklist(proxy, init.runId, sweepChecklist(rememberSweep(result, data, s.strategy, (s.backtest ?? {}) as StrategyBacktestOptions)));
   const best = result.best;
   return {
     metrics: best ? { ...best.metrics, objective: best.objective } : {},
@@ -126,17 +126,11 @@ async function runOptimize(data: TickBatch): Promise<JobOutcome> {
   };
 }
 
-/** The run's research checklist as its `checklist.json` (shown on the dashboard's run page). */
-async function putChecklist(checklist: Checklist): Promise<void> {
-  const a = checklistArtifact(checklist);
-  await proxy.putArtifact(init.runId, a.name, a.bytes, a.mediaType);
-}
-
 async function runBacktest(data: TickBatch): Promise<JobOutcome> {
   const s = init.spec;
   const factory = strategies.get(s.strategy);
   const result = backtest(data, factory(s.params ?? {}), (s.backtest ?? {}) as Parameters<typeof backtest>[2]);
-  await putChecklist(runChecklist(result));
+  await putChecklist(proxy, init.runId, runChecklist(result));
   const sum = result.summary;
   post({ type: "progress", done: 1, total: 1, elapsedMs: 0 });
   const metrics: Record<string, number> = { pnl: sum.pnl, realizedPnl: sum.realizedPnl, unrealizedPnl: sum.unrealizedPnl, fees: sum.fees, trades: sum.trades, orders: sum.orders, filledLots: sum.filledLots, makerShare: sum.makerShare, volume: sum.volume, maxDrawdown: sum.maxDrawdown, sharpe: sum.sharpe, events: sum.events };

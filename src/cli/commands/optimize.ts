@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { checklistArtifact, storeSpecFrom } from "../../runs/index.js";
+import { putChecklist, storeSpecFrom } from "../../runs/index.js";
 import { openRunStore } from "../../store/index.js";
 import { LabError } from "../../core/index.js";
 import { optimize, overfitting, type QueueDataRef, type ConstraintSpec, type GeneticOptions, type OptimizeOptions, type SearchMethod, type SpaceSpec, type StrategyBacktestOptions } from "../../optimize/index.js";
@@ -162,8 +162,7 @@ export function register(program: Command): void {
         // the sweep's run gets its checklist (the dashboard's run page shows it)
         const { store, owned } = await openRunStore(o.store);
         try {
-          const a = checklistArtifact(checklist);
-          if ((await store.getRun(result.runId)) !== undefined) await store.putArtifact(result.runId, a.name, a.bytes, a.mediaType);
+          if ((await store.getRun(result.runId)) !== undefined) await putChecklist(store, result.runId, checklist);
         } finally {
           if (owned) await store.close();
         }

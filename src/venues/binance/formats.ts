@@ -3,10 +3,10 @@
  * `binance-raw` (a websocket capture, whose depth diffs become rows only once synchronized with a
  * snapshot: sync.ts), with detection by content (the CSV header, `<local ns> {json}` lines).
  */
-import { attachReadReport, clockOffsetsFor, readReportOf, registerDetector, registerFormat, shiftLocalTimes, toShared, type TickBatch } from "../../data/index.js";
+import { attachReadReport, clockOffsetsFor, readReportOf, registerDetector, registerFormat, shiftLocalTimes, toShared, type FormatReadOptions, type TickBatch } from "../../data/index.js";
 import { splitByExchangeOrder } from "../hftbacktest/index.js";
 import { readBinanceDepthCsv } from "./depth-csv.js";
-import { readBinanceRaw } from "./raw.js";
+import { readBinanceRaw, type BinanceReadOptions } from "./raw.js";
 import { binanceSyncedBatch, syncBinanceDepth } from "./sync.js";
 
 /** A batch in shared memory when asked, still saying what reading skipped or cut. */
@@ -23,10 +23,15 @@ registerFormat("binance-csv", {
   read: (path, o) => readBinanceDepthCsv(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.shared ? { shared: true } : {}), ...(o.progress ? { progress: o.progress } : {}) }),
 });
 
+/** The reader's options out of a `readFile` call's. */
+function rawOptions(o: FormatReadOptions): BinanceReadOptions {
+  return { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.exchangeTime ? { exchangeTime: o.exchangeTime } : {}) };
+}
+
 registerFormat("binance-raw", {
   description: "Binance raw websocket capture (`<local ns> <json>` lines, plain or .gz): depth synchronized with its snapshot, bookTicker, trades",
   read: async (path, o) => {
-    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), ...(o.exchangeTime ? { exchangeTime: o.exchangeTime } : {}) });
+    const capture = readBinanceRaw(path, rawOptions(o));
     return sharedIfAsked(binanceSyncedBatch(capture), o.shared);
   },
   /**
@@ -38,7 +43,7 @@ registerFormat("binance-raw", {
    * differs from their receive order split (`splitByExchangeOrder`). docs/fidelity.md.
    */
   compatRead: async (path, o) => {
-    const capture = readBinanceRaw(path, { ...(o.instrument ? { instrument: o.instrument } : {}), ...(o.progress ? { progress: o.progress } : {}), ...(o.onBadRows ? { onBadRows: o.onBadRows } : {}), exchangeTime: o.exchangeTime ?? "transaction" });
+    const capture = readBinanceRaw(path, { ...rawOptions(o), exchangeTime: o.exchangeTime ?? "transaction" });
     const rows = binanceSyncedBatch(capture, syncBinanceDepth(capture), { bookTicker: false, unapplied: "mark" });
     const shifted = o.clockOffsetNs === undefined ? rows : shiftLocalTimes(rows, clockOffsetsFor(rows, o.clockOffsetNs));
     const split = splitByExchangeOrder(shifted);
