@@ -84,13 +84,13 @@ export const ${pascal} = lab.defineStrategy({
         if (ctx.elapsedNs() - lastOrderNs < cooldownNs || ctx.openOrderCount(book.instrument) > 0) return;
         const imbalance = book.imbalance(1);
         const position = ctx.position(book.instrument);
-        if (imbalance >= threshold && position + size <= maxPosition) {
-          ctx.buy(size, undefined, { instrument: book.instrument });
-          lastOrderNs = ctx.elapsedNs();
-        } else if (imbalance <= -threshold && position - size >= -maxPosition) {
-          ctx.sell(size, undefined, { instrument: book.instrument });
-          lastOrderNs = ctx.elapsedNs();
-        }
+        const side = imbalance >= threshold && position + size <= maxPosition ? 1 : imbalance <= -threshold && position - size >= -maxPosition ? -1 : 0;
+        if (side === 0) return;
+        // Order methods read (side, qtyLots, priceTicks?, options?); without a price this is a
+        // market order. To join the touch instead:
+        // ctx.place(side, size, side === 1 ? book.bestBid() : book.bestAsk(), { instrument: book.instrument, postOnly: true });
+        ctx.place(side, size, undefined, { instrument: book.instrument });
+        lastOrderNs = ctx.elapsedNs();
       },
     };
   },

@@ -420,6 +420,8 @@ export class LocalView {
       position: (instrument?: number) => account.position[self.instrumentIndex(instrument, "position")]!,
       cash: () => account.cash,
       equity: () => account.equity(self.views),
+      // place, buy, sell and the deprecated limit all end in the same two closures, made once per run.
+      place: (side, qtyLots, priceTicks, options) => (priceTicks === undefined ? market(side, qtyLots, options) : limit(side, priceTicks, qtyLots, options)),
       buy: (qtyLots, priceTicks, options) => (priceTicks === undefined ? market(1, qtyLots, options) : limit(1, priceTicks, qtyLots, options)),
       sell: (qtyLots, priceTicks, options) => (priceTicks === undefined ? market(-1, qtyLots, options) : limit(-1, priceTicks, qtyLots, options)),
       limit,

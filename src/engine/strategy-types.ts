@@ -111,10 +111,26 @@ export interface Context {
   cash(): number;
   /** cash + Σ position × local mid. */
   equity(): number;
+  /*
+   * Every order method reads (side?, qtyLots, priceTicks?, options?): quantity before price, side
+   * first when it is an argument. test/architecture/order-arguments.test.ts holds the rule.
+   */
+  /**
+   * Sends an order on `side`: a limit order at `priceTicks` if it is given, else a market order
+   * (IOC; `tif` and `postOnly` apply to limit orders only). Returns the order id.
+   */
+  place(side: 1 | -1, qtyLots: number, priceTicks?: number, options?: OrderOptions): number;
   /** Sends a buy: a limit order if `priceTicks` is given, else a market order. Returns the order id. */
   buy(qtyLots: number, priceTicks?: number, options?: OrderOptions): number;
+  /** Sends a sell: a limit order if `priceTicks` is given, else a market order. Returns the order id. */
   sell(qtyLots: number, priceTicks?: number, options?: OrderOptions): number;
+  /**
+   * A limit order with price before quantity.
+   * @deprecated Use `place(side, qtyLots, priceTicks, options)`: the same order with the arguments
+   * in the order every other order method takes them. `limit` stays for one version.
+   */
   limit(side: 1 | -1, priceTicks: number, qtyLots: number, options?: OrderOptions): number;
+  /** Sends a market order (IOC). Returns the order id. */
   market(side: 1 | -1, qtyLots: number, options?: { instrument?: number }): number;
   /** Requests a cancel; false if the order is not open as far as the strategy knows. */
   cancel(orderId: number): boolean;

@@ -57,7 +57,7 @@ export const BidAskBounce = defineStrategy({
         const lots = lotsFor(book);
         const qty = Math.min(lots, positionLimit(maxPosition, lots, 1) - Math.abs(pos));
         if (qty <= 0) return;
-        entry = ctx.limit(side as 1 | -1, price, qty, { instrument: k, postOnly: true });
+        entry = ctx.place(side as 1 | -1, qty, price, { instrument: k, postOnly: true });
         entrySentNs = ctx.elapsedNs();
       },
       onBook(ctx: Context, book: BookView): void {
@@ -75,7 +75,7 @@ export const BidAskBounce = defineStrategy({
           entryPrice = fill.priceTicks;
           const pos = ctx.position(fill.instrument);
           if (exit < 0 && stopping < 0 && pos !== 0) {
-            exit = ctx.limit(pos > 0 ? -1 : 1, entryPrice + Math.sign(pos) * target, Math.abs(pos), { instrument: fill.instrument, postOnly: true });
+            exit = ctx.place(pos > 0 ? -1 : 1, Math.abs(pos), entryPrice + Math.sign(pos) * target, { instrument: fill.instrument, postOnly: true });
           }
         }
       },
@@ -93,7 +93,7 @@ export const BidAskBounce = defineStrategy({
           const side = pos > 0 ? -1 : 1;
           const want = entryPrice + Math.sign(pos) * target;
           const price = side === -1 ? Math.max(want, book.bestBid() + 1) : Math.min(want, book.bestAsk() - 1);
-          exit = ctx.limit(side, price, Math.abs(pos), { instrument: order.instrument, postOnly: true });
+          exit = ctx.place(side, Math.abs(pos), price, { instrument: order.instrument, postOnly: true });
         }
       },
     };

@@ -74,7 +74,7 @@ export const MarketMaker = defineStrategy({
         return;
       }
       if (!allowed || now - lastQuoteNs[slot]! < requoteNs) return;
-      quote[slot] = ctx.limit(side, want, size, { instrument: book.instrument, postOnly: true });
+      quote[slot] = ctx.place(side, size, want, { instrument: book.instrument, postOnly: true });
       quotePrice[slot] = want;
       lastQuoteNs[slot] = now;
     };

@@ -71,7 +71,7 @@ export const OrderBookImbalance = defineStrategy({
         const options = { instrument: book.instrument };
         if (maker) {
           const price = side === 1 ? bid : ask;
-          working = ctx.limit(side, price, qty, { ...options, postOnly: true });
+          working = ctx.place(side, qty, price, { ...options, postOnly: true });
         } else {
           working = ctx.market(side, qty, options);
         }

@@ -71,8 +71,8 @@ export const SkewedMarketMaker = defineStrategy({
         else if (o.side === -1 && wantAsk && o.priceTicks === askTick) haveAsk = true;
         else if (o.cancellable) ctx.cancel(id);
       }
-      if (wantBid && !haveBid) ctx.limit(1, bidTick, qtyLots, { postOnly: true });
-      if (wantAsk && !haveAsk) ctx.limit(-1, askTick, qtyLots, { postOnly: true });
+      if (wantBid && !haveBid) ctx.place(1, qtyLots, bidTick, { postOnly: true });
+      if (wantAsk && !haveAsk) ctx.place(-1, qtyLots, askTick, { postOnly: true });
     };
 
     return {
