@@ -124,7 +124,7 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
   const fills = new FillRecorder();
   const equity = new EquityRecorder(n);
 
-  const markouts = new MarkoutSampler(opts.markoutHorizonsMs, fills, exchBooks);
+  const markouts = new MarkoutSampler(opts.markoutHorizonsNs, fills, exchBooks);
   const sampler = new EquitySampler(exchBooks, portfolio, equity, markouts);
   const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler, opts.fills);
   const local = new LocalView(localBooks, instruments, { handlers, params }, { time, tickets, requests, responses, notices, timers }, opts);

@@ -22,13 +22,13 @@ export class MarkoutSampler {
   private readonly cursor: Int32Array;
 
   constructor(
-    horizonsMs: readonly number[],
+    horizonsNs: readonly number[],
     private readonly fills: FillRecorder,
     private readonly books: readonly SimBook[],
   ) {
-    this.horizonsNs = Float64Array.from(horizonsMs, (h) => Math.round(h * 1e6));
-    this.cursor = new Int32Array(horizonsMs.length);
-    this.midTicks = new Float64Array(256 * Math.max(1, horizonsMs.length)).fill(NaN);
+    this.horizonsNs = Float64Array.from(horizonsNs);
+    this.cursor = new Int32Array(horizonsNs.length);
+    this.midTicks = new Float64Array(256 * Math.max(1, horizonsNs.length)).fill(NaN);
   }
 
   /** Called after fill `j` was recorded. */

@@ -5,7 +5,7 @@
  */
 import { LabError, parseTime, resolveTradingHours, type ProgressSink, type TradingHours, type TradingHoursSpec } from "../core/index.js";
 import { checkOptionKeys } from "../core/internal.js";
-import { DEFAULT_MARKOUT_HORIZONS_MS } from "../stats/index.js";
+import { DEFAULT_MARKOUT_HORIZONS_NS } from "../stats/index.js";
 import { fromInstrument, isFeeModel, makerTaker, type FeeModel } from "./fees.js";
 import { constant, feedConstant, isFeedLatencyModel, isLatencyModel, type FeedLatencyModel, type LatencyModel } from "./latency.js";
 import type { InputCheckMode } from "./input-check.js";
@@ -60,7 +60,13 @@ export interface BacktestOptions {
   equityIntervalNs?: number;
   /** Starting cash. @default 0 (equity is then the PnL) */
   initialCash?: number;
-  /** Horizons (ms after each fill) at which the exact mid is sampled for markouts. @default [100, 1000, 10000] */
+  /** Horizons (ns after each fill) at which the exact mid is sampled for markouts. @default [100_000_000, 1_000_000_000, 10_000_000_000] (100 ms, 1 s, 10 s) */
+  markoutHorizonsNs?: readonly number[];
+  /**
+   * The same horizons in ms.
+   * @deprecated Use `markoutHorizonsNs` (simulation times and durations are ns): `[100, 1000]` ms is
+   * `[100_000_000, 1_000_000_000]` ns. Kept for one version; giving both is a BAD_OPTION.
+   */
   markoutHorizonsMs?: readonly number[];
   /**
    * Fast-forward: rows received before this local time (ns, or a time text) only build the books
@@ -106,7 +112,7 @@ export interface NormalizedOptions {
   seed: number;
   equityIntervalNs: number;
   initialCash: number;
-  markoutHorizonsMs: readonly number[];
+  markoutHorizonsNs: readonly number[];
   startAt: bigint | undefined;
   risk: RiskLimits;
   book: BookKind;
@@ -128,7 +134,8 @@ export const DEFAULTS = {
   seed: 0,
   equityIntervalNs: 1_000_000_000,
   initialCash: 0,
-  markoutHorizonsMs: DEFAULT_MARKOUT_HORIZONS_MS,
+  markoutHorizonsNs: DEFAULT_MARKOUT_HORIZONS_NS,
+  markoutHorizonsMs: undefined,
   startAt: undefined,
   risk: {},
   book: "auto",
@@ -168,6 +175,28 @@ function everyOrigin(value: unknown, hft: boolean): "start" | "firstRow" {
   if (value === undefined) return hft ? "firstRow" : "start";
   if (value === "start" || value === "firstRow") return value;
   throw bad("everyOrigin", `must be "start" or "firstRow", got ${String(value)}`, 'e.g. everyOrigin: "firstRow"');
+}
+
+/** `markoutHorizonsNs`, or the deprecated `markoutHorizonsMs` converted to ns (not both). */
+function markoutHorizons(options: BacktestOptions): number[] {
+  const { markoutHorizonsNs: ns, markoutHorizonsMs: ms } = options;
+  if (ns !== undefined && ms !== undefined) {
+    throw bad("markoutHorizonsMs", "is the deprecated spelling of markoutHorizonsNs; both were given", "keep markoutHorizonsNs (ns) and drop markoutHorizonsMs");
+  }
+  const increasing = (h: readonly unknown[]): boolean => h.every((v, i) => i === 0 || (v as number) > (h[i - 1] as number));
+  if (ms !== undefined) {
+    const h = ms as readonly unknown[];
+    if (!Array.isArray(h) || h.some((v) => !(typeof v === "number" && Number.isFinite(v) && v > 0)) || !increasing(h)) {
+      throw bad("markoutHorizonsMs", `must be increasing positive numbers of ms, got ${JSON.stringify(h)}`, "use markoutHorizonsNs, e.g. markoutHorizonsNs: [100_000_000, 1_000_000_000] for 100 ms and 1 s");
+    }
+    // As the sampler always converted them: ms × 1e6, rounded to whole ns.
+    return ms.map((v) => Math.round(v * 1e6));
+  }
+  const h = (ns ?? DEFAULT_MARKOUT_HORIZONS_NS) as readonly unknown[];
+  if (!Array.isArray(h) || h.some((v) => !(typeof v === "number" && Number.isSafeInteger(v) && v > 0)) || !increasing(h)) {
+    throw bad("markoutHorizonsNs", `must be increasing positive whole numbers of ns, got ${JSON.stringify(h)}`, "e.g. markoutHorizonsNs: [100_000_000, 1_000_000_000, 10_000_000_000] for 100 ms, 1 s and 10 s");
+  }
+  return [...(h as readonly number[])];
 }
 
 export function normalizeBacktestOptions(options: BacktestOptions = {}): NormalizedOptions {
@@ -221,10 +250,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     throw bad("equityIntervalNs", `must be a positive integer number of ns, got ${String(o.equityIntervalNs)}`, "e.g. 1_000_000_000 for one sample per second");
   }
   if (!Number.isFinite(o.initialCash)) throw bad("initialCash", `must be a finite number, got ${String(o.initialCash)}`, "e.g. initialCash: 100_000");
-  const horizons = o.markoutHorizonsMs as readonly unknown[];
-  if (!Array.isArray(horizons) || horizons.some((h) => !(typeof h === "number" && Number.isFinite(h) && h > 0)) || horizons.some((h, i) => i > 0 && (h as number) <= (horizons[i - 1] as number))) {
-    throw bad("markoutHorizonsMs", `must be increasing positive numbers of ms, got ${JSON.stringify(horizons)}`, "e.g. markoutHorizonsMs: [100, 1000, 10000]");
-  }
+  const markoutHorizonsNs = markoutHorizons(options);
 
   let startAt: bigint | undefined;
   if (o.startAt !== undefined) {
@@ -259,7 +285,7 @@ export function normalizeBacktestOptions(options: BacktestOptions = {}): Normali
     seed: o.seed,
     equityIntervalNs: o.equityIntervalNs,
     initialCash: o.initialCash,
-    markoutHorizonsMs: [...o.markoutHorizonsMs],
+    markoutHorizonsNs,
     startAt,
     risk,
     book: o.book,

@@ -330,7 +330,7 @@ export class BacktestResult {
 
   /**
    * Mid (currency) of instrument 0 from the exchange-side book: at each equity sample, and at
-   * exactly fill time + each markout horizon (`markoutHorizonsMs`), so `markouts()` and the tear
+   * exactly fill time + each markout horizon (`markoutHorizonsNs`), so `markouts()` and the tear
    * sheet read the true mid at +100 ms rather than the last equity sample before it.
    */
   get mid(): MidSeries {

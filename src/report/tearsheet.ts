@@ -418,7 +418,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       perPeriod,
       bootstrap: boot ? { unit: sharpeUnit, sharpe: { estimate: boot.sharpe.estimate, lower: boot.sharpe.lower, upper: boot.sharpe.upper }, maxDrawdown: { estimate: boot.maxDrawdown.estimate, lower: boot.maxDrawdown.lower, upper: boot.maxDrawdown.upper }, resamples: boot.resamples, blockLength: boot.blockLength, confidence: boot.confidence, seed: boot.seed } : null,
       trials: input.trials ?? null,
-      trades: trades ? { ...trades.summary, reasons: trades.reasons, markouts: trades.markouts ? { horizonsMs: trades.markouts.horizonsMs, unit: trades.markouts.unit, all: Array.from(trades.markouts.all), buy: Array.from(trades.markouts.buy), sell: Array.from(trades.markouts.sell), maker: Array.from(trades.markouts.maker), taker: Array.from(trades.markouts.taker), counts: Array.from(trades.markouts.counts) } : null } : null,
+      trades: trades ? { ...trades.summary, reasons: trades.reasons, markouts: trades.markouts ? { horizonsNs: trades.markouts.horizonsNs, horizonsMs: trades.markouts.horizonsMs, unit: trades.markouts.unit, all: Array.from(trades.markouts.all), buy: Array.from(trades.markouts.buy), sell: Array.from(trades.markouts.sell), maker: Array.from(trades.markouts.maker), taker: Array.from(trades.markouts.taker), counts: Array.from(trades.markouts.counts) } : null } : null,
       verdict,
       ...(input.checklist ? { checklist: input.checklist.toJSON() } : {}),
     }),
@@ -661,7 +661,7 @@ function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline:
 }
 
 function markoutChart(markouts: Markouts, inline: boolean): string {
-  const horizons = markouts.horizonsMs.map((h) => (h >= 1000 ? `${h / 1000} s` : `${h} ms`));
+  const horizons = markouts.horizonsNs.map((h) => (h >= 1e9 ? `${h / 1e9} s` : `${h / 1e6} ms`));
   const series = [
     { name: "all fills", values: markouts.all, color: "#1f2328" },
     { name: "buys", values: markouts.buy, color: "#1a7f37" },

@@ -29,6 +29,9 @@ export interface JobProgress {
   done: number;
   total: number;
   eventsPerSecond: number;
+  /** Wall-clock time left, ms (NaN while unknown, 0 once finished). */
+  etaMs: number;
+  /** @deprecated Use `etaMs` (etaMs / 1000). Kept in the API's JSON for one version. */
   etaSeconds: number;
   /** Best objective so far (ok trials), null before the first. */
   best: number | null;
@@ -188,7 +191,7 @@ export class JobManager {
   }
 
   private entry(spec: JobBody, id: string, runId: string, createdAt: string, manifest: RunManifest | undefined): Entry {
-    const job: Job = { id, runId, kind: spec.kind, strategy: spec.strategy, state: "queued", createdAt, progress: { done: 0, total: spec.kind === "backtest" ? 1 : NaN, eventsPerSecond: 0, etaSeconds: NaN, best: null } };
+    const job: Job = { id, runId, kind: spec.kind, strategy: spec.strategy, state: "queued", createdAt, progress: { done: 0, total: spec.kind === "backtest" ? 1 : NaN, eventsPerSecond: 0, etaMs: NaN, etaSeconds: NaN, best: null } };
     return { job, spec, dataPath: undefined, manifest, resume: false, worker: undefined, runReady: false, stopping: false, startedAt: 0, events: 0, minimize: false, settled: undefined };
   }
 
@@ -284,7 +287,7 @@ export class JobManager {
     e.startedAt = performance.now();
     e.events = 0;
     e.minimize = false;
-    e.job.progress = { done: 0, total: e.spec.kind === "backtest" ? 1 : NaN, eventsPerSecond: 0, etaSeconds: NaN, best: null };
+    e.job.progress = { done: 0, total: e.spec.kind === "backtest" ? 1 : NaN, eventsPerSecond: 0, etaMs: NaN, etaSeconds: NaN, best: null };
     this.o.live.job(e.job);
     if (e.spec.kind === "backtest") await this.ensureRun(e);
     const init: WorkerInit = { spec: e.spec, runId: e.job.runId, resume: e.resume, dataPath: e.dataPath, location: store.location, storeKind: store.kind };
@@ -386,8 +389,9 @@ export class JobManager {
     p.total = total;
     const secs = (performance.now() - e.startedAt) / 1000;
     p.eventsPerSecond = secs > 0 ? e.events / secs : 0;
-    const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
-    p.etaSeconds = rate > 0 && Number.isFinite(total) ? Math.max(0, (total - done) / rate) : NaN;
+    const perMs = elapsedMs > 0 ? done / elapsedMs : 0;
+    p.etaMs = perMs > 0 && Number.isFinite(total) ? Math.max(0, (total - done) / perMs) : NaN;
+    p.etaSeconds = p.etaMs / 1000;
     this.o.live.progress({ type: "progress", jobId: e.job.id, runId: e.job.runId, ...p });
   }
 
@@ -399,6 +403,7 @@ export class JobManager {
     if (Number.isFinite(p.total)) p.done = p.total;
     const secs = (performance.now() - e.startedAt) / 1000;
     if (e.spec.kind === "backtest" && outcome.metrics.events !== undefined && secs > 0) p.eventsPerSecond = outcome.metrics.events / secs;
+    p.etaMs = 0;
     p.etaSeconds = 0;
     e.job.state = "finished";
     this.o.live.job(e.job);

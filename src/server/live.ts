@@ -24,6 +24,9 @@ export interface LiveProgress {
   done: number;
   total: number;
   eventsPerSecond: number;
+  /** Wall-clock time left, ms (NaN while unknown). */
+  etaMs: number;
+  /** @deprecated Use `etaMs` (etaMs / 1000). Sent for one version. */
   etaSeconds: number;
   best: number | null;
 }

@@ -85,7 +85,7 @@ const runRecord = z.object({
   artifacts: z.array(artifactInfo),
   equity: equity.optional(),
 });
-const progress = z.object({ done: z.number(), total: z.number(), eventsPerSecond: z.number(), etaSeconds: wireNumber, best: z.union([z.number(), z.null(), z.string()]) });
+const progress = z.object({ done: z.number(), total: z.number(), eventsPerSecond: z.number(), etaMs: wireNumber, etaSeconds: wireNumber.describe("deprecated: etaMs / 1000, sent for one version"), best: z.union([z.number(), z.null(), z.string()]) });
 export const jobSchema = z.object({ id: z.string(), runId: z.string(), kind: z.enum(["optimize", "backtest"]), strategy: z.string(), state: jobState, createdAt: z.string(), progress, error: z.string().optional() });
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), hint: z.string(), field: z.string().optional() }) });
 const trial = z.object({ index: z.number(), window: z.number(), phase: z.enum(["search", "oos"]), params: z.record(z.string(), paramValue), status: z.enum(["ok", "infeasible", "failed"]), objective: wireNumber, metrics: z.record(z.string(), wireNumber) });

@@ -12,5 +12,5 @@ export { METRICS, metricsReport, metricContext, metricTitle, undefinedMetric, ty
 export { EULER_MASCHERONI, sharpeMoments, sharpeVarianceFactor, probabilisticSharpe, probabilisticSharpeFromMoments, expectedMaxSharpe, deflatedSharpe, trialSharpeVariance, minTrackRecordLength, minTrackRecordLengthFromMoments, sharpeStandardError, sharpeInference, type SharpeMoments, type TrialsInfo, type SharpeInference, type SharpeInferenceOptions } from "./validation.js";
 export { bootstrap, stationaryResample, type BootstrapOptions, type BootstrapResult, type ConfidenceInterval } from "./bootstrap.js";
 export { probabilityOfOverfitting, probabilityOfOverfittingColumns, combinations, type PboOptions, type PboResult } from "./pbo.js";
-export { DEFAULT_MARKOUT_HORIZONS_MS, lastAtOrBefore, roundTrips, markouts, tradeAnalytics, type RoundTrips, type RoundTripSummary, type Markouts, type InventoryStats, type TradeSummary, type TradeAnalyticsOptions, type TradeReport } from "./trades.js";
+export { DEFAULT_MARKOUT_HORIZONS_NS, DEFAULT_MARKOUT_HORIZONS_MS, lastAtOrBefore, roundTrips, markouts, tradeAnalytics, type RoundTrips, type RoundTripSummary, type Markouts, type InventoryStats, type TradeSummary, type TradeAnalyticsOptions, type TradeReport } from "./trades.js";
 export { dailySummary, type DayRow, type DailyOptions } from "./daily.js";

@@ -20,11 +20,16 @@
  * - Inventory statistics are time-weighted over [first fill, last fill] of instrument 0 (or all
  *   fills when no instrument column), positions in the fills' quantity units.
  */
+import { LabError } from "../core/index.js";
 import type { FillTable, MidSeries } from "./types.js";
 import { Liquidity } from "./types.js";
 
-/** Default markout horizons: 100 ms, 1 s, 10 s. */
+/** Default markout horizons in ns: 100 ms, 1 s, 10 s. */
+export const DEFAULT_MARKOUT_HORIZONS_NS: readonly number[] = [100_000_000, 1_000_000_000, 10_000_000_000];
+/** @deprecated Use `DEFAULT_MARKOUT_HORIZONS_NS` (the same horizons in ns). Kept for one version. */
 export const DEFAULT_MARKOUT_HORIZONS_MS: readonly number[] = [100, 1000, 10_000];
+/** Default adverse-selection horizon: 1 s. */
+const DEFAULT_ADVERSE_HORIZON_NS = 1_000_000_000;
 
 export interface RoundTrips {
   count: number;
@@ -54,13 +59,18 @@ export interface RoundTripSummary {
   averageLoss: number;
   /** Σ winning net PnL / |Σ losing net PnL| (NaN without losers). */
   profitFactor: number;
-  /** Mean holding time in ms. */
+  /** Mean holding time in ns. */
+  averageHoldingNs: number;
+  /** @deprecated Use `averageHoldingNs` (here ns / 1e6). Kept for one version. */
   averageHoldingMs: number;
   /** Quantity still open at the end (FIFO leftovers), per instrument 0. */
   openQty: number;
 }
 
 export interface Markouts {
+  /** Horizons in ns after the fill. */
+  horizonsNs: number[];
+  /** @deprecated Use `horizonsNs` (the same horizons in ns; here ns / 1e6). Kept for one version. */
   horizonsMs: number[];
   unit: "bp";
   /** Mean markout per horizon over all fills / buys / sells / maker / taker. NaN where no fill qualifies. */
@@ -117,10 +127,13 @@ export interface TradeSummary {
   fillRatio: number;
   orders: number;
   roundTrips: RoundTripSummary;
-  /** Maker adverse selection at `adverseSelectionHorizonMs`, bp (positive = cost). */
+  /** Maker adverse selection at `adverseSelectionHorizonNs`, bp (positive = cost). */
   adverseSelectionBp: number;
   /** Share of maker fills with a negative markout at that horizon. */
   adverseShare: number;
+  /** Horizon of the adverse selection, ns after the fill. */
+  adverseSelectionHorizonNs: number;
+  /** @deprecated Use `adverseSelectionHorizonNs` (here ns / 1e6). Kept for one version. */
   adverseSelectionHorizonMs: number;
   inventory: InventoryStats;
 }
@@ -128,9 +141,13 @@ export interface TradeSummary {
 export interface TradeAnalyticsOptions {
   /** Orders sent, for the fill ratio. */
   orders?: number;
-  /** Markout horizons in ms. @default [100, 1000, 10000] */
+  /** Markout horizons in ns. @default [100_000_000, 1_000_000_000, 10_000_000_000] (100 ms, 1 s, 10 s) */
+  horizonsNs?: readonly number[];
+  /** Horizon for adverse selection, ns (must be one of the horizons). @default 1_000_000_000 (1 s) */
+  adverseSelectionHorizonNs?: number;
+  /** @deprecated Use `horizonsNs` (ns). Kept for one version; giving both is a BAD_OPTION. */
   horizonsMs?: readonly number[];
-  /** Horizon for adverse selection, ms (must be one of horizonsMs). @default 1000 */
+  /** @deprecated Use `adverseSelectionHorizonNs` (ns). Kept for one version; giving both is a BAD_OPTION. */
   adverseSelectionHorizonMs?: number;
 }
 
@@ -235,7 +252,7 @@ function summarizeRoundTrips(trips: RoundTrips, fills: FillTable): RoundTripSumm
       losses++;
       lossSum += p;
     }
-    holding += Number(trips.closeTs[j]! - trips.openTs[j]!) / 1e6;
+    holding += Number(trips.closeTs[j]! - trips.openTs[j]!);
   }
   let position = 0;
   for (let i = 0; i < fills.ts.length; i++) if ((fills.instrument?.[i] ?? 0) === 0) position += fills.side[i]! * fills.qty[i]!;
@@ -247,20 +264,25 @@ function summarizeRoundTrips(trips: RoundTrips, fills: FillTable): RoundTripSumm
     averageWin: wins > 0 ? winSum / wins : NaN,
     averageLoss: losses > 0 ? lossSum / losses : NaN,
     profitFactor: losses > 0 ? winSum / -lossSum : NaN,
-    averageHoldingMs: trips.count > 0 ? holding / trips.count : NaN,
+    averageHoldingNs: trips.count > 0 ? holding / trips.count : NaN,
+    averageHoldingMs: trips.count > 0 ? holding / trips.count / 1e6 : NaN,
     openQty: Math.abs(position) < 1e-9 ? 0 : position,
   };
 }
 
-/** Markouts of every fill at each horizon against the mid series. */
-export function markouts(fills: FillTable, mid: MidSeries, horizonsMs: readonly number[] = DEFAULT_MARKOUT_HORIZONS_MS): Markouts {
+/** Markouts of every fill at each horizon (`horizonsNs`, ns after the fill) against the mid series. */
+export function markouts(fills: FillTable, mid: MidSeries, options?: { horizonsNs?: readonly number[] }): Markouts;
+/** @deprecated Pass `{ horizonsNs }` (ns): `markouts(fills, mid, { horizonsNs: [100_000_000] })` for 100 ms. Kept for one version. */
+export function markouts(fills: FillTable, mid: MidSeries, horizonsMs: readonly number[]): Markouts;
+export function markouts(fills: FillTable, mid: MidSeries, horizons?: readonly number[] | { horizonsNs?: readonly number[] }): Markouts {
+  const horizonsNs = Array.isArray(horizons) ? msToNs(horizons as readonly number[]) : ((horizons as { horizonsNs?: readonly number[] } | undefined)?.horizonsNs ?? DEFAULT_MARKOUT_HORIZONS_NS);
   const n = fills.ts.length;
-  const H = horizonsMs.length;
+  const H = horizonsNs.length;
   const perFill = new Float64Array(n * H).fill(NaN);
   const sums = { all: new Float64Array(H), buy: new Float64Array(H), sell: new Float64Array(H), maker: new Float64Array(H), taker: new Float64Array(H), edge: new Float64Array(H) };
   const counts = { all: new Int32Array(H), buy: new Int32Array(H), sell: new Int32Array(H), maker: new Int32Array(H), taker: new Int32Array(H) };
   const lastTs = mid.ts.length > 0 ? mid.ts[mid.ts.length - 1]! : 0n;
-  const horizonNs = horizonsMs.map((h) => BigInt(Math.round(h * 1e6)));
+  const horizonNs = horizonsNs.map((h) => BigInt(Math.round(h)));
   let withMid = 0;
   for (let i = 0; i < n; i++) {
     const t = fills.ts[i]!;
@@ -299,7 +321,8 @@ export function markouts(fills: FillTable, mid: MidSeries, horizonsMs: readonly 
   }
   const avg = (s: Float64Array, c: Int32Array): Float64Array => s.map((v, h) => (c[h]! > 0 ? v / c[h]! : NaN));
   return {
-    horizonsMs: [...horizonsMs],
+    horizonsNs: [...horizonsNs],
+    horizonsMs: horizonsNs.map((h) => h / 1e6),
     unit: "bp",
     all: avg(sums.all, counts.all),
     buy: avg(sums.buy, counts.buy),
@@ -336,6 +359,20 @@ function inventoryStats(fills: FillTable): InventoryStats {
     if (position < maxShort) maxShort = position;
   }
   return { maxLong, maxShort, meanAbsolute: total > 0 ? weighted / total : NaN, flatShare: total > 0 ? flat / total : NaN, final: Math.abs(position) < 1e-9 ? 0 : position };
+}
+
+function msToNs(ms: readonly number[]): number[] {
+  return ms.map((h) => Math.round(h * 1e6));
+}
+
+/** An ns option, or its deprecated ms spelling converted to ns; both given is a BAD_OPTION. */
+function nsOption<K extends "horizonsNs" | "adverseSelectionHorizonNs">(options: TradeAnalyticsOptions, ns: K, ms: "horizonsMs" | "adverseSelectionHorizonMs", example: string): TradeAnalyticsOptions[K] | undefined {
+  if (options[ns] !== undefined && options[ms] !== undefined) {
+    throw new LabError({ code: "BAD_OPTION", message: `tradeAnalytics option ${ms}: is the deprecated spelling of ${ns}; both were given`, hint: `keep ${ns} (ns) and drop ${ms}: ${example}`, context: { option: ms } });
+  }
+  const v = options[ms];
+  if (v === undefined) return options[ns];
+  return (typeof v === "number" ? Math.round(v * 1e6) : msToNs(v)) as TradeAnalyticsOptions[K];
 }
 
 /** All trade analytics of a fill table; markouts and adverse selection need `mid`. */
@@ -375,14 +412,14 @@ export function tradeAnalytics(fills: FillTable, mid?: MidSeries, options: Trade
   else fillRatio = (fills.orderId ? orderIds.size : n) / orders;
   const spanDays = n > 1 ? Number(fills.ts[n - 1]! - fills.ts[0]!) / 86_400e9 : 0;
   const trips = roundTrips(fills);
-  const horizons = options.horizonsMs ?? DEFAULT_MARKOUT_HORIZONS_MS;
-  const adverseHorizon = options.adverseSelectionHorizonMs ?? 1000;
-  const marks = mid ? markouts(fills, mid, horizons) : undefined;
+  const horizons = nsOption(options, "horizonsNs", "horizonsMs", "e.g. { horizonsNs: [100_000_000, 1_000_000_000] } for 100 ms and 1 s") ?? DEFAULT_MARKOUT_HORIZONS_NS;
+  const adverseHorizon = nsOption(options, "adverseSelectionHorizonNs", "adverseSelectionHorizonMs", "e.g. { adverseSelectionHorizonNs: 1_000_000_000 } for 1 s") ?? DEFAULT_ADVERSE_HORIZON_NS;
+  const marks = mid ? markouts(fills, mid, { horizonsNs: horizons }) : undefined;
   let adverse = NaN;
   let adverseShare = NaN;
   const hIndex = horizons.indexOf(adverseHorizon);
   if (!marks) reasons.adverseSelectionBp = "no mid series given";
-  else if (hIndex < 0) reasons.adverseSelectionBp = `adverse-selection horizon ${adverseHorizon} ms is not one of the markout horizons`;
+  else if (hIndex < 0) reasons.adverseSelectionBp = `adverse-selection horizon ${adverseHorizon} ns is not one of the markout horizons (${horizons.join(", ")} ns)`;
   else {
     let neg = 0;
     let c = 0;
@@ -420,7 +457,8 @@ export function tradeAnalytics(fills: FillTable, mid?: MidSeries, options: Trade
       roundTrips: summarizeRoundTrips(trips, fills),
       adverseSelectionBp: adverse,
       adverseShare,
-      adverseSelectionHorizonMs: adverseHorizon,
+      adverseSelectionHorizonNs: adverseHorizon,
+      adverseSelectionHorizonMs: adverseHorizon / 1e6,
       inventory: inventoryStats(fills),
     },
     roundTrips: trips,

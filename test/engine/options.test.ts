@@ -29,11 +29,11 @@ describe("backtest options", () => {
     expect(o.risk).toEqual({});
     expect(o.book).toBe("auto");
     expect(o.venueRules).toBe("fifo");
-    expect(o.markoutHorizonsMs).toEqual([100, 1000, 10_000]);
+    expect(o.markoutHorizonsNs).toEqual([100_000_000, 1_000_000_000, 10_000_000_000]);
     expect(o.startAt).toBeUndefined();
     expect(o.check).toBe("warn");
     expect(o.session).toBeUndefined();
-    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "compat", "equityIntervalNs", "everyOrigin", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "progress", "queue", "risk", "seed", "session", "startAt", "venueRules"]);
+    expect(Object.keys(BACKTEST_DEFAULTS).sort()).toEqual(["book", "check", "clockOffsetNs", "compat", "equityIntervalNs", "everyOrigin", "feedLatencyNs", "fees", "fills", "initialCash", "latencyNs", "markoutHorizonsMs", "markoutHorizonsNs", "progress", "queue", "risk", "seed", "session", "startAt", "venueRules"]);
   });
 
   it("startAt takes ns or a time text, and says what is wrong with anything else", () => {

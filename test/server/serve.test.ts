@@ -66,7 +66,7 @@ function fakeClient(): { frames: any[]; raw: string[]; socket: any } {
   return { frames, raw, socket: { readyState: 1, bufferedAmount: 0, send, on: () => undefined, terminate: () => undefined, close: () => undefined } };
 }
 
-const progress = (done: number): LiveProgress => ({ type: "progress", jobId: "job-1", runId: "run-1", done, total: 1000, eventsPerSecond: 1, etaSeconds: 1, best: null });
+const progress = (done: number): LiveProgress => ({ type: "progress", jobId: "job-1", runId: "run-1", done, total: 1000, eventsPerSecond: 1, etaMs: 1000, etaSeconds: 1, best: null });
 const trial = (index: number): LiveTrial => ({ index, window: 0, phase: "search", params: { x: index }, status: "ok", objective: index / 2, metrics: { sharpe: NaN } });
 
 describe("live feed throttling", () => {

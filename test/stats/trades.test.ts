@@ -96,6 +96,7 @@ describe("trade analytics", () => {
     expect(rt.averageWin).toBeCloseTo(8.01 / 4, 12);
     expect(rt.averageLoss).toBeCloseTo(-0.5, 12);
     // holding 2 s, 1 s, 3 s, 1 s, 1 s
+    expect(rt.averageHoldingNs).toBe(1.6e9);
     expect(rt.averageHoldingMs).toBeCloseTo(1600, 9);
     expect(rt.openQty).toBe(0);
   });
@@ -116,6 +117,7 @@ describe("trade analytics", () => {
     const t = [0, 1, 2, 4, 5, 6, 7];
     const side = [1, 1, -1, -1, 1, 1, -1];
     const m = report.markouts!;
+    expect(m.horizonsNs).toEqual([100_000_000, 1_000_000_000, 10_000_000_000]);
     expect(m.horizonsMs).toEqual([100, 1000, 10000]);
     // 10 s after the last fill (17 s) is past the last mid (16 s): 6 fills at 10 s
     expect(Array.from(m.counts)).toEqual([7, 7, 6]);

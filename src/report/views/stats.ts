@@ -20,6 +20,8 @@ function num(x: number, digits = 4): string {
 }
 
 const pct = (x: number): string => formatPct(x);
+/** A horizon given in ns, in ms below a second ("100 ms"), else in seconds ("10 s"). */
+const horizon = (ns: number): string => (ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
 
 function rowsHtml(rows: readonly (readonly [string, string, string?])[], caption: string): string {
   const body = rows.map(([k, v, note]) => `<tr><th class="txt">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td><td class="txt note">${note ? escapeHtml(note) : ""}</td></tr>`).join("");
@@ -84,7 +86,7 @@ export function tradesHtml(report: TradeReport): string {
       ["Maker share (quantity)", pct(s.makerShare), `${formatCount(s.makerFills)} maker / ${formatCount(s.takerFills)} taker fills`],
       ["Fees net (− = rebates)", formatMoney(s.fees), `paid ${formatMoney(s.feesPaid)}, rebates ${formatMoney(s.rebates)}`],
       ["Volume / notional", `${num(s.volume)} / ${formatMoney(s.notional)}`, Number.isFinite(s.notionalPerDay) ? `turnover ${formatMoney(s.notionalPerDay)} per day` : undefined],
-      ["Adverse selection (maker)", Number.isFinite(s.adverseSelectionBp) ? `${num(s.adverseSelectionBp, 3)} bp` : "n/a", r.adverseSelectionBp ?? `${s.adverseSelectionHorizonMs} ms after the fill; ${pct(s.adverseShare)} of maker fills moved against`],
+      ["Adverse selection (maker)", Number.isFinite(s.adverseSelectionBp) ? `${num(s.adverseSelectionBp, 3)} bp` : "n/a", r.adverseSelectionBp ?? `${horizon(s.adverseSelectionHorizonNs)} after the fill; ${pct(s.adverseShare)} of maker fills moved against`],
     ],
     "Trading",
   );
@@ -95,7 +97,7 @@ export function tradesHtml(report: TradeReport): string {
       ["Win rate", pct(rt.winRate)],
       ["Average win / loss", `${formatMoney(rt.averageWin)} / ${formatMoney(rt.averageLoss)}`],
       ["Profit factor", num(rt.profitFactor, 3)],
-      ["Average holding", Number.isFinite(rt.averageHoldingMs) ? `${num(rt.averageHoldingMs / 1000, 4)} s` : "n/a"],
+      ["Average holding", Number.isFinite(rt.averageHoldingNs) ? `${num(rt.averageHoldingNs / 1e9, 4)} s` : "n/a"],
       ["Inventory max long / short", `${num(s.inventory.maxLong)} / ${num(s.inventory.maxShort)}`],
       ["Inventory mean |position|, time flat", `${num(s.inventory.meanAbsolute)}, ${pct(s.inventory.flatShare)}`],
     ],
@@ -104,7 +106,7 @@ export function tradesHtml(report: TradeReport): string {
   let markouts = "";
   const m = report.markouts;
   if (m) {
-    const head = m.horizonsMs.map((h) => `<th>${escapeHtml(h >= 1000 ? `${h / 1000} s` : `${h} ms`)}</th>`).join("");
+    const head = m.horizonsNs.map((h) => `<th>${escapeHtml(horizon(h))}</th>`).join("");
     const line = (name: string, values: Float64Array): string => `<tr><th class="txt">${escapeHtml(name)}</th>${Array.from(values, (v) => `<td>${escapeHtml(num(v, 3))}</td>`).join("")}</tr>`;
     markouts = `<table><caption>Markouts (bp of mid, signed by side)</caption><thead><tr><th></th>${head}</tr></thead><tbody>${line("all", m.all)}${line("buys", m.buy)}${line("sells", m.sell)}${line("maker", m.maker)}${line("taker", m.taker)}${line("edge vs fill price", m.edge)}<tr><th class="txt">fills</th>${Array.from(m.counts, (c) => `<td>${formatCount(c)}</td>`).join("")}</tr></tbody></table>`;
   }

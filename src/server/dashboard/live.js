@@ -68,7 +68,7 @@ export function livePage(root, jobId) {
       `${fmt.count(done)} / ${Number.isFinite(total) ? fmt.count(total) : "?"}`,
       Number.isFinite(total) && total > 0 ? fmt.pct(done / total) : null,
       Number.isFinite(fmt.num(p.eventsPerSecond)) ? `${fmt.count(p.eventsPerSecond)} events/s` : null,
-      job && DONE_STATES.has(job.state) ? null : `ETA ${fmt.duration(p.etaSeconds)}`,
+      job && DONE_STATES.has(job.state) ? null : `ETA ${fmt.duration(fmt.num(p.etaMs) / 1000)}`,
       `best ${bestText(p.best)}`,
     ];
     progressText.textContent = pieces.filter(Boolean).join(" · ");
@@ -188,7 +188,7 @@ export function livePage(root, jobId) {
       setJob(msg.job);
       if (!hadRun && job.runId) loadTrials();
     } else if (msg.type === "progress" && msg.jobId === jobId) {
-      if (job) job.progress = { done: msg.done, total: msg.total, eventsPerSecond: msg.eventsPerSecond, etaSeconds: msg.etaSeconds, best: msg.best };
+      if (job) job.progress = { done: msg.done, total: msg.total, eventsPerSecond: msg.eventsPerSecond, etaMs: msg.etaMs, best: msg.best };
       if (!job?.runId && msg.runId) setJob({ runId: msg.runId });
       setProgress(msg);
     } else if (msg.type === "trial" && job?.runId && msg.runId === job.runId) {
