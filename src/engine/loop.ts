@@ -243,6 +243,12 @@ export class FeedLoop {
    * its cursors can go on: the driver adds rows with `replaceWindow`, clears it, and runs again.
    */
   needMore = false;
+  /**
+   * A lower bound on the times of the rows not yet in the window (streaming, one instrument; NaN:
+   * none known). With it a cursor takes its window's last row and then waits at the bound, so
+   * every event before it is processed without the next row (a live source that is caught up).
+   */
+  horizon = NaN;
   /** Session boundaries (backtest option `session`; none unless set). */
   sessions: SessionClock = NO_SESSIONS;
   /** Per stream: rows of the data before its current window (streaming), for positions. */
@@ -440,6 +446,9 @@ export class FeedLoop {
    * (same order, same row semantics). Cursor positions move down by `dropped`.
    */
   replaceWindow(k: number, stream: Stream, dropped: number): void {
+    // A cursor waiting at the horizon (position past its window) reads its next row once there is one.
+    const exWaits = this.exPos[k]! > this.streams[k]!.length;
+    const loWaits = this.loPos[k]! > this.streams[k]!.length;
     this.exPos[k] = this.exPos[k]! - dropped;
     this.exRow[k] = this.exRow[k]! - dropped;
     this.loPos[k] = this.loPos[k]! - dropped;
@@ -447,6 +456,14 @@ export class FeedLoop {
     this.rowOffset[k] = this.rowOffset[k]! + dropped;
     this.local.rowBase[k] = this.rowOffset[k]!;
     this.streams[k] = stream;
+    if (exWaits && (stream.final || this.exRow[k]! < stream.length)) {
+      this.exPos[k] = this.exRow[k]!;
+      this.advanceExch(k);
+    }
+    if (loWaits && (stream.final || this.loRow[k]! < stream.length)) {
+      this.loPos[k] = this.loRow[k]!;
+      this.advanceLocal(k);
+    }
   }
 
   private advanceExch(k: number): void {
@@ -507,6 +524,9 @@ export class FeedLoop {
     const last = st.hasLast;
     // A window of a longer source (streaming) stops where a cursor would need a row it lacks.
     const windowEnd = st.final ? Infinity : len;
+    // With a horizon a cursor takes the window's last row and waits at the horizon (position len + 1).
+    const horizon = st.final ? Infinity : this.horizon;
+    const stopEnd = horizon === horizon ? Infinity : windowEnd;
     const bhi = this.time.hi;
     const blo = this.time.lo;
     const lhi = this.localBases[0]!.hi;
@@ -526,7 +546,7 @@ export class FeedLoop {
     let clamped = this.feedClamped;
     let more = true;
     for (let steps = 0; steps < budget; steps++) {
-      if (ep >= windowEnd || lp >= windowEnd) {
+      if (ep >= stopEnd || lp >= stopEnd) {
         this.needMore = true;
         break;
       }
@@ -566,6 +586,10 @@ export class FeedLoop {
         more = false;
         break;
       }
+      if ((src === 1 && ep > len) || (src === 5 && lp > len)) {
+        this.needMore = true;
+        break;
+      }
       if (src === 1 || src === 5) endT = t;
       while (nextSample < t) {
         if (t > sampleLimitT) throw equitySpanError(this.startT, interval, t);
@@ -589,8 +613,14 @@ export class FeedLoop {
         }
         for (;;) {
           const r = er;
-          if (ep >= len) et = Infinity;
-          else {
+          if (ep >= len) {
+            if (horizon === Infinity) et = Infinity;
+            else {
+              if (horizon > et) et = horizon;
+              er = len;
+              ep = len + 1;
+            }
+          } else {
             er = rows === null ? ep : rows[ep]!;
             ep++;
             const x = (ew[2 * er + 1]! - bhi) * 4294967296 + ((ew[2 * er]! >>> 0) - blo);
@@ -605,8 +635,14 @@ export class FeedLoop {
       } else if (src === 5) {
         const r = lr;
         const feed = lf;
-        if (lp >= len) lt = Infinity;
-        else {
+        if (lp >= len) {
+          if (horizon === Infinity) lt = Infinity;
+          else {
+            if (horizon > lt) lt = horizon;
+            lr = len;
+            lp = len + 1;
+          }
+        } else {
           lr = rows === null ? lp : rows[lp]!;
           lp++;
           const x = (ew[2 * lr + 1]! - bhi) * 4294967296 + ((ew[2 * lr]! >>> 0) - blo);

@@ -61,6 +61,15 @@ export interface TickChunkSource {
   /** The next chunk, or undefined at the end. */
   next(): Promise<TickBatch | undefined>;
   /**
+   * A bound the source guarantees once `chunk` has been returned: every row of the chunks after it
+   * has an exchange time ≥ this (ns since the epoch), hence a receive time as the run reads it ≥
+   * this too (receive times are raised to exchange times). Without it the run takes a chunk's last
+   * rows only when the next chunk arrives (it needs the next row's time to schedule); with it,
+   * one-instrument runs process every event before the bound at once (a live source that has
+   * nothing more queued: src/live/paper.ts). Later rows below the bound are raised to it.
+   */
+  horizonAfter?(chunk: TickBatch): bigint | undefined;
+  /**
    * Called once the run reads no row of `chunk` (nor any view of its columns) any more, so the
    * source may reuse its memory for a later chunk (the catalog's reader does: fresh memory for
    * every chunk costs its reading thread a page fault per page on first touch).
@@ -165,6 +174,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   let firstRows: TickBatch[] = [];
   let ended = false;
   let rowsRead = 0;
+  let horizonNs: bigint | undefined;
   const take = async (): Promise<TickBatch | undefined> => {
     const chunk = await pending;
     if (chunk === undefined) {
@@ -175,6 +185,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       throw new LabError({ code: "BAD_BATCH", message: `${source.description}: a chunk lists ${chunk.instruments.length} instruments, the source ${n}`, hint: "every chunk of a source indexes the source's instrument list" });
     }
     rowsRead += chunk.length;
+    horizonNs = source.horizonAfter?.(chunk);
     pending = source.next();
     check?.scan(chunk);
     held.push(chunk);
@@ -214,6 +225,11 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   const clockOffsets = opts.feed === "data" ? clockOffsetsOf(streams, opts.clockOffsetNs) : streams.map(() => 0);
   const run = setupRun(streams, instruments, time, handlers, params, opts, clockOffsets, source.totalRows);
   const { loop, progress } = run;
+  // The loop's horizon is that of the last chunk in its window (one instrument: see horizonAfter).
+  const setHorizon = (): void => {
+    if (present.length === 1) loop.horizon = horizonNs === undefined ? NaN : time.fromBigInt(horizonNs, `${source.description}: horizon`);
+  };
+  setHorizon();
 
   /** Appends chunks until no stream's window ends where a cursor waits, or the source ends. */
   const refill = async (): Promise<void> => {
@@ -229,6 +245,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
         if (rows !== null && rows.length === 0) return;
         appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!, source.frontRows);
       });
+      setHorizon();
       releaseOlder();
     }
   };
