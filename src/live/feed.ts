@@ -114,6 +114,10 @@ export class BinanceFeed {
   get url(): string {
     return this.options.url;
   }
+  /** Whose clock the rows' receive times are: this machine's ("local") or the frames' stamps ("stamped"). */
+  get receiveTime(): "local" | "stamped" {
+    return this.options.receiveTime ?? "local";
+  }
   private readonly listeners = new Set<(rows: TickBatch) => void>();
   private readonly endListeners = new Set<() => void>();
   private ws: WebSocket | undefined;

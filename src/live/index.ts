@@ -7,7 +7,7 @@
  */
 export { BinanceFeed, binanceFeed, wallNs, type BinanceFeedOptions, type ReconnectPolicy, type FeedIncident, type FeedStats, type IncidentKind } from "./feed.js";
 export { CaptureRecorder, recorder, type CaptureRecorderOptions, type RecorderStats } from "./recorder.js";
-export { paper, type PaperOptions, type PaperSession, type PaperStatus } from "./paper.js";
+export { paper, type Handover, type PaperOptions, type PaperSession, type PaperStatus } from "./paper.js";
 export { startReplayServer, END_OF_CAPTURE, type ReplayServer, type ReplayServerOptions } from "./replay-server.js";
 export { LiveRows, type MalformedLine, type PieceResult, type LiveRowsOptions } from "./rows.js";
 export { FastBinanceLines, type ReceivedLine } from "./fast-lines.js";

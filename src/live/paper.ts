@@ -7,8 +7,12 @@
  *
  * Time is the rows' time: order latency, timers and `ctx.now()` follow the receive times of the
  * data (this machine's clock on a live feed, the capture's on a stamped replay), not the wall
- * clock while the strategy waits. The engine takes a row once it knows the next one (it needs the
- * next row's time to schedule), so the strategy sees each row when the following piece arrives.
+ * clock while the strategy waits. With `handover: "lookahead"` the engine takes a row once it
+ * knows the next one (it needs the next row's time to schedule), so the strategy sees each row
+ * when the following piece arrives. With `handover: "receipt"` (src/live/receipt.ts) the source
+ * gives the engine a horizon after each piece, so the strategy sees the piece at once; events
+ * after the horizon (an order's arrival at the exchange, a timer) are processed when the next
+ * rows arrive, never by the wall clock, so the session stays a function of its rows.
  *
  * Pausing holds the rows in the session (the feed goes on and its book stays in sync); resuming
  * hands them to the engine in order, so a pause delays decisions but changes none.
@@ -24,7 +28,18 @@ import { LabError } from "../core/index.js";
 import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../data/index.js";
 import { backtestStream, type BacktestOptions, type BacktestResult, type Context, type StrategyHandlers, type StrategyLike, type StreamTraits, type TickChunkSource } from "../engine/index.js";
 import { wallNs, type BinanceFeed, type FeedStats } from "./feed.js";
+import { ReceiptClock } from "./receipt.js";
 import { FRONT_ROWS, withFrontRoom } from "./rows.js";
+
+/**
+ * When the engine takes a row (docs/live.md, "Handing rows over"):
+ * - `"lookahead"`: once the next row has arrived, as a backtest does; the session equals
+ *   `lab.backtest` on its rows, and the strategy sees a message when the next one arrives.
+ * - `"receipt"`: as soon as it arrives; each row reaches the simulated exchange no earlier than
+ *   1 ns after the strategy's clock for the rows received before it (src/live/receipt.ts), and
+ *   the session equals `lab.backtest` on its rows with that rule applied.
+ */
+export type Handover = "receipt" | "lookahead";
 
 export interface PaperOptions extends BacktestOptions {
   /** What the rows hold, over the whole session (the engine's rules depend on it). @default Binance depth + trades: { hasLast: true, l3: false, hasTrades: true } */
@@ -37,6 +52,11 @@ export interface PaperOptions extends BacktestOptions {
    * @default 2_000_000
    */
   maxQueuedRows?: number;
+  /**
+   * When the engine takes a row (see `Handover`).
+   * @default "receipt" on a feed with local receive times (live), "lookahead" on a stamped replay (parity)
+   */
+  handover?: Handover;
 }
 
 /** Rows dropped because the session fell behind (or was paused) past `maxQueuedRows`. */
@@ -50,6 +70,9 @@ export interface SlowConsumerIncident {
 
 export interface PaperStatus {
   state: "running" | "paused" | "stopping" | "finished" | "failed";
+  handover: Handover;
+  /** Receipt handover: rows whose exchange time the receipt rule raised. */
+  raisedRows: number;
   /** Rows handed to the engine, and rows waiting (paused, or not yet taken). */
   rowsDelivered: number;
   rowsQueued: number;
@@ -84,7 +107,12 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
   if (feed === null || typeof feed !== "object" || typeof (feed as BinanceFeed).onRows !== "function") {
     throw new LabError({ code: "BAD_OPTION", message: "paper() needs a feed from lab.live.binanceFeed(...)", hint: "const feed = lab.live.binanceFeed({ url }); lab.live.paper(feed, strategy, options)", context: { option: "feed" } });
   }
-  const { traits, startFeed, maxQueuedRows, ...backtestOptions } = options;
+  const { traits, startFeed, maxQueuedRows, handover: handoverOption, ...backtestOptions } = options;
+  const handover = handoverOption ?? (feed.receiveTime === "stamped" ? "lookahead" : "receipt");
+  if (handover !== "receipt" && handover !== "lookahead") {
+    throw new LabError({ code: "BAD_OPTION", message: `handover must be "receipt" or "lookahead", got ${JSON.stringify(handover)}`, hint: '"receipt": rows to the strategy as they arrive; "lookahead": once the next row is known, equal to the backtest on the same rows', context: { option: "handover" } });
+  }
+  const receipt = handover === "receipt" ? new ReceiptClock(receiveOffset(backtestOptions.clockOffsetNs)) : undefined;
   const maxQueued = maxQueuedRows ?? 2_000_000;
   if (!(Number.isInteger(maxQueued) && maxQueued > 0)) {
     throw new LabError({ code: "BAD_OPTION", message: `maxQueuedRows must be a positive integer, got ${maxQueuedRows}`, hint: "e.g. 2_000_000 (about 100 MB of rows)", context: { option: "maxQueuedRows" } });
@@ -143,13 +171,14 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
           const rows = queue.shift()!;
           queuedRows -= rows.length;
           delivered += rows.length;
-          return withFrontRoom(rows, source);
+          return receipt ? receipt.apply(rows, source) : withFrontRoom(rows, source);
         }
         // Ended while paused: the rows wait for resume() (stop() resumes).
         if (ending && !paused && queue.length === 0) return undefined;
         await new Promise<void>((resolve) => (waiter = resolve));
       }
     },
+    ...(receipt ? { horizonAfter: (chunk: TickBatch) => receipt.horizonAfter(chunk) } : {}),
     close: async () => {
       offRows();
       offEnd();
@@ -173,7 +202,7 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
 
   return {
     result,
-    status: () => ({ state, rowsDelivered: delivered, rowsQueued: queuedRows, ...live, droppedRows: dropped, incidents: [...incidents], feed: feed.stats(), ...(error !== undefined ? { error } : {}) }),
+    status: () => ({ state, handover, raisedRows: receipt?.raised ?? 0, rowsDelivered: delivered, rowsQueued: queuedRows, ...live, droppedRows: dropped, incidents: [...incidents], feed: feed.stats(), ...(error !== undefined ? { error } : {}) }),
     pause: () => {
       if (state === "running") {
         paused = true;
@@ -245,4 +274,11 @@ function bookSnapshot(feed: BinanceFeed, exchTs: bigint, localTs: bigint): TickB
   if (row < 0) return undefined;
   builder.orFlags(row, EventFlag.Last);
   return builder.build([feed.instrument], "slow-consumer snapshot");
+}
+
+/** The receive-clock offset the engine adds to the feed's one instrument (option clockOffsetNs; "auto" is refused by the streamed run). */
+function receiveOffset(option: BacktestOptions["clockOffsetNs"]): number {
+  if (typeof option === "number") return option;
+  if (Array.isArray(option) && typeof option[0] === "number") return option[0];
+  return 0;
 }

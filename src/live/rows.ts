@@ -328,6 +328,11 @@ export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
       return batch;
     }
   }
+  return roomyCopy(batch, run);
+}
+
+/** A copy of `batch` with FRONT_ROWS rows of room, whose room `run` takes (a run that rewrites a column copies the feed's rows first). */
+export function roomyCopy(batch: TickBatch, run: object): TickBatch {
   const c = roomyColumns(batch.length);
   for (const name of TICK_COLUMN_NAMES) (c[name] as unknown as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
   const copy = tickBatch(c, batch.instruments, batch.source);

@@ -157,4 +157,46 @@ describe("a horizon hands a chunk's last rows over before the next chunk exists"
     expect(outcome(withHorizon.result)).toEqual(outcome(memory));
     expect(outcome(without.result)).toEqual(outcome(memory));
   });
+
+  it("one row at a time: each row reaches the strategy before the next row exists", async () => {
+    // 3,000 rows, one every µs, received when sent: the next row's time is a true horizon past the row's receive time.
+    const n = 3_000;
+    const cols = {} as Record<string, unknown>;
+    for (const name of TICK_COLUMN_NAMES) cols[name] = (l2[name] as unknown as { slice(a: number, b: number): unknown }).slice(0, n);
+    const c = cols as unknown as TickColumns;
+    for (let i = 0; i < n; i++) {
+      c.exchTs[i] = l2.exchTs[0]! + BigInt(i) * 1_000n;
+      c.localTs[i] = c.exchTs[i]!;
+    }
+    const rows = tickBatch(c, l2.instruments, "one by one");
+    const tradesUpTo: number[] = [];
+    for (let i = 0, t = 0; i < n; i++) tradesUpTo.push((t += rows.kind[i] === EventKind.Trade ? 1 : 0));
+    const run = async (horizon: boolean): Promise<{ behind: number; result: BacktestResult }> => {
+      let trades = 0;
+      let behind = 0;
+      let at = 0;
+      const source: TickChunkSource = {
+        instruments: rows.instruments,
+        traits: chunksOf(rows, n).traits!,
+        description: "one by one",
+        next: async () => {
+          // The run took the rows before `at` and has had every chance to process them.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (at > 0 && trades !== tradesUpTo[at - 1]) behind++;
+          if (at >= n) return undefined;
+          return slice(rows, at, ++at);
+        },
+        ...(horizon ? { horizonAfter: (chunk: TickBatch) => (chunk.exchTs[0]! === rows.exchTs[n - 1] ? undefined : chunk.exchTs[0]! + 1_000n) } : {}),
+      };
+      const result = await backtestStream(source, { onTrade: () => void trades++ }, { latencyNs: 100_000 });
+      expect(trades).toBe(tradesUpTo[n - 1]);
+      return { behind, result };
+    };
+    expect(tradesUpTo[n - 1]).toBeGreaterThan(100);
+    const withHorizon = await run(true);
+    const without = await run(false);
+    expect(withHorizon.behind).toBe(0);
+    expect(without.behind).toBeGreaterThan(100);
+    expect(outcome(withHorizon.result)).toEqual(outcome(backtest(rows, { onTrade: () => undefined }, { latencyNs: 100_000 })));
+  });
 });
