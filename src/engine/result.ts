@@ -337,6 +337,11 @@ export class BacktestResult {
     return this.mids[0]!;
   }
 
+  /** The markout horizons the run sampled the mid at (option `markoutHorizonsNs`), ns. */
+  get markoutHorizonsNs(): readonly number[] {
+    return Array.from(this.raw.markouts.horizonsNs);
+  }
+
   /** Mid series per instrument: equity samples merged with the markout samples, in time order. */
   get mids(): MidSeries[] {
     return (this.cache.mids ??= this.instruments.map((_, k) => this.midSeries(k, null)));

@@ -92,6 +92,7 @@ export function runSheetInput(run: BacktestResult, options: RunReportOptions = {
     fills: run.fills,
     mid: run.mid,
     orders: s.orders,
+    markoutHorizonsNs: run.markoutHorizonsNs,
     intervalNs: run.settings.equityIntervalNs,
     instruments: run.instruments,
     title: options.title ?? titleOf(s.strategy, s.params, run.instruments.map((i) => i.symbol)),

@@ -117,6 +117,12 @@ export interface TearSheetInput {
   riskFree?: number;
   /** Orders sent (for the fill ratio). */
   orders?: number;
+  /**
+   * Markout horizons, ns: a run's own (`run.markoutHorizonsNs`, where its mid series was sampled
+   * exactly). Adverse selection is read at 1 s when it is one of them, else at the horizon nearest to it.
+   * @default [100_000_000, 1_000_000_000, 10_000_000_000] (100 ms, 1 s, 10 s)
+   */
+  markoutHorizonsNs?: readonly number[];
   /** Bootstrap settings. @default { resamples: 1000, seed: 0, confidence: 0.9 } */
   bootstrap?: { resamples?: number; seed?: number | string; confidence?: number; blockLength?: number };
   /** Notes shown under the title (settings, data source). */
@@ -377,7 +383,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       boot = undefined;
     }
   }
-  const trades = input.fills ? tradeAnalytics(input.fills, input.mid, input.orders !== undefined ? { orders: input.orders } : {}) : undefined;
+  const trades = input.fills ? tradeAnalytics(input.fills, input.mid, { ...(input.orders !== undefined ? { orders: input.orders } : {}), ...markoutOptions(input.markoutHorizonsNs) }) : undefined;
   const verdict = verdictOf(inference, boot, changes.length, intervalNs, sharpeUnit);
   const title = input.title ?? "Tear sheet";
   const returnTimes = grid.times.slice(1);
@@ -625,6 +631,14 @@ function inventoryChart(equity: EquityCurve, width: number): string {
   for (let j = 0; j < ts.length; j += step) data.push({ t: nsToDate(ts[j]!), position: pos[j]! });
   if (ts.length > 0 && (ts.length - 1) % step !== 0) data.push({ t: nsToDate(ts[ts.length - 1]!), position: pos[ts.length - 1]! });
   return plotSvg({ width, height: 160, marginLeft: 70, x: utcAxis(ts), y: { label: "position", grid: true }, marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })] });
+}
+
+/** Trade-analytics horizons for given markout horizons: adverse selection at 1 s, or the nearest horizon to it. */
+function markoutOptions(horizonsNs: readonly number[] | undefined): { horizonsNs?: readonly number[]; adverseSelectionHorizonNs?: number } {
+  if (horizonsNs === undefined || horizonsNs.length === 0) return {};
+  const oneSecond = 1_000_000_000;
+  const nearest = horizonsNs.reduce((best, h) => (Math.abs(h - oneSecond) < Math.abs(best - oneSecond) ? h : best), horizonsNs[0]!);
+  return { horizonsNs, adverseSelectionHorizonNs: nearest };
 }
 
 function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline: boolean, instruments: readonly TearSheetInstrument[]): string {

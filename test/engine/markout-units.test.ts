@@ -89,3 +89,21 @@ describe("trade analytics horizons in ns", () => {
     expect(() => tradeAnalytics(r.fills, r.mid, { adverseSelectionHorizonNs: 1e9, adverseSelectionHorizonMs: 1000 })).toThrow(expect.objectContaining({ code: "BAD_OPTION" }));
   });
 });
+
+describe("a run's report reads its own markout horizons", () => {
+  it("the tear sheet's markouts are at the run's markoutHorizonsNs, with adverse selection at the one nearest 1 s", async () => {
+    const { reportRun } = await import("../../src/report/index.js");
+    const horizons = [200_000_000, 1_200_000_000];
+    const r = run({ markoutHorizonsNs: horizons });
+    expect(r.markoutHorizonsNs).toEqual(horizons);
+    const sheet = reportRun(r);
+    const m = sheet.trades!.markouts!;
+    expect(m.horizonsNs).toEqual(horizons);
+    // The same figures as the markouts computed directly on the run's exact mid samples.
+    expect(Array.from(m.perFill)).toEqual(Array.from(markouts(r.fills, r.mid, { horizonsNs: horizons }).perFill));
+    expect(m.perFill[0]).toBeCloseTo(bp(1.005, 1.045), 10);
+    expect(sheet.trades!.summary.adverseSelectionHorizonNs).toBe(1_200_000_000);
+    // A run with the default horizons reports at 100 ms, 1 s and 10 s.
+    expect(reportRun(run({})).trades!.markouts!.horizonsNs).toEqual([...DEFAULT_MARKOUT_HORIZONS_NS]);
+  });
+});
