@@ -20,8 +20,8 @@ export interface TradingHours {
   readonly days?: readonly number[];
 }
 
-/** Trading hours, or the name of built-in ones (`TRADING_HOURS`). */
-export type TradingHoursSpec = string | TradingHours;
+/** Trading hours (the name is optional: "open–close timeZone" by default), or the name of built-in ones (`TRADING_HOURS`). */
+export type TradingHoursSpec = string | (Omit<TradingHours, "name"> & { readonly name?: string });
 
 const WEEKDAYS = [1, 2, 3, 4, 5] as const;
 const hours = (name: string, open: string, close: string, timeZone: string, days: readonly number[] = WEEKDAYS): TradingHours => Object.freeze({ name, open, close, timeZone, days });

@@ -134,7 +134,7 @@ describe("strategy-lab new strategy", () => {
 
     // 2. The strategy runs through the package, and trades.
     const mod = (await import(pathToFileURL(join(dir, "mean-revert.ts")).href)) as { MeanRevert: (p?: object) => { name: string } };
-    const lab = (await import("strategy-lab")) as typeof import("../../src/index.js");
+    const lab = (await import("strategy-lab")) as unknown as typeof import("../../src/index.js");
     const run = lab.backtest(lab.data.generateTicks({ events: 30_000, seed: 1, mode: "l2" }), mod.MeanRevert({ maxPosition: 3 }) as never, { latencyNs: 50_000 });
     expect(run.summary.strategy).toBe("meanRevert");
     expect(run.summary.orders).toBeGreaterThan(0);

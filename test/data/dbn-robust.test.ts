@@ -415,7 +415,7 @@ describe("records with values their kind cannot have", () => {
     // The same record marked as part of a snapshot (orders may rest for days) is kept.
     const snapshot = readDbnBytes(edit((_, b) => {
       b[r0 + 15] = 0x16; // ~ 2.3 years earlier
-      b[r0 + 36] |= 32;
+      b[r0 + 36] = b[r0 + 36]! | 32;
     }), { instrument: ES });
     expect(snapshot.length).toBe(2);
     // A backtest on such a file stops at the read instead of replaying a grid of years.

@@ -39,7 +39,7 @@ function lines(path: string): LogLine[] {
 }
 
 /** One evaluation's identity: the point and the rows (a window's search or its OOS run). */
-const key = (l: { params: { x: number; y: number }; range: { start: number; end: number } }): string => `${l.range.start}-${l.range.end}:${l.params.x}/${l.params.y}`;
+const key = (l: { params: Readonly<Record<string, unknown>>; range: { start: number; end: number } }): string => `${l.range.start}-${l.range.end}:${l.params.x}/${l.params.y}`;
 
 async function sweep(store: string, log: string, resume: boolean): Promise<SweepOutput> {
   const { stdout } = await run(process.execPath, [SCRIPT, store, log, resume ? "1" : "0", "2"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });

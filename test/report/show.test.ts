@@ -32,8 +32,8 @@ describe("display helpers", () => {
     const out = capture();
     show.table({ qty: new Float64Array([1, 2]) });
     expect(out.text[0]).toMatch(/qty\s*\n1\s*\n2/);
-    show.error(new LabError({ code: "X_CODE", message: "bad thing at row 3", hint: "do the fix" }));
-    expect(out.text[1]).toBe("X_CODE: bad thing at row 3hint: do the fix\n{\"row\":3}".replace('\n{"row":3}', "").trim());
+    show.error(new LabError({ code: "BAD_OPTION", message: "bad thing at row 3", hint: "do the fix" }));
+    expect(out.text[1]).toBe("BAD_OPTION: bad thing at row 3hint: do the fix\n{\"row\":3}".replace('\n{"row":3}', "").trim());
   });
 
   it("renders Observable Plot to inline SVG", () => {

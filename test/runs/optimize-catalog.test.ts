@@ -30,7 +30,7 @@ describe("optimize over catalog data", () => {
     expect(fromCatalog.windows?.length).toBe(2);
     // the windows cross midnight: the first OOS window starts before it, the last ends after it
     const midnight = parseTime("2024-03-05T00:00:00Z");
-    expect(fromCatalog.windows![0]!.isStartNs < midnight && fromCatalog.windows![1]!.oosEndNs > midnight).toBe(true);
+    expect(fromCatalog.windows![0]!.isStartNs! < midnight && fromCatalog.windows![1]!.oosEndNs! > midnight).toBe(true);
     expect(fromCatalog.trials.length).toBe(byHand.trials.length);
     expect(fromCatalog.trials.length).toBeGreaterThan(3);
     expect(fromCatalog.trials.map((t) => [t.params, t.metrics.pnl, t.metrics.trades])).toEqual(byHand.trials.map((t) => [t.params, t.metrics.pnl, t.metrics.trades]));

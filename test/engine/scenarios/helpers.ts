@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { instrument, type InstrumentSpec } from "../../../src/core/index.js";
 import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../../../src/data/index.js";
-import type { Context, FillEvent, OrderUpdate, StrategyHandlers } from "../../../src/engine/index.js";
+import type { Context, FillEvent, OrderUpdate, StrategyHandlers, StrategyLike } from "../../../src/engine/index.js";
 import { defineStrategy } from "../../../src/strategy/index.js";
 
 /** 2024-01-02T14:30:00Z in ns. */
@@ -131,7 +131,7 @@ export function hashOf(values: readonly unknown[]): string {
 }
 
 /** A strategy that records every book and trade callback as "localTime|instrument|book|trade", in call order. */
-export function callbackRecorder(seen: string[]): StrategyHandlers {
+export function callbackRecorder(seen: string[]): StrategyLike {
   return defineStrategy({
     name: "callbackRecorder",
     register: false,
