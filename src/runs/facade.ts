@@ -332,10 +332,19 @@ export async function optimize(first: SweepOptions | TickBatch | CatalogSweepDat
   return withChecklist(given.store ?? extra.store, rememberSweep(result, data, positional ? strategy : (first as SweepOptions).strategy, given.backtest));
 }
 
-/** Adds the sweep's research checklist to its recorded run (the dashboard shows it), when the store keeps runs. */
+/**
+ * Adds the sweep's research checklist to its recorded run (the dashboard shows it), when the store
+ * keeps runs: an open store, or a file / postgres:// URL, which the sweep closed and is opened again.
+ */
 async function withChecklist(store: StoreSpec | undefined, sweep: OptimizationResult): Promise<OptimizationResult> {
-  if (typeof store !== "object" || store === null || !isRunStore(store) || (await store.getRun(sweep.runId)) === undefined) return sweep;
-  await putChecklist(store, sweep.runId, sweepChecklist(sweep));
+  if (store === undefined || store === "memory" || store === ":memory:") return sweep;
+  if (typeof store === "object" && (store === null || !isRunStore(store))) return sweep;
+  const opened = typeof store === "string" ? await openRunStore(store) : { store: store as LabStore, owned: false };
+  try {
+    if ((await opened.store.getRun(sweep.runId)) !== undefined) await putChecklist(opened.store, sweep.runId, sweepChecklist(sweep));
+  } finally {
+    if (opened.owned) await opened.store.close();
+  }
   return sweep;
 }
 

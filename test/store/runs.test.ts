@@ -204,6 +204,20 @@ describe("recording through lab.store and lab.runs", () => {
     expect(checklist.complexity).toMatchObject({ combinations: 3, freeParameters: 1 });
   });
 
+  it("records the checklist of a sweep given a store file by path (the sweep closes it; the checklist is added after)", async () => {
+    const path = dbFile();
+    const result = await lab.optimize(ticks, "imbalance", { threshold: [0.2, 0.4] }, { workers: 0, store: path, onWarning: () => undefined });
+    const store = await DuckDbStore.open(path);
+    try {
+      expect((await store.getRun(result.runId))?.kind).toBe("optimize");
+      const checklist = JSON.parse(new TextDecoder().decode(await store.readArtifact(result.runId, "checklist.json"))) as { subject: string; complexity: { combinations: number } };
+      expect(checklist).toEqual(JSON.parse(JSON.stringify(result.checklist())));
+      expect(checklist.complexity.combinations).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("attaches a report as report.html, or records it as a report run", async () => {
     const store = new MemoryStore();
     await lab.store.use(store);
