@@ -541,6 +541,9 @@ export class FeedLoop {
     let lr = this.loRow[0]!;
     let lt = this.loT[0]!;
     let lf = this.loFeed[0]!;
+    // A cursor waiting at the horizon moves with it (the source raised it without new rows).
+    if (ep > len && horizon > et) et = horizon;
+    if (lp > len && horizon > lt) lt = horizon;
     let endT = this.endT;
     let nextSample = this.nextSample;
     let clamped = this.feedClamped;

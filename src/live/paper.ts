@@ -57,6 +57,15 @@ export interface PaperOptions extends BacktestOptions {
    * @default "receipt" on a feed with local receive times (live), "lookahead" on a stamped replay (parity)
    */
   handover?: Handover;
+  /**
+   * Handed over on receipt, on a feed with local receive times: while no rows arrive, the
+   * session's clock follows the wall clock (plus `clockOffsetNs`) in steps of this many ms, so
+   * timers, orders reaching the exchange and responses due while the market is silent are
+   * processed on time; rows arriving later reach the exchange no earlier than that clock. 0: the
+   * clock moves with the rows only (the session is then a function of its rows).
+   * @default 1
+   */
+  idleTickMs?: number;
 }
 
 /** Rows dropped because the session fell behind (or was paused) past `maxQueuedRows`. */
@@ -107,12 +116,20 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
   if (feed === null || typeof feed !== "object" || typeof (feed as BinanceFeed).onRows !== "function") {
     throw new LabError({ code: "BAD_OPTION", message: "paper() needs a feed from lab.live.binanceFeed(...)", hint: "const feed = lab.live.binanceFeed({ url }); lab.live.paper(feed, strategy, options)", context: { option: "feed" } });
   }
-  const { traits, startFeed, maxQueuedRows, handover: handoverOption, ...backtestOptions } = options;
+  const { traits, startFeed, maxQueuedRows, handover: handoverOption, idleTickMs, ...backtestOptions } = options;
   const handover = handoverOption ?? (feed.receiveTime === "stamped" ? "lookahead" : "receipt");
   if (handover !== "receipt" && handover !== "lookahead") {
     throw new LabError({ code: "BAD_OPTION", message: `handover must be "receipt" or "lookahead", got ${JSON.stringify(handover)}`, hint: '"receipt": rows to the strategy as they arrive; "lookahead": once the next row is known, equal to the backtest on the same rows', context: { option: "handover" } });
   }
-  const receipt = handover === "receipt" ? new ReceiptClock(receiveOffset(backtestOptions.clockOffsetNs)) : undefined;
+  const offsetNs = receiveOffset(backtestOptions.clockOffsetNs);
+  const receipt = handover === "receipt" ? new ReceiptClock(offsetNs) : undefined;
+  const tickMs = idleTickMs ?? 1;
+  if (!(typeof tickMs === "number" && Number.isFinite(tickMs) && tickMs >= 0)) {
+    throw new LabError({ code: "BAD_OPTION", message: `idleTickMs must be a number of ms ≥ 0, got ${String(idleTickMs)}`, hint: "e.g. 1 (the session's clock follows the wall clock while no rows arrive), or 0 (it moves with the rows only)", context: { option: "idleTickMs" } });
+  }
+  // The wall clock is the session's only on a live feed's own receive times, not a stamped replay's.
+  const idleTick = receipt !== undefined && feed.receiveTime === "local" && tickMs > 0 ? tickMs : 0;
+  const offsetBig = BigInt(Math.round(offsetNs));
   const maxQueued = maxQueuedRows ?? 2_000_000;
   if (!(Number.isInteger(maxQueued) && maxQueued > 0)) {
     throw new LabError({ code: "BAD_OPTION", message: `maxQueuedRows must be a positive integer, got ${maxQueuedRows}`, hint: "e.g. 2_000_000 (about 100 MB of rows)", context: { option: "maxQueuedRows" } });
@@ -175,6 +192,22 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
         }
         // Ended while paused: the rows wait for resume() (stop() resumes).
         if (ending && !paused && queue.length === 0) return undefined;
+        if (idleTick > 0 && !paused) {
+          let timer: NodeJS.Timeout | undefined;
+          const woken = await new Promise<boolean>((resolve) => {
+            waiter = () => resolve(true);
+            timer = setTimeout(() => resolve(false), idleTick);
+          });
+          clearTimeout(timer);
+          if (!woken) {
+            waiter = undefined;
+            if (!paused && !ending && queue.length === 0) {
+              const step = receipt!.advanceTo(wallNs() + offsetBig, source, source.instruments, source.description);
+              if (step) return step;
+            }
+          }
+          continue;
+        }
         await new Promise<void>((resolve) => (waiter = resolve));
       }
     },

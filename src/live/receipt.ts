@@ -24,7 +24,7 @@
  * venue sent before A that were still on the wire.
  */
 import { EventFlag, type TickBatch } from "../data/index.js";
-import { roomyCopy, withFrontRoom } from "./rows.js";
+import { roomyCopy, roomyEmpty, withFrontRoom } from "./rows.js";
 
 const TWO32 = 4294967296;
 
@@ -91,6 +91,21 @@ export class ReceiptClock {
     this.latest = latest;
     this.horizons.set(out, this.base + BigInt(latest + 1));
     return out;
+  }
+
+  /**
+   * The session's clock has reached `ns` (ns since the epoch, as the engine reads receive times)
+   * with no new rows: every later row reaches the exchange at or after it. Returns a batch of no
+   * rows whose horizon is `ns`, or undefined when that moves nothing (or before the first rows).
+   */
+  advanceTo(ns: bigint, run: object, instruments: TickBatch["instruments"], source: string): TickBatch | undefined {
+    if (this.base === undefined) return undefined;
+    const at = Number(ns - this.base) - 1;
+    if (!(at > this.latest)) return undefined;
+    this.latest = at;
+    const empty = roomyEmpty(instruments, source, run);
+    this.horizons.set(empty, this.base + BigInt(at + 1));
+    return empty;
   }
 
   /** Every row after `rows` (as `apply` returned it) reaches the exchange at or after this, ns since the epoch. */

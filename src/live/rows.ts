@@ -331,6 +331,13 @@ export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
   return roomyCopy(batch, run);
 }
 
+/** A batch of no rows with FRONT_ROWS rows of room, whose room `run` takes (a paper session's step of the clock without data). */
+export function roomyEmpty(instruments: TickBatch["instruments"], source: string | undefined, run: object): TickBatch {
+  const empty = tickBatch(roomyColumns(0), instruments, source);
+  roomy.set(empty, run);
+  return empty;
+}
+
 /** A copy of `batch` with FRONT_ROWS rows of room, whose room `run` takes (a run that rewrites a column copies the feed's rows first). */
 export function roomyCopy(batch: TickBatch, run: object): TickBatch {
   const c = roomyColumns(batch.length);

@@ -87,6 +87,42 @@ describe("streamed runs with horizons = in-memory runs", () => {
     });
   }
 
+  it("a weaker horizon with each chunk, then a chunk of no rows raising it to the tightest (a live source's clock moving without data)", async () => {
+    const options: BacktestOptions = { latencyNs: latency.constant({ entryNs: 150_000, responseNs: 90_000 }), seed: 4 };
+    const want = outcome(backtest(l2, maker, options));
+    const bound = suffixMin(l2);
+    const ends = randomEnds(l2.length, 5, 9);
+    let k = 0;
+    let at = 0;
+    let empty = false;
+    const given = new Map<TickBatch, bigint | undefined>();
+    let raised = 0;
+    const source: TickChunkSource = {
+      instruments: l2.instruments,
+      traits: chunksOf(l2, l2.length).traits!,
+      description: "chunks, then empty steps",
+      next: async () => {
+        if (empty) {
+          empty = false;
+          const step = slice(l2, at, at);
+          given.set(step, at < l2.length ? bound[at] : undefined);
+          raised++;
+          return step;
+        }
+        if (k >= ends.length) return undefined;
+        const chunk = slice(l2, at, ends[k]!);
+        at = ends[k++]!;
+        given.set(chunk, at < l2.length ? bound[at]! - 5_000n : undefined);
+        empty = true;
+        return chunk;
+      },
+      horizonAfter: (chunk) => given.get(chunk),
+    };
+    const streamed = await backtestStream(source, maker, options);
+    expect(raised).toBe(ends.length);
+    expect(outcome(streamed)).toEqual(want);
+  });
+
   it("with a receive-clock offset and a random latency model", async () => {
     const options: BacktestOptions = { latencyNs: latency.lognormal({ entryMedianNs: 200_000, sigma: 0.5 }), clockOffsetNs: 350_000, seed: 9 };
     const want = outcome(backtest(l2, maker, options));
