@@ -12,7 +12,8 @@
  * when the following piece arrives. With `handover: "receipt"` (src/live/receipt.ts) the source
  * gives the engine a horizon after each piece, so the strategy sees the piece at once; events
  * after the horizon (an order's arrival at the exchange, a timer) are processed when the next
- * rows arrive, never by the wall clock, so the session stays a function of its rows.
+ * rows arrive or, on a live feed's own receive times, when the wall clock reaches them
+ * (`idleTickMs`: while the market is silent the horizon follows the wall clock).
  *
  * Pausing holds the rows in the session (the feed goes on and its book stays in sync); resuming
  * hands them to the engine in order, so a pause delays decisions but changes none.

@@ -18,8 +18,11 @@
  * 1 ns past everything the engine has read, which is the horizon `backtestStream` takes to process
  * the piece at once (`TickChunkSource.horizonAfter`).
  *
- * The rule depends only on the rows, so a session on receipt equals `lab.backtest` over its rows
- * with the rule applied (test/live/receipt.test.ts). What it changes: an order that reaches the
+ * On a live feed's own receive times the session's clock also moves with the wall clock while no
+ * rows arrive (`advanceTo`, paper option idleTickMs): later rows reach the exchange no earlier
+ * than that clock. Without those steps (a stamped replay, or idleTickMs 0) the rule depends only
+ * on the rows, so a session on receipt equals `lab.backtest` over its rows with the rule applied
+ * (test/live/receipt.test.ts). What it changes: an order that reaches the
  * exchange at time A is matched against the market events received by A, not against those the
  * venue sent before A that were still on the wire.
  */
