@@ -27,12 +27,65 @@ let instance: Promise<DuckApi.DuckDBInstance> | undefined;
 async function loadModules(): Promise<DuckModules> {
   modules ??= (async () => {
     const api = await import("@duckdb/node-api");
-    // The bindings are the api package's own dependency; resolve them from there.
-    const requireFromApi = createRequire(createRequire(import.meta.url).resolve("@duckdb/node-api"));
-    const bindings = requireFromApi("@duckdb/node-bindings") as Bindings;
-    return { api, bindings };
+    return { api, bindings: loadBindings() };
   })();
   return modules;
+}
+
+/** The C-API bindings alone: the api package's own dependency, resolved from there. */
+function loadBindings(): Bindings {
+  return createRequire(createRequire(import.meta.url).resolve("@duckdb/node-api"))("@duckdb/node-bindings") as Bindings;
+}
+
+type DataChunk = import("@duckdb/node-bindings").DataChunk;
+
+/** What `streamColumnChunks` needs of a connection: the api's `DuckDBConnection`, or `streamingConnection`'s. */
+export interface ChunkStreamConnection {
+  stream(sql: string): Promise<{ fetchChunk(): Promise<{ readonly chunk: DataChunk; readonly rowCount: number } | null> }>;
+  closeSync(): void;
+}
+
+/**
+ * A connection on a new DuckDB instance that only streams queries (a read-ahead thread's), made
+ * with the C-API bindings alone: a thread that imported the api package for it spent ~370 ms
+ * loading its modules before the first query, the bindings take ~15 ms. `threads` is the
+ * instance's thread count, `streamingBuffer` its `streaming_buffer_size` (DuckDB's default: ~1 MB).
+ */
+export async function streamingConnection(threads: number, streamingBuffer?: string): Promise<ChunkStreamConnection> {
+  const bindings = loadBindings();
+  const config = bindings.create_config();
+  bindings.set_config(config, "threads", String(threads));
+  const database = await bindings.open(":memory:", config);
+  const connection = await bindings.connect(database);
+  if (streamingBuffer !== undefined) {
+    try {
+      await bindings.query(connection, `SET streaming_buffer_size = ${sqlString(streamingBuffer)}`);
+    } catch {
+      // An engine without the setting streams as before, only slower.
+    }
+  }
+  return {
+    async stream(sql) {
+      const prepared = await bindings.prepare(connection, sql);
+      let result;
+      try {
+        result = await bindings.execute_prepared_streaming(prepared);
+      } finally {
+        bindings.destroy_prepare_sync(prepared);
+      }
+      const streamed = result;
+      return {
+        async fetchChunk() {
+          const chunk = await bindings.fetch_chunk(streamed);
+          return chunk ? { chunk, rowCount: bindings.data_chunk_get_size(chunk) } : null;
+        },
+      };
+    },
+    closeSync() {
+      bindings.disconnect_sync(connection);
+      bindings.close_sync(database);
+    },
+  };
 }
 
 /**
@@ -243,15 +296,19 @@ function applyNulls(validity: Uint8Array, n: number, target: RawArray, offset: n
  * `frontRows` leaves that many unused rows before each piece's columns in their buffers (the
  * columns are views starting there), so a consumer can put rows it kept from the previous piece
  * in front of the new ones without copying the new ones (see `TickChunkSource.frontRows`).
- * `allocate` makes each piece's arrays (default: new, zero-filled ones); every row a piece holds
- * is written, so it may hand out reused memory.
+ * `allocate` makes each piece's arrays (default: new, zero-filled ones), always `frontRows` +
+ * `chunkRows` long (at least a vector) so that memory can hold any later piece; every row a piece
+ * holds is written, so it may hand out reused memory. `firstRows` makes the first piece that small
+ * and each next one twice the one before, up to `chunkRows`: a consumer that waits for the first
+ * piece before it can start (a streamed run) waits for a few vectors, not for a whole chunk.
  */
-export async function* streamColumnChunks(connection: DuckApi.DuckDBConnection, sql: string, specs: readonly RawColumnSpec[], chunkRows: number, frontRows = 0, allocate: (type: RawType, length: number) => RawArray = makeArray): AsyncGenerator<RawColumns> {
-  const { bindings } = await loadModules();
+export async function* streamColumnChunks(connection: ChunkStreamConnection, sql: string, specs: readonly RawColumnSpec[], chunkRows: number, frontRows = 0, allocate: (type: RawType, length: number) => RawArray = makeArray, firstRows = chunkRows): AsyncGenerator<RawColumns> {
+  const bindings = loadBindings();
   const capacity = Math.max(chunkRows, VECTOR_ROWS);
   const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? allocate(spec.type, frontRows + capacity).subarray(frontRows) : allocate(spec.type, capacity)]));
   let columns = fresh();
   let length = 0;
+  let limit = Math.min(capacity, Math.max(firstRows, VECTOR_ROWS));
   let chunks = 0;
   const result = await connection.stream(sql);
   let pending = result.fetchChunk();
@@ -261,10 +318,11 @@ export async function* streamColumnChunks(connection: DuckApi.DuckDBConnection, 
     if (!chunk || n === 0) break;
     pending = result.fetchChunk();
     if (++chunks % 64 === 0) releaseChunks();
-    if (length > 0 && length + n > capacity) {
+    if (length > 0 && length + n > limit) {
       yield { length, columns: trimmed(columns, specs, length) };
       columns = fresh();
       length = 0;
+      limit = Math.min(capacity, 2 * limit);
     }
     for (let c = 0; c < specs.length; c++) {
       const spec = specs[c]!;

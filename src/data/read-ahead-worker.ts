@@ -1,24 +1,26 @@
 /**
  * The catalog's read-ahead thread (see read-ahead.ts): runs one query on its own DuckDB instance
  * and posts its rows piece by piece, moving each piece's buffers to the reading thread (no copy).
- * It runs at most `ahead` pieces ahead of what the reader has taken. Buffers the reader is done
+ * It starts before it knows its query (the caller plans the read meanwhile), so loading DuckDB and
+ * opening its instance do not delay the first piece; the query comes in a "start" message. It
+ * runs at most `ahead` pieces ahead of what the reader has taken. Buffers the reader is done
  * with come back ("recycle") and hold later pieces: fresh memory costs a page fault per page on
  * first touch, and allocating every piece anew took 70-160 ns per row of this thread's time
  * (1M-row pieces of eight columns), a third or more of what the thread spends per row.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { isLabError } from "../core/index.js";
-import { RAW_BYTES, duckConnection, makeArray, streamColumnChunks, viewOf, type RawArray, type RawType } from "./duck.js";
-import type { ReadAheadInit, ReadAheadMessage } from "./read-ahead.js";
+import { RAW_BYTES, makeArray, streamColumnChunks, streamingConnection, viewOf, type RawArray, type RawType } from "./duck.js";
+import { READ_AHEAD_DUCK_THREADS, type ReadAheadInit, type ReadAheadMessage, type ReadAheadRequest } from "./read-ahead.js";
 
-const init = workerData as ReadAheadInit;
 const port = parentPort!;
-let credits = init.ahead;
+let init = workerData as ReadAheadInit | undefined;
+let credits = 0;
 let stopped = false;
 let wake: (() => void) | undefined;
 /** Returned buffers by byte length. */
 const pool = new Map<number, ArrayBuffer[]>();
-port.on("message", (message: { type: "credit" | "stop" } | { type: "recycle"; buffers: ArrayBuffer[] }) => {
+port.on("message", (message: ReadAheadRequest) => {
   if (message.type === "recycle") {
     for (const buffer of message.buffers) {
       const list = pool.get(buffer.byteLength);
@@ -29,6 +31,10 @@ port.on("message", (message: { type: "credit" | "stop" } | { type: "recycle"; bu
   }
   if (message.type === "credit") credits++;
   else if (message.type === "stop") stopped = true;
+  else if (message.type === "start") {
+    init = message.init;
+    credits = init.ahead;
+  }
   const resume = wake;
   wake = undefined;
   resume?.();
@@ -44,9 +50,13 @@ function allocate(type: RawType, length: number): RawArray {
 }
 
 async function main(): Promise<void> {
-  const connection = await duckConnection();
+  if (init) credits = init.ahead;
+  let connection: Awaited<ReturnType<typeof streamingConnection>> | undefined;
   try {
-    for await (const piece of streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, allocate)) {
+    connection = await streamingConnection(READ_AHEAD_DUCK_THREADS);
+    while (!init && !stopped) await new Promise<void>((resolve) => (wake = resolve));
+    if (!init || stopped) return;
+    for await (const piece of streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, allocate, init.firstRows)) {
       while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
       // asked to stop: leaving the loop ends the query (the generator's cleanup) and the thread
       if (stopped) break;
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
     const e = error as Error;
     post({ type: "error", error: isLabError(error) ? { code: error.code, message: error.message, hint: error.hint, context: error.context } : { message: e?.message ?? String(error) } });
   } finally {
-    connection.closeSync();
+    connection?.closeSync();
     port.close();
   }
 }

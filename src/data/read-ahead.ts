@@ -5,6 +5,8 @@
  * and a streamed run took about as long as reading plus running. A worker thread with its own
  * DuckDB instance runs the query, copies each piece into typed arrays and moves them here without
  * copying; it stays at most `ahead` pieces ahead, so memory holds a bounded number of pieces.
+ * The thread is started before its query is known (`readAheadThread`), so its start-up overlaps
+ * the caller's planning, and its first piece is small (`firstRows`), so the consumer starts early.
  * Without a compiled worker (sources run without a build) the query runs in this thread.
  */
 import { Worker } from "node:worker_threads";
@@ -21,12 +23,25 @@ export interface ReadAheadInit {
   frontRows: number;
   /** Pieces the reader may run ahead of the consumer. */
   ahead: number;
+  /** Rows of the first piece; later pieces double up to `chunkRows` (see `streamColumnChunks`). @default chunkRows */
+  firstRows?: number;
 }
+
+/**
+ * DuckDB threads of the read-ahead thread's instance. One: the engine's thread needs a core of
+ * its own, and with one thread the query runs in the thread that fetches its chunks. (A larger
+ * `streaming_buffer_size` only delayed the first rows then: the query fills it before its first
+ * chunk, 0.1-0.4 s for 32 MB.)
+ */
+export const READ_AHEAD_DUCK_THREADS = 1;
 
 export type ReadAheadMessage =
   | { type: "piece"; length: number; columns: { name: string; buffer: ArrayBuffer; byteOffset: number; length: number }[] }
   | { type: "end" }
   | { type: "error"; error: { code?: LabErrorCode; message: string; hint?: string; context?: LabErrorContext } };
+
+/** What the reading side sends the thread. */
+export type ReadAheadRequest = { type: "credit" | "stop" } | { type: "start"; init: ReadAheadInit } | { type: "recycle"; buffers: ArrayBuffer[] };
 
 /** Pieces of a query, read ahead on a worker thread. `close()` stops the reader early. */
 export interface PieceReader {
@@ -36,6 +51,14 @@ export interface PieceReader {
    * view of their buffers) again. Arrays this reader did not hand out are left alone.
    */
   recycle(arrays: readonly ArrayBufferView[]): void;
+  close(): Promise<void>;
+}
+
+/** A read-ahead thread started before its query: `start` gives it the query once (else `close`). */
+export interface ReadAheadThread {
+  /** `failure` turns an error that is not a LabError into one (it names the source). */
+  start(init: ReadAheadInit, failure: (message: string) => LabError): PieceReader;
+  /** Stops a thread that was not started (the read was given up before its query). */
   close(): Promise<void>;
 }
 
@@ -53,18 +76,24 @@ const ARRAY_OF: Record<RawType, new (buffer: ArrayBuffer, byteOffset: number, le
  * one (it names the source).
  */
 export function readAhead(init: ReadAheadInit, failure: (message: string) => LabError): PieceReader {
+  return readAheadThread().start(init, failure);
+}
+
+/** Starts a read-ahead thread now (DuckDB loads and opens there) for a query given later. */
+export function readAheadThread(): ReadAheadThread {
   let script: URL;
   try {
     script = compiledModuleUrlFrom(import.meta.url, "read-ahead-worker.js", "the catalog's read-ahead module");
   } catch {
-    return readInThread(init, failure);
+    return { start: readInThread, close: async () => {} };
   }
-  const worker = new Worker(script, { workerData: init });
+  const worker = new Worker(script);
   // A reader left open must not keep the process alive.
   worker.unref();
   const queue: ReadAheadMessage[] = [];
   let waiting: ((message: ReadAheadMessage) => void) | undefined;
   let finished = false;
+  let started = false;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once("exit", () => {
     exited = true;
@@ -80,6 +109,7 @@ export function readAhead(init: ReadAheadInit, failure: (message: string) => Lab
   worker.on("message", deliver);
   worker.on("error", (error) => deliver({ type: "error", error: { message: error.message } }));
   void exit.then(() => deliver({ type: "error", error: { message: "the read-ahead thread stopped before the end of the rows" } }));
+  const send = (request: ReadAheadRequest, transfer: ArrayBuffer[] = []): void => worker.postMessage(request, transfer);
   /**
    * Stops the thread by asking it: terminating a thread while DuckDB's native code runs in it
    * aborts the whole process (the addon throws during the thread's teardown).
@@ -88,48 +118,59 @@ export function readAhead(init: ReadAheadInit, failure: (message: string) => Lab
     finished = true;
     if (!exited) {
       worker.ref();
-      worker.postMessage({ type: "stop" });
+      send({ type: "stop" });
     }
     await exit;
   };
-  const types = new Map(init.specs.map((s) => [s.name, s.type]));
-  /** Buffers handed out and not yet given back. */
-  const lent = new Set<ArrayBuffer>();
+  const start = (init: ReadAheadInit, failure: (message: string) => LabError): PieceReader => {
+    if (started || finished) throw new Error("a read-ahead thread reads one query");
+    started = true;
+    send({ type: "start", init });
+    const types = new Map(init.specs.map((s) => [s.name, s.type]));
+    /** Buffers handed out and not yet given back. */
+    const lent = new Set<ArrayBuffer>();
+    return {
+      async next() {
+        if (finished) return undefined;
+        let message = queue.shift();
+        if (!message) {
+          // Waiting for the thread must keep the process alive (an idle reader must not).
+          worker.ref();
+          message = await new Promise<ReadAheadMessage>((resolve) => (waiting = resolve));
+          worker.unref();
+        }
+        if (message.type === "end") {
+          await stop();
+          return undefined;
+        }
+        if (message.type === "error") {
+          await stop();
+          const e = message.error;
+          throw e.code ? new LabError({ code: e.code, message: e.message, hint: e.hint ?? "", context: e.context ?? {} }) : failure(e.message);
+        }
+        send({ type: "credit" });
+        const columns: Record<string, RawArray> = {};
+        for (const c of message.columns) {
+          columns[c.name] = new ARRAY_OF[types.get(c.name)!](c.buffer, c.byteOffset, c.length);
+          lent.add(c.buffer);
+        }
+        return { length: message.length, columns };
+      },
+      recycle(arrays) {
+        const buffers: ArrayBuffer[] = [];
+        for (const a of arrays) {
+          const buffer = a.buffer as ArrayBuffer;
+          if (lent.delete(buffer)) buffers.push(buffer);
+        }
+        if (buffers.length > 0 && !finished) send({ type: "recycle", buffers }, buffers);
+      },
+      async close() {
+        if (!finished) await stop();
+      },
+    };
+  };
   return {
-    async next() {
-      if (finished) return undefined;
-      let message = queue.shift();
-      if (!message) {
-        // Waiting for the thread must keep the process alive (an idle reader must not).
-        worker.ref();
-        message = await new Promise<ReadAheadMessage>((resolve) => (waiting = resolve));
-        worker.unref();
-      }
-      if (message.type === "end") {
-        await stop();
-        return undefined;
-      }
-      if (message.type === "error") {
-        await stop();
-        const e = message.error;
-        throw e.code ? new LabError({ code: e.code, message: e.message, hint: e.hint ?? "", context: e.context ?? {} }) : failure(e.message);
-      }
-      worker.postMessage({ type: "credit" });
-      const columns: Record<string, RawArray> = {};
-      for (const c of message.columns) {
-        columns[c.name] = new ARRAY_OF[types.get(c.name)!](c.buffer, c.byteOffset, c.length);
-        lent.add(c.buffer);
-      }
-      return { length: message.length, columns };
-    },
-    recycle(arrays) {
-      const buffers: ArrayBuffer[] = [];
-      for (const a of arrays) {
-        const buffer = a.buffer as ArrayBuffer;
-        if (lent.delete(buffer)) buffers.push(buffer);
-      }
-      if (buffers.length > 0 && !finished) worker.postMessage({ type: "recycle", buffers }, buffers);
-    },
+    start,
     async close() {
       if (!finished) await stop();
     },
@@ -152,7 +193,7 @@ function readInThread(init: ReadAheadInit, failure: (message: string) => LabErro
       if (finished) return undefined;
       try {
         connection ??= await duckConnection();
-        pieces ??= streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows);
+        pieces ??= streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, undefined, init.firstRows);
         const piece = await pieces.next();
         if (!piece.done) return piece.value;
       } catch (error) {
