@@ -98,6 +98,23 @@ describe("catalog chunks read ahead on a worker thread", () => {
     }
   });
 
+  it("the first chunk is small and the next ones double up to chunkRows, the rows unchanged", async () => {
+    const whole = await readCatalog(dir);
+    const source = await catalogChunks(dir, { chunkRows: 30_000 });
+    const lengths: number[] = [];
+    let at = 0;
+    for (let chunk = await source.next(); chunk; chunk = await source.next()) {
+      expect(Array.from(chunk.exchTs), `exchTs at row ${at}`).toEqual(Array.from(whole.exchTs.subarray(at, at + chunk.length)));
+      lengths.push(chunk.length);
+      at += chunk.length;
+    }
+    expect(at).toBe(whole.length);
+    // whole DuckDB vectors of 2,048 rows: 16,384 rows first (8 vectors), then up to 32,768 capped at 30,000
+    expect(lengths[0]).toBe(16_384);
+    expect(lengths.slice(1, -1).every((n) => n > 16_384 && n <= 30_000)).toBe(true);
+    await source.close();
+  });
+
   it("a reader closed after one chunk returns nothing more", async () => {
     const source = await catalogChunks(dir, { chunkRows: 2_048 });
     expect((await source.next())?.length).toBeGreaterThan(0);
