@@ -49,24 +49,24 @@ export class ReceiptClock {
    * a copy the run owns (other sessions and listeners on the feed keep the feed's times).
    */
   apply(rows: TickBatch, run: object): TickBatch {
-    let out = withFrontRoom(rows, run);
-    const n = out.length;
-    if (n === 0) return out;
+    const n = rows.length;
+    if (n === 0) return withFrontRoom(rows, run);
+    // Read from the feed's rows; a copy is made (and written) only once a row is raised.
+    let out: TickBatch | undefined;
     if (this.base === undefined) {
-      this.base = out.exchTs[0]!;
+      this.base = rows.exchTs[0]!;
       this.baseHi = Number(BigInt.asIntN(32, this.base >> 32n));
       this.baseLo = Number(BigInt.asUintN(32, this.base));
     }
     const hi = this.baseHi;
     const lo = this.baseLo;
-    let ew = new Int32Array(out.exchTs.buffer, out.exchTs.byteOffset, 2 * n);
-    const lw = new Int32Array(out.localTs.buffer, out.localTs.byteOffset, 2 * n);
-    const flags = out.flags;
+    let ew = new Int32Array(rows.exchTs.buffer, rows.exchTs.byteOffset, 2 * n);
+    const lw = new Int32Array(rows.localTs.buffer, rows.localTs.byteOffset, 2 * n);
+    const flags = rows.flags;
     const offset = this.clockOffsetNs;
     let latest = this.latest;
     let floor = latest + 1;
     let prevReceived = NaN;
-    let copied = out !== rows;
     for (let i = 0; i < n; i++) {
       const received = (lw[2 * i + 1]! - hi) * TWO32 + ((lw[2 * i]! >>> 0) - lo) + offset;
       // A new receive instant: its rows come after everything the engine has read.
@@ -74,10 +74,9 @@ export class ReceiptClock {
       prevReceived = received;
       let e = (ew[2 * i + 1]! - hi) * TWO32 + ((ew[2 * i]! >>> 0) - lo);
       if (e < floor) {
-        if (!copied) {
+        if (out === undefined) {
           out = roomyCopy(rows, run);
           ew = new Int32Array(out.exchTs.buffer, out.exchTs.byteOffset, 2 * n);
-          copied = true;
         }
         e = floor;
         const eHi = Math.floor(e / TWO32);
@@ -92,8 +91,9 @@ export class ReceiptClock {
       if (read > latest) latest = read;
     }
     this.latest = latest;
-    this.horizons.set(out, this.base + BigInt(latest + 1));
-    return out;
+    const given = out ?? withFrontRoom(rows, run);
+    this.horizons.set(given, this.base + BigInt(latest + 1));
+    return given;
   }
 
   /**

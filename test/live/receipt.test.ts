@@ -97,6 +97,24 @@ describe("paper trading, rows handed over on receipt", () => {
     }
   }, 120_000);
 
+  it("a receipt session and a lookahead session on one feed: each keeps its own times (the feed's rows are not rewritten)", async () => {
+    const options = { latencyNs: latency.constant({ entryNs: 200_000, responseNs: 100_000 }), seed: 5, queue: "prob" as const };
+    const strategy = strategies.marketMaker({ requoteMs: 20 });
+    const batch = await readFile(CAPTURE);
+    const expectedReceipt = backtest(receiptRule(batch).rows, strategy, options);
+    const expectedLookahead = backtest(batch, strategy, options);
+    const server = await startReplayServer(CAPTURE, { speed: "max", stamp: true });
+    try {
+      const feed = binanceFeed({ url: server.url, receiveTime: "stamped" });
+      const [onReceipt, lookingAhead] = await Promise.all([paper(feed, strategy, { ...options, handover: "receipt" }).result, paper(feed, strategy, options).result]);
+      expect(onReceipt.fills.price.length).toBeGreaterThan(10);
+      same(onReceipt, expectedReceipt);
+      same(lookingAhead, expectedLookahead);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
+
   it("on a paced replay with local receive times, the strategy has seen every trade of a message before the next message arrives", async () => {
     const seenAtArrival = async (handover: "receipt" | "lookahead"): Promise<{ lags: number[]; trades: number; calls: number }> => {
       const server = await startReplayServer(CAPTURE, { speed: 5, maxLines: 2_000 });
