@@ -12,7 +12,9 @@ export * from "../live/index.js";
 /** `lab.live.paper` (src/live/paper.ts), recorded as a run when recording is on. */
 export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandlers, options: PaperOptions = {}): PaperSession {
   const session = runPaper(feed, strategy, options);
-  const result = recordWhenDone(session.result, { options, live: feed.url });
+  // The handover in effect (its default depends on the feed) is part of what the run was.
+  const recorded: PaperOptions = { ...options, handover: session.status().handover };
+  const result = recordWhenDone(session.result, { options: recorded, live: feed.url });
   if (result === session.result) return session;
   // A failed session is reported through `result` and `status()`, never as an unhandled rejection.
   result.catch(() => undefined);

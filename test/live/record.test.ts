@@ -33,6 +33,8 @@ describe("paper sessions in the run store", () => {
       expect(run.manifest.data.live).toBe(server.url);
       expect(run.manifest.strategy).toMatchObject({ name: "marketMaker", params: { requoteMs: 50 } });
       expect(run.manifest.engine.latencyNs).toBe(200_000);
+      // The handover in effect, the default on a stamped replay.
+      expect((run.manifest.engine as Record<string, unknown>).handover).toBe("lookahead");
       expect(result.summary.trades).toBeGreaterThan(10);
       expect(run.metrics.trades).toBe(result.summary.trades);
       expect(run.metrics.pnl).toBe(result.summary.pnl);
