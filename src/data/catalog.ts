@@ -918,6 +918,7 @@ async function rangeStats(connection: Awaited<ReturnType<typeof duckConnection>>
     }
   }
   const range = [start === undefined ? "" : `exchTs >= ${start}`, end === undefined ? "" : `exchTs < ${end}`].filter(Boolean);
+  const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
   const out: { rows: number; traits: CatalogStreamTraits }[] = [];
   for (const files of filesOf) {
     // a file the footers did not list (no row group) holds no row
@@ -931,7 +932,6 @@ async function rangeStats(connection: Awaited<ReturnType<typeof duckConnection>>
     }
     const relation = `read_parquet([${read.map(sqlString).join(", ")}])`;
     const where = (condition: string): string => [condition, ...(cut.length > 0 ? range : [])].join(" AND ");
-    const l3Kinds = [EventKind.Add, EventKind.Reduce, EventKind.Modify, EventKind.Delete, EventKind.Execute].join(", ");
     const counts = cut.length > 0 ? `, (SELECT count(*) FROM read_parquet([${cut.map(sqlString).join(", ")}]) WHERE ${range.join(" AND ")})::DOUBLE AS cutRows` : "";
     const r = (await connection.runAndReadAll(
       `SELECT EXISTS (SELECT 1 FROM ${relation} WHERE ${where(`(flags & ${EventFlag.Last}) <> 0`)}) AS hasLast,
@@ -946,7 +946,8 @@ async function rangeStats(connection: Awaited<ReturnType<typeof duckConnection>>
 
 /**
  * The instruments of a catalog range, whether their rows carry `Last` flags, order-by-order kinds
- * and trades, and how many rows it holds, from one aggregate query (no rows are read): enough to
+ * and trades, and how many rows it holds, from the files' footers and a few queries that stop at
+ * their first row (only files the range cuts are counted by a scan; see `rangeStats`): enough to
  * size a read before making it (the optimizer reads a range into memory only when it fits).
  */
 export async function catalogSummary(root: string, options: Omit<CatalogChunkOptions, "chunkRows"> = {}): Promise<CatalogSummary> {
@@ -975,7 +976,10 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
   // The read-ahead thread loads DuckDB while this one plans the read.
   const thread = readAheadThread();
-  const connection = await duckConnection();
+  const connection = await duckConnection().catch(async (error: unknown) => {
+    await thread.close();
+    throw error;
+  });
   let started = false;
   try {
     const plan = await planCatalogRead(root, options, connection);

@@ -54,7 +54,7 @@ import { plotMarks, plotSvg, plotlyHtml, utcAxis } from "./charts.js";
 import { formatBp, formatNumber, formatPrice, formatQty, plotlyTickFormat, type NumberGrid } from "./format.js";
 import { escapeHtml, keyValueHtml, panel } from "./html.js";
 import { annualizationOf, annualizationText, calendarOf, periodsPerSessionOf, periodsPerYearOf, spanText, type Annualization, type CalendarSpec, type TradingCalendar } from "../core/index.js";
-import { metricText, tradesHtml } from "./views/stats.js";
+import { horizon, metricText, tradesHtml } from "./views/stats.js";
 import { checklistHtml, type Checklist } from "./checklist.js";
 
 const HOUR_NS = 3_600_000_000_000;
@@ -383,7 +383,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       boot = undefined;
     }
   }
-  const trades = input.fills ? tradeAnalytics(input.fills, input.mid, { ...(input.orders !== undefined ? { orders: input.orders } : {}), ...markoutOptions(input.markoutHorizonsNs) }) : undefined;
+  const trades = input.fills ? tradeAnalytics(input.fills, input.mid, { ...(input.orders !== undefined ? { orders: input.orders } : {}), ...(input.markoutHorizonsNs !== undefined && input.markoutHorizonsNs.length > 0 ? { horizonsNs: input.markoutHorizonsNs } : {}) }) : undefined;
   const verdict = verdictOf(inference, boot, changes.length, intervalNs, sharpeUnit);
   const title = input.title ?? "Tear sheet";
   const returnTimes = grid.times.slice(1);
@@ -633,14 +633,6 @@ function inventoryChart(equity: EquityCurve, width: number): string {
   return plotSvg({ width, height: 160, marginLeft: 70, x: utcAxis(ts), y: { label: "position", grid: true }, marks: [Plot.ruleY([0], { stroke: "#d8dee4" }), Plot.line(data, { x: "t", y: "position", curve: "step-after", stroke: "#0969da" })] });
 }
 
-/** Trade-analytics horizons for given markout horizons: adverse selection at 1 s, or the nearest horizon to it. */
-function markoutOptions(horizonsNs: readonly number[] | undefined): { horizonsNs?: readonly number[]; adverseSelectionHorizonNs?: number } {
-  if (horizonsNs === undefined || horizonsNs.length === 0) return {};
-  const oneSecond = 1_000_000_000;
-  const nearest = horizonsNs.reduce((best, h) => (Math.abs(h - oneSecond) < Math.abs(best - oneSecond) ? h : best), horizonsNs[0]!);
-  return { horizonsNs, adverseSelectionHorizonNs: nearest };
-}
-
 function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline: boolean, instruments: readonly TearSheetInstrument[]): string {
   const specOf = (j: number): TearSheetInstrument | undefined => instruments[fills.instrument?.[j] ?? 0];
   const single = instruments.length === 1 ? instruments[0] : undefined;
@@ -675,7 +667,7 @@ function fillsOnPriceChart(fills: FillTable, mid: MidSeries | undefined, inline:
 }
 
 function markoutChart(markouts: Markouts, inline: boolean): string {
-  const horizons = markouts.horizonsNs.map((h) => (h >= 1e9 ? `${h / 1e9} s` : `${h / 1e6} ms`));
+  const horizons = markouts.horizonsNs.map(horizon);
   const series = [
     { name: "all fills", values: markouts.all, color: "#1f2328" },
     { name: "buys", values: markouts.buy, color: "#1a7f37" },

@@ -143,7 +143,7 @@ export interface TradeAnalyticsOptions {
   orders?: number;
   /** Markout horizons in ns. @default [100_000_000, 1_000_000_000, 10_000_000_000] (100 ms, 1 s, 10 s) */
   horizonsNs?: readonly number[];
-  /** Horizon for adverse selection, ns (must be one of the horizons). @default 1_000_000_000 (1 s) */
+  /** Horizon for adverse selection, ns (must be one of the horizons). @default 1_000_000_000 (1 s), or the horizon nearest to it when 1 s is not one */
   adverseSelectionHorizonNs?: number;
   /** @deprecated Use `horizonsNs` (ns). Kept for one version; giving both is a BAD_OPTION. */
   horizonsMs?: readonly number[];
@@ -361,6 +361,11 @@ function inventoryStats(fills: FillTable): InventoryStats {
   return { maxLong, maxShort, meanAbsolute: total > 0 ? weighted / total : NaN, flatShare: total > 0 ? flat / total : NaN, final: Math.abs(position) < 1e-9 ? 0 : position };
 }
 
+/** The horizon of `horizons` nearest to `ns` (the first of two equally near). */
+function nearestHorizon(horizons: readonly number[], ns: number): number {
+  return horizons.reduce((best, h) => (Math.abs(h - ns) < Math.abs(best - ns) ? h : best), horizons[0] ?? ns);
+}
+
 function msToNs(ms: readonly number[]): number[] {
   return ms.map((h) => Math.round(h * 1e6));
 }
@@ -413,7 +418,7 @@ export function tradeAnalytics(fills: FillTable, mid?: MidSeries, options: Trade
   const spanDays = n > 1 ? Number(fills.ts[n - 1]! - fills.ts[0]!) / 86_400e9 : 0;
   const trips = roundTrips(fills);
   const horizons = nsOption(options, "horizonsNs", "horizonsMs", "e.g. { horizonsNs: [100_000_000, 1_000_000_000] } for 100 ms and 1 s") ?? DEFAULT_MARKOUT_HORIZONS_NS;
-  const adverseHorizon = nsOption(options, "adverseSelectionHorizonNs", "adverseSelectionHorizonMs", "e.g. { adverseSelectionHorizonNs: 1_000_000_000 } for 1 s") ?? DEFAULT_ADVERSE_HORIZON_NS;
+  const adverseHorizon = nsOption(options, "adverseSelectionHorizonNs", "adverseSelectionHorizonMs", "e.g. { adverseSelectionHorizonNs: 1_000_000_000 } for 1 s") ?? nearestHorizon(horizons, DEFAULT_ADVERSE_HORIZON_NS);
   const marks = mid ? markouts(fills, mid, { horizonsNs: horizons }) : undefined;
   let adverse = NaN;
   let adverseShare = NaN;

@@ -21,7 +21,7 @@ function num(x: number, digits = 4): string {
 
 const pct = (x: number): string => formatPct(x);
 /** A horizon given in ns, in ms below a second ("100 ms"), else in seconds ("10 s"). */
-const horizon = (ns: number): string => (ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
+export const horizon = (ns: number): string => (ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
 
 function rowsHtml(rows: readonly (readonly [string, string, string?])[], caption: string): string {
   const body = rows.map(([k, v, note]) => `<tr><th class="txt">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td><td class="txt note">${note ? escapeHtml(note) : ""}</td></tr>`).join("");
