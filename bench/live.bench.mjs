@@ -188,6 +188,26 @@ results.push(result("bare WebSocket client, per second of client CPU", best(cpuR
 results.push(result("feed + book + strategy / bare client", best(rate(runs.strategy)) / best(rate(runs.bare)), "ratio", "higher"));
 results.push(result("spread of feed + book + strategy runs", spread(rate(runs.strategy)), "fraction of best", "lower"));
 
+/**
+ * How often this machine takes the core away from a thread that never sleeps: a 5 s busy loop
+ * reading the clock, counting gaps over 0.5 ms. On a virtual machine these pauses (1-4 ms, about
+ * one a second on the shared one this bench is run on) come from the host, whatever the process
+ * does; any that falls between a frame's read and its callback is in receive-to-strategy.
+ */
+function schedulingStalls(ms = 5000) {
+  const end = performance.now() + ms;
+  let last = performance.now();
+  const gaps = [];
+  for (;;) {
+    const now = performance.now();
+    if (now - last > 0.5) gaps.push(now - last);
+    last = now;
+    if (now > end) break;
+  }
+  return { perSecond: gaps.length / (ms / 1000), max: gaps.length ? Math.max(...gaps) : 0 };
+}
+const stalls = schedulingStalls();
+console.log(`scheduling stalls of a busy thread: ${stalls.perSecond.toFixed(1)}/s over 0.5 ms, longest ${stalls.max.toFixed(2)} ms`);
 const r = await paced("receipt");
 console.log(`paced ${SPEED}x, on receipt: ${r.frames} frames, ${r.trades} trade rows, ${r.toStrategy.length} onTrade callbacks`);
 const p = await paced("lookahead");
@@ -195,6 +215,8 @@ console.log(`paced ${SPEED}x, looking ahead: ${p.frames} frames, ${p.trades} tra
 results.push(result(`receive-to-strategy p50 (paced ${SPEED}x, handed over on receipt: a trade's frame read to its onTrade)`, quantile(r.toStrategy, 0.5), "ms", "lower"));
 results.push(result(`receive-to-strategy p99 (paced ${SPEED}x, handed over on receipt: a trade's frame read to its onTrade)`, quantile(r.toStrategy, 0.99), "ms", "lower", 1));
 results.push(result(`receive-to-strategy max (paced ${SPEED}x, handed over on receipt)`, r.toStrategy[r.toStrategy.length - 1], "ms", "lower"));
+results.push(result("scheduling stalls over 0.5 ms of a busy thread (machine, not the path)", stalls.perSecond, "per s", "lower"));
+results.push(result("longest scheduling stall of a busy thread (machine, not the path)", stalls.max, "ms", "lower"));
 results.push(result(`receive-to-book p50 (paced ${SPEED}x)`, quantile(r.toBook, 0.5), "ms", "lower"));
 results.push(result(`receive-to-book p99 (paced ${SPEED}x)`, quantile(r.toBook, 0.99), "ms", "lower", 1));
 results.push(result(`release-to-strategy p50 (paced ${SPEED}x, looking ahead: newest frame read to onTrade)`, quantile(p.releaseToStrategy, 0.5), "ms", "lower"));

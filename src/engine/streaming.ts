@@ -56,6 +56,8 @@ export interface TickChunkSource {
    * writes the rows it keeps from the previous window there instead of copying the new rows.
    */
   readonly frontRows?: number;
+  /** Rows of room before `chunk`'s columns, for a source whose chunks have different room (overrides `frontRows`). */
+  frontRowsOf?(chunk: TickBatch): number;
   /** For messages: the catalog, files or query. */
   readonly description: string;
   /** The next chunk, or undefined at the end. */
@@ -96,6 +98,11 @@ function rowsOf(chunk: TickBatch, k: number, n: number): Int32Array | null {
   const rows = new Int32Array(count);
   for (let i = 0, j = 0; i < chunk.length; i++) if (col[i] === k) rows[j++] = i;
   return rows;
+}
+
+/** Rows of room before `chunk`'s columns (see `TickChunkSource.frontRows`). */
+function roomBefore(source: TickChunkSource, chunk: TickBatch): number {
+  return source.frontRowsOf ? source.frontRowsOf(chunk) : (source.frontRows ?? 0);
 }
 
 /** A one-instrument batch: `old` rows [from, old.length), then `chunk`'s rows `rows` (all when null). */
@@ -210,7 +217,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     for (let k = 0; k < n; k++) {
       const rows = rowsOf(chunk, k, n);
       if (rows !== null && rows.length === 0) continue;
-      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!, source.frontRows);
+      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!, roomBefore(source, chunk));
     }
   }
   const traits = source.traits ?? traitsFromFirstRows(firstRows, n);
@@ -243,7 +250,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       present.forEach((k, s) => {
         const rows = rowsOf(chunk, k, n);
         if (rows !== null && rows.length === 0) return;
-        appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!, source.frontRows);
+        appendRows(loop, s, chunk, rows, source.instruments[k]!, traits[k]!, roomBefore(source, chunk));
       });
       setHorizon();
       releaseOlder();

@@ -30,7 +30,7 @@ import { EventFlag, EventKind, TickBatchBuilder, type TickBatch } from "../data/
 import { backtestStream, type BacktestOptions, type BacktestResult, type Context, type StrategyHandlers, type StrategyLike, type StreamTraits, type TickChunkSource } from "../engine/index.js";
 import { wallNs, type BinanceFeed, type FeedStats } from "./feed.js";
 import { ReceiptClock } from "./receipt.js";
-import { FRONT_ROWS, withFrontRoom } from "./rows.js";
+import { frontRowsOf, withFrontRoom } from "./rows.js";
 
 /**
  * When the engine takes a row (docs/live.md, "Handing rows over"):
@@ -182,7 +182,7 @@ export function paper(feed: BinanceFeed, strategy: StrategyLike | StrategyHandle
     traits: [traits ?? { hasLast: true, l3: false, hasTrades: true }],
     description: `live feed ${feed.instrument.symbol}`,
     // The run keeps its few pending rows in the room before each piece's columns instead of copying the piece.
-    frontRows: FRONT_ROWS,
+    frontRowsOf,
     next: async () => {
       for (;;) {
         if (!paused && queue.length > 0) {

@@ -212,7 +212,8 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
     else if (k === BinanceMessage.BookTicker) rows += levels;
     else if (k === BinanceMessage.Trade) rows += 1;
   }
-  const c = roomyColumns(rows);
+  const room = roomFor(rows);
+  const c = roomyColumns(rows, room);
   let r = 0;
   for (let m = 0; m < n; m++) {
     const k = kind[m]!;
@@ -284,25 +285,40 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
   const batch = tickBatch(c, [capture.instrument], capture.file);
   attachReadReport(batch, capture.readReport);
   roomy.set(batch, undefined);
+  roomOf.set(batch, room);
   return batch;
 }
 
 /**
  * Rows of room left before the columns of every batch the feed lays out: a streamed run writes the
  * rows it keeps from its previous window there instead of copying each new piece into a new window
- * (`TickChunkSource.frontRows`). The rows kept are those between the exchange-time and
- * receive-time cursors, a handful on a Binance feed; past this many the run copies, as without room.
+ * (`TickChunkSource.frontRowsOf`). The rows kept are those between the exchange-time and
+ * receive-time cursors, a handful on a Binance feed; past the room the run copies, as without room.
+ * The room grows with the piece, from MIN_FRONT_ROWS to MAX_FRONT_ROWS: a piece of one frame (a
+ * paced feed, a few rows) with 256 rows of room would allocate ~15 KB for ~1 KB of rows, and that
+ * garbage, every message, is what sets the receipt handover's latency tail (young-generation
+ * collections); a large piece (a feed at full speed) keeps the large room so its rows are not copied.
  */
-export const FRONT_ROWS = 256;
+export const MIN_FRONT_ROWS = 16;
+export const MAX_FRONT_ROWS = 256;
+/** Room in front of a piece of `rows` rows. */
+const roomFor = (rows: number): number => Math.min(MAX_FRONT_ROWS, Math.max(MIN_FRONT_ROWS, rows));
 /** Batches with room in front, and the run that writes there (one only: two runs on one feed would overwrite each other's rows). */
 const roomy = new WeakMap<TickBatch, object | undefined>();
+/** Rows of room before each roomy batch's columns. */
+const roomOf = new WeakMap<TickBatch, number>();
+
+/** Rows of room before `batch`'s columns that a run may write (0 for a batch the feed did not lay out). */
+export function frontRowsOf(batch: TickBatch): number {
+  return roomOf.get(batch) ?? 0;
+}
 
 /** Column names, widest elements first: one buffer holds them all, each aligned. */
 const BY_WIDTH = [...TICK_COLUMN_NAMES].sort((x, y) => TICK_COLUMNS[y].BYTES_PER_ELEMENT - TICK_COLUMNS[x].BYTES_PER_ELEMENT);
 
-/** Columns of `rows` rows, each a view starting FRONT_ROWS rows into its own stretch of one buffer. */
-function roomyColumns(rows: number): TickColumns {
-  const span = FRONT_ROWS + rows;
+/** Columns of `rows` rows, each a view starting `room` rows into its own stretch of one buffer. */
+function roomyColumns(rows: number, room: number): TickColumns {
+  const span = room + rows;
   let bytes = 0;
   for (const name of BY_WIDTH) bytes += span * TICK_COLUMNS[name].BYTES_PER_ELEMENT;
   const buffer = new ArrayBuffer(bytes);
@@ -310,14 +326,14 @@ function roomyColumns(rows: number): TickColumns {
   let at = 0;
   for (const name of BY_WIDTH) {
     const Ctor = TICK_COLUMNS[name];
-    out[name] = new Ctor(buffer, at + FRONT_ROWS * Ctor.BYTES_PER_ELEMENT, rows);
+    out[name] = new Ctor(buffer, at + room * Ctor.BYTES_PER_ELEMENT, rows);
     at += span * Ctor.BYTES_PER_ELEMENT;
   }
   return out as TickColumns;
 }
 
 /**
- * `batch` itself when the feed laid it out (with FRONT_ROWS rows of room) and no other run has
+ * `batch` itself when the feed laid it out (with rows of room in front) and no other run has
  * taken its room, else a copy with that room; `run` takes the room.
  */
 export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
@@ -331,21 +347,25 @@ export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
   return roomyCopy(batch, run);
 }
 
-/** A batch of no rows with FRONT_ROWS rows of room, whose room `run` takes (a paper session's step of the clock without data). */
+/** A batch of no rows with rows of room, whose room `run` takes (a paper session's step of the clock without data). */
 export function roomyEmpty(instruments: TickBatch["instruments"], source: string | undefined, run: object): TickBatch {
-  const empty = tickBatch(roomyColumns(0), instruments, source);
+  const room = roomFor(0);
+  const empty = tickBatch(roomyColumns(0, room), instruments, source);
   roomy.set(empty, run);
+  roomOf.set(empty, room);
   return empty;
 }
 
-/** A copy of `batch` with FRONT_ROWS rows of room, whose room `run` takes (a run that rewrites a column copies the feed's rows first). */
+/** A copy of `batch` with rows of room, whose room `run` takes (a run that rewrites a column copies the feed's rows first). */
 export function roomyCopy(batch: TickBatch, run: object): TickBatch {
-  const c = roomyColumns(batch.length);
+  const room = roomFor(batch.length);
+  const c = roomyColumns(batch.length, room);
   for (const name of TICK_COLUMN_NAMES) (c[name] as unknown as { set(a: ArrayLike<number | bigint>): void }).set(batch[name] as ArrayLike<number | bigint>);
   const copy = tickBatch(c, batch.instruments, batch.source);
   const report = readReportOf(batch);
   if (report) attachReadReport(copy, report);
   roomy.set(copy, run);
+  roomOf.set(copy, room);
   return copy;
 }
 
