@@ -93,7 +93,7 @@ describe("room in front of a live feed's pieces", () => {
     };
     const streamed = await backtestStream(source, strategy, options);
     expect(whole.fills.price.length).toBeGreaterThan(10);
-    for (const column of ["ts", "price", "qty", "side", "fee"] as const) expect(Array.from(streamed.fills[column]), column).toEqual(Array.from(whole.fills[column]));
+    for (const column of ["ts", "price", "qty", "side", "fee"] as const) expect(Array.from(streamed.fills[column] as ArrayLike<number | bigint>), column).toEqual(Array.from(whole.fills[column] as ArrayLike<number | bigint>));
     expect(streamed.summary.pnl).toBe(whole.summary.pnl);
     expect(streamed.summary.finalPosition).toEqual(whole.summary.finalPosition);
   });
