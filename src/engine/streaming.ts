@@ -14,8 +14,11 @@
  *
  * What a source tells up front (`TickChunkSource`): its instruments, and per instrument whether
  * its rows carry `Last` flags, order-by-order kinds and trades — the loop's rules depend on them.
- * A source that cannot tell has them taken from each instrument's first window (its first
- * chunks), which matches the whole data whenever the first rows are representative.
+ * A source that cannot tell has them taken from its first chunks (at least TRAITS_ROWS rows, or
+ * the whole source when shorter), and every later chunk is checked against them: a chunk with a
+ * `Last` flag, an order-by-order row or a trade its instrument's traits said it had none of ends
+ * the run with a LabError (the loop's rules would differ from the in-memory run's from there on:
+ * never a silently different result). Give `traits` when the first rows may not show them all.
  *
  * Not with a streamed source: `startAt` (fast-forward reads up to a time before the run starts;
  * read from that time instead), and `clockOffsetNs: "auto"` (it needs every row first; estimate
@@ -80,6 +83,9 @@ export interface TickChunkSource {
   /** Releases what the source holds (connections); called once, also after an error. */
   close?(): Promise<void>;
 }
+
+/** Rows read before a source's traits are taken from them, when it does not give them. */
+const TRAITS_ROWS = 65_536;
 
 /** `traits` of each instrument from the rows of a batch (per instrument index). */
 function traitsOfRows(batch: TickBatch, n: number): StreamTraits[] {
@@ -210,10 +216,12 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       source.release?.(chunk);
     }
   };
-  while (!ended && windows.some((w) => w === undefined || w.length === 0)) {
+  let firstRowCount = 0;
+  while (!ended && (windows.some((w) => w === undefined || w.length === 0) || (source.traits === undefined && firstRowCount < TRAITS_ROWS))) {
     const chunk = await take();
     if (!chunk) break;
     firstRows.push(chunk);
+    firstRowCount += chunk.length;
     for (let k = 0; k < n; k++) {
       const rows = rowsOf(chunk, k, n);
       if (rows !== null && rows.length === 0) continue;
@@ -247,6 +255,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
         present.forEach((k, s) => loop.replaceWindow(s, streamOf(loop.window(s).batch, source.instruments[k]!, traits[k]!, true), 0));
         return;
       }
+      if (source.traits === undefined) checkTraits(source, chunk, traits, rowsRead - chunk.length);
       present.forEach((k, s) => {
         const rows = rowsOf(chunk, k, n);
         if (rows !== null && rows.length === 0) return;
@@ -277,6 +286,25 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     throw inputCheckError(inputCheck);
   }
   return new BacktestResult(raw, name, params, settingsOf(opts, raw), inputCheck);
+}
+
+/** A chunk of a source without traits whose rows show one its first rows did not (see the module comment). */
+function checkTraits(source: TickChunkSource, chunk: TickBatch, traits: readonly StreamTraits[], rowsBefore: number): void {
+  const n = source.instruments.length;
+  const found = traitsOfRows(chunk, n);
+  for (let k = 0; k < n; k++) {
+    const was = traits[k]!;
+    const now = found[k]!;
+    const trait = now.hasLast && !was.hasLast ? "rows flagged Last" : now.l3 && !was.l3 ? "order-by-order rows" : now.hasTrades && !was.hasTrades ? "trade rows" : undefined;
+    if (trait === undefined) continue;
+    const symbol = source.instruments[k]!.symbol;
+    throw new LabError({
+      code: "BAD_BATCH",
+      message: `${source.description}: ${symbol} has ${trait} in the chunk starting at row ${rowsBefore}, but none in its first ${rowsBefore} rows, from which the run took its traits; the result would differ from the in-memory run from there on`,
+      hint: `give the source's traits (per instrument: { hasLast, l3, hasTrades } over all its rows), e.g. traits: [{ hasLast: ${was.hasLast || now.hasLast}, l3: ${was.l3 || now.l3}, hasTrades: ${was.hasTrades || now.hasTrades} }]`,
+      context: { row: rowsBefore, symbol },
+    });
+  }
 }
 
 function traitsFromFirstRows(chunks: readonly TickBatch[], n: number): StreamTraits[] {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { instrument } from "../../src/core/index.js";
-import { TICK_COLUMN_NAMES, generateTicks, mergeBatches, tickBatch, type TickBatch, type TickColumns } from "../../src/data/index.js";
+import { EventFlag, TICK_COLUMN_NAMES, generateTicks, mergeBatches, tickBatch, type TickBatch, type TickColumns } from "../../src/data/index.js";
 
 const columnsOfBatch = (b: TickBatch): TickColumns => Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, b[n]])) as unknown as TickColumns;
 import { backtest, backtestStream, chunksOf, latency, type BacktestOptions, type BacktestResult } from "../../src/engine/index.js";
@@ -84,6 +84,29 @@ describe("streamed backtest = in-memory backtest", () => {
     const streamed = await backtestStream(chunksOf(damaged, 1_000), maker, options);
     expect(streamed.inputCheck?.issues.map((x) => [x.class, x.count, x.samples[0]!.row])).toEqual([["non-positive-price", 1, 25_123]]);
     expect(streamed.inputCheck?.rowsChecked).toBe(40_000);
+  });
+
+  it("a source without traits: taken from its first 65,536 rows, and a later chunk that contradicts them is refused, never run differently", async () => {
+    // Tiny chunks: the traits come from the first 65,536 rows (here the whole source), not the first chunk.
+    const untold = (data: TickBatch, chunkRows: number) => ({ ...chunksOf(data, chunkRows), traits: undefined });
+    expect(outcome(await backtestStream(untold(l2, 7), maker, options))).toEqual(outcome(backtest(l2, maker, options)));
+    // Rows flagged Last only from row 70,000 on: the in-memory run groups by the flags, a run that
+    // took its traits from the first rows would group by time.
+    const data = generateTicks({ events: 80_000, seed: 13, mode: "l2" });
+    const flags = Uint16Array.from(data.flags);
+    let cleared = 0;
+    for (let i = 0; i < 70_000; i++) {
+      if (flags[i]! & EventFlag.Last) cleared++;
+      flags[i] = flags[i]! & ~EventFlag.Last;
+    }
+    expect(cleared).toBeGreaterThan(1000);
+    const late = tickBatch({ ...columnsOfBatch(data), flags }, data.instruments, "late Last flags");
+    const error = await caughtAsync(() => backtestStream(untold(late, 1_000), maker, options));
+    expect(error.code).toBe("BAD_BATCH");
+    expect(error.message).toContain("has rows flagged Last in the chunk starting at row 70000, but none in its first 70000 rows");
+    expect(error.hint).toContain("hasLast: true");
+    // Told its traits, the same source runs and equals the in-memory run.
+    expect(outcome(await backtestStream(chunksOf(late, 1_000), maker, options))).toEqual(outcome(backtest(late, maker, options)));
   });
 
   it("says what a streamed source cannot do", async () => {
