@@ -53,6 +53,24 @@ export interface ExchangeHooks {
   afterFill(t: number, fillIndex: number): void;
 }
 
+/** What the simulated exchange works with; the event loop makes them once per run (loop.ts). */
+export interface ExchangeParts {
+  /** One book per instrument. */
+  books: SimBook[];
+  /** The books are order by order (L3). */
+  l3: boolean;
+  queue: QueueModel;
+  latency: LatencyModel;
+  tickets: OrderTickets;
+  requests: RequestQueue;
+  responses: ResponseQueue;
+  portfolio: Portfolio;
+  fills: FillRecorder;
+  hooks: ExchangeHooks;
+  /** What a trade at a resting order's price and a marketable arrival execute (fills.ts). @default partial() */
+  fillModel?: FillModel;
+}
+
 export class ExchangeSim {
   readonly books: SimBook[];
   private readonly l3Books: (SimL3Book | null)[];
@@ -93,20 +111,25 @@ export class ExchangeSim {
    */
   readonly rowTime = new Float64Array(1);
 
-  constructor(
-    books: SimBook[],
-    l3: boolean,
-    queue: QueueModel,
-    private readonly latency: LatencyModel,
-    private readonly tickets: OrderTickets,
-    private readonly requests: RequestQueue,
-    private readonly responses: ResponseQueue,
-    private readonly portfolio: Portfolio,
-    private readonly fills: FillRecorder,
-    private readonly hooks: ExchangeHooks,
-    /** What a trade at a resting order's price and a marketable arrival execute (fills.ts). */
-    private readonly fillModel: FillModel = partial(),
-  ) {
+  private readonly latency: LatencyModel;
+  private readonly tickets: OrderTickets;
+  private readonly requests: RequestQueue;
+  private readonly responses: ResponseQueue;
+  private readonly portfolio: Portfolio;
+  private readonly fills: FillRecorder;
+  private readonly hooks: ExchangeHooks;
+  private readonly fillModel: FillModel;
+
+  constructor(parts: ExchangeParts) {
+    const { books, l3, queue } = parts;
+    this.latency = parts.latency;
+    this.tickets = parts.tickets;
+    this.requests = parts.requests;
+    this.responses = parts.responses;
+    this.portfolio = parts.portfolio;
+    this.fills = parts.fills;
+    this.hooks = parts.hooks;
+    this.fillModel = parts.fillModel ?? partial();
     this.books = books;
     this.l3Books = books.map((b) => (l3 ? (b as SimL3Book) : null));
     this.l2Queue = queue.kind === "l2" ? queue : null;

@@ -126,7 +126,7 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
 
   const markouts = new MarkoutSampler(opts.markoutHorizonsNs, fills, exchBooks);
   const sampler = new EquitySampler(exchBooks, portfolio, equity, markouts);
-  const exchange = new ExchangeSim(exchBooks, l3, queue, opts.latency, tickets, requests, responses, portfolio, fills, sampler, opts.fills);
+  const exchange = new ExchangeSim({ books: exchBooks, l3, queue, latency: opts.latency, tickets, requests, responses, portfolio, fills, hooks: sampler, fillModel: opts.fills });
   const local = new LocalView(localBooks, instruments, { handlers, params }, { time, tickets, requests, responses, notices, timers }, opts);
   streams.forEach((s, k) => {
     if (s.l3 && !s.hasTrades) local.executionsAreTrades[k] = 1;
