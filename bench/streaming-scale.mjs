@@ -8,6 +8,12 @@
 //                                                  against the streamed run of the same rows, in
 //                                                  SCALE_RATIO_PAIRS (3) alternating pairs, and the
 //                                                  catalog read alone (read-ahead thread, no engine)
+//                                                  and the in-memory engine alone against the same
+//                                                  run with a catalog reader busy in another process
+//                                                  (SCALE_CONTENTION_PAIRS, 2): what sharing the
+//                                                  machine's cores with a reader costs the engine
+//   node bench/streaming-scale.mjs read-loop       reads day 1 from the catalog over and over (the
+//                                                  busy reader of the contention figure)
 //   node bench/streaming-scale.mjs stream <days> [quiet|observer]
 //                                                  a streamed run over the first <days> days
 //                                                  (0.5 = 13M events, 1.5 = 33M, 5 = 100M): "quiet"
@@ -16,6 +22,7 @@
 //                                                  orders, so its result columns (the equity grid
 //                                                  alone) barely grow and memory shows the data path
 // Each prints one JSON line with its figures.
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +65,31 @@ async function generate() {
 
 const range = (days) => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000 });
 
+/** Seconds `fn` takes. */
+function timed(fn) {
+  const t = performance.now();
+  fn();
+  return (performance.now() - t) / 1000;
+}
+
+const CONTENTION_PAIRS = Number(process.env.SCALE_CONTENTION_PAIRS ?? 2);
+
+/** Reads day 1 from the catalog until killed; prints a line once its first chunk is in. */
+async function readLoop() {
+  let told = false;
+  for (;;) {
+    const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000 });
+    for (let chunk = await source.next(); chunk; chunk = await source.next()) {
+      if (!told) {
+        process.stdout.write("reading\n");
+        told = true;
+      }
+      source.release(chunk);
+    }
+    await source.close();
+  }
+}
+
 /** Pairs of runs, in alternating order, so each side sees the same machine; best of each and the pairs' median. */
 const RATIO_PAIRS = Number(process.env.SCALE_RATIO_PAIRS ?? 3);
 
@@ -86,9 +118,26 @@ async function ratio() {
     const s = streamed[pair].run;
     if (s.summary.events !== m.summary.events || s.fills.ts.length !== m.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
   }
+  // The engine alone, then beside a reader in another process (started first, so it is busy): the
+  // engine's slowdown is what any streamed run pays on these cores for reading while it runs.
+  const alone = [];
+  const beside = [];
+  for (let pair = 0; pair < CONTENTION_PAIRS; pair++) {
+    alone.push(timed(() => lab.backtest(batch, strategy, options)));
+    const reader = spawn(process.execPath, [fileURLToPath(import.meta.url), "read-loop"], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise((resolve, reject) => {
+      reader.stdout.once("data", resolve);
+      reader.once("exit", (code) => reject(new Error(`read-loop exited ${code}`)));
+    });
+    beside.push(timed(() => lab.backtest(batch, strategy, options)));
+    reader.removeAllListeners("exit");
+    const exited = new Promise((r) => reader.once("exit", r));
+    reader.kill("SIGTERM");
+    await exited;
+  }
   const ratios = memory.map((m, i) => m.seconds / streamed[i].seconds).sort((a, b) => a - b);
   const best = (runs) => Math.min(...runs.map((r) => r.seconds));
-  return { events, pairs: RATIO_PAIRS, memoryEventsPerSecond: events / best(memory), streamEventsPerSecond: events / best(streamed), readRowsPerSecond: events / Math.min(...reads), pairedRatioMedian: ratios[ratios.length >> 1], pairedRatios: ratios };
+  return { events, pairs: RATIO_PAIRS, memoryEventsPerSecond: events / best(memory), streamEventsPerSecond: events / best(streamed), readRowsPerSecond: events / Math.min(...reads), pairedRatioMedian: ratios[ratios.length >> 1], pairedRatios: ratios, engineBesideReader: Math.min(...alone) / Math.min(...beside) };
 }
 
 async function stream(days, which = "quiet") {
@@ -100,7 +149,8 @@ async function stream(days, which = "quiet") {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [mode, arg, which] = process.argv.slice(2);
+  if (mode === "read-loop") await readLoop();
   const out = mode === "generate" ? await generate() : mode === "ratio" ? await ratio() : mode === "stream" ? await stream(Number(arg), which) : undefined;
-  if (!out) throw new Error("usage: streaming-scale.mjs generate | ratio | stream <days> [quiet|observer]");
+  if (!out) throw new Error("usage: streaming-scale.mjs generate | ratio | read-loop | stream <days> [quiet|observer]");
   console.log(JSON.stringify(out));
 }
