@@ -190,8 +190,8 @@ results.push(result("spread of feed + book + strategy runs", spread(rate(runs.st
 
 /**
  * How often this machine takes the core away from a thread that never sleeps: a 5 s busy loop
- * reading the clock, counting gaps over 0.5 ms. On a virtual machine these pauses (1-4 ms, about
- * one a second on the shared one this bench is run on) come from the host, whatever the process
+ * reading the clock, counting gaps over 0.5 ms. On a virtual machine these pauses (1-4 ms, 1 to
+ * 15 a second on the shared one this bench is run on) come from the host, whatever the process
  * does; any that falls between a frame's read and its callback is in receive-to-strategy.
  */
 function schedulingStalls(ms = 5000) {

@@ -216,12 +216,10 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       source.release?.(chunk);
     }
   };
-  let firstRowCount = 0;
-  while (!ended && (windows.some((w) => w === undefined || w.length === 0) || (source.traits === undefined && firstRowCount < TRAITS_ROWS))) {
+  while (!ended && (windows.some((w) => w === undefined || w.length === 0) || (source.traits === undefined && rowsRead < TRAITS_ROWS))) {
     const chunk = await take();
     if (!chunk) break;
     firstRows.push(chunk);
-    firstRowCount += chunk.length;
     for (let k = 0; k < n; k++) {
       const rows = rowsOf(chunk, k, n);
       if (rows !== null && rows.length === 0) continue;

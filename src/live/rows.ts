@@ -284,8 +284,7 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
   }
   const batch = tickBatch(c, [capture.instrument], capture.file);
   attachReadReport(batch, capture.readReport);
-  roomy.set(batch, undefined);
-  roomOf.set(batch, room);
+  roomy.set(batch, { rows: room, run: undefined });
   return batch;
 }
 
@@ -295,22 +294,23 @@ function layRows(capture: BinanceCapture, applied: Uint8Array, afterGap: Uint8Ar
  * (`TickChunkSource.frontRowsOf`). The rows kept are those between the exchange-time and
  * receive-time cursors, a handful on a Binance feed; past the room the run copies, as without room.
  * The room grows with the piece, from MIN_FRONT_ROWS to MAX_FRONT_ROWS: a piece of one frame (a
- * paced feed, a few rows) with 256 rows of room would allocate ~15 KB for ~1 KB of rows, and that
- * garbage, every message, is what sets the receipt handover's latency tail (young-generation
- * collections); a large piece (a feed at full speed) keeps the large room so its rows are not copied.
+ * paced feed, a few rows) with 256 rows of room would allocate and zero ~15 KB for ~1 KB of rows
+ * on every message; a large piece (a feed at full speed) keeps the large room so its rows are not
+ * copied.
  */
 export const MIN_FRONT_ROWS = 16;
 export const MAX_FRONT_ROWS = 256;
 /** Room in front of a piece of `rows` rows. */
 const roomFor = (rows: number): number => Math.min(MAX_FRONT_ROWS, Math.max(MIN_FRONT_ROWS, rows));
-/** Batches with room in front, and the run that writes there (one only: two runs on one feed would overwrite each other's rows). */
-const roomy = new WeakMap<TickBatch, object | undefined>();
-/** Rows of room before each roomy batch's columns. */
-const roomOf = new WeakMap<TickBatch, number>();
+/**
+ * Batches with room in front: how many rows, and the run that writes there (one only: two runs on
+ * one feed would overwrite each other's rows; undefined until a run takes it).
+ */
+const roomy = new WeakMap<TickBatch, { rows: number; run: object | undefined }>();
 
 /** Rows of room before `batch`'s columns that a run may write (0 for a batch the feed did not lay out). */
 export function frontRowsOf(batch: TickBatch): number {
-  return roomOf.get(batch) ?? 0;
+  return roomy.get(batch)?.rows ?? 0;
 }
 
 /** Column names, widest elements first: one buffer holds them all, each aligned. */
@@ -337,12 +337,10 @@ function roomyColumns(rows: number, room: number): TickColumns {
  * taken its room, else a copy with that room; `run` takes the room.
  */
 export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
-  if (roomy.has(batch)) {
-    const owner = roomy.get(batch);
-    if (owner === undefined || owner === run) {
-      roomy.set(batch, run);
-      return batch;
-    }
+  const room = roomy.get(batch);
+  if (room !== undefined && (room.run === undefined || room.run === run)) {
+    room.run = run;
+    return batch;
   }
   return roomyCopy(batch, run);
 }
@@ -351,8 +349,7 @@ export function withFrontRoom(batch: TickBatch, run: object): TickBatch {
 export function roomyEmpty(instruments: TickBatch["instruments"], source: string | undefined, run: object): TickBatch {
   const room = roomFor(0);
   const empty = tickBatch(roomyColumns(0, room), instruments, source);
-  roomy.set(empty, run);
-  roomOf.set(empty, room);
+  roomy.set(empty, { rows: room, run });
   return empty;
 }
 
@@ -364,8 +361,7 @@ export function roomyCopy(batch: TickBatch, run: object): TickBatch {
   const copy = tickBatch(c, batch.instruments, batch.source);
   const report = readReportOf(batch);
   if (report) attachReadReport(copy, report);
-  roomy.set(copy, run);
-  roomOf.set(copy, room);
+  roomy.set(copy, { rows: room, run });
   return copy;
 }
 

@@ -98,7 +98,7 @@ describe("catalog chunks read ahead on a worker thread", () => {
     }
   });
 
-  it("the first chunk is small and each next one 1.5 times the one before, up to chunkRows, the rows unchanged", async () => {
+  it("the first chunk is small and the next ones grow up to chunkRows (the growth factor: piece-ramp.test.ts), the rows unchanged", async () => {
     const whole = await readCatalog(dir);
     const source = await catalogChunks(dir, { chunkRows: 30_000 });
     const lengths: number[] = [];
