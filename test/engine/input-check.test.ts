@@ -215,6 +215,108 @@ describe("input check on generated data (every class the pass finds)", () => {
     expect({ ...warn, mode: "strict" }).toEqual({ ...once, mode: "strict" });
   });
 
+  it("duplicates: the rows a row-by-row reading of the rule finds, in runs of equal times of every length, whole or chunk by chunk", () => {
+    // Seeded batches built to stress the pass's filter (one bit per price and size in a run of
+    // equal exchange times): few distinct prices and sizes, so unrelated rows share bits; copies
+    // from 1 to 12 rows back (8 is the rule's reach), some with one other column changed (not
+    // duplicates), NaN prices and sizes (NaN = NaN), runs from 1 to 40 rows. The reference is the
+    // rule read literally, row by row, and validate()'s count.
+    let state = 11;
+    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    const pick = <T,>(xs: readonly T[]): T => xs[next() % xs.length]!;
+    const sameValue = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+    for (const instruments of [1, 2]) {
+      for (let trial = 0; trial < 3; trial++) {
+        const n = 20_000;
+        const shape = generateTicks({ events: n, seed: 40 + trial, mode: "l2" });
+        const cols = copyColumns(shape);
+        const insts = instruments === 1 ? shape.instruments : [...shape.instruments, instrument({ symbol: "OTHER", venue: "SIM", tickSize: "0.01" })];
+        let t = 1_700_000_000_000_000_000n;
+        let runStart = 0;
+        let runLength = 1;
+        for (let i = 0; i < n; i++) {
+          if (i - runStart >= runLength) {
+            runStart = i;
+            runLength = 1 + (next() % 3 === 0 ? next() % 40 : next() % 6);
+            t += BigInt(1 + (next() % 1000));
+          }
+          cols.exchTs[i] = t;
+          const back = 1 + (next() % 12);
+          if (i - back >= runStart && next() % 3 === 0) {
+            for (const name of TICK_COLUMN_NAMES) (cols[name] as unknown as unknown[])[i] = (cols[name] as unknown as unknown[])[i - back];
+            if (next() % 4 === 0) {
+              const change = next() % 4;
+              if (change === 0) cols.side[i] = -cols.side[i]! || 1;
+              else if (change === 1) cols.orderId[i] = cols.orderId[i]! + 1;
+              else if (change === 2) cols.localTs[i] = cols.localTs[i]! + 1n;
+              else cols.flags[i] = cols.flags[i]! ^ EventFlag.Last;
+            }
+          } else {
+            cols.kind[i] = pick([EventKind.LevelSet, EventKind.Trade]);
+            cols.side[i] = pick([1, -1]);
+            cols.priceTicks[i] = pick([10_000, 10_001, 10_002, 10_031, NaN]);
+            cols.qtyLots[i] = pick([1, 2, 3, 64, NaN]);
+            cols.localTs[i] = t + 5_000n;
+            cols.orderId[i] = NaN;
+            cols.seq[i] = NaN;
+            cols.aux[i] = NaN;
+            cols.flags[i] = 0;
+            cols.instrument[i] = next() % instruments;
+          }
+        }
+        const batch = (): TickBatch => tickBatch(copyColumns({ ...cols, length: n } as unknown as TickBatch), insts, "duplicates");
+        const expected: Row[] = [];
+        let count = 0;
+        for (let i = 0; i < n; i++) {
+          for (let j = i - 1; j >= 0 && j >= i - 8 && cols.exchTs[j] === cols.exchTs[i]; j--) {
+            if (TICK_COLUMN_NAMES.every((name) => sameValue(Number(cols[name][j]), Number(cols[name][i])))) {
+              if (expected.length < 5) expected.push([i, "exchTs", `same as row ${j}`]);
+              count++;
+              break;
+            }
+          }
+        }
+        expect(count).toBeGreaterThan(1000);
+        expect(found(checkInput([batch()], "warn")).duplicate).toEqual({ count, rows: expected });
+        expect(validate(batch(), { onReject: "report" }).issues.find((x) => x.class === "duplicate")?.count).toBe(count);
+        const checker = new InputChecker([batch()], "warn");
+        for (let rows = 0; rows < n; ) {
+          const step = 1 + (next() % 50);
+          checker.advance(step);
+          rows += step;
+        }
+        expect(found(checker.finish()).duplicate).toEqual({ count, rows: expected });
+      }
+    }
+  });
+
+  it("values: every kind with every kind of price and size is classed as validate() classes it", () => {
+    const prices = [10_000, 0, -3, NaN, Infinity, -Infinity, 10_000.5, 1e300];
+    const sizes = [2, 0, -0, -1, NaN, Infinity, -Infinity, 0.5];
+    const kinds = [...Object.values(EventKind), 0, 99];
+    const n = kinds.length * prices.length * sizes.length * 2;
+    const cols = copyColumns(generateTicks({ events: n, seed: 3, mode: "l2" }));
+    let i = 0;
+    for (const kind of kinds) for (const price of prices) for (const size of sizes) for (const flags of [0, EventFlag.OffGrid]) {
+      cols.kind[i] = kind;
+      cols.priceTicks[i] = price;
+      cols.qtyLots[i] = size;
+      cols.flags[i] = flags;
+      cols.side[i] = 1;
+      cols.exchTs[i] = 1_700_000_000_000_000_000n + BigInt(i) * 1000n;
+      cols.localTs[i] = cols.exchTs[i]! + 10n;
+      i++;
+    }
+    const batch = (): TickBatch => tickBatch(copyColumns({ ...cols, length: n } as unknown as TickBatch), base.instruments, "values");
+    const report = validate(batch(), { onReject: "report", maxSamples: 5 });
+    const check = checkInput([batch()], "warn");
+    const classes: IssueClass[] = ["type-error", "off-grid", "missing-value", "non-positive-price", "bad-size"];
+    const byValidate = Object.fromEntries(classes.map((c) => [c, report.issues.find((x) => x.class === c)?.count ?? 0]));
+    const byCheck = Object.fromEntries(classes.map((c) => [c, check.counts[c] ?? 0]));
+    expect(byCheck).toEqual(byValidate);
+    for (const c of classes) expect(byCheck[c]).toBeGreaterThan(0);
+  });
+
   it("a batch checked once is not scanned again, and each run gets its own copy of the findings", () => {
     const batch = tickBatch(copyColumns(damaged), base.instruments, "checked twice");
     const first = run(batch).inputCheck!;
