@@ -202,11 +202,13 @@ function sameRow(batch: TickBatch, ew: Int32Array, lw: Int32Array, i: number, j:
 }
 
 /**
- * One bit of 32 for a row's price and size: rows equal in both have the same bit (NaN and the
- * infinities give 0 through `| 0`, which is the same for equal values too).
+ * One bit of 32 for a row's price and size: rows equal in both have the same bit (a shift count
+ * is taken modulo 32; NaN and the infinities give 0 through `| 0`, the same for equal values).
+ * Unrelated pairs may share a bit, which only costs a comparison. A multiplicative hash spread
+ * the bits better and made the pass ~10 % slower.
  */
 function pairBit(p: number, q: number): number {
-  return 1 << (Math.imul((p | 0) ^ Math.imul(q | 0, 0x9e3779b1), 0x85ebca6b) >>> 27);
+  return 1 << ((p * 5 + q) | 0);
 }
 
 /**
