@@ -60,6 +60,31 @@ describe("hot-path stability", () => {
     expect(same).toEqual({ slice: true, shared: true, workerView: true, generatedL3: true, merged: true, lobster: true, databento: true });
   });
 
+  it("the input check's loop keeps its optimized code when garbage is collected between backtests", () => {
+    // V8 forgets an object layout (map) once no instance of it is left and throws away optimized
+    // code that reads such objects ("weak objects" in its trace): the check's per-pass state did
+    // that at every collection between runs, so each backtest recompiled the loop and ran its
+    // first rows unoptimized (one deopt per collection: 6 here). The code compiled in the first run,
+    // before the layouts settle, may still be dropped once. Compilation is made synchronous so the
+    // trace does not depend on load.
+    const script = `
+      import * as lab from ${dist("index.js")};
+      const ticks = lab.data.generateTicks({ events: 300_000, seed: 1, mode: "l2" });
+      const strategy = lab.strategies.imbalance({ threshold: 0.3 });
+      for (let r = 0; r < 6; r++) {
+        globalThis.gc();
+        lab.backtest(lab.data.sliceBatch(ticks, 0), strategy, { check: "warn" });
+      }
+      console.log("done");
+    `;
+    const child = spawnSync(process.execPath, ["--expose-gc", "--trace-opt", "--trace-deopt", "--no-concurrent-recompilation", "--input-type=module", "-e", script], { encoding: "utf8", cwd: ROOT, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    expect(child.status, child.stderr).toBe(0);
+    const lines = child.stdout.split("\n");
+    const scanLoop = /(JSFunction|SharedFunctionInfo) scan(Single|Multi)[ >]/;
+    expect(lines.filter((l) => l.includes("completed compiling") && scanLoop.test(l)).length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.includes("weak objects") && scanLoop.test(l)).length).toBeLessThanOrEqual(1);
+  }, 120_000);
+
   it("a long run after many short ones on slices allocates only per order, not per event", async () => {
     const { bytesPerEvent, orders } = await runSliceScenario();
     // The run's own objects (orders, fills, result columns) come to ~8 bytes per event here;
