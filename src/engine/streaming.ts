@@ -131,6 +131,28 @@ function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, ro
   return tickBatch(cols as TickColumns, [spec], chunk.source);
 }
 
+/** A one-instrument batch of the rows `rows` (all when null) of each chunk in turn, copied once. */
+function concatRows(parts: readonly { chunk: TickBatch; rows: Int32Array | null }[], spec: InstrumentSpec): TickBatch {
+  let total = 0;
+  for (const { chunk, rows } of parts) total += rows === null ? chunk.length : rows.length;
+  const cols = {} as Record<TickColumnName, unknown>;
+  for (const name of TICK_COLUMN_NAMES) {
+    const first = parts[0]!.chunk[name] as unknown as { constructor: new (n: number) => unknown };
+    const out = new first.constructor(total) as { [i: number]: number | bigint; set(a: ArrayLike<number | bigint>, o?: number): void };
+    let at = 0;
+    for (const { chunk, rows } of parts) {
+      const src = chunk[name] as unknown as ArrayLike<number | bigint>;
+      if (rows === null) {
+        out.set(src, at);
+        at += src.length;
+      } else for (let j = 0; j < rows.length; j++) out[at++] = src[rows[j]!]!;
+    }
+    cols[name] = out;
+  }
+  (cols.instrument as Uint16Array).fill(0);
+  return tickBatch(cols as TickColumns, [spec], parts[0]!.chunk.source);
+}
+
 type ColumnView = { buffer: ArrayBufferLike; byteOffset: number; BYTES_PER_ELEMENT: number; length: number; set(a: ArrayLike<number | bigint>, o?: number): void; subarray(a: number, b?: number): ArrayLike<number | bigint> };
 
 /**
@@ -185,6 +207,9 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   let pending: Promise<TickBatch | undefined> = source.next();
   const windows: (TickBatch | undefined)[] = new Array(n).fill(undefined);
   let firstRows: TickBatch[] = [];
+  /** Per first chunk, each instrument's rows in it (see `rowsOf`), and the rows seen per instrument. */
+  let firstRowsOf: (Int32Array | null)[][] = [];
+  const seen = new Array<number>(n).fill(0);
   let ended = false;
   let rowsRead = 0;
   let horizonNs: bigint | undefined;
@@ -216,18 +241,24 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       source.release?.(chunk);
     }
   };
-  while (!ended && (windows.some((w) => w === undefined || w.length === 0) || (source.traits === undefined && rowsRead < TRAITS_ROWS))) {
+  while (!ended && (seen.some((rows) => rows === 0) || (source.traits === undefined && rowsRead < TRAITS_ROWS))) {
     const chunk = await take();
     if (!chunk) break;
     firstRows.push(chunk);
-    for (let k = 0; k < n; k++) {
-      const rows = rowsOf(chunk, k, n);
-      if (rows !== null && rows.length === 0) continue;
-      windows[k] = joinRows(windows[k], 0, chunk, rows, source.instruments[k]!, roomBefore(source, chunk));
-    }
+    const rowsByInstrument = Array.from({ length: n }, (_, k) => rowsOf(chunk, k, n));
+    firstRowsOf.push(rowsByInstrument);
+    rowsByInstrument.forEach((rows, k) => (seen[k] = seen[k]! + (rows === null ? chunk.length : rows.length)));
+  }
+  // Each window made once from the first chunks: joining them chunk by chunk copied the window so
+  // far at every chunk (quadratic in the chunks read, thousands of them for tiny chunks).
+  for (let k = 0; k < n; k++) {
+    const parts = firstRows.map((chunk, c) => ({ chunk, rows: firstRowsOf[c]![k]! })).filter((x) => (x.rows === null ? x.chunk.length : x.rows.length) > 0);
+    const last = parts.pop();
+    if (last) windows[k] = joinRows(parts.length > 0 ? concatRows(parts, source.instruments[k]!) : undefined, 0, last.chunk, last.rows, source.instruments[k]!, roomBefore(source, last.chunk));
   }
   const traits = source.traits ?? traitsFromFirstRows(firstRows, n);
   firstRows = [];
+  firstRowsOf = [];
   releaseOlder();
   // Instruments without a row anywhere are left out, as an in-memory run leaves them out.
   const present = windows.map((w, k) => (w !== undefined && w.length > 0 ? k : -1)).filter((k) => k >= 0);

@@ -90,6 +90,11 @@ describe("streamed backtest = in-memory backtest", () => {
     // Tiny chunks: the traits come from the first 65,536 rows (here the whole source), not the first chunk.
     const untold = (data: TickBatch, chunkRows: number) => ({ ...chunksOf(data, chunkRows), traits: undefined });
     expect(outcome(await backtestStream(untold(l2, 7), maker, options))).toEqual(outcome(backtest(l2, maker, options)));
+    // Two instruments, the second starting 30,000 rows in: each window is made of rows from many
+    // first chunks (and the second's from chunks read after the first 65,536 rows' worth of the first).
+    const late = generateTicks({ events: 10_000, seed: 14, mode: "l2", instrument: instrument({ symbol: "LATE", venue: "SIM", tickSize: "0.01" }), startNs: l2.exchTs[30_000]! });
+    const two = mergeBatches([l2, late]);
+    for (const chunkRows of [7, 5_000]) expect(outcome(await backtestStream(untold(two, chunkRows), maker, options))).toEqual(outcome(backtest(two, maker, options)));
     // Rows flagged Last only from row 70,000 on: the in-memory run groups by the flags, a run that
     // took its traits from the first rows would group by time.
     const data = generateTicks({ events: 80_000, seed: 13, mode: "l2" });
@@ -100,13 +105,13 @@ describe("streamed backtest = in-memory backtest", () => {
       flags[i] = flags[i]! & ~EventFlag.Last;
     }
     expect(cleared).toBeGreaterThan(1000);
-    const late = tickBatch({ ...columnsOfBatch(data), flags }, data.instruments, "late Last flags");
-    const error = await caughtAsync(() => backtestStream(untold(late, 1_000), maker, options));
+    const lateLast = tickBatch({ ...columnsOfBatch(data), flags }, data.instruments, "late Last flags");
+    const error = await caughtAsync(() => backtestStream(untold(lateLast, 1_000), maker, options));
     expect(error.code).toBe("BAD_BATCH");
     expect(error.message).toContain("has rows flagged Last in the chunk starting at row 70000, but none in its first 70000 rows");
     expect(error.hint).toContain("hasLast: true");
     // Told its traits, the same source runs and equals the in-memory run.
-    expect(outcome(await backtestStream(chunksOf(late, 1_000), maker, options))).toEqual(outcome(backtest(late, maker, options)));
+    expect(outcome(await backtestStream(chunksOf(lateLast, 1_000), maker, options))).toEqual(outcome(backtest(lateLast, maker, options)));
   });
 
   it("says what a streamed source cannot do", async () => {
