@@ -26,6 +26,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bestOf } from "./lib.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const CATALOG = join(root, "data", "generated", "scale-catalog");
@@ -64,13 +65,6 @@ async function generate() {
 }
 
 const range = (days) => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000 });
-
-/** Seconds `fn` takes. */
-function timed(fn) {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) / 1000;
-}
 
 const CONTENTION_PAIRS = Number(process.env.SCALE_CONTENTION_PAIRS ?? 2);
 
@@ -123,13 +117,13 @@ async function ratio() {
   const alone = [];
   const beside = [];
   for (let pair = 0; pair < CONTENTION_PAIRS; pair++) {
-    alone.push(timed(() => lab.backtest(batch, strategy, options)));
+    alone.push((await bestOf(1, () => lab.backtest(batch, strategy, options))).seconds);
     const reader = spawn(process.execPath, [fileURLToPath(import.meta.url), "read-loop"], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise((resolve, reject) => {
       reader.stdout.once("data", resolve);
       reader.once("exit", (code) => reject(new Error(`read-loop exited ${code}`)));
     });
-    beside.push(timed(() => lab.backtest(batch, strategy, options)));
+    beside.push((await bestOf(1, () => lab.backtest(batch, strategy, options))).seconds);
     reader.removeAllListeners("exit");
     const exited = new Promise((r) => reader.once("exit", r));
     reader.kill("SIGTERM");

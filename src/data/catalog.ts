@@ -826,8 +826,9 @@ export interface CatalogChunks {
 /** Room left in front of each chunk of a one-instrument catalog read (see `CatalogChunks.frontRows`). */
 const CHUNK_FRONT_ROWS = 65_536;
 /**
- * Rows of a catalog read's first chunk; each next one is 1.5 times the one before, up to `chunkRows` (duck.ts, PIECE_GROWTH). A streamed run
- * starts on its first chunk, and a whole first chunk of 1M rows took 0.2-0.4 s to read.
+ * Rows of a catalog read's first chunk; each next one is 1.5 times the one before, up to
+ * `chunkRows` (duck.ts, PIECE_GROWTH). A streamed run starts on its first chunk, and a whole first
+ * chunk of 1M rows took 0.2-0.4 s to read.
  */
 const CHUNK_FIRST_ROWS = 16_384;
 

@@ -114,8 +114,8 @@ const FEED = FEED_OF_KIND;
  * instance of it is left, and throws away the optimized code of the loops that read such objects:
  * without this, every backtest after a garbage collection ran the first rows of its check in
  * unoptimized code and compiled the loop again (the pass ~10 ms slower on 7M rows, a fifth of its
- * cost). An instance made when the module loads does not do it (measured): it must be one the
- * loops have read. Neither holds a batch.
+ * cost). An instance made when the module loads did not keep the layout alive (measured; why was
+ * not found), the latest instance does. Neither holds a batch.
  */
 const kept: { state?: ScanState; findings?: BatchFindings } = {};
 
@@ -236,18 +236,21 @@ function pairBit(p: number, q: number): number {
 }
 
 /**
- * The row among the (up to 8) rows before row i with i's exchange time (a run of equal times is
- * contiguous) that is identical to it, or -1. Called only for a row the bit filter cannot clear.
+ * Notes row i as a duplicate when one of the (up to 8) rows before it with its exchange time (a
+ * run of equal times is contiguous) is identical to it. Called only for a row the bit filter
+ * cannot clear.
  */
-function duplicateOf(batch: TickBatch, ef: Float64Array, ew: Int32Array, lw: Int32Array, i: number): number {
+function noteDuplicate(batch: TickBatch, ef: Float64Array, ew: Int32Array, lw: Int32Array, out: BatchFindings, i: number): void {
   const { priceTicks: price, qtyLots: qty } = batch;
   const et = ef[i]!;
   const p = price[i]!;
   const q = qty[i]!;
   for (let j = i - 1; j >= 0 && j >= i - 8 && ef[j] === et; j--) {
-    if ((price[j] === p || p !== p) && (qty[j] === q || q !== q) && sameRow(batch, ew, lw, i, j)) return j;
+    if ((price[j] === p || p !== p) && (qty[j] === q || q !== q) && sameRow(batch, ew, lw, i, j)) {
+      out.note(DUPLICATE, i, "exchTs", j);
+      return;
+    }
   }
-  return -1;
 }
 
 /**
@@ -290,10 +293,7 @@ function scanSingle(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float
     // Exact duplicates among the (up to 8) previous rows with the same exchange time.
     const sameRun = -(((et === prevT) as unknown as number) | 0); // all ones in a run of equal times, 0 at its first row
     const bit = pairBit(p, q);
-    if ((runBits & bit & sameRun) !== 0) {
-      const j = duplicateOf(batch, ef, ew, lw, i);
-      if (j >= 0) out.note(DUPLICATE, i, "exchTs", j);
-    }
+    if ((runBits & bit & sameRun) !== 0) noteDuplicate(batch, ef, ew, lw, out, i);
     runBits = (runBits & sameRun) | bit;
     prevT = et;
   }
@@ -327,10 +327,7 @@ function scanMulti(batch: TickBatch, st: ScanState, ef: Float64Array, lf: Float6
 
     const sameRun = -(((et === prevT) as unknown as number) | 0);
     const bit = pairBit(p, q);
-    if ((runBits & bit & sameRun) !== 0) {
-      const j = duplicateOf(batch, ef, ew, lw, i);
-      if (j >= 0) out.note(DUPLICATE, i, "exchTs", j);
-    }
+    if ((runBits & bit & sameRun) !== 0) noteDuplicate(batch, ef, ew, lw, out, i);
     runBits = (runBits & sameRun) | bit;
     prevT = et;
   }

@@ -25,7 +25,7 @@
  * it once with `validate` or `estimateClockOffset` and pass the number).
  */
 import { LabError, type InstrumentSpec } from "../core/index.js";
-import { TICK_COLUMN_NAMES, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "../data/index.js";
+import { TICK_COLUMN_NAMES, sliceBatch, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "../data/index.js";
 import { resolveStrategy, settingsOf } from "./backtest.js";
 import { wordsOf } from "./clock.js";
 import { ChunkedInputCheck, inputCheckError } from "./input-check.js";
@@ -91,8 +91,13 @@ const TRAITS_ROWS = 65_536;
 function traitsOfRows(batch: TickBatch, n: number): StreamTraits[] {
   return Array.from({ length: n }, (_, k) => {
     const rows = rowsOf(batch, k, n);
-    return streamTraits(batch, rows, rows === null ? batch.length : rows.length);
+    return streamTraits(batch, rows, rowCount(batch, rows));
   });
+}
+
+/** How many rows `rowsOf` gave (null = every row of the chunk). */
+function rowCount(chunk: TickBatch, rows: Int32Array | null): number {
+  return rows === null ? chunk.length : rows.length;
 }
 
 /** The rows of `chunk` whose instrument is k, in order (null = every row, when the chunk has one instrument). */
@@ -115,26 +120,25 @@ function roomBefore(source: TickChunkSource, chunk: TickBatch): number {
 function joinRows(old: TickBatch | undefined, from: number, chunk: TickBatch, rows: Int32Array | null, spec: InstrumentSpec, frontRows = 0): TickBatch {
   const kept = old ? old.length - from : 0;
   if (rows === null && kept <= frontRows) return joinInFront(old, from, kept, chunk, spec);
-  const added = rows === null ? chunk.length : rows.length;
-  const cols = {} as Record<TickColumnName, unknown>;
-  for (const name of TICK_COLUMN_NAMES) {
-    const src = chunk[name] as unknown as { length: number } & ArrayLike<number | bigint>;
-    const Ctor = (src as unknown as { constructor: new (n: number) => { set(a: ArrayLike<number | bigint>, o?: number): void } & ArrayLike<number | bigint> }).constructor;
-    const out = new Ctor(kept + added) as unknown as { [i: number]: number | bigint; set(a: ArrayLike<number | bigint>, o?: number): void };
-    if (old && kept > 0) out.set((old[name] as unknown as { subarray(a: number, b?: number): ArrayLike<number | bigint> }).subarray(from), 0);
-    if (rows === null) out.set(src, kept);
-    else for (let j = 0; j < rows.length; j++) out[kept + j] = src[rows[j]!]!;
-    cols[name] = out;
-  }
-  // one instrument per window: its index in the window's batch is 0
-  (cols.instrument as Uint16Array).fill(0);
-  return tickBatch(cols as TickColumns, [spec], chunk.source);
+  return concatRows(old && kept > 0 ? [{ chunk: sliceBatch(old, from), rows: null }, { chunk, rows }] : [{ chunk, rows }], spec);
 }
 
-/** A one-instrument batch of the rows `rows` (all when null) of each chunk in turn, copied once. */
-function concatRows(parts: readonly { chunk: TickBatch; rows: Int32Array | null }[], spec: InstrumentSpec): TickBatch {
+/** Rows of a chunk taken for one instrument: `rows` of `chunk` (all of them when null). */
+interface ChunkRows {
+  chunk: TickBatch;
+  rows: Int32Array | null;
+}
+
+/** A chunk read before the run starts, with its rows per instrument (see `rowsOf`). */
+interface FirstChunk {
+  chunk: TickBatch;
+  byInstrument: (Int32Array | null)[];
+}
+
+/** A one-instrument batch of each part's rows in turn, copied once; its source is the last part's. */
+function concatRows(parts: readonly ChunkRows[], spec: InstrumentSpec): TickBatch {
   let total = 0;
-  for (const { chunk, rows } of parts) total += rows === null ? chunk.length : rows.length;
+  for (const { chunk, rows } of parts) total += rowCount(chunk, rows);
   const cols = {} as Record<TickColumnName, unknown>;
   for (const name of TICK_COLUMN_NAMES) {
     const first = parts[0]!.chunk[name] as unknown as { constructor: new (n: number) => unknown };
@@ -149,8 +153,9 @@ function concatRows(parts: readonly { chunk: TickBatch; rows: Int32Array | null 
     }
     cols[name] = out;
   }
+  // one instrument per window: its index in the window's batch is 0
   (cols.instrument as Uint16Array).fill(0);
-  return tickBatch(cols as TickColumns, [spec], parts[0]!.chunk.source);
+  return tickBatch(cols as TickColumns, [spec], parts[parts.length - 1]!.chunk.source);
 }
 
 type ColumnView = { buffer: ArrayBufferLike; byteOffset: number; BYTES_PER_ELEMENT: number; length: number; set(a: ArrayLike<number | bigint>, o?: number): void; subarray(a: number, b?: number): ArrayLike<number | bigint> };
@@ -206,9 +211,9 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   // First windows: read until every instrument has a row, or the source ends.
   let pending: Promise<TickBatch | undefined> = source.next();
   const windows: (TickBatch | undefined)[] = new Array(n).fill(undefined);
-  let firstRows: TickBatch[] = [];
-  /** Per first chunk, each instrument's rows in it (see `rowsOf`), and the rows seen per instrument. */
-  let firstRowsOf: (Int32Array | null)[][] = [];
+  /** The chunks read before the run starts. */
+  let first: FirstChunk[] = [];
+  /** Rows of each instrument in those chunks. */
   const seen = new Array<number>(n).fill(0);
   let ended = false;
   let rowsRead = 0;
@@ -244,21 +249,19 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   while (!ended && (seen.some((rows) => rows === 0) || (source.traits === undefined && rowsRead < TRAITS_ROWS))) {
     const chunk = await take();
     if (!chunk) break;
-    firstRows.push(chunk);
-    const rowsByInstrument = Array.from({ length: n }, (_, k) => rowsOf(chunk, k, n));
-    firstRowsOf.push(rowsByInstrument);
-    rowsByInstrument.forEach((rows, k) => (seen[k] = seen[k]! + (rows === null ? chunk.length : rows.length)));
+    const byInstrument = Array.from({ length: n }, (_, k) => rowsOf(chunk, k, n));
+    first.push({ chunk, byInstrument });
+    byInstrument.forEach((rows, k) => (seen[k] = seen[k]! + rowCount(chunk, rows)));
   }
   // Each window made once from the first chunks: joining them chunk by chunk copied the window so
   // far at every chunk (quadratic in the chunks read, thousands of them for tiny chunks).
   for (let k = 0; k < n; k++) {
-    const parts = firstRows.map((chunk, c) => ({ chunk, rows: firstRowsOf[c]![k]! })).filter((x) => (x.rows === null ? x.chunk.length : x.rows.length) > 0);
+    const parts = first.map(({ chunk, byInstrument }) => ({ chunk, rows: byInstrument[k]! })).filter(({ chunk, rows }) => rowCount(chunk, rows) > 0);
     const last = parts.pop();
     if (last) windows[k] = joinRows(parts.length > 0 ? concatRows(parts, source.instruments[k]!) : undefined, 0, last.chunk, last.rows, source.instruments[k]!, roomBefore(source, last.chunk));
   }
-  const traits = source.traits ?? traitsFromFirstRows(firstRows, n);
-  firstRows = [];
-  firstRowsOf = [];
+  const traits = source.traits ?? traitsFromFirstRows(first, n);
+  first = [];
   releaseOlder();
   // Instruments without a row anywhere are left out, as an in-memory run leaves them out.
   const present = windows.map((w, k) => (w !== undefined && w.length > 0 ? k : -1)).filter((k) => k >= 0);
@@ -336,10 +339,11 @@ function checkTraits(source: TickChunkSource, chunk: TickBatch, traits: readonly
   }
 }
 
-function traitsFromFirstRows(chunks: readonly TickBatch[], n: number): StreamTraits[] {
+function traitsFromFirstRows(chunks: readonly FirstChunk[], n: number): StreamTraits[] {
   const out = Array.from({ length: n }, () => ({ hasLast: false, l3: false, hasTrades: false }));
-  for (const c of chunks) {
-    traitsOfRows(c, n).forEach((t, k) => {
+  for (const { chunk, byInstrument } of chunks) {
+    byInstrument.forEach((rows, k) => {
+      const t = streamTraits(chunk, rows, rowCount(chunk, rows));
       out[k]!.hasLast ||= t.hasLast;
       out[k]!.l3 ||= t.l3;
       out[k]!.hasTrades ||= t.hasTrades;
