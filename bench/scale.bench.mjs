@@ -61,7 +61,8 @@ function streamingChild(...args) {
 async function streamingResults() {
   await streamingChild("generate");
   const ratio = await streamingChild("ratio");
-  console.log(`streamed ${Math.round(ratio.streamEventsPerSecond).toLocaleString("en-US")} events/s, in memory ${Math.round(ratio.memoryEventsPerSecond).toLocaleString("en-US")} events/s on ${ratio.events.toLocaleString("en-US")} events (best of ${ratio.pairs} each; pairs ${ratio.pairedRatios.map((r) => r.toFixed(2)).join(", ")}); the read alone ${Math.round(ratio.readRowsPerSecond).toLocaleString("en-US")} rows/s; the in-memory engine beside a busy reader runs at ${ratio.engineBesideReader.toFixed(2)} of its speed alone`);
+  const n = (x) => Math.round(x).toLocaleString("en-US");
+  console.log(`streamed ${n(ratio.streamEventsPerSecond)} events/s from the column cache, ${n(ratio.parquetStreamEventsPerSecond)} from Parquet, in memory ${n(ratio.memoryEventsPerSecond)} events/s on ${ratio.events.toLocaleString("en-US")} events (best of ${ratio.pairs} each; rounds ${ratio.pairedRatios.map((r) => r.toFixed(2)).join(", ")}); the read alone ${n(ratio.readRowsPerSecond)} rows/s from the cache, ${n(ratio.parquetReadRowsPerSecond)} from Parquet; the in-memory engine beside a busy Parquet reader runs at ${ratio.engineBesideReader.toFixed(2)} of its speed alone`);
   const observed = [];
   for (const days of [0.5, 1.5, 5]) {
     const r = await streamingChild("stream", String(days), "observer");
@@ -72,11 +73,14 @@ async function streamingResults() {
   console.log(`streamed ${trading.events.toLocaleString("en-US")} events with ${trading.orders.toLocaleString("en-US")} orders and ${trading.fills.toLocaleString("en-US")} fills in ${trading.seconds.toFixed(1)} s, peak RSS ${(trading.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   const rss = observed.map((r) => r.peakRssBytes);
   return [
-    result("streamed backtest events/s (catalog, 20M events, chunks of 1M)", ratio.streamEventsPerSecond, "events/s", "higher"),
-    result("streamed / in-memory events/s (same 20M events, best run of each)", ratio.streamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 0.9),
-    result("streamed / in-memory, median of the alternating pairs", ratio.pairedRatioMedian, "ratio", "higher"),
-    result("catalog read alone (read-ahead thread, no engine) / in-memory engine, rows/s over events/s", ratio.readRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 1.1),
-    result("in-memory engine beside a busy catalog reader in another process / alone (what sharing the cores with a reader costs)", ratio.engineBesideReader, "ratio", "higher"),
+    result("streamed backtest events/s (catalog with its column cache, 20M events, chunks of 1M)", ratio.streamEventsPerSecond, "events/s", "higher"),
+    result("streamed / in-memory events/s (same 20M events, best run of each; streamed from the column cache)", ratio.streamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 0.9),
+    result("streamed / in-memory, median of the rounds (column cache)", ratio.pairedRatioMedian, "ratio", "higher"),
+    result("streamed from the Parquet files (columnCache: \"off\") / in-memory events/s, best run of each", ratio.parquetStreamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher"),
+    result("streamed from the Parquet files / in-memory, median of the rounds", ratio.parquetPairedRatioMedian, "ratio", "higher"),
+    result("catalog read alone from the column cache (read-ahead thread, no engine) / in-memory engine, rows/s over events/s", ratio.readRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 1.1),
+    result("catalog read alone from the Parquet files / in-memory engine, rows/s over events/s", ratio.parquetReadRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher"),
+    result("in-memory engine beside a busy Parquet reader in another process / alone (what sharing the cores with a decoding reader costs)", ratio.engineBesideReader, "ratio", "higher"),
     result(`peak RSS, streamed run of ${Math.round(trading.events / 1e6)}M events trading (${trading.orders.toLocaleString("en-US")} orders, ${trading.fills.toLocaleString("en-US")} fills)`, trading.peakRssBytes, "bytes", "lower", 1.5 * 2 ** 30),
     ...observed.map((r) => result(`peak RSS, streamed run of ${Math.round(r.events / 1e6)}M events, no orders (the data path)`, r.peakRssBytes, "bytes", "lower")),
     result("peak RSS spread, streamed runs of 13M to 100M events, no orders (max / min)", Math.max(...rss) / Math.min(...rss), "ratio", "lower", 1.2),

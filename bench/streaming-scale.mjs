@@ -2,16 +2,20 @@
 // so its peak RSS is its own):
 //   node bench/streaming-scale.mjs generate        5 days x 20M generated L2 events into
 //                                                  data/generated/scale-catalog (seeded; skipped
-//                                                  when already there; not timed)
+//                                                  when already there; not timed), and the
+//                                                  catalog's column cache (lab.data.cacheCatalogColumns;
+//                                                  not timed either)
 //   node bench/streaming-scale.mjs ratio           day 1 (20M events): the in-memory engine on the
 //                                                  batch read from the catalog (reading not timed)
-//                                                  against the streamed run of the same rows, in
-//                                                  SCALE_RATIO_PAIRS (3) alternating pairs, and the
-//                                                  catalog read alone (read-ahead thread, no engine)
-//                                                  and the in-memory engine alone against the same
-//                                                  run with a catalog reader busy in another process
-//                                                  (SCALE_CONTENTION_PAIRS, 2): what sharing the
-//                                                  machine's cores with a reader costs the engine
+//                                                  against the streamed run of the same rows from
+//                                                  the column cache (the default read) and from the
+//                                                  Parquet files (columnCache: "off"), in
+//                                                  SCALE_RATIO_PAIRS (3) rounds in rotating order;
+//                                                  each catalog read alone (read-ahead thread, no
+//                                                  engine); and the in-memory engine alone against
+//                                                  the same run with a Parquet reader busy in another
+//                                                  process (SCALE_CONTENTION_PAIRS, 2): what sharing
+//                                                  the machine's cores with a decoding reader costs
 //   node bench/streaming-scale.mjs read-loop       reads day 1 from the catalog over and over (the
 //                                                  busy reader of the contention figure)
 //   node bench/streaming-scale.mjs stream <days> [quiet|observer]
@@ -52,7 +56,7 @@ function peakRssBytes() {
 
 async function generate() {
   const marker = join(CATALOG, `_complete-${DAYS}x${EVENTS_PER_DAY}`);
-  if (existsSync(marker)) return { generated: false };
+  if (existsSync(marker)) return { generated: false, cache: await lab.data.cacheCatalogColumns(CATALOG) };
   rmSync(CATALOG, { recursive: true, force: true });
   mkdirSync(CATALOG, { recursive: true });
   for (let d = 0; d < DAYS; d++) {
@@ -61,18 +65,18 @@ async function generate() {
     await lab.data.writeCatalog(CATALOG, ticks);
   }
   mkdirSync(marker);
-  return { generated: true };
+  return { generated: true, cache: await lab.data.cacheCatalogColumns(CATALOG) };
 }
 
-const range = (days) => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000 });
+const range = (days, columnCache = "use") => ({ catalog: CATALOG, start: START, end: START + BigInt(Math.round(days * 86_400)) * 1_000_000_000n, chunkRows: 1_000_000, columnCache });
 
 const CONTENTION_PAIRS = Number(process.env.SCALE_CONTENTION_PAIRS ?? 2);
 
-/** Reads day 1 from the catalog until killed; prints a line once its first chunk is in. */
+/** Reads day 1 from the catalog's Parquet files until killed; prints a line once its first chunk is in. */
 async function readLoop() {
   let told = false;
   for (;;) {
-    const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000 });
+    const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000, columnCache: "off" });
     for (let chunk = await source.next(); chunk; chunk = await source.next()) {
       if (!told) {
         process.stdout.write("reading\n");
@@ -87,30 +91,42 @@ async function readLoop() {
 /** Pairs of runs, in alternating order, so each side sees the same machine; best of each and the pairs' median. */
 const RATIO_PAIRS = Number(process.env.SCALE_RATIO_PAIRS ?? 3);
 
+/** Seconds to read day 1 chunk by chunk (read-ahead thread, no engine), and whether it came from the cache. */
+async function readAlone(columnCache) {
+  const t0 = performance.now();
+  const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000, columnCache });
+  for (let chunk = await source.next(); chunk; chunk = await source.next()) source.release(chunk);
+  await source.close();
+  return { seconds: (performance.now() - t0) / 1000, cached: source.cached };
+}
+
 async function ratio() {
   const batch = await lab.data.readCatalog(CATALOG, { start: START, end: START + DAY_NS });
   lab.backtest(lab.data.sliceBatch(batch, 0, 300_000), strategy, options); // warm-up
   const memory = [];
   const streamed = [];
+  const parquet = [];
   const reads = [];
+  const parquetReads = [];
   let events = 0;
+  const sides = ["memory", "stream", "parquet"];
   for (let pair = 0; pair < RATIO_PAIRS; pair++) {
-    // the read-ahead path alone on the same rows (chunks read and given back, no engine)
-    const t0 = performance.now();
-    const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000 });
-    for (let chunk = await source.next(); chunk; chunk = await source.next()) source.release(chunk);
-    await source.close();
-    reads.push((performance.now() - t0) / 1000);
-    for (const side of pair % 2 === 0 ? ["memory", "stream"] : ["stream", "memory"]) {
+    const cachedRead = await readAlone("use");
+    if (!cachedRead.cached) throw new Error("day 1 has no column cache: run `node bench/streaming-scale.mjs generate` first");
+    reads.push(cachedRead.seconds);
+    parquetReads.push((await readAlone("off")).seconds);
+    // each round starts with the next side, so every side is timed first, second and third
+    for (const side of [...sides.slice(pair % 3), ...sides.slice(0, pair % 3)]) {
       const t = performance.now();
-      const run = side === "memory" ? lab.backtest(batch, strategy, options) : await lab.backtest(range(1), strategy, options);
+      const run = side === "memory" ? lab.backtest(batch, strategy, options) : await lab.backtest(range(1, side === "stream" ? "use" : "off"), strategy, options);
       const seconds = (performance.now() - t) / 1000;
-      (side === "memory" ? memory : streamed).push({ seconds, run });
+      (side === "memory" ? memory : side === "stream" ? streamed : parquet).push({ seconds, run });
       events = run.summary.events;
     }
     const m = memory[pair].run;
-    const s = streamed[pair].run;
-    if (s.summary.events !== m.summary.events || s.fills.ts.length !== m.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
+    for (const s of [streamed[pair].run, parquet[pair].run]) {
+      if (s.summary.events !== m.summary.events || s.fills.ts.length !== m.fills.ts.length) throw new Error("the streamed run differs from the in-memory run");
+    }
   }
   // The engine alone, then beside a reader in another process (started first, so it is busy): the
   // engine's slowdown is what any streamed run pays on these cores for reading while it runs.
@@ -129,9 +145,23 @@ async function ratio() {
     reader.kill("SIGTERM");
     await exited;
   }
-  const ratios = memory.map((m, i) => m.seconds / streamed[i].seconds).sort((a, b) => a - b);
+  const paired = (runs) => memory.map((m, i) => m.seconds / runs[i].seconds).sort((a, b) => a - b);
+  const ratios = paired(streamed);
+  const parquetRatios = paired(parquet);
   const best = (runs) => Math.min(...runs.map((r) => r.seconds));
-  return { events, pairs: RATIO_PAIRS, memoryEventsPerSecond: events / best(memory), streamEventsPerSecond: events / best(streamed), readRowsPerSecond: events / Math.min(...reads), pairedRatioMedian: ratios[ratios.length >> 1], pairedRatios: ratios, engineBesideReader: Math.min(...alone) / Math.min(...beside) };
+  return {
+    events,
+    pairs: RATIO_PAIRS,
+    memoryEventsPerSecond: events / best(memory),
+    streamEventsPerSecond: events / best(streamed),
+    parquetStreamEventsPerSecond: events / best(parquet),
+    readRowsPerSecond: events / Math.min(...reads),
+    parquetReadRowsPerSecond: events / Math.min(...parquetReads),
+    pairedRatioMedian: ratios[ratios.length >> 1],
+    pairedRatios: ratios,
+    parquetPairedRatioMedian: parquetRatios[parquetRatios.length >> 1],
+    engineBesideReader: Math.min(...alone) / Math.min(...beside),
+  };
 }
 
 async function stream(days, which = "quiet") {

@@ -30,8 +30,9 @@ import { errnoOf, writeError } from "../core/internal.js";
 import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
 import { readAheadThread } from "./read-ahead.js";
+import { buildCachedFile, cachedFile, cachedRead, type CachedFile, type CachedRead } from "./column-cache.js";
 import { copyBatchToFile, parquetOptions } from "./table-io.js";
-import { EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumns } from "./tick-batch.js";
+import { EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 
 export interface CatalogWriteOptions {
   /** "append" adds files to existing partitions; "replace" swaps the partitions written. @default "append" */
@@ -797,6 +798,13 @@ export interface CatalogChunkOptions {
    * trials): its aggregate query, a scan of the range, is then not run again.
    */
   summary?: CatalogSummary;
+  /**
+   * `"use"`: read the range's decoded column files (`cacheCatalogColumns`) when every file of the
+   * range has an up-to-date one and the read is of one instrument, else the Parquet files.
+   * `"off"`: always the Parquet files. Both give the same rows.
+   * @default "use"
+   */
+  columnCache?: "use" | "off";
 }
 
 /** What a streamed backtest needs to know of each instrument's rows as a whole (see src/engine/streaming.ts). */
@@ -814,6 +822,8 @@ export interface CatalogChunks {
   readonly description: string;
   /** Rows of writable room before each chunk's columns in buffers the chunk alone owns (one instrument; 0 otherwise). */
   readonly frontRows: number;
+  /** Whether the rows come from the range's column cache (`cacheCatalogColumns`) rather than its Parquet files. */
+  readonly cached: boolean;
   next(): Promise<TickBatch | undefined>;
   /**
    * The caller reads no row of `chunk` (a batch `next` returned) again, nor any view of its
@@ -970,7 +980,9 @@ export async function catalogSummary(root: string, options: Omit<CatalogChunkOpt
  * Files replaced while the chunks are read are not noticed (read while no writer commits).
  */
 export async function catalogChunks(root: string, options: CatalogChunkOptions = {}): Promise<CatalogChunks> {
-  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows", "rows", "summary"], "catalogChunks");
+  checkOptionKeys(options, ["symbols", "venues", "start", "end", "chunkRows", "rows", "summary", "columnCache"], "catalogChunks");
+  const columnCache = options.columnCache ?? "use";
+  if (columnCache !== "use" && columnCache !== "off") throw new LabError({ code: "BAD_OPTION", message: `columnCache must be "use" or "off", got ${JSON.stringify(columnCache)}`, hint: '"use" reads the decoded column files when the range has them (cacheCatalogColumns), "off" the Parquet files', context: { option: "columnCache" } });
   const limit = options.rows;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new LabError({ code: "BAD_OPTION", message: `rows must be a positive integer, got ${String(limit)}`, hint: "e.g. rows: 1_000_000 (the first rows of the range)", context: { option: "rows" } });
   const chunkRows = options.chunkRows ?? 1_000_000;
@@ -1005,7 +1017,8 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     const read = TICK_COLUMN_NAMES.filter((name) => !constant.has(name));
     const columns = read.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
     const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}${limit === undefined ? "" : ` LIMIT ${limit}`}`;
-    const pieces = thread.start({ sql, specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, (message) =>
+    const cache = columnCache === "use" && instruments.length === 1 && limit === undefined ? await cachedReadOf(root, files, toNs(options.start), toNs(options.end), read) : undefined;
+    const pieces = thread.start({ sql, ...(cache ? { cache } : {}), specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, (message) =>
       new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (strategy-lab data list; strategy-lab validate on a partition's file)", context: { file: root } }),
     );
     started = true;
@@ -1015,6 +1028,7 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
       totalRows,
       description,
       frontRows,
+      cached: cache !== undefined,
       next: async () => {
         const piece = await pieces.next();
         if (!piece) return undefined;
@@ -1029,4 +1043,56 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     connection.closeSync();
     if (!started) await thread.close();
   }
+}
+
+/**
+ * A read of the files' column caches, when every file has an up-to-date one and the read's
+ * columns are all in them (a range that cuts a file is filtered by exchange time, which must then
+ * be read); undefined otherwise (the read goes to the Parquet files).
+ */
+async function cachedReadOf(root: string, files: readonly string[], start: Nanos | undefined, end: Nanos | undefined, read: readonly TickColumnName[]): Promise<CachedRead | undefined> {
+  if (files.length === 0) return undefined;
+  const cached = await Promise.all(files.map((file) => cachedFile(root, file)));
+  if (cached.some((c) => c === undefined)) return undefined;
+  const plan = cachedRead(cached as CachedFile[], start, end);
+  if (plan.files.some((f) => f.keep !== undefined) && !read.includes("exchTs")) return undefined;
+  return plan;
+}
+
+export interface ColumnCacheResult {
+  /** Parquet files of the range. */
+  files: number;
+  /** Files whose columns were written now (the others had an up-to-date cache). */
+  built: number;
+  /** Rows in the range's files (whole files, whatever the range cuts). */
+  rows: number;
+}
+
+/**
+ * Writes decoded column files beside the catalog (`<root>/_columns/`) for every Parquet file of
+ * the range (symbols, venues, and the days `start`-`end` touch), so that streamed reads of it
+ * (`catalogChunks`, `lab.backtest` on a catalog query) copy columns from the page cache instead of
+ * decoding Parquet: the reader then takes little of the CPU the engine runs on. Files that already
+ * have an up-to-date cache are skipped; a partition rewritten later is read from Parquet again until
+ * it is cached again. The cache takes about 35 bytes per row of an L2 feed (no order ids), several
+ * times the Parquet files; delete `<root>/_columns` to drop it.
+ */
+export async function cacheCatalogColumns(root: string, options: Omit<CatalogChunkOptions, "chunkRows" | "rows" | "summary" | "columnCache"> & { progress?: ProgressSink } = {}): Promise<ColumnCacheResult> {
+  checkOptionKeys(options, ["symbols", "venues", "start", "end", "progress"], "cacheCatalogColumns");
+  if (!(await exists(root))) throw catalogNotFound(root);
+  const { files } = await rangePartitions(root, options, toNs(options.start), toNs(options.end));
+  const progress = new Progress("cache columns", options.progress, { total: files.length, unit: "files" });
+  let built = 0;
+  let rows = 0;
+  for (const file of files) {
+    let entry = await cachedFile(root, file);
+    if (!entry) {
+      entry = await buildCachedFile(root, file);
+      built++;
+    }
+    rows += entry.rows;
+    progress.tick();
+  }
+  progress.finish();
+  return { files: files.length, built, rows };
 }

@@ -14,4 +14,4 @@ export { registerFormat, getFormat, formatNames, guessFormat, readFile, detectFo
 export { registerDetector, type FormatDetector, type TextStart } from "./detect.js";
 export { validate, qualityReportJson, type ValidateOptions, type QualityReport, type QualitySummary } from "./validate.js";
 export { estimateClockOffset, clockOffsetsFor, shiftLocalTimes, type ClockOffsetEstimate, type ClockOffsetOption } from "./clock-offset.js";
-export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";
+export { writeCatalog, readCatalog, listPartitions, catalogChunks, catalogSummary, cacheCatalogColumns, type ColumnCacheResult, type CatalogSummary, type CatalogChunkOptions, type CatalogChunks, type CatalogStreamTraits, type CatalogWriteOptions, type CatalogReadOptions, type CatalogPartition, type CatalogWriteResult } from "./catalog.js";

@@ -168,6 +168,8 @@ export interface CatalogQuery {
   end?: bigint | string;
   /** Rows read per chunk. @default 1_000_000 */
   chunkRows?: number;
+  /** Read the range's decoded column files when it has them (`lab.data.cacheCatalogColumns`), or never ("off"). @default "use" */
+  columnCache?: "use" | "off";
 }
 
 function isChunkSource(x: unknown): x is TickChunkSource {
@@ -204,7 +206,7 @@ async function streamed(input: CatalogQuery | TickChunkSource, strategy: Strateg
   let read: Record<string, string> | undefined;
   if (isChunkSource(input)) source = input;
   else {
-    checkOptionKeys(input, ["catalog", "symbols", "venues", "start", "end", "chunkRows"], "backtest catalog query");
+    checkOptionKeys(input, ["catalog", "symbols", "venues", "start", "end", "chunkRows", "columnCache"], "backtest catalog query");
     const { catalog, ...query } = input;
     source = await catalogChunks(catalog, query);
     read = { catalog: resolve(catalog), ...(input.symbols ? { symbols: input.symbols.join(",") } : {}), ...(input.start !== undefined ? { start: String(input.start) } : {}), ...(input.end !== undefined ? { end: String(input.end) } : {}) };

@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { LabError, formatNs, instrument, type InstrumentSpec, type TimeUnit } from "../../core/index.js";
 import { checkWritableFolder, prepareOutputFile, writeError, writeOutputFile } from "../../core/internal.js";
-import { formatNames, generateTicks, guessFormat, qualityReportJson, readFile, validate, writeCatalog, writeTable, type ColumnMapping, type IssuePolicy, type QualityReport } from "../../data/index.js";
+import { cacheCatalogColumns, formatNames, generateTicks, guessFormat, qualityReportJson, readFile, validate, writeCatalog, writeTable, type ColumnMapping, type IssuePolicy, type QualityReport } from "../../data/index.js";
 import { qualityReportHtml } from "../../report/index.js";
 import { cliProgress, output, parseIntegerOption, parseJsonOption, requireFile, type GlobalOptions } from "../util.js";
 import { durationNs } from "../data-option.js";
@@ -122,6 +122,24 @@ function summaryLines(report: QualityReport): string[] {
 }
 
 export function register(program: Command): void {
+  program
+    .command("cache-columns")
+    .description("write decoded column files beside a catalog (<catalog>/_columns) so streamed backtests of the range (--catalog) copy columns instead of decoding Parquet")
+    .argument("<catalog>", "catalog root folder")
+    .option("--symbols <list>", "comma-separated symbols (default: all)")
+    .option("--start <time>", "first day to cache: a time in it (ns or ISO)")
+    .option("--end <time>", "exclusive end time")
+    .option("--json", "print the result as JSON")
+    .option("-q, --quiet", "no progress output")
+    .action(async (catalog: string, o: { symbols?: string; start?: string; end?: string; json?: boolean; quiet?: boolean }) => {
+      const progress = o.json ? undefined : cliProgress(o);
+      const started = performance.now();
+      const symbols = o.symbols ? o.symbols.split(",").map((x) => x.trim()).filter(Boolean) : undefined;
+      const result = await cacheCatalogColumns(catalog, { ...(symbols ? { symbols } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}), ...(progress ? { progress } : {}) });
+      const seconds = (performance.now() - started) / 1000;
+      output({ catalog, ...result, seconds }, o.json, () => `cached the columns of ${result.built} of ${result.files} files (${result.rows.toLocaleString("en-US")} rows; the others were up to date) in ${seconds.toFixed(1)} s`);
+    });
+
   addReadOptions(
     program
       .command("ingest")

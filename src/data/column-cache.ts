@@ -1,0 +1,277 @@
+/**
+ * Decoded columns of catalog files, for streamed reads: `<root>/_columns/<partition>/<file stem>/`
+ * holds one raw little-endian file per column (`<column>.bin`, the typed array's bytes) and
+ * `meta.json` (rows, column types, columns constant in the file, and the Parquet file's identity:
+ * inode, size, mtime). A cache whose identity no longer matches its Parquet file (the partition was
+ * rewritten) is not used. Hive-style readers and globs over `**\/*.parquet` skip the folder
+ * (leading `_`, no `.parquet` files), and the catalog lists partitions under `venue=` only.
+ *
+ * Why by hand: a streamed backtest's reader shares the machine's cores with the engine. Decoding
+ * the Parquet pages (zstd, DuckDB vectors copied into typed arrays) costs the reader about half
+ * the engine's time per row, and the engine on a 2-core machine loses ~14 % of its speed beside a
+ * busy reader; reading a column file costs a copy from the page cache. The files are written from
+ * the same query the Parquet path reads, so both give the same arrays.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { randomUUID } from "node:crypto";
+import { LabError } from "../core/index.js";
+import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+import { TICK_COLUMN_NAMES } from "./tick-batch.js";
+
+/** The cache's folder under a catalog root. */
+export const COLUMN_CACHE_DIR = "_columns";
+const FORMAT = 1;
+/** Rows per write while a file's columns are cached. */
+const BUILD_PIECE_ROWS = 1_000_000;
+
+/** A column in a cached file: its type, and its one value when the whole file holds one (decimal text, or "NaN"). */
+export interface CachedColumn {
+  type: RawType;
+  constant?: string;
+}
+
+/** A Parquet file's cached columns, ready to read. */
+export interface CachedFile {
+  /** The cache folder of the file. */
+  dir: string;
+  rows: number;
+  columns: Record<string, CachedColumn>;
+  /** Smallest and largest exchange time in the file (ns; undefined without rows). */
+  minExchTs?: bigint;
+  maxExchTs?: bigint;
+}
+
+interface CacheMeta {
+  format: number;
+  source: string;
+  rows: number;
+  columns: Record<string, CachedColumn>;
+  minExchTs?: string;
+  maxExchTs?: string;
+}
+
+function fromMeta(dir: string, meta: CacheMeta): CachedFile {
+  return { dir, rows: meta.rows, columns: meta.columns, ...(meta.minExchTs !== undefined ? { minExchTs: BigInt(meta.minExchTs), maxExchTs: BigInt(meta.maxExchTs!) } : {}) };
+}
+
+/** Where the columns of `file` (a Parquet file under `root`) are cached. */
+export function cacheDirOf(root: string, file: string): string {
+  return join(root, COLUMN_CACHE_DIR, relative(root, file).replace(/\.parquet$/, ""));
+}
+
+async function identityOf(file: string): Promise<string> {
+  const s = await stat(file, { bigint: true });
+  return `${s.ino}:${s.size}:${s.mtimeNs}`;
+}
+
+/** The cached columns of `file`, or undefined when there are none or they belong to another version of the file. */
+export async function cachedFile(root: string, file: string): Promise<CachedFile | undefined> {
+  const dir = cacheDirOf(root, file);
+  let meta: CacheMeta;
+  try {
+    meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as CacheMeta;
+  } catch {
+    return undefined;
+  }
+  const source = await identityOf(file).catch(() => "-");
+  if (meta.format !== FORMAT || meta.source !== source || !Number.isInteger(meta.rows)) return undefined;
+  for (const [name, column] of Object.entries(meta.columns)) {
+    if (column.constant !== undefined) continue;
+    // a column file of another length is not this cache's (never written so: each is renamed in whole)
+    const size = await stat(join(dir, `${name}.bin`)).then((s) => s.size, () => -1);
+    if (size !== meta.rows * RAW_BYTES[column.type]) return undefined;
+  }
+  return fromMeta(dir, meta);
+}
+
+/**
+ * Writes the cache of one Parquet file (replacing a stale one): its rows through the same
+ * normalized query a catalog read makes, each column appended to its file, into a temporary folder
+ * renamed into place at the end (a killed build leaves no cache, only a `.tmp-` folder the next
+ * build of the file removes).
+ */
+export async function buildCachedFile(root: string, file: string): Promise<CachedFile> {
+  const dir = cacheDirOf(root, file);
+  const source = await identityOf(file);
+  const connection = await duckConnection();
+  const temp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
+  try {
+    const constant = await constantColumns(connection, [file]);
+    const names = TICK_COLUMN_NAMES.filter((name) => name !== "instrument");
+    const columns: Record<string, CachedColumn> = {};
+    for (const name of names) {
+      const value = constant.get(name);
+      columns[name] = value === undefined ? { type: TICK_SQL_TYPES[name] } : { type: TICK_SQL_TYPES[name], constant: String(value) };
+    }
+    const read: RawColumnSpec[] = names.filter((name) => columns[name]!.constant === undefined).map((name) => ({ name, type: TICK_SQL_TYPES[name] }));
+    await mkdir(temp, { recursive: true });
+    const handles = await Promise.all(read.map((spec) => open(join(temp, `${spec.name}.bin`), "w")));
+    let rows = 0;
+    let lo: bigint | undefined;
+    let hi: bigint | undefined;
+    try {
+      if (read.length > 0) {
+        const sql = `SELECT ${read.map((s) => `CAST("${s.name}" AS ${s.type}) AS "${s.name}"`).join(", ")} FROM read_parquet([${sqlString(file)}])`;
+        for await (const piece of streamColumnChunks(connection, sql, read, BUILD_PIECE_ROWS)) {
+          await Promise.all(read.map((spec, i) => {
+            const array = piece.columns[spec.name]!;
+            return handles[i]!.write(new Uint8Array(array.buffer, array.byteOffset, piece.length * RAW_BYTES[spec.type]));
+          }));
+          rows += piece.length;
+          const time = piece.columns["exchTs"] as BigInt64Array | undefined;
+          for (let i = 0; time !== undefined && i < piece.length; i++) {
+            const t = time[i]!;
+            if (lo === undefined || t < lo) lo = t;
+            if (hi === undefined || t > hi) hi = t;
+          }
+        }
+      } else {
+        const counted = (await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM read_parquet([${sqlString(file)}])`)).getRowObjectsJS();
+        rows = Number(counted[0]!["n"]);
+      }
+      await Promise.all(handles.map((h) => h.sync()));
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+    if (columns["exchTs"]!.constant !== undefined && rows > 0) lo = hi = BigInt(columns["exchTs"]!.constant);
+    const meta: CacheMeta = { format: FORMAT, source, rows, columns, ...(lo !== undefined ? { minExchTs: String(lo), maxExchTs: String(hi) } : {}) };
+    await writeFile(join(temp, "meta.json"), JSON.stringify(meta));
+    if ((await identityOf(file).catch(() => "-")) !== source) {
+      throw new LabError({ code: "CATALOG_CHANGING", message: `${file} was replaced while its columns were cached`, hint: "cache the range again once no write is running", context: { file } });
+    }
+    await rm(dir, { recursive: true, force: true });
+    await rename(temp, dir);
+    return fromMeta(dir, meta);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  } finally {
+    connection.closeSync();
+    await removeStaleTemps(dir);
+  }
+}
+
+/** Removes `.tmp-` folders a killed build of this file left (this host's processes that are gone). */
+async function removeStaleTemps(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const stem = relative(parent, dir);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.tmp-(\\d+)-`).exec(name);
+    if (m && !processAlive(Number(m[1]))) await rm(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** What a read of cached files needs (sent to the read-ahead thread). */
+export interface CachedRead {
+  /** In read order; each with the range its rows are kept in when the range cuts the file. */
+  files: { dir: string; rows: number; columns: Record<string, CachedColumn>; keep?: { start?: bigint; end?: bigint } }[];
+}
+
+/**
+ * A cached read of `files` for the rows in [start, end): files wholly outside are left out, files
+ * wholly inside read whole, files the range cuts filtered by exchange time.
+ */
+export function cachedRead(files: readonly CachedFile[], start: bigint | undefined, end: bigint | undefined): CachedRead {
+  const out: CachedRead["files"] = [];
+  for (const f of files) {
+    if (f.rows === 0 || f.minExchTs === undefined || f.maxExchTs === undefined) continue;
+    if ((start !== undefined && f.maxExchTs < start) || (end !== undefined && f.minExchTs >= end)) continue;
+    const inside = (start === undefined || f.minExchTs >= start) && (end === undefined || f.maxExchTs < end);
+    out.push({ dir: f.dir, rows: f.rows, columns: f.columns, ...(inside ? {} : { keep: { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) } }) });
+  }
+  return { files: out };
+}
+
+/**
+ * The rows of cached files in file order, as pieces shaped like `streamColumnChunks`' (same
+ * `frontRows`, first piece `firstRows` rows growing by `growth` up to `chunkRows`), columns `specs`.
+ */
+export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], chunkRows: number, frontRows: number, allocate: (type: RawType, length: number) => RawArray, firstRows: number, growth: number): Generator<RawColumns> {
+  const capacity = Math.max(chunkRows, 2048);
+  let limit = Math.min(capacity, Math.max(firstRows, 2048));
+  const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? allocate(spec.type, frontRows + capacity).subarray(frontRows) : allocate(spec.type, capacity)]));
+  let columns = fresh();
+  let length = 0;
+  for (const file of read.files) {
+    const fds = new Map<string, number>();
+    try {
+      for (const spec of specs) {
+        const column = file.columns[spec.name];
+        if (!column) throw new Error(`${file.dir} has no column ${spec.name}`);
+        if (column.constant === undefined) fds.set(spec.name, openSync(join(file.dir, `${spec.name}.bin`), "r"));
+      }
+      for (const [name, fd] of fds) {
+        const expected = file.rows * RAW_BYTES[file.columns[name]!.type];
+        if (fstatSync(fd).size !== expected) throw new Error(`${file.dir}/${name}.bin holds ${fstatSync(fd).size} bytes, not ${expected}`);
+      }
+      let at = 0;
+      while (at < file.rows) {
+        const n = Math.min(limit - length, file.rows - at);
+        for (const spec of specs) {
+          const target = columns[spec.name]!;
+          const column = file.columns[spec.name]!;
+          if (column.constant !== undefined) {
+            fillFrom(target, column, length, n);
+            continue;
+          }
+          const bytes = RAW_BYTES[spec.type];
+          const into = new Uint8Array(target.buffer, target.byteOffset + length * bytes, n * bytes);
+          let done = 0;
+          while (done < into.length) {
+            const got = readSync(fds.get(spec.name)!, into, done, into.length - done, at * bytes + done);
+            if (got === 0) throw new Error(`${file.dir}/${spec.name}.bin ended before row ${at + n}`);
+            done += got;
+          }
+        }
+        at += n;
+        length = file.keep ? keepInRange(columns, specs, length, n, file.keep.start, file.keep.end) : length + n;
+        if (length === limit) {
+          yield { length, columns: trimmed(columns, specs, length) };
+          columns = fresh();
+          length = 0;
+          limit = Math.min(capacity, Math.ceil(growth * limit));
+        }
+      }
+    } finally {
+      for (const fd of fds.values()) closeSync(fd);
+    }
+  }
+  if (length > 0) yield { length, columns: trimmed(columns, specs, length) };
+}
+
+function trimmed(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number): Record<string, RawArray> {
+  return Object.fromEntries(specs.map((s) => [s.name, columns[s.name]!.length === length ? columns[s.name]! : columns[s.name]!.subarray(0, length)]));
+}
+
+function fillFrom(target: RawArray, column: CachedColumn, from: number, n: number): void {
+  const text = column.constant!;
+  if (target instanceof BigInt64Array) target.fill(BigInt(text), from, from + n);
+  else (target as Exclude<RawArray, BigInt64Array>).fill(text === "NaN" ? NaN : Number(text), from, from + n);
+}
+
+/** Keeps, of the `n` rows just read after `length` kept ones, those in [start, end); returns the rows kept in all. */
+function keepInRange(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number, n: number, start: bigint | undefined, end: bigint | undefined): number {
+  const time = columns["exchTs"] as BigInt64Array | undefined;
+  if (!time) throw new Error("a cached read cut by a time range needs the exchTs column");
+  let kept = length;
+  for (let i = length; i < length + n; i++) {
+    const t = time[i]!;
+    if ((start !== undefined && t < start) || (end !== undefined && t >= end)) continue;
+    if (kept !== i) for (const spec of specs) (columns[spec.name] as { [k: number]: number | bigint })[kept] = columns[spec.name]![i]!;
+    kept++;
+  }
+  return kept;
+}
