@@ -18,7 +18,11 @@ async function chunkedRows(dir: string, options: Parameters<typeof catalogChunks
   const source = await catalogChunks(dir, options);
   const rows: Record<string, unknown[]> = Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, []]));
   for (let chunk = await source.next(); chunk; chunk = await source.next()) {
-    for (const name of TICK_COLUMN_NAMES) for (const v of chunk[name] as ArrayLike<number | bigint>) rows[name]!.push(v);
+    for (const name of TICK_COLUMN_NAMES) {
+      const column = chunk[name] as ArrayLike<number | bigint>;
+      const into = rows[name]!;
+      for (let i = 0; i < column.length; i++) into.push(column[i]);
+    }
     source.release(chunk);
   }
   await source.close();
