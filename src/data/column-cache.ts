@@ -17,6 +17,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "nod
 import { dirname, join, relative } from "node:path";
 import { randomUUID } from "node:crypto";
 import { LabError } from "../core/index.js";
+import { writeError } from "../core/internal.js";
 import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 import { TICK_COLUMN_NAMES } from "./tick-batch.js";
 
@@ -145,8 +146,8 @@ export async function buildCachedFile(root: string, file: string): Promise<Cache
     await rename(temp, dir);
     return fromMeta(dir, meta);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    throw writeError(error, temp, { what: "the catalog's column cache", note: "the catalog itself was not changed; streamed reads use its Parquet files", directory: true });
   } finally {
     connection.closeSync();
     await removeStaleTemps(dir);
