@@ -18,7 +18,7 @@ import { dirname, join, relative } from "node:path";
 import { randomUUID } from "node:crypto";
 import { LabError } from "../core/index.js";
 import { writeError } from "../core/internal.js";
-import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, trimmed, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 import { TICK_COLUMN_NAMES } from "./tick-batch.js";
 
 /** The cache's folder under a catalog root. */
@@ -251,10 +251,6 @@ export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[],
     }
   }
   if (length > 0) yield { length, columns: trimmed(columns, specs, length) };
-}
-
-function trimmed(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number): Record<string, RawArray> {
-  return Object.fromEntries(specs.map((s) => [s.name, columns[s.name]!.length === length ? columns[s.name]! : columns[s.name]!.subarray(0, length)]));
 }
 
 function fillFrom(target: RawArray, column: CachedColumn, from: number, n: number): void {

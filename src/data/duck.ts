@@ -347,7 +347,8 @@ export async function* streamColumnChunks(connection: ChunkStreamConnection, sql
   if (length > 0) yield { length, columns: trimmed(columns, specs, length) };
 }
 
-function trimmed(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number): Record<string, RawArray> {
+/** Each column cut to `length` rows (a view when longer). */
+export function trimmed(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number): Record<string, RawArray> {
   const out: Record<string, RawArray> = {};
   for (const spec of specs) out[spec.name] = columns[spec.name]!.length === length ? columns[spec.name]! : columns[spec.name]!.subarray(0, length);
   return out;
