@@ -1017,7 +1017,8 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     const read = TICK_COLUMN_NAMES.filter((name) => !constant.has(name));
     const columns = read.map((n) => (n === "instrument" ? `CAST(${instrumentOf(instruments)} AS USMALLINT) AS instrument` : `CAST("${n}" AS ${TICK_SQL_TYPES[n]}) AS "${n}"`)).join(", ");
     const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}${limit === undefined ? "" : ` LIMIT ${limit}`}`;
-    const cache = columnCache === "use" && instruments.length === 1 && limit === undefined ? await cachedReadOf(root, files, toNs(options.start), toNs(options.end), read) : undefined;
+    const cached = columnCache === "use" && instruments.length === 1 ? await cachedReadOf(root, files, toNs(options.start), toNs(options.end), read) : undefined;
+    const cache = cached && limit !== undefined ? { ...cached, rows: limit } : cached;
     const pieces = thread.start({ sql, ...(cache ? { cache } : {}), specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, (message) =>
       new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (strategy-lab data list; strategy-lab validate on a partition's file)", context: { file: root } }),
     );

@@ -179,6 +179,8 @@ function processAlive(pid: number): boolean {
 export interface CachedRead {
   /** In read order; each with the range its rows are kept in when the range cuts the file. */
   files: { dir: string; rows: number; columns: Record<string, CachedColumn>; keep?: { start?: bigint; end?: bigint } }[];
+  /** Only the first `rows` rows kept (a catalog read's `rows` option). */
+  rows?: number;
 }
 
 /**
@@ -206,7 +208,10 @@ export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[],
   const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? allocate(spec.type, frontRows + capacity).subarray(frontRows) : allocate(spec.type, capacity)]));
   let columns = fresh();
   let length = 0;
+  /** Rows left to yield, the pieces already yielded counted. */
+  let left = read.rows ?? Infinity;
   for (const file of read.files) {
+    if (length >= left) break;
     const fds = new Map<string, number>();
     try {
       for (const spec of specs) {
@@ -219,7 +224,7 @@ export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[],
         if (fstatSync(fd).size !== expected) throw new Error(`${file.dir}/${name}.bin holds ${fstatSync(fd).size} bytes, not ${expected}`);
       }
       let at = 0;
-      while (at < file.rows) {
+      while (at < file.rows && length < left) {
         const n = Math.min(limit - length, file.rows - at);
         for (const spec of specs) {
           const target = columns[spec.name]!;
@@ -238,9 +243,11 @@ export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[],
           }
         }
         at += n;
-        length = file.keep ? keepInRange(columns, specs, length, n, file.keep.start, file.keep.end) : length + n;
+        length = Math.min(left, file.keep ? keepInRange(columns, specs, length, n, file.keep.start, file.keep.end) : length + n);
+        if (length === left) break;
         if (length === limit) {
           yield { length, columns: trimmed(columns, specs, length) };
+          left -= length;
           columns = fresh();
           length = 0;
           limit = Math.min(capacity, Math.ceil(growth * limit));

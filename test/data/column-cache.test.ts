@@ -74,6 +74,18 @@ describe("column cache of a catalog", () => {
     expect((await chunkedRows(dir, { chunkRows: 5_000, columnCache: "off" })).rows).toEqual(want);
   });
 
+  it("the first rows of a range (a streamed sweep's trial) are read from the cache too", async () => {
+    await cacheCatalogColumns(dir);
+    const midnight = parseTime("2024-05-07T00:00:00Z");
+    for (const [rows, range] of [[1, {}], [2_047, {}], [35_001, {}], [60_000, {}], [70_000, {}], [9_999, { start: midnight - 30_000_000_000n }]] as const) {
+      const got = await chunkedRows(dir, { ...range, rows, chunkRows: 4_096 });
+      expect(got.cached).toBe(true);
+      const want = plain(await readCatalog(dir, range));
+      const first = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, v.slice(0, rows)]));
+      expect(got.rows, `${rows} rows`).toEqual(first);
+    }
+  });
+
   it("ranges that cut a file, skip one or span both read the rows in the range only", async () => {
     await cacheCatalogColumns(dir);
     const midnight = parseTime("2024-05-07T00:00:00Z");
