@@ -864,7 +864,7 @@ async function planCatalogRead(root: string, options: CatalogChunkOptions, conne
   const end = toNs(options.end);
   const { partitions, files } = await rangePartitions(root, options, start, end);
   const description = `catalog ${root}${options.symbols ? ` (${options.symbols.join(", ")})` : ""}`;
-  if (files.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no partition in the range asked for`, hint: "check the symbols, venues, start and end (strategy-lab data list shows what the catalog holds)", context: { file: root } });
+  if (files.length === 0) throw new LabError({ code: "NO_DATA", message: `${description} has no partition in the range asked for`, hint: "check the symbols, venues, start and end (lab.data.listPartitions(root), or the folders venue=/symbol=/date= under the root, show what the catalog holds)", context: { file: root } });
   const streams = [...new Set(partitions.map((p) => `${p.venue}\u0000${p.symbol}`))];
   const specs: InstrumentSpec[] = [];
   for (const key of streams) {
@@ -1020,7 +1020,7 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     const cached = columnCache === "use" && instruments.length === 1 ? await cachedReadOf(root, files, toNs(options.start), toNs(options.end), read) : undefined;
     const cache = cached && limit !== undefined ? { ...cached, rows: limit } : cached;
     const pieces = thread.start({ sql, ...(cache ? { cache } : {}), specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, (message) =>
-      new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (strategy-lab data list; strategy-lab validate on a partition's file)", context: { file: root } }),
+      new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (lab.data.listPartitions(root) lists them; strategy-lab validate on a partition's file)", context: { file: root } }),
     );
     started = true;
     return {
