@@ -78,13 +78,19 @@ export async function cachedFile(root: string, file: string): Promise<CachedFile
   }
   const source = await identityOf(file).catch(() => "-");
   if (meta.format !== FORMAT || meta.source !== source || !Number.isInteger(meta.rows)) return undefined;
+  if (typeof meta.columns !== "object" || meta.columns === null) return undefined;
   for (const [name, column] of Object.entries(meta.columns)) {
     if (column.constant !== undefined) continue;
     // a column file of another length is not this cache's (never written so: each is renamed in whole)
     const size = await stat(join(dir, `${name}.bin`)).then((s) => s.size, () => -1);
     if (size !== meta.rows * RAW_BYTES[column.type]) return undefined;
   }
-  return fromMeta(dir, meta);
+  try {
+    return fromMeta(dir, meta);
+  } catch {
+    // a meta.json edited by hand (times that are not integers): not this cache's
+    return undefined;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,6 +144,13 @@ describe("column cache of a catalog", () => {
       const damaged = await chunkedRows(copy, { chunkRows: 4_000 });
       expect(damaged.cached).toBe(false);
       expect(damaged.rows).toEqual(stale.rows);
+      // a meta.json that does not parse as this cache's is ignored too, never an uncoded error
+      await cacheCatalogColumns(copy);
+      const meta = join(columnFiles[0]!, "..", "meta.json");
+      writeFileSync(meta, readFileSync(meta, "utf8").replace(/"minExchTs":"\d+"/, '"minExchTs":"soon"'));
+      const edited = await chunkedRows(copy, { chunkRows: 4_000 });
+      expect(edited.cached).toBe(false);
+      expect(edited.rows).toEqual(stale.rows);
       // the catalog itself still lists its Parquet files only
       expect(parquetFiles(copy).every((f) => !f.includes("_columns"))).toBe(true);
     } finally {
