@@ -16,8 +16,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomUUID } from "node:crypto";
-import { LabError } from "../core/index.js";
-import { writeError } from "../core/internal.js";
+import { LabError, isLabError } from "../core/index.js";
+import { errnoOf, writeError } from "../core/internal.js";
 import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, trimmed, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 import { TICK_COLUMN_NAMES } from "./tick-batch.js";
 
@@ -153,7 +153,10 @@ export async function buildCachedFile(root: string, file: string): Promise<Cache
     return fromMeta(dir, meta);
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
-    throw writeError(error, temp, { what: "the catalog's column cache", note: "the catalog itself was not changed; streamed reads use its Parquet files", directory: true });
+    if (isLabError(error)) throw error;
+    if (errnoOf(error) !== undefined) throw writeError(error, temp, { what: "the catalog's column cache", note: "the catalog itself was not changed; streamed reads use its Parquet files", directory: true });
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new LabError({ code: "CATALOG_READ_FAILED", message: `${file}: its rows could not be read to cache its columns: ${reason}`, hint: "check the file (strategy-lab validate <file>); no cache was written for it, so streamed reads use the Parquet path", context: { file }, cause: error });
   } finally {
     connection.closeSync();
     await removeStaleTemps(dir);

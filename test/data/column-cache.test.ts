@@ -210,6 +210,21 @@ describe("column cache of a catalog", () => {
     }
   });
 
+  it("a damaged Parquet file is a coded error naming it, and leaves no cache behind", async () => {
+    const copy = mkdtempSync(join(tmpdir(), "column-cache-bad-"));
+    try {
+      await writeCatalog(copy, generateTicks({ events: 20_000, seed: 13, mode: "l2", startNs: parseTime("2024-05-08T10:00:00Z"), ratePerSecond: 100 }));
+      const [file] = parquetFiles(copy);
+      truncateSync(file!, Math.floor(statSync(file!).size / 2));
+      const error = await cacheCatalogColumns(copy).then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ code: "CATALOG_READ_FAILED" });
+      expect((error as Error).message).toContain(file!);
+      expect(readdirSync(copy).includes("_columns") ? readdirSync(join(copy, "_columns"), { recursive: true }).filter((f) => String(f).endsWith(".bin")) : []).toEqual([]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it("rejects an unknown columnCache value with a coded error", async () => {
     await expect(catalogChunks(dir, { columnCache: "always" as "use" })).rejects.toMatchObject({ code: "BAD_OPTION" });
   });
