@@ -137,7 +137,7 @@ export function register(program: Command): void {
       const symbols = o.symbols ? o.symbols.split(",").map((x) => x.trim()).filter(Boolean) : undefined;
       const result = await cacheCatalogColumns(catalog, { ...(symbols ? { symbols } : {}), ...(o.start ? { start: o.start } : {}), ...(o.end ? { end: o.end } : {}), ...(progress ? { progress } : {}) });
       const seconds = (performance.now() - started) / 1000;
-      output({ catalog, ...result, seconds }, o.json, () => `cached the columns of ${result.built} of ${result.files} files (${result.rows.toLocaleString("en-US")} rows; the others were up to date) in ${seconds.toFixed(1)} s`);
+      output({ catalog, ...result, seconds }, o.json, () => `cached the columns of ${result.built} of ${result.files} files (${result.rows.toLocaleString("en-US")} rows in all${result.built < result.files ? `; ${result.files - result.built} already up to date` : ""}) in ${seconds.toFixed(1)} s`);
     });
 
   addReadOptions(
