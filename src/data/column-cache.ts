@@ -8,8 +8,8 @@
  *
  * Why by hand: a streamed backtest's reader shares the machine's cores with the engine. Decoding
  * the Parquet pages (zstd, DuckDB vectors copied into typed arrays) costs the reader about half
- * the engine's time per row, and the engine on a 2-core machine loses ~14 % of its speed beside a
- * busy reader; reading a column file costs a copy from the page cache. The files are written from
+ * the engine's time per row, and the engine on a 2-core machine loses 14-27 % of its speed beside a
+ * busy reader (bench figure "in-memory engine beside a busy Parquet reader"); reading a column file costs a copy from the page cache. The files are written from
  * the same query the Parquet path reads, so both give the same arrays.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -62,7 +62,8 @@ export function cacheDirOf(root: string, file: string): string {
   return join(root, COLUMN_CACHE_DIR, relative(root, file).replace(/\.parquet$/, ""));
 }
 
-async function identityOf(file: string): Promise<string> {
+/** A file's identity for telling versions apart: a write renames a new file over the old (new inode), or changes size or mtime. */
+export async function fileIdentity(file: string): Promise<string> {
   const s = await stat(file, { bigint: true });
   return `${s.ino}:${s.size}:${s.mtimeNs}`;
 }
@@ -76,7 +77,7 @@ export async function cachedFile(root: string, file: string): Promise<CachedFile
   } catch {
     return undefined;
   }
-  const source = await identityOf(file).catch(() => "-");
+  const source = await fileIdentity(file).catch(() => "-");
   if (meta.format !== FORMAT || meta.source !== source || !Number.isInteger(meta.rows)) return undefined;
   if (typeof meta.columns !== "object" || meta.columns === null) return undefined;
   for (const [name, column] of Object.entries(meta.columns)) {
@@ -101,7 +102,7 @@ export async function cachedFile(root: string, file: string): Promise<CachedFile
  */
 export async function buildCachedFile(root: string, file: string): Promise<CachedFile> {
   const dir = cacheDirOf(root, file);
-  const source = await identityOf(file);
+  const source = await fileIdentity(file);
   const connection = await duckConnection();
   const temp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   try {
@@ -145,7 +146,7 @@ export async function buildCachedFile(root: string, file: string): Promise<Cache
     if (columns["exchTs"]!.constant !== undefined && rows > 0) lo = hi = BigInt(columns["exchTs"]!.constant);
     const meta: CacheMeta = { format: FORMAT, source, rows, columns, ...(lo !== undefined ? { minExchTs: String(lo), maxExchTs: String(hi) } : {}) };
     await writeFile(join(temp, "meta.json"), JSON.stringify(meta));
-    if ((await identityOf(file).catch(() => "-")) !== source) {
+    if ((await fileIdentity(file).catch(() => "-")) !== source) {
       throw new LabError({ code: "CATALOG_CHANGING", message: `${file} was replaced while its columns were cached`, hint: "cache the range again once no write is running", context: { file } });
     }
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { TICK_COLUMN_NAMES, cacheCatalogColumns, catalogChunks, generateTicks, r
 import { backtest } from "../../src/engine/index.js";
 import { backtest as labBacktest } from "../../src/runs/index.js";
 import { strategies } from "../../src/strategy/index.js";
-import { CLI } from "../helpers/paths.js";
+import { CLI, filesUnder } from "../helpers/paths.js";
 
 // The column cache (src/data/column-cache.ts) must give exactly the rows the Parquet files give,
 // for whole days and ranges that cut them, and must never be used once its Parquet file changed.
@@ -34,16 +34,7 @@ function plain(batch: TickBatch): Record<string, unknown[]> {
 }
 
 function parquetFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f.endsWith(".parquet")) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  return filesUnder(dir, (name) => name.endsWith(".parquet"));
 }
 
 describe("column cache of a catalog", () => {
@@ -130,15 +121,7 @@ describe("column cache of a catalog", () => {
       expect(fresh.cached).toBe(true);
       expect(fresh.rows).toEqual(stale.rows);
       // a column file cut short (a disk fault, a copy gone wrong) is not read
-      const columnFiles: string[] = [];
-      const walk = (d: string): void => {
-        for (const f of readdirSync(d)) {
-          const p = join(d, f);
-          if (statSync(p).isDirectory()) walk(p);
-          else if (f === "priceTicks.bin") columnFiles.push(p);
-        }
-      };
-      walk(join(copy, "_columns"));
+      const columnFiles = filesUnder(join(copy, "_columns"), (name) => name === "priceTicks.bin");
       expect(columnFiles.length).toBe(1);
       truncateSync(columnFiles[0]!, 800);
       const damaged = await chunkedRows(copy, { chunkRows: 4_000 });
@@ -219,7 +202,7 @@ describe("column cache of a catalog", () => {
       const error = await cacheCatalogColumns(copy).then(() => undefined, (e: unknown) => e);
       expect(error).toMatchObject({ code: "CATALOG_READ_FAILED" });
       expect((error as Error).message).toContain(file!);
-      expect(readdirSync(copy).includes("_columns") ? readdirSync(join(copy, "_columns"), { recursive: true }).filter((f) => String(f).endsWith(".bin")) : []).toEqual([]);
+      expect(existsSync(join(copy, "_columns")) ? filesUnder(join(copy, "_columns"), (name) => name.endsWith(".bin")) : []).toEqual([]);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

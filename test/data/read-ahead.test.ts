@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogChunks, generateTicks, readCatalog, writeCatalog } from "../../src/data/index.js";
 import { isLabError, parseTime } from "../../src/core/index.js";
+import { filesUnder } from "../helpers/paths.js";
 
 // Streamed catalog reads run the query on a read-ahead thread (src/data/read-ahead.ts): the chunks
 // must hold exactly readCatalog's rows, a damaged file must end in a coded error, and a reader
@@ -72,15 +73,7 @@ describe("catalog chunks read ahead on a worker thread", () => {
     try {
       await writeCatalog(copy, generateTicks({ events: 30_000, seed: 6, mode: "l2" }));
       const source = await catalogChunks(copy, { chunkRows: 2_048 });
-      const files: string[] = [];
-      const walk = (d: string): void => {
-        for (const f of readdirSync(d)) {
-          const p = join(d, f);
-          if (statSync(p).isDirectory()) walk(p);
-          else if (f.endsWith(".parquet")) files.push(p);
-        }
-      };
-      walk(copy);
+      const files = filesUnder(copy, (name) => name.endsWith(".parquet"));
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) truncateSync(f, Math.floor(statSync(f).size / 2));
       let error: unknown;
