@@ -27,10 +27,10 @@ import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
 import { checkOptionKeys } from "../core/internal.js";
 import { errnoOf, writeError } from "../core/internal.js";
-import { constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
+import { PIECE_GROWTH, constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
-import { readAheadThread } from "./read-ahead.js";
-import { buildCachedFile, cachedFile, cachedRead, fileIdentity, type CachedFile, type CachedRead } from "./column-cache.js";
+import { readAheadThread, type PieceReader } from "./read-ahead.js";
+import { COLUMN_CACHE_DIR, buildCachedFile, cachedFile, cachedRead, cachedReader, fileIdentity, type CachedFile, type CachedRead } from "./column-cache.js";
 import { copyBatchToFile, parquetOptions } from "./table-io.js";
 import { EventFlag, EventKind, TICK_COLUMNS, TICK_COLUMN_NAMES, allocateColumns, gatherRows, sliceBatch, tickBatch, type TickBatch, type TickColumnName, type TickColumns } from "./tick-batch.js";
 
@@ -987,10 +987,13 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new LabError({ code: "BAD_OPTION", message: `rows must be a positive integer, got ${String(limit)}`, hint: "e.g. rows: 1_000_000 (the first rows of the range)", context: { option: "rows" } });
   const chunkRows = options.chunkRows ?? 1_000_000;
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new LabError({ code: "BAD_OPTION", message: `chunkRows must be a positive integer, got ${String(chunkRows)}`, hint: "e.g. chunkRows: 1_000_000", context: { option: "chunkRows" } });
-  // The read-ahead thread loads DuckDB while this one plans the read.
-  const thread = readAheadThread();
+  // A Parquet read's thread loads DuckDB while this one plans the read; a catalog with a column
+  // cache may not need the thread at all (the cache is read in this thread), so it starts once the
+  // plan says so.
+  const mayUseCache = columnCache === "use" && (await exists(join(root, COLUMN_CACHE_DIR)));
+  let thread = mayUseCache ? undefined : readAheadThread();
   const connection = await duckConnection().catch(async (error: unknown) => {
-    await thread.close();
+    await thread?.close();
     throw error;
   });
   let started = false;
@@ -1019,9 +1022,15 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
     const sql = `SELECT ${columns} FROM ${relation}${whereSql}${orderBy}${limit === undefined ? "" : ` LIMIT ${limit}`}`;
     const cached = columnCache === "use" && instruments.length === 1 ? await cachedReadOf(root, files, toNs(options.start), toNs(options.end), read) : undefined;
     const cache = cached && limit !== undefined ? { ...cached, rows: limit } : cached;
-    const pieces = thread.start({ sql, ...(cache ? { cache } : {}), specs: read.map((name) => ({ name, type: TICK_SQL_TYPES[name] })), chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, (message) =>
-      new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (lab.data.listPartitions(root) lists them; strategy-lab validate on a partition's file)", context: { file: root } }),
-    );
+    const failure = (message: string): LabError =>
+      new LabError({ code: "CATALOG_READ_FAILED", message: `${description}: reading failed: ${message}`, hint: "check the files under the catalog root (lab.data.listPartitions(root) lists them; strategy-lab validate on a partition's file)", context: { file: root } });
+    const specs = read.map((name) => ({ name, type: TICK_SQL_TYPES[name] }));
+    let pieces: PieceReader;
+    if (cache) {
+      await thread?.close();
+      thread = undefined;
+      pieces = cachedReader(cache, specs, chunkRows, frontRows, CHUNK_FIRST_ROWS, PIECE_GROWTH, failure);
+    } else pieces = (thread ??= readAheadThread()).start({ sql, specs, chunkRows, frontRows, ahead: 1, firstRows: CHUNK_FIRST_ROWS }, failure);
     started = true;
     return {
       instruments,
@@ -1042,7 +1051,7 @@ export async function catalogChunks(root: string, options: CatalogChunkOptions =
   } finally {
     // the read itself runs on its own connection
     connection.closeSync();
-    if (!started) await thread.close();
+    if (!started) await thread?.close();
   }
 }
 

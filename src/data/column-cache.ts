@@ -12,13 +12,14 @@
  * busy reader (bench figure "in-memory engine beside a busy Parquet reader"); reading a column file costs a copy from the page cache. The files are written from
  * the same query the Parquet path reads, so both give the same arrays.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, read as fsRead } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { randomUUID } from "node:crypto";
 import { LabError, isLabError } from "../core/index.js";
 import { errnoOf, writeError } from "../core/internal.js";
-import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, trimmed, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, makeArray, sqlString, streamColumnChunks, trimmed, viewOf, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+import type { PieceReader } from "./read-ahead.js";
 import { TICK_COLUMN_NAMES } from "./tick-batch.js";
 
 /** The cache's folder under a catalog root. */
@@ -209,65 +210,181 @@ export function cachedRead(files: readonly CachedFile[], start: bigint | undefin
 }
 
 /**
- * The rows of cached files in file order, as pieces shaped like `streamColumnChunks`' (same
- * `frontRows`, first piece `firstRows` rows growing by `growth` up to `chunkRows`), columns `specs`.
+ * Reads cached files piece by piece in this thread: `next()` issues a piece's reads, which run on
+ * libuv's threadpool (a copy from the page cache), so a caller that asks for the next piece before
+ * it works on the current one (a streamed backtest) has it read meanwhile. Buffers given back with
+ * `recycle` hold later pieces. Pieces are shaped like `streamColumnChunks`' (same `frontRows`, first
+ * piece `firstRows` rows growing by `growth` up to `chunkRows`), columns `specs`; `failure` turns an
+ * error that is not a LabError into one.
+ *
+ * Why not the read-ahead worker the Parquet path uses: pieces there are ArrayBuffers moved between
+ * threads, which this thread's heap counts as new external memory at every piece (a streamed run
+ * of 20M rows had two to three times the mark-compacts of the in-memory run), and the worker loads
+ * a DuckDB of its own. Here the buffers never leave this thread; only the copies run elsewhere.
  */
-export function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], chunkRows: number, frontRows: number, allocate: (type: RawType, length: number) => RawArray, firstRows: number, growth: number): Generator<RawColumns> {
+export function cachedReader(read: CachedRead, specs: readonly RawColumnSpec[], chunkRows: number, frontRows: number, firstRows: number, growth: number, failure: (message: string) => LabError): PieceReader {
+  /** Returned buffers by byte length. */
+  const pool = new Map<number, ArrayBuffer[]>();
+  /** Buffers handed out and not yet given back. */
+  const lent = new Set<ArrayBufferLike>();
+  const allocate = (type: RawType, length: number): RawArray => {
+    const buffer = pool.get(length * RAW_BYTES[type])?.pop();
+    return buffer ? viewOf(type, buffer, 0, length) : makeArray(type, length);
+  };
+  const pieces = cachedPieces(read, specs, chunkRows, frontRows, allocate, firstRows, growth);
+  let finished = false;
+  let reading: Promise<IteratorResult<RawColumns>> | undefined;
+  return {
+    async next() {
+      if (finished) return undefined;
+      reading = pieces.next();
+      try {
+        const result = await reading;
+        if (result.done) {
+          finished = true;
+          return undefined;
+        }
+        for (const spec of specs) lent.add(result.value.columns[spec.name]!.buffer);
+        return result.value;
+      } catch (error) {
+        finished = true;
+        throw isLabError(error) ? error : failure((error as Error)?.message ?? String(error));
+      } finally {
+        reading = undefined;
+      }
+    },
+    recycle(arrays) {
+      for (const a of arrays) {
+        if (!lent.delete(a.buffer)) continue;
+        const buffer = a.buffer as ArrayBuffer;
+        const list = pool.get(buffer.byteLength);
+        if (list) list.push(buffer);
+        else pool.set(buffer.byteLength, [buffer]);
+      }
+    },
+    async close() {
+      finished = true;
+      // a piece being read finishes first (its reads write into its buffers), then the files close
+      await reading?.catch(() => undefined);
+      await pieces.return(undefined);
+    },
+  };
+}
+
+/** A stretch of one cached file's rows read into a piece: `n` rows from row `at` of `file`, at row `row` of the piece. */
+interface Segment {
+  file: CachedRead["files"][number];
+  fds: Map<string, number>;
+  at: number;
+  n: number;
+  row: number;
+}
+
+/** The column files of `file` opened for reading (constant columns have none), their lengths checked. */
+function openColumnFiles(file: CachedRead["files"][number], specs: readonly RawColumnSpec[]): Map<string, number> {
+  const fds = new Map<string, number>();
+  try {
+    for (const spec of specs) {
+      const column = file.columns[spec.name];
+      if (!column) throw new Error(`${file.dir} has no column ${spec.name}`);
+      if (column.constant === undefined) fds.set(spec.name, openSync(join(file.dir, `${spec.name}.bin`), "r"));
+    }
+    for (const [name, fd] of fds) {
+      const expected = file.rows * RAW_BYTES[file.columns[name]!.type];
+      const size = fstatSync(fd).size;
+      if (size !== expected) throw new Error(`${file.dir}/${name}.bin holds ${size} bytes, not ${expected}`);
+    }
+  } catch (error) {
+    for (const fd of fds.values()) closeSync(fd);
+    throw error;
+  }
+  return fds;
+}
+
+/** Fills `into` from `fd` at byte `position` (a read may return fewer bytes than asked). */
+function readFully(fd: number, into: Uint8Array, position: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number): void =>
+      fsRead(fd, into, done, into.length - done, position + done, (error, got) => {
+        if (error) reject(error);
+        else if (got === 0) reject(new Error(`${what} ended early`));
+        else if (done + got < into.length) step(done + got);
+        else resolve();
+      });
+    step(0);
+  });
+}
+
+/**
+ * The rows of cached files in file order, as pieces (see `cachedReader`). Each piece's reads, across
+ * files when it spans several, are issued together, so they run while the caller works; rows of a
+ * file the range cuts are filtered once they are in.
+ */
+async function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], chunkRows: number, frontRows: number, allocate: (type: RawType, length: number) => RawArray, firstRows: number, growth: number): AsyncGenerator<RawColumns> {
   const capacity = Math.max(chunkRows, 2048);
   let limit = Math.min(capacity, Math.max(firstRows, 2048));
   const fresh = (): Record<string, RawArray> => Object.fromEntries(specs.map((spec) => [spec.name, frontRows > 0 ? allocate(spec.type, frontRows + capacity).subarray(frontRows) : allocate(spec.type, capacity)]));
-  let columns = fresh();
-  let length = 0;
-  /** Rows left to yield, the pieces already yielded counted. */
+  /** Rows left to yield. */
   let left = read.rows ?? Infinity;
-  for (const file of read.files) {
-    if (length >= left) break;
-    const fds = new Map<string, number>();
-    try {
-      for (const spec of specs) {
-        const column = file.columns[spec.name];
-        if (!column) throw new Error(`${file.dir} has no column ${spec.name}`);
-        if (column.constant === undefined) fds.set(spec.name, openSync(join(file.dir, `${spec.name}.bin`), "r"));
-      }
-      for (const [name, fd] of fds) {
-        const expected = file.rows * RAW_BYTES[file.columns[name]!.type];
-        if (fstatSync(fd).size !== expected) throw new Error(`${file.dir}/${name}.bin holds ${fstatSync(fd).size} bytes, not ${expected}`);
-      }
-      let at = 0;
-      while (at < file.rows && length < left) {
-        const n = Math.min(limit - length, file.rows - at);
-        for (const spec of specs) {
-          const target = columns[spec.name]!;
-          const column = file.columns[spec.name]!;
-          if (column.constant !== undefined) {
-            fillFrom(target, column, length, n);
+  let f = 0;
+  let at = 0;
+  let fds: Map<string, number> | undefined;
+  /** Files read to their end whose reads may still be running. */
+  const done: Map<string, number>[] = [];
+  const closeAll = (list: Map<string, number>[]): void => {
+    for (const m of list.splice(0)) for (const fd of m.values()) closeSync(fd);
+  };
+  try {
+    while (left > 0 && f < read.files.length) {
+      const columns = fresh();
+      const want = Math.min(limit, left);
+      let length = 0;
+      while (length < want && f < read.files.length) {
+        const segments: Segment[] = [];
+        let planned = length;
+        while (planned < want && f < read.files.length) {
+          const file = read.files[f]!;
+          if (at >= file.rows) {
+            if (fds) done.push(fds);
+            fds = undefined;
+            f++;
+            at = 0;
             continue;
           }
-          const bytes = RAW_BYTES[spec.type];
-          const into = new Uint8Array(target.buffer, target.byteOffset + length * bytes, n * bytes);
-          let done = 0;
-          while (done < into.length) {
-            const got = readSync(fds.get(spec.name)!, into, done, into.length - done, at * bytes + done);
-            if (got === 0) throw new Error(`${file.dir}/${spec.name}.bin ended before row ${at + n}`);
-            done += got;
+          fds ??= openColumnFiles(file, specs);
+          const n = Math.min(want - planned, file.rows - at);
+          segments.push({ file, fds, at, n, row: planned });
+          planned += n;
+          at += n;
+        }
+        const reads: Promise<void>[] = [];
+        for (const seg of segments) {
+          for (const spec of specs) {
+            const target = columns[spec.name]!;
+            const column = seg.file.columns[spec.name]!;
+            if (column.constant !== undefined) {
+              fillFrom(target, column, seg.row, seg.n);
+              continue;
+            }
+            const bytes = RAW_BYTES[spec.type];
+            const into = new Uint8Array(target.buffer, target.byteOffset + seg.row * bytes, seg.n * bytes);
+            reads.push(readFully(seg.fds.get(spec.name)!, into, seg.at * bytes, `${seg.file.dir}/${spec.name}.bin (rows ${seg.at}-${seg.at + seg.n})`));
           }
         }
-        at += n;
-        length = Math.min(left, file.keep ? keepInRange(columns, specs, length, n, file.keep.start, file.keep.end) : length + n);
-        if (length === left) break;
-        if (length === limit) {
-          yield { length, columns: trimmed(columns, specs, length) };
-          left -= length;
-          columns = fresh();
-          length = 0;
-          limit = Math.min(capacity, Math.ceil(growth * limit));
-        }
+        await Promise.all(reads);
+        closeAll(done);
+        for (const seg of segments) length = keepRows(columns, specs, length, seg.row, seg.n, seg.file.keep);
       }
-    } finally {
-      for (const fd of fds.values()) closeSync(fd);
+      if (length > 0) {
+        yield { length, columns: trimmed(columns, specs, length) };
+        left -= length;
+      }
+      limit = Math.min(capacity, Math.ceil(growth * limit));
     }
+  } finally {
+    if (fds) done.push(fds);
+    closeAll(done);
   }
-  if (length > 0) yield { length, columns: trimmed(columns, specs, length) };
 }
 
 function fillFrom(target: RawArray, column: CachedColumn, from: number, n: number): void {
@@ -276,12 +393,20 @@ function fillFrom(target: RawArray, column: CachedColumn, from: number, n: numbe
   else (target as Exclude<RawArray, BigInt64Array>).fill(text === "NaN" ? NaN : Number(text), from, from + n);
 }
 
-/** Keeps, of the `n` rows just read after `length` kept ones, those in [start, end); returns the rows kept in all. */
-function keepInRange(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], length: number, n: number, start: bigint | undefined, end: bigint | undefined): number {
+/**
+ * Keeps the `n` rows at `from` after `kept` rows: all of them, or those of a file the range cuts
+ * whose exchange time is in [start, end); rows move down over rows dropped before them. Returns
+ * the rows kept in all.
+ */
+function keepRows(columns: Record<string, RawArray>, specs: readonly RawColumnSpec[], kept: number, from: number, n: number, keep: { start?: bigint; end?: bigint } | undefined): number {
+  if (keep === undefined) {
+    if (kept !== from) for (const spec of specs) columns[spec.name]!.copyWithin(kept, from, from + n);
+    return kept + n;
+  }
   const time = columns["exchTs"] as BigInt64Array | undefined;
   if (!time) throw new Error("a cached read cut by a time range needs the exchTs column");
-  let kept = length;
-  for (let i = length; i < length + n; i++) {
+  const { start, end } = keep;
+  for (let i = from; i < from + n; i++) {
     const t = time[i]!;
     if ((start !== undefined && t < start) || (end !== undefined && t >= end)) continue;
     if (kept !== i) for (const spec of specs) (columns[spec.name] as { [k: number]: number | bigint })[kept] = columns[spec.name]![i]!;

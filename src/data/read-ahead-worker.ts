@@ -10,8 +10,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { isLabError } from "../core/index.js";
-import { PIECE_GROWTH, RAW_BYTES, makeArray, streamColumnChunks, streamingConnection, viewOf, type RawArray, type RawType } from "./duck.js";
-import { cachedPieces } from "./column-cache.js";
+import { RAW_BYTES, makeArray, streamColumnChunks, streamingConnection, viewOf, type RawArray, type RawType } from "./duck.js";
 import { READ_AHEAD_DUCK_THREADS, type ReadAheadInit, type ReadAheadMessage, type ReadAheadRequest } from "./read-ahead.js";
 
 const port = parentPort!;
@@ -57,9 +56,7 @@ async function main(): Promise<void> {
     connection = await streamingConnection(READ_AHEAD_DUCK_THREADS);
     while (!init && !stopped) await new Promise<void>((resolve) => (wake = resolve));
     if (!init || stopped) return;
-    const pieces = init.cache
-      ? cachedPieces(init.cache, init.specs, init.chunkRows, init.frontRows, allocate, init.firstRows ?? init.chunkRows, PIECE_GROWTH)
-      : streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, allocate, init.firstRows);
+    const pieces = streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, allocate, init.firstRows);
     for await (const piece of pieces) {
       while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
       // asked to stop: leaving the loop ends the query (the generator's cleanup) and the thread

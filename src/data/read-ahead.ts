@@ -13,13 +13,10 @@ import { Worker } from "node:worker_threads";
 import { LabError, isLabError, type LabErrorContext } from "../core/index.js";
 import { compiledModuleUrlFrom } from "../core/internal.js";
 import type { LabErrorCode } from "../core/index.js";
-import { PIECE_GROWTH, duckConnection, makeArray, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
-import { cachedPieces, type CachedRead } from "./column-cache.js";
+import { duckConnection, streamColumnChunks, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 
 export interface ReadAheadInit {
   sql: string;
-  /** Read these cached column files instead of running `sql` (the same rows; see column-cache.ts). */
-  cache?: CachedRead;
   specs: readonly RawColumnSpec[];
   chunkRows: number;
   /** Unused rows left before each piece's columns (see `streamColumnChunks`). */
@@ -195,11 +192,8 @@ function readInThread(init: ReadAheadInit, failure: (message: string) => LabErro
     async next() {
       if (finished) return undefined;
       try {
-        if (init.cache) pieces ??= fromSync(cachedPieces(init.cache, init.specs, init.chunkRows, init.frontRows, makeArray, init.firstRows ?? init.chunkRows, PIECE_GROWTH));
-        else {
-          connection ??= await duckConnection();
-          pieces ??= streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, undefined, init.firstRows);
-        }
+        connection ??= await duckConnection();
+        pieces ??= streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, undefined, init.firstRows);
         const piece = await pieces.next();
         if (!piece.done) return piece.value;
       } catch (error) {
@@ -212,8 +206,4 @@ function readInThread(init: ReadAheadInit, failure: (message: string) => LabErro
     recycle() {},
     close,
   };
-}
-
-async function* fromSync<T>(pieces: Generator<T>): AsyncGenerator<T> {
-  yield* pieces;
 }

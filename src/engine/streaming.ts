@@ -210,6 +210,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
 
   // First windows: read until every instrument has a row, or the source ends.
   let pending: Promise<TickBatch | undefined> = source.next();
+  pending.catch(() => undefined);
   const windows: (TickBatch | undefined)[] = new Array(n).fill(undefined);
   /** The chunks read before the run starts. */
   let first: FirstChunk[] = [];
@@ -229,10 +230,19 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     }
     rowsRead += chunk.length;
     horizonNs = source.horizonAfter?.(chunk);
-    pending = source.next();
     check?.scan(chunk);
     held.push(chunk);
     return chunk;
+  };
+  /**
+   * Asks for the next chunk, which the source reads while the loop works. Asked once the chunks
+   * the windows left behind are released, so a source that recycles memory (the catalog's) reads
+   * it into theirs: two chunks' memory in the steady state, not three.
+   */
+  const askNext = (): void => {
+    pending = source.next();
+    // a failed read is thrown where the chunk is awaited, not reported unhandled while the loop runs
+    pending.catch(() => undefined);
   };
   /**
    * Chunks taken and not yet released. Once the windows have moved to the newest chunk, no window
@@ -249,6 +259,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   while (!ended && (seen.some((rows) => rows === 0) || (source.traits === undefined && rowsRead < TRAITS_ROWS))) {
     const chunk = await take();
     if (!chunk) break;
+    askNext();
     const byInstrument = Array.from({ length: n }, (_, k) => rowsOf(chunk, k, n));
     first.push({ chunk, byInstrument });
     byInstrument.forEach((rows, k) => (seen[k] = seen[k]! + rowCount(chunk, rows)));
@@ -295,6 +306,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
       });
       setHorizon();
       releaseOlder();
+      askNext();
       // With a horizon the loop can take a window's last row: let it run on what it has.
       if (loop.horizon === loop.horizon) return;
     }
