@@ -8,6 +8,7 @@ import { TICK_COLUMN_NAMES, cacheCatalogColumns, catalogChunks, generateTicks, r
 import { backtest } from "../../src/engine/index.js";
 import { backtest as labBacktest } from "../../src/runs/index.js";
 import { strategies } from "../../src/strategy/index.js";
+import { caughtAsync } from "../helpers/checks.js";
 import { CLI, filesUnder } from "../helpers/paths.js";
 
 // The column cache (src/data/column-cache.ts) must give exactly the rows the Parquet files give,
@@ -127,6 +128,15 @@ describe("column cache of a catalog", () => {
       const damaged = await chunkedRows(copy, { chunkRows: 4_000 });
       expect(damaged.cached).toBe(false);
       expect(damaged.rows).toEqual(stale.rows);
+      // cut short after the read was planned (while the run is going on): a coded error naming the file
+      await cacheCatalogColumns(copy);
+      const planned = await catalogChunks(copy, { chunkRows: 4_000 });
+      expect(planned.cached).toBe(true);
+      truncateSync(columnFiles[0]!, 800);
+      const error = await caughtAsync(() => planned.next());
+      expect(error.code).toBe("CATALOG_READ_FAILED");
+      expect(error.message).toContain("priceTicks.bin holds 800 bytes");
+      await planned.close();
       // a meta.json that does not parse as this cache's is ignored too, never an uncoded error
       await cacheCatalogColumns(copy);
       const meta = join(columnFiles[0]!, "..", "meta.json");
@@ -171,6 +181,35 @@ describe("column cache of a catalog", () => {
       expect(Array.from(streamed.fills.price)).toEqual(Array.from(memory.fills.price));
       expect(Array.from(streamed.fills.ts)).toEqual(Array.from(memory.fills.ts));
       expect(Array.from(streamed.equity.equity)).toEqual(Array.from(memory.equity.equity));
+    }
+  });
+
+  it("a released chunk's memory holds a later chunk, and a chunk still held is never written over", async () => {
+    await cacheCatalogColumns(dir);
+    const want = plain(await readCatalog(dir));
+    const source = await catalogChunks(dir, { chunkRows: 5_000 });
+    expect(source.cached).toBe(true);
+    const held: { chunk: TickBatch; at: number }[] = [];
+    const released = new Set<ArrayBufferLike>();
+    let reused = 0;
+    let at = 0;
+    let i = 0;
+    for (let chunk = await source.next(); chunk; chunk = await source.next(), i++) {
+      if (released.has(chunk.exchTs.buffer)) reused++;
+      // every other chunk is kept to the end; the others go back as soon as they are read
+      if (i % 2 === 0) held.push({ chunk, at });
+      else {
+        expect(Array.from(chunk.seq), `seq of the chunk at row ${at}`).toEqual(want["seq"]!.slice(at, at + chunk.length));
+        for (const name of TICK_COLUMN_NAMES) released.add(chunk[name].buffer);
+        source.release(chunk);
+      }
+      at += chunk.length;
+    }
+    await source.close();
+    expect(at).toBe(60_000);
+    expect(reused).toBeGreaterThanOrEqual(4);
+    for (const { chunk, at } of held) {
+      for (const name of TICK_COLUMN_NAMES) expect(Array.from(chunk[name] as ArrayLike<number | bigint>), `${name} of the chunk at row ${at}`).toEqual(want[name]!.slice(at, at + chunk.length));
     }
   });
 

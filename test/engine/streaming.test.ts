@@ -114,6 +114,26 @@ describe("streamed backtest = in-memory backtest", () => {
     expect(outcome(await backtestStream(chunksOf(lateLast, 1_000), maker, options))).toEqual(outcome(backtest(lateLast, maker, options)));
   });
 
+  it("a read that fails while the run is already ending is not reported unhandled: the run's own error is the one thrown", async () => {
+    const failing = chunksOf(l2, 1_000);
+    const next = failing.next.bind(failing);
+    let calls = 0;
+    // the second chunk's read fails 30 ms after it was asked for, by then the run has stopped on its strategy's error
+    failing.next = () => (++calls === 1 ? next() : new Promise((_, reject) => setTimeout(() => reject(new Error("disk gone")), 30)));
+    const throwing = { name: "throwing", params: [], create: () => ({ onBook() { throw new Error("strategy bug"); } }) };
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    try {
+      await expect(backtestStream(failing, throwing, options)).rejects.toThrow("strategy bug");
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+    expect(calls).toBe(2);
+    expect(unhandled).toEqual([]);
+  });
+
   it("says what a streamed source cannot do", async () => {
     expect((await caughtAsync(() => backtestStream(chunksOf(l2, 1000), maker, { startAt: 1n }))).message).toBe("backtest option startAt is not available with a streamed source");
     expect((await caughtAsync(() => backtestStream(chunksOf(l2, 1000), maker, { clockOffsetNs: "auto" }))).code).toBe("BAD_OPTION");
