@@ -120,7 +120,9 @@ describe("streamed backtest = in-memory backtest", () => {
     let calls = 0;
     // the second chunk's read fails 30 ms after it was asked for, by then the run has stopped on its strategy's error
     failing.next = () => (++calls === 1 ? next() : new Promise((_, reject) => setTimeout(() => reject(new Error("disk gone")), 30)));
-    const throwing = { name: "throwing", params: [], create: () => ({ onBook() { throw new Error("strategy bug"); } }) };
+    const throwing = { onBook(): void {
+      throw new Error("strategy bug");
+    } };
     const unhandled: unknown[] = [];
     const listener = (reason: unknown): void => void unhandled.push(reason);
     process.on("unhandledRejection", listener);
