@@ -78,7 +78,7 @@ async function streamingResults() {
     result("streamed / in-memory, median of the rounds (column cache)", ratio.pairedRatioMedian, "ratio", "higher"),
     result("streamed from the Parquet files (columnCache: \"off\") / in-memory events/s, best run of each", ratio.parquetStreamEventsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher"),
     result("streamed from the Parquet files / in-memory, median of the rounds", ratio.parquetPairedRatioMedian, "ratio", "higher"),
-    result("catalog read alone from the column cache (read-ahead thread, no engine) / in-memory engine, rows/s over events/s", ratio.readRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 1.1),
+    result("catalog read alone from the column cache (threadpool reads, no engine) / in-memory engine, rows/s over events/s", ratio.readRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher", 1.1),
     result("catalog read alone from the Parquet files / in-memory engine, rows/s over events/s", ratio.parquetReadRowsPerSecond / ratio.memoryEventsPerSecond, "ratio", "higher"),
     result("in-memory engine beside a busy Parquet reader in another process / alone (what sharing the cores with a decoding reader costs)", ratio.engineBesideReader, "ratio", "higher"),
     result(`peak RSS, streamed run of ${Math.round(trading.events / 1e6)}M events trading (${trading.orders.toLocaleString("en-US")} orders, ${trading.fills.toLocaleString("en-US")} fills)`, trading.peakRssBytes, "bytes", "lower", 1.5 * 2 ** 30),

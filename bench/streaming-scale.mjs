@@ -10,9 +10,8 @@
 //                                                  against the streamed run of the same rows from
 //                                                  the column cache (the default read) and from the
 //                                                  Parquet files (columnCache: "off"), in
-//                                                  SCALE_RATIO_PAIRS (3) rounds in rotating order;
-//                                                  each catalog read alone (read-ahead thread, no
-//                                                  engine); and the in-memory engine alone against
+//                                                  SCALE_RATIO_PAIRS (5) rounds in rotating order;
+//                                                  each catalog read alone (no engine); and the in-memory engine alone against
 //                                                  the same run with a Parquet reader busy in another
 //                                                  process (SCALE_CONTENTION_PAIRS, 2): what sharing
 //                                                  the machine's cores with a decoding reader costs
@@ -89,9 +88,9 @@ async function readLoop() {
 }
 
 /** Pairs of runs, in alternating order, so each side sees the same machine; best of each and the pairs' median. */
-const RATIO_PAIRS = Number(process.env.SCALE_RATIO_PAIRS ?? 3);
+const RATIO_PAIRS = Number(process.env.SCALE_RATIO_PAIRS ?? 5);
 
-/** Seconds to read day 1 chunk by chunk (read-ahead thread, no engine), and whether it came from the cache. */
+/** Seconds to read day 1 chunk by chunk (no engine), and whether it came from the cache. */
 async function readAlone(columnCache) {
   const t0 = performance.now();
   const source = await lab.data.catalogChunks(CATALOG, { start: START, end: START + DAY_NS, chunkRows: 1_000_000, columnCache });

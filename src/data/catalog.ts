@@ -25,7 +25,7 @@ import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InstrumentSpec, LabError, Progress, formatNs, isLabError, parseTime, type InstrumentSpecInit, type Nanos, type ProgressSink } from "../core/index.js";
-import { checkOptionKeys } from "../core/internal.js";
+import { checkOptionKeys, processAlive } from "../core/internal.js";
 import { errnoOf, writeError } from "../core/internal.js";
 import { PIECE_GROWTH, constantColumns, duckConnection, fillConstant, normalizedSelectSql, sqlIdent, sqlString, streamColumns, TICK_SQL_TYPES, type RawArray } from "./duck.js";
 import { attachReadReport, type QualityIssue } from "./quality.js";
@@ -315,13 +315,7 @@ interface LockHolder {
 }
 
 function holderAlive(holder: LockHolder): boolean {
-  if (holder.host !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return holder.host !== hostname() || processAlive(holder.pid);
 }
 
 /**

@@ -17,8 +17,8 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "nod
 import { dirname, join, relative } from "node:path";
 import { randomUUID } from "node:crypto";
 import { LabError, isLabError } from "../core/index.js";
-import { errnoOf, writeError } from "../core/internal.js";
-import { RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, makeArray, sqlString, streamColumnChunks, trimmed, viewOf, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
+import { errnoOf, processAlive, writeError } from "../core/internal.js";
+import { BufferPool, RAW_BYTES, TICK_SQL_TYPES, constantColumns, duckConnection, sqlString, streamColumnChunks, trimmed, type RawArray, type RawColumnSpec, type RawColumns, type RawType } from "./duck.js";
 import type { PieceReader } from "./read-ahead.js";
 import { TICK_COLUMN_NAMES } from "./tick-batch.js";
 
@@ -176,17 +176,7 @@ async function removeStaleTemps(dir: string): Promise<void> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** What a read of cached files needs (sent to the read-ahead thread). */
+/** What a read of cached files needs (see `cachedReader`). */
 export interface CachedRead {
   /** In read order; each with the range its rows are kept in when the range cuts the file. */
   files: { dir: string; rows: number; columns: Record<string, CachedColumn>; keep?: { start?: bigint; end?: bigint } }[];
@@ -223,15 +213,10 @@ export function cachedRead(files: readonly CachedFile[], start: bigint | undefin
  * a DuckDB of its own. Here the buffers never leave this thread; only the copies run elsewhere.
  */
 export function cachedReader(read: CachedRead, specs: readonly RawColumnSpec[], chunkRows: number, frontRows: number, firstRows: number, growth: number, failure: (message: string) => LabError): PieceReader {
-  /** Returned buffers by byte length. */
-  const pool = new Map<number, ArrayBuffer[]>();
+  const pool = keptBuffers();
   /** Buffers handed out and not yet given back. */
   const lent = new Set<ArrayBufferLike>();
-  const allocate = (type: RawType, length: number): RawArray => {
-    const buffer = pool.get(length * RAW_BYTES[type])?.pop();
-    return buffer ? viewOf(type, buffer, 0, length) : makeArray(type, length);
-  };
-  const pieces = cachedPieces(read, specs, chunkRows, frontRows, allocate, firstRows, growth);
+  const pieces = cachedPieces(read, specs, chunkRows, frontRows, pool.allocate, firstRows, growth);
   let finished = false;
   let reading: Promise<IteratorResult<RawColumns>> | undefined;
   return {
@@ -254,13 +239,9 @@ export function cachedReader(read: CachedRead, specs: readonly RawColumnSpec[], 
       }
     },
     recycle(arrays) {
-      for (const a of arrays) {
-        if (!lent.delete(a.buffer)) continue;
-        const buffer = a.buffer as ArrayBuffer;
-        const list = pool.get(buffer.byteLength);
-        if (list) list.push(buffer);
-        else pool.set(buffer.byteLength, [buffer]);
-      }
+      for (const a of arrays) if (lent.delete(a.buffer)) pool.give(a.buffer as ArrayBuffer);
+      // a long run keeps its buffers for the next read from its last chunk on, not its first
+      keptTimer?.refresh();
     },
     async close() {
       finished = true;
@@ -269,6 +250,28 @@ export function cachedReader(read: CachedRead, specs: readonly RawColumnSpec[], 
       await pieces.return(undefined);
     },
   };
+}
+
+/**
+ * Buffers of cached reads, kept from one read to the next (this thread's): a streamed run of a
+ * 1M-row chunk size fills two sets of ~47 MB, whose first touch cost 30-160 ms of a run's start on
+ * a VM's page faults. Up to KEPT_BYTES are kept, and dropped once no cached read has used them for
+ * KEPT_MS.
+ */
+let kept: BufferPool | undefined;
+let keptTimer: NodeJS.Timeout | undefined;
+const KEPT_BYTES = 256 * 1024 * 1024;
+const KEPT_MS = 60_000;
+
+function keptBuffers(): BufferPool {
+  kept ??= new BufferPool(KEPT_BYTES);
+  keptTimer?.refresh();
+  keptTimer ??= setTimeout(() => {
+    kept?.clear();
+    kept = undefined;
+    keptTimer = undefined;
+  }, KEPT_MS).unref();
+  return kept;
 }
 
 /** A stretch of one cached file's rows read into a piece: `n` rows from row `at` of `file`, at row `row` of the piece. */
@@ -334,9 +337,18 @@ async function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], 
   const closeAll = (list: Map<string, number>[]): void => {
     for (const m of list.splice(0)) for (const fd of m.values()) closeSync(fd);
   };
+  /** The piece being filled; allocated once there are rows for it (a piece the range filters empty keeps it). */
+  let columns: Record<string, RawArray> | undefined;
   try {
-    while (left > 0 && f < read.files.length) {
-      const columns = fresh();
+    for (;;) {
+      while (f < read.files.length && at >= read.files[f]!.rows) {
+        if (fds) done.push(fds);
+        fds = undefined;
+        f++;
+        at = 0;
+      }
+      if (left <= 0 || f >= read.files.length) break;
+      columns ??= fresh();
       const want = Math.min(limit, left);
       let length = 0;
       while (length < want && f < read.files.length) {
@@ -371,12 +383,16 @@ async function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], 
             reads.push(readFully(seg.fds.get(spec.name)!, into, seg.at * bytes, `${seg.file.dir}/${spec.name}.bin (rows ${seg.at}-${seg.at + seg.n})`));
           }
         }
-        await Promise.all(reads);
+        // every read ends before a failure is thrown: the files close after it, none still written to
+        const failed = (await Promise.allSettled(reads)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
         closeAll(done);
         for (const seg of segments) length = keepRows(columns, specs, length, seg.row, seg.n, seg.file.keep);
       }
       if (length > 0) {
-        yield { length, columns: trimmed(columns, specs, length) };
+        const piece = trimmed(columns, specs, length);
+        columns = undefined;
+        yield { length, columns: piece };
         left -= length;
       }
       limit = Math.min(capacity, Math.ceil(growth * limit));

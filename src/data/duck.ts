@@ -190,6 +190,40 @@ export function viewOf(type: RawType, buffer: ArrayBufferLike, byteOffset: numbe
   }
 }
 
+/**
+ * Buffers given back by a reader's consumer, by byte length, for later pieces: fresh memory costs
+ * a page fault per page on first touch. At most `maxBytes` are kept; more given back are dropped
+ * (left to the collector).
+ */
+export class BufferPool {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = Infinity) {}
+
+  /** An array of `length` elements, in a buffer given back before when one of its size is free. */
+  readonly allocate = (type: RawType, length: number): RawArray => {
+    const buffer = this.free.get(length * RAW_BYTES[type])?.pop();
+    if (!buffer) return makeArray(type, length);
+    this.bytes -= buffer.byteLength;
+    return viewOf(type, buffer, 0, length);
+  };
+
+  give(buffer: ArrayBuffer): void {
+    if (this.bytes + buffer.byteLength > this.maxBytes) return;
+    this.bytes += buffer.byteLength;
+    const list = this.free.get(buffer.byteLength);
+    if (list) list.push(buffer);
+    else this.free.set(buffer.byteLength, [buffer]);
+  }
+
+  /** Drops every buffer kept. */
+  clear(): void {
+    this.free.clear();
+    this.bytes = 0;
+  }
+}
+
 export interface RawColumnSpec {
   name: string;
   type: RawType;

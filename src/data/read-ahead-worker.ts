@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { isLabError } from "../core/index.js";
-import { RAW_BYTES, makeArray, streamColumnChunks, streamingConnection, viewOf, type RawArray, type RawType } from "./duck.js";
+import { BufferPool, streamColumnChunks, streamingConnection } from "./duck.js";
 import { READ_AHEAD_DUCK_THREADS, type ReadAheadInit, type ReadAheadMessage, type ReadAheadRequest } from "./read-ahead.js";
 
 const port = parentPort!;
@@ -18,15 +18,11 @@ let init = workerData as ReadAheadInit | undefined;
 let credits = 0;
 let stopped = false;
 let wake: (() => void) | undefined;
-/** Returned buffers by byte length. */
-const pool = new Map<number, ArrayBuffer[]>();
+/** Buffers the reader gave back. */
+const pool = new BufferPool();
 port.on("message", (message: ReadAheadRequest) => {
   if (message.type === "recycle") {
-    for (const buffer of message.buffers) {
-      const list = pool.get(buffer.byteLength);
-      if (list) list.push(buffer);
-      else pool.set(buffer.byteLength, [buffer]);
-    }
+    for (const buffer of message.buffers) pool.give(buffer);
     return;
   }
   if (message.type === "credit") credits++;
@@ -44,11 +40,6 @@ function post(message: ReadAheadMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function allocate(type: RawType, length: number): RawArray {
-  const buffer = pool.get(length * RAW_BYTES[type])?.pop();
-  return buffer ? viewOf(type, buffer, 0, length) : makeArray(type, length);
-}
-
 async function main(): Promise<void> {
   if (init) credits = init.ahead;
   let connection: Awaited<ReturnType<typeof streamingConnection>> | undefined;
@@ -56,7 +47,7 @@ async function main(): Promise<void> {
     connection = await streamingConnection(READ_AHEAD_DUCK_THREADS);
     while (!init && !stopped) await new Promise<void>((resolve) => (wake = resolve));
     if (!init || stopped) return;
-    const pieces = streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, allocate, init.firstRows);
+    const pieces = streamColumnChunks(connection, init.sql, init.specs, init.chunkRows, init.frontRows, pool.allocate, init.firstRows);
     for await (const piece of pieces) {
       while (credits === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
       // asked to stop: leaving the loop ends the query (the generator's cleanup) and the thread

@@ -211,6 +211,15 @@ describe("column cache of a catalog", () => {
     for (const { chunk, at } of held) {
       for (const name of TICK_COLUMN_NAMES) expect(Array.from(chunk[name] as ArrayLike<number | bigint>), `${name} of the chunk at row ${at}`).toEqual(want[name]!.slice(at, at + chunk.length));
     }
+    // the next read starts in memory the last one gave back (no first-touch faults), never in a held chunk's
+    const heldBuffers = new Set(held.flatMap(({ chunk }) => TICK_COLUMN_NAMES.map((name) => chunk[name].buffer)));
+    const again = await catalogChunks(dir, { chunkRows: 5_000 });
+    const first = (await again.next())!;
+    await again.close();
+    const buffers = TICK_COLUMN_NAMES.map((name) => first[name].buffer);
+    expect(buffers.some((b) => released.has(b))).toBe(true);
+    expect(buffers.some((b) => heldBuffers.has(b) && b !== first.instrument.buffer)).toBe(false);
+    expect(Array.from(first.seq)).toEqual(want["seq"]!.slice(0, first.length));
   });
 
   it("strategy-lab cache-columns caches a range's files and says how many it wrote", async () => {
