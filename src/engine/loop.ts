@@ -140,7 +140,7 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
   const startT = loop.startT;
   loop.sessions = new SessionClock(opts.session, time, n);
   loop.sessions.start(startT, exchange);
-  const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents * 2, unit: "events" }) : undefined;
+  const progress = opts.progress ? new Progress("backtest", opts.progress, { total: totalEvents, unit: "events" }) : undefined;
 
   sampler.sample(startT, -2);
   local.start(startT);
@@ -156,6 +156,8 @@ export function setupRun(streams: readonly Stream[], instruments: InstrumentSpec
     if (equity.t[equity.length - 1] !== endT) sampler.sample(endT, -2);
     markouts.finish(endT);
     local.end(endT);
+    // the last stretch of events ran after the last report
+    progress?.update(loop.position());
     progress?.finish();
     return { time, instruments, l3, queue, tickets, exchange, local, portfolio, fills, equity, markouts, exchangeBooks: exchBooks, events: totalEvents, feedClamped, clockOffsets: streams.map((_, k) => clockOffsets[k] ?? 0), startT, endT, wallMs: performance.now() - wallStart };
   };
@@ -415,11 +417,11 @@ export class FeedLoop {
     this.feedClamped = clamped;
   }
 
-  /** Rows consumed by both processors so far (for progress). */
+  /** Events done so far, for progress: each row counts once both processors (exchange and strategy) have taken it, half when one has. */
   position(): number {
     let s = 0;
     for (let k = 0; k < this.n; k++) s += this.exPos[k]! + this.loPos[k]! + 2 * this.rowOffset[k]!;
-    return s;
+    return Math.floor(s / 2);
   }
 
   /** Stream k's window (streaming). */

@@ -5,7 +5,7 @@
  * draw random numbers.
  */
 import { describe, expect, it } from "vitest";
-import { instrument } from "../../src/core/index.js";
+import { instrument, type ProgressEvent, type ProgressSink } from "../../src/core/index.js";
 import { EventFlag, TICK_COLUMN_NAMES, generateTicks, mergeBatches, tickBatch, type TickBatch, type TickColumns } from "../../src/data/index.js";
 
 const columnsOfBatch = (b: TickBatch): TickColumns => Object.fromEntries(TICK_COLUMN_NAMES.map((n) => [n, b[n]])) as unknown as TickColumns;
@@ -134,6 +134,17 @@ describe("streamed backtest = in-memory backtest", () => {
     }
     expect(calls).toBe(2);
     expect(unhandled).toEqual([]);
+  });
+
+  it("progress counts events, in memory and streamed: the total is the rows, the last report says all of them", async () => {
+    for (const run of [(sink: ProgressSink) => Promise.resolve(backtest(l2, maker, { ...options, progress: sink })), (sink: ProgressSink) => backtestStream(chunksOf(l2, 7_000), maker, { ...options, progress: sink })]) {
+      const events: ProgressEvent[] = [];
+      const result = await run((e) => events.push(e));
+      const last = events.at(-1)!;
+      expect(result.summary.events).toBe(l2.length);
+      expect(events.every((e) => e.total === l2.length && e.unit === "events" && e.done <= e.total)).toBe(true);
+      expect(last).toMatchObject({ finished: true, done: l2.length });
+    }
   });
 
   it("says what a streamed source cannot do", async () => {
