@@ -337,16 +337,20 @@ async function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], 
   const closeAll = (list: Map<string, number>[]): void => {
     for (const m of list.splice(0)) for (const fd of m.values()) closeSync(fd);
   };
+  /** Moves past the files read to their end (their descriptors close once their reads are in). */
+  const passReadFiles = (): void => {
+    while (f < read.files.length && at >= read.files[f]!.rows) {
+      if (fds) done.push(fds);
+      fds = undefined;
+      f++;
+      at = 0;
+    }
+  };
   /** The piece being filled; allocated once there are rows for it (a piece the range filters empty keeps it). */
   let columns: Record<string, RawArray> | undefined;
   try {
     for (;;) {
-      while (f < read.files.length && at >= read.files[f]!.rows) {
-        if (fds) done.push(fds);
-        fds = undefined;
-        f++;
-        at = 0;
-      }
+      passReadFiles();
       if (left <= 0 || f >= read.files.length) break;
       columns ??= fresh();
       const want = Math.min(limit, left);
@@ -354,15 +358,10 @@ async function* cachedPieces(read: CachedRead, specs: readonly RawColumnSpec[], 
       while (length < want && f < read.files.length) {
         const segments: Segment[] = [];
         let planned = length;
-        while (planned < want && f < read.files.length) {
+        while (planned < want) {
+          passReadFiles();
+          if (f >= read.files.length) break;
           const file = read.files[f]!;
-          if (at >= file.rows) {
-            if (fds) done.push(fds);
-            fds = undefined;
-            f++;
-            at = 0;
-            continue;
-          }
           fds ??= openColumnFiles(file, specs);
           const n = Math.min(want - planned, file.rows - at);
           segments.push({ file, fds, at, n, row: planned });

@@ -209,8 +209,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
   const check = opts.check === "off" ? undefined : new ChunkedInputCheck(source.description, opts.check);
 
   // First windows: read until every instrument has a row, or the source ends.
-  let pending: Promise<TickBatch | undefined> = source.next();
-  pending.catch(() => undefined);
+  let pending!: Promise<TickBatch | undefined>;
   const windows: (TickBatch | undefined)[] = new Array(n).fill(undefined);
   /** The chunks read before the run starts. */
   let first: FirstChunk[] = [];
@@ -244,6 +243,7 @@ async function runStreamed(source: TickChunkSource, strategy: StrategyLike | Str
     // a failed read is thrown where the chunk is awaited, not reported unhandled while the loop runs
     pending.catch(() => undefined);
   };
+  askNext();
   /**
    * Chunks taken and not yet released. Once the windows have moved to the newest chunk, no window
    * views an older one: a window is either a view of the newest chunk with the rows it kept
